@@ -1,0 +1,2 @@
+// schema-engine-shim.mjs is an executable (the Prisma CLI spawns it); it exports nothing.
+export {};

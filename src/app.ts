@@ -1,0 +1,85 @@
+// Composition root: config → database → Redis → HTTP routes (+ workers). Used by main.ts and by tests
+// (which start the whole app in-process on a random port).
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import express from "express";
+import type { Config } from "./config/env.ts";
+import { openDatabase, type OpenedDb } from "./db/client.ts";
+import { createLogger, safeUrl, type Logger } from "./log.ts";
+import { createProbeRedis, createRedis } from "./redis.ts";
+import { createMetrics, healthRoutes } from "./server/health.ts";
+import type { Redis } from "ioredis";
+
+export type Role = "all" | "server" | "worker";
+
+export interface App {
+  config: Config;
+  logger: Logger;
+  db: OpenedDb;
+  redis: Redis;
+  server?: http.Server;
+  url?: string;
+  close(): Promise<void>;
+}
+
+export interface Closable { name: string; close(): Promise<void> }
+
+export async function startApp(config: Config, opts: { role?: Role; logger?: Logger } = {}): Promise<App> {
+  const role = opts.role ?? "all";
+  const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  logger.info({ database: db.kind === "postgres" ? safeUrl(config.DATABASE_URL) : `pglite:${config.DATA_DIR}`, applied: db.appliedMigrations }, "database ready");
+  const redis = createRedis(config.REDIS_URL, logger);
+  const probeRedis = createProbeRedis(config.REDIS_URL, logger);
+  // shut down in reverse order of start
+  const closables: Closable[] = [
+    { name: "database", close: () => db.close() },
+    { name: "redis", close: async () => { redis.disconnect(); probeRedis.disconnect(); } },
+  ];
+
+  let server: http.Server | undefined;
+  let url: string | undefined;
+  if (role !== "worker") {
+    const metrics = createMetrics();
+    const web = express();
+    web.disable("x-powered-by");
+    web.use((req, res, next) => {
+      const end = metrics.httpDuration.startTimer({ method: req.method });
+      res.on("finish", () => end({ route: req.route?.path ?? req.path.split("/").slice(0, 2).join("/"), status: res.statusCode }));
+      next();
+    });
+    web.use(healthRoutes([
+      { name: "database", check: async () => { await db.prisma.$queryRaw`SELECT 1`; } },
+      { name: "redis", check: async () => { await probeRedis.ping(); } },
+    ], metrics.registry));
+    web.use((_req, res) => { res.status(404).json({ error: "not found" }); });
+    web.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      logger.error({ err: err.message }, "unhandled request error");
+      if (!res.headersSent) res.status(500).json({ error: "internal error" });
+    });
+    server = http.createServer(web);
+    await new Promise<void>((resolve, reject) => {
+      server!.once("error", reject);
+      server!.listen(config.PORT, config.HOST, () => resolve());
+    });
+    const addr = server.address() as AddressInfo;
+    const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+    url = `http://${host}:${addr.port}`;
+    const s = server;
+    closables.push({ name: "http", close: () => new Promise<void>((res) => { s.close(() => res()); s.closeAllConnections(); }) });
+    logger.info({ url }, "http server listening");
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    config, logger, db, redis, server, url,
+    close() {
+      closing ??= (async () => {
+        for (const c of [...closables].reverse()) {
+          await c.close().catch((e) => logger.warn({ err: (e as Error).message, part: c.name }, "error while closing"));
+        }
+      })();
+      return closing;
+    },
+  };
+}
