@@ -9,6 +9,9 @@ import { createLogger, safeUrl, type Logger } from "./log.ts";
 import { createProbeRedis, createRedis } from "./redis.ts";
 import { createMetrics, healthRoutes } from "./server/health.ts";
 import type { Redis } from "ioredis";
+import { commands } from "./commands/registry.ts";
+import { createServices, type Services } from "./domain/services.ts";
+import { consoleRoutes } from "../adapters/console/routes.ts";
 
 export type Role = "all" | "server" | "worker";
 
@@ -17,6 +20,7 @@ export interface App {
   logger: Logger;
   db: OpenedDb;
   redis: Redis;
+  services: Services;
   server?: http.Server;
   url?: string;
   close(): Promise<void>;
@@ -29,6 +33,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   logger.info({ database: db.kind === "postgres" ? safeUrl(config.DATABASE_URL) : `pglite:${config.DATA_DIR}`, applied: db.appliedMigrations }, "database ready");
+  const services = createServices(db.prisma);
   const redis = createRedis(config.REDIS_URL, logger);
   const probeRedis = createProbeRedis(config.REDIS_URL, logger);
   // shut down in reverse order of start
@@ -52,6 +57,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
       { name: "database", check: async () => { await db.prisma.$queryRaw`SELECT 1`; } },
       { name: "redis", check: async () => { await probeRedis.ping(); } },
     ], metrics.registry));
+    web.use(consoleRoutes({ config, services, commands, logger }));
     web.use((_req, res) => { res.status(404).json({ error: "not found" }); });
     web.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
       logger.error({ err: err.message }, "unhandled request error");
@@ -72,7 +78,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
 
   let closing: Promise<void> | undefined;
   return {
-    config, logger, db, redis, server, url,
+    config, logger, db, redis, services, server, url,
     close() {
       closing ??= (async () => {
         for (const c of [...closables].reverse()) {

@@ -1,0 +1,104 @@
+// Argument builders. One description per argument drives the text parser (Slack, console), the Discord
+// option tree, help text, and the zod schema that validates the decoded values.
+import { UserInputError } from "../errors.ts";
+import type { RefKind } from "../domain/refs.ts";
+import {
+  parseChannel, parseDate, parseDuration, parseEmail, parseMention, parseMoney, parseTime, isValidTimeZone,
+  type ChannelRef, type Money,
+} from "./parse/index.ts";
+
+export type ArgType = "text" | "ref" | "money" | "date" | "member" | "channel" | "choice" | "duration" | "int" | "time" | "email" | "tags" | "timezone";
+export type ArgMode = "positional" | "rest" | "option";
+
+export interface ArgSpec {
+  name: string;
+  type: ArgType;
+  mode: ArgMode;
+  required: boolean;
+  description: string;
+  choices?: readonly string[];
+  refKinds?: RefKind[];
+  /** values come from the workspace (stage names): Discord autocompletes them */
+  dynamic?: "stage";
+}
+
+/** A member as typed: @mention, "me", "auto" (when allowed) or a name (console). */
+export type MemberRef =
+  | { kind: "me" }
+  | { kind: "auto" }
+  | { kind: "mention"; platform: "slack" | "discord"; userId: string }
+  | { kind: "name"; name: string };
+
+export class Arg<T, Req extends boolean> {
+  constructor(public spec: Omit<ArgSpec, "name"> & { name?: string }, public decode: (raw: string) => T) {}
+  optional(): Arg<T, false> { return new Arg<T, false>({ ...this.spec, required: false }, this.decode); }
+  option(): Arg<T, Req> { return new Arg<T, Req>({ ...this.spec, mode: "option" }, this.decode); }
+  rest(): Arg<T, Req> { return new Arg<T, Req>({ ...this.spec, mode: "rest" }, this.decode); }
+  declare readonly _req: Req;
+}
+
+export type ArgsShape = Record<string, Arg<unknown, boolean>>;
+export type ArgsOf<S extends ArgsShape> = {
+  [K in keyof S]: S[K] extends Arg<infer T, infer R> ? (R extends true ? T : T | undefined) : never;
+};
+
+const mk = <T>(type: ArgType, description: string, decode: (raw: string) => T, extra: Partial<ArgSpec> = {}) =>
+  new Arg<T, true>({ type, mode: "positional", required: true, description, ...extra }, decode);
+
+const MAX_TEXT = 2000;
+const text = (raw: string) => {
+  const v = raw.trim();
+  if (!v) throw new UserInputError("must not be empty");
+  if (v.length > MAX_TEXT) throw new UserInputError(`is too long (${v.length} characters; at most ${MAX_TEXT})`);
+  return v;
+};
+
+export const arg = {
+  text: (description: string) => mk("text", description, text),
+  ref: (description: string, ...kinds: RefKind[]) => mk("ref", description, (r) => text(r), { refKinds: kinds }),
+  money: (description: string) => mk<Money>("money", description, (r) => parseMoney(r)),
+  date: (description: string) => mk<Date>("date", description, (r) => parseDate(r, new Date())),
+  duration: (description: string) => mk<number>("duration", description, parseDuration),
+  time: (description: string) => mk("time", description, parseTime),
+  timezone: (description: string) => mk("timezone", description, (r) => {
+    if (!isValidTimeZone(r)) throw new UserInputError(`"${r}" is not a time zone; use an IANA name like Europe/Berlin`);
+    return r;
+  }),
+  email: (description: string) => mk("email", description, (r) => {
+    const e = parseEmail(r);
+    if (!e) throw new UserInputError(`"${r}" is not an email address like ana@acme.com`);
+    return e;
+  }),
+  int: (description: string, min: number, max: number) => mk<number>("int", description, (r) => {
+    const n = Number(r.replaceAll(",", ""));
+    if (!Number.isInteger(n) || n < min || n > max) throw new UserInputError(`must be a whole number from ${min} to ${max}`);
+    return n;
+  }),
+  tags: (description: string) => mk<string[]>("tags", description, (r) => {
+    const tags = [...new Set(r.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean))];
+    if (!tags.length) throw new UserInputError("give tags like vip,partner");
+    if (tags.some((t) => t.length > 50) || tags.length > 30) throw new UserInputError("at most 30 tags of 50 characters");
+    return tags;
+  }),
+  choice: <C extends string>(description: string, choices: readonly C[]) => mk<C>("choice", description, (r) => {
+    const v = r.trim().toLowerCase() as C;
+    if (!choices.includes(v)) throw new UserInputError(`"${r}" is not one of ${choices.join(", ")}`);
+    return v;
+  }, { choices }),
+  stage: (description = "pipeline stage") => mk("text", description, (r) => text(r).toLowerCase(), { dynamic: "stage" }),
+  member: (description: string, allow: ("me" | "auto")[] = ["me"]) => mk<MemberRef>("member", description, (r) => {
+    const v = r.trim();
+    const lower = v.toLowerCase().replace(/^@/, "");
+    if (allow.includes("me") && lower === "me") return { kind: "me" };
+    if (allow.includes("auto") && lower === "auto") return { kind: "auto" };
+    const m = parseMention(v);
+    if (m) return { kind: "mention", ...m };
+    if (v.startsWith("<")) throw new UserInputError(`"${v}" is not a user mention`);
+    return { kind: "name", name: text(v.replace(/^@/, "")) };
+  }),
+  channel: (description: string) => mk<ChannelRef>("channel", description, (r) => {
+    const c = parseChannel(r);
+    if (!c) throw new UserInputError(`"${r}" is not a channel; mention it like #sales`);
+    return c;
+  }),
+};

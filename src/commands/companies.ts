@@ -1,0 +1,53 @@
+// company add | show | channel
+import { arg } from "./args.ts";
+import { defineCommand } from "./define.ts";
+import { b, code, reply, s } from "../render/reply.ts";
+import { money, when } from "../render/format.ts";
+
+export const companyAdd = defineCommand({
+  path: ["company", "add"],
+  summary: "Add a company",
+  usage: "/crm company add <name> [domain:<d>]",
+  args: { name: arg.text("company name").rest(), domain: arg.text("web domain, e.g. acme.com").optional().option() },
+  async run({ args, actor, services }) {
+    const c = await services.companies.add(actor, args);
+    return reply(`Added A-${c.number} ${c.name}`)
+      .text([s("✅ Added "), b(`A-${c.number}`), s(` ${c.name}${c.domain ? ` (${c.domain})` : ""}`)])
+      .actions([{ label: "Show", command: `company show A-${c.number}` }])
+      .record(`A-${c.number}`).build();
+  },
+});
+
+export const companyShow = defineCommand({
+  path: ["company", "show"],
+  summary: "Show a company: contacts, open deals, won revenue, tickets",
+  usage: "/crm company show <A-ref|name>",
+  readOnly: true,
+  args: { company: arg.ref("company key or name", "company").rest() },
+  async run({ args, actor, services }) {
+    const { company: c, contacts, openDeals, won, openTickets, recent } = await services.companies.get(actor, args.company);
+    const key = `A-${c.number}`;
+    const r = reply(`${key} ${c.name}`).header(`${key} · ${c.name}`).fields([
+      { label: "Domain", value: c.domain ?? "—" },
+      { label: "Won revenue", value: `${money(won.amount)} (${won.count} deals)` },
+      { label: "Open deals", value: String(openDeals.length) },
+      { label: "Open tickets", value: String(openTickets) },
+    ]);
+    if (contacts.length) r.text([b("Contacts\n"), ...contacts.flatMap((x) => [code(`C-${x.number}`), s(` ${x.name}${x.email ? ` · ${x.email}` : ""}\n`)])]);
+    if (openDeals.length) r.text([b("Open deals\n"), ...openDeals.flatMap((d) => [code(`D-${d.number}`), s(` ${d.title} · ${money(d.amount, d.currency)} · ${d.stage.name}\n`)])]);
+    if (recent.length) r.text([b("Recent\n"), ...recent.flatMap((x) => [s(`${x.kind} · ${when(x.occurredAt)} · ${x.author?.name ?? "someone"}: ${x.summary}\n`)])]);
+    return r.actions([{ label: "Log note", command: `log note ${key} Note` }]).record(key).build();
+  },
+});
+
+export const companyChannel = defineCommand({
+  path: ["company", "channel"],
+  summary: "Map a company to its shared Slack channel (campaign posts go there)",
+  usage: "/crm company channel <A-ref> <#channel>",
+  args: { company: arg.ref("company key or name", "company"), channel: arg.channel("the company's shared channel") },
+  async run({ args, actor, services }) {
+    const c = await services.companies.setChannel(actor, args.company, args.channel.channelId);
+    return reply(`A-${c.number} posts go to <#${args.channel.channelId}>`)
+      .text([b(`A-${c.number}`), s(` ${c.name} is mapped to channel `), code(args.channel.channelId)]).build();
+  },
+});

@@ -1,0 +1,68 @@
+// A command is defined once: path, summary, usage, arguments and handler. Every surface uses it.
+import { z } from "zod";
+import { UserInputError } from "../errors.ts";
+import type { Actor } from "../domain/actor.ts";
+import type { Services } from "../domain/services.ts";
+import type { Reply } from "../render/reply.ts";
+import type { Arg, ArgSpec, ArgsOf, ArgsShape } from "./args.ts";
+
+export interface CommandContext<A> {
+  args: A;
+  actor: Actor;
+  services: Services;
+  /** where the command was typed (channel id on its platform), for rooms, notify and reports */
+  channelId?: string;
+}
+
+export interface Command<A = Record<string, unknown>> {
+  path: string[];
+  summary: string;
+  usage: string;
+  /** extra help lines: examples, accepted forms */
+  help?: string[];
+  args: ArgSpec[];
+  schema: z.ZodType<A>;
+  /** commands that change nothing can run for viewers and never write */
+  readOnly?: boolean;
+  run(ctx: CommandContext<A>): Promise<Reply>;
+}
+
+export function defineCommand<S extends ArgsShape>(def: {
+  path: string[];
+  summary: string;
+  usage: string;
+  help?: string[];
+  args: S;
+  readOnly?: boolean;
+  run(ctx: CommandContext<ArgsOf<S>>): Promise<Reply>;
+}): Command<ArgsOf<S>> {
+  const specs: ArgSpec[] = Object.entries(def.args).map(([name, a]) => ({ ...(a as Arg<unknown, boolean>).spec, name }) as ArgSpec);
+  const restCount = specs.filter((s) => s.mode === "rest").length;
+  if (restCount > 1) throw new Error(`${def.path.join(" ")}: at most one rest argument`);
+  const shape = Object.fromEntries(Object.entries(def.args).map(([name, a]) => [name, toZod(name, a as Arg<unknown, boolean>)]));
+  return { ...def, args: specs, schema: z.object(shape) as unknown as z.ZodType<ArgsOf<S>> };
+}
+
+/** raw string (or absent) → decoded value, with decoder errors as zod issues */
+function toZod(name: string, a: Arg<unknown, boolean>) {
+  return z.string().optional().transform((raw, ctx) => {
+    if (raw === undefined) {
+      if (a.spec.required) ctx.addIssue({ code: "custom", message: `${name} is missing` });
+      return undefined;
+    }
+    try {
+      return a.decode(raw);
+    } catch (e) {
+      if (!(e instanceof UserInputError)) throw e;
+      ctx.addIssue({ code: "custom", message: `${name} ${e.message.replace(/^[A-Z]/, (c) => c.toLowerCase())}` });
+      return z.NEVER;
+    }
+  });
+}
+
+/** Validates raw string args (from text or Discord options) against a command's schema. */
+export function decodeArgs<A>(cmd: Command<A>, raw: Record<string, string>): A {
+  const r = cmd.schema.safeParse(raw);
+  if (r.success) return r.data;
+  throw new UserInputError(r.error.issues.map((i) => i.message).join("; "), cmd.usage);
+}

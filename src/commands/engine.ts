@@ -1,0 +1,119 @@
+// Text → command: match the path, spread tokens over the command's arguments, validate, run, and turn
+// every failure into a short ephemeral reply. Adapters call runText / runParsed and never see a throw.
+import { NotFoundError, PermissionError, UnavailableError, UserInputError, isUserFacing } from "../errors.ts";
+import type { Actor } from "../domain/actor.ts";
+import type { Services } from "../domain/services.ts";
+import { errorReply, type Reply } from "../render/reply.ts";
+import { decodeArgs, type Command } from "./define.ts";
+import { tokenize, type Token } from "./parse/index.ts";
+
+export interface Parsed { cmd: Command; raw: Record<string, string> }
+
+export function findCommand(commands: Command[], words: string[]): { cmd: Command; used: number } | null {
+  let best: { cmd: Command; used: number } | null = null;
+  for (const cmd of commands) {
+    const n = cmd.path.length;
+    if (n <= words.length && cmd.path.every((p, i) => words[i].toLowerCase() === p) && (!best || n > best.used)) best = { cmd, used: n };
+  }
+  return best;
+}
+
+const wordText = (t: Token) => (t.kind === "word" ? t.value : `${t.key}:${t.value}`);
+
+export function parseText(commands: Command[], text: string): Parsed {
+  const tokens = tokenize(text.replace(/^\s*\/?crm\b/i, ""));
+  const leading: string[] = [];
+  for (const t of tokens) { if (t.kind !== "word" || t.quoted) break; leading.push(t.value); }
+  if (!tokens.length) return { cmd: commands.find((c) => c.path[0] === "help")!, raw: {} };
+  const found = findCommand(commands, leading);
+  if (!found) {
+    const area = commands.filter((c) => c.path.length > 1 && c.path[0] === leading[0]?.toLowerCase());
+    if (area.length) {
+      throw new UserInputError(`Unknown ${area[0].path[0]} command${leading[1] ? ` "${leading[1]}"` : ""}. Try: ${[...new Set(area.map((c) => c.path[1]))].join(", ")}.`,
+        `/crm help ${area[0].path[0]}`);
+    }
+    throw new UserInputError(`Unknown command "${leading[0] ?? wordText(tokens[0])}".`, "/crm help");
+  }
+  return { cmd: found.cmd, raw: spread(found.cmd, tokens.slice(found.used)) };
+}
+
+/** Options by name anywhere; words fill positionals in order, the rest argument takes what is left. */
+function spread(cmd: Command, tokens: Token[]): Record<string, string> {
+  const raw: Record<string, string> = {};
+  const positionals = cmd.args.filter((a) => a.mode === "positional");
+  const rest = cmd.args.find((a) => a.mode === "rest");
+  const words: string[] = [];
+  for (const t of tokens) {
+    if (t.kind === "option") {
+      const spec = cmd.args.find((a) => a.mode === "option" && a.name === t.key);
+      if (spec) {
+        if (raw[spec.name] !== undefined) throw new UserInputError(`${t.key}: is given twice.`, cmd.usage);
+        raw[spec.name] = t.value;
+        continue;
+      }
+      if (!rest) throw new UserInputError(`Unknown option "${t.key}:".${optionsHint(cmd)}`, cmd.usage);
+    }
+    if (t.kind === "word" && !t.quoted && /^[a-z][a-z_-]*:$/i.test(t.value)) {
+      const spec = cmd.args.find((a) => a.mode === "option" && a.name === t.value.slice(0, -1).toLowerCase());
+      if (spec) throw new UserInputError(`Missing value after "${spec.name}:"; write ${spec.name}:<value> with no space.`, cmd.usage);
+    }
+    words.push(wordText(t));
+  }
+  let extra = words.length - positionals.length;
+  // an unquoted multi-word title in front of other positionals ("deal new Acme renewal 12k")
+  if (extra > 0 && !rest && positionals[0]?.type === "text" && positionals.length > 1) {
+    words.splice(0, extra + 1, words.slice(0, extra + 1).join(" "));
+    extra = 0;
+  }
+  positionals.forEach((p, i) => { if (words[i] !== undefined) raw[p.name] = words[i]; });
+  const leftover = words.slice(positionals.length);
+  if (leftover.length) {
+    if (!rest) throw new UserInputError(`Unexpected "${leftover.join(" ").slice(0, 60)}".`, cmd.usage);
+    raw[rest.name] = leftover.join(" ");
+  }
+  return raw;
+}
+
+const optionsHint = (cmd: Command) => {
+  const opts = cmd.args.filter((a) => a.mode === "option").map((a) => `${a.name}:`);
+  return opts.length ? ` Options: ${opts.join(" ")}` : "";
+};
+
+export interface RunOptions { channelId?: string; onError?: (e: unknown, cmd?: Command) => void }
+
+export async function runParsed(parsed: Parsed, actor: Actor, services: Services, opts: RunOptions = {}): Promise<Reply> {
+  const { cmd } = parsed;
+  try {
+    const args = decodeArgs(cmd, parsed.raw);
+    if (!cmd.readOnly && actor.role === "viewer") throw new PermissionError("Viewers can read but not change records; ask an admin for the agent role.");
+    return await cmd.run({ args, actor, services, channelId: opts.channelId });
+  } catch (e) {
+    return toErrorReply(e, cmd, opts);
+  }
+}
+
+export async function runText(commands: Command[], text: string, actor: Actor, services: Services, opts: RunOptions = {}): Promise<Reply> {
+  let parsed: Parsed;
+  try {
+    parsed = parseText(commands, text);
+  } catch (e) {
+    return toErrorReply(e, undefined, opts);
+  }
+  return runParsed(parsed, actor, services, opts);
+}
+
+const DB_DOWN = new Set(["P1001", "P1002", "P1017", "P2024", "ECONNREFUSED", "ETIMEDOUT", "57P01", "57P03"]);
+export function isUnavailable(e: unknown): boolean {
+  const err = e as { code?: string; cause?: { code?: string }; message?: string };
+  return e instanceof UnavailableError || DB_DOWN.has(err?.code ?? "") || DB_DOWN.has(err?.cause?.code ?? "")
+    || /Can't reach database|Connection terminated|connection timeout|ECONNREFUSED|timeout exceeded when trying to connect/i.test(err?.message ?? "");
+}
+
+export function toErrorReply(e: unknown, cmd?: Command, opts: RunOptions = {}): Reply {
+  if (e instanceof UserInputError) return errorReply(e.message, e.usage ?? cmd?.usage);
+  if (e instanceof NotFoundError || e instanceof PermissionError) return errorReply(e.message);
+  if (isUnavailable(e)) return errorReply("The CRM database is not answering right now; try again in a moment.");
+  if (isUserFacing(e)) return errorReply((e as Error).message);
+  opts.onError?.(e, cmd);
+  return errorReply("Something went wrong on our side; it has been logged. Try again, or ask an admin.");
+}

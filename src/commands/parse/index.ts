@@ -1,0 +1,16 @@
+// The text-level grammar of `/crm …`: tokens first, then one decoder per kind of value.
+export { tokenize, bracketForm, MAX_COMMAND_LENGTH, type Token } from "./tokenize.ts";
+export {
+  parseMoney,
+  parseDate,
+  parseDuration,
+  parseMention,
+  parseChannel,
+  parseTime,
+  parseEmail,
+  isValidTimeZone,
+  MAX_DURATION_SECONDS,
+  type Money,
+  type Mention,
+  type ChannelRef,
+} from "./values.ts";

@@ -1,0 +1,81 @@
+// Contacts: add, find, show, tags. Keys C-n; email unique per workspace.
+import { UserInputError } from "../../errors.ts";
+import type { PrismaClient, Contact } from "../../generated/prisma/client.ts";
+import { nextNumber } from "../../db/keys.ts";
+import { requireCanChange, requireRole, type Actor } from "../actor.ts";
+import { audit } from "../audit.ts";
+import { resolveRef } from "../refs.ts";
+import type { CompanyService } from "../companies/service.ts";
+
+export interface NewContact { name: string; email?: string; phone?: string; company?: string; tags?: string[]; title?: string }
+
+export class ContactService {
+  constructor(private db: PrismaClient, private companies: CompanyService) {}
+
+  async add(actor: Actor, input: NewContact): Promise<Contact & { companyName?: string }> {
+    requireRole(actor, "agent", "add contacts");
+    if (input.phone && !/^\+?[0-9 ().-]{5,25}$/.test(input.phone)) throw new UserInputError(`"${input.phone}" is not a phone number like +1 555 0100`);
+    if (input.email) {
+      const dup = await this.db.contact.findUnique({ where: { workspaceId_email: { workspaceId: actor.workspaceId, email: input.email } } });
+      if (dup) throw new UserInputError(`${input.email} is already C-${dup.number} ${dup.name}.`);
+    }
+    // resolve the company first so a bad reference writes nothing
+    const company = input.company ? await this.companies.findOrCreate(actor, input.company) : undefined;
+    return this.db.$transaction(async (tx) => {
+      const number = await nextNumber(tx, actor.workspaceId, "contact");
+      const c = await tx.contact.create({
+        data: {
+          workspaceId: actor.workspaceId, number, name: input.name, email: input.email, phone: input.phone, title: input.title,
+          tags: input.tags ?? [], companyId: company?.id, ownerId: actor.memberId,
+        },
+      });
+      await audit(tx, actor, "contact.add", "contact", c.id, null, c);
+      return { ...c, companyName: company?.name };
+    });
+  }
+
+  /** Name, email or company substring; keys resolve exactly. */
+  async find(actor: Actor, query: string, limit = 10) {
+    const q = query.trim();
+    const where = {
+      workspaceId: actor.workspaceId,
+      OR: [
+        { name: { contains: q, mode: "insensitive" as const } },
+        { email: { startsWith: q.toLowerCase() } },
+        { company: { name: { startsWith: q, mode: "insensitive" as const } } },
+        ...(/^C-?\d+$/i.test(q) ? [{ number: Number(q.replace(/\D/g, "")) }] : []),
+      ],
+    };
+    const [rows, total] = await Promise.all([
+      this.db.contact.findMany({ where, orderBy: { number: "asc" }, take: limit, include: { company: { select: { name: true, number: true } } } }),
+      this.db.contact.count({ where }),
+    ]);
+    return { rows, total };
+  }
+
+  async get(actor: Actor, ref: string) {
+    const hit = await resolveRef(this.db, actor.workspaceId, "contact", ref);
+    const contact = await this.db.contact.findFirstOrThrow({
+      where: { id: hit.id, workspaceId: actor.workspaceId },
+      include: { company: true, owner: true },
+    });
+    const [deals, tickets, timeline] = await Promise.all([
+      this.db.deal.findMany({ where: { workspaceId: actor.workspaceId, contactId: contact.id }, orderBy: { number: "desc" }, take: 5, include: { stage: true } }),
+      this.db.ticket.findMany({ where: { workspaceId: actor.workspaceId, requesterId: contact.id }, orderBy: { number: "desc" }, take: 5 }),
+      this.db.interaction.findMany({ where: { workspaceId: actor.workspaceId, contactId: contact.id }, orderBy: { occurredAt: "desc" }, take: 5, include: { author: true } }),
+    ]);
+    return { contact, deals, tickets, timeline };
+  }
+
+  async tag(actor: Actor, ref: string, add: string[], remove: string[]): Promise<Contact> {
+    const hit = await resolveRef(this.db, actor.workspaceId, "contact", ref);
+    return this.db.$transaction(async (tx) => {
+      const before = await tx.contact.findFirstOrThrow({ where: { id: hit.id, workspaceId: actor.workspaceId } });
+      requireCanChange(actor, before.ownerId, "tag contacts");
+      const tags = [...new Set([...before.tags.filter((t) => !remove.includes(t)), ...add])];
+      const after = await tx.contact.update({ where: { id: hit.id }, data: { tags } });
+      await audit(tx, actor, "contact.tag", "contact", hit.id, { tags: before.tags }, { tags });
+      return after;
+    });
+  }
+}
