@@ -6,6 +6,7 @@ import { b, code, reply, s, type Span } from "../render/reply.ts";
 import { contactAdd, contactFind, contactShow, contactTag } from "./contacts.ts";
 import { companyAdd, companyChannel, companyShow } from "./companies.ts";
 import { oncall, role } from "./members.ts";
+import { dealList, dealLost, dealMove, dealNew, dealShow, dealWon, pipeline } from "./deals.ts";
 
 const help = defineCommand({
   path: ["help"],
@@ -33,5 +34,6 @@ export const commands: Command[] = [
   help,
   contactAdd, contactFind, contactShow, contactTag,
   companyAdd, companyShow, companyChannel,
+  dealNew, dealMove, dealWon, dealLost, dealShow, dealList, pipeline,
   role, oncall,
 ] as unknown as Command[];

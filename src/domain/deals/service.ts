@@ -1,0 +1,120 @@
+// Deals: new, move, won, lost, show, list. Every stage change is a DealStageChange row and an audit row.
+import { UserInputError } from "../../errors.ts";
+import type { PrismaClient, Prisma } from "../../generated/prisma/client.ts";
+import type { MemberRef } from "../../commands/args.ts";
+import { nextNumber } from "../../db/keys.ts";
+import { requireCanChange, requireRole, type Actor } from "../actor.ts";
+import { audit } from "../audit.ts";
+import { resolveRef } from "../refs.ts";
+import type { CompanyService } from "../companies/service.ts";
+import type { MemberService } from "../members/service.ts";
+import type { PipelineService } from "./pipeline.ts";
+
+export interface NewDeal {
+  title: string;
+  amount: { amount: string; currency: string };
+  company?: string;
+  contact?: string;
+  stage?: string;
+  owner?: MemberRef;
+  close?: Date;
+}
+
+const dealInclude = { stage: true, owner: true, company: true, contact: true } satisfies Prisma.DealInclude;
+export type DealWithRefs = Prisma.DealGetPayload<{ include: typeof dealInclude }>;
+
+export class DealService {
+  constructor(private db: PrismaClient, private pipelines: PipelineService, private companies: CompanyService, private members: MemberService) {}
+
+  async create(actor: Actor, input: NewDeal): Promise<DealWithRefs> {
+    requireRole(actor, "agent", "create deals");
+    const ws = actor.workspaceId;
+    // resolve every reference before writing anything
+    const pipeline = await this.pipelines.defaultPipeline(ws);
+    const stage = input.stage ? await this.pipelines.stageByName(ws, input.stage) : pipeline.stages[0];
+    const owner = input.owner ? await this.members.resolve(actor, input.owner) : undefined;
+    const contact = input.contact ? await resolveRef(this.db, ws, "contact", input.contact) : undefined;
+    const contactRow = contact ? await this.db.contact.findFirst({ where: { id: contact.id, workspaceId: ws } }) : null;
+    const company = input.company ? await this.companies.findOrCreate(actor, input.company) : undefined;
+    const closed = stage.isWon || stage.isLost;
+    return this.db.$transaction(async (tx) => {
+      const number = await nextNumber(tx, ws, "deal");
+      const deal = await tx.deal.create({
+        data: {
+          workspaceId: ws, number, title: input.title, amount: input.amount.amount, currency: input.amount.currency,
+          pipelineId: pipeline.id, stageId: stage.id, ownerId: owner?.id ?? actor.memberId,
+          companyId: company?.id ?? contactRow?.companyId ?? null, contactId: contact?.id,
+          expectedCloseAt: input.close, closedAt: closed ? new Date() : null,
+        },
+        include: dealInclude,
+      });
+      await tx.dealStageChange.create({ data: { workspaceId: ws, dealId: deal.id, toStageId: stage.id, actorId: actor.memberId } });
+      await audit(tx, actor, "deal.create", "deal", deal.id, null, { title: deal.title, amount: deal.amount, stage: stage.name });
+      return deal;
+    });
+  }
+
+  private async load(actor: Actor, ref: string): Promise<DealWithRefs> {
+    const hit = await resolveRef(this.db, actor.workspaceId, "deal", ref);
+    return this.db.deal.findFirstOrThrow({ where: { id: hit.id, workspaceId: actor.workspaceId }, include: dealInclude });
+  }
+
+  async move(actor: Actor, ref: string, stageName: string, lostReason?: string): Promise<{ deal: DealWithRefs; from: string }> {
+    const deal = await this.load(actor, ref);
+    requireCanChange(actor, deal.ownerId, "move deals");
+    const to = await this.pipelines.stageByName(actor.workspaceId, stageName);
+    if (to.id === deal.stageId) throw new UserInputError(`D-${deal.number} is already in ${to.name}.`);
+    const closed = to.isWon || to.isLost;
+    const updated = await this.db.$transaction(async (tx) => {
+      // conditional update: a concurrent move of the same deal cannot record a stale "from" stage
+      const res = await tx.deal.updateMany({
+        where: { id: deal.id, workspaceId: actor.workspaceId, stageId: deal.stageId },
+        data: { stageId: to.id, stageEnteredAt: new Date(), closedAt: closed ? new Date() : null, lostReason: to.isLost ? lostReason ?? null : null },
+      });
+      if (res.count !== 1) throw new UserInputError(`D-${deal.number} was changed by someone else just now; try again.`);
+      await tx.dealStageChange.create({ data: { workspaceId: actor.workspaceId, dealId: deal.id, fromStageId: deal.stageId, toStageId: to.id, actorId: actor.memberId } });
+      await audit(tx, actor, to.isWon ? "deal.won" : to.isLost ? "deal.lost" : "deal.move", "deal", deal.id,
+        { stage: deal.stage.name }, { stage: to.name, ...(to.isLost && lostReason ? { lostReason } : {}) });
+      return tx.deal.findUniqueOrThrow({ where: { id: deal.id }, include: dealInclude });
+    });
+    return { deal: updated, from: deal.stage.name };
+  }
+
+  async won(actor: Actor, ref: string) {
+    const stages = await this.pipelines.stages(actor.workspaceId);
+    const won = stages.find((s) => s.isWon);
+    if (!won) throw new UserInputError("This pipeline has no won stage.");
+    return this.move(actor, ref, won.name);
+  }
+
+  async lost(actor: Actor, ref: string, reason?: string) {
+    const stages = await this.pipelines.stages(actor.workspaceId);
+    const lost = stages.find((s) => s.isLost);
+    if (!lost) throw new UserInputError("This pipeline has no lost stage.");
+    return this.move(actor, ref, lost.name, reason);
+  }
+
+  async get(actor: Actor, ref: string) {
+    const deal = await this.load(actor, ref);
+    const [history, timeline, stages] = await Promise.all([
+      this.db.dealStageChange.findMany({ where: { dealId: deal.id, workspaceId: actor.workspaceId }, orderBy: { at: "asc" }, include: { toStage: true, fromStage: true, actor: true } }),
+      this.db.interaction.findMany({ where: { dealId: deal.id, workspaceId: actor.workspaceId }, orderBy: { occurredAt: "desc" }, take: 10, include: { author: true } }),
+      this.pipelines.stages(actor.workspaceId),
+    ]);
+    return { deal, history, timeline, stages };
+  }
+
+  async list(actor: Actor, opts: { mine?: boolean; stage?: string; limit?: number }) {
+    const stage = opts.stage ? await this.pipelines.stageByName(actor.workspaceId, opts.stage) : undefined;
+    const where: Prisma.DealWhereInput = {
+      workspaceId: actor.workspaceId,
+      ...(opts.mine ? { ownerId: actor.memberId } : {}),
+      ...(stage ? { stageId: stage.id } : { closedAt: null }),
+    };
+    const [rows, total] = await Promise.all([
+      this.db.deal.findMany({ where, orderBy: [{ amount: "desc" }, { number: "asc" }], take: opts.limit ?? 20, include: dealInclude }),
+      this.db.deal.count({ where }),
+    ]);
+    return { rows, total, stage };
+  }
+}
