@@ -12,6 +12,7 @@ import type { Redis } from "ioredis";
 import { commands } from "./commands/registry.ts";
 import { createServices, type Services } from "./domain/services.ts";
 import { consoleRoutes } from "../adapters/console/routes.ts";
+import { createSlack } from "../adapters/slack/index.ts";
 
 export type Role = "all" | "server" | "worker";
 
@@ -33,7 +34,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   logger.info({ database: db.kind === "postgres" ? safeUrl(config.DATABASE_URL) : `pglite:${config.DATA_DIR}`, applied: db.appliedMigrations }, "database ready");
-  const services = createServices(db.prisma);
+  const services = createServices(db.prisma, { encryptionKey: config.ENCRYPTION_KEY, stateSecret: config.SLACK_STATE_SECRET });
   const redis = createRedis(config.REDIS_URL, logger);
   const probeRedis = createProbeRedis(config.REDIS_URL, logger);
   // shut down in reverse order of start
@@ -58,6 +59,12 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
       { name: "redis", check: async () => { await probeRedis.ping(); } },
     ], metrics.registry));
     web.use(consoleRoutes({ config, services, commands, logger }));
+    if (config.slackEnabled) {
+      const slack = createSlack({ config, services, commands, logger });
+      web.use(slack.router);
+      await slack.start().catch((e: Error) => logger.error({ err: e.message }, "slack socket mode could not connect; it keeps retrying"));
+      closables.push({ name: "slack", close: () => slack.stop() });
+    }
     web.use((_req, res) => { res.status(404).json({ error: "not found" }); });
     web.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
       logger.error({ err: err.message }, "unhandled request error");

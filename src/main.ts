@@ -25,24 +25,29 @@ async function main() {
     throw e;
   }
   const logger = createLogger(config.LOG_LEVEL);
-  const app = await startApp(config, { role, logger }).catch((e: Error) => {
-    logger.fatal({ err: e.message }, "start-up failed");
-    console.error(`Start-up failed: ${e.message}`);
-    process.exit(1);
-  });
-  if (app.url && config.consoleEnabled) console.log(`\n  CRM console: ${app.url}/console\n`);
-
+  // handlers go in before start-up so a signal during start-up still shuts down cleanly
+  let app: Awaited<ReturnType<typeof startApp>> | undefined;
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
     const force = setTimeout(() => { logger.error("shutdown took over 10 s; exiting"); process.exit(1); }, 10_000);
     force.unref();
-    app.close().then(() => { clearTimeout(force); process.exit(0); });
+    await starting.catch(() => undefined);
+    await app?.close();
+    clearTimeout(force);
+    process.exit(0);
   };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+  const starting = startApp(config, { role, logger });
+  app = await starting.catch((e: Error) => {
+    logger.fatal({ err: e.message }, "start-up failed");
+    console.error(`Start-up failed: ${e.message}`);
+    process.exit(1);
+  });
+  if (app.url && config.consoleEnabled && !stopping) console.log(`\n  CRM console: ${app.url}/console\n`);
 }
 
 main();

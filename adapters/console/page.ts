@@ -1,9 +1,10 @@
 // The console page: one HTML document, no build step. Talks to /console/api.
-export function consolePage(): string {
+/** `nonce` marks the page's own script and style; the CSP header refuses everything else inline. */
+export function consolePage(nonce: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>CRM console</title>
-<style>
+<title>CRM console</title><link rel="icon" href="data:,">
+<style nonce="${nonce}">
 body{font:15px/1.45 system-ui,sans-serif;margin:0;background:#f5f5f7;color:#1d1d1f}
 header{display:flex;gap:.75rem;align-items:center;flex-wrap:wrap;padding:.75rem 1rem;background:#1d1d1f;color:#fff}
 header h1{font-size:1rem;margin:0 1rem 0 0}
@@ -32,26 +33,30 @@ img{max-width:100%}
 </header>
 <main><div id="log"><div class="reply"><p>Pick a workspace and a member, then type a command such as <code>/crm help</code>. Replies are shown as your chat apps would show them; buttons work.</p></div></div></main>
 <form id="cmd"><input id="text" autocomplete="off" placeholder="/crm help" aria-label="command"><button type="submit">Send</button></form>
-<script>
+<script nonce="${nonce}">
 const $ = (id) => document.getElementById(id);
 const api = async (path, body) => {
   const res = await fetch('/console/api' + path, body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {});
   const data = await res.json().catch(() => ({ error: 'bad response' }));
-  if (!res.ok && data.error) throw new Error(data.error);
+  if (!res.ok) throw new Error(data.error || 'HTTP ' + res.status);
   return data;
 };
 const params = new URLSearchParams(location.search);
+const has = (sel, value) => [...sel.options].some((o) => o.value === value);
+/** Returns false when select is not among the workspaces (the first one stays selected). */
 async function loadWorkspaces(select) {
   const list = await api('/workspaces');
-  $('ws').innerHTML = list.map((w) => '<option value="' + w.id + '">' + esc(w.name) + (w.links.length ? ' (' + w.links.map((l) => l.platform).join('+') + ')' : '') + '</option>').join('');
-  if (select) $('ws').value = select;
+  $('ws').innerHTML = list.map((w) => '<option value="' + esc(w.id) + '">' + esc(w.name) + (w.links.length ? ' (' + esc(w.links.map((l) => l.platform).join('+')) + ')' : '') + '</option>').join('');
+  const found = !select || has($('ws'), select);
+  if (select && found) $('ws').value = select;
   await loadMembers();
+  return found;
 }
 async function loadMembers(select) {
   if (!$('ws').value) { $('member').innerHTML = ''; return; }
-  const list = await api('/workspaces/' + $('ws').value + '/members');
-  $('member').innerHTML = list.map((m) => '<option value="' + m.id + '">' + esc(m.name) + ' · ' + m.role + '</option>').join('');
-  if (select) $('member').value = select;
+  const list = await api('/workspaces/' + encodeURIComponent($('ws').value) + '/members');
+  $('member').innerHTML = list.map((m) => '<option value="' + esc(m.id) + '">' + esc(m.name) + ' · ' + esc(m.role) + '</option>').join('');
+  if (select && has($('member'), select)) $('member').value = select;
 }
 const esc = (t) => String(t).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 function show(html, cls) { const d = document.createElement('div'); d.className = cls || ''; d.innerHTML = html; $('log').appendChild(d); d.scrollIntoView({ block: 'end' }); return d; }
@@ -72,9 +77,17 @@ $('newWs').addEventListener('click', async () => {
   try { const r = await api('/workspaces', { name, adminName }); await loadWorkspaces(r.workspace.id); await loadMembers(r.admin.id); } catch (e) { alert(e.message); }
 });
 $('newMember').addEventListener('click', async () => {
+  if (!$('ws').value) return;
   const name = prompt('Member name'); if (!name) return;
-  try { const m = await api('/workspaces/' + $('ws').value + '/members', { name }); await loadMembers(m.id); } catch (e) { alert(e.message); }
+  try { const m = await api('/workspaces/' + encodeURIComponent($('ws').value) + '/members', { name }); await loadMembers(m.id); } catch (e) { alert(e.message); }
 });
-loadWorkspaces(params.get('ws')).then(() => { if (params.get('cmd')) run('/crm ' + params.get('cmd')); }).catch((e) => show('<div class="reply error"><p>' + esc(e.message) + '</p></div>'));
+// ?ws=…&cmd=… (record links): only "<kind> show <KEY>" runs by itself; anything else waits in the input
+const SHOW = /^(contact|company|deal|ticket) show [CADT]-\\d{1,9}$/i;
+loadWorkspaces(params.get('ws')).then((found) => {
+  const cmd = (params.get('cmd') || '').trim();
+  if (!found) show('<div class="reply error"><p>This link is for a workspace this console does not have.</p></div>');
+  else if (SHOW.test(cmd)) run('/crm ' + cmd);
+  else if (cmd) $('text').value = '/crm ' + cmd;
+}).catch((e) => show('<div class="reply error"><p>' + esc(e.message) + '</p></div>'));
 </script></body></html>`;
 }

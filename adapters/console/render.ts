@@ -4,12 +4,15 @@ import type { Block, Reply, Rich, Span } from "../../src/render/reply.ts";
 export const escapeHtml = (t: string) =>
   t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 
+// http(s) or a path on this server; never javascript:, data: or protocol-relative //host
+const SAFE_LINK = /^(https?:\/\/|\/(?![\/\\]))/i;
+
 function span(x: Span): string {
   let h = escapeHtml(x.text).replace(/\n/g, "<br>");
   if (x.code) h = `<code>${h}</code>`;
   if (x.bold) h = `<strong>${h}</strong>`;
   if (x.italic) h = `<em>${h}</em>`;
-  if (x.link && /^(https?:\/\/|\/)/.test(x.link)) h = `<a href="${escapeHtml(x.link)}" target="_blank" rel="noopener">${h}</a>`;
+  if (x.link && SAFE_LINK.test(x.link)) h = `<a href="${escapeHtml(x.link)}" target="_blank" rel="noopener">${h}</a>`;
   return h;
 }
 
@@ -22,13 +25,13 @@ function block(bl: Block): string {
     case "context": return `<p class="ctx">${rich(bl.text)}</p>`;
     case "fields": return `<dl>${bl.fields.map((f) => `<div><dt>${escapeHtml(f.label)}</dt><dd>${rich(f.value)}</dd></div>`).join("")}</dl>`;
     case "actions": return `<div class="actions">${bl.actions.map((a) =>
-      `<button type="button" class="${a.style ?? ""}" data-command="${escapeHtml(a.command)}">${escapeHtml(a.label)}</button>`).join("")}</div>`;
+      `<button type="button" class="${escapeHtml(a.style ?? "")}" data-command="${escapeHtml(a.command)}">${escapeHtml(a.label)}</button>`).join("")}</div>`;
     case "image": return bl.png
       ? `<img alt="${escapeHtml(bl.alt)}" src="data:image/png;base64,${Buffer.from(bl.png).toString("base64")}">`
-      : bl.url ? `<img alt="${escapeHtml(bl.alt)}" src="${escapeHtml(bl.url)}">` : "";
+      : bl.url && /^https?:\/\//i.test(bl.url) ? `<img alt="${escapeHtml(bl.alt)}" src="${escapeHtml(bl.url)}">` : "";
   }
 }
 
 export function renderHtml(r: Reply): string {
-  return `<div class="reply ${r.kind}${r.ephemeral ? " ephemeral" : ""}">${r.blocks.map(block).join("")}</div>`;
+  return `<div class="reply ${r.kind === "error" ? "error" : "ok"}${r.ephemeral ? " ephemeral" : ""}">${r.blocks.map(block).join("")}</div>`;
 }

@@ -1,6 +1,6 @@
 // The web console: pick a workspace and a member (local identities), type /crm …, see rendered replies
 // with working buttons. Open on a loopback HOST; elsewhere only with ADMIN_TOKEN.
-import { timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import express, { Router, type Request, type Response, type NextFunction } from "express";
 import { z } from "zod";
 import type { Config } from "../../src/config/env.ts";
@@ -8,7 +8,6 @@ import type { Command } from "../../src/commands/define.ts";
 import { runText, toErrorReply } from "../../src/commands/engine.ts";
 import type { Services } from "../../src/domain/services.ts";
 import { consoleActorFor } from "../../src/domain/workspaces/console.ts";
-import { errorReply } from "../../src/render/reply.ts";
 import type { Logger } from "../../src/log.ts";
 import { renderHtml } from "./render.ts";
 import { consolePage } from "./page.ts";
@@ -27,14 +26,28 @@ function tokenFrom(req: Request): string | undefined {
   return cookie ? decodeURIComponent(cookie.slice(COOKIE.length + 1)) : undefined;
 }
 
+const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+const hostName = (host: string | undefined) => (host ?? "").toLowerCase().replace(/:\d+$/, "");
+
 /** Access rule shared by /console and /r/…: ADMIN_TOKEN when set; otherwise open (loopback only). */
 export function consoleAccess(config: Config) {
+  const loopbackOnly = LOOPBACK_NAMES.has(config.HOST.toLowerCase());
   return (req: Request, res: Response, next: NextFunction) => {
     if (!config.consoleEnabled) { res.status(404).json({ error: "the console is off (set ADMIN_TOKEN or use a loopback HOST)" }); return; }
-    if (!config.ADMIN_TOKEN) { next(); return; }
+    if (!config.ADMIN_TOKEN) {
+      // open only to loopback names: a page on another site that re-points its own name at 127.0.0.1
+      // (DNS rebinding) or a proxy forwarding a public Host gets nothing without ADMIN_TOKEN
+      if (loopbackOnly && !LOOPBACK_NAMES.has(hostName(req.headers.host))) {
+        res.status(403).json({ error: "the console without ADMIN_TOKEN answers only on localhost / 127.0.0.1 (set ADMIN_TOKEN to reach it by another name)" });
+        return;
+      }
+      next();
+      return;
+    }
     const q = typeof req.query.token === "string" ? req.query.token : undefined;
     if (q && same(q, config.ADMIN_TOKEN)) {
-      res.setHeader("Set-Cookie", `${COOKIE}=${encodeURIComponent(q)}; HttpOnly; SameSite=Strict; Path=/`);
+      // Lax (not Strict) so record links clicked in Slack/Discord carry it; the page only auto-runs `… show KEY`
+      res.setHeader("Set-Cookie", `${COOKIE}=${encodeURIComponent(q)}; HttpOnly; SameSite=Lax; Path=/`);
       next();
       return;
     }
@@ -87,7 +100,7 @@ export function consoleRoutes(deps: { config: Config; services: Services; comman
         onError: (e, cmd) => logger.error({ err: (e as Error).message, stack: (e as Error).stack, command: cmd?.path.join(" ") }, "command failed"),
       });
     } catch (e) {
-      reply = e instanceof Error && e.name === "NotFoundError" ? errorReply(e.message) : toErrorReply(e);
+      reply = toErrorReply(e, undefined, { onError: (err) => logger.error({ err: (err as Error).message }, "console command failed") });
     }
     res.json({ reply: { ...reply, blocks: reply.blocks.map((b) => (b.type === "image" && b.png ? { ...b, png: undefined, pngBase64: Buffer.from(b.png).toString("base64") } : b)) }, html: renderHtml(reply) });
   });
@@ -97,7 +110,20 @@ export function consoleRoutes(deps: { config: Config; services: Services; comman
   });
 
   r.use("/console/api", guard, api);
-  r.get("/console", guard, (_req, res) => { res.type("html").send(consolePage()); });
+  r.get("/console", guard, (req, res) => {
+    if (typeof req.query.token === "string") {
+      // the cookie is set; drop the token from the address bar and history
+      const rest = new URLSearchParams(Object.entries(req.query).filter(([k, v]) => k !== "token" && typeof v === "string") as [string, string][]);
+      res.redirect(302, `/console${rest.size ? `?${rest}` : ""}`);
+      return;
+    }
+    const nonce = randomBytes(16).toString("base64");
+    res.setHeader("Content-Security-Policy", `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src 'self' data: http: https:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`);
+    res.setHeader("Referrer-Policy", "no-referrer");
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("Cache-Control", "no-store");
+    res.type("html").send(consolePage(nonce));
+  });
   // record links: open the record in the console (same access rules as the console)
   r.get("/r/:workspace/:key", guard, (req, res) => {
     const key = String(req.params.key).toUpperCase();

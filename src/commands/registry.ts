@@ -5,6 +5,8 @@ import { defineCommand } from "./define.ts";
 import { b, code, reply, s, type Span } from "../render/reply.ts";
 import { contactAdd, contactFind, contactShow, contactTag } from "./contacts.ts";
 import { companyAdd, companyChannel, companyShow } from "./companies.ts";
+import { ticketCommands } from "./tickets.ts";
+import { log } from "./log.ts";
 import { oncall, role } from "./members.ts";
 import { dealList, dealLost, dealMove, dealNew, dealShow, dealWon, pipeline } from "./deals.ts";
 
@@ -34,6 +36,8 @@ export const commands: Command[] = [
   help,
   contactAdd, contactFind, contactShow, contactTag,
   companyAdd, companyShow, companyChannel,
+  ...ticketCommands,
+  log,
   dealNew, dealMove, dealWon, dealLost, dealShow, dealList, pipeline,
   role, oncall,
 ] as unknown as Command[];

@@ -63,3 +63,17 @@ export async function resolvePlatformActor(prisma: PrismaClient, id: PlatformIde
   const m = await ensureMember(prisma, workspaceId, id.platform, id.userId, id.userName);
   return { workspaceId, memberId: m.id, name: m.name, role: m.role, platform: id.platform, platformUserId: id.userId };
 }
+
+/** Adapters resolve callers through this service (they never hold the Prisma client). */
+export class IdentityService {
+  constructor(private db: PrismaClient) {}
+  fromPlatform(id: PlatformIdentity): Promise<Actor> { return resolvePlatformActor(this.db, id); }
+  workspaceFor(platform: Exclude<Platform, "console">, externalId: string, name?: string): Promise<string> {
+    return workspaceForPlatform(this.db, platform, externalId, name);
+  }
+  /** The workspace that owns this Slack team / Discord guild, without creating one. */
+  async existingWorkspace(platform: Exclude<Platform, "console">, externalId: string): Promise<string | null> {
+    const link = await this.db.platformLink.findUnique({ where: { platform_externalId: { platform, externalId } } });
+    return link?.workspaceId ?? null;
+  }
+}

@@ -1,0 +1,65 @@
+// Neutral Reply → Block Kit, inside Slack's limits (PLATFORM-LIMITS.md). User text is escaped for mrkdwn
+// so it can never ping @channel/@here or inject links, and cannot break our formatting.
+import type { Block, Reply, Rich, Span } from "../../src/render/reply.ts";
+import { clip } from "../../src/render/format.ts";
+
+export const SHARE_ACTION = "crm_share";
+export const BUTTON_ACTION_PREFIX = "crm:";
+
+/** &, <, > are Slack's control characters; * ~ ` get a zero-width space so user text cannot format. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/([*~`])/g, "$1\u200B");
+}
+
+function span(x: Span): string {
+  let t = escapeMrkdwn(x.text);
+  if (!t.trim()) return t;
+  if (x.code) t = "`" + x.text.replace(/`/g, "'").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;") + "`";
+  if (x.bold) t = `*${t}*`;
+  if (x.italic) t = `_${t}_`;
+  if (x.link && /^https?:\/\//.test(x.link)) t = `<${x.link.replace(/[<>|]/g, "")}|${escapeMrkdwn(x.text).replace(/\|/g, "¦")}>`;
+  return t;
+}
+
+export const mrkdwn = (r: Rich): string => (typeof r === "string" ? escapeMrkdwn(r) : r.map(span).join(""));
+
+const plain = (text: string, max: number) => ({ type: "plain_text" as const, text: clip(text || " ", max), emoji: true });
+const md = (text: string, max = 3000) => ({ type: "mrkdwn" as const, text: clip(text || " ", max) });
+
+export type SlackBlock = Record<string, unknown>;
+
+function toBlocks(bl: Block, i: number): SlackBlock[] {
+  switch (bl.type) {
+    case "header": return [{ type: "header", text: plain(bl.text, 150) }];
+    case "text": return [{ type: "section", text: md(mrkdwn(bl.text)) }];
+    case "context": return [{ type: "context", elements: [md(mrkdwn(bl.text))] }];
+    case "fields": {
+      const out: SlackBlock[] = [];
+      for (let k = 0; k < bl.fields.length; k += 10) {
+        out.push({ type: "section", fields: bl.fields.slice(k, k + 10).map((f) => md(`*${escapeMrkdwn(f.label)}*\n${mrkdwn(f.value)}`, 2000)) });
+      }
+      return out;
+    }
+    case "actions": return [{
+      type: "actions", block_id: `crm_actions_${i}`,
+      elements: bl.actions.slice(0, 25).map((a, k) => ({
+        type: "button", action_id: `${BUTTON_ACTION_PREFIX}${i}:${k}`, text: plain(a.label, 75), value: clip(a.command, 2000),
+        ...(a.style ? { style: a.style } : {}),
+      })),
+    }];
+    case "image": return bl.url ? [{ type: "image", image_url: bl.url, alt_text: clip(bl.alt, 2000) }] : [];
+  }
+}
+
+export interface SlackMessage { text: string; blocks: SlackBlock[]; response_type?: "ephemeral" | "in_channel" }
+
+/** shareCommand: a read-only command that re-creates this reply for the channel ("Share in channel"). */
+export function renderSlack(reply: Reply, opts: { shareCommand?: string; maxBlocks?: number } = {}): SlackMessage {
+  let blocks = reply.blocks.flatMap(toBlocks);
+  if (opts.shareCommand && reply.kind === "ok") {
+    blocks.push({ type: "actions", block_id: "crm_share", elements: [{ type: "button", action_id: SHARE_ACTION, text: plain("Share in channel", 75), value: clip(opts.shareCommand, 2000) }] });
+  }
+  const max = opts.maxBlocks ?? 50;
+  if (blocks.length > max) blocks = [...blocks.slice(0, max - 1), { type: "context", elements: [md("…more in the console")] }];
+  return { text: clip(escapeMrkdwn(reply.summary), 3000), blocks };
+}

@@ -1,0 +1,155 @@
+// Interactions: calls, emails, meetings, notes and chats logged against a contact, company, deal or
+// ticket. One row links the record and its related records too, so every timeline shows it.
+import { UserInputError } from "../../errors.ts";
+import type { Interaction, Prisma, PrismaClient } from "../../generated/prisma/client.ts";
+import type { InteractionKind, Platform } from "../../generated/prisma/enums.ts";
+import { formatKey } from "../../db/keys.ts";
+import { requireRole, type Actor } from "../actor.ts";
+import { audit } from "../audit.ts";
+import { resolveAnyRef, type RefKind } from "../refs.ts";
+
+type Tx = Prisma.TransactionClient;
+
+export const INTERACTION_KINDS = ["call", "email", "meeting", "note", "chat"] as const satisfies readonly InteractionKind[];
+
+export interface LogInput {
+  kind: InteractionKind;
+  /** C-/A-/D-/T- key or a contact's email */
+  ref: string;
+  summary: string;
+  /** backdating; default now */
+  when?: Date;
+  source?: Platform;
+  permalink?: string;
+}
+
+export interface LoggedInteraction {
+  interaction: Interaction;
+  record: { kind: RefKind; id: string; key: string; label: string };
+  /** the ticket was waiting on the customer and its SLA clock runs again */
+  resumedTicket: boolean;
+  /** this interaction is the ticket's first response */
+  firstResponse: boolean;
+}
+
+export interface TimelineTarget { kind: RefKind; id: string }
+
+/** Resumes a waiting ticket's SLA clock inside the caller's transaction (TicketService.resume); null when it was not waiting. */
+export type ResumeTicket = (actor: Actor, ticketId: string, tx: Tx) => Promise<unknown>;
+
+// a few minutes of clock skew between chat platforms and us is not "the future"
+const FUTURE_SLACK_MS = 5 * 60_000;
+
+export class InteractionService {
+  constructor(private db: PrismaClient, private resumeTicket: ResumeTicket) {}
+
+  async log(actor: Actor, input: LogInput): Promise<LoggedInteraction> {
+    requireRole(actor, "agent", "log interactions");
+    const summary = input.summary.trim();
+    if (!summary) throw new UserInputError("Give a summary of what happened.");
+    const now = new Date();
+    const occurredAt = input.when ?? now;
+    if (occurredAt.getTime() > now.getTime() + FUTURE_SLACK_MS) {
+      throw new UserInputError(`when: ${occurredAt.toISOString().slice(0, 16).replace("T", " ")} is in the future; log what already happened (use a date like yesterday or 2026-01-31).`);
+    }
+    const hit = await resolveAnyRef(this.db, actor.workspaceId, input.ref);
+    const record = { kind: hit.kind, id: hit.id, key: formatKey(hit.kind, hit.number), label: hit.label };
+    const ws = actor.workspaceId;
+
+    const result = await this.db.$transaction(async (tx) => {
+      const links = await relatedLinks(tx, ws, hit.kind, hit.id);
+      const interaction = await tx.interaction.create({
+        data: {
+          workspaceId: ws, kind: input.kind, summary, occurredAt, authorId: actor.memberId,
+          contactId: links.contactId, companyId: links.companyId, dealId: links.dealId, ticketId: links.ticketId,
+          source: input.source ?? actor.platform, permalink: input.permalink,
+        },
+      });
+      if (links.contactId) {
+        // a backdated entry never moves "last touched" backwards
+        await tx.contact.updateMany({
+          where: { id: links.contactId, workspaceId: ws, OR: [{ lastInteractionAt: null }, { lastInteractionAt: { lt: occurredAt } }] },
+          data: { lastInteractionAt: occurredAt },
+        });
+      }
+      let firstResponse = false;
+      let resumedTicket = false;
+      if (links.ticket) {
+        firstResponse = await this.markFirstResponse(tx, actor, links.ticket, occurredAt, now);
+        // an answer from our side means the customer is no longer the one we wait on
+        if (links.ticket.status === "waiting") resumedTicket = (await this.resumeTicket(actor, links.ticket.id, tx)) != null;
+      }
+      await audit(tx, actor, "interaction.log", "interaction", interaction.id, null, { ...interaction, record: record.key });
+      return { interaction, firstResponse, resumedTicket };
+    }, { maxWait: 10_000, timeout: 15_000 });
+    return { ...result, record };
+  }
+
+  /** Most recent first, with the author's name. A company's timeline includes its contacts' and deals' entries. */
+  async timeline(actor: Actor, target: TimelineTarget, limit = 10) {
+    const field = { contact: "contactId", company: "companyId", deal: "dealId", ticket: "ticketId" }[target.kind];
+    return this.db.interaction.findMany({
+      where: { workspaceId: actor.workspaceId, [field]: target.id },
+      orderBy: [{ occurredAt: "desc" }, { createdAt: "desc" }],
+      take: Math.max(1, Math.min(limit, 100)),
+      include: { author: { select: { id: true, name: true } } },
+    });
+  }
+
+  /** Issue 05: the first interaction on a ticket by a member who is not its requester is the first response. */
+  private async markFirstResponse(tx: Tx, actor: Actor, ticket: TicketLink, occurredAt: Date, now: Date): Promise<boolean> {
+    if (ticket.firstResponseAt) return false;
+    if (ticket.requester && isSamePerson(actor, ticket.requester)) return false;
+    // a backdated entry cannot answer before the ticket existed, nor after now
+    const at = new Date(Math.min(Math.max(occurredAt.getTime(), ticket.createdAt.getTime()), now.getTime()));
+    const n = await tx.ticket.updateMany({ where: { id: ticket.id, workspaceId: actor.workspaceId, firstResponseAt: null }, data: { firstResponseAt: at } });
+    if (n.count === 0) return false;
+    await tx.ticketEvent.create({ data: { workspaceId: actor.workspaceId, ticketId: ticket.id, kind: "first_response", actorId: actor.memberId, data: { at: at.toISOString() }, at: now } });
+    return true;
+  }
+}
+
+interface TicketLink {
+  id: string;
+  status: "open" | "waiting" | "resolved";
+  createdAt: Date;
+  firstResponseAt: Date | null;
+  requester: { slackUserId: string | null; discordUserId: string | null } | null;
+}
+
+interface Links { contactId?: string; companyId?: string; dealId?: string; ticketId?: string; ticket?: TicketLink }
+
+/** The record itself plus the records it belongs to, so contact, company, deal and ticket timelines all see the entry. */
+async function relatedLinks(tx: Tx, workspaceId: string, kind: RefKind, id: string): Promise<Links> {
+  switch (kind) {
+    case "contact": {
+      const c = await tx.contact.findFirstOrThrow({ where: { id, workspaceId }, select: { id: true, companyId: true } });
+      return { contactId: c.id, companyId: c.companyId ?? undefined };
+    }
+    case "company":
+      return { companyId: id };
+    case "deal": {
+      const d = await tx.deal.findFirstOrThrow({ where: { id, workspaceId }, select: { id: true, contactId: true, companyId: true, contact: { select: { companyId: true } } } });
+      return { dealId: d.id, contactId: d.contactId ?? undefined, companyId: d.companyId ?? d.contact?.companyId ?? undefined };
+    }
+    case "ticket": {
+      // lock first: two people answering one waiting ticket must take turns to resume it once
+      await tx.$queryRaw`SELECT "id" FROM "Ticket" WHERE "id" = ${id} AND "workspaceId" = ${workspaceId} FOR UPDATE`;
+      const t = await tx.ticket.findFirstOrThrow({
+        where: { id, workspaceId },
+        select: {
+          id: true, status: true, createdAt: true, firstResponseAt: true, requesterId: true,
+          requester: { select: { companyId: true, slackUserId: true, discordUserId: true } },
+        },
+      });
+      return { ticketId: t.id, contactId: t.requesterId ?? undefined, companyId: t.requester?.companyId ?? undefined, ticket: t };
+    }
+  }
+}
+
+/** A member is the requester when they are the same platform user (a teammate who raised a ticket). */
+function isSamePerson(actor: Actor, requester: { slackUserId: string | null; discordUserId: string | null }): boolean {
+  if (!actor.platformUserId) return false;
+  return (actor.platform === "slack" && requester.slackUserId === actor.platformUserId)
+    || (actor.platform === "discord" && requester.discordUserId === actor.platformUserId);
+}

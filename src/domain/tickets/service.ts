@@ -1,0 +1,231 @@
+// Support tickets: open, assign (by name or on-call routing), escalate, wait, resume, resolve, show, list.
+// Keys T-n. Refs and members are resolved before a transaction opens, so a bad command writes nothing.
+import { UserInputError } from "../../errors.ts";
+import type { Member, Prisma, PrismaClient, Ticket } from "../../generated/prisma/client.ts";
+import type { TicketPriority } from "../../generated/prisma/enums.ts";
+import type { MemberRef } from "../../commands/args.ts";
+import { formatKey, nextNumber } from "../../db/keys.ts";
+import { requireCanChange, requireRole, type Actor } from "../actor.ts";
+import { audit } from "../audit.ts";
+import { resolveRef } from "../refs.ts";
+import type { MemberService } from "../members/service.ts";
+import { pickOnCall } from "./onCallRouting.ts";
+import { dueDates, resumeChanges } from "./slaClock.ts";
+
+type Tx = Prisma.TransactionClient;
+
+export const TICKET_PRIORITIES = ["low", "normal", "high", "urgent"] as const satisfies readonly TicketPriority[];
+export const TICKET_VIEWS = ["open", "mine", "breached"] as const;
+export type TicketView = (typeof TICKET_VIEWS)[number];
+
+export interface NewTicket { subject: string; priority?: TicketPriority; contact?: string; assign?: MemberRef }
+
+const MAX_SUBJECT = 200;
+const LIST_LIMIT = 20;
+const people = { assignee: true, requester: true } as const;
+export type TicketWithPeople = Prisma.TicketGetPayload<{ include: typeof people }>;
+
+export class TicketService {
+  constructor(private db: PrismaClient, private members: MemberService) {}
+
+  async open(actor: Actor, input: NewTicket): Promise<TicketWithPeople & { autoAssigned: boolean }> {
+    requireRole(actor, "agent", "open tickets");
+    const subject = input.subject.trim();
+    if (subject.length > MAX_SUBJECT) throw new UserInputError(`The subject is too long (${subject.length} characters; at most ${MAX_SUBJECT}).`);
+    const priority = input.priority ?? "normal";
+    const requester = input.contact ? await resolveRef(this.db, actor.workspaceId, "contact", input.contact) : undefined;
+    const target = input.assign ? await this.target(actor, input.assign) : undefined;
+    const policy = await this.db.slaPolicy.findUnique({ where: { workspaceId_priority: { workspaceId: actor.workspaceId, priority } } });
+    return this.db.$transaction(async (tx) => {
+      const now = new Date();
+      // pick first: "nobody on call" must fail before a key number is taken
+      const assignee = target === "auto" ? await pickOnCall(tx, actor.workspaceId, now) : target;
+      if (assignee && target !== "auto") await tx.member.update({ where: { id: assignee.id }, data: { lastAssignedAt: now } });
+      const number = await nextNumber(tx, actor.workspaceId, "ticket");
+      const t = await tx.ticket.create({
+        data: {
+          workspaceId: actor.workspaceId, number, subject, priority, requesterId: requester?.id, assigneeId: assignee?.id,
+          source: actor.platform, createdAt: now, ...dueDates(policy, priority, now),
+        },
+        include: people,
+      });
+      await event(tx, actor, t.id, "created", { priority, requesterId: requester?.id ?? null, assigneeId: assignee?.id ?? null, auto: target === "auto" });
+      await audit(tx, actor, "ticket.new", "ticket", t.id, null, t);
+      return { ...t, autoAssigned: target === "auto" };
+    }, { timeout: 15_000 });
+  }
+
+  /** `me`, a mention or a name → the member; `auto` → routing at write time. Viewers cannot hold tickets. */
+  private async target(actor: Actor, ref: MemberRef): Promise<Member | "auto"> {
+    if (ref.kind === "auto") return "auto";
+    const m = await this.members.resolve(actor, ref);
+    if (m.role === "viewer") throw new UserInputError(`${m.name} is a viewer and cannot work tickets; an admin can make them an agent with /crm role.`);
+    return m;
+  }
+
+  async assign(actor: Actor, ref: string, to: MemberRef): Promise<TicketWithPeople & { autoAssigned: boolean; previous: string | null }> {
+    requireRole(actor, "agent", "assign tickets");
+    const hit = await resolveRef(this.db, actor.workspaceId, "ticket", ref);
+    const target = await this.target(actor, to);
+    return this.db.$transaction(async (tx) => {
+      const now = new Date();
+      const before = await lockTicket(tx, actor, hit.id, "assign");
+      // agents hand over their own or unassigned tickets (to anyone); taking someone else's needs a manager
+      requireCanChange(actor, before.assigneeId, "reassign tickets");
+      if (target !== "auto" && before.assigneeId === target.id) throw new UserInputError(`${key(before)} is already assigned to ${target.name}.`);
+      const assignee = target === "auto" ? await pickOnCall(tx, actor.workspaceId, now, before.id) : target;
+      if (assignee.id === before.assigneeId) throw new UserInputError(`${key(before)} stays with ${assignee.name}: they are the on-call pick right now. Name someone to hand it over.`);
+      if (target !== "auto") await tx.member.update({ where: { id: assignee.id }, data: { lastAssignedAt: now } });
+      const previous = before.assigneeId ? (await tx.member.findUnique({ where: { id: before.assigneeId } }))?.name ?? null : null;
+      const after = await tx.ticket.update({ where: { id: before.id }, data: { assigneeId: assignee.id }, include: people });
+      await event(tx, actor, before.id, "assigned", { from: before.assigneeId, to: assignee.id, auto: target === "auto" });
+      await audit(tx, actor, "ticket.assign", "ticket", before.id, { assigneeId: before.assigneeId }, { assigneeId: assignee.id });
+      return { ...after, autoAssigned: target === "auto", previous };
+    }, { timeout: 15_000 });
+  }
+
+  /** Any agent may escalate any unresolved ticket: asking for help takes nothing from the assignee. */
+  async escalate(actor: Actor, ref: string, reason?: string): Promise<TicketWithPeople> {
+    requireRole(actor, "agent", "escalate tickets");
+    const hit = await resolveRef(this.db, actor.workspaceId, "ticket", ref);
+    return this.db.$transaction(async (tx) => {
+      const before = await lockTicket(tx, actor, hit.id, "escalate");
+      const level = before.escalationLevel + 1;
+      const after = await tx.ticket.update({ where: { id: before.id }, data: { escalationLevel: level }, include: people });
+      await event(tx, actor, before.id, "escalated", { level, reason: reason ?? null });
+      await audit(tx, actor, "ticket.escalate", "ticket", before.id, { escalationLevel: before.escalationLevel }, { escalationLevel: level, reason });
+      return after;
+    });
+  }
+
+  /** Waiting on the customer: the SLA clocks stop until an interaction (or resolve) resumes the ticket. */
+  async wait(actor: Actor, ref: string): Promise<TicketWithPeople> {
+    requireRole(actor, "agent", "change tickets");
+    const hit = await resolveRef(this.db, actor.workspaceId, "ticket", ref);
+    return this.db.$transaction(async (tx) => {
+      const before = await lockTicket(tx, actor, hit.id, "put on hold");
+      requireCanChange(actor, before.assigneeId, "change tickets");
+      if (before.status === "waiting") throw new UserInputError(`${key(before)} is already waiting (since ${before.waitingSince?.toISOString().slice(0, 16).replace("T", " ")} UTC).`);
+      const after = await tx.ticket.update({ where: { id: before.id }, data: { status: "waiting", waitingSince: new Date() }, include: people });
+      await event(tx, actor, before.id, "waiting");
+      await audit(tx, actor, "ticket.wait", "ticket", before.id, { status: before.status }, { status: "waiting", waitingSince: after.waitingSince });
+      return after;
+    });
+  }
+
+  /**
+   * A waiting ticket goes back to open and its due times move later by the time it waited. Called by
+   * whatever logs an interaction on a ticket (pass its transaction); a ticket that is not waiting is left
+   * alone and null is returned.
+   */
+  async resume(actor: Actor, ticketId: string, tx?: Tx): Promise<Ticket | null> {
+    requireRole(actor, "agent", "change tickets");
+    const run = async (tx: Tx) => {
+      await tx.$queryRaw`SELECT "id" FROM "Ticket" WHERE "id" = ${ticketId} AND "workspaceId" = ${actor.workspaceId} FOR UPDATE`;
+      const fresh = await tx.ticket.findFirst({ where: { id: ticketId, workspaceId: actor.workspaceId, status: "waiting" } });
+      if (!fresh) return null;
+      const { data, pausedForMs } = resumeChanges(fresh, new Date());
+      const after = await tx.ticket.update({ where: { id: ticketId }, data: { ...data, status: "open" } });
+      await event(tx, actor, ticketId, "resumed", { pausedMs: pausedForMs });
+      await audit(tx, actor, "ticket.resume", "ticket", ticketId, pick(fresh), pick(after));
+      return after;
+    };
+    return tx ? run(tx) : this.db.$transaction(run);
+  }
+
+  async resolve(actor: Actor, ref: string, note?: string): Promise<TicketWithPeople> {
+    requireRole(actor, "agent", "resolve tickets");
+    const hit = await resolveRef(this.db, actor.workspaceId, "ticket", ref);
+    return this.db.$transaction(async (tx) => {
+      const before = await lockTicket(tx, actor, hit.id, "resolve");
+      requireCanChange(actor, before.assigneeId, "resolve tickets");
+      const now = new Date();
+      // resolving from "waiting" closes the pause first, so due times and pausedMs stay true
+      const clock = before.status === "waiting" ? resumeChanges(before, now).data : {};
+      const dueAt = "resolutionDueAt" in clock ? clock.resolutionDueAt : before.resolutionDueAt;
+      const late = !!dueAt && now > dueAt;
+      const after = await tx.ticket.update({
+        where: { id: before.id },
+        data: { ...clock, status: "resolved", resolvedAt: now, breached: before.breached || late },
+        include: people,
+      });
+      if (note) {
+        await tx.interaction.create({
+          data: { workspaceId: actor.workspaceId, kind: "note", summary: note, authorId: actor.memberId, ticketId: before.id, contactId: before.requesterId, source: actor.platform, occurredAt: now },
+        });
+      }
+      await event(tx, actor, before.id, "resolved", { note: note ?? null, late });
+      await audit(tx, actor, "ticket.resolve", "ticket", before.id, pick(before), { ...pick(after), note });
+      return after;
+    });
+  }
+
+  async get(actor: Actor, ref: string) {
+    const hit = await resolveRef(this.db, actor.workspaceId, "ticket", ref);
+    const where = { workspaceId: actor.workspaceId, ticketId: hit.id };
+    const [ticket, events, interactions] = await Promise.all([
+      this.db.ticket.findFirstOrThrow({ where: { id: hit.id, workspaceId: actor.workspaceId }, include: people }),
+      this.db.ticketEvent.findMany({ where, orderBy: { at: "desc" }, take: 30, include: { actor: { select: { name: true } } } }),
+      this.db.interaction.findMany({ where, orderBy: { occurredAt: "desc" }, take: 30, include: { author: { select: { name: true } } } }),
+    ]);
+    const names = await this.memberNames(actor, events.flatMap((e) => [eventData(e.data).to, eventData(e.data).assigneeId]));
+    return { ticket, events, interactions, names };
+  }
+
+  /** open: unresolved (open or waiting); mine: unresolved and assigned to me; breached: unresolved and past due or flagged. */
+  async list(actor: Actor, view: TicketView = "open", now = new Date()) {
+    const ws = actor.workspaceId;
+    const unresolved = { workspaceId: ws, status: { not: "resolved" as const } };
+    const waitingSince = this.db.ticket.fields.waitingSince;
+    const where: Prisma.TicketWhereInput =
+      view === "mine" ? { ...unresolved, assigneeId: actor.memberId }
+      : view === "breached" ? {
+        ...unresolved,
+        OR: [
+          { breached: true },
+          { status: "open", firstResponseAt: null, firstResponseDueAt: { lt: now } },
+          { status: "open", resolutionDueAt: { lt: now } },
+          // a waiting ticket's clock stopped at waitingSince
+          { status: "waiting", firstResponseAt: null, firstResponseDueAt: { lt: waitingSince } },
+          { status: "waiting", resolutionDueAt: { lt: waitingSince } },
+        ],
+      }
+      : unresolved;
+    const [rows, total] = await Promise.all([
+      this.db.ticket.findMany({ where, orderBy: [{ priority: "desc" }, { number: "asc" }], take: LIST_LIMIT, include: people }),
+      this.db.ticket.count({ where }),
+    ]);
+    return { rows, total, view };
+  }
+
+  private async memberNames(actor: Actor, ids: (string | null | undefined)[]): Promise<Map<string, string>> {
+    const want = [...new Set(ids.filter((x): x is string => !!x))];
+    if (!want.length) return new Map();
+    const ms = await this.db.member.findMany({ where: { workspaceId: actor.workspaceId, id: { in: want } }, select: { id: true, name: true } });
+    return new Map(ms.map((m) => [m.id, m.name]));
+  }
+}
+
+const key = (t: { number: number }) => formatKey("ticket", t.number);
+
+/** Row lock so two people changing one ticket take turns; a resolved ticket cannot change. */
+async function lockTicket(tx: Tx, actor: Actor, id: string, what: string): Promise<Ticket> {
+  await tx.$queryRaw`SELECT "id" FROM "Ticket" WHERE "id" = ${id} AND "workspaceId" = ${actor.workspaceId} FOR UPDATE`;
+  const t = await tx.ticket.findFirstOrThrow({ where: { id, workspaceId: actor.workspaceId } });
+  if (t.status === "resolved") throw new UserInputError(`${key(t)} is already resolved; there is nothing to ${what}.`);
+  return t;
+}
+
+function event(tx: Tx, actor: Actor, ticketId: string, kind: string, data?: Record<string, unknown>) {
+  return tx.ticketEvent.create({
+    data: { workspaceId: actor.workspaceId, ticketId, kind, actorId: actor.memberId, data: data as Prisma.InputJsonValue | undefined },
+  });
+}
+
+export type EventData = { from?: string | null; to?: string; assigneeId?: string | null; auto?: boolean; level?: number; reason?: string | null; note?: string | null; priority?: string; pausedMs?: number; late?: boolean };
+export const eventData = (d: unknown): EventData => (d && typeof d === "object" && !Array.isArray(d) ? (d as EventData) : {});
+
+const pick = (t: Ticket) => ({
+  status: t.status, waitingSince: t.waitingSince, pausedMs: t.pausedMs, resolvedAt: t.resolvedAt, breached: t.breached,
+  firstResponseDueAt: t.firstResponseDueAt, resolutionDueAt: t.resolutionDueAt,
+});

@@ -1,0 +1,16 @@
+// Idempotency for platform deliveries: the first caller with a key wins; retries see "seen".
+import type { PrismaClient } from "../../generated/prisma/client.ts";
+import type { Platform } from "../../generated/prisma/enums.ts";
+
+export class ProcessedEvents {
+  constructor(private db: PrismaClient) {}
+
+  /** true the first time (workspace, source, key) is claimed; false for every retry after. */
+  async claim(workspaceId: string, source: Platform, eventKey: string): Promise<boolean> {
+    const rows = await this.db.$executeRaw`
+      INSERT INTO "ProcessedEvent" ("id", "workspaceId", "source", "eventKey")
+      VALUES (${crypto.randomUUID()}, ${workspaceId}, ${source}::"Platform", ${eventKey})
+      ON CONFLICT ("workspaceId", "source", "eventKey") DO NOTHING`;
+    return rows === 1;
+  }
+}
