@@ -13,6 +13,10 @@ import { commands } from "./commands/registry.ts";
 import { createServices, type Services } from "./domain/services.ts";
 import { consoleRoutes } from "../adapters/console/routes.ts";
 import { createSlack } from "../adapters/slack/index.ts";
+import { createSlackDelivery } from "../adapters/slack/delivery.ts";
+import { JobRuntime } from "../jobs/runtime.ts";
+import { bullOutbox } from "../jobs/outbox.ts";
+import { startWorkers, type Ports } from "../jobs/workers.ts";
 
 export type Role = "all" | "server" | "worker";
 
@@ -22,6 +26,7 @@ export interface App {
   db: OpenedDb;
   redis: Redis;
   services: Services;
+  jobs: JobRuntime;
   server?: http.Server;
   url?: string;
   close(): Promise<void>;
@@ -34,14 +39,21 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   logger.info({ database: db.kind === "postgres" ? safeUrl(config.DATABASE_URL) : `pglite:${config.DATA_DIR}`, applied: db.appliedMigrations }, "database ready");
-  const services = createServices(db.prisma, { encryptionKey: config.ENCRYPTION_KEY, stateSecret: config.SLACK_STATE_SECRET });
+  const jobs = new JobRuntime({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
+  const services = createServices(db.prisma, { encryptionKey: config.ENCRYPTION_KEY, stateSecret: config.SLACK_STATE_SECRET, outbox: bullOutbox(jobs), logger });
   const redis = createRedis(config.REDIS_URL, logger);
   const probeRedis = createProbeRedis(config.REDIS_URL, logger);
   // shut down in reverse order of start
   const closables: Closable[] = [
     { name: "database", close: () => db.close() },
     { name: "redis", close: async () => { redis.disconnect(); probeRedis.disconnect(); } },
+    { name: "jobs", close: () => jobs.close() },
   ];
+  if (role !== "server") {
+    const ports: Ports = {};
+    if (config.slackEnabled) ports.slack = createSlackDelivery(config, services);
+    startWorkers(jobs, { services, ports, logger });
+  }
 
   let server: http.Server | undefined;
   let url: string | undefined;
@@ -85,7 +97,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
 
   let closing: Promise<void> | undefined;
   return {
-    config, logger, db, redis, services, server, url,
+    config, logger, db, redis, services, jobs, server, url,
     close() {
       closing ??= (async () => {
         for (const c of [...closables].reverse()) {

@@ -11,6 +11,7 @@ import { BUTTON_ACTION_PREFIX, SHARE_ACTION, renderSlack } from "./render.ts";
 import { MODAL_CALLBACK, MODAL_COMMANDS, fieldErrors, modalView, rawArgsFromState } from "./modals.ts";
 import { slackActor } from "./identity.ts";
 import { registerEvents } from "./events.ts";
+import { registerMessageFlows } from "./messages.ts";
 
 /** Slack allows 3 s for an ack; leave room for the network. */
 export const ACK_BUDGET_MS = 2300;
@@ -136,6 +137,7 @@ export function createSlackApp(deps: SlackDeps, receiver: Receiver, authorize: A
   }
 
   registerEvents(app, deps, { runAs });
+  registerMessageFlows(app, deps, { runAs });
   app.error(async (e) => { logger.error({ err: e.message }, "slack app error"); });
   return app;
 }

@@ -4,6 +4,14 @@ import { defineCommand } from "./define.ts";
 import { b, code, reply, s, type Span } from "../render/reply.ts";
 import { day, money, plural, when } from "../render/format.ts";
 import { dealCard } from "../render/deal-card.ts";
+import type { Services } from "../domain/services.ts";
+import type { Actor } from "../domain/actor.ts";
+import type { DealWithRefs } from "../domain/deals/service.ts";
+import type { Stage } from "../generated/prisma/client.ts";
+
+/** The team's deals channel and the deal's room see every change, with who made it. */
+const announce = (services: Services, actor: Actor, deal: DealWithRefs, stages: Stage[], note: string) =>
+  services.notify.announce(actor.workspaceId, "deals", dealCard(deal, stages, `${note} by ${actor.name}`, false).build(), { dealId: deal.id });
 
 export const dealNew = defineCommand({
   path: ["deal", "new"],
@@ -23,6 +31,7 @@ export const dealNew = defineCommand({
   async run({ args, actor, services }) {
     const deal = await services.deals.create(actor, args);
     const stages = await services.pipelines.stages(actor.workspaceId);
+    await announce(services, actor, deal, stages, "created");
     return dealCard(deal, stages, "created").build();
   },
 });
@@ -34,7 +43,9 @@ export const dealMove = defineCommand({
   args: { deal: arg.ref("deal key or title", "deal"), stage: arg.stage() },
   async run({ args, actor, services }) {
     const { deal, from } = await services.deals.move(actor, args.deal, args.stage);
-    return dealCard(deal, await services.pipelines.stages(actor.workspaceId), `moved ${from} → ${deal.stage.name}`).build();
+    const stages = await services.pipelines.stages(actor.workspaceId);
+    await announce(services, actor, deal, stages, `moved ${from} → ${deal.stage.name}`);
+    return dealCard(deal, stages, `moved ${from} → ${deal.stage.name}`).build();
   },
 });
 
@@ -45,7 +56,9 @@ export const dealWon = defineCommand({
   args: { deal: arg.ref("deal key or title", "deal").rest() },
   async run({ args, actor, services }) {
     const { deal } = await services.deals.won(actor, args.deal);
-    return dealCard(deal, await services.pipelines.stages(actor.workspaceId), "won 🎉").build();
+    const stages = await services.pipelines.stages(actor.workspaceId);
+    await announce(services, actor, deal, stages, "won 🎉");
+    return dealCard(deal, stages, "won 🎉").build();
   },
 });
 
@@ -56,7 +69,9 @@ export const dealLost = defineCommand({
   args: { deal: arg.ref("deal key", "deal"), reason: arg.text("why it was lost").optional().rest() },
   async run({ args, actor, services }) {
     const { deal } = await services.deals.lost(actor, args.deal, args.reason);
-    return dealCard(deal, await services.pipelines.stages(actor.workspaceId), "lost").build();
+    const stages = await services.pipelines.stages(actor.workspaceId);
+    await announce(services, actor, deal, stages, "lost");
+    return dealCard(deal, stages, "lost").build();
   },
 });
 
@@ -124,3 +139,14 @@ export const pipeline = defineCommand({
 // decimal strings ↔ integer cents: money is never summed as floats
 const toCents = (v: string) => { const [w, f = ""] = v.split("."); return BigInt(w) * 100n + BigInt((f + "00").slice(0, 2)) * (w.startsWith("-") ? -1n : 1n); };
 const fromCents = (c: bigint) => `${c / 100n}.${String(c % 100n).padStart(2, "0")}`;
+
+export const dealRoom = defineCommand({
+  path: ["deal", "room"],
+  summary: "Open a private room (Slack channel / Discord thread) for a deal; every change is posted there",
+  usage: "/crm deal room <D-ref>",
+  args: { deal: arg.ref("deal key or title", "deal").rest() },
+  async run({ args, actor, services, channelId }) {
+    const deal = await services.deals.card(actor.workspaceId, (await services.rooms.request(actor, args.deal, channelId)).id);
+    return reply(`Opening a room for D-${deal.deal.number}`).text([s("🚪 Opening a room for "), b(`D-${deal.deal.number}`), s(` ${deal.deal.title}; you and the owner are invited. The deal card will be pinned there.`)]).build();
+  },
+});

@@ -8,7 +8,8 @@ import { companyAdd, companyChannel, companyShow } from "./companies.ts";
 import { ticketCommands } from "./tickets.ts";
 import { log } from "./log.ts";
 import { oncall, role } from "./members.ts";
-import { dealList, dealLost, dealMove, dealNew, dealShow, dealWon, pipeline } from "./deals.ts";
+import { dealList, dealLost, dealMove, dealNew, dealRoom, dealShow, dealWon, pipeline } from "./deals.ts";
+import { notify } from "./notify.ts";
 
 const help = defineCommand({
   path: ["help"],
@@ -38,6 +39,6 @@ export const commands: Command[] = [
   companyAdd, companyShow, companyChannel,
   ...ticketCommands,
   log,
-  dealNew, dealMove, dealWon, dealLost, dealShow, dealList, pipeline,
-  role, oncall,
+  dealNew, dealMove, dealWon, dealLost, dealShow, dealList, dealRoom, pipeline,
+  role, oncall, notify,
 ] as unknown as Command[];

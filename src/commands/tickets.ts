@@ -1,7 +1,9 @@
 // ticket new | assign | escalate | wait | resolve | show | list
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
-import { b, reply, s, type Action, type Span } from "../render/reply.ts";
+import { b, reply, s, type Action, type Reply, type Span } from "../render/reply.ts";
+import type { Services } from "../domain/services.ts";
+import type { Actor } from "../domain/actor.ts";
 import { duration, plural } from "../render/format.ts";
 import { eventData, TICKET_PRIORITIES, TICKET_VIEWS, type TicketWithPeople } from "../domain/tickets/service.ts";
 import { ticketClocks, isBreached, type ClockState } from "../domain/tickets/slaClock.ts";
@@ -13,6 +15,14 @@ const left = (ms: number) => duration(ms < 60_000 ? Math.ceil(ms / 1000) : Math.
 const spent = (ms: number) => duration(ms < 60_000 ? Math.floor(ms / 1000) : Math.floor(ms / 60_000) * 60);
 const requester = (t: TicketWithPeople) => (t.requester ? `C-${t.requester.number} ${t.requester.name}` : "—");
 const assignee = (t: TicketWithPeople) => t.assignee?.name ?? "unassigned";
+
+/** Ticket changes also go to the team's tickets (and escalations) channel, saying who made them. */
+async function shout(services: Services, actor: Actor, topics: ("tickets" | "escalations")[], r: Reply): Promise<Reply> {
+  for (const topic of topics) {
+    await services.notify.announce(actor.workspaceId, topic, { ...r, ephemeral: false, summary: `${actor.name}: ${r.summary}`, blocks: [...r.blocks, { type: "context", text: `by ${actor.name}` }] });
+  }
+  return r;
+}
 
 function clockText(c: ClockState, metLabel: string): string {
   switch (c.kind) {
@@ -53,7 +63,7 @@ export const ticketNew = defineCommand({
     const t = await services.tickets.open(actor, args);
     const k = tkey(t);
     const clocks = ticketClocks(t, new Date());
-    return reply(`Opened ${k} ${t.subject}`)
+    return shout(services, actor, ["tickets"], reply(`Opened ${k} ${t.subject}`)
       .text([s("🎫 Opened "), b(k), s(` ${t.subject}`)])
       .fields([
         { label: "Priority", value: t.priority },
@@ -63,7 +73,7 @@ export const ticketNew = defineCommand({
         { label: "Resolution", value: clockText(clocks.resolution, "resolved") },
       ])
       .actions([{ label: "Show", command: `ticket show ${k}` }, ...ticketActions(t, actor.memberId)])
-      .record(k).build();
+      .record(k).build());
   },
 });
 
@@ -77,10 +87,10 @@ export const ticketAssign = defineCommand({
     const t = await services.tickets.assign(actor, args.ticket, args.to);
     const k = tkey(t);
     const who = `${assignee(t)}${t.autoAssigned ? " (auto, on call)" : ""}`;
-    return reply(`${k} assigned to ${assignee(t)}`)
+    return shout(services, actor, ["tickets"], reply(`${k} assigned to ${assignee(t)}`)
       .text([s("👤 "), b(k), s(` ${t.subject} is now assigned to ${who}${t.previous ? ` (was ${t.previous})` : ""}.`)])
       .actions([{ label: "Show", command: `ticket show ${k}` }])
-      .record(k).build();
+      .record(k).build());
   },
 });
 
@@ -93,10 +103,10 @@ export const ticketEscalate = defineCommand({
   async run({ args, actor, services }) {
     const t = await services.tickets.escalate(actor, args.ticket, args.reason);
     const k = tkey(t);
-    return reply(`${k} escalated to level ${t.escalationLevel}`)
+    return shout(services, actor, ["tickets", "escalations"], reply(`${k} escalated to level ${t.escalationLevel}`)
       .text([s("⬆️ "), b(k), s(` ${t.subject} escalated to level ${t.escalationLevel}${args.reason ? `: ${args.reason}` : "."}`)])
       .actions([{ label: "Show", command: `ticket show ${k}` }])
-      .record(k).build();
+      .record(k).build());
   },
 });
 
@@ -125,10 +135,10 @@ export const ticketResolve = defineCommand({
     const t = await services.tickets.resolve(actor, args.ticket, args.note);
     const k = tkey(t);
     const late = t.resolutionDueAt && t.resolvedAt && t.resolvedAt > t.resolutionDueAt;
-    return reply(`${k} resolved`)
+    return shout(services, actor, ["tickets"], reply(`${k} resolved`)
       .text([s("✅ Resolved "), b(k), s(` ${t.subject}${late ? " (after the resolution SLA)" : ""}.`)])
       .actions([{ label: "Show", command: `ticket show ${k}` }])
-      .record(k).build();
+      .record(k).build());
   },
 });
 

@@ -117,4 +117,10 @@ export class DealService {
     ]);
     return { rows, total, stage };
   }
+
+  /** A deal and its stages for rendering its card outside a command (jobs, rooms). */
+  async card(workspaceId: string, dealId: string) {
+    const deal = await this.db.deal.findFirstOrThrow({ where: { id: dealId, workspaceId }, include: dealInclude });
+    return { deal, stages: await this.pipelines.stages(workspaceId) };
+  }
 }

@@ -18,7 +18,11 @@ export const TICKET_PRIORITIES = ["low", "normal", "high", "urgent"] as const sa
 export const TICKET_VIEWS = ["open", "mine", "breached"] as const;
 export type TicketView = (typeof TICKET_VIEWS)[number];
 
-export interface NewTicket { subject: string; priority?: TicketPriority; contact?: string; assign?: MemberRef }
+export interface NewTicket {
+  subject: string; priority?: TicketPriority; contact?: string; assign?: MemberRef;
+  /** a chat message the ticket comes from: its text, link, and a key that makes it create one ticket only */
+  description?: string; sourcePermalink?: string; sourceMessageKey?: string;
+}
 
 const MAX_SUBJECT = 200;
 const LIST_LIMIT = 20;
@@ -46,6 +50,7 @@ export class TicketService {
         data: {
           workspaceId: actor.workspaceId, number, subject, priority, requesterId: requester?.id, assigneeId: assignee?.id,
           source: actor.platform, createdAt: now, ...dueDates(policy, priority, now),
+          description: input.description, sourcePermalink: input.sourcePermalink, sourceMessageKey: input.sourceMessageKey,
         },
         include: people,
       });

@@ -76,4 +76,10 @@ export class IdentityService {
     const link = await this.db.platformLink.findUnique({ where: { platform_externalId: { platform, externalId } } });
     return link?.workspaceId ?? null;
   }
+
+  /** The Slack team / Discord guild a workspace is linked to (for delivering to it). */
+  async externalIdOf(workspaceId: string, platform: Exclude<Platform, "console">): Promise<string | null> {
+    const link = await this.db.platformLink.findFirst({ where: { workspaceId, platform }, orderBy: { createdAt: "asc" } });
+    return link?.externalId ?? null;
+  }
 }

@@ -1,0 +1,75 @@
+// The delivery port for Slack: post, update, create a deal room, pin. A 429 becomes RateLimitedError
+// (the queue pauses for Retry-After); errors retrying cannot fix become PermanentDeliveryError.
+import { WebClient, ErrorCode, type WebAPICallError } from "@slack/web-api";
+import type { Config } from "../../src/config/env.ts";
+import type { Services } from "../../src/domain/services.ts";
+import { PermanentDeliveryError, RateLimitedError, type ChatDelivery, type Delivered } from "../../src/delivery/port.ts";
+import { renderSlack } from "./render.ts";
+
+const PERMANENT = new Set(["channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "account_inactive", "token_revoked",
+  "no_permission", "missing_scope", "user_not_found", "cannot_dm_bot", "msg_too_long", "invalid_blocks", "restricted_action", "message_not_found", "cant_update_message"]);
+
+function mapError(e: unknown): never {
+  const err = e as WebAPICallError & { retryAfter?: number; data?: { error?: string } };
+  if (err.code === ErrorCode.RateLimitedError) throw new RateLimitedError((err.retryAfter ?? 1) * 1000);
+  const code = err.data?.error;
+  if (code && PERMANENT.has(code)) throw new PermanentDeliveryError(`slack: ${code}`);
+  throw e;
+}
+
+export function createSlackDelivery(config: Config, services: Services): ChatDelivery {
+  const clients = new Map<string, WebClient>();
+  const apiUrl = config.SLACK_API_URL ? (config.SLACK_API_URL.endsWith("/") ? config.SLACK_API_URL : `${config.SLACK_API_URL}/`) : undefined;
+
+  async function client(workspaceId: string): Promise<WebClient> {
+    let token = config.SLACK_BOT_TOKEN;
+    if (config.slackOAuth) {
+      const team = await services.identity.externalIdOf(workspaceId, "slack");
+      const installed = team ? await services.installations.botFor(team, team) : null;
+      token = installed?.botToken ?? token;
+    }
+    if (!token) throw new PermanentDeliveryError("slack: this workspace has no Slack installation");
+    let c = clients.get(token);
+    if (!c) {
+      c = new WebClient(token, { slackApiUrl: apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
+      clients.set(token, c);
+    }
+    return c;
+  }
+
+  return {
+    platform: "slack",
+    async post(workspaceId, target, reply): Promise<Delivered> {
+      const c = await client(workspaceId);
+      try {
+        let channel = target.channelId;
+        if (!channel && target.userId) channel = (await c.conversations.open({ users: target.userId })).channel?.id;
+        if (!channel) throw new PermanentDeliveryError("slack: no channel or user to post to");
+        const res = await c.chat.postMessage({ channel, thread_ts: target.threadId, ...renderSlack(reply), unfurl_links: false });
+        return { channelId: res.channel ?? channel, messageId: res.ts ?? "" };
+      } catch (e) { return mapError(e); }
+    },
+    async update(workspaceId, target, reply) {
+      const c = await client(workspaceId);
+      try {
+        await c.chat.update({ channel: target.channelId, ts: target.messageId, ...renderSlack(reply) });
+        return { channelId: target.channelId, messageId: target.messageId };
+      } catch (e) { return mapError(e); }
+    },
+    async createRoom(workspaceId, room) {
+      const c = await client(workspaceId);
+      try {
+        const created = await c.conversations.create({ name: room.name, is_private: true });
+        const id = created.channel?.id;
+        if (!id) throw new Error("slack: conversations.create returned no channel");
+        if (room.topic) await c.conversations.setTopic({ channel: id, topic: room.topic.slice(0, 250) }).catch(() => undefined);
+        if (room.memberUserIds.length) await c.conversations.invite({ channel: id, users: room.memberUserIds.join(",") });
+        return { channelId: id };
+      } catch (e) { return mapError(e); }
+    },
+    async pin(workspaceId, at) {
+      const c = await client(workspaceId);
+      try { await c.pins.add({ channel: at.channelId, timestamp: at.messageId }); } catch (e) { return mapError(e); }
+    },
+  };
+}

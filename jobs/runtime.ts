@@ -1,0 +1,69 @@
+// BullMQ queues and workers with one connection setup, typed queue names, failure types mapped once
+// (rate limit → pause the queue without burning an attempt; permanent → no retry), graceful close.
+import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from "bullmq";
+import { Redis } from "ioredis";
+import type { Logger } from "../src/log.ts";
+import { PermanentDeliveryError, RateLimitedError } from "../src/delivery/port.ts";
+import { QUEUES, workerTiming, type QueueName } from "./registry.ts";
+
+export type Processor<T = unknown> = (job: Job<T>) => Promise<unknown>;
+
+export class JobRuntime {
+  private queues = new Map<QueueName, Queue>();
+  private workers: Worker[] = [];
+  private connections: Redis[] = [];
+
+  constructor(private opts: { redisUrl: string; prefix: string; logger: Logger }) {}
+
+  private connection(): Redis {
+    const c = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(200 * n, 2000) });
+    c.on("error", () => { /* reported by the health probe; reconnects by itself */ });
+    this.connections.push(c);
+    return c;
+  }
+
+  queue(name: QueueName): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.connection(), prefix: this.opts.prefix, defaultJobOptions: QUEUES[name].defaultJobOptions });
+      q.on("error", (e) => this.opts.logger.warn({ queue: name, err: e.message }, "queue error"));
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  async add<T>(name: QueueName, jobName: string, data: T, opts: JobsOptions = {}): Promise<void> {
+    await this.queue(name).add(jobName, data, opts);
+  }
+
+  work<T>(name: QueueName, processor: Processor<T>): Worker {
+    const cfg = QUEUES[name];
+    const w = new Worker<T>(name, async (job) => {
+      try {
+        return await processor(job);
+      } catch (e) {
+        if (e instanceof RateLimitedError) {
+          this.opts.logger.warn({ queue: name, retryAfterMs: e.retryAfterMs }, "platform rate limit: pausing queue");
+          await this.queue(name).rateLimit(e.retryAfterMs);
+          throw Worker.RateLimitError();
+        }
+        if (e instanceof PermanentDeliveryError) throw new UnrecoverableError(e.message);
+        throw e;
+      }
+    }, {
+      connection: this.connection(), prefix: this.opts.prefix, concurrency: cfg.concurrency,
+      limiter: cfg.limiter, ...workerTiming(),
+    });
+    w.on("failed", (job, err) => this.opts.logger.warn({ queue: name, job: job?.id, attempts: job?.attemptsMade, err: err.message }, "job failed"));
+    w.on("error", (e) => this.opts.logger.warn({ queue: name, err: e.message }, "worker error"));
+    this.workers.push(w);
+    return w;
+  }
+
+  /** Workers finish their active jobs (or hand them back when stalled), then every connection closes. */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.workers.map((w) => w.close()));
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    for (const c of this.connections) c.disconnect();
+  }
+}

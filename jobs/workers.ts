@@ -1,0 +1,49 @@
+// The workers a `--role=worker` (or the all-in-one) process runs, and what each job does.
+import type { Job } from "bullmq";
+import { UnrecoverableError } from "bullmq";
+import type { DeliveryJob, RoomJob } from "../src/delivery/outbox.ts";
+import { deserializeReply } from "../src/delivery/outbox.ts";
+import type { ChatDelivery, ChatPlatform } from "../src/delivery/port.ts";
+import type { Services } from "../src/domain/services.ts";
+import type { Logger } from "../src/log.ts";
+import { dealCard } from "../src/render/deal-card.ts";
+import type { JobRuntime } from "./runtime.ts";
+
+export type Ports = Partial<Record<ChatPlatform, ChatDelivery>>;
+
+function portFor(ports: Ports, platform: ChatPlatform): ChatDelivery {
+  const p = ports[platform];
+  if (!p) throw new UnrecoverableError(`${platform} is not configured on this worker`);
+  return p;
+}
+
+export async function deliver(ports: Ports, job: Job<DeliveryJob>): Promise<string> {
+  const { platform, workspaceId, target } = job.data;
+  const port = portFor(ports, platform);
+  const reply = deserializeReply(job.data.reply);
+  const at = target.messageId && target.channelId
+    ? await port.update(workspaceId, { channelId: target.channelId, messageId: target.messageId }, reply)
+    : await port.post(workspaceId, target, reply);
+  if (job.data.pinAfter && port.pin) await port.pin(workspaceId, at);
+  return at.messageId;
+}
+
+/** Creates the room, records it on the deal once, then posts and pins the deal card there. */
+export async function createRoom(ports: Ports, services: Services, job: Job<RoomJob>): Promise<string> {
+  const { platform, workspaceId, dealId, requesterUserId, fromChannelId } = job.data;
+  const port = portFor(ports, platform);
+  const plan = await services.rooms.plan(workspaceId, dealId, platform, requesterUserId);
+  if (plan.deal.roomChannelId) return "exists";
+  const { channelId } = await port.createRoom(workspaceId, { name: plan.name, topic: `D-${plan.deal.number} ${plan.deal.title}`, memberUserIds: plan.memberUserIds, fromChannelId });
+  if (!(await services.rooms.attach(workspaceId, dealId, platform, channelId))) return "raced";
+  const { deal, stages } = await services.deals.card(workspaceId, dealId);
+  const at = await port.post(workspaceId, { channelId }, dealCard(deal, stages, "room opened: every change to this deal is posted here", false).build());
+  if (port.pin) await port.pin(workspaceId, at);
+  return channelId;
+}
+
+export function startWorkers(rt: JobRuntime, deps: { services: Services; ports: Ports; logger: Logger }): void {
+  rt.work<DeliveryJob>("deliver-slack", (job) => deliver(deps.ports, job));
+  rt.work<DeliveryJob>("deliver-discord", (job) => deliver(deps.ports, job));
+  rt.work<RoomJob>("rooms", (job) => createRoom(deps.ports, deps.services, job));
+}

@@ -1,0 +1,39 @@
+// The delivery port: how the CRM posts to a chat platform, whichever it is. Slack and Discord adapters
+// implement it; jobs call it; the domain only enqueues neutral replies.
+import type { Reply } from "../render/reply.ts";
+
+export type ChatPlatform = "slack" | "discord";
+
+export interface DeliveryTarget {
+  /** channel to post into (Slack C…/G…, Discord channel or thread id) */
+  channelId?: string;
+  /** a member's platform user id, for a direct message */
+  userId?: string;
+  /** an existing message to update in place */
+  messageId?: string;
+  /** reply inside this thread (Slack thread_ts) */
+  threadId?: string;
+}
+
+export interface Delivered { channelId: string; messageId: string }
+
+export interface RoomRequest { name: string; topic?: string; memberUserIds: string[]; /** where the room starts (Discord thread parent) */ fromChannelId?: string }
+
+export interface ChatDelivery {
+  platform: ChatPlatform;
+  post(workspaceId: string, target: DeliveryTarget, reply: Reply): Promise<Delivered>;
+  update(workspaceId: string, target: Required<Pick<DeliveryTarget, "channelId" | "messageId">>, reply: Reply): Promise<Delivered>;
+  createRoom(workspaceId: string, room: RoomRequest): Promise<{ channelId: string }>;
+  pin?(workspaceId: string, at: Delivered): Promise<void>;
+}
+
+/** The platform said 429: retry after this long without counting a failed attempt. */
+export class RateLimitedError extends Error {
+  override name = "RateLimitedError";
+  constructor(public retryAfterMs: number, message = "rate limited") { super(message); }
+}
+
+/** Retrying cannot help (channel_not_found, not_in_channel, token revoked…). */
+export class PermanentDeliveryError extends Error {
+  override name = "PermanentDeliveryError";
+}
