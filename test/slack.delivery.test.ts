@@ -138,3 +138,31 @@ describe("tickets from messages", () => {
     expect(i.permalink).toBe("https://test.slack.com/archives/C111/p1583636382000300");
   });
 });
+
+describe("record links", () => {
+  let u: TestApp;
+  let f: FakeServer;
+  beforeAll(async () => {
+    f = await startFakeSlack();
+    u = await startTestApp({ ...slackEnv(f), PUBLIC_URL: "https://crm.example.com" });
+  });
+  afterAll(async () => { await u.stop(); await f.close(); });
+
+  it("every record card links to PUBLIC_URL/r/<workspace>/<key>, and the link unfurls only in its own workspace", async () => {
+    const created = await (await slash(u.url, 'deal new "Unfurl me" 1k', f)).json();
+    const ws = (await u.app.db.prisma.platformLink.findFirstOrThrow({ where: { externalId: "T111" } })).workspaceId;
+    const link = `https://crm.example.com/r/${ws}/D-1`;
+    expect(JSON.stringify(created.blocks)).toContain(`<${link}|Open D-1 in the CRM>`);
+    const ev = (team: string, id: string, url: string) => ({ token: "x", team_id: team, api_app_id: "A1", type: "event_callback", event_id: id, event_time: 1,
+      event: { type: "link_shared", channel: "C111", user: "W111", message_ts: "1700000000.000100", links: [{ domain: "crm.example.com", url }] } });
+    await eventCallback(u.url, ev("T111", "EvLink1", link));
+    const [unfurl] = await f.waitFor("/api/chat.unfurl");
+    const args = apiArgs(unfurl);
+    const unfurls = typeof args.unfurls === "string" ? JSON.parse(args.unfurls) : args.unfurls;
+    expect(JSON.stringify(unfurls[link])).toContain("Unfurl me");
+    // the same link shared in another Slack team (another workspace) is not unfurled
+    await eventCallback(u.url, ev("T999", "EvLink2", link));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(f.calls("/api/chat.unfurl")).toHaveLength(1);
+  });
+});

@@ -174,3 +174,26 @@ describe("tenancy", () => {
     expect(SLACK_SECRET).toHaveLength(32);
   });
 });
+
+describe("the 3-second window", () => {
+  it("slow work is acked empty inside 3 s and answered through response_url when done", async () => {
+    const pg = (await import("pg")).default;
+    const lock = new pg.Client({ connectionString: t.testDb.url });
+    await lock.connect();
+    await lock.query("BEGIN");
+    await lock.query(`SELECT id FROM "Deal" WHERE number = 1 FOR UPDATE`); // the move below waits on this row
+    const body = slashBody("deal move D-1 proposal", fake);
+    const responsePath = new URL(new URLSearchParams(body).get("response_url")!).pathname;
+    const started = Date.now();
+    const res = await sendSigned(t.url, body, "application/x-www-form-urlencoded");
+    const acked = Date.now() - started;
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("");
+    expect(acked).toBeLessThan(3000);
+    await new Promise((r) => setTimeout(r, 300));
+    await lock.query("COMMIT");
+    await lock.end();
+    const [late] = await fake.waitFor(responsePath, 1, 8000);
+    expect(JSON.stringify(late.body)).toContain("moved qualified → proposal");
+  });
+});

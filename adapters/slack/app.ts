@@ -64,7 +64,7 @@ export function createSlackApp(deps: SlackDeps, receiver: Receiver, authorize: A
       let reply: Reply;
       try {
         parsed = parseText(commands, text);
-        reply = await runParsed(parsed, actor, services, { channelId: command.channel_id, onError });
+        reply = await runParsed(parsed, actor, services, { channelId: command.channel_id, onError, publicUrl: config.PUBLIC_URL });
       } catch (e) {
         reply = toErrorReply(e, undefined, { onError });
       }
@@ -133,7 +133,7 @@ export function createSlackApp(deps: SlackDeps, receiver: Receiver, authorize: A
     } catch (e) {
       return toErrorReply(e, undefined, { onError });
     }
-    return runText(commands, commandText, actor, services, { channelId, onError });
+    return runText(commands, commandText, actor, services, { channelId, onError, publicUrl: config.PUBLIC_URL });
   }
 
   registerEvents(app, deps, { runAs });

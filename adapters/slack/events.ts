@@ -38,6 +38,25 @@ export function registerEvents(app: App, deps: SlackDeps, h: EventHelpers): void
     if (tokens.oauth?.length) await services.installations.revoke(team, ent, "user");
   });
 
+  // record links unfurl into the card, only in the workspace that owns the record
+  app.event("link_shared", async ({ event, body, client }) => {
+    if (!deps.config.PUBLIC_URL) return;
+    const team = slackTeamId(body as Record<string, unknown>);
+    const workspaceId = team ? await services.identity.existingWorkspace("slack", team) : null;
+    if (!workspaceId) return;
+    const host = new URL(deps.config.PUBLIC_URL).host;
+    const unfurls: Record<string, { blocks: SlackBlock[] }> = {};
+    for (const { url } of event.links) {
+      const u = URL.canParse(url) ? new URL(url) : null;
+      const m = u && u.host === host ? /^\/r\/([^/]+)\/([CADT])-(\d{1,9})$/i.exec(u.pathname) : null;
+      if (!m || m[1] !== workspaceId) continue;
+      const kind = ({ C: "contact", A: "company", D: "deal", T: "ticket" } as Record<string, string>)[m[2].toUpperCase()];
+      const card = await h.runAs({ ...body, user: { id: event.user } }, `${kind} show ${m[2].toUpperCase()}-${m[3]}`, event.channel);
+      if (card.kind === "ok") unfurls[url] = { blocks: renderSlack(card).blocks.filter((b) => b.type !== "actions").slice(0, 20) };
+    }
+    if (Object.keys(unfurls).length) await client.chat.unfurl({ channel: event.channel, ts: event.message_ts, unfurls: unfurls as never });
+  });
+
   app.event("app_mention", async ({ event, body, client }) => {
     const reply = await h.runAs({ ...body, user: { id: event.user } }, "help", event.channel);
     await client.chat.postMessage({ channel: event.channel, thread_ts: event.thread_ts ?? event.ts, ...renderSlack({ ...reply, ephemeral: false }) });

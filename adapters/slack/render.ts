@@ -56,6 +56,7 @@ export interface SlackMessage { text: string; blocks: SlackBlock[]; response_typ
 /** shareCommand: a read-only command that re-creates this reply for the channel ("Share in channel"). */
 export function renderSlack(reply: Reply, opts: { shareCommand?: string; maxBlocks?: number } = {}): SlackMessage {
   let blocks = reply.blocks.flatMap(toBlocks);
+  if (reply.recordUrl && reply.recordKey) blocks.push({ type: "context", elements: [md(`🔗 <${reply.recordUrl}|Open ${reply.recordKey} in the CRM>`)] });
   if (opts.shareCommand && reply.kind === "ok") {
     blocks.push({ type: "actions", block_id: "crm_share", elements: [{ type: "button", action_id: SHARE_ACTION, text: plain("Share in channel", 75), value: clip(opts.shareCommand, 2000) }] });
   }

@@ -79,14 +79,16 @@ const optionsHint = (cmd: Command) => {
   return opts.length ? ` Options: ${opts.join(" ")}` : "";
 };
 
-export interface RunOptions { channelId?: string; onError?: (e: unknown, cmd?: Command) => void }
+export interface RunOptions { channelId?: string; onError?: (e: unknown, cmd?: Command) => void; /** PUBLIC_URL: record replies get a link */ publicUrl?: string }
 
 export async function runParsed(parsed: Parsed, actor: Actor, services: Services, opts: RunOptions = {}): Promise<Reply> {
   const { cmd } = parsed;
   try {
     const args = decodeArgs(cmd, parsed.raw);
     if (!cmd.readOnly && actor.role === "viewer") throw new PermissionError("Viewers can read but not change records; ask an admin for the agent role.");
-    return await cmd.run({ args, actor, services, channelId: opts.channelId });
+    const reply = await cmd.run({ args, actor, services, channelId: opts.channelId });
+    if (reply.recordKey && opts.publicUrl) reply.recordUrl = new URL(`/r/${actor.workspaceId}/${reply.recordKey}`, opts.publicUrl).toString();
+    return reply;
   } catch (e) {
     return toErrorReply(e, cmd, opts);
   }

@@ -36,8 +36,10 @@ export interface Reply {
   kind: "ok" | "error";
   /** one-line summary used for notifications and fallbacks (Slack `text`, Discord content) */
   summary: string;
-  /** link to the record's page, when the reply is about one record */
+  /** the record the reply is about (C-12, D-7…) */
   recordKey?: string;
+  /** PUBLIC_URL/r/<workspace>/<key>: set by the engine when a public URL is configured */
+  recordUrl?: string;
 }
 
 export const b = (text: string): Span => ({ text, bold: true });
