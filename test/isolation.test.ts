@@ -1,0 +1,105 @@
+// Tenancy: every verb, run from another workspace with this workspace's keys, emails and names,
+// finds nothing and changes nothing.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commands } from "../src/commands/registry.ts";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { consoleSession, type ConsoleSession } from "./helpers/console.ts";
+
+let t: TestApp;
+let a: ConsoleSession;
+let b: ConsoleSession;
+
+// one invocation per command, aimed at workspace A's records
+const ATTACKS: Record<string, string[]> = {
+  "help": ["help deal"],
+  "contact add": ["contact add Zyxa Quorn email:zyxa@quornco.test company:A-1"],
+  "contact find": ["contact find Ana", "contact find zyxa@quornco.test", "contact find C-1"],
+  "contact show": ["contact show C-1", "contact show zyxa@quornco.test", "contact show Ana"],
+  "contact tag": ["contact tag C-1 vip", "contact tag zyxa@quornco.test -vip"],
+  "company add": ["company add Globex domain:quornco.test"],
+  "company show": ["company show A-1", "company show Quornco", "company show quornco.test"],
+  "company channel": ["company channel A-1 <#C123>"],
+  "log": ["log call C-1 hello", "log note A-1 hi", "log meeting D-1 x", "log email T-1 y", "log chat zyxa@quornco.test z"],
+  "deal new": ['deal new "Steal" 1k contact:C-1', 'deal new "Steal" 1k contact:zyxa@quornco.test', 'deal new "Steal" 1k company:A-1'],
+  "deal move": ["deal move D-1 won", "deal move Quornco proposal"],
+  "deal won": ["deal won D-1"],
+  "deal lost": ["deal lost D-1 because"],
+  "deal show": ["deal show D-1", "deal show Quornco renewal"],
+  "deal list": ["deal list", "deal list stage:proposal"],
+  "deal room": ["deal room D-1"],
+  "pipeline": ["pipeline"],
+  "ticket new": ["ticket new Broken contact:C-1", "ticket new Broken contact:zyxa@quornco.test"],
+  "ticket assign": ["ticket assign T-1 me"],
+  "ticket escalate": ["ticket escalate T-1 now"],
+  "ticket wait": ["ticket wait T-1"],
+  "ticket resolve": ["ticket resolve T-1 done"],
+  "ticket show": ["ticket show T-1"],
+  "ticket list": ["ticket list", "ticket list breached"],
+  "role": ["role Adaquorn admin", "role Adaquorn viewer"],
+  "oncall": ["oncall on"],
+  "notify": ["notify deals <#C123>"],
+};
+
+beforeAll(async () => {
+  t = await startTestApp();
+  a = await consoleSession(t.url, "Workspace A", "Adaquorn");
+  b = await consoleSession(t.url, "Workspace B", "Bob");
+  for (const cmd of [
+    "contact add Zyxa Quorn email:zyxa@quornco.test company:Quornco tags:vip", "company add Quornco Labs domain:quornco.test",
+    'deal new "Quornco renewal" 12k contact:C-1 stage:proposal', "ticket new Quornprinter broken contact:C-1 assign:me",
+    "log call C-1 Quorn intro call",
+  ]) expect((await a.run(cmd)).kind, cmd).toBe("ok");
+});
+afterAll(async () => { await t.stop(); });
+
+const snapshot = async (workspaceId: string) => {
+  const p = t.app.db.prisma;
+  const [contacts, companies, deals, tickets, interactions, audits, members] = await Promise.all([
+    p.contact.findMany({ where: { workspaceId }, orderBy: { number: "asc" } }),
+    p.company.findMany({ where: { workspaceId }, orderBy: { number: "asc" } }),
+    p.deal.findMany({ where: { workspaceId }, orderBy: { number: "asc" } }),
+    p.ticket.findMany({ where: { workspaceId }, orderBy: { number: "asc" } }),
+    p.interaction.count({ where: { workspaceId } }),
+    p.auditLog.count({ where: { workspaceId } }),
+    p.member.findMany({ where: { workspaceId }, orderBy: { createdAt: "asc" } }),
+  ]);
+  return JSON.stringify({ contacts, companies, deals, tickets, interactions, audits, members }, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+};
+
+describe("another workspace", () => {
+  it("every command of the registry is covered here", () => {
+    const missing = commands.map((c) => c.path.join(" ")).filter((p) => !ATTACKS[p]);
+    expect(missing).toEqual([]);
+  });
+
+  it("finds none of A's records by key, email or name, shows none of A's data, and changes nothing in A", async () => {
+    const before = await snapshot(a.workspaceId);
+    // commands that create records run last, so B's own new records cannot answer for A's keys
+    const creating = ["deal new", "ticket new", "contact add", "company add"];
+    const rank = (p: string) => creating.indexOf(p) + 1;
+    const ordered = Object.entries(ATTACKS).sort(([x], [y]) => rank(x) - rank(y));
+    for (const [path, texts] of ordered) {
+      for (const text of texts) {
+        const r = await b.run(text);
+        // nothing of A may appear in B's answers
+        for (const secret of ["Zyxa Quorn", "zyxa@quornco.test", "Quornco renewal", "Quornprinter broken", "Quorn intro call", "Quornco Labs", "Adaquorn"]) {
+          if (text.includes(secret) || (secret === "Zyxa Quorn" && path === "contact add")) continue;
+          expect(r.plain, `${text} leaked ${secret}`).not.toContain(secret);
+        }
+        if (/[CADT]-1\b/.test(text) && !["contact add", "company add", "contact find"].includes(path)) {
+          expect(r.kind, `${text}: ${r.plain}`).toBe("error");
+          expect(r.plain, text).toMatch(/No (contact|company|deal|ticket) [CADT]-1 in this workspace|not in this workspace|live in Slack or Discord/);
+        }
+      }
+    }
+    expect(await snapshot(a.workspaceId)).toBe(before);
+  });
+
+  it("B's own records are numbered in B's own sequence and A's views don't see them", async () => {
+    const r = await b.run('deal new "B deal" 5k');
+    const bDeals = await t.app.db.prisma.deal.count({ where: { workspaceId: b.workspaceId } });
+    expect(r.plain).toContain(`D-${bDeals} · B deal`);
+    expect((await a.run("deal show D-1")).plain).toContain("Quornco renewal");
+    expect((await a.run("deal list")).plain).not.toContain("B deal");
+  });
+});
