@@ -2,7 +2,9 @@
 // compile error. One platform per delivery queue, so a 429 pauses only that platform.
 import type { JobsOptions } from "bullmq";
 
-export type QueueName = "deliver-slack" | "deliver-discord" | "rooms";
+export type QueueName = "deliver-slack" | "deliver-discord" | "rooms" | "sla"
+  | "campaign-control" | "campaign-email" | "campaign-slack" | "campaign-discord" | "campaign-progress"
+  | "discord-threads" | "reports";
 
 export interface QueueConfig {
   /** jobs one worker process runs at once */
@@ -20,7 +22,33 @@ export const QUEUES: Record<QueueName, QueueConfig> = {
   // Discord: 50 requests/s per bot globally
   "deliver-discord": { concurrency: 4, defaultJobOptions: retrying, limiter: { max: 40, duration: 1000 } },
   rooms: { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 5 } },
+  // a private thread per ticket created on Discord (adapters/discord/threads.ts); one job id per ticket
+  "discord-threads": { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 5 } },
+  // scheduled digests (jobs/reports.ts): one job per schedule tick, from a job scheduler per ReportSchedule
+  reports: { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 4 } },
+  // SLA timers (delayed, one id per ticket+target+stage+due time) and the periodic sweep; completed ids are
+  // kept a week so re-adding a timer that already fired is a no-op (the Notification claim backs this up)
+  sla: { concurrency: 8, defaultJobOptions: { ...retrying, removeOnComplete: { age: 7 * 86400, count: 20_000 } } },
+  // Campaigns (jobs/campaignWorkers.ts): fan-out/kick/test jobs, then one send queue per channel so a 429 pauses
+  // only that channel. Send jobs carry a batch (email 100 ids, Discord 10, Slack one company), so the
+  // limiter counts batches: the email rate is CAMPAIGN_EMAIL_PER_SECOND (read when the worker starts).
+  "campaign-control": { concurrency: 2, defaultJobOptions: retrying },
+  "campaign-email": { concurrency: 4, defaultJobOptions: { ...retrying, attempts: 12 }, get limiter() { return perSecond("CAMPAIGN_EMAIL_PER_SECOND", 100, 100); } },
+  // one post per company channel; chat.postMessage allows about 1/s per channel
+  "campaign-slack": { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 12 }, limiter: { max: 5, duration: 1000 } },
+  // a DM is two requests (open the DM channel, post): 10 jobs of 10 DMs per 10 s stays far under 50 req/s
+  "campaign-discord": { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 12 }, limiter: { max: 1, duration: 1000 } },
+  // status-message edits: throttled per campaign by job id, Slack's chat.update is tier 3 (~50/min)
+  "campaign-progress": { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 3, removeOnComplete: true } },
 };
+
+/** A limiter of `perSecond` messages (from env, else fallback) for jobs carrying `batch` messages each. */
+function perSecond(envName: string, fallback: number, batch: number): { max: number; duration: number } {
+  const v = Number(process.env[envName]);
+  const rate = Number.isFinite(v) && v > 0 ? v : fallback;
+  // max jobs per window; a longer window keeps low rates (under one batch a second) exact
+  return rate >= batch ? { max: Math.round(rate / batch), duration: 1000 } : { max: 1, duration: Math.round((1000 * batch) / rate) };
+}
 
 /** Same lock and stall settings for every worker (tests shorten them through env). */
 export function workerTiming() {

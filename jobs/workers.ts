@@ -8,6 +8,11 @@ import type { Services } from "../src/domain/services.ts";
 import type { Logger } from "../src/log.ts";
 import { dealCard } from "../src/render/deal-card.ts";
 import type { JobRuntime } from "./runtime.ts";
+import { startSlaWorker } from "./sla.ts";
+import { openTicketThread, type TicketThreadJob } from "../adapters/discord/threads.ts";
+import { startCampaignWorkers } from "./campaignWorkers.ts";
+import { startReportWorker } from "./reports.ts";
+import type { EmailSender, EmailSettings } from "../src/domain/campaigns/email.ts";
 
 export type Ports = Partial<Record<ChatPlatform, ChatDelivery>>;
 
@@ -42,8 +47,12 @@ export async function createRoom(ports: Ports, services: Services, job: Job<Room
   return channelId;
 }
 
-export function startWorkers(rt: JobRuntime, deps: { services: Services; ports: Ports; logger: Logger }): void {
+export function startWorkers(rt: JobRuntime, deps: { services: Services; ports: Ports; logger: Logger; email?: EmailSender; emailSettings?: EmailSettings }): void {
   rt.work<DeliveryJob>("deliver-slack", (job) => deliver(deps.ports, job));
   rt.work<DeliveryJob>("deliver-discord", (job) => deliver(deps.ports, job));
   rt.work<RoomJob>("rooms", (job) => createRoom(deps.ports, deps.services, job));
+  rt.work<TicketThreadJob>("discord-threads", (job) => openTicketThread(deps.ports, deps.services, job));
+  startSlaWorker(rt, deps);
+  startCampaignWorkers(rt, deps);
+  startReportWorker(rt, deps);
 }

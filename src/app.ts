@@ -14,9 +14,20 @@ import { createServices, type Services } from "./domain/services.ts";
 import { consoleRoutes } from "../adapters/console/routes.ts";
 import { createSlack } from "../adapters/slack/index.ts";
 import { createSlackDelivery } from "../adapters/slack/delivery.ts";
+import { createDiscord, discordDeliveryEnabled, discordGatewayEnabled } from "../adapters/discord/index.ts";
+import { createDiscordDelivery } from "../adapters/discord/delivery.ts";
+import { ButtonStore } from "../adapters/discord/buttons.ts";
+import { ticketThreadQueue } from "../adapters/discord/threads.ts";
 import { JobRuntime } from "../jobs/runtime.ts";
 import { bullOutbox } from "../jobs/outbox.ts";
 import { startWorkers, type Ports } from "../jobs/workers.ts";
+import { bullSlaTimers } from "../jobs/sla.ts";
+import { bullReportScheduler } from "../jobs/reports.ts";
+import { adminQueueRoutes } from "../adapters/admin/queues.ts";
+import { bullCampaignJobs } from "../jobs/campaignQueue.ts";
+import { createSmtpSender } from "../adapters/email/transport.ts";
+import { unsubscribeRoutes } from "../adapters/email/unsubscribe.ts";
+import { unsubscribeSecret } from "./domain/campaigns/email.ts";
 
 export type Role = "all" | "server" | "worker";
 
@@ -40,7 +51,8 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   logger.info({ database: db.kind === "postgres" ? safeUrl(config.DATABASE_URL) : `pglite:${config.DATA_DIR}`, applied: db.appliedMigrations }, "database ready");
   const jobs = new JobRuntime({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
-  const services = createServices(db.prisma, { encryptionKey: config.ENCRYPTION_KEY, stateSecret: config.SLACK_STATE_SECRET, outbox: bullOutbox(jobs), logger });
+  const services = createServices(db.prisma, { encryptionKey: config.ENCRYPTION_KEY, stateSecret: config.SLACK_STATE_SECRET, outbox: bullOutbox(jobs), slaTimers: bullSlaTimers(jobs), reportScheduler: bullReportScheduler(jobs), logger,
+    campaigns: { jobs: bullCampaignJobs(jobs), email: campaignEmail(config) } });
   const redis = createRedis(config.REDIS_URL, logger);
   const probeRedis = createProbeRedis(config.REDIS_URL, logger);
   // shut down in reverse order of start
@@ -52,7 +64,15 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
   if (role !== "server") {
     const ports: Ports = {};
     if (config.slackEnabled) ports.slack = createSlackDelivery(config, services);
-    startWorkers(jobs, { services, ports, logger });
+    if (discordDeliveryEnabled(config)) {
+      const discordPort = createDiscordDelivery(config, services, { buttons: new ButtonStore(redis, config.QUEUE_PREFIX), logger });
+      ports.discord = discordPort;
+      closables.push({ name: "discord delivery", close: () => discordPort.close() });
+    }
+    const mail = campaignEmail(config);
+    startWorkers(jobs, { services, ports, logger,
+      email: config.SMTP_URL ? createSmtpSender(config.SMTP_URL) : undefined,
+      emailSettings: mail.from && mail.publicUrl && mail.secret ? { from: mail.from, publicUrl: mail.publicUrl, secret: mail.secret } : undefined });
   }
 
   let server: http.Server | undefined;
@@ -71,11 +91,20 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
       { name: "redis", check: async () => { await probeRedis.ping(); } },
     ], metrics.registry));
     web.use(consoleRoutes({ config, services, commands, logger }));
+    web.use(unsubscribeRoutes({ services, logger }));
+    web.use(adminQueueRoutes(config, jobs));
     if (config.slackEnabled) {
       const slack = createSlack({ config, services, commands, logger });
       web.use(slack.router);
       await slack.start().catch((e: Error) => logger.error({ err: e.message }, "slack socket mode could not connect; it keeps retrying"));
       closables.push({ name: "slack", close: () => slack.stop() });
+    }
+    if (config.DISCORD_GATEWAY === "on" && !config.DISCORD_BOT_TOKEN) logger.warn("DISCORD_GATEWAY=on needs DISCORD_BOT_TOKEN; the Discord gateway stays off");
+    if (config.discordEnabled || discordGatewayEnabled(config)) {
+      const discord = createDiscord({ config, services, commands, logger, redis, threads: ticketThreadQueue(jobs) });
+      web.use(discord.router);
+      discord.start(); // the gateway, when DISCORD_GATEWAY=on: connects (and reconnects) in the background
+      closables.push({ name: "discord", close: () => discord.close() });
     }
     web.use((_req, res) => { res.status(404).json({ error: "not found" }); });
     web.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
@@ -107,4 +136,9 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
       return closing;
     },
   };
+}
+
+/** What email campaigns need from the environment; the unsubscribe key is derived from ENCRYPTION_KEY. */
+function campaignEmail(config: Config) {
+  return { smtp: Boolean(config.SMTP_URL), from: config.MAIL_FROM, publicUrl: config.PUBLIC_URL, secret: config.ENCRYPTION_KEY ? unsubscribeSecret(config.ENCRYPTION_KEY) : undefined };
 }

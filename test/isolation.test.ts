@@ -27,6 +27,7 @@ const ATTACKS: Record<string, string[]> = {
   "deal show": ["deal show D-1", "deal show Quornco renewal"],
   "deal list": ["deal list", "deal list stage:proposal"],
   "deal room": ["deal room D-1"],
+  "deal forum": ["deal forum <#1520000000000000001>", "deal forum"],
   "pipeline": ["pipeline"],
   "ticket new": ["ticket new Broken contact:C-1", "ticket new Broken contact:zyxa@quornco.test"],
   "ticket assign": ["ticket assign T-1 me"],
@@ -35,9 +36,15 @@ const ATTACKS: Record<string, string[]> = {
   "ticket resolve": ["ticket resolve T-1 done"],
   "ticket show": ["ticket show T-1"],
   "ticket list": ["ticket list", "ticket list breached"],
+  "ticket priority": ["ticket priority T-1 urgent", "ticket priority Quornprinter low"],
+  "sla show": ["sla show"],
+  "sla set": ["sla set normal first:1s resolve:2s"],
   "role": ["role Adaquorn admin", "role Adaquorn viewer"],
   "oncall": ["oncall on"],
   "notify": ["notify deals <#C123>"],
+  "support channel": ["support channel <#1530000000000000001>", "support channel"],
+  "link": ["link", "link ABCD-EFGH"],
+  "unlink": ["unlink"],
 };
 
 beforeAll(async () => {

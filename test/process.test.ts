@@ -8,11 +8,11 @@ import { createTestDb, type TestDb } from "./helpers/db.ts";
 import { deleteKeys, testPrefix } from "./helpers/redis.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 
 interface Run { code: Promise<number | null>; stdout: () => string; stderr: () => string; kill(sig: NodeJS.Signals): void }
 function run(env: Record<string, string>, args: string[] = []): Run {
-  const child = spawn(TSX, ["src/main.ts", ...args], { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env } });
+  // node --import tsx, as `npm start` runs it: one process, so signals reach our handlers directly
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env } });
   let out = "", err = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (err += d));

@@ -4,7 +4,7 @@ import { WebClient, ErrorCode, type WebAPICallError } from "@slack/web-api";
 import type { Config } from "../../src/config/env.ts";
 import type { Services } from "../../src/domain/services.ts";
 import { PermanentDeliveryError, RateLimitedError, type ChatDelivery, type Delivered } from "../../src/delivery/port.ts";
-import { renderSlack } from "./render.ts";
+import { pngImages, renderSlack } from "./render.ts";
 
 const PERMANENT = new Set(["channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "account_inactive", "token_revoked",
   "no_permission", "missing_scope", "user_not_found", "cannot_dm_bot", "msg_too_long", "invalid_blocks", "restricted_action", "message_not_found", "cant_update_message"]);
@@ -45,7 +45,12 @@ export function createSlackDelivery(config: Config, services: Services): ChatDel
         let channel = target.channelId;
         if (!channel && target.userId) channel = (await c.conversations.open({ users: target.userId })).channel?.id;
         if (!channel) throw new PermanentDeliveryError("slack: no channel or user to post to");
-        const res = await c.chat.postMessage({ channel, thread_ts: target.threadId, ...renderSlack(reply), unfurl_links: false });
+        const res = await c.chat.postMessage({ channel, thread_ts: target.threadId, ...renderSlack(reply, { uploads: true }), unfurl_links: false });
+        // charts follow the message as files (upload v2: getUploadURLExternal → upload → completeUploadExternal)
+        for (const [k, img] of pngImages(reply).entries()) {
+          const file = { file: Buffer.from(img.png), filename: `chart-${k + 1}.png`, title: img.alt.split(":")[0].slice(0, 250), alt_text: img.alt.slice(0, 1000) };
+          await c.filesUploadV2(target.threadId ? { ...file, channel_id: channel, thread_ts: target.threadId } : { ...file, channel_id: channel });
+        }
         return { channelId: res.channel ?? channel, messageId: res.ts ?? "" };
       } catch (e) { return mapError(e); }
     },

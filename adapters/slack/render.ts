@@ -28,7 +28,8 @@ const md = (text: string, max = 3000) => ({ type: "mrkdwn" as const, text: clip(
 
 export type SlackBlock = Record<string, unknown>;
 
-function toBlocks(bl: Block, i: number): SlackBlock[] {
+/** uploads: the png images travel as uploaded files next to the message (delivery.ts), not as blocks */
+function toBlocks(bl: Block, i: number, uploads = false): SlackBlock[] {
   switch (bl.type) {
     case "header": return [{ type: "header", text: plain(bl.text, 150) }];
     case "text": return [{ type: "section", text: md(mrkdwn(bl.text)) }];
@@ -47,17 +48,28 @@ function toBlocks(bl: Block, i: number): SlackBlock[] {
         ...(a.style ? { style: a.style } : {}),
       })),
     }];
-    case "image": return bl.url ? [{ type: "image", image_url: bl.url, alt_text: clip(bl.alt, 2000) }] : [];
+    case "image":
+      if (bl.url) return [{ type: "image", image_url: bl.url, alt_text: clip(bl.alt, 2000) }];
+      // a png cannot ride in an ack or a response_url message: say what it shows and where it appears
+      if (bl.png && !uploads) return [{ type: "context", elements: [md(`📊 ${escapeMrkdwn(clip(bl.alt, 300))} _(the chart image is attached when this is posted to a channel)_`)] }];
+      return [];
   }
 }
 
 export interface SlackMessage { text: string; blocks: SlackBlock[]; response_type?: "ephemeral" | "in_channel" }
 
-/** shareCommand: a read-only command that re-creates this reply for the channel ("Share in channel"). */
-export function renderSlack(reply: Reply, opts: { shareCommand?: string; maxBlocks?: number } = {}): SlackMessage {
-  let blocks = reply.blocks.flatMap(toBlocks);
+/** png images of a reply, for upload next to the message */
+export const pngImages = (reply: Reply) => reply.blocks.flatMap((b) => (b.type === "image" && b.png ? [{ alt: b.alt, png: b.png }] : []));
+
+/**
+ * shareCommand: a read-only command that re-creates this reply for the channel ("Share in channel"); left
+ * out for replies with a png chart, which carry their own post action (response_url cannot upload files).
+ * uploads: the caller uploads the png images itself (channel posts), so they get no placeholder.
+ */
+export function renderSlack(reply: Reply, opts: { shareCommand?: string; maxBlocks?: number; uploads?: boolean } = {}): SlackMessage {
+  let blocks = reply.blocks.flatMap((bl, i) => toBlocks(bl, i, opts.uploads));
   if (reply.recordUrl && reply.recordKey) blocks.push({ type: "context", elements: [md(`🔗 <${reply.recordUrl}|Open ${reply.recordKey} in the CRM>`)] });
-  if (opts.shareCommand && reply.kind === "ok") {
+  if (opts.shareCommand && reply.kind === "ok" && !pngImages(reply).length) {
     blocks.push({ type: "actions", block_id: "crm_share", elements: [{ type: "button", action_id: SHARE_ACTION, text: plain("Share in channel", 75), value: clip(opts.shareCommand, 2000) }] });
   }
   const max = opts.maxBlocks ?? 50;

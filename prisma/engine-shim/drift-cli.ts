@@ -16,6 +16,7 @@ import { parseArgs } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import { migrationsVsSchemaDiff } from "./migrate-lib.mjs";
 import { SafePrismaPGlite } from "./pglite-compat.mjs";
+import { PGLITE_EXTENSIONS } from "./pglite-extensions.mjs";
 
 const USAGE = "usage: db:drift [--schema <schema.prisma>] [--migrations <migrations dir>]";
 
@@ -73,7 +74,7 @@ async function main(): Promise<number> {
     return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : p;
   };
 
-  const db = new PGlite(); // in-memory
+  const db = new PGlite({ extensions: PGLITE_EXTENSIONS }); // in-memory
   let sql: string;
   try {
     sql = await migrationsVsSchemaDiff({ adapterFactory: new InMemoryShadowPGlite(db), migrationsDir, schemaPath });

@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { deployMigrations, migrationStatus } from "./migrate-lib.mjs";
 import { SchemaEnginePg } from "./pg-compat.mjs";
 import { SafePrismaPGlite } from "./pglite-compat.mjs";
+import { PGLITE_EXTENSIONS } from "./pglite-extensions.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const SCHEMA = path.join(ROOT, "prisma/schema.prisma");
@@ -179,7 +180,7 @@ describe("programmatic deployMigrations (migrate-lib)", () => {
   }, 30_000);
 
   it("on in-memory PGlite via SafePrismaPGlite: applies, then nothing; a failing migration fails", async () => {
-    const db = new PGlite();
+    const db = new PGlite({ extensions: PGLITE_EXTENSIONS });
     try {
       const adapterFactory = new SafePrismaPGlite(db);
       const applied = await deployMigrations({ adapterFactory, migrationsDir: MIGRATIONS });

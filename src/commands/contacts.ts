@@ -36,14 +36,14 @@ export const contactFind = defineCommand({
   readOnly: true,
   args: { query: arg.text("name, email or company").rest() },
   async run({ args, actor, services }) {
-    const { rows, total } = await services.contacts.find(actor, args.query);
+    const { rows, more } = await services.contacts.find(actor, args.query);
     if (!rows.length) return reply(`No contacts match "${args.query}"`).text(`No contacts match "${args.query}".`).build();
-    const r = reply(`${total} contact(s) match "${args.query}"`).header(`Contacts matching "${args.query}"`);
+    const r = reply(`${rows.length}${more ? "+" : ""} contact(s) match "${args.query}"`).header(`Contacts matching "${args.query}"`);
     r.text(rows.flatMap((c, i) => [
       ...(i ? [s("\n")] : []), b(`C-${c.number}`), s(` ${c.name}`),
       ...(c.email ? [s(` · ${c.email}`)] : []), ...(c.company ? [s(` · ${c.company.name}`)] : []),
     ]));
-    if (total > rows.length) r.context(`Showing ${rows.length} of ${total}; narrow the query to see others.`);
+    if (more) r.context(`Showing the first ${rows.length}; narrow the query to see others.`);
     return r.build();
   },
 });

@@ -6,10 +6,16 @@ import { b, code, reply, s, type Span } from "../render/reply.ts";
 import { contactAdd, contactFind, contactShow, contactTag } from "./contacts.ts";
 import { companyAdd, companyChannel, companyShow } from "./companies.ts";
 import { ticketCommands } from "./tickets.ts";
+import { slaCommands } from "./sla.ts";
 import { log } from "./log.ts";
 import { oncall, role } from "./members.ts";
 import { dealList, dealLost, dealMove, dealNew, dealRoom, dealShow, dealWon, pipeline } from "./deals.ts";
 import { notify } from "./notify.ts";
+import { digest, digestPost } from "./digest.ts";
+import { reportCommands } from "./reports.ts";
+import { dealForum, supportChannel } from "./settings.ts";
+import { link, unlink } from "./link.ts";
+import { campaignCommands } from "./campaigns.ts";
 
 const help = defineCommand({
   path: ["help"],
@@ -37,8 +43,10 @@ export const commands: Command[] = [
   help,
   contactAdd, contactFind, contactShow, contactTag,
   companyAdd, companyShow, companyChannel,
-  ...ticketCommands,
+  ...ticketCommands, ...slaCommands,
   log,
-  dealNew, dealMove, dealWon, dealLost, dealShow, dealList, dealRoom, pipeline,
-  role, oncall, notify,
+  dealNew, dealMove, dealWon, dealLost, dealShow, dealList, dealRoom, dealForum, pipeline,
+  digest, digestPost, ...reportCommands,
+  ...campaignCommands,
+  role, oncall, notify, supportChannel, link, unlink,
 ] as unknown as Command[];

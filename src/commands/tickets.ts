@@ -98,15 +98,17 @@ export const ticketEscalate = defineCommand({
   path: ["ticket", "escalate"],
   summary: "Escalate a ticket one level, with a reason",
   usage: "/crm ticket escalate <T-ref> [reason...]",
-  help: ["Any agent can escalate any open ticket; escalating does not change the assignee."],
+  help: ["Any agent can escalate any open ticket; escalating does not change the assignee.", "Level 1 tells the assignee and the tickets channel; level 2 and up the managers and the escalations channel."],
   args: { ticket: arg.ref("ticket key", "ticket"), reason: arg.text("why it needs escalating").optional().rest() },
   async run({ args, actor, services }) {
+    // who hears it depends on the level (escalation.ts): level 1 the assignee and tickets channel, 2+ the managers and escalations channel
     const t = await services.tickets.escalate(actor, args.ticket, args.reason);
     const k = tkey(t);
-    return shout(services, actor, ["tickets", "escalations"], reply(`${k} escalated to level ${t.escalationLevel}`)
+    return reply(`${k} escalated to level ${t.escalationLevel}`)
       .text([s("⬆️ "), b(k), s(` ${t.subject} escalated to level ${t.escalationLevel}${args.reason ? `: ${args.reason}` : "."}`)])
+      .context(t.escalationLevel >= 2 ? "The managers and the escalations channel are told." : "The assignee and the tickets channel are told.")
       .actions([{ label: "Show", command: `ticket show ${k}` }])
-      .record(k).build());
+      .record(k).build();
   },
 });
 

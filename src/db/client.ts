@@ -39,11 +39,11 @@ async function openPostgres(url: string, migrate: boolean): Promise<OpenedDb> {
 
 async function openPglite(dataDir: string, migrate: boolean): Promise<OpenedDb> {
   const { PGlite } = await import("@electric-sql/pglite");
-  // @ts-ignore plain-JS helper from the engine shim
   const { SafePrismaPGlite } = await import("../../prisma/engine-shim/pglite-compat.mjs");
+  const { PGLITE_EXTENSIONS } = await import("../../prisma/engine-shim/pglite-extensions.mjs");
   const dir = path.resolve(dataDir, "pglite");
   await mkdir(dir, { recursive: true });
-  const db = await PGlite.create(dir);
+  const db = await PGlite.create(dir, { extensions: PGLITE_EXTENSIONS });
   const appliedMigrations = migrate ? await applyMigrations({ kind: "pglite", db }) : [];
   const prisma = new PrismaClient({ adapter: new SafePrismaPGlite(db) });
   return {

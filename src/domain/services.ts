@@ -13,10 +13,21 @@ import { PipelineService } from "./deals/pipeline.ts";
 import { MemberService } from "./members/service.ts";
 import { TicketService } from "./tickets/service.ts";
 import { ticketFromMessage, type MessageSource } from "./tickets/fromMessage.ts";
+import { TicketThreadService } from "./tickets/threads.ts";
+import { WorkspaceSettingsService } from "./workspaces/settings.ts";
 import { WorkspaceService } from "./workspaces/service.ts";
+import { LinkService } from "./workspaces/linking.ts";
 import { InstallationService } from "./installations/service.ts";
 import { IdentityService } from "./workspaces/identity.ts";
 import { ProcessedEvents } from "./workspaces/processed-events.ts";
+import { AutocompleteService } from "./search/autocomplete.ts";
+import { AnalyticsService } from "./analytics/service.ts";
+import { ReportService, type ReportScheduler } from "./analytics/reports.ts";
+import { CampaignService, type CampaignDeps } from "./campaigns/service.ts";
+import { OptOutService } from "./campaigns/optout.ts";
+import { EscalationService } from "./tickets/escalation.ts";
+import { SlaService } from "./tickets/slaPolicy.ts";
+import type { SlaTimerQueue } from "./tickets/slaTimers.ts";
 
 export interface Services {
   companies: CompanyService;
@@ -30,19 +41,41 @@ export interface Services {
   tickets: TicketService;
   /** one ticket per chat message (reactions, message shortcuts) */
   ticketFromMessage(actor: Actor, m: MessageSource): ReturnType<typeof ticketFromMessage>;
+  /** a ticket's chat thread (Discord: a private thread in the support channel) */
+  ticketThreads: TicketThreadService;
+  /** support channel and deal forum */
+  workspaceSettings: WorkspaceSettingsService;
   workspaces: WorkspaceService;
+  links: LinkService;
   installations: InstallationService;
   identity: IdentityService;
   processedEvents: ProcessedEvents;
+  /** read-only type-ahead over keys and names (Discord autocomplete) */
+  autocomplete: AutocompleteService;
+  /** digests on demand (reply or post to a channel) */
+  analytics: AnalyticsService;
+  /** scheduled digests per channel */
+  reports: ReportService;
+  /** SLA policy, re-prioritising, timer (re)scheduling and the sweep */
+  sla: SlaService;
+  /** what SLA timers and escalations tell whom (the sla worker calls fire) */
+  escalations: EscalationService;
+  campaigns: CampaignService;
+  /** unsubscribe links (no actor: the signed token is the authority) */
+  optOut: OptOutService;
 }
 
-export interface ServiceDeps { encryptionKey?: string; stateSecret?: string; outbox?: Outbox; logger?: Logger }
+export interface ServiceDeps { encryptionKey?: string; stateSecret?: string; outbox?: Outbox; logger?: Logger; slaTimers?: SlaTimerQueue; campaigns?: Omit<CampaignDeps, "outbox">; reportScheduler?: ReportScheduler }
 
 export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Services {
   const companies = new CompanyService(db);
   const members = new MemberService(db);
   const pipelines = new PipelineService(db);
-  const tickets = new TicketService(db, members);
+  const analytics = new AnalyticsService(db, deps.outbox);
+  const escalations = new EscalationService(db, deps.outbox, deps.logger);
+  const sla = new SlaService(db, deps.slaTimers, escalations, deps.logger);
+  const tickets = new TicketService(db, members, sla.hooks());
+  const interactions = new InteractionService(db, (actor, ticketId, tx) => tickets.resume(actor, ticketId, tx));
   return {
     companies,
     contacts: new ContactService(db, companies),
@@ -53,10 +86,20 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
     deals: new DealService(db, pipelines, companies, members),
     rooms: new RoomService(db, deps.outbox),
     notify: new NotifyService(db, deps.outbox, deps.logger),
-    interactions: new InteractionService(db, (actor, ticketId, tx) => tickets.resume(actor, ticketId, tx)),
+    interactions,
+    ticketThreads: new TicketThreadService(db, interactions),
+    workspaceSettings: new WorkspaceSettingsService(db),
     workspaces: new WorkspaceService(db),
+    links: new LinkService(db),
     installations: new InstallationService(db, deps),
     identity: new IdentityService(db),
     processedEvents: new ProcessedEvents(db),
+    autocomplete: new AutocompleteService(db),
+    analytics,
+    reports: new ReportService(db, analytics.digests, { scheduler: deps.reportScheduler, outbox: deps.outbox, logger: deps.logger }),
+    sla,
+    escalations,
+    campaigns: new CampaignService(db, { ...deps.campaigns, outbox: deps.outbox }),
+    optOut: new OptOutService(db, deps.campaigns?.email?.secret),
   };
 }

@@ -43,8 +43,21 @@ export function slashBody(text: string, fake: FakeServer, who: Who = {}): string
   return form.toString();
 }
 
-export const slash = (baseUrl: string, text: string, fake: FakeServer, who: Who = {}, o: SendOpts = {}) =>
-  sendSigned(baseUrl, slashBody(text, fake, who), "application/x-www-form-urlencoded", o);
+/**
+ * Sends /crm and returns its answer. Under load the server may ack empty and answer through
+ * response_url instead (the 3-second rule); then the answer is the one posted there.
+ */
+export async function slash(baseUrl: string, text: string, fake: FakeServer, who: Who = {}, o: SendOpts = {}): Promise<Response> {
+  const body = slashBody(text, fake, who);
+  const res = await sendSigned(baseUrl, body, "application/x-www-form-urlencoded", o);
+  if (res.status !== 200) return res;
+  const raw = await res.text();
+  if (raw) return new Response(raw, { status: 200, headers: { "content-type": res.headers.get("content-type") ?? "application/json" } });
+  if (/^\s*(log|deal new|ticket new)\s*$/i.test(text)) return new Response("", { status: 200 }); // opened a modal instead
+  const path = new URL(new URLSearchParams(body).get("response_url")!).pathname;
+  const [late] = await fake.waitFor(path, 1, 15_000).catch(() => [undefined]);
+  return new Response(late ? JSON.stringify(late.body) : "", { status: 200, headers: { "content-type": "application/json" } });
+}
 
 /** An interactive request: payload=<json>, as Slack sends block_actions / view_submission / shortcuts. */
 export const interactive = (baseUrl: string, payload: unknown, o: SendOpts = {}) =>

@@ -34,23 +34,24 @@ export class ContactService {
     });
   }
 
-  /** Name, email or company substring; keys resolve exactly. */
+  /** Name substring, email prefix or company name prefix; keys resolve exactly. Index-backed (pg_trgm). */
   async find(actor: Actor, query: string, limit = 10) {
     const q = query.trim();
+    // companies first, so every branch of the OR below is a column of Contact and can use an index
+    const companyIds = (await this.db.company.findMany({
+      where: { workspaceId: actor.workspaceId, name: { startsWith: q, mode: "insensitive" } }, select: { id: true }, take: 50,
+    })).map((c) => c.id);
     const where = {
       workspaceId: actor.workspaceId,
       OR: [
         { name: { contains: q, mode: "insensitive" as const } },
         { email: { startsWith: q.toLowerCase() } },
-        { company: { name: { startsWith: q, mode: "insensitive" as const } } },
+        ...(companyIds.length ? [{ companyId: { in: companyIds } }] : []),
         ...(/^C-?\d+$/i.test(q) ? [{ number: Number(q.replace(/\D/g, "")) }] : []),
       ],
     };
-    const [rows, total] = await Promise.all([
-      this.db.contact.findMany({ where, orderBy: { number: "asc" }, take: limit, include: { company: { select: { name: true, number: true } } } }),
-      this.db.contact.count({ where }),
-    ]);
-    return { rows, total };
+    const rows = await this.db.contact.findMany({ where, orderBy: { number: "asc" }, take: limit + 1, include: { company: { select: { name: true, number: true } } } });
+    return { rows: rows.slice(0, limit), more: rows.length > limit };
   }
 
   async get(actor: Actor, ref: string) {

@@ -29,8 +29,21 @@ const LIST_LIMIT = 20;
 const people = { assignee: true, requester: true } as const;
 export type TicketWithPeople = Prisma.TicketGetPayload<{ include: typeof people }>;
 
+/**
+ * What the support desk automation hangs on ticket changes (src/domain/tickets/slaPolicy.ts): SLA timers,
+ * level-based escalation notices, the DM to a new assignee. Hooks never undo a committed change.
+ */
+export interface TicketHooks {
+  /** status or due times changed: after commit, or inside the caller's transaction (resume from a logged interaction) */
+  clockChanged(before: Ticket | null, after: Ticket, opts?: { inTx?: boolean }): Promise<void>;
+  /** after commit: the ticket has a new assignee */
+  assigned(actor: Actor, ticket: TicketWithPeople, auto: boolean): Promise<void>;
+  /** inside the escalating transaction: claim and enqueue the new level's notices */
+  escalated(tx: Tx, actor: Actor, ticket: TicketWithPeople, reason?: string): Promise<void>;
+}
+
 export class TicketService {
-  constructor(private db: PrismaClient, private members: MemberService) {}
+  constructor(private db: PrismaClient, private members: MemberService, private hooks?: TicketHooks) {}
 
   async open(actor: Actor, input: NewTicket): Promise<TicketWithPeople & { autoAssigned: boolean }> {
     requireRole(actor, "agent", "open tickets");
@@ -40,7 +53,7 @@ export class TicketService {
     const requester = input.contact ? await resolveRef(this.db, actor.workspaceId, "contact", input.contact) : undefined;
     const target = input.assign ? await this.target(actor, input.assign) : undefined;
     const policy = await this.db.slaPolicy.findUnique({ where: { workspaceId_priority: { workspaceId: actor.workspaceId, priority } } });
-    return this.db.$transaction(async (tx) => {
+    const opened = await this.db.$transaction(async (tx) => {
       const now = new Date();
       // pick first: "nobody on call" must fail before a key number is taken
       const assignee = target === "auto" ? await pickOnCall(tx, actor.workspaceId, now) : target;
@@ -58,6 +71,9 @@ export class TicketService {
       await audit(tx, actor, "ticket.new", "ticket", t.id, null, t);
       return { ...t, autoAssigned: target === "auto" };
     }, { timeout: 15_000 });
+    await this.hooks?.clockChanged(null, opened);
+    if (opened.assigneeId) await this.hooks?.assigned(actor, opened, opened.autoAssigned);
+    return opened;
   }
 
   /** `me`, a mention or a name → the member; `auto` → routing at write time. Viewers cannot hold tickets. */
@@ -72,7 +88,7 @@ export class TicketService {
     requireRole(actor, "agent", "assign tickets");
     const hit = await resolveRef(this.db, actor.workspaceId, "ticket", ref);
     const target = await this.target(actor, to);
-    return this.db.$transaction(async (tx) => {
+    const assigned = await this.db.$transaction(async (tx) => {
       const now = new Date();
       const before = await lockTicket(tx, actor, hit.id, "assign");
       // agents hand over their own or unassigned tickets (to anyone); taking someone else's needs a manager
@@ -87,6 +103,8 @@ export class TicketService {
       await audit(tx, actor, "ticket.assign", "ticket", before.id, { assigneeId: before.assigneeId }, { assigneeId: assignee.id });
       return { ...after, autoAssigned: target === "auto", previous };
     }, { timeout: 15_000 });
+    await this.hooks?.assigned(actor, assigned, assigned.autoAssigned);
+    return assigned;
   }
 
   /** Any agent may escalate any unresolved ticket: asking for help takes nothing from the assignee. */
@@ -99,6 +117,7 @@ export class TicketService {
       const after = await tx.ticket.update({ where: { id: before.id }, data: { escalationLevel: level }, include: people });
       await event(tx, actor, before.id, "escalated", { level, reason: reason ?? null });
       await audit(tx, actor, "ticket.escalate", "ticket", before.id, { escalationLevel: before.escalationLevel }, { escalationLevel: level, reason });
+      await this.hooks?.escalated(tx, actor, after, reason);
       return after;
     });
   }
@@ -107,15 +126,17 @@ export class TicketService {
   async wait(actor: Actor, ref: string): Promise<TicketWithPeople> {
     requireRole(actor, "agent", "change tickets");
     const hit = await resolveRef(this.db, actor.workspaceId, "ticket", ref);
-    return this.db.$transaction(async (tx) => {
+    const { before, after } = await this.db.$transaction(async (tx) => {
       const before = await lockTicket(tx, actor, hit.id, "put on hold");
       requireCanChange(actor, before.assigneeId, "change tickets");
       if (before.status === "waiting") throw new UserInputError(`${key(before)} is already waiting (since ${before.waitingSince?.toISOString().slice(0, 16).replace("T", " ")} UTC).`);
       const after = await tx.ticket.update({ where: { id: before.id }, data: { status: "waiting", waitingSince: new Date() }, include: people });
       await event(tx, actor, before.id, "waiting");
       await audit(tx, actor, "ticket.wait", "ticket", before.id, { status: before.status }, { status: "waiting", waitingSince: after.waitingSince });
-      return after;
+      return { before, after };
     });
+    await this.hooks?.clockChanged(before, after);
+    return after;
   }
 
   /**
@@ -133,15 +154,24 @@ export class TicketService {
       const after = await tx.ticket.update({ where: { id: ticketId }, data: { ...data, status: "open" } });
       await event(tx, actor, ticketId, "resumed", { pausedMs: pausedForMs });
       await audit(tx, actor, "ticket.resume", "ticket", ticketId, pick(fresh), pick(after));
-      return after;
+      return { fresh, after };
     };
-    return tx ? run(tx) : this.db.$transaction(run);
+    if (tx) {
+      const r = await run(tx);
+      // timers for the new due times go in now: one that fires before this commits waits on the row lock,
+      // one that fires after a rollback finds the ticket still waiting and does nothing
+      if (r) await this.hooks?.clockChanged(r.fresh, r.after, { inTx: true });
+      return r?.after ?? null;
+    }
+    const r = await this.db.$transaction(run);
+    if (r) await this.hooks?.clockChanged(r.fresh, r.after);
+    return r?.after ?? null;
   }
 
   async resolve(actor: Actor, ref: string, note?: string): Promise<TicketWithPeople> {
     requireRole(actor, "agent", "resolve tickets");
     const hit = await resolveRef(this.db, actor.workspaceId, "ticket", ref);
-    return this.db.$transaction(async (tx) => {
+    const { before, after } = await this.db.$transaction(async (tx) => {
       const before = await lockTicket(tx, actor, hit.id, "resolve");
       requireCanChange(actor, before.assigneeId, "resolve tickets");
       const now = new Date();
@@ -161,8 +191,10 @@ export class TicketService {
       }
       await event(tx, actor, before.id, "resolved", { note: note ?? null, late });
       await audit(tx, actor, "ticket.resolve", "ticket", before.id, pick(before), { ...pick(after), note });
-      return after;
+      return { before, after };
     });
+    await this.hooks?.clockChanged(before, after);
+    return after;
   }
 
   async get(actor: Actor, ref: string) {

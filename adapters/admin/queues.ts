@@ -1,0 +1,28 @@
+// The queue dashboard (bull-board) at /admin/queues: every queue in the registry, with retry and clean.
+// Only with ADMIN_TOKEN (Bearer header, the console's crm_console cookie, or ?token= once); without it the
+// route does not exist (404).
+import { Router } from "express";
+import { createBullBoard } from "@bull-board/api";
+import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
+import { ExpressAdapter } from "@bull-board/express";
+import type { Config } from "../../src/config/env.ts";
+import { consoleAccess } from "../console/routes.ts";
+import { QUEUES, type QueueName } from "../../jobs/registry.ts";
+import type { JobRuntime } from "../../jobs/runtime.ts";
+
+export const ADMIN_QUEUES_PATH = "/admin/queues";
+
+export function adminQueueRoutes(config: Config, jobs: JobRuntime): Router {
+  const r = Router();
+  if (!config.ADMIN_TOKEN) return r;
+  const board = new ExpressAdapter();
+  board.setBasePath(ADMIN_QUEUES_PATH);
+  createBullBoard({
+    queues: (Object.keys(QUEUES) as QueueName[]).map((name) => new BullMQAdapter(jobs.queue(name))),
+    serverAdapter: board,
+    options: { uiConfig: { boardTitle: "CRM queues" } },
+  });
+  // the console's token rules; the dashboard is on whenever ADMIN_TOKEN is set, whatever CONSOLE says
+  r.use(ADMIN_QUEUES_PATH, consoleAccess({ ...config, consoleEnabled: true }), board.getRouter());
+  return r;
+}

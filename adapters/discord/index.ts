@@ -1,0 +1,47 @@
+// Discord on our server. Interactions (slash commands, the "Create ticket" message command, buttons,
+// forms, autocomplete) arrive over HTTP at POST /discord/interactions, or over the gateway when
+// DISCORD_GATEWAY=on (which also brings 🎫 reactions and messages in ticket threads); both transports
+// share one core. Register the commands once with `npm run discord:register`. Posting to channels,
+// threads and DMs is the delivery port (delivery.ts), run by the workers.
+import express, { Router } from "express";
+import type { Redis } from "ioredis";
+import type { Config } from "../../src/config/env.ts";
+import type { Command } from "../../src/commands/define.ts";
+import type { Services } from "../../src/domain/services.ts";
+import type { Logger } from "../../src/log.ts";
+import { interactionCore, interactionsHandler } from "./interactions.ts";
+import { ButtonStore } from "./buttons.ts";
+import { createRest } from "./respond.ts";
+import { createGateway } from "./gateway.ts";
+import type { ThreadRequests } from "./threads.ts";
+
+export interface DiscordDeps {
+  config: Config; services: Services; commands: Command[]; logger: Logger; redis: Redis;
+  /** asks the workers for a ticket's support thread (jobs: discord-threads) */
+  threads?: ThreadRequests;
+}
+export interface DiscordRuntime { router: Router; start(): void; close(): Promise<void> }
+
+/** The gateway runs with a bot token and DISCORD_GATEWAY=on (no public key needed: nothing comes over HTTP). */
+export const discordGatewayEnabled = (c: Config) => Boolean(c.DISCORD_BOT_TOKEN && c.DISCORD_GATEWAY === "on");
+/** Workers post to Discord whenever there is a bot token and Discord is in use (HTTP or gateway). */
+export const discordDeliveryEnabled = (c: Config) => Boolean(c.DISCORD_BOT_TOKEN && (c.discordEnabled || c.DISCORD_GATEWAY === "on"));
+
+export function createDiscord(deps: DiscordDeps): DiscordRuntime {
+  const { config } = deps;
+  const rest = createRest({ apiUrl: config.DISCORD_API_URL, botToken: config.DISCORD_BOT_TOKEN });
+  const buttons = new ButtonStore(deps.redis, config.QUEUE_PREFIX);
+  const core = interactionCore(deps, { rest, buttons, threads: deps.threads });
+  const router = Router();
+  if (config.discordEnabled) router.post("/discord/interactions", express.raw({ type: () => true, limit: "1mb" }), interactionsHandler(deps, core));
+  const gateway = discordGatewayEnabled(config) ? createGateway(deps, core, { rest, threads: deps.threads }) : undefined;
+  return {
+    router,
+    start() { gateway?.start(); },
+    async close() {
+      await gateway?.close();
+      rest.clearHashSweeper();
+      rest.clearHandlerSweeper();
+    },
+  };
+}

@@ -1,0 +1,219 @@
+// Answering an interaction, whichever way it came: POST /discord/interactions (HTTP, signed) or the
+// gateway's INTERACTION_CREATE (gateway.ts). The core takes the interaction JSON and a way to send the
+// first response; PING → PONG; a slash command → its reply (or a form for log / deal new / ticket new
+// without options); the "Create ticket" message command → a ticket from that message; a button → the
+// command it carries, run as the clicker, updating the card; "Share in channel" → the same card for
+// everyone; a form → its command; autocomplete → up to 25 suggestions. Every first response leaves
+// within Discord's 3 s (see respond.ts).
+import "./loadFirst.ts"; // before discord.js: see loadFirst.ts
+import type { Request, RequestHandler, Response } from "express";
+import { ApplicationCommandType, InteractionResponseType, InteractionType, MessageFlags } from "discord.js";
+import type { REST } from "@discordjs/rest";
+import type { Command } from "../../src/commands/define.ts";
+import { parseText, runParsed, toErrorReply, type Parsed, type RunOptions } from "../../src/commands/engine.ts";
+import type { Actor } from "../../src/domain/actor.ts";
+import { errorReply, type Reply } from "../../src/render/reply.ts";
+import type { DiscordDeps } from "./index.ts";
+import { discordPublicKey, verifyDiscordRequest } from "./verify.ts";
+import { discordActor, type InteractionIdentity } from "./identity.ts";
+import { commandIndex } from "./commandTree.ts";
+import { resolveInvocation, type InteractionOption } from "./options.ts";
+import { modalCommandKey, modalFor, modalValues, wantsModal } from "./modals.ts";
+import { suggest } from "./autocomplete.ts";
+import type { ButtonStore } from "./buttons.ts";
+import { hasUpload, SHARE_PREFIX } from "./render.ts";
+import { ACK_BUDGET_MS, LATE, deliver, initialResponse, lateDelivery, within, type Outcome, type Surface } from "./respond.ts";
+import { CREATE_TICKET_COMMAND, openTicketFromMessage, ticketCreatedBy, type ResolvedMessage } from "./tickets.ts";
+import type { ThreadRequests } from "./threads.ts";
+
+export interface Interaction extends InteractionIdentity {
+  id?: string;
+  type: number;
+  token?: string;
+  application_id?: string;
+  channel_id?: string;
+  /** the message a clicked button sits on */
+  message?: { flags?: number };
+  data?: {
+    type?: number;
+    name?: string;
+    target_id?: string;
+    custom_id?: string;
+    options?: InteractionOption[];
+    components?: Parameters<typeof modalValues>[0];
+    resolved?: { messages?: Record<string, ResolvedMessage> };
+  };
+}
+
+export interface InteractionResponse { type: InteractionResponseType; data?: unknown }
+/** How the first response travels: the HTTP answer, or POST /interactions/{id}/{token}/callback. */
+export type SendResponse = (response: InteractionResponse) => Promise<void>;
+/** Answers one interaction; false when its type is not one we know. */
+export type InteractionCore = (body: Interaction, send: SendResponse) => Promise<boolean>;
+
+const STASH_BUDGET_MS = 300;
+const KIND_OF_KEY: Record<string, string> = { C: "contact", A: "company", D: "deal", T: "ticket" };
+
+export interface InteractionRuntime { rest: REST; buttons: ButtonStore; threads?: ThreadRequests }
+
+/** The read-only command that re-creates an ephemeral answer for the channel, when there is one. */
+export function shareCommandFor(parsed: Parsed | undefined, reply: Reply): string | undefined {
+  if (reply.kind !== "ok" || !reply.ephemeral) return undefined;
+  const kind = reply.recordKey ? KIND_OF_KEY[reply.recordKey[0]] : undefined;
+  if (kind) return `${kind} show ${reply.recordKey}`;
+  // a read-only answer without arguments (pipeline, ticket list) is its own command
+  if (parsed?.cmd.readOnly && parsed.cmd.path[0] !== "help" && !Object.keys(parsed.raw).length) return parsed.cmd.path.join(" ");
+  return undefined;
+}
+
+export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): InteractionCore {
+  const { config, services, commands, logger } = deps;
+  const index = commandIndex(commands);
+  const onError = (e: unknown, cmd?: Command) => logger.error({ err: (e as Error).message, stack: (e as Error).stack, command: cmd?.path.join(" ") }, "discord command failed");
+  const runOpts = (body: Interaction): RunOptions => ({ channelId: body.channel_id, onError, publicUrl: config.PUBLIC_URL });
+
+  /** Identity and replay protection first: the same interaction id is acted on once. */
+  async function actorFor(body: Interaction) {
+    const actor = await discordActor(services, body);
+    const fresh = !body.id || await services.processedEvents.claim(actor.workspaceId, "discord", `interaction:${body.id}`);
+    return { actor, fresh };
+  }
+  const DUPLICATE: Outcome = { notice: "This interaction was already handled." };
+
+  /** Runs a command; a ticket it opened gets its support thread (a job), without holding up the answer. */
+  async function run(parsed: Parsed, actor: Actor, body: Interaction): Promise<Reply> {
+    const reply = await runParsed(parsed, actor, services, runOpts(body));
+    const ticket = ticketCreatedBy(parsed.cmd, reply);
+    if (ticket) {
+      await rt.threads?.request({ workspaceId: actor.workspaceId, ticket, extraUserIds: [] })
+        .catch((e) => logger.error({ err: (e as Error).message, ticket }, "could not ask for a ticket thread"));
+    }
+    return reply;
+  }
+
+  async function onCommand(body: Interaction): Promise<Outcome> {
+    if (body.data?.type === ApplicationCommandType.Message) return onMessageCommand(body);
+    const { actor, fresh } = await actorFor(body);
+    if (!fresh) return DUPLICATE;
+    const { cmd, raw } = resolveInvocation(index, body.data ?? {});
+    if (wantsModal(cmd.path.join(" "), raw)) return { modal: modalFor(cmd) };
+    const reply = await run({ cmd, raw }, actor, body);
+    return { reply, share: shareCommandFor({ cmd, raw }, reply) };
+  }
+
+  /** "Create ticket" on a message: one ticket per message, however often it is asked. */
+  async function onMessageCommand(body: Interaction): Promise<Outcome> {
+    if (body.data?.name !== CREATE_TICKET_COMMAND) return { reply: errorReply(`Unknown command "${body.data?.name ?? ""}"; the command list may be out of date (npm run discord:register).`) };
+    const { actor, fresh } = await actorFor(body);
+    if (!fresh) return DUPLICATE;
+    const target = body.data.target_id ? body.data.resolved?.messages?.[body.data.target_id] : undefined;
+    if (!target) return { reply: errorReply("Discord did not send the message; try again.") };
+    const { ticket, created } = await openTicketFromMessage(services, rt.threads, actor, body.guild_id!, target, logger);
+    const card = await runParsed(parseText(commands, `ticket show T-${ticket.number}`), actor, services, runOpts(body));
+    const summary = created ? `Opened T-${ticket.number}` : `This message is already T-${ticket.number}`;
+    const reply: Reply = card.kind === "ok"
+      ? { ...card, summary, blocks: [{ type: "text", text: created ? `🎫 Opened T-${ticket.number} from this message.` : `This message is already T-${ticket.number}.` }, ...card.blocks] }
+      : card;
+    return { reply, share: shareCommandFor(undefined, reply) };
+  }
+
+  async function onComponent(body: Interaction): Promise<Outcome> {
+    const { actor, fresh } = await actorFor(body);
+    if (!fresh) return DUPLICATE;
+    const command = await rt.buttons.resolve(body.data?.custom_id ?? "");
+    if (command === null) return { reply: errorReply("This button has expired or is not one of ours; run the command again.") };
+    let parsed: Parsed;
+    try { parsed = parseText(commands, command); } catch (e) { return { reply: toErrorReply(e, undefined, { onError }) }; }
+    const reply = await run(parsed, actor, body);
+    // only a private card keeps offering to share itself; a card already in the channel is shared
+    const isPrivate = ((body.message?.flags ?? 0) & MessageFlags.Ephemeral) !== 0;
+    return { reply, share: isPrivate ? shareCommandFor(parsed, reply) : undefined };
+  }
+
+  async function onShare(body: Interaction): Promise<Outcome> {
+    const { actor, fresh } = await actorFor(body);
+    if (!fresh) return DUPLICATE;
+    const command = (body.data?.custom_id ?? "").slice(SHARE_PREFIX.length);
+    let parsed: Parsed | undefined;
+    try { parsed = parseText(commands, command); } catch { parsed = undefined; }
+    if (!parsed?.cmd.readOnly) return { reply: errorReply("Only records and read-only answers can be shared.") };
+    const reply = await runParsed(parsed, actor, services, runOpts(body));
+    return { reply: { ...reply, ephemeral: false } };
+  }
+
+  async function onModal(body: Interaction): Promise<Outcome> {
+    const key = modalCommandKey(body.data?.custom_id ?? "");
+    const cmd = commands.find((c) => c.path.join(" ") === key);
+    if (!cmd) return { reply: errorReply("This form is out of date; run the command again.") };
+    const { actor, fresh } = await actorFor(body);
+    if (!fresh) return DUPLICATE;
+    const parsed = { cmd, raw: modalValues(body.data?.components) };
+    const reply = await run(parsed, actor, body);
+    return { reply, share: shareCommandFor(parsed, reply) };
+  }
+
+  async function answer(body: Interaction, send: SendResponse, surface: Surface, work: (b: Interaction) => Promise<Outcome>): Promise<void> {
+    const outcome = work(body).catch((e): Outcome => ({ reply: toErrorReply(e, undefined, { onError }) }));
+    let first = await within(outcome, ACK_BUDGET_MS);
+    // a chart travels as a file, which only the later edit can carry
+    if (first !== LATE && "reply" in first && hasUpload(first.reply)) first = LATE;
+    const initial = initialResponse(surface, first);
+    // a Redis hiccup must not cost the 3-second window: its buttons then answer "expired"
+    const saved = await within(rt.buttons.save(initial.stash).then(() => true, () => false), STASH_BUDGET_MS);
+    if (saved !== true) logger.error({ surface }, "could not store long button commands in time");
+    await send(initial.body);
+    if (first !== LATE) return;
+    const late = lateDelivery(surface, await outcome);
+    try {
+      await rt.buttons.save(late.stash);
+      await deliver(rt.rest, body.application_id ?? config.DISCORD_APPLICATION_ID ?? "", body.token ?? "", late);
+    } catch (e) {
+      logger.error({ err: (e as Error).message, surface }, "could not deliver a late discord answer");
+    }
+  }
+
+  return async (body, send) => {
+    switch (body.type) {
+      case InteractionType.Ping: await send({ type: InteractionResponseType.Pong }); return true;
+      case InteractionType.ApplicationCommand: await answer(body, send, "command", onCommand); return true;
+      case InteractionType.MessageComponent: {
+        const share = (body.data?.custom_id ?? "").startsWith(SHARE_PREFIX);
+        await answer(body, send, share ? "share" : "component", share ? onShare : onComponent);
+        return true;
+      }
+      case InteractionType.ModalSubmit: await answer(body, send, "modal", onModal); return true;
+      case InteractionType.ApplicationCommandAutocomplete: {
+        const choices = await suggest(services, index, body).catch((e) => { logger.error({ err: (e as Error).message }, "autocomplete failed"); return []; });
+        await send({ type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices } });
+        return true;
+      }
+      default: return false;
+    }
+  };
+}
+
+/** POST /discord/interactions: verify the Ed25519 signature, then hand the body to the core. */
+export function interactionsHandler(deps: DiscordDeps, core: InteractionCore): RequestHandler {
+  const { config, logger } = deps;
+  const publicKey = discordPublicKey(config.DISCORD_PUBLIC_KEY ?? "");
+  return async (req: Request, res: Response) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const verdict = verifyDiscordRequest({
+      publicKey, signature: req.header("x-signature-ed25519"), timestamp: req.header("x-signature-timestamp"), rawBody: raw,
+    });
+    if (!verdict.ok) {
+      logger.warn({ reason: verdict.reason }, "discord request refused");
+      res.status(401).json({ error: "invalid request signature" });
+      return;
+    }
+    let body: Interaction;
+    try {
+      body = JSON.parse(raw.toString("utf8"));
+    } catch {
+      res.status(400).json({ error: "unreadable body" });
+      return;
+    }
+    const known = await core(body, async (response) => { res.json(response); });
+    if (!known) res.status(400).json({ error: `unknown interaction type ${body.type}` });
+  };
+}

@@ -1,0 +1,144 @@
+// A 100k-recipient email campaign through the real path (fan-out INSERT … SELECT, batched send jobs,
+// claims, nodemailer's SMTP pool) into a local SMTP sink, next to raw BullMQ processing the same number
+// of no-op jobs at the same worker concurrency, in the same run. Target: sends/s ≥ 0.5 × raw jobs/s,
+// and 0 duplicates at the sink.
+//
+//   npx tsx bench/campaign.ts [--recipients 100000] [--keep]
+//
+// Needs a local PostgreSQL (BENCH_PG_ADMIN_URL, default postgresql://postgres@127.0.0.1:5432/postgres) and
+// Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379). The sink runs in a child process so it does not
+// share the workers' CPU. The email rate limiter is lifted (CAMPAIGN_EMAIL_PER_SECOND) to measure the
+// pipeline, not the limit. Creates crm_bench_<random> and drops it at the end (unless --keep).
+import { fork, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import os from "node:os";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { Queue, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { loadConfig } from "../src/config/env.ts";
+import { startApp } from "../src/app.ts";
+import { createLogger } from "../src/log.ts";
+import { QUEUES } from "../jobs/registry.ts";
+import type { Actor } from "../src/domain/actor.ts";
+import { createBenchDb } from "./lib/db.ts";
+import { table } from "./lib/table.ts";
+import { startSmtpSink } from "../test/campaign.sink.ts";
+
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+const TARGET_RATIO = 0.5;
+
+/** Child mode: the SMTP sink. Answers "stats" with the number of messages and distinct recipients. */
+async function sinkProcess() {
+  const sink = await startSmtpSink({ keepRaw: false });
+  process.send!({ url: sink.url });
+  process.on("message", (m) => {
+    if (m !== "stats") return;
+    const distinct = new Set(sink.messages.map((x) => x.to[0])).size;
+    process.send!({ total: sink.messages.length, distinct });
+  });
+}
+
+function ask<T>(child: ChildProcess, msg?: string): Promise<T> {
+  return new Promise((resolve) => {
+    child.once("message", (m) => resolve(m as T));
+    if (msg) child.send(msg);
+  });
+}
+
+/** Raw BullMQ: n no-op jobs queued first, then one worker at `concurrency` drains them. Jobs per second. */
+async function rawBullmq(prefix: string, n: number, concurrency: number): Promise<{ seconds: number; perSecond: number }> {
+  const connection = () => new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const q = new Queue("bench-noop", { connection: connection(), prefix, defaultJobOptions: { removeOnComplete: true } });
+  for (let i = 0; i < n; i += 1000) await q.addBulk(Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ name: "noop", data: { i: i + j } })));
+  let done = 0;
+  let finished!: () => void;
+  const all = new Promise<void>((r) => { finished = r; });
+  const t0 = performance.now();
+  const w = new Worker("bench-noop", async () => undefined, { connection: connection(), prefix, concurrency });
+  w.on("completed", () => { if (++done === n) finished(); });
+  await all;
+  const seconds = (performance.now() - t0) / 1000;
+  await w.close();
+  await q.obliterate({ force: true });
+  await q.close();
+  return { seconds, perSecond: n / seconds };
+}
+
+async function main() {
+  const { values: opt } = parseArgs({ options: { recipients: { type: "string", default: "100000" }, keep: { type: "boolean", default: false } } });
+  const N = Number(opt.recipients);
+  const prefix = `crmbench_${randomBytes(4).toString("hex")}`;
+  const concurrency = QUEUES["campaign-email"].concurrency;
+  process.env.CAMPAIGN_EMAIL_PER_SECOND = "1000000000";
+
+  const sinkChild = fork(import.meta.filename, ["--sink"], { stdio: "inherit" });
+  const { url: smtpUrl } = await ask<{ url: string }>(sinkChild);
+  const bench = await createBenchDb();
+  const config = loadConfig({
+    DATABASE_URL: bench.url, REDIS_URL, QUEUE_PREFIX: prefix, SMTP_URL: smtpUrl, MAIL_FROM: "Bench <bench@bench.test>",
+    PUBLIC_URL: "https://crm.bench.test", ENCRYPTION_KEY: randomBytes(24).toString("hex"), LOG_LEVEL: "warn", CONSOLE: "off",
+  });
+  await bench.db.close();
+  const app = await startApp(config, { role: "worker", logger: createLogger("warn") });
+  try {
+    const db = app.db.prisma;
+    const { workspace, admin } = await app.services.workspaces.create("Bench", "Ada Admin");
+    const actor: Actor = { workspaceId: workspace.id, memberId: admin.id, name: admin.name, role: "admin", platform: "console" };
+    let t = performance.now();
+    await db.$executeRaw`
+      INSERT INTO "Contact" ("id", "workspaceId", "number", "name", "email", "tags", "updatedAt")
+      SELECT gen_random_uuid()::text, ${workspace.id}, g, 'Person ' || g, 'p' || g || '@bench.test', ARRAY['bench']::text[], now()
+      FROM generate_series(1, ${N}) g`;
+    await db.$executeRaw`ANALYZE "Contact"`;
+    console.log(`seeded ${N} contacts in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+    const raw = await rawBullmq(prefix, N, concurrency);
+    console.log(`raw BullMQ: ${N} no-op jobs at concurrency ${concurrency} in ${raw.seconds.toFixed(2)} s`);
+
+    const c = await app.services.campaigns.create(actor, { name: "Bench", segment: "tag:bench", channel: "email", message: "Hi {{first_name}}, this is message for {{name}}." });
+    t = performance.now();
+    await app.services.campaigns.send(actor, `K-${c.number}`);
+    let fanoutS = NaN;
+    for (;;) {
+      const k = await db.campaign.findUniqueOrThrow({ where: { id: c.id }, select: { status: true, startedAt: true } });
+      if (k.startedAt && Number.isNaN(fanoutS)) fanoutS = (performance.now() - t) / 1000;
+      if (k.status === "done") break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const seconds = (performance.now() - t) / 1000;
+    const counts = await app.services.campaigns.status(actor, `K-${c.number}`);
+    const sink = await ask<{ total: number; distinct: number }>(sinkChild, "stats");
+    const sendsPerSecond = counts.counts.sent / seconds;
+    const ratio = sendsPerSecond / raw.perSecond;
+
+    console.log("");
+    console.log(table(["measure", "value"], [
+      ["recipients", N],
+      ["sent / failed / skipped", `${counts.counts.sent} / ${counts.counts.failed} / ${counts.counts.skipped}`],
+      ["delivered at the sink (distinct)", `${sink.total} (${sink.distinct})`],
+      ["duplicates", sink.total - sink.distinct],
+      ["fan-out (INSERT … SELECT + queue)", `${fanoutS.toFixed(2)} s`],
+      ["campaign, send → done", `${seconds.toFixed(2)} s`],
+      ["campaign sends/s", Math.round(sendsPerSecond)],
+      [`raw BullMQ no-op jobs/s (concurrency ${concurrency})`, Math.round(raw.perSecond)],
+      ["ratio (target ≥ 0.5)", ratio.toFixed(2)],
+    ]));
+    console.log(`\n${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, node ${process.version}`);
+    const ok = sink.total === sink.distinct && counts.counts.sent === N && ratio >= TARGET_RATIO;
+    console.log(ok ? "PASS" : "FAIL");
+    if (!ok) process.exitCode = 1;
+  } finally {
+    await app.close();
+    sinkChild.kill();
+    const r = new Redis(REDIS_URL);
+    const keys = await r.keys(`${prefix}*`);
+    if (keys.length) await r.del(...keys);
+    r.disconnect();
+    if (opt.keep) console.log(`kept database ${bench.name}`);
+    else await bench.drop();
+  }
+}
+
+if (process.argv.includes("--sink")) void sinkProcess();
+else main().catch((e) => { console.error(e); process.exitCode = 1; });

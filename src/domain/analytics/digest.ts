@@ -1,0 +1,108 @@
+// The digest of a workspace for a period: pipeline, deal flow, velocity, forecast, stalled deals,
+// support, activity, the leaderboard and campaign results. The SQL in digestQueries.ts does every sum;
+// this file runs those queries side by side and names their rows.
+import type { PrismaClient } from "../../generated/prisma/client.ts";
+import { NotFoundError } from "../../errors.ts";
+import * as q from "./digestQueries.ts";
+import { periodFor, type Period, type PeriodName } from "./period.ts";
+
+export interface Change { cur: number; prev: number }
+export interface MoneyChange { currency: string; cur: string; prev: string }
+export interface DealFlow { count: Change; amounts: MoneyChange[] }
+
+export interface Digest {
+  workspace: string;
+  period: Period;
+  pipeline: { stage: string; probability: number; count: number; amounts: { currency: string; amount: string; weighted: string; count: number }[] }[];
+  newDeals: DealFlow;
+  won: DealFlow;
+  lost: DealFlow;
+  /** won / (won + lost) closed in the window, percent; null when nothing closed */
+  winRate: { cur: number | null; prev: number | null };
+  /** average days in a stage, over stays that ended in the window */
+  velocity: { stage: string; cur: number | null; prev: number | null; moves: number }[];
+  /** won so far + open weighted by stage probability with expected close before the period's end */
+  forecast: { currency: string; won: string; weighted: string; deals: number; total: string }[];
+  stalled: { days: number; count: number; top: { key: string; title: string; amount: string; currency: string; idleDays: number }[] };
+  tickets: { opened: Change; resolved: Change; breached: Change; firstResponseS: { cur: number | null; prev: number | null }; resolutionS: { cur: number | null; prev: number | null } };
+  interactions: { total: Change; byKind: ({ kind: string } & Change)[] };
+  leaderboard: { name: string; wonDeals: number; won: { currency: string; amount: string }[]; interactions: number }[];
+  /** null when the workspace has no campaigns */
+  campaigns: { sent: Change; failed: Change } | null;
+}
+
+const KINDS = ["call", "email", "meeting", "note", "chat"];
+
+function flow(rows: q.FlowRow[], metric: q.FlowRow["metric"]): DealFlow {
+  const mine = rows.filter((r) => r.metric === metric);
+  const count = (b: q.Bucket) => mine.find((r) => r.b === b && r.currency === null)?.n ?? 0;
+  const currencies = [...new Set(mine.flatMap((r) => (r.currency === null ? [] : [r.currency])))].sort();
+  return {
+    count: { cur: count("cur"), prev: count("prev") },
+    amounts: currencies.map((currency) => ({
+      currency,
+      cur: mine.find((r) => r.currency === currency && r.b === "cur")?.amount ?? "0.00",
+      prev: mine.find((r) => r.currency === currency && r.b === "prev")?.amount ?? "0.00",
+    })).sort((a, b) => Number(b.cur) - Number(a.cur) || a.currency.localeCompare(b.currency)),
+  };
+}
+
+const rate = (won: number, lost: number) => (won + lost ? Math.round((won / (won + lost)) * 1000) / 10 : null);
+
+export class DigestService {
+  constructor(private db: PrismaClient) {}
+
+  async build(workspaceId: string, period: Period | PeriodName = "today"): Promise<Digest> {
+    const p = typeof period === "string" ? periodFor(period) : period;
+    const ws = await this.db.workspace.findUnique({ where: { id: workspaceId }, select: { name: true, stalledDays: true } });
+    if (!ws) throw new NotFoundError("No such workspace.");
+    const b = q.boundsFor(workspaceId, p, ws.stalledDays);
+    const [pf, flows, vel, stalled, tickets, kinds, leaders, camp] = await Promise.all([
+      q.pipelineAndForecast(this.db, b), q.dealFlows(this.db, b), q.velocity(this.db, b), q.stalled(this.db, b),
+      q.tickets(this.db, b), q.interactionKinds(this.db, b), q.leaderboard(this.db, b), q.campaigns(this.db, b),
+    ]);
+
+    const stageNames = new Map(pf.stages.map((s) => [s.stage_id, s.name]));
+    const pipeline: Digest["pipeline"] = [];
+    for (const r of pf.stages) {
+      let row = pipeline.find((x) => x.stage === r.name);
+      if (!row) pipeline.push(row = { stage: r.name, probability: r.probability, count: 0, amounts: [] });
+      if (!r.currency) { row.count = r.n; continue; }
+      row.amounts.push({ currency: r.currency, amount: r.amount ?? "0.00", weighted: r.weighted ?? "0.00", count: r.n });
+    }
+    const newDeals = flow(flows, "new"), won = flow(flows, "won"), lost = flow(flows, "lost");
+    const t = (metric: q.TicketRow["metric"], bk: q.Bucket) => tickets.find((r) => r.metric === metric && r.b === bk);
+    const k = (kind: string | null, bk: q.Bucket) => kinds.find((r) => r.kind === kind && r.b === bk)?.n ?? 0;
+    const c = (bk: q.Bucket) => camp.find((r) => r.b === bk);
+    const v = (id: string, bk: q.Bucket) => vel.find((r) => r.stage_id === id && r.b === bk);
+
+    return {
+      workspace: ws.name,
+      period: p,
+      pipeline,
+      newDeals, won, lost,
+      winRate: { cur: rate(won.count.cur, lost.count.cur), prev: rate(won.count.prev, lost.count.prev) },
+      velocity: pf.stages.filter((s, i, all) => all.findIndex((x) => x.stage_id === s.stage_id) === i)
+        .map((s) => ({ stage: stageNames.get(s.stage_id)!, cur: v(s.stage_id, "cur")?.days ?? null, prev: v(s.stage_id, "prev")?.days ?? null, moves: v(s.stage_id, "cur")?.n ?? 0 })),
+      forecast: pf.forecast,
+      stalled: {
+        days: ws.stalledDays,
+        count: stalled[0]?.total ?? 0,
+        top: stalled.filter((r) => r.number !== null).map((r) => ({ key: `D-${r.number}`, title: r.title!, amount: r.amount!, currency: r.currency!, idleDays: r.idle_days ?? 0 })),
+      },
+      tickets: {
+        opened: { cur: t("opened", "cur")?.n ?? 0, prev: t("opened", "prev")?.n ?? 0 },
+        resolved: { cur: t("resolved", "cur")?.n ?? 0, prev: t("resolved", "prev")?.n ?? 0 },
+        breached: { cur: t("opened", "cur")?.breached ?? 0, prev: t("opened", "prev")?.breached ?? 0 },
+        firstResponseS: { cur: t("first_response", "cur")?.median_s ?? null, prev: t("first_response", "prev")?.median_s ?? null },
+        resolutionS: { cur: t("resolved", "cur")?.median_s ?? null, prev: t("resolved", "prev")?.median_s ?? null },
+      },
+      interactions: {
+        total: { cur: k(null, "cur"), prev: k(null, "prev") },
+        byKind: KINDS.map((kind) => ({ kind, cur: k(kind, "cur"), prev: k(kind, "prev") })).filter((x) => x.cur || x.prev),
+      },
+      leaderboard: leaders.map((r) => ({ name: r.name, wonDeals: r.won_deals, won: r.won ?? [], interactions: r.interactions })),
+      campaigns: camp.length ? { sent: { cur: c("cur")?.sent ?? 0, prev: c("prev")?.sent ?? 0 }, failed: { cur: c("cur")?.failed ?? 0, prev: c("prev")?.failed ?? 0 } } : null,
+    };
+  }
+}

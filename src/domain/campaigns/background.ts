@@ -1,0 +1,61 @@
+// What the campaign workers run, bound to the database: the jobs layer (jobs/campaignWorkers.ts) calls
+// these and never touches Prisma itself.
+import type { PrismaClient } from "../../generated/prisma/client.ts";
+import type { ChatDelivery, ChatPlatform } from "../../delivery/port.ts";
+import type { Logger } from "../../log.ts";
+import { buildEmail, testToken, type EmailSender, type EmailSettings } from "./email.ts";
+import type { CampaignJobs, CampaignRef, SendJob, TestEmailJob } from "./jobs.ts";
+import { drawProgress } from "./progress.ts";
+import { fanout, finish, kick, startIfDue, watchdog, type WatchdogOptions } from "./runner.ts";
+import { sendBatch, type BatchResult } from "./sender.ts";
+import { contactValues } from "./template.ts";
+
+export interface BackgroundDeps {
+  jobs: CampaignJobs;
+  ports: Partial<Record<ChatPlatform, ChatDelivery>>;
+  email?: EmailSender;
+  emailSettings?: EmailSettings;
+  emailWave?: number;
+  logger?: Logger;
+}
+
+export class CampaignBackground {
+  constructor(private db: PrismaClient, private deps: BackgroundDeps) {}
+
+  private get runner() { return { db: this.db, jobs: this.deps.jobs, logger: this.deps.logger }; }
+
+  /** A scheduled campaign whose time has come starts here; then the recipients are written and queued. */
+  async fanout(ref: CampaignRef) {
+    await startIfDue(this.db, ref);
+    return fanout(this.runner, ref);
+  }
+
+  kick(ref: CampaignRef) { return kick(this.runner, ref); }
+
+  /** One batch; afterwards the progress message is due for a redraw and the campaign may be finished. */
+  async send(job: SendJob): Promise<BatchResult> {
+    const result = await sendBatch({ db: this.db, email: this.deps.email, emailSettings: this.deps.emailSettings, ports: this.deps.ports, logger: this.deps.logger, emailWave: this.deps.emailWave }, job);
+    if (result.claimed) {
+      await this.deps.jobs.progress(job, false);
+      await finish(this.runner, job);
+    }
+    return result;
+  }
+
+  progress(ref: CampaignRef) { return drawProgress(this.db, this.deps.ports, ref, this.deps.logger); }
+
+  watchdog(opts: WatchdogOptions) { return watchdog(this.runner, opts); }
+
+  /** The test email: the campaign rendered for a sample contact, to the team's MAIL_FROM address. */
+  async testEmail(job: TestEmailJob): Promise<void> {
+    const { email, emailSettings } = this.deps;
+    if (!email || !emailSettings) throw new Error("email is not configured on the worker");
+    const c = await this.db.campaign.findFirst({ where: { id: job.campaignId, workspaceId: job.workspaceId } });
+    if (!c?.message) return;
+    const sample = job.sampleContactId
+      ? await this.db.contact.findFirst({ where: { id: job.sampleContactId, workspaceId: job.workspaceId }, include: { company: true, owner: true } })
+      : null;
+    const values = sample ? contactValues({ name: sample.name, company: sample.company?.name, owner: sample.owner?.name }) : contactValues({ name: "Sample Contact", company: "Sample Company" });
+    await email.send(buildEmail(emailSettings, { ...c, message: c.message }, { id: `test-${c.id}`, email: job.to, token: testToken(c.id, emailSettings.secret) }, values, true));
+  }
+}

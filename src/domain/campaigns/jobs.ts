@@ -1,0 +1,22 @@
+// What campaign code asks of background work. jobs/campaignQueue.ts implements it on BullMQ; the
+// domain never sees a queue. Every job is safe to run twice: the recipient ledger decides.
+import type { CampaignChannel } from "../../generated/prisma/enums.ts";
+
+export interface CampaignRef { workspaceId: string; campaignId: string }
+
+export interface SendJob extends CampaignRef { channel: CampaignChannel; recipientIds: string[] }
+export interface TestEmailJob extends CampaignRef { to: string; sampleContactId?: string }
+
+export interface CampaignJobs {
+  /** write the recipients, then queue their sends (now, or at `at` for a scheduled campaign) */
+  fanout(ref: CampaignRef, at?: Date): Promise<void>;
+  /** queue sends for every pending recipient (resume, retry-failed, the watchdog) */
+  kick(ref: CampaignRef): Promise<void>;
+  send(jobs: SendJob[]): Promise<void>;
+  testEmail(job: TestEmailJob): Promise<void>;
+  /** redraw the progress message: throttled to one per few seconds, or `now` (first post, final state) */
+  progress(ref: CampaignRef, now?: boolean): Promise<void>;
+}
+
+/** Recipients per send job: email and Discord batches of ids; Slack one job per company. */
+export const BATCH_SIZE: Record<CampaignChannel, number> = { email: 100, discord: 10, slack: 0 };

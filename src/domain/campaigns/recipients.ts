@@ -1,0 +1,172 @@
+// The recipient ledger in SQL. Each recipient moves pending → sending → sent | failed | skipped, and
+// every transition is a conditional UPDATE, so two workers (or a retried job) can never both own one:
+// only the statement that finds the row still `pending` claims it.
+import { Prisma, type PrismaClient } from "../../generated/prisma/client.ts";
+import type { CampaignChannel, RecipientStatus } from "../../generated/prisma/enums.ts";
+
+type Db = Pick<PrismaClient, "$queryRaw" | "$executeRaw">;
+
+const NOW = Prisma.raw(`(now() AT TIME ZONE 'UTC')`);
+
+/** Prefix of the error of a recipient whose send may or may not have happened (see README "Campaigns"). */
+export const UNKNOWN = "unknown";
+export const OPTED_OUT = "opted out";
+
+/** Why a contact of the segment cannot be reached on the channel (NULL = reachable), over c and co. */
+const UNREACHABLE: Record<CampaignChannel, Prisma.Sql> = {
+  email: Prisma.raw(`CASE WHEN c.email IS NULL THEN 'no email address' END`),
+  discord: Prisma.raw(`CASE WHEN c."discordUserId" IS NULL THEN 'no Discord account linked' END`),
+  slack: Prisma.raw(`CASE WHEN c."companyId" IS NULL THEN 'no company' WHEN co."slackChannelId" IS NULL THEN 'company has no Slack channel (/crm company channel)' END`),
+};
+
+/**
+ * Fan-out: one row per contact of the segment, in one INSERT … SELECT. Rerunning it adds only contacts
+ * that are not recipients yet. Contacts the channel cannot reach are written as skipped with the reason.
+ */
+export async function insertRecipients(db: Db, c: { id: string; workspaceId: string; channel: CampaignChannel }, where: Prisma.Sql): Promise<number> {
+  return db.$executeRaw`
+    INSERT INTO "CampaignRecipient" ("id", "workspaceId", "campaignId", "contactId", "status", "error")
+    SELECT gen_random_uuid()::text, ${c.workspaceId}, ${c.id}, x.id,
+           (CASE WHEN x.reason IS NULL THEN 'pending' ELSE 'skipped' END)::"RecipientStatus", x.reason
+    FROM (SELECT c.id, ${UNREACHABLE[c.channel]} AS reason
+          FROM "Contact" c LEFT JOIN "Company" co ON co.id = c."companyId"
+          WHERE ${where}) x
+    ON CONFLICT ("campaignId", "contactId") DO NOTHING`;
+}
+
+/** Segment size and how many the channel can reach (preview). */
+export async function segmentCounts(db: Db, channel: CampaignChannel, where: Prisma.Sql): Promise<{ total: number; reachable: number }> {
+  const [row] = await db.$queryRaw<{ total: bigint; reachable: bigint }[]>`
+    SELECT count(*) AS total, count(*) FILTER (WHERE ${UNREACHABLE[channel]} IS NULL) AS reachable
+    FROM "Contact" c LEFT JOIN "Company" co ON co.id = c."companyId" WHERE ${where}`;
+  return { total: Number(row.total), reachable: Number(row.reachable) };
+}
+
+export interface ClaimedRecipient {
+  id: string;
+  status: RecipientStatus;
+  attempts: number;
+  contactId: string;
+  contactNumber: number;
+  name: string;
+  email: string | null;
+  discordUserId: string | null;
+  companyId: string | null;
+  company: string | null;
+  slackChannelId: string | null;
+  owner: string | null;
+}
+
+/**
+ * Claims the still-pending recipients among ids while the campaign is sending: each becomes `sending`
+ * (attempts + 1), or `skipped` when its contact opted out in the meantime. Returns what it changed, with
+ * the contact's current data for the message. Ids another worker claimed first are simply not returned.
+ */
+export async function claim(db: Db, campaignId: string, ids: string[]): Promise<ClaimedRecipient[]> {
+  if (!ids.length) return [];
+  const rows = await db.$queryRaw<(Omit<ClaimedRecipient, "status"> & { status: string })[]>`
+    UPDATE "CampaignRecipient" r
+    SET "status" = (CASE WHEN c."optedOutAt" IS NULL THEN 'sending' ELSE 'skipped' END)::"RecipientStatus",
+        "claimedAt" = ${NOW},
+        "attempts" = r."attempts" + (CASE WHEN c."optedOutAt" IS NULL THEN 1 ELSE 0 END),
+        "error" = CASE WHEN c."optedOutAt" IS NULL THEN NULL ELSE ${OPTED_OUT} END
+    FROM "Contact" c
+    LEFT JOIN "Company" co ON co.id = c."companyId"
+    LEFT JOIN "Member" m ON m.id = c."ownerId"
+    WHERE r.id = ANY(${ids}::text[]) AND r."campaignId" = ${campaignId} AND r."status" = 'pending'
+      AND c.id = r."contactId"
+      AND EXISTS (SELECT 1 FROM "Campaign" k WHERE k.id = ${campaignId} AND k."status" = 'sending')
+    RETURNING r.id, r."status"::text AS status, r."attempts", c.id AS "contactId", c."number" AS "contactNumber", c."name", c."email",
+              c."discordUserId", c."companyId", co."name" AS company, co."slackChannelId", m."name" AS owner`;
+  return rows.map((r) => ({ ...r, status: r.status as RecipientStatus, attempts: Number(r.attempts), contactNumber: Number(r.contactNumber) }));
+}
+
+/**
+ * Sent. Also from `failed … unknown`: the watchdog may have given up on a slow send that did go out;
+ * the truth wins.
+ */
+export async function markSent(db: Db, ids: string[]): Promise<number> {
+  if (!ids.length) return 0;
+  return db.$executeRaw`
+    UPDATE "CampaignRecipient" SET "status" = 'sent', "sentAt" = ${NOW}, "error" = NULL
+    WHERE id = ANY(${ids}::text[]) AND ("status" = 'sending' OR ("status" = 'failed' AND "error" LIKE ${UNKNOWN + "%"}))`;
+}
+
+export async function markFinal(db: Db, ids: string[], status: "failed" | "skipped", reason: string): Promise<number> {
+  if (!ids.length) return 0;
+  return db.$executeRaw`
+    UPDATE "CampaignRecipient" SET "status" = ${status}::"RecipientStatus", "error" = ${reason.slice(0, 500)}
+    WHERE id = ANY(${ids}::text[]) AND "status" = 'sending'`;
+}
+
+/** Back to pending: nothing was sent. refund = this claim does not count as an attempt (rate limit, outage). */
+export async function release(db: Db, ids: string[], refund: boolean, reason?: string): Promise<number> {
+  if (!ids.length) return 0;
+  return db.$executeRaw`
+    UPDATE "CampaignRecipient"
+    SET "status" = 'pending', "claimedAt" = NULL, "attempts" = "attempts" - ${refund ? 1 : 0}, "error" = ${reason?.slice(0, 500) ?? null}
+    WHERE id = ANY(${ids}::text[]) AND "status" = 'sending'`;
+}
+
+export type StatusCounts = Record<RecipientStatus, number> & { total: number; unknown: number };
+
+export async function statusCounts(db: Db, campaignId: string): Promise<StatusCounts> {
+  const rows = await db.$queryRaw<{ status: string; n: bigint; unknown: bigint }[]>`
+    SELECT "status"::text AS status, count(*) AS n, count(*) FILTER (WHERE "error" LIKE ${UNKNOWN + "%"}) AS unknown
+    FROM "CampaignRecipient" WHERE "campaignId" = ${campaignId} GROUP BY "status"`;
+  const out: StatusCounts = { pending: 0, sending: 0, sent: 0, failed: 0, skipped: 0, total: 0, unknown: 0 };
+  for (const r of rows) {
+    out[r.status as RecipientStatus] = Number(r.n);
+    out.total += Number(r.n);
+    if (r.status === "failed") out.unknown = Number(r.unknown);
+  }
+  return out;
+}
+
+/** Pending recipient ids in batches (email, Discord): one send job each. */
+export async function pendingBatches(db: Db, campaignId: string, size: number): Promise<string[][]> {
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT id FROM "CampaignRecipient" WHERE "campaignId" = ${campaignId} AND "status" = 'pending' ORDER BY id`;
+  const out: string[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size).map((r) => r.id));
+  return out;
+}
+
+/** Pending recipient ids grouped by their contact's company (Slack: one post per company). */
+export async function pendingByCompany(db: Db, campaignId: string): Promise<string[][]> {
+  const rows = await db.$queryRaw<{ ids: string[] }[]>`
+    SELECT array_agg(r.id ORDER BY r.id) AS ids
+    FROM "CampaignRecipient" r JOIN "Contact" c ON c.id = r."contactId"
+    WHERE r."campaignId" = ${campaignId} AND r."status" = 'pending'
+    GROUP BY c."companyId" ORDER BY min(r.id)`;
+  return rows.map((r) => r.ids);
+}
+
+/**
+ * The one window exactly-once cannot close: a worker that died after the provider accepted a message
+ * and before it recorded `sent` leaves the recipient `sending`. After staleMs nobody is still working
+ * on it, but nobody knows whether it went out either. We mark it failed "unknown" rather than resend:
+ * a customer never gets the same campaign twice, and `/crm campaign retry-failed K-n unknown` lets a
+ * person decide. staleMs must exceed the longest send (SMTP socket timeout).
+ */
+export async function failStale(db: Db, campaignIds: string[], staleMs: number): Promise<{ campaignId: string; n: number }[]> {
+  if (!campaignIds.length) return [];
+  const rows = await db.$queryRaw<{ campaignId: string; n: bigint }[]>`
+    WITH stale AS (
+      UPDATE "CampaignRecipient"
+      SET "status" = 'failed', "error" = ${UNKNOWN + ": the worker stopped while sending; it may have been sent, so it is not sent again"}
+      WHERE "campaignId" = ANY(${campaignIds}::text[]) AND "status" = 'sending'
+        AND "claimedAt" < ${NOW} - make_interval(secs => ${staleMs / 1000}::float8)
+      RETURNING "campaignId")
+    SELECT "campaignId", count(*) AS n FROM stale GROUP BY "campaignId"`;
+  return rows.map((r) => ({ campaignId: r.campaignId, n: Number(r.n) }));
+}
+
+/** sending → done once nothing is pending or in flight (and the fan-out ran). True for the one caller that did it. */
+export async function completeIfFinished(db: Db, campaignId: string): Promise<boolean> {
+  const n = await db.$executeRaw`
+    UPDATE "Campaign" SET "status" = 'done', "finishedAt" = ${NOW}
+    WHERE id = ${campaignId} AND "status" = 'sending' AND "startedAt" IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM "CampaignRecipient" r WHERE r."campaignId" = ${campaignId} AND r."status" IN ('pending', 'sending'))`;
+  return n > 0;
+}

@@ -1,0 +1,90 @@
+// Charts as PNG bytes, made here: a Vega-Lite spec is compiled to Vega, drawn to SVG by a headless View
+// (renderer "none", no canvas, no DOM), and rasterized by resvg with the DejaVu fonts of the machine
+// (Debian fonts-dejavu-core). Nothing is fetched: data is inline and the loader refuses every URL.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { Resvg } from "@resvg/resvg-js";
+import * as vega from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+
+export const FONT_DIR = process.env.CHART_FONT_DIR ?? "/usr/share/fonts/truetype/dejavu";
+const FONT_FILES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"];
+const FONT = "DejaVu Sans";
+
+export class ChartUnavailableError extends Error {
+  override name = "ChartUnavailableError";
+}
+
+function fontFiles(): string[] {
+  const files = FONT_FILES.map((f) => path.join(FONT_DIR, f)).filter((f) => existsSync(f));
+  if (!files.length) throw new ChartUnavailableError(`no DejaVu fonts in ${FONT_DIR} (install fonts-dejavu-core, or set CHART_FONT_DIR)`);
+  return files;
+}
+
+const noNetwork = vega.loader();
+noNetwork.load = async (uri: string) => { throw new Error(`charts load nothing (asked for ${uri})`); };
+
+/** Vega-Lite spec → SVG text. */
+export async function toSvg(spec: TopLevelSpec): Promise<string> {
+  const compiled = compile({ ...spec, config: { ...spec.config, font: FONT } } as TopLevelSpec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none", loader: noNetwork });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** SVG → PNG at `scale` (2 = sharp on high-density screens). */
+export function svgToPng(svg: string, scale = 2): Uint8Array {
+  const r = new Resvg(svg, {
+    font: { fontFiles: fontFiles(), loadSystemFonts: false, defaultFontFamily: FONT },
+    fitTo: { mode: "zoom", value: scale },
+    background: "white",
+  });
+  return r.render().asPng();
+}
+
+export async function renderChart(spec: TopLevelSpec, scale = 2): Promise<{ svg: string; png: Uint8Array }> {
+  const svg = await toSvg(spec);
+  return { svg, png: svgToPng(svg, scale) };
+}
+
+export interface PipelineBar { stage: string; currency: string; amount: number; weighted: number; deals: number }
+
+const compact = (n: number) => (Math.abs(n) >= 1e6 ? `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M` : Math.abs(n) >= 1e3 ? `${Math.round(n / 1e3)}k` : `${Math.round(n)}`);
+
+/**
+ * Open pipeline by stage: the amount as a light bar, the probability-weighted amount as a dark bar over it,
+ * and the deal count at the end. One bar per currency and stage (currencies are never added together).
+ */
+export function pipelineChartSpec(title: string, bars: PipelineBar[], stageOrder: string[]): TopLevelSpec {
+  const currencies = [...new Set(bars.map((b) => b.currency))];
+  const multi = currencies.length > 1;
+  const values = bars.map((b) => ({ ...b, label: `${b.deals.toLocaleString("en-US")} deal${b.deals === 1 ? "" : "s"} · ${compact(b.amount)}${multi ? ` ${b.currency}` : ""}` }));
+  const y = { field: "stage", type: "nominal" as const, sort: stageOrder, title: null, axis: { labelFontSize: 13, labelPadding: 6 } };
+  const yOffset = multi ? { yOffset: { field: "currency", type: "nominal" as const, sort: currencies } } : {};
+  const max = Math.max(1, ...bars.map((b) => b.amount));
+  const color = multi
+    ? { color: { field: "currency", type: "nominal" as const, legend: { title: null, orient: "top" as const }, scale: { range: ["#1f6feb", "#bf8700", "#2da44e", "#a371f7"] } } }
+    : { color: { value: "#1f6feb" } };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: title, subtitle: "amount (light) · weighted by stage probability (dark)", anchor: "start", fontSize: 15, subtitleFontSize: 11 },
+    width: 560,
+    height: { step: multi ? 20 * currencies.length : 34 },
+    background: "white",
+    padding: 12,
+    data: { values },
+    encoding: { y, ...yOffset },
+    layer: [
+      { mark: { type: "bar", opacity: 0.3, cornerRadiusEnd: 2 }, encoding: {
+        // room on the right for the labels
+        x: { field: "amount", type: "quantitative", title: null, scale: { domain: [0, max * 1.32], nice: false }, axis: { format: "~s", labelFontSize: 11, grid: true } }, ...color,
+      } },
+      { mark: { type: "bar", cornerRadiusEnd: 2 }, encoding: { x: { field: "weighted", type: "quantitative" }, ...color } },
+      { mark: { type: "text", align: "left", dx: 4, fontSize: 11, color: "#333" }, encoding: { x: { field: "amount", type: "quantitative" }, text: { field: "label" } } },
+    ],
+    config: { view: { stroke: null }, axis: { domainColor: "#888", tickColor: "#888" } },
+  } as TopLevelSpec;
+}

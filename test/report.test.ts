@@ -1,0 +1,146 @@
+// A manager schedules the digest for a channel: it arrives on time with its chart, once, however many
+// workers run; schedules are listed and cancelled, and come back from the database when workers restart.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startApp, type App } from "../src/app.ts";
+import { createLogger } from "../src/log.ts";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { consoleSession } from "./helpers/console.ts";
+import type { FakeServer } from "./helpers/fakeHttp.ts";
+import { apiArgs, slackEnv, slash, startFakeSlack } from "./helpers/slack.ts";
+import { cronFor } from "../src/domain/analytics/reports.ts";
+
+let t: TestApp;
+let fake: FakeServer;
+const extra: App[] = [];
+
+beforeAll(async () => {
+  fake = await startFakeSlack();
+  let file = 0;
+  fake.on("POST", "/api/files.getUploadURLExternal", () => ({ body: { ok: true, upload_url: `${fake.url}/upload/${++file}`, file_id: `F${file}` } }));
+  fake.on("POST", /^\/upload\//, () => ({ body: "OK" }));
+  fake.on("POST", "/api/files.completeUploadExternal", (r) => ({ body: { ok: true, files: JSON.parse((r.body as any).files) } }));
+  t = await startTestApp(slackEnv(fake));
+});
+afterAll(async () => {
+  for (const a of extra) await a.close();
+  await t.stop();
+  await fake.close();
+});
+
+/** another process's worker: same database, Redis prefix and Slack, no HTTP */
+async function startWorker(): Promise<App> {
+  const w = await startApp(t.app.config, { role: "worker", logger: createLogger("silent") });
+  extra.push(w);
+  return w;
+}
+
+const reports = () => t.app.jobs.queue("reports");
+const postsTo = (channel: string) => fake.calls("/api/chat.postMessage").filter((r) => apiArgs(r).channel === channel);
+const uploadsTo = (channel: string) => fake.calls("/api/files.completeUploadExternal").filter((r) => apiArgs(r).channel_id === channel);
+async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("scheduling", () => {
+  it("cron and time zone per cadence", () => {
+    expect(cronFor({ cadence: "daily", time: "09:05", weekday: null })).toBe("0 5 9 * * *");
+    expect(cronFor({ cadence: "weekly", time: "17:30", weekday: 5 })).toBe("0 30 17 * * 5");
+  });
+
+  it("the console schedules to a named channel, lists with the next run, and cancels", async () => {
+    const c = await consoleSession(t.url, "Report Co");
+    const noChannel = await c.run("report schedule daily 09:00");
+    expect(noChannel.kind).toBe("error");
+    expect(noChannel.plain).toContain("Name the channel to post to");
+    expect((await c.run("report schedule daily 9:00 weekday:mon <#C0REPORT>")).plain).toContain("weekday: is only for weekly reports");
+    expect((await c.run("report schedule weekly 25:00 <#C0REPORT>")).kind).toBe("error");
+    expect((await c.run("report schedule weekly 08:30 tz:Mars/Olympus <#C0REPORT>")).plain).toContain("not a time zone");
+
+    const made = await c.run("report schedule weekly 08:30 weekday:fri tz:Europe/Berlin <#C0REPORT|sales>");
+    expect(made.kind).toBe("ok");
+    expect(made.plain).toContain("Scheduled R-1: every Friday at 08:30 Europe/Berlin · digest of the week so far, posted to <#C0REPORT>");
+    const row = await t.app.db.prisma.reportSchedule.findFirstOrThrow({ where: { workspaceId: c.workspaceId, number: 1 } });
+    expect(row).toMatchObject({ cadence: "weekly", weekday: 5, time: "08:30", timezone: "Europe/Berlin", period: "week", platform: "slack", channelId: "C0REPORT", active: true });
+    const sched = await reports().getJobScheduler(`report:${row.id}`);
+    expect(sched).toMatchObject({ pattern: "0 30 8 * * 5", tz: "Europe/Berlin" });
+    // the next Friday 08:30 in Berlin is 06:30 or 07:30 UTC
+    expect(new Date(sched!.next!).getUTCDay()).toBe(5);
+    expect([6, 7]).toContain(new Date(sched!.next!).getUTCHours());
+
+    const list = await c.run("report list");
+    expect(list.plain).toMatch(/R-1 every Friday at 08:30 Europe\/Berlin .* → <#C0REPORT> · next \d{4}-\d\d-\d\d 0[67]:30 UTC/);
+
+    const agent = await c.addMember("Avery Agent", "agent");
+    expect((await c.run("report cancel R-1", agent)).plain).toContain("Only managers and admins can cancel reports");
+    expect((await c.run("report cancel R-1")).plain).toContain("Cancelled R-1");
+    expect(await reports().getJobScheduler(`report:${row.id}`)).toBeUndefined();
+    expect((await c.run("report list")).plain).toContain("No scheduled reports");
+    expect((await c.run("report cancel R-1")).plain).toContain("No scheduled report R-1");
+    expect((await c.run("report cancel D-1")).plain).toContain("is not a report key");
+  });
+
+  it("a tick is claimed once: running it twice (two workers, a retry) posts once", async () => {
+    const c = await consoleSession(t.url, "Claim Co");
+    await c.run("report schedule daily 23:59 <#C0CLAIM>");
+    const row = await t.app.db.prisma.reportSchedule.findFirstOrThrow({ where: { workspaceId: c.workspaceId } });
+    const tick = new Date(Date.UTC(2026, 0, 5, 23, 59));
+    const results = await Promise.all([1, 2, 3].map(() => t.app.services.reports.runTick(c.workspaceId, row.id, tick)));
+    expect(results.sort()).toEqual(["duplicate", "duplicate", "posted"]);
+    await until("the post", () => postsTo("C0CLAIM").length === 1);
+    await until("the chart", () => uploadsTo("C0CLAIM").length === 1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(postsTo("C0CLAIM")).toHaveLength(1);
+    expect(JSON.stringify(apiArgs(postsTo("C0CLAIM")[0]).blocks)).toContain("Scheduled report R-1");
+    // a cancelled schedule's leftover tick posts nothing
+    await c.run("report cancel R-1");
+    expect(await t.app.services.reports.runTick(c.workspaceId, row.id, new Date(tick.getTime() + 86_400_000))).toBe("inactive");
+  });
+
+  it("schedulers are re-created from the database when a worker starts; orphans are removed", async () => {
+    const c = await consoleSession(t.url, "Restart Co");
+    await c.run("report schedule daily 07:15 tz:America/New_York <#C0RESTART>");
+    const row = await t.app.db.prisma.reportSchedule.findFirstOrThrow({ where: { workspaceId: c.workspaceId } });
+    // Redis lost it (flush, new Redis), and a stale scheduler is left from a deleted row
+    await reports().removeJobScheduler(`report:${row.id}`);
+    await reports().upsertJobScheduler("report:ghost", { pattern: "0 0 3 * * *" }, { name: "report", data: { workspaceId: "nope", scheduleId: "ghost" } });
+    await startWorker();
+    const back = await until("the scheduler back", () => reports().getJobScheduler(`report:${row.id}`));
+    expect(back).toMatchObject({ pattern: "0 15 7 * * *", tz: "America/New_York" });
+    await until("the ghost gone", async () => (await reports().getJobScheduler("report:ghost")) === undefined);
+  });
+});
+
+describe("a schedule for the next minute", () => {
+  it("posts the digest with its chart to the channel within that minute, once, with two worker processes", { timeout: 80_000 }, async () => {
+    expect(extra.length).toBeGreaterThan(0); // a second worker runs beside the app's own
+    // the next whole minute (at least 3 s away), asked for in a zone half an hour off UTC
+    let fire = Math.ceil((Date.now() + 1) / 60_000) * 60_000;
+    if (fire - Date.now() < 3000) fire += 60_000;
+    const local = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "Asia/Kolkata" }).format(new Date(fire));
+    const res = await (await slash(t.url, `report schedule daily ${local} tz:Asia/Kolkata`, fake, { channel: "C0NEXT" })).json();
+    expect(JSON.stringify(res)).toContain(`at ${local} Asia/Kolkata`);
+    const row = await t.app.db.prisma.reportSchedule.findFirstOrThrow({ where: { channelId: "C0NEXT" } });
+    expect((await reports().getJobScheduler(`report:${row.id}`))?.next).toBe(fire);
+
+    const [post] = await until("the report", () => postsTo("C0NEXT").length ? postsTo("C0NEXT") : undefined, fire - Date.now() + 20_000);
+    expect(post.at).toBeGreaterThanOrEqual(fire);
+    expect(post.at - fire).toBeLessThan(60_000);
+    const blocks = JSON.stringify(apiArgs(post).blocks);
+    expect(blocks).toContain("Digest: today");
+    expect(blocks).toContain("Scheduled report R-1");
+    const [upload] = await until("the chart", () => uploadsTo("C0NEXT").length ? uploadsTo("C0NEXT") : undefined);
+    expect(JSON.parse(apiArgs(upload).files)[0].title).toContain("Open pipeline by stage");
+
+    // both workers saw the tick; it posted once and was claimed once
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(postsTo("C0NEXT")).toHaveLength(1);
+    expect(uploadsTo("C0NEXT")).toHaveLength(1);
+    expect(await t.app.db.prisma.notification.count({ where: { dedupeKey: `report:${row.id}:${new Date(fire).toISOString()}` } })).toBe(1);
+  });
+});

@@ -1,0 +1,172 @@
+// Scaled deployment: the HTTP server runs without workers and `npm start -- --role=worker` runs as child
+// processes against the same Postgres and Redis. A worker killed with SIGKILL mid-escalation loses nothing
+// and sends nothing twice once another worker takes over; SIGTERM lets the active job finish first.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
+import type { FakeServer, RecordedRequest } from "./helpers/fakeHttp.ts";
+import { apiArgs, sendSigned, slackEnv, slashBody, startFakeSlack, type Who } from "./helpers/slack.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+// node --import tsx: one process, so SIGTERM/SIGKILL reach the worker itself (as with npm start)
+
+interface Worker { exited: Promise<number | null>; out: () => string; kill(sig: NodeJS.Signals): void; ready: Promise<void> }
+
+function startWorker(env: Record<string, string>): Worker {
+  // its own process group: tsx runs the app in a child node process, and SIGKILL cannot be relayed
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "--role=worker"], { cwd: ROOT, detached: true, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env } });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+  const ready = (async () => {
+    const end = Date.now() + 30_000;
+    while (!out.includes("sla timers worker started")) {
+      if (Date.now() > end || child.exitCode !== null) throw new Error(`worker did not start: ${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    exited, out: () => out, ready,
+    // SIGKILL the whole group (tsx and the node process running the app); SIGTERM goes to tsx, which relays it
+    kill: (sig) => { try { if (sig === "SIGKILL") process.kill(-child.pid!, sig); else child.kill(sig); } catch { /* already gone */ } },
+  };
+}
+
+let t: TestApp;
+let fake: FakeServer;
+
+/** /crm over Slack → the answer: the ack's body, or what went to response_url when a busy machine made it slow */
+async function crm(text: string, who: Who = {}): Promise<string> {
+  const body = slashBody(text, fake, who);
+  const res = await sendSigned(t.url, body, "application/x-www-form-urlencoded");
+  expect(res.status).toBe(200);
+  const raw = await res.text();
+  if (raw.trim()) return raw;
+  const [late] = await fake.waitFor(new URL(new URLSearchParams(body).get("response_url")!).pathname, 1, 20_000);
+  return late.raw;
+}
+let workerEnv: Record<string, string>;
+const running: Worker[] = [];
+/** DMs to these users hang at conversations.open (a slow Slack) until released */
+const hangFor = new Set<string>();
+let slowPostMs = 0;
+const held: (() => void)[] = [];
+
+beforeAll(async () => {
+  fake = await startFakeSlack();
+  fake.on("POST", "/api/conversations.open", async (r) => {
+    const user = String(apiArgs(r).users);
+    if (hangFor.has(user)) await new Promise<void>((res) => { held.push(res); setTimeout(res, 20_000); });
+    return { body: { ok: true, channel: { id: `D${user}` } } };
+  });
+  fake.on("POST", "/api/chat.postMessage", async (r) => {
+    if (slowPostMs && apiArgs(r).channel === "CSLOW") await new Promise((res) => setTimeout(res, slowPostMs));
+    return { body: { ok: true, channel: apiArgs(r).channel, ts: `${Date.now() / 1000}` } };
+  });
+  // the HTTP server only: every job below runs in a child worker process
+  t = await startTestApp(slackEnv(fake), { role: "server" });
+  workerEnv = {
+    ...slackEnv(fake), DATABASE_URL: t.testDb.url, REDIS_URL: inject("redisUrl"), QUEUE_PREFIX: t.prefix,
+    JOBS_LOCK_MS: "1000", JOBS_STALLED_MS: "1000", LOG_LEVEL: "info",
+  };
+  for (const cmd of ["notify tickets <#CTICKETS|tickets>", "sla set urgent first:1s resolve:30s"]) await crm(cmd);
+}, 60_000);
+afterAll(async () => {
+  for (const w of running) w.kill("SIGKILL");
+  for (const release of held) release();
+  await t.stop();
+  await fake.close();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const text = (r: RecordedRequest) => String(apiArgs(r).text ?? "");
+const sent = (channel: string, match: RegExp) => fake.calls("/api/chat.postMessage").filter((r) => apiArgs(r).channel === channel && match.test(text(r)));
+async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; Slack saw: ${fake.calls("/api/chat.postMessage").map((r) => `${apiArgs(r).channel}: ${text(r)}`).join(" | ")}`);
+    await sleep(25);
+  }
+}
+const spawnWorker = async () => {
+  const w = startWorker(workerEnv);
+  running.push(w);
+  await w.ready;
+  return w;
+};
+
+describe("npm start -- --role=worker", () => {
+  it("a worker-only process runs the SLA timers the server schedules", async () => {
+    const w = await spawnWorker();
+    expect(w.out()).not.toContain("http server listening");
+    expect(await crm(`ticket new "Dashboard down" priority:urgent assign:<@W200>`)).toContain("Opened T-1");
+    const opened = (await t.app.db.prisma.ticket.findFirstOrThrow({ where: { number: 1 } })).createdAt.getTime();
+    await until("the assignment DM", () => sent("DW200", /T-1 is assigned to you/).length);
+    const breach = await until("the breach", () => sent("CTICKETS", /SLA breached: T-1 first response/)[0]);
+    expect(breach.at - opened).toBeGreaterThanOrEqual(1000);
+    await until("the breach DM", () => sent("DW200", /SLA breached: T-1/).length);
+    await crm("ticket resolve T-1");
+  });
+
+  it("a worker killed with SIGKILL mid-escalation: after another worker recovers it, each notice went out exactly once", async () => {
+    const first = running[0];
+    await crm(`ticket new "Payments failing" priority:urgent assign:<@W201>`);
+    await until("the assignment DM", () => sent("DW201", /T-2 is assigned to you/).length);
+    // from now on Slack hangs on opening the DM to W201: the breach DM delivery sits active in the first worker
+    hangFor.add("W201");
+    const opensBefore = fake.calls("/api/conversations.open").length;
+    await until("the breach DM in flight", () => fake.calls("/api/conversations.open").slice(opensBefore).some((r) => apiArgs(r).users === "W201"));
+    await until("the breach channel post", () => sent("CTICKETS", /SLA breached: T-2/).length);
+    await sleep(300);
+    expect((await t.app.jobs.queue("deliver-slack").getActive()).length).toBeGreaterThanOrEqual(1);
+    first.kill("SIGKILL");
+    expect(await first.exited).toBeNull(); // killed by the signal, no clean-up ran
+    hangFor.delete("W201");
+
+    await spawnWorker();
+    // the stalled delivery goes back to the queue once its 1 s lock lapses, and the new worker sends it
+    await until("the recovered breach DM", () => sent("DW201", /SLA breached: T-2 first response/).length, 20_000);
+    // level 2 (no managers here, so the admin) also fires once, on whichever worker was alive
+    await until("level 2", () => sent("DW111", /Escalated to level 2: T-2/).length, 20_000);
+    await sleep(1500);
+    expect(sent("DW201", /SLA breached: T-2 first response/)).toHaveLength(1);
+    // every DM to W201 (assignment, maybe the warning, the breach) arrived once, though some were attempted
+    // twice: by the killed worker (a request never answered) and again after the recovery
+    const toAgent = sent("DW201", /./).map(text);
+    expect(new Set(toAgent).size).toBe(toAgent.length);
+    expect(fake.calls("/api/conversations.open").slice(opensBefore).filter((r) => apiArgs(r).users === "W201").length).toBeGreaterThanOrEqual(2);
+    expect(sent("CTICKETS", /SLA breached: T-2 first response/)).toHaveLength(1);
+    expect(sent("DW111", /Escalated to level 2: T-2/)).toHaveLength(1);
+    const ticket = await t.app.db.prisma.ticket.findFirstOrThrow({ where: { number: 2 } });
+    expect(ticket).toMatchObject({ escalationLevel: 2, breached: true });
+    const claims = await t.app.db.prisma.notification.count({ where: { dedupeKey: { startsWith: `sla:${ticket.id}:first:breach` } } });
+    expect(claims).toBe(1);
+    expect(await t.app.jobs.queue("deliver-slack").getFailedCount()).toBe(0);
+    await crm("ticket resolve T-2");
+  });
+
+  it("SIGTERM lets the active job finish (not handed back, not sent twice) and exits 0", async () => {
+    const w = running[running.length - 1];
+    await crm("notify escalations <#CSLOW|slow>");
+    slowPostMs = 1500;
+    await crm(`ticket new "Login loop" priority:low assign:<@W202>`);
+    await crm("ticket escalate T-3 customer waiting");
+    await crm("ticket escalate T-3 still waiting"); // level 2 → the escalations channel (slow)
+    const arrived = await until("the slow post", () => fake.calls("/api/chat.postMessage").find((r) => apiArgs(r).channel === "CSLOW"));
+    const stopping = Date.now();
+    w.kill("SIGTERM");
+    expect(await w.exited).toBe(0);
+    expect(Date.now() - stopping).toBeGreaterThanOrEqual(1500 - (stopping - arrived.at) - 100);
+    expect(w.out()).toContain("shutting down");
+    const q = t.app.jobs.queue("deliver-slack");
+    expect(await q.getActiveCount()).toBe(0);
+    expect(await q.getWaitingCount()).toBe(0);
+    expect(await q.getFailedCount()).toBe(0);
+    expect(sent("CSLOW", /T-3 escalated to level 2/)).toHaveLength(1);
+  });
+});
