@@ -48,7 +48,8 @@ function ask<T>(child: ChildProcess, msg?: string): Promise<T> {
 
 /** Raw BullMQ: n no-op jobs queued first, then one worker at `concurrency` drains them. Jobs per second. */
 async function rawBullmq(prefix: string, n: number, concurrency: number): Promise<{ seconds: number; perSecond: number }> {
-  const connection = () => new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const conns: Redis[] = [];
+  const connection = () => { const r = new Redis(REDIS_URL, { maxRetriesPerRequest: null }); conns.push(r); return r; };
   const q = new Queue("bench-noop", { connection: connection(), prefix, defaultJobOptions: { removeOnComplete: true } });
   for (let i = 0; i < n; i += 1000) await q.addBulk(Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ name: "noop", data: { i: i + j } })));
   let done = 0;
@@ -62,6 +63,7 @@ async function rawBullmq(prefix: string, n: number, concurrency: number): Promis
   await w.close();
   await q.obliterate({ force: true });
   await q.close();
+  for (const r of conns) r.disconnect();
   return { seconds, perSecond: n / seconds };
 }
 
@@ -111,6 +113,7 @@ async function main() {
     const sink = await ask<{ total: number; distinct: number }>(sinkChild, "stats");
     const sendsPerSecond = counts.counts.sent / seconds;
     const ratio = sendsPerSecond / raw.perSecond;
+    console.log((globalThis as any).CAMPAIGN_PROF);
 
     console.log("");
     console.log(table(["measure", "value"], [

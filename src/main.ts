@@ -39,6 +39,10 @@ async function main() {
     clearTimeout(force);
     process.exit(0);
   };
+  // a bug in a listener or a library callback must not take the whole service down: log it and go on
+  // (state lives in PostgreSQL and Redis, and every job is idempotent)
+  process.on("unhandledRejection", (e) => logger.error({ err: (e as Error)?.message ?? String(e), stack: (e as Error)?.stack }, "unhandled rejection"));
+  process.on("uncaughtException", (e) => logger.error({ err: e.message, stack: e.stack }, "uncaught exception"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
   const starting = startApp(config, { role, logger });

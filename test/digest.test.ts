@@ -14,6 +14,7 @@ import { change, digestReply, pointsChange, roughDuration, shortMoney } from "..
 import { pipelineChartSpec, renderChart } from "../src/render/chart.ts";
 import { richToPlain } from "../src/render/reply.ts";
 import type { PrismaClient } from "../src/generated/prisma/client.ts";
+import { seedLarge } from "../src/domain/seed/large.ts";
 
 const at = (iso: string) => new Date(`${iso}Z`);
 // Wednesday noon: the week runs from Mon 16 Mar; the previous stretch is Mon 9 Mar 00:00 – Wed 11 Mar 12:00
@@ -217,6 +218,32 @@ describe("the digest of a small workspace, computed by hand", () => {
     const r = await digestReply(e, { chart: true });
     expect(r.blocks.some((b) => b.type === "image")).toBe(true);
   });
+});
+
+describe("the large seed (at a hundredth of its size)", () => {
+  it("fills a consistent workspace in bulk, and the digest reads it", async () => {
+    const scale = { contacts: 1000, companies: 50, deals: 500, interactions: 10_000, tickets: 1000, members: 6 };
+    const r = await seedLarge(db(), { name: "Large Test Co", scale });
+    expect(r.status).toBe("created");
+    expect(r.counts).toMatchObject({ members: 6, companies: 50, contacts: 1000, deals: 500, interactions: 10_000, tickets: 1000 });
+    expect(r.counts.stageChanges).toBeGreaterThan(500);
+    const w = r.workspaceId;
+    // every deal's history ends in its current stage at stageEnteredAt; every reference points inside the workspace
+    const [check] = await db().$queryRaw<{ bad_last: number; orphans: number; closed_open: number; future: number }[]>`
+      SELECT (SELECT count(*) FROM "Deal" d WHERE d."workspaceId" = ${w} AND NOT EXISTS (
+                SELECT 1 FROM "DealStageChange" c WHERE c."dealId" = d.id AND c."toStageId" = d."stageId" AND c.at = d."stageEnteredAt"))::int AS bad_last,
+             (SELECT count(*) FROM "Interaction" i WHERE i."workspaceId" = ${w} AND ((i."dealId" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "Deal" d WHERE d.id = i."dealId" AND d."workspaceId" = ${w}))
+                OR (i."contactId" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "Contact" c WHERE c.id = i."contactId" AND c."workspaceId" = ${w}))))::int AS orphans,
+             (SELECT count(*) FROM "Deal" d JOIN "Stage" s ON s.id = d."stageId" WHERE d."workspaceId" = ${w} AND (s."isWon" OR s."isLost") <> (d."closedAt" IS NOT NULL))::int AS closed_open,
+             (SELECT count(*) FROM "Deal" d WHERE d."workspaceId" = ${w} AND (d."closedAt" > now() AT TIME ZONE 'UTC' OR d."createdAt" > now() AT TIME ZONE 'UTC'))::int AS future`;
+    expect(check).toEqual({ bad_last: 0, orphans: 0, closed_open: 0, future: 0 });
+    expect((await db().keyCounter.findFirstOrThrow({ where: { workspaceId: w, kind: "contact" } })).value).toBe(1000);
+    expect((await seedLarge(db(), { name: "Large Test Co", scale })).status).toBe("exists");
+    const d = await new DigestService(db()).build(w, periodFor("month"));
+    expect(d.pipeline.reduce((a, x) => a + x.count, 0)).toBeGreaterThan(200);
+    expect(d.interactions.total.cur).toBeGreaterThan(0);
+    expect(d.leaderboard.length).toBeGreaterThan(0);
+  }, 60_000);
 });
 
 describe("the pipeline chart", () => {

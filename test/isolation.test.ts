@@ -45,6 +45,11 @@ const ATTACKS: Record<string, string[]> = {
   "support channel": ["support channel <#1530000000000000001>", "support channel"],
   "link": ["link", "link ABCD-EFGH"],
   "unlink": ["unlink"],
+  "digest": ["digest", "digest week", "digest month"],
+  "digest post": ["digest post week"],
+  "report schedule": ["report schedule daily 09:00 <#C123>"],
+  "report list": ["report list"],
+  "report cancel": ["report cancel R-1"],
 };
 
 beforeAll(async () => {
@@ -54,7 +59,7 @@ beforeAll(async () => {
   for (const cmd of [
     "contact add Zyxa Quorn email:zyxa@quornco.test company:Quornco tags:vip", "company add Quornco Labs domain:quornco.test",
     'deal new "Quornco renewal" 12k contact:C-1 stage:proposal', "ticket new Quornprinter broken contact:C-1 assign:me",
-    "log call C-1 Quorn intro call",
+    "log call C-1 Quorn intro call", "report schedule weekly 08:00 <#C0QUORN>",
   ]) expect((await a.run(cmd)).kind, cmd).toBe("ok");
 });
 afterAll(async () => { await t.stop(); });

@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterAll(async () => { await t.stop(); await fake.close(); wss.close(); });
 
 describe("Socket Mode", () => {
-  it("connects with the app token and answers /crm through the envelope ack", async () => {
+  it("connects with the app token, acks the envelope and answers /crm through response_url", async () => {
     const ws = await socket;
     const [open] = fake.calls("/api/apps.connections.open");
     expect(open.headers.authorization).toBe("Bearer xapp-1-A111-test");
@@ -34,9 +34,10 @@ describe("Socket Mode", () => {
       if (msg.envelope_id === "env-1") resolve(msg);
     }));
     ws.send(JSON.stringify({ envelope_id: "env-1", type: "slash_commands", payload, accepts_response_payload: true }));
-    const msg = await ack;
-    expect(msg.payload.response_type).toBe("ephemeral");
-    expect(JSON.stringify(msg.payload.blocks)).toContain("C-1");
+    await ack;
+    const [answer] = await fake.waitFor(new URL(payload.response_url).pathname);
+    expect((answer.body as any).response_type).toBe("ephemeral");
+    expect(JSON.stringify((answer.body as any).blocks)).toContain("C-1");
     expect(await t.app.db.prisma.contact.count({ where: { email: "sam@x.io" } })).toBe(1);
   });
 

@@ -1,4 +1,5 @@
 // The Bolt app: /crm, buttons, "Share in channel", modals, mentions and App Home, on our own receiver.
+import pLimit from "p-limit";
 import { App, LogLevel, type Logger as BoltLogger, type Receiver } from "@slack/bolt";
 import type { Config } from "../../src/config/env.ts";
 import type { Command } from "../../src/commands/define.ts";
@@ -20,6 +21,10 @@ const LATE = Symbol("late");
 export function within<T>(p: Promise<T>, ms: number): Promise<T | typeof LATE> {
   return Promise.race([p, new Promise<typeof LATE>((r) => setTimeout(() => r(LATE), ms).unref())]);
 }
+
+/** Commands run after their ack, at most this many at once per process, so a burst queues here
+ *  instead of starving the event loop that sends the acks. */
+const background = pLimit(Number(process.env.SLACK_COMMAND_CONCURRENCY ?? 16));
 
 /** A read-only command that recreates this reply for everyone in the channel. */
 export function shareCommandFor(parsed: Parsed | undefined, text: string, reply: Reply): string | undefined {
@@ -52,37 +57,30 @@ export function createSlackApp(deps: SlackDeps, receiver: Receiver, authorize: A
   });
   const onError = (e: unknown, cmd?: Command) => logger.error({ err: (e as Error).message, stack: (e as Error).stack, command: cmd?.path.join(" ") }, "command failed");
 
+  // Ack first, always: Slack's 3-second window never depends on the database. The answer follows
+  // through response_url (Slack shows it exactly like an inline one); forms open with the trigger_id.
   app.command("/crm", async ({ command, ack, respond, client, body }) => {
+    await ack();
     const text = command.text ?? "";
     const modalKey = text.trim().toLowerCase().replace(/\s+/g, " ");
-    type Outcome = { modal: Command } | { reply: Reply; share?: string };
-    const work = (async (): Promise<Outcome> => {
-      const actor = await slackActor(services, body);
-      const modal = commands.find((c) => c.path.join(" ") === modalKey);
-      if (MODAL_COMMANDS[modalKey] && modal && command.trigger_id) return { modal };
+    const modal = commands.find((c) => c.path.join(" ") === modalKey);
+    if (MODAL_COMMANDS[modalKey] && modal && command.trigger_id) {
+      // the trigger_id expires 3 s after the command: open the form before anything else
+      await client.views.open({ trigger_id: command.trigger_id, view: modalView(modal, { channelId: command.channel_id }) });
+      return;
+    }
+    const { reply, share } = await background(async () => {
       let parsed: Parsed | undefined;
-      let reply: Reply;
       try {
+        const actor = await slackActor(services, body);
         parsed = parseText(commands, text);
-        reply = await runParsed(parsed, actor, services, { channelId: command.channel_id, onError, publicUrl: config.PUBLIC_URL });
+        const r = await runParsed(parsed, actor, services, { channelId: command.channel_id, onError, publicUrl: config.PUBLIC_URL });
+        return { reply: r, share: shareCommandFor(parsed, text, r) };
       } catch (e) {
-        reply = toErrorReply(e, undefined, { onError });
+        return { reply: toErrorReply(e, undefined, { onError }), share: undefined };
       }
-      return { reply, share: shareCommandFor(parsed, text, reply) };
-    })().catch((e): Outcome => ({ reply: toErrorReply(e, undefined, { onError }) }));
-    const result = await within(work, ACK_BUDGET_MS);
-    if (result === LATE) {
-      await ack();
-      const late = await work;
-      if ("reply" in late) await respond({ response_type: "ephemeral", ...renderSlack(late.reply, { shareCommand: late.share }) });
-      return;
-    }
-    if ("modal" in result) {
-      await ack();
-      await client.views.open({ trigger_id: command.trigger_id, view: modalView(result.modal, { channelId: command.channel_id }) });
-      return;
-    }
-    await ack({ response_type: "ephemeral", ...renderSlack(result.reply, { shareCommand: result.share }) });
+    });
+    await respond({ response_type: "ephemeral", ...renderSlack(reply, { shareCommand: share }) });
   });
 
   // a button on one of our messages: run its command as the person who clicked, update the message

@@ -18,6 +18,7 @@ export const link = defineCommand({
         .text([s("In "), b(where), s(", an admin runs "), code(`/crm link ${c.code}`), s(" within 10 minutes. The code works once.")]).build();
     }
     const joined = await services.links.redeem(actor, args.code);
+    services.identity.forget();
     return reply(`Linked to ${joined.name}`).text([s("🔗 Linked. This "), b(actor.platform === "slack" ? "Slack workspace" : "Discord server"),
       s(` now shares the CRM "${joined.name}": same contacts, deals and tickets.`)]).build();
   },
@@ -30,6 +31,7 @@ export const unlink = defineCommand({
   args: {},
   async run({ actor, services }) {
     await services.links.unlink(actor);
+    services.identity.forget();
     return reply("Unlinked").text("Unlinked: this space now has a CRM of its own (empty). The shared records stay with the other platform.").build();
   },
 });

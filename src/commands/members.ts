@@ -11,6 +11,7 @@ export const role = defineCommand({
   args: { member: arg.member("the member"), role: arg.choice("new role", ["admin", "manager", "agent", "viewer"] as const) },
   async run({ args, actor, services }) {
     const m = await services.members.setRole(actor, args.member, args.role);
+    services.identity.forget();
     return reply(`${m.name} is now ${m.role}`).text([b(m.name), s(` is now ${m.role}.`)]).build();
   },
 });
@@ -22,6 +23,7 @@ export const oncall = defineCommand({
   args: { state: arg.choice("on or off", ["on", "off"] as const) },
   async run({ args, actor, services }) {
     const m = await services.members.setOnCall(actor, args.state === "on");
+    services.identity.forget();
     return reply(m.onCall ? "You are on call" : "You are off call")
       .text(m.onCall ? "🟢 You are on call: new tickets can be routed to you." : "⚪ You are off call.").build();
   },

@@ -4,10 +4,10 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { Resvg } from "@resvg/resvg-js";
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
 
-export const FONT_DIR = process.env.CHART_FONT_DIR ?? "/usr/share/fonts/truetype/dejavu";
+/** Debian's fonts-dejavu-core (also what .ci/run installs) */
+export const FONT_DIR = "/usr/share/fonts/truetype/dejavu";
 const FONT_FILES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"];
 const FONT = "DejaVu Sans";
 
@@ -17,17 +17,25 @@ export class ChartUnavailableError extends Error {
 
 function fontFiles(): string[] {
   const files = FONT_FILES.map((f) => path.join(FONT_DIR, f)).filter((f) => existsSync(f));
-  if (!files.length) throw new ChartUnavailableError(`no DejaVu fonts in ${FONT_DIR} (install fonts-dejavu-core, or set CHART_FONT_DIR)`);
+  if (!files.length) throw new ChartUnavailableError(`no DejaVu fonts in ${FONT_DIR}: install fonts-dejavu-core (apt-get install fonts-dejavu-core)`);
   return files;
 }
 
-const noNetwork = vega.loader();
-noNetwork.load = async (uri: string) => { throw new Error(`charts load nothing (asked for ${uri})`); };
+// vega and vega-lite load on the first chart, not at start-up: vega-lite patches Set.prototype.toJSON
+// when it loads, which libraries that probe Set at their own load time (discord.js's emitter) reject.
+let engines: Promise<{ vega: typeof import("vega"); compile: typeof import("vega-lite").compile; loader: ReturnType<typeof import("vega").loader> }> | undefined;
+const loadEngines = () => (engines ??= (async () => {
+  const [vega, vl] = await Promise.all([import("vega"), import("vega-lite")]);
+  const loader = vega.loader();
+  loader.load = async (uri: string) => { throw new Error(`charts load nothing (asked for ${uri})`); };
+  return { vega, compile: vl.compile, loader };
+})());
 
 /** Vega-Lite spec → SVG text. */
 export async function toSvg(spec: TopLevelSpec): Promise<string> {
+  const { vega, compile, loader } = await loadEngines();
   const compiled = compile({ ...spec, config: { ...spec.config, font: FONT } } as TopLevelSpec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: "none", loader: noNetwork });
+  const view = new vega.View(vega.parse(compiled), { renderer: "none", loader });
   try {
     return await view.toSVG();
   } finally {
@@ -52,6 +60,8 @@ export async function renderChart(spec: TopLevelSpec, scale = 2): Promise<{ svg:
 
 export interface PipelineBar { stage: string; currency: string; amount: number; weighted: number; deals: number }
 
+const SYMBOL: Record<string, string> = { USD: "$", EUR: "€", GBP: "£", JPY: "¥" };
+const withCurrency = (v: string, currency: string) => (SYMBOL[currency] ? `${SYMBOL[currency]}${v}` : `${v} ${currency}`);
 const compact = (n: number) => (Math.abs(n) >= 1e6 ? `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M` : Math.abs(n) >= 1e3 ? `${Math.round(n / 1e3)}k` : `${Math.round(n)}`);
 
 /**
@@ -61,7 +71,7 @@ const compact = (n: number) => (Math.abs(n) >= 1e6 ? `${(n / 1e6).toFixed(n >= 1
 export function pipelineChartSpec(title: string, bars: PipelineBar[], stageOrder: string[]): TopLevelSpec {
   const currencies = [...new Set(bars.map((b) => b.currency))];
   const multi = currencies.length > 1;
-  const values = bars.map((b) => ({ ...b, label: `${b.deals.toLocaleString("en-US")} deal${b.deals === 1 ? "" : "s"} · ${compact(b.amount)}${multi ? ` ${b.currency}` : ""}` }));
+  const values = bars.map((b) => ({ ...b, label: `${b.deals.toLocaleString("en-US")} deal${b.deals === 1 ? "" : "s"} · ${withCurrency(compact(b.amount), b.currency)}` }));
   const y = { field: "stage", type: "nominal" as const, sort: stageOrder, title: null, axis: { labelFontSize: 13, labelPadding: 6 } };
   const yOffset = multi ? { yOffset: { field: "currency", type: "nominal" as const, sort: currencies } } : {};
   const max = Math.max(1, ...bars.map((b) => b.amount));

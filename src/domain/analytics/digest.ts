@@ -71,7 +71,7 @@ export class DigestService {
       row.amounts.push({ currency: r.currency, amount: r.amount ?? "0.00", weighted: r.weighted ?? "0.00", count: r.n });
     }
     const newDeals = flow(flows, "new"), won = flow(flows, "won"), lost = flow(flows, "lost");
-    const t = (metric: q.TicketRow["metric"], bk: q.Bucket) => tickets.find((r) => r.metric === metric && r.b === bk);
+    const t = (bk: q.Bucket) => tickets.find((r) => r.b === bk);
     const k = (kind: string | null, bk: q.Bucket) => kinds.find((r) => r.kind === kind && r.b === bk)?.n ?? 0;
     const c = (bk: q.Bucket) => camp.find((r) => r.b === bk);
     const v = (id: string, bk: q.Bucket) => vel.find((r) => r.stage_id === id && r.b === bk);
@@ -91,11 +91,11 @@ export class DigestService {
         top: stalled.filter((r) => r.number !== null).map((r) => ({ key: `D-${r.number}`, title: r.title!, amount: r.amount!, currency: r.currency!, idleDays: r.idle_days ?? 0 })),
       },
       tickets: {
-        opened: { cur: t("opened", "cur")?.n ?? 0, prev: t("opened", "prev")?.n ?? 0 },
-        resolved: { cur: t("resolved", "cur")?.n ?? 0, prev: t("resolved", "prev")?.n ?? 0 },
-        breached: { cur: t("opened", "cur")?.breached ?? 0, prev: t("opened", "prev")?.breached ?? 0 },
-        firstResponseS: { cur: t("first_response", "cur")?.median_s ?? null, prev: t("first_response", "prev")?.median_s ?? null },
-        resolutionS: { cur: t("resolved", "cur")?.median_s ?? null, prev: t("resolved", "prev")?.median_s ?? null },
+        opened: { cur: t("cur")?.opened ?? 0, prev: t("prev")?.opened ?? 0 },
+        resolved: { cur: t("cur")?.resolved ?? 0, prev: t("prev")?.resolved ?? 0 },
+        breached: { cur: t("cur")?.breached ?? 0, prev: t("prev")?.breached ?? 0 },
+        firstResponseS: { cur: t("cur")?.first_response_s ?? null, prev: t("prev")?.first_response_s ?? null },
+        resolutionS: { cur: t("cur")?.resolution_s ?? null, prev: t("prev")?.resolution_s ?? null },
       },
       interactions: {
         total: { cur: k(null, "cur"), prev: k(null, "prev") },

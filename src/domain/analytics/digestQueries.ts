@@ -15,10 +15,24 @@ export const boundsFor = (ws: string, p: Period, stalledDays: number): Bounds =>
   stalledCutoff: new Date(p.now.getTime() - stalledDays * 86_400_000),
 });
 
-/** col in either window, and which one */
+/** col in either window (for rows already at hand), and which one */
 const inWindows = (col: Prisma.Sql, b: Bounds) =>
   Prisma.sql`((${col} >= ${b.cs}::timestamp AND ${col} < ${b.now}::timestamp) OR (${col} >= ${b.ps}::timestamp AND ${col} < ${b.pe}::timestamp))`;
 const bucket = (col: Prisma.Sql, b: Bounds) => Prisma.sql`(CASE WHEN ${col} >= ${b.cs}::timestamp THEN 'cur' ELSE 'prev' END)`;
+
+/**
+ * The two windows as rows w(b, lo, hi), for `CROSS JOIN LATERAL (… WHERE col >= w.lo AND col < w.hi)`:
+ * one small index range scan per window (index-only where the index covers the columns), never a bitmap
+ * scan over an OR, and no parallel workers started for a few milliseconds of work.
+ */
+const windows = (b: Bounds) =>
+  Prisma.sql`(VALUES ('cur'::text, ${b.cs}::timestamp, ${b.now}::timestamp), ('prev'::text, ${b.ps}::timestamp, ${b.pe}::timestamp)) AS w(b, lo, hi)`;
+
+/** The same scan once per window, glued with UNION ALL (for a scan used inside another expression). */
+function perWindow(b: Bounds, scan: (from: Prisma.Sql, to: Prisma.Sql, bucket: Prisma.Sql) => Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`${scan(Prisma.sql`${b.cs}::timestamp`, Prisma.sql`${b.now}::timestamp`, Prisma.sql`'cur'::text`)}
+    UNION ALL ${scan(Prisma.sql`${b.ps}::timestamp`, Prisma.sql`${b.pe}::timestamp`, Prisma.sql`'prev'::text`)}`;
+}
 
 export interface StageRow { stage_id: string; name: string; position: number; probability: number; currency: string | null; n: number; amount: string | null; weighted: string | null }
 export interface ForecastRow { currency: string; won: string; weighted: string; deals: number; total: string }
@@ -35,13 +49,13 @@ export async function pipelineAndForecast(db: Db, b: Bounds): Promise<{ stages: 
       SELECT s.id, s.name, s.position, s.probability FROM "Stage" s JOIN "Pipeline" p ON p.id = s."pipelineId" AND p."isDefault"
       WHERE s."workspaceId" = ${b.ws} AND NOT s."isWon" AND NOT s."isLost"),
     agg AS (
-      SELECT d."stageId", trim(d.currency) AS currency, count(*)::int AS n, sum(d.amount) AS amount,
+      SELECT d."stageId", d.currency, count(*)::int AS n, sum(d.amount) AS amount,
              count(*) FILTER (WHERE ${closes})::int AS fn, coalesce(sum(d.amount) FILTER (WHERE ${closes}), 0) AS famount
       FROM "Deal" d
       WHERE d."workspaceId" = ${b.ws} AND d."stageId" IN (SELECT id FROM st)
       GROUP BY 1, 2),
     won AS (
-      SELECT trim(d.currency) AS currency, sum(d.amount) AS amount
+      SELECT d.currency, sum(d.amount) AS amount
       FROM "Deal" d JOIN "Stage" s ON s.id = d."stageId" AND s."isWon"
       WHERE d."workspaceId" = ${b.ws} AND d."closedAt" >= ${b.cs}::timestamp AND d."closedAt" < ${b.now}::timestamp
       GROUP BY 1),
@@ -53,11 +67,11 @@ export async function pipelineAndForecast(db: Db, b: Bounds): Promise<{ stages: 
            NULL AS amount, NULL AS weighted, NULL AS won, NULL::int AS deals, NULL AS total, NULL::numeric AS ord
     FROM st
     UNION ALL
-    SELECT 'stage', st.id, st.name, st.position, st.probability, a.currency, a.n,
+    SELECT 'stage', st.id, st.name, st.position, st.probability, trim(a.currency), a.n,
            round(a.amount, 2)::text, round(a.amount * st.probability / 100.0, 2)::text, NULL, NULL, NULL, a.amount
     FROM agg a JOIN st ON st.id = a."stageId"
     UNION ALL
-    SELECT 'forecast', NULL, NULL, NULL, NULL, coalesce(fc.currency, won.currency), NULL, NULL,
+    SELECT 'forecast', NULL, NULL, NULL, NULL, trim(coalesce(fc.currency, won.currency)), NULL, NULL,
            round(coalesce(fc.weighted, 0), 2)::text, round(coalesce(won.amount, 0), 2)::text, coalesce(fc.deals, 0),
            round(coalesce(won.amount, 0) + coalesce(fc.weighted, 0), 2)::text, coalesce(won.amount, 0) + coalesce(fc.weighted, 0)
     FROM fc FULL JOIN won ON won.currency = fc.currency
@@ -77,33 +91,39 @@ export interface FlowRow { metric: "new" | "won" | "lost"; b: Bucket; /** null: 
 /** New deals (by createdAt), won and lost (by closedAt) in both windows, per currency and in all. */
 export function dealFlows(db: Db, b: Bounds): Promise<FlowRow[]> {
   return db.$queryRaw<FlowRow[]>`
-    SELECT metric, b, currency, count(*)::int AS n, round(sum(amount), 2)::text AS amount
-    FROM (
-      SELECT 'new' AS metric, ${bucket(Prisma.sql`d."createdAt"`, b)} AS b, trim(d.currency) AS currency, d.amount
-      FROM "Deal" d
-      WHERE d."workspaceId" = ${b.ws} AND ${inWindows(Prisma.sql`d."createdAt"`, b)}
-      UNION ALL
-      SELECT CASE WHEN s."isWon" THEN 'won' ELSE 'lost' END, ${bucket(Prisma.sql`d."closedAt"`, b)}, trim(d.currency), d.amount
-      FROM "Deal" d JOIN "Stage" s ON s.id = d."stageId" AND (s."isWon" OR s."isLost")
-      WHERE d."workspaceId" = ${b.ws} AND ${inWindows(Prisma.sql`d."closedAt"`, b)}) x
-    GROUP BY GROUPING SETS ((metric, b, currency), (metric, b))`;
+    WITH x AS (
+      SELECT f.metric, w.b, f.currency, f.n, f.amount
+      FROM ${windows(b)} CROSS JOIN LATERAL (
+        SELECT metric, currency, count(*)::int AS n, sum(amount) AS amount
+        FROM (SELECT 'new' AS metric, d.currency, d.amount
+              FROM "Deal" d WHERE d."workspaceId" = ${b.ws} AND d."createdAt" >= w.lo AND d."createdAt" < w.hi
+              UNION ALL
+              SELECT CASE WHEN s."isWon" THEN 'won' ELSE 'lost' END, d.currency, d.amount
+              FROM "Deal" d JOIN "Stage" s ON s.id = d."stageId" AND (s."isWon" OR s."isLost")
+              WHERE d."workspaceId" = ${b.ws} AND d."closedAt" >= w.lo AND d."closedAt" < w.hi) r
+        GROUP BY 1, 2) f)
+    SELECT metric, b, trim(currency) AS currency, n, round(amount, 2)::text AS amount FROM x
+    UNION ALL
+    SELECT metric, b, NULL, sum(n)::int, NULL FROM x GROUP BY 1, 2`;
 }
 
 export interface VelocityRow { stage_id: string; b: Bucket; days: number; n: number }
 
 /**
- * Average days a deal stayed in a stage, over the stays that ended in each window: a stage change's
- * time minus the deal's previous change (lag over the deal's history), grouped by the stage it left.
+ * Average days a deal stayed in a stage, over the stays that ended in each window: a stage change's time
+ * minus the deal's previous change (lag() over the deal's history), grouped by the stage it left. Only
+ * the deals that moved in a window are read, by `dealId = ANY(sorted ids)` on the (dealId, at) index,
+ * which hands the rows over already in (dealId, at) order: the window needs no sort.
  */
 export function velocity(db: Db, b: Bounds): Promise<VelocityRow[]> {
   return db.$queryRaw<VelocityRow[]>`
-    WITH moved AS (
-      SELECT DISTINCT "dealId" FROM "DealStageChange"
-      WHERE "workspaceId" = ${b.ws} AND "fromStageId" IS NOT NULL AND ${inWindows(Prisma.sql`at`, b)}),
-    stays AS (
+    WITH stays AS (
       SELECT c."fromStageId", c.at, c.at - lag(c.at) OVER (PARTITION BY c."dealId" ORDER BY c.at) AS dwell
-      FROM "DealStageChange" c JOIN moved m ON m."dealId" = c."dealId"
-      WHERE c."workspaceId" = ${b.ws} AND c.at < ${b.now}::timestamp)
+      FROM "DealStageChange" c
+      WHERE c."workspaceId" = ${b.ws} AND c.at < ${b.now}::timestamp
+        AND c."dealId" = ANY(ARRAY(SELECT DISTINCT "dealId" FROM (${perWindow(b, (from, to) => Prisma.sql`
+          SELECT "dealId" FROM "DealStageChange"
+          WHERE "workspaceId" = ${b.ws} AND "fromStageId" IS NOT NULL AND at >= ${from} AND at < ${to}`)}) w)))
     SELECT "fromStageId" AS stage_id, ${bucket(Prisma.sql`at`, b)} AS b,
            (avg(extract(epoch FROM dwell)) / 86400)::float8 AS days, count(*)::int AS n
     FROM stays
@@ -115,62 +135,63 @@ export interface StalledRow { total: number; number: number | null; title: strin
 
 /**
  * Open deals with no interaction and no stage move since the cutoff: how many, and the five largest.
- * The deals touched since the cutoff come from the interaction index alone, then one hash anti-join.
+ * The deals touched since the cutoff come from the interaction index alone; NOT IN over them is a hashed
+ * subplan (their ids are never null), one probe per open deal. Only the five get their titles read.
  */
 export function stalled(db: Db, b: Bounds): Promise<StalledRow[]> {
   return db.$queryRaw<StalledRow[]>`
-    WITH touched AS MATERIALIZED (
-      SELECT DISTINCT "dealId" FROM "Interaction"
-      WHERE "workspaceId" = ${b.ws} AND "occurredAt" >= ${b.stalledCutoff}::timestamp AND "dealId" IS NOT NULL),
-    s AS MATERIALIZED (
-      SELECT d.id, d.number, d.title, d.amount, d.currency, d."stageEnteredAt"
+    WITH s AS MATERIALIZED (
+      SELECT d.id, d.number, d.amount
       FROM "Deal" d JOIN "Stage" st ON st.id = d."stageId" AND NOT st."isWon" AND NOT st."isLost"
       WHERE d."workspaceId" = ${b.ws} AND d."stageEnteredAt" < ${b.stalledCutoff}::timestamp
-        AND NOT EXISTS (SELECT 1 FROM touched t WHERE t."dealId" = d.id)),
-    top AS (SELECT * FROM s ORDER BY amount DESC, number LIMIT 5)
-    SELECT (SELECT count(*) FROM s)::int AS total, t.number, t.title, round(t.amount, 2)::text AS amount, trim(t.currency) AS currency,
-           floor(extract(epoch FROM ${b.now}::timestamp - greatest(t."stageEnteredAt",
-             (SELECT max(i."occurredAt") FROM "Interaction" i WHERE i."dealId" = t.id))) / 86400)::int AS idle_days
-    FROM (SELECT 1) one LEFT JOIN top t ON true
-    ORDER BY t.amount DESC NULLS LAST, t.number`;
+        AND d.id NOT IN (SELECT "dealId" FROM "Interaction"
+                         WHERE "workspaceId" = ${b.ws} AND "occurredAt" >= ${b.stalledCutoff}::timestamp AND "dealId" IS NOT NULL)),
+    top AS (SELECT id FROM s ORDER BY amount DESC, number LIMIT 5)
+    SELECT (SELECT count(*) FROM s)::int AS total, d.number, d.title, round(d.amount, 2)::text AS amount, trim(d.currency) AS currency,
+           floor(extract(epoch FROM ${b.now}::timestamp - greatest(d."stageEnteredAt",
+             (SELECT max(i."occurredAt") FROM "Interaction" i WHERE i."dealId" = d.id))) / 86400)::int AS idle_days
+    FROM (SELECT 1) one LEFT JOIN (top JOIN "Deal" d ON d.id = top.id) ON true
+    ORDER BY d.amount DESC NULLS LAST, d.number`;
 }
 
-export interface TicketRow { metric: "opened" | "resolved" | "first_response"; b: Bucket; n: number; breached: number | null; median_s: number | null }
+export interface TicketRow { b: Bucket; opened: number; breached: number; resolved: number; resolution_s: number | null; first_responses: number; first_response_s: number | null }
 
 /**
- * Tickets opened (and of those, how many missed their SLA), resolved, and first responses in each window,
- * with the median first-response and resolution times (wall clock from opening).
+ * Per window: tickets opened (and of those, how many missed their SLA), resolved, and first responses,
+ * with the median first-response and resolution times (wall clock from opening). One row per window;
+ * each figure is a small index range scan, run as lateral subqueries (no parallel workers to start).
  */
 export function tickets(db: Db, b: Bounds): Promise<TicketRow[]> {
+  const missed = Prisma.sql`t.breached OR t."firstResponseAt" > t."firstResponseDueAt" OR t."resolvedAt" > t."resolutionDueAt"
+    OR (t.status = 'open' AND ((t."firstResponseAt" IS NULL AND t."firstResponseDueAt" < ${b.now}::timestamp) OR t."resolutionDueAt" < ${b.now}::timestamp))
+    OR (t.status = 'waiting' AND ((t."firstResponseAt" IS NULL AND t."firstResponseDueAt" < t."waitingSince") OR t."resolutionDueAt" < t."waitingSince"))`;
   return db.$queryRaw<TicketRow[]>`
-    SELECT 'opened' AS metric, ${bucket(Prisma.sql`t."createdAt"`, b)} AS b, count(*)::int AS n,
-           count(*) FILTER (WHERE t.breached OR t."firstResponseAt" > t."firstResponseDueAt" OR t."resolvedAt" > t."resolutionDueAt"
-             OR (t.status = 'open' AND ((t."firstResponseAt" IS NULL AND t."firstResponseDueAt" < ${b.now}::timestamp) OR t."resolutionDueAt" < ${b.now}::timestamp))
-             OR (t.status = 'waiting' AND ((t."firstResponseAt" IS NULL AND t."firstResponseDueAt" < t."waitingSince") OR t."resolutionDueAt" < t."waitingSince")))::int AS breached,
-           NULL::float8 AS median_s
-    FROM "Ticket" t WHERE t."workspaceId" = ${b.ws} AND ${inWindows(Prisma.sql`t."createdAt"`, b)}
-    GROUP BY 2
-    UNION ALL
-    SELECT 'resolved', ${bucket(Prisma.sql`t."resolvedAt"`, b)}, count(*)::int, NULL,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t."resolvedAt" - t."createdAt"))::float8
-    FROM "Ticket" t WHERE t."workspaceId" = ${b.ws} AND ${inWindows(Prisma.sql`t."resolvedAt"`, b)}
-    GROUP BY 2
-    UNION ALL
-    SELECT 'first_response', ${bucket(Prisma.sql`t."firstResponseAt"`, b)}, count(*)::int, NULL,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t."firstResponseAt" - t."createdAt"))::float8
-    FROM "Ticket" t WHERE t."workspaceId" = ${b.ws} AND ${inWindows(Prisma.sql`t."firstResponseAt"`, b)}
-    GROUP BY 2`;
+    SELECT w.b, o.opened, o.breached, r.resolved, r.resolution_s, f.first_responses, f.first_response_s
+    FROM ${windows(b)}
+    CROSS JOIN LATERAL (
+      SELECT count(*)::int AS opened, count(*) FILTER (WHERE ${missed})::int AS breached
+      FROM "Ticket" t WHERE t."workspaceId" = ${b.ws} AND t."createdAt" >= w.lo AND t."createdAt" < w.hi) o
+    CROSS JOIN LATERAL (
+      SELECT count(*)::int AS resolved, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t."resolvedAt" - t."createdAt"))::float8 AS resolution_s
+      FROM "Ticket" t WHERE t."workspaceId" = ${b.ws} AND t."resolvedAt" >= w.lo AND t."resolvedAt" < w.hi) r
+    CROSS JOIN LATERAL (
+      SELECT count(*)::int AS first_responses, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t."firstResponseAt" - t."createdAt"))::float8 AS first_response_s
+      FROM "Ticket" t WHERE t."workspaceId" = ${b.ws} AND t."firstResponseAt" >= w.lo AND t."firstResponseAt" < w.hi) f`;
 }
 
 export interface KindRow { b: Bucket; /** null: all kinds */ kind: string | null; n: number }
 
-/** Interactions per kind, and in all, in both windows. */
+/** Interactions per kind, and in all, in both windows (index-only scans of the (workspace, time, kind…) index). */
 export function interactionKinds(db: Db, b: Bounds): Promise<KindRow[]> {
   return db.$queryRaw<KindRow[]>`
-    SELECT b, kind, count(*)::int AS n
-    FROM (SELECT ${bucket(Prisma.sql`"occurredAt"`, b)} AS b, kind::text AS kind FROM "Interaction"
-          WHERE "workspaceId" = ${b.ws} AND ${inWindows(Prisma.sql`"occurredAt"`, b)}) x
-    GROUP BY GROUPING SETS ((b, kind), (b))`;
+    WITH k AS (
+      SELECT w.b, x.kind, x.n FROM ${windows(b)} CROSS JOIN LATERAL (
+        SELECT kind::text AS kind, count(*)::int AS n FROM "Interaction"
+        WHERE "workspaceId" = ${b.ws} AND "occurredAt" >= w.lo AND "occurredAt" < w.hi
+        GROUP BY kind) x)
+    SELECT b, kind, n FROM k
+    UNION ALL
+    SELECT b, NULL, sum(n)::int FROM k GROUP BY b`;
 }
 
 export interface LeaderRow { name: string; won_deals: number; won: { currency: string; amount: string }[] | null; interactions: number }

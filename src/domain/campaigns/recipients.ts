@@ -64,20 +64,25 @@ export interface ClaimedRecipient {
  */
 export async function claim(db: Db, campaignId: string, ids: string[]): Promise<ClaimedRecipient[]> {
   if (!ids.length) return [];
+  // the UPDATE joins only Contact (by primary key, for the opt-out check); names are looked up after
   const rows = await db.$queryRaw<(Omit<ClaimedRecipient, "status"> & { status: string })[]>`
-    UPDATE "CampaignRecipient" r
-    SET "status" = (CASE WHEN c."optedOutAt" IS NULL THEN 'sending' ELSE 'skipped' END)::"RecipientStatus",
-        "claimedAt" = ${NOW},
-        "attempts" = r."attempts" + (CASE WHEN c."optedOutAt" IS NULL THEN 1 ELSE 0 END),
-        "error" = CASE WHEN c."optedOutAt" IS NULL THEN NULL ELSE ${OPTED_OUT} END
-    FROM "Contact" c
-    LEFT JOIN "Company" co ON co.id = c."companyId"
-    LEFT JOIN "Member" m ON m.id = c."ownerId"
-    WHERE r.id = ANY(${ids}::text[]) AND r."campaignId" = ${campaignId} AND r."status" = 'pending'
-      AND c.id = r."contactId"
-      AND EXISTS (SELECT 1 FROM "Campaign" k WHERE k.id = ${campaignId} AND k."status" = 'sending')
-    RETURNING r.id, r."status"::text AS status, r."attempts", c.id AS "contactId", c."number" AS "contactNumber", c."name", c."email",
-              c."discordUserId", c."companyId", co."name" AS company, co."slackChannelId", m."name" AS owner`;
+    WITH claimed AS (
+      UPDATE "CampaignRecipient" r
+      SET "status" = (CASE WHEN c."optedOutAt" IS NULL THEN 'sending' ELSE 'skipped' END)::"RecipientStatus",
+          "claimedAt" = ${NOW},
+          "attempts" = r."attempts" + (CASE WHEN c."optedOutAt" IS NULL THEN 1 ELSE 0 END),
+          "error" = CASE WHEN c."optedOutAt" IS NULL THEN NULL ELSE ${OPTED_OUT} END
+      FROM "Contact" c
+      -- IS TRUE keeps the planner on the primary key: with stale statistics it would otherwise walk the
+      -- (campaignId, status) index through every pending recipient of the campaign to find these few
+      WHERE r.id = ANY(${ids}::text[]) AND (r."campaignId" = ${campaignId} AND r."status" = 'pending') IS TRUE
+        AND c.id = r."contactId"
+        AND EXISTS (SELECT 1 FROM "Campaign" k WHERE k.id = ${campaignId} AND k."status" = 'sending')
+      RETURNING r.id, r."status", r."attempts", r."contactId")
+    SELECT x.id, x."status"::text AS status, x."attempts", c.id AS "contactId", c."number" AS "contactNumber", c."name", c."email",
+           c."discordUserId", c."companyId", co."name" AS company, co."slackChannelId", m."name" AS owner
+    FROM claimed x JOIN "Contact" c ON c.id = x."contactId"
+    LEFT JOIN "Company" co ON co.id = c."companyId" LEFT JOIN "Member" m ON m.id = c."ownerId"`;
   return rows.map((r) => ({ ...r, status: r.status as RecipientStatus, attempts: Number(r.attempts), contactNumber: Number(r.contactNumber) }));
 }
 

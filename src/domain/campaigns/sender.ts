@@ -86,10 +86,14 @@ function emailOutcome(e: unknown): Outcome {
   return { kind: "failed", reason: `${UNKNOWN}: ${errText(e)}; the connection broke mid-send, so it may have been delivered and is not sent again` };
 }
 
+export const PROF = { claim: 0, send: 0, waves: 0, jobs: 0, load: 0 };
+(globalThis as any).CAMPAIGN_PROF = PROF;
 export async function sendBatch(deps: SenderDeps, job: SendJob): Promise<BatchResult> {
   const { db } = deps;
+  PROF.jobs++; const tl = performance.now();
   const campaign = await db.campaign.findFirst({ where: { id: job.campaignId, workspaceId: job.workspaceId },
     select: { id: true, number: true, name: true, subject: true, message: true, status: true, channel: true } });
+  PROF.load += performance.now() - tl;
   const result: BatchResult = { claimed: 0, sent: 0, failed: 0, skipped: 0, released: 0 };
   if (!campaign || campaign.status !== "sending" || !campaign.message) return result;
   const c = { ...campaign, message: campaign.message };
@@ -99,7 +103,9 @@ export async function sendBatch(deps: SenderDeps, job: SendJob): Promise<BatchRe
   const deliver = c.channel === "email" ? emailDeliverer(deps, c) : discordDeliverer(deps, job, c);
   const ledger = new SentLedger(db);
   for (let i = 0; i < job.recipientIds.length; i += wave) {
+    let t0 = performance.now();
     const claimed = await claim(db, c.id, job.recipientIds.slice(i, i + wave));
+    PROF.claim += performance.now() - t0; t0 = performance.now();
     result.claimed += claimed.length;
     result.skipped += claimed.filter((r) => r.status === "skipped").length;
     const mine = claimed.filter((r) => r.status === "sending");
@@ -108,6 +114,7 @@ export async function sendBatch(deps: SenderDeps, job: SendJob): Promise<BatchRe
       if (o.kind === "sent") await ledger.add(r.id);
       return { r, o };
     }));
+    PROF.send += performance.now() - t0; PROF.waves++;
     let stop: Error | undefined;
     for (const { r, o } of outcomes) {
       if (o.kind === "sent") result.sent++;

@@ -23,8 +23,13 @@ export interface LargeSeedResult {
   ms: number;
 }
 
-/** A stable cuid-shaped id for row n of a kind in a workspace; SQL and JS give the same value. */
-const idSql = (kind: string, n: string) => `('c' || substr(md5($1 || ':${kind}:' || ${n}), 1, 24))`;
+/**
+ * A cuid-shaped id (25 characters) for row n of a kind in a workspace, computable anywhere in the SQL. Like
+ * real cuids it grows with creation order, so primary-key inserts append instead of landing at random.
+ */
+const idSql = (kind: string, n: string) => `('c' || substr(md5($1), 1, 8) || '${kind}' || lpad((${n})::text, 15, '0'))`;
+/** Row g of n created over the last `days`, in creation order (keys, times and the heap follow each other, as they do in life). */
+const overTime = (g: string, n: string, days: number) => `($2::timestamp - interval '${days} days' * (1 - (${g} - 1 + random()) / ${n}::int))`;
 
 export async function seedLarge(prisma: PrismaClient, opts: LargeSeedOptions = {}): Promise<LargeSeedResult> {
   const name = opts.name ?? LARGE_WORKSPACE;
@@ -71,7 +76,7 @@ export async function seedLarge(prisma: PrismaClient, opts: LargeSeedOptions = {
     await step("Company", `
       INSERT INTO "Company" (id, "workspaceId", number, name, domain, "createdAt", "updatedAt")
       SELECT ${idSql("a", "g")}, $1, g, split_part(($3::text[])[1 + g % cardinality($3::text[])], ' ', 1) || ' ' || g, 'co' || g || '.example', t, t
-      FROM (SELECT g, ${nowTs} - random() * interval '700 days' AS t FROM generate_series(1, $4::int) g) s`,
+      FROM (SELECT g, ${overTime("g", "$4", 700)} AS t FROM generate_series(1, $4::int) g) s`,
     now, COMPANIES.map((c) => c.name), scale.companies);
 
     await step("Contact", `
@@ -84,7 +89,7 @@ export async function seedLarge(prisma: PrismaClient, opts: LargeSeedOptions = {
              CASE WHEN co > 0 THEN ${idSql("a", "co")} END, ${idSql("m", "(1 + floor(r4 * $7)::int)")}, t, t
       FROM (SELECT g, ($3::text[])[1 + floor(random() * cardinality($3::text[]))::int] AS f, ($4::text[])[1 + floor(random() * cardinality($4::text[]))::int] AS l,
                    CASE WHEN random() < 0.85 THEN 1 + floor(random() * $8)::int ELSE 0 END AS co,
-                   random() AS r1, random() AS r2, random() AS r3, random() AS r4, ${nowTs} - random() * interval '600 days' AS t
+                   random() AS r1, random() AS r2, random() AS r3, random() AS r4, ${overTime("g", "$6", 600)} AS t
             FROM generate_series(1, $6::int) g) s`,
     now, FIRST_NAMES, LAST_NAMES, TITLES, scale.contacts, scale.members, scale.companies);
 
@@ -100,13 +105,13 @@ export async function seedLarge(prisma: PrismaClient, opts: LargeSeedOptions = {
              CASE WHEN outcome = 'open' THEN ${nowTs} + (r5 * 120 - 30) * interval '1 day' ELSE e END,
              e, CASE WHEN outcome <> 'open' THEN e END,
              CASE WHEN outcome = 'lost' THEN ($11::text[])[1 + g % cardinality($11::text[])] END, t, e
-      FROM (SELECT *, CASE WHEN outcome = 'open' THEN t + (${nowTs} - t) * r6 ELSE t + dur END AS e
+      FROM (SELECT *, CASE WHEN outcome = 'open' AND p = 0 THEN t WHEN outcome = 'open' THEN t + (${nowTs} - t) * r6 ELSE t + dur END AS e
             FROM (SELECT *, CASE WHEN outcome = 'open' THEN ${nowTs} - age * interval '365 days'
                                  ELSE ${nowTs} - dur - age * (interval '365 days' - dur) END AS t
                   FROM (SELECT g, CASE WHEN u < 0.25 THEN 'won' WHEN u < 0.40 THEN 'lost' ELSE 'open' END AS outcome,
                                floor(random() * cardinality($5::text[]))::int AS p, 1 + floor(random() * $12)::int AS co,
                                random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5, random() AS r6,
-                               random() AS age, (5 + random() * 85) * interval '1 day' AS dur
+                               1 - (g - 1 + random()) / $8::int AS age, (5 + random() * 85) * interval '1 day' AS dur
                         FROM (SELECT g, random() AS u FROM generate_series(1, $8::int) g) g0) s0) s1) s`,
     now, DEAL_KINDS, pipelineId, open, won, lost, scale.deals, scale.members, scale.contacts, LOST_REASONS, scale.companies);
 
@@ -139,7 +144,7 @@ export async function seedLarge(prisma: PrismaClient, opts: LargeSeedOptions = {
                             CASE WHEN t > ${nowTs} - interval '2 days' AND u < 0.7 THEN 'open' WHEN u < 0.88 THEN 'resolved' WHEN u < 0.96 THEN 'open' ELSE 'waiting' END AS status
                   FROM (SELECT g, random() AS u, random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5,
                                (CASE WHEN random() < 0.05 THEN 'urgent' WHEN random() < 0.2 THEN 'high' WHEN random() < 0.8 THEN 'normal' ELSE 'low' END) AS prio,
-                               ${nowTs} - random() * interval '365 days' AS t
+                               ${overTime("g", "$4", 365)} AS t
                         FROM generate_series(1, $4::int) g) g0) s0) s`,
     now, TICKET_SUBJECTS, scale.tickets, scale.contacts, scale.members);
 
@@ -154,7 +159,7 @@ export async function seedLarge(prisma: PrismaClient, opts: LargeSeedOptions = {
              CASE WHEN r4 > 0.9 THEN ${idSql("t", "(1 + floor(r5 * $9)::int)")} END,
              'slack'::"Platform", t
       FROM (SELECT g, CASE WHEN u < 0.30 THEN 1 WHEN u < 0.65 THEN 2 WHEN u < 0.77 THEN 3 WHEN u < 0.90 THEN 4 ELSE 5 END AS k,
-                   random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5, ${nowTs} - random() * interval '365 days' AS t
+                   random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5, ${overTime("g", "$5", 365)} AS t
             FROM (SELECT g, random() AS u FROM generate_series(1, $5::int) g) g0) s`,
     now, kinds, summaries, scale.interactions, scale.members, scale.contacts, scale.deals, scale.tickets);
 

@@ -3,6 +3,7 @@
 import type { PrismaClient, Member } from "../../generated/prisma/client.ts";
 import type { Platform } from "../../generated/prisma/enums.ts";
 import type { Actor } from "../actor.ts";
+import { LRUCache } from "lru-cache";
 import { audit } from "../audit.ts";
 import { createWorkspaceDefaults } from "./defaults.ts";
 
@@ -66,8 +67,20 @@ export async function resolvePlatformActor(prisma: PrismaClient, id: PlatformIde
 
 /** Adapters resolve callers through this service (they never hold the Prisma client). */
 export class IdentityService {
+  // Two queries per platform request otherwise. A role or link change reaches a cached caller within
+  // IDENTITY_TTL_MS (5 s) on every replica; the cache holds nothing secret.
+  private cache = new LRUCache<string, Actor>({ max: 20_000, ttl: Number(process.env.IDENTITY_TTL_MS ?? 5000) });
   constructor(private db: PrismaClient) {}
-  fromPlatform(id: PlatformIdentity): Promise<Actor> { return resolvePlatformActor(this.db, id); }
+  async fromPlatform(id: PlatformIdentity): Promise<Actor> {
+    const key = `${id.platform}:${id.externalId}:${id.userId}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const actor = await resolvePlatformActor(this.db, id);
+    this.cache.set(key, actor);
+    return actor;
+  }
+  /** Forget cached callers (after a role change, link or unlink in this process). */
+  forget(): void { this.cache.clear(); }
   workspaceFor(platform: Exclude<Platform, "console">, externalId: string, name?: string): Promise<string> {
     return workspaceForPlatform(this.db, platform, externalId, name);
   }

@@ -1,0 +1,149 @@
+// 200 signed slash commands per second for 30 s into the running server (`/crm log note C-1 …`, a
+// command that writes), open loop, next to a bare Bolt app whose handler only calls ack(), both
+// measured in the same run. Target: p99 ≤ 2× the bare app, 0 errors, no ack over 3 s.
+//
+//   npx tsx bench/slack-ack.ts [--rate 200] [--seconds 30] [--servers 1]
+//
+// --servers 2 starts two server processes behind a round-robin client (issue 09's scale-out load).
+// Needs PostgreSQL and Redis on localhost. Creates crm_bench_<random> and a Redis prefix, removes both.
+import { spawn, type ChildProcess } from "node:child_process";
+import http from "node:http";
+import net from "node:net";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { Redis } from "ioredis";
+import { signSlack } from "../adapters/slack/verify.ts";
+import { createBenchDb } from "./lib/db.ts";
+import { summarize } from "./lib/stats.ts";
+import { ms, table } from "./lib/table.ts";
+
+const { values: opt } = parseArgs({ options: {
+  rate: { type: "string", default: "200" }, seconds: { type: "string", default: "30" }, servers: { type: "string", default: "1" },
+} });
+const RATE = Number(opt.rate), SECONDS = Number(opt.seconds), SERVERS = Number(opt.servers);
+const SECRET = "bench-signing-secret-0123456789";
+const ROOT = path.resolve(import.meta.dirname, "..");
+
+const freePort = () => new Promise<number>((resolve) => {
+  const s = net.createServer().listen(0, "127.0.0.1", () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+});
+
+function startProcess(script: string, env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d) => { out += d; if (ready.test(out)) resolve(child); });
+    child.stderr!.on("data", (d) => { out += d; });
+    child.on("exit", (code) => reject(new Error(`${script} exited ${code}: ${out.slice(-500)}`)));
+  });
+}
+
+// response_url sink: when each answer arrived (the CRM acks first and answers there)
+const answered = new Map<string, number>();
+let sinkUrl = "";
+async function startSink(): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => { answered.set(req.url ?? "", performance.now()); res.writeHead(200).end("ok"); });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  sinkUrl = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  return server;
+}
+
+function slashBody(text: string, i: number, run: string): string {
+  return new URLSearchParams({
+    token: "x", team_id: "TBENCH", team_domain: "bench", channel_id: "CBENCH", channel_name: "bench", user_id: "UBENCH", user_name: "bench",
+    command: "/crm", text, response_url: `${sinkUrl}/${run}/${i}`, trigger_id: `1.${i}.x`,
+  }).toString();
+}
+
+async function send(url: string, text: string, i: number, run = "warm"): Promise<{ ms: number; ok: boolean; sentAt: number }> {
+  const body = slashBody(text, i, run);
+  const ts = String(Math.floor(Date.now() / 1000));
+  const started = performance.now();
+  try {
+    const res = await fetch(`${url}/slack/events`, { method: "POST", body, headers: {
+      "content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": ts, "x-slack-signature": signSlack(SECRET, ts, body) } });
+    const text = await res.text();
+    return { ms: performance.now() - started, ok: res.status === 200 && !text.includes("Something went wrong") && !text.includes("not answering"), sentAt: started };
+  } catch {
+    return { ms: performance.now() - started, ok: false, sentAt: started };
+  }
+}
+
+/** Open loop: one request every 1000/RATE ms whatever the answers do, for SECONDS. */
+async function load(urls: string[], text: (i: number) => string, run: string, expectAnswers: boolean) {
+  const total = RATE * SECONDS, gap = 1000 / RATE, started = performance.now();
+  const pending: Promise<{ ms: number; ok: boolean; sentAt: number }>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + i * gap;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(send(urls[i % urls.length], text(i), i, run));
+  }
+  const results = await Promise.all(pending);
+  const achieved = total / ((performance.now() - started) / 1000);
+  const lat = results.map((r) => r.ms);
+  // answers through response_url: wait up to 60 s for the backlog to drain
+  let done: number[] = [];
+  if (expectAnswers) {
+    const deadline = performance.now() + 60_000;
+    while (performance.now() < deadline && [...answered.keys()].filter((k) => k.startsWith(`/${run}/`)).length < total) await new Promise((r) => setTimeout(r, 100));
+    done = results.map((r, i) => (answered.get(`/${run}/${i}`) ?? NaN) - r.sentAt).filter(Number.isFinite);
+  }
+  return { s: summarize(lat), errors: results.filter((r) => !r.ok).length, over3s: lat.filter((x) => x > 3000).length, achieved,
+    answers: done.length, answer: done.length ? summarize(done) : undefined, lastAnswerS: done.length ? (Math.max(...done.map((d, i) => d + results[i].sentAt)) - started) / 1000 : NaN };
+}
+
+async function main() {
+  const bench = await createBenchDb();
+  const prefix = `crmbench_${Date.now()}`;
+  const children: ChildProcess[] = [];
+  const sink = await startSink();
+  try {
+    const step = (m: string) => process.stderr.write(`… ${m}\n`);
+    const barePort = await freePort();
+    step("starting the bare Bolt app and the CRM server(s)");
+    children.push(await startProcess("bench/lib/bare-bolt.ts", { PORT: String(barePort), SLACK_SIGNING_SECRET: SECRET }, /bare bolt listening/));
+    const urls: string[] = [];
+    for (let k = 0; k < SERVERS; k++) {
+      const port = await freePort();
+      children.push(await startProcess("src/main.ts", {
+        PORT: String(port), DATABASE_URL: bench.url, QUEUE_PREFIX: prefix, SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: "xoxb-bench",
+        SLACK_API_URL: "http://127.0.0.1:9/api/", LOG_LEVEL: "warn", ...(k > 0 ? {} : {}),
+      }, /CRM console/));
+      urls.push(`http://127.0.0.1:${port}`);
+    }
+    step("servers up; warming up");
+    // a contact to log against, and a warm-up for both
+    const first = await send(urls[0], "contact add Bench Contact email:bench@example.com", 0);
+    if (!first.ok) throw new Error("could not create the bench contact");
+    for (let i = 0; i < 200; i++) { await send(`http://127.0.0.1:${barePort}`, "help", i); await send(urls[i % urls.length], "help", i); }
+
+    step(`measuring the bare app (${RATE}/s for ${SECONDS}s)`);
+    const bare = await load([`http://127.0.0.1:${barePort}`], () => "log note C-1 bench", "bare", false);
+    step("measuring the CRM");
+    const ours = await load(urls, (i) => `log note C-1 bench note ${i}`, "crm", true);
+    const logged = await bench.db.prisma.interaction.count();
+    console.log(`\nbench/slack-ack.ts — ${new Date().toISOString()} — ${RATE}/s for ${SECONDS}s, ${SERVERS} server process(es); interactions written: ${logged}`);
+    console.log(table(["target", "sent/s", "p50", "p99", "max", "errors", "acks > 3 s"], [
+      ["bare Bolt ack()", bare.achieved.toFixed(0), ms(bare.s.p50), ms(bare.s.p99), ms(bare.s.max), bare.errors, bare.over3s],
+      ["CRM log note", ours.achieved.toFixed(0), ms(ours.s.p50), ms(ours.s.p99), ms(ours.s.max), ours.errors, ours.over3s],
+    ]));
+    console.log(`CRM answers through response_url: ${ours.answers}/${RATE * SECONDS}; time from command to answer p50 ${ms(ours.answer?.p50 ?? NaN)}, p99 ${ms(ours.answer?.p99 ?? NaN)}; all answered ${ours.lastAnswerS.toFixed(1)} s after the first command`);
+    const ratio = ours.s.p99 / bare.s.p99;
+    console.log(`p99 ratio ${ratio.toFixed(2)}× (target ≤ 2×): ${ratio <= 2 && ours.errors === 0 && ours.over3s === 0 ? "met" : "NOT met"}`);
+  } finally {
+    for (const c of children) c.kill("SIGTERM");
+    sink.close();
+    await new Promise((r) => setTimeout(r, 1500));
+    await bench.drop();
+    const r = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+    const keys = await r.keys(`${prefix}*`);
+    if (keys.length) await r.del(...keys);
+    r.disconnect();
+  }
+}
+
+await main();
