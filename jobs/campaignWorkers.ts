@@ -33,7 +33,8 @@ export const watchdogTiming = () => ({
 
 export function startCampaignWorkers(rt: JobRuntime, deps: CampaignWorkerDeps): void {
   const jobs = bullCampaignJobs(rt);
-  const bg = deps.services.campaigns.background({ jobs, ports: deps.ports, email: deps.email, emailSettings: deps.emailSettings, logger: deps.logger });
+  const bg = deps.services.campaigns.background({ jobs, ports: deps.ports, email: deps.email, emailSettings: deps.emailSettings, logger: deps.logger,
+    emailWave: Number(process.env.CAMPAIGN_EMAIL_WAVE ?? 16) || 16 });
 
   const control = rt.work<CampaignRef | TestEmailJob>("campaign-control", async (job: Job<CampaignRef | TestEmailJob>) => {
     if (job.name === "fanout") return bg.fanout(job.data);

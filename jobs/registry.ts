@@ -4,7 +4,7 @@ import type { JobsOptions } from "bullmq";
 
 export type QueueName = "deliver-slack" | "deliver-discord" | "rooms" | "sla"
   | "campaign-control" | "campaign-email" | "campaign-slack" | "campaign-discord" | "campaign-progress"
-  | "discord-threads" | "reports";
+  | "discord-threads" | "reports" | "predict";
 
 export interface QueueConfig {
   /** jobs one worker process runs at once */
@@ -26,6 +26,8 @@ export const QUEUES: Record<QueueName, QueueConfig> = {
   "discord-threads": { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 5 } },
   // scheduled digests (jobs/reports.ts): one job per schedule tick, from a job scheduler per ReportSchedule
   reports: { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 4 } },
+  // lead scores and win probabilities (jobs/predict.ts): debounced rescoring per contact, refits, the nightly decay run
+  predict: { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 4, removeOnComplete: { count: 200 } } },
   // SLA timers (delayed, one id per ticket+target+stage+due time) and the periodic sweep; completed ids are
   // kept a week so re-adding a timer that already fired is a no-op (the Notification claim backs this up)
   sla: { concurrency: 8, defaultJobOptions: { ...retrying, removeOnComplete: { age: 7 * 86400, count: 20_000 } } },

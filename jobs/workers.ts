@@ -12,6 +12,7 @@ import { startSlaWorker } from "./sla.ts";
 import { openTicketThread, type TicketThreadJob } from "../adapters/discord/threads.ts";
 import { startCampaignWorkers } from "./campaignWorkers.ts";
 import { startReportWorker } from "./reports.ts";
+import { startPredictWorker } from "./predict.ts";
 import type { EmailSender, EmailSettings } from "../src/domain/campaigns/email.ts";
 
 export type Ports = Partial<Record<ChatPlatform, ChatDelivery>>;
@@ -55,4 +56,5 @@ export function startWorkers(rt: JobRuntime, deps: { services: Services; ports: 
   startSlaWorker(rt, deps);
   startCampaignWorkers(rt, deps);
   startReportWorker(rt, deps);
+  startPredictWorker(rt, deps);
 }

@@ -21,6 +21,7 @@ import { ticketThreadQueue } from "../adapters/discord/threads.ts";
 import { JobRuntime } from "../jobs/runtime.ts";
 import { bullOutbox } from "../jobs/outbox.ts";
 import { startWorkers, type Ports } from "../jobs/workers.ts";
+import { bullPredictJobs } from "../jobs/predict.ts";
 import { bullSlaTimers } from "../jobs/sla.ts";
 import { bullReportScheduler } from "../jobs/reports.ts";
 import { adminQueueRoutes } from "../adapters/admin/queues.ts";
@@ -51,7 +52,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   logger.info({ database: db.kind === "postgres" ? safeUrl(config.DATABASE_URL) : `pglite:${config.DATA_DIR}`, applied: db.appliedMigrations }, "database ready");
   const jobs = new JobRuntime({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
-  const services = createServices(db.prisma, { encryptionKey: config.ENCRYPTION_KEY, stateSecret: config.SLACK_STATE_SECRET, outbox: bullOutbox(jobs), slaTimers: bullSlaTimers(jobs), reportScheduler: bullReportScheduler(jobs), logger,
+  const services = createServices(db.prisma, { encryptionKey: config.ENCRYPTION_KEY, stateSecret: config.SLACK_STATE_SECRET, outbox: bullOutbox(jobs), slaTimers: bullSlaTimers(jobs), reportScheduler: bullReportScheduler(jobs), predictJobs: bullPredictJobs(jobs), logger,
     campaigns: { jobs: bullCampaignJobs(jobs), email: campaignEmail(config) } });
   const redis = createRedis(config.REDIS_URL, logger);
   const probeRedis = createProbeRedis(config.REDIS_URL, logger);

@@ -111,3 +111,25 @@ it("progress bar", () => {
   expect(progressBar(5, 10, 10)).toBe("▓▓▓▓▓░░░░░ 50%");
   expect(progressBar(0, 0, 4)).toBe("▓▓▓▓ 100%");
 });
+
+describe("the raw message handed to SMTP", () => {
+  it("has CRLF lines, folded headers that continue with whitespace, encoded non-ASCII words, and a quoted-printable body", async () => {
+    const { composeMessage, parseSender } = await import("../adapters/email/transport.ts");
+    const from = parseSender("Ácme Sales, Inc. <news@acme.test>");
+    expect(from).toEqual({ header: "=?UTF-8?Q?=C3=81cme_Sales=2C_Inc=2E?= <news@acme.test>", address: "news@acme.test" });
+    expect(parseSender('"Acme, Inc." <n@a.test>').header).toBe('"Acme, Inc." <n@a.test>');
+    expect(parseSender("Acme Sales <n@a.test>").header).toBe("Acme Sales <n@a.test>");
+    const raw = composeMessage({
+      from: "ignored", to: "ana@x.test\r\nBcc: evil@x.test", subject: "Héllo Ana, a long subject that has to be folded somewhere because it is long",
+      text: "Hi Ána\nline = two\n.\nend", headers: { "List-Unsubscribe": `<https://crm.example.com/unsubscribe/${"x".repeat(80)}>` }, messageId: "<r1.c1@acme.test>",
+    }, from.header, new Date(0));
+    const [head, body] = raw.split("\r\n\r\n");
+    expect(raw.replace(/\r\n/g, "")).not.toMatch(/\n|\r/);
+    for (const line of head.split("\r\n").slice(1)) expect(line).toMatch(/^([A-Za-z-]+:( |$)|[ \t])/);
+    expect(head).toContain("Subject: =?UTF-8?Q?H=C3=A9llo?= Ana,");
+    expect(head).toContain("Date: Thu, 01 Jan 1970 00:00:00 +0000");
+    expect(head).toContain("To: ana@x.test Bcc: evil@x.test"); // no header injection
+    expect(head).not.toMatch(/^Bcc:/m);
+    expect(body).toBe("Hi =C3=81na\r\nline =3D two\r\n.\r\nend");
+  });
+});

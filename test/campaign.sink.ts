@@ -1,5 +1,5 @@
 // A real SMTP server (the smtp-server package) on a random port that keeps every message it accepts,
-// for campaign tests and the bench. Not a test file itself (no .test.ts).
+// for the campaign tests. Not a test file itself (no .test.ts).
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 
@@ -34,7 +34,7 @@ export function parseMessage(raw: string): { headers: Map<string, string>; body:
   return { headers, body: body.replace(/\r\n/g, "\n") };
 }
 
-export async function startSmtpSink(opts: { reject?: (to: string) => { code: number; message: string } | null; keepRaw?: boolean } = {}): Promise<SmtpSink> {
+export async function startSmtpSink(opts: { reject?: (to: string) => { code: number; message: string } | null } = {}): Promise<SmtpSink> {
   const messages: SunkMessage[] = [];
   const perRecipient = new Map<string, number>();
   const server = new SMTPServer({
@@ -54,8 +54,7 @@ export async function startSmtpSink(opts: { reject?: (to: string) => { code: num
       stream.on("end", () => {
         const raw = Buffer.concat(chunks).toString("utf8");
         const to = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
-        const parsed = opts.keepRaw === false ? { headers: new Map<string, string>(), body: "" } : parseMessage(raw);
-        messages.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "", to, raw: opts.keepRaw === false ? "" : raw, ...parsed, at: Date.now() });
+        messages.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "", to, raw, ...parseMessage(raw), at: Date.now() });
         for (const t of to) perRecipient.set(t, (perRecipient.get(t) ?? 0) + 1);
         cb();
       });

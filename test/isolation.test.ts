@@ -50,6 +50,23 @@ const ATTACKS: Record<string, string[]> = {
   "report schedule": ["report schedule daily 09:00 <#C123>"],
   "report list": ["report list"],
   "report cancel": ["report cancel R-1"],
+  "score rules": ["score rules"],
+  "score rule add": ["score rule add tag:vip 5", "score rule add company:quornco.test 5"],
+  "leads": ["leads", "leads 50"],
+  "model refit": ["model refit"],
+  "csat": ["csat T-1 5"],
+  "csat report": ["csat report"],
+  "campaign new": ['campaign new "Steal" segment:"company:A-1" channel:slack message:"x"', 'campaign new "Steal" segment:"owner:Adaquorn" channel:slack message:"x"'],
+  "campaign message": ["campaign message K-1 hijacked"],
+  "campaign preview": ["campaign preview K-1", "campaign preview Quornco launch"],
+  "campaign test": ["campaign test K-1"],
+  "campaign send": ["campaign send K-1"],
+  "campaign status": ["campaign status K-1"],
+  "campaign pause": ["campaign pause K-1"],
+  "campaign resume": ["campaign resume K-1"],
+  "campaign cancel": ["campaign cancel K-1"],
+  "campaign retry-failed": ["campaign retry-failed K-1 unknown"],
+  "campaign list": ["campaign list"],
 };
 
 beforeAll(async () => {
@@ -60,7 +77,15 @@ beforeAll(async () => {
     "contact add Zyxa Quorn email:zyxa@quornco.test company:Quornco tags:vip", "company add Quornco Labs domain:quornco.test",
     'deal new "Quornco renewal" 12k contact:C-1 stage:proposal', "ticket new Quornprinter broken contact:C-1 assign:me",
     "log call C-1 Quorn intro call", "report schedule weekly 08:00 <#C0QUORN>",
+    'campaign new "Quornco launch" segment:"tag:vip" channel:slack message:"Hi {{first_name}}"',
   ]) expect((await a.run(cmd)).kind, cmd).toBe("ok");
+  // A's own background rescoring (debounced predict jobs) settles before the snapshots compare A
+  const predict = t.app.jobs.queue("predict");
+  for (let end = Date.now() + 20_000; Date.now() < end;) {
+    const n = await predict.getJobCounts("waiting", "delayed", "active", "prioritized");
+    if (!Object.values(n).some((x) => x > 0)) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 });
 afterAll(async () => { await t.stop(); });
 

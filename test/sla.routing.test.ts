@@ -3,21 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import type { FakeServer, RecordedRequest } from "./helpers/fakeHttp.ts";
-import { apiArgs, sendSigned, slackEnv, slashBody, startFakeSlack, type Who } from "./helpers/slack.ts";
+import { apiArgs, slackEnv, slashText, startFakeSlack, type Who } from "./helpers/slack.ts";
 
 let t: TestApp;
 let fake: FakeServer;
 
-/** /crm over Slack → the answer: the ack's body, or what went to response_url when a busy machine made it slow */
-async function crm(text: string, who: Who = {}): Promise<string> {
-  const body = slashBody(text, fake, who);
-  const res = await sendSigned(t.url, body, "application/x-www-form-urlencoded");
-  expect(res.status).toBe(200);
-  const raw = await res.text();
-  if (raw.trim()) return raw;
-  const [late] = await fake.waitFor(new URL(new URLSearchParams(body).get("response_url")!).pathname, 1, 20_000);
-  return late.raw;
-}
+/** /crm over Slack → the text of its answer (ack body or response_url) */
+const crm = (text: string, who: Who = {}) => slashText(t.url, text, fake, who);
 const AGENTS = ["W501", "W502", "W503"];
 const OFF = "W504";
 

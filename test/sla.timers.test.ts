@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import type { FakeServer, RecordedRequest } from "./helpers/fakeHttp.ts";
-import { apiArgs, sendSigned, slackEnv, slashBody, startFakeSlack, type Who } from "./helpers/slack.ts";
+import { apiArgs, slackEnv, slashText, startFakeSlack, type Who } from "./helpers/slack.ts";
 import { planTimers } from "../src/domain/tickets/slaTimers.ts";
 
 let t: TestApp;
@@ -12,16 +12,8 @@ let fake: FakeServer;
 let ws: string;
 const AGENT = "W200", MANAGER = "W300";
 
-/** /crm over Slack → the answer: the ack's body, or what went to response_url when a busy machine made it slow */
-async function crm(text: string, who: Who = {}): Promise<string> {
-  const body = slashBody(text, fake, who);
-  const res = await sendSigned(t.url, body, "application/x-www-form-urlencoded");
-  expect(res.status).toBe(200);
-  const raw = await res.text();
-  if (raw.trim()) return raw;
-  const [late] = await fake.waitFor(new URL(new URLSearchParams(body).get("response_url")!).pathname, 1, 20_000);
-  return late.raw;
-}
+/** /crm over Slack → the text of its answer (ack body or response_url) */
+const crm = (text: string, who: Who = {}) => slashText(t.url, text, fake, who);
 
 beforeAll(async () => {
   fake = await startFakeSlack();

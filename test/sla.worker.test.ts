@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import type { FakeServer, RecordedRequest } from "./helpers/fakeHttp.ts";
-import { apiArgs, sendSigned, slackEnv, slashBody, startFakeSlack, type Who } from "./helpers/slack.ts";
+import { apiArgs, slackEnv, slashText, startFakeSlack, type Who } from "./helpers/slack.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 // node --import tsx: one process, so SIGTERM/SIGKILL reach the worker itself (as with npm start)
@@ -38,16 +38,8 @@ function startWorker(env: Record<string, string>): Worker {
 let t: TestApp;
 let fake: FakeServer;
 
-/** /crm over Slack → the answer: the ack's body, or what went to response_url when a busy machine made it slow */
-async function crm(text: string, who: Who = {}): Promise<string> {
-  const body = slashBody(text, fake, who);
-  const res = await sendSigned(t.url, body, "application/x-www-form-urlencoded");
-  expect(res.status).toBe(200);
-  const raw = await res.text();
-  if (raw.trim()) return raw;
-  const [late] = await fake.waitFor(new URL(new URLSearchParams(body).get("response_url")!).pathname, 1, 20_000);
-  return late.raw;
-}
+/** /crm over Slack → the text of its answer (ack body or response_url) */
+const crm = (text: string, who: Who = {}) => slashText(t.url, text, fake, who);
 let workerEnv: Record<string, string>;
 const running: Worker[] = [];
 /** DMs to these users hang at conversations.open (a slow Slack) until released */

@@ -14,7 +14,7 @@ export function createSlack(deps: SlackDeps): SlackRuntime {
   const apiUrl = config.SLACK_API_URL ? (config.SLACK_API_URL.endsWith("/") ? config.SLACK_API_URL : `${config.SLACK_API_URL}/`) : undefined;
   const receiver = config.SLACK_APP_TOKEN
     ? new CrmSocketReceiver({ appToken: config.SLACK_APP_TOKEN, slackApiUrl: apiUrl, logger })
-    : new CrmSlackReceiver({ signingSecret: config.SLACK_SIGNING_SECRET ?? "", logger });
+    : new CrmSlackReceiver({ signingSecret: config.SLACK_SIGNING_SECRET ?? "", logger, redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX });
   createSlackApp(deps, receiver, async ({ teamId, enterpriseId }) => {
     // OAuth installs first; a single-workspace SLACK_BOT_TOKEN serves any team otherwise
     if (config.slackOAuth) {

@@ -1,12 +1,18 @@
 // Our Bolt receiver: an Express handler at POST /slack/events that verifies the signature (past AND
 // future skew), answers Slack's url_verification and ssl_check, and hands every other request to Bolt
-// with an ack that writes the HTTP response.
+// with an ack that writes the HTTP response. A slash command whose signature was seen before (within the
+// 5-minute window, i.e. a replay) is answered 200 and not run again: SET NX EX 300 in Redis.
+import { createHash } from "node:crypto";
 import type { Request, Response } from "express";
+import type { Redis } from "ioredis";
+import { createRedis } from "../../src/redis.ts";
 import type { App, Receiver, ReceiverEvent } from "@slack/bolt";
 import type { Logger } from "../../src/log.ts";
 import { verifySlackSignature } from "./verify.ts";
 
 const ACK_TIMEOUT_MS = 3001;
+const REPLAY_WINDOW_S = 300;
+const REPLAY_CHECK_MS = 250;
 
 export function parseSlackBody(raw: string, contentType = ""): Record<string, unknown> {
   if (contentType.includes("application/json")) return JSON.parse(raw);
@@ -17,11 +23,30 @@ export function parseSlackBody(raw: string, contentType = ""): Record<string, un
 
 export class CrmSlackReceiver implements Receiver {
   private app?: App;
-  constructor(private opts: { signingSecret: string; logger: Logger }) {}
+  private redis?: Redis;
+  constructor(private opts: { signingSecret: string; logger: Logger; redisUrl?: string; prefix?: string }) {
+    // no offline queue: while Redis is down the check fails at once and the request goes through (fail open)
+    if (opts.redisUrl) this.redis = createRedis(opts.redisUrl, opts.logger, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000 });
+  }
 
   init(app: App): void { this.app = app; }
   async start(): Promise<void> {}
-  async stop(): Promise<void> {}
+  async stop(): Promise<void> { this.redis?.disconnect(); }
+
+  /** true the first time a signature is seen within 5 minutes; also true when Redis cannot tell. */
+  private async firstSeen(signature: string): Promise<boolean> {
+    if (!this.redis) return true;
+    const key = `${this.opts.prefix ?? "crm"}:slack-sig:${createHash("sha256").update(signature).digest("base64url")}`;
+    try {
+      const set = await Promise.race([
+        this.redis.set(key, "1", "EX", REPLAY_WINDOW_S, "NX"),
+        new Promise<"timeout">((r) => setTimeout(() => r("timeout"), REPLAY_CHECK_MS).unref()),
+      ]);
+      return set !== null;
+    } catch {
+      return true;
+    }
+  }
 
   /** Express handler; needs the raw body (express.raw) so the signature covers the exact bytes. */
   handle = async (req: Request, res: Response): Promise<void> => {
@@ -44,8 +69,17 @@ export class CrmSlackReceiver implements Receiver {
       res.status(400).json({ error: "unreadable body" });
       return;
     }
+    // a signed JSON body that is not an object (null, [], "x") is not a Slack request either
+    if (body === null || typeof body !== "object" || Array.isArray(body)) { res.status(400).json({ error: "unreadable body" }); return; }
     if (body.ssl_check) { res.status(200).end(); return; }
     if (body.type === "url_verification") { res.json({ challenge: body.challenge }); return; }
+    // slash commands: Slack never resends one, so the same signature twice is a replay (events are
+    // deduplicated by event_id further in; interactive payloads carry their own trigger/action ids)
+    if (typeof body.command === "string" && !(await this.firstSeen(req.header("x-slack-signature")!))) {
+      this.opts.logger.warn({ type: body.type ?? body.command }, "replayed slack request ignored");
+      res.status(200).end();
+      return;
+    }
 
     let acked = false;
     const timer = setTimeout(() => {

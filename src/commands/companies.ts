@@ -3,6 +3,9 @@ import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
 import { b, code, reply, s } from "../render/reply.ts";
 import { money, when } from "../render/format.ts";
+import type { HealthStatus } from "../domain/health/accountHealth.ts";
+
+const HEALTH_ICON: Record<HealthStatus, string> = { healthy: "🟢", watch: "🟡", "at risk": "🔴" };
 
 export const companyAdd = defineCommand({
   path: ["company", "add"],
@@ -33,6 +36,8 @@ export const companyShow = defineCommand({
       { label: "Open deals", value: String(openDeals.length) },
       { label: "Open tickets", value: String(openTickets) },
     ]);
+    const health = (await services.accountHealth.of(actor.workspaceId, [c.id])).get(c.id);
+    if (health) r.fields([{ label: "Health", value: `${HEALTH_ICON[health.status]} ${health.status} — ${health.reasons.join(", ")}` }]);
     if (contacts.length) r.text([b("Contacts\n"), ...contacts.flatMap((x) => [code(`C-${x.number}`), s(` ${x.name}${x.email ? ` · ${x.email}` : ""}\n`)])]);
     if (openDeals.length) r.text([b("Open deals\n"), ...openDeals.flatMap((d) => [code(`D-${d.number}`), s(` ${d.title} · ${money(d.amount, d.currency)} · ${d.stage.name}\n`)])]);
     if (recent.length) r.text([b("Recent\n"), ...recent.flatMap((x) => [s(`${x.kind} · ${when(x.occurredAt)} · ${x.author?.name ?? "someone"}: ${x.summary}\n`)])]);

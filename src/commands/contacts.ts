@@ -3,6 +3,8 @@ import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
 import { b, code, reply, s } from "../render/reply.ts";
 import { day, money, when } from "../render/format.ts";
+import { requestRescore } from "./scoring.ts";
+import { formatReasons, topReasons } from "../domain/scoring/leadScore.ts";
 
 export const contactAdd = defineCommand({
   path: ["contact", "add"],
@@ -19,6 +21,7 @@ export const contactAdd = defineCommand({
   },
   async run({ args, actor, services }) {
     const c = await services.contacts.add(actor, args);
+    await requestRescore(services, actor.workspaceId, { contactIds: [c.id] });
     return reply(`Added C-${c.number} ${c.name}`)
       .text([s("✅ Added "), b(`C-${c.number}`), s(` ${c.name}`), ...(c.companyName ? [s(` at ${c.companyName}`)] : [])])
       .fields([c.email && { label: "Email", value: c.email }, c.phone && { label: "Phone", value: c.phone },
@@ -63,7 +66,7 @@ export const contactShow = defineCommand({
       { label: "Company", value: c.company ? `A-${c.company.number} ${c.company.name}` : "—" },
       { label: "Owner", value: c.owner?.name ?? "—" },
       c.tags.length > 0 && { label: "Tags", value: c.tags.join(", ") },
-      c.score != null && { label: "Lead score", value: String(c.score) },
+      c.score != null && { label: "Lead score", value: `${c.score}/100${topReasons(c.scoreReasons).length ? ` — ${formatReasons(topReasons(c.scoreReasons))}` : ""}` },
       c.optedOutAt && { label: "Opted out", value: day(c.optedOutAt) },
     ]);
     if (deals.length) r.text([b("Deals\n"), ...deals.flatMap((d) => [code(`D-${d.number}`), s(` ${d.title} · ${money(d.amount, d.currency)} · ${d.stage.name}\n`)])]);
@@ -89,6 +92,7 @@ export const contactTag = defineCommand({
     const add = parts.filter((t) => !t.startsWith("-"));
     const remove = parts.filter((t) => t.startsWith("-")).map((t) => t.slice(1));
     const c = await services.contacts.tag(actor, args.contact, add, remove);
+    await requestRescore(services, actor.workspaceId, { contactIds: [c.id] });
     return reply(`C-${c.number} tags: ${c.tags.join(", ") || "none"}`).text([b(`C-${c.number}`), s(` tags: ${c.tags.join(", ") || "none"}`)]).record(`C-${c.number}`).build();
   },
 });

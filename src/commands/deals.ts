@@ -8,10 +8,15 @@ import type { Services } from "../domain/services.ts";
 import type { Actor } from "../domain/actor.ts";
 import type { DealWithRefs } from "../domain/deals/service.ts";
 import type { Stage } from "../generated/prisma/client.ts";
+import { requestRescore } from "./scoring.ts";
+import { describeWin } from "../domain/predict/winModel.ts";
 
 /** The team's deals channel and the deal's room see every change, with who made it. */
-const announce = (services: Services, actor: Actor, deal: DealWithRefs, stages: Stage[], note: string) =>
-  services.notify.announce(actor.workspaceId, "deals", dealCard(deal, stages, `${note} by ${actor.name}`, false).build(), { dealId: deal.id });
+const announce = async (services: Services, actor: Actor, deal: DealWithRefs, stages: Stage[], note: string) => {
+  // a deal change moves its contact's score and the workspace's win probabilities (recomputed by the predict worker)
+  await requestRescore(services, actor.workspaceId, { contactIds: [deal.contactId], deals: true });
+  return services.notify.announce(actor.workspaceId, "deals", dealCard(deal, stages, `${note} by ${actor.name}`, false).build(), { dealId: deal.id });
+};
 
 export const dealNew = defineCommand({
   path: ["deal", "new"],
@@ -84,6 +89,9 @@ export const dealShow = defineCommand({
   async run({ args, actor, services }) {
     const { deal, history, timeline, stages } = await services.deals.get(actor, args.deal);
     const r = dealCard(deal, stages);
+    const win = deal.closedAt ? null : describeWin(deal.winProbability, deal.winReasons);
+    if (win) r.fields([{ label: "Win probability", value: win.value }]);
+    if (win?.detail) r.context(win.detail);
     r.text([b("Stage history\n"), ...history.flatMap((h): Span[] => [
       s(`${day(h.at)} `), h.fromStage ? s(`${h.fromStage.name} → `) : s("created in "), b(h.toStage.name), s(h.actor ? ` by ${h.actor.name}\n` : "\n"),
     ])]);

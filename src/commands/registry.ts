@@ -16,6 +16,9 @@ import { reportCommands } from "./reports.ts";
 import { dealForum, supportChannel } from "./settings.ts";
 import { link, unlink } from "./link.ts";
 import { campaignCommands } from "./campaigns.ts";
+import { scoringCommands } from "./scoring.ts";
+import { predictCommands } from "./predict.ts";
+import { csatCommands } from "./csat.ts";
 
 const help = defineCommand({
   path: ["help"],
@@ -48,5 +51,6 @@ export const commands: Command[] = [
   dealNew, dealMove, dealWon, dealLost, dealShow, dealList, dealRoom, dealForum, pipeline,
   digest, digestPost, ...reportCommands,
   ...campaignCommands,
+  ...scoringCommands, ...predictCommands, ...csatCommands,
   role, oncall, notify, supportChannel, link, unlink,
 ] as unknown as Command[];

@@ -136,9 +136,12 @@ export const ticketResolve = defineCommand({
   async run({ args, actor, services }) {
     const t = await services.tickets.resolve(actor, args.ticket, args.note);
     const k = tkey(t);
+    // the requester gets a one-click rating when they can be reached in chat (once per ticket)
+    const asked = await services.csat.request(actor, t.id).catch(() => null);
     const late = t.resolutionDueAt && t.resolvedAt && t.resolvedAt > t.resolutionDueAt;
-    return shout(services, actor, ["tickets"], reply(`${k} resolved`)
-      .text([s("✅ Resolved "), b(k), s(` ${t.subject}${late ? " (after the resolution SLA)" : ""}.`)])
+    const r = reply(`${k} resolved`).text([s("✅ Resolved "), b(k), s(` ${t.subject}${late ? " (after the resolution SLA)" : ""}.`)]);
+    if (asked) r.context(`The requester was asked for a rating on ${asked === "slack" ? "Slack" : "Discord"}.`);
+    return shout(services, actor, ["tickets"], r
       .actions([{ label: "Show", command: `ticket show ${k}` }])
       .record(k).build());
   },

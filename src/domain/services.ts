@@ -28,6 +28,10 @@ import { OptOutService } from "./campaigns/optout.ts";
 import { EscalationService } from "./tickets/escalation.ts";
 import { SlaService } from "./tickets/slaPolicy.ts";
 import type { SlaTimerQueue } from "./tickets/slaTimers.ts";
+import { ScoringService, type PredictJobs } from "./scoring/service.ts";
+import { WinModelService } from "./predict/winModel.ts";
+import { AccountHealthService } from "./health/accountHealth.ts";
+import { CsatService } from "./health/csat.ts";
 
 export interface Services {
   companies: CompanyService;
@@ -63,9 +67,17 @@ export interface Services {
   campaigns: CampaignService;
   /** unsubscribe links (no actor: the signed token is the authority) */
   optOut: OptOutService;
+  /** lead scores, score rules and lead routing (scores are computed by the predict worker) */
+  scoring: ScoringService;
+  /** win-probability model per workspace */
+  winModel: WinModelService;
+  /** healthy / watch / at risk per company */
+  accountHealth: AccountHealthService;
+  /** one-click satisfaction ratings of resolved tickets */
+  csat: CsatService;
 }
 
-export interface ServiceDeps { encryptionKey?: string; stateSecret?: string; outbox?: Outbox; logger?: Logger; slaTimers?: SlaTimerQueue; campaigns?: Omit<CampaignDeps, "outbox">; reportScheduler?: ReportScheduler }
+export interface ServiceDeps { encryptionKey?: string; stateSecret?: string; outbox?: Outbox; logger?: Logger; slaTimers?: SlaTimerQueue; campaigns?: Omit<CampaignDeps, "outbox">; reportScheduler?: ReportScheduler; predictJobs?: PredictJobs }
 
 export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Services {
   const companies = new CompanyService(db);
@@ -101,5 +113,9 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
     escalations,
     campaigns: new CampaignService(db, { ...deps.campaigns, outbox: deps.outbox }),
     optOut: new OptOutService(db, deps.campaigns?.email?.secret),
+    scoring: new ScoringService(db, deps.predictJobs, deps.outbox),
+    winModel: new WinModelService(db),
+    accountHealth: new AccountHealthService(db),
+    csat: new CsatService(db, deps.outbox),
   };
 }

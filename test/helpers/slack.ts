@@ -59,6 +59,13 @@ export async function slash(baseUrl: string, text: string, fake: FakeServer, who
   return new Response(late ? JSON.stringify(late.body) : "", { status: 200, headers: { "content-type": "application/json" } });
 }
 
+/** The text of /crm's answer, wherever it came (ack body or response_url). */
+export async function slashText(baseUrl: string, text: string, fake: FakeServer, who: Who = {}): Promise<string> {
+  const res = await slash(baseUrl, text, fake, who);
+  if (res.status !== 200) throw new Error(`/crm ${text} → HTTP ${res.status}`);
+  return res.text();
+}
+
 /** An interactive request: payload=<json>, as Slack sends block_actions / view_submission / shortcuts. */
 export const interactive = (baseUrl: string, payload: unknown, o: SendOpts = {}) =>
   sendSigned(baseUrl, "payload=" + encodeURIComponent(JSON.stringify(payload)), "application/x-www-form-urlencoded", o);

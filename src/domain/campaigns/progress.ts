@@ -2,11 +2,14 @@
 // (delivery port `update`) with a progress bar and counts; the jobs layer throttles how often.
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { CampaignStatus } from "../../generated/prisma/enums.ts";
-import type { ChatDelivery, ChatPlatform } from "../../delivery/port.ts";
+import { PermanentDeliveryError, type ChatDelivery, type ChatPlatform } from "../../delivery/port.ts";
 import { b, reply, s, type Reply } from "../../render/reply.ts";
 import { plural } from "../../render/format.ts";
 import type { Logger } from "../../log.ts";
 import { statusCounts, type StatusCounts } from "./recipients.ts";
+
+/** statusMessageId placeholders: a post in progress, or a channel the bot cannot post to */
+const UNAVAILABLE = "unavailable";
 
 export function progressBar(done: number, total: number, width = 20): string {
   const frac = total > 0 ? Math.min(1, done / total) : 1;
@@ -51,7 +54,9 @@ export async function drawProgress(db: PrismaClient, ports: Partial<Record<ChatP
       const at = await port.post(ref.workspaceId, { channelId: c.statusChannelId }, progressReply(c, await statusCounts(db, ref.campaignId)));
       await db.campaign.update({ where: { id: ref.campaignId }, data: { statusMessageId: at.messageId, statusChannelId: at.channelId } });
     } catch (e) {
-      await db.campaign.updateMany({ where: { id: ref.campaignId, statusMessageId: "posting" }, data: { statusMessageId: null } });
+      // the bot cannot post there (not in the channel, archived…): stop trying for this campaign
+      const next = e instanceof PermanentDeliveryError ? UNAVAILABLE : null;
+      await db.campaign.updateMany({ where: { id: ref.campaignId, statusMessageId: "posting" }, data: { statusMessageId: next } });
       throw e;
     }
     // a final state reached while we were posting found the slot taken and drew nothing: draw it now
@@ -59,7 +64,7 @@ export async function drawProgress(db: PrismaClient, ports: Partial<Record<ChatP
     if (now && now.status !== c.status && now.statusMessageId && now.statusChannelId) await redraw(port, db, ref, now);
     return "posted";
   }
-  if (c.statusMessageId === "posting") return "none";
+  if (c.statusMessageId === "posting" || c.statusMessageId === UNAVAILABLE) return "none";
   await redraw(port, db, ref, c);
   return "updated";
 }

@@ -47,7 +47,7 @@ export class ContactService {
         { name: { contains: q, mode: "insensitive" as const } },
         { email: { startsWith: q.toLowerCase() } },
         ...(companyIds.length ? [{ companyId: { in: companyIds } }] : []),
-        ...(/^C-?\d+$/i.test(q) ? [{ number: Number(q.replace(/\D/g, "")) }] : []),
+        ...(/^C-?\d{1,9}$/i.test(q) ? [{ number: Number(q.replace(/\D/g, "")) }] : []),
       ],
     };
     const rows = await this.db.contact.findMany({ where, orderBy: { number: "asc" }, take: limit + 1, include: { company: { select: { name: true, number: true } } } });
