@@ -29,6 +29,10 @@ export interface Digest {
   leaderboard: { name: string; wonDeals: number; won: { currency: string; amount: string }[]; interactions: number }[];
   /** null when the workspace has no campaigns */
   campaigns: { sent: Change; failed: Change } | null;
+  /** open deals closing in the period weighted by the fitted win model (stage probability where none) */
+  predicted: { currency: string; total: string; modelled: number; deals: number }[];
+  /** customer ratings answered in the window, per agent */
+  csat: { name: string; answers: number; average: number }[];
 }
 
 const KINDS = ["call", "email", "meeting", "note", "chat"];
@@ -57,9 +61,10 @@ export class DigestService {
     const ws = await this.db.workspace.findUnique({ where: { id: workspaceId }, select: { name: true, stalledDays: true } });
     if (!ws) throw new NotFoundError("No such workspace.");
     const b = q.boundsFor(workspaceId, p, ws.stalledDays);
-    const [pf, flows, vel, stalled, tickets, kinds, leaders, camp] = await Promise.all([
+    const [pf, flows, vel, stalled, tickets, kinds, leaders, camp, predicted, csat] = await Promise.all([
       q.pipelineAndForecast(this.db, b), q.dealFlows(this.db, b), q.velocity(this.db, b), q.stalled(this.db, b),
       q.tickets(this.db, b), q.interactionKinds(this.db, b), q.leaderboard(this.db, b), q.campaigns(this.db, b),
+      q.predictedForecast(this.db, b), q.csatByAgent(this.db, b),
     ]);
 
     const stageNames = new Map(pf.stages.map((s) => [s.stage_id, s.name]));
@@ -103,6 +108,7 @@ export class DigestService {
       },
       leaderboard: leaders.map((r) => ({ name: r.name, wonDeals: r.won_deals, won: r.won ?? [], interactions: r.interactions })),
       campaigns: camp.length ? { sent: { cur: c("cur")?.sent ?? 0, prev: c("prev")?.sent ?? 0 }, failed: { cur: c("cur")?.failed ?? 0, prev: c("prev")?.failed ?? 0 } } : null,
+      predicted, csat,
     };
   }
 }

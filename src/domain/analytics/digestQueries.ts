@@ -237,3 +237,24 @@ export function campaigns(db: Db, b: Bounds): Promise<CampaignRow[]> {
     UNION ALL
     SELECT NULL, 0, 0 WHERE EXISTS (SELECT 1 FROM "Campaign" c WHERE c."workspaceId" = ${b.ws})`;
 }
+
+/** Predicted forecast: open deals expected to close before the period's end, weighted by the fitted
+ *  win probability where one exists (else the stage's), per currency; and how many used the model. */
+export function predictedForecast(db: PrismaClient, b: Bounds) {
+  return db.$queryRaw<{ currency: string; total: string; modelled: number; deals: number }[]>`
+    SELECT trim(d."currency") AS currency,
+           round(sum(d."amount" * coalesce(d."winProbability"::numeric, s."probability" / 100.0)), 2)::text AS total,
+           count(d."winProbability")::int AS modelled, count(*)::int AS deals
+    FROM "Deal" d JOIN "Stage" s ON s."id" = d."stageId"
+    WHERE d."workspaceId" = ${b.ws} AND d."closedAt" IS NULL AND d."expectedCloseAt" < ${b.end}
+    GROUP BY 1 ORDER BY 1`;
+}
+
+/** CSAT answers per agent in the window. */
+export function csatByAgent(db: PrismaClient, b: Bounds) {
+  return db.$queryRaw<{ name: string; answers: number; average: number }[]>`
+    SELECT coalesce(m."name", 'unassigned') AS name, count(*)::int AS answers, round(avg(r."rating")::numeric, 2)::float8 AS average
+    FROM "CsatResponse" r JOIN "Ticket" t ON t."id" = r."ticketId" LEFT JOIN "Member" m ON m."id" = t."assigneeId"
+    WHERE r."workspaceId" = ${b.ws} AND r."answeredAt" >= ${b.cs} AND r."answeredAt" < ${b.now} AND r."rating" IS NOT NULL
+    GROUP BY 1 ORDER BY 3 DESC, 1`;
+}

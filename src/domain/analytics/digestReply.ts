@@ -108,6 +108,12 @@ export async function digestReply(d: Digest, opts: DigestReplyOptions = {}): Pro
     ? [b(`Forecast to ${dayName(new Date(p.end.getTime() - 1))}`), ...fc.flatMap((f): Span[] => [
       s("\n"), code(shortMoney(f.total, f.currency)), s(` = won ${shortMoney(f.won, f.currency)} + weighted open ${shortMoney(f.weighted, f.currency)} (${pl(f.deals, "deal")} expected to close)`)])]
     : [b(`Forecast to ${dayName(new Date(p.end.getTime() - 1))}`), s("\nNothing won yet and no open deal expected to close in this period.")]);
+  const modelled = d.predicted.filter((x) => x.modelled > 0);
+  if (modelled.length) {
+    r.context(`🔮 Predicted (win model): ${modelled.map((x) => `${shortMoney(x.total, x.currency)} open, ${x.modelled} of ${pl(x.deals, "deal")} scored by the model`).join(" · ")} — beside the stage-weighted figure above.`);
+  } else if (d.predicted.length) {
+    r.context("🔮 No predicted forecast yet: the win model needs 30 closed deals (stage probabilities are used until then).");
+  }
 
   const vel = d.velocity.filter((v) => v.cur !== null || v.prev !== null);
   if (vel.length) {
@@ -139,6 +145,9 @@ export async function digestReply(d: Digest, opts: DigestReplyOptions = {}): Pro
   if (d.campaigns) {
     const c = d.campaigns;
     r.text([b("Campaigns"), s(`\n📣 ${line("Sent", c.sent, "")} · ${line("failed", c.failed, "")}`)]);
+  }
+  if (d.csat.length) {
+    r.text([b("Customer satisfaction"), s("\n" + d.csat.map((c) => `${c.name} ${c.average.toFixed(1)}/5 (${pl(c.answers, "rating")})`).join(" · "))]);
   }
   if (opts.postCommand) r.actions([{ label: "Post to channel with chart", command: opts.postCommand }]);
   return r.build();

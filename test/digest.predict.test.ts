@@ -1,0 +1,34 @@
+// The digest carries the predicted forecast beside the stage-weighted one, and CSAT per agent.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { consoleSession, type ConsoleSession } from "./helpers/console.ts";
+
+let t: TestApp;
+let c: ConsoleSession;
+beforeAll(async () => {
+  t = await startTestApp();
+  c = await consoleSession(t.url, "Forecast Co", "Fay");
+});
+afterAll(async () => { await t.stop(); });
+
+describe("digest: predictions and CSAT", () => {
+  it("without a model the digest says the model needs history; with scored deals it shows the predicted figure", async () => {
+    const close = new Date(Date.now() + 3600_000).toISOString().slice(0, 10);
+    expect((await c.run(`deal new "Soon" 10k stage:proposal close:${close}`)).kind).toBe("ok");
+    const before = await c.run("digest month");
+    expect(before.plain).toContain("No predicted forecast yet: the win model needs 30 closed deals");
+    await t.app.db.prisma.deal.updateMany({ where: { workspaceId: c.workspaceId }, data: { winProbability: 0.8 } });
+    const after = await c.run("digest month");
+    expect(after.plain).toMatch(/Predicted \(win model\): \$8(\.0)?k open, 1 of 1 deal scored by the model/);
+  });
+
+  it("ratings answered in the period appear per agent", async () => {
+    await c.run("contact add Rae Rater email:rae@x.io");
+    await c.run("ticket new Help contact:C-1 assign:me");
+    const ticket = await t.app.db.prisma.ticket.findFirstOrThrow({ where: { workspaceId: c.workspaceId } });
+    await t.app.db.prisma.csatResponse.create({ data: { workspaceId: c.workspaceId, ticketId: ticket.id, rating: 4, answeredAt: new Date() } });
+    const d = await c.run("digest today");
+    expect(d.plain).toContain("Customer satisfaction");
+    expect(d.plain).toContain("Fay 4.0/5 (1 rating)");
+  });
+});
