@@ -2,7 +2,7 @@
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
 import { b, code, reply, s, type Span } from "../render/reply.ts";
-import { plural } from "../render/format.ts";
+import { money, plural } from "../render/format.ts";
 import { SEGMENT_FORMS } from "../domain/campaigns/segment.ts";
 import { TEMPLATE_VARIABLES } from "../domain/campaigns/template.ts";
 import { progressReply } from "../domain/campaigns/progress.ts";
@@ -117,11 +117,16 @@ export const campaignStatus = defineCommand({
   readOnly: true,
   args: { campaign: key },
   async run({ args, actor, services }) {
-    const { campaign: c, counts, failures } = await services.campaigns.status(actor, args.campaign);
+    const { campaign: c, counts, failures, roi } = await services.campaigns.status(actor, args.campaign);
     const r = progressReply(c, counts);
     const out = { ...r, ephemeral: true, blocks: [...r.blocks] };
     if (c.scheduledAt && c.status === "scheduled") out.blocks.push({ type: "context", text: `Sends at ${when(c.scheduledAt)}.` });
     if (failures.length) out.blocks.push({ type: "context", text: `Failures: ${failures.map((f) => `${f.n}× ${f.reason}`).join(" · ")}`.slice(0, 1500) });
+    if (counts.sent > 0) {
+      out.blocks.push({ type: "context", text: roi.deals
+        ? `💰 ROI: ${roi.deals} deal(s) won from reached contacts within ${roi.windowDays} days of their send: ${roi.won.map((w) => money(w.amount, w.currency)).join(" + ")}`
+        : `💰 ROI: no deal won yet from reached contacts (window ${roi.windowDays} days after each send).` });
+    }
     return out;
   },
 });

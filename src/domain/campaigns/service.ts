@@ -1,6 +1,7 @@
 // Campaigns: create (segment + channel + template), write the message, preview, test, send now or at a
 // time, pause / resume / cancel, retry failures. Managers and admins change campaigns; anyone reads.
 // The sending itself happens in jobs (runner.ts, sender.ts); this service only moves the campaign's state.
+import { campaignRoi, type CampaignRoi } from "./roi.ts";
 import { NotFoundError, UserInputError } from "../../errors.ts";
 import { Prisma, type Campaign, type PrismaClient } from "../../generated/prisma/client.ts";
 import type { CampaignChannel } from "../../generated/prisma/enums.ts";
@@ -189,12 +190,12 @@ export class CampaignService {
     return { campaign: after.row, retried: after.retried, unknownLeft };
   }
 
-  async status(actor: Actor, ref: string): Promise<{ campaign: Campaign; counts: StatusCounts; failures: { reason: string; n: number }[] }> {
+  async status(actor: Actor, ref: string): Promise<{ campaign: Campaign; counts: StatusCounts; failures: { reason: string; n: number }[]; roi: CampaignRoi }> {
     const campaign = await this.get(actor, ref);
     const counts = await statusCounts(this.db, campaign.id);
     const failures = (await this.db.campaignRecipient.groupBy({ by: ["error"], where: { campaignId: campaign.id, status: "failed" }, _count: true, orderBy: { _count: { error: "desc" } }, take: 3 }))
       .map((f) => ({ reason: f.error ?? "unknown", n: f._count }));
-    return { campaign, counts, failures };
+    return { campaign, counts, failures, roi: await campaignRoi(this.db, actor.workspaceId, campaign.id) };
   }
 
   private async transition(actor: Actor, c: Campaign, from: readonly string[], to: Campaign["status"], action: string, extra: Prisma.CampaignUpdateManyMutationInput = {}): Promise<Campaign> {
