@@ -111,7 +111,7 @@ async function main() {
       const port = await freePort();
       children.push(await startProcess("src/main.ts", {
         PORT: String(port), DATABASE_URL: bench.url, QUEUE_PREFIX: prefix, SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: "xoxb-bench",
-        SLACK_API_URL: "http://127.0.0.1:9/api/", LOG_LEVEL: "warn", ...(k > 0 ? {} : {}),
+        SLACK_API_URL: "http://127.0.0.1:9/api/", LOG_LEVEL: "warn", ...(process.env.SLACK_COMMAND_CONCURRENCY ? { SLACK_COMMAND_CONCURRENCY: process.env.SLACK_COMMAND_CONCURRENCY } : {}),
       }, /CRM console/));
       urls.push(`http://127.0.0.1:${port}`);
     }
@@ -124,7 +124,7 @@ async function main() {
     step(`measuring the bare app (${RATE}/s for ${SECONDS}s)`);
     const bare = await load([`http://127.0.0.1:${barePort}`], () => "log note C-1 bench", "bare", false);
     step("measuring the CRM");
-    const ours = await load(urls, (i) => `log note C-1 bench note ${i}`, "crm", true);
+    const ours = await load(urls, (i) => process.env.BENCH_TEXT ?? `log note C-1 bench note ${i}`, "crm", true);
     const logged = await bench.db.prisma.interaction.count();
     console.log(`\nbench/slack-ack.ts — ${new Date().toISOString()} — ${RATE}/s for ${SECONDS}s, ${SERVERS} server process(es); interactions written: ${logged}`);
     console.log(table(["target", "sent/s", "p50", "p99", "max", "errors", "acks > 3 s"], [
