@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import type { FakeServer } from "./helpers/fakeHttp.ts";
-import { SLACK_SECRET, sendSigned, slackEnv, slashBody, startFakeSlack } from "./helpers/slack.ts";
+import { SLACK_SECRET, buttonClick, sendSigned, slackEnv, slash, slashBody, startFakeSlack } from "./helpers/slack.ts";
 import { signSlack } from "../adapters/slack/verify.ts";
 import { commandBody, discordEnv, sendInteraction, signDiscord, startFakeDiscord, str, wrongKey, type FakeDiscord } from "./helpers/discord.ts";
 
@@ -51,21 +51,35 @@ describe("Slack signatures", () => {
     expect((await sendSigned(t.url, "payload=null", FORM)).status).toBe(400);
   });
 
-  it("a replayed slash command (same signed bytes, inside 5 minutes) runs once", async () => {
+  it("a replayed slash command (same signed bytes, inside 5 minutes) gets 401 and runs once", async () => {
     const body = slashBody("contact add Replay Once", slack);
     const ts = now();
     const first = await sendSigned(t.url, body, FORM, { ts });
     expect(first.status).toBe(200);
     await first.text();
     const again = await sendSigned(t.url, body, FORM, { ts });
-    expect(again.status).toBe(200);
-    expect(await again.text()).toBe("");
+    expect(again.status).toBe(401);
     await settle("Replay Once", 1);
     expect(await contacts("Replay Once")).toBe(1);
     // the same command sent again by Slack is a new request (new timestamp, new signature): it runs
     expect((await sendSigned(t.url, slashBody("contact add Replay Once", slack), FORM, { ts: ts + 1 })).status).toBe(200);
     await settle("Replay Once", 2);
     expect(await contacts("Replay Once")).toBe(2);
+  });
+});
+
+describe("Slack interactive replays", () => {
+  it("the same signed button click sent twice is refused the second time and acts once", async () => {
+    const created = await (await slash(t.url, 'deal new "Replay Deal" 1k', slack)).json();
+    const move = (created.blocks ?? []).filter((b: any) => b.type === "actions").flatMap((b: any) => b.elements).find((e: any) => e.text?.text === "Move to qualified");
+    const click = buttonClick(slack, move);
+    const raw = "payload=" + encodeURIComponent(JSON.stringify(click));
+    const ts = now();
+    expect((await sendSigned(t.url, raw, FORM, { ts })).status).toBe(200);
+    expect((await sendSigned(t.url, raw, FORM, { ts })).status).toBe(401);
+    await slack.waitFor(new URL(click.response_url).pathname);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(slack.calls(new URL(click.response_url).pathname)).toHaveLength(1);
   });
 });
 

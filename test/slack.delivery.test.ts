@@ -110,6 +110,7 @@ describe("tickets from messages", () => {
     await interactive(t.url, sc);
     const [first] = await fake.waitFor("/response/shortcut1");
     expect(JSON.stringify(first.body)).toContain("T-2");
+    sc.trigger_id = "111.222.second-use"; // someone uses the shortcut again: a new request from Slack
     await interactive(t.url, sc);
     const both = await fake.waitFor("/response/shortcut1", 2);
     expect((both[1].body as any).text).toContain("already T-2");

@@ -1,7 +1,7 @@
 // Our Bolt receiver: an Express handler at POST /slack/events that verifies the signature (past AND
 // future skew), answers Slack's url_verification and ssl_check, and hands every other request to Bolt
-// with an ack that writes the HTTP response. A slash command whose signature was seen before (within the
-// 5-minute window, i.e. a replay) is answered 200 and not run again: SET NX EX 300 in Redis.
+// with an ack that writes the HTTP response. A command or interactive payload whose signature was seen
+// before (within the 5-minute window, i.e. a replay) gets 401 and does nothing: SET NX EX 300 in Redis.
 import { createHash } from "node:crypto";
 import type { Request, Response } from "express";
 import type { Redis } from "ioredis";
@@ -73,11 +73,12 @@ export class CrmSlackReceiver implements Receiver {
     if (body === null || typeof body !== "object" || Array.isArray(body)) { res.status(400).json({ error: "unreadable body" }); return; }
     if (body.ssl_check) { res.status(200).end(); return; }
     if (body.type === "url_verification") { res.json({ challenge: body.challenge }); return; }
-    // slash commands: Slack never resends one, so the same signature twice is a replay (events are
-    // deduplicated by event_id further in; interactive payloads carry their own trigger/action ids)
-    if (typeof body.command === "string" && !(await this.firstSeen(req.header("x-slack-signature")!))) {
-      this.opts.logger.warn({ type: body.type ?? body.command }, "replayed slack request ignored");
-      res.status(200).end();
+    // Slack never resends a command or an interactive payload (a button click, shortcut or form), so
+    // the same signature twice inside the 5-minute window is a replay: refused like a bad signature.
+    // Events are retried by Slack on purpose and are deduplicated by event_id further in.
+    if (body.type !== "event_callback" && !(await this.firstSeen(req.header("x-slack-signature")!))) {
+      this.opts.logger.warn({ type: body.type ?? body.command }, "replayed slack request refused");
+      res.status(401).json({ error: "replayed request" });
       return;
     }
 
