@@ -3,6 +3,7 @@
 // DISCORD_GATEWAY=on (which also brings 🎫 reactions and messages in ticket threads); both transports
 // share one core. Register the commands once with `npm run discord:register`. Posting to channels,
 // threads and DMs is the delivery port (delivery.ts), run by the workers.
+import { ReplayGuard } from "../http/replayGuard.ts";
 import express, { Router } from "express";
 import type { Redis } from "ioredis";
 import type { Config } from "../../src/config/env.ts";
@@ -33,13 +34,15 @@ export function createDiscord(deps: DiscordDeps): DiscordRuntime {
   const buttons = new ButtonStore(deps.redis, config.QUEUE_PREFIX);
   const core = interactionCore(deps, { rest, buttons, threads: deps.threads });
   const router = Router();
-  if (config.discordEnabled) router.post("/discord/interactions", express.raw({ type: () => true, limit: "1mb" }), interactionsHandler(deps, core));
+  const replay = config.discordEnabled ? new ReplayGuard(config.REDIS_URL, config.QUEUE_PREFIX, "discord", deps.logger) : undefined;
+  if (replay) router.post("/discord/interactions", express.raw({ type: () => true, limit: "1mb" }), interactionsHandler(deps, core, replay));
   const gateway = discordGatewayEnabled(config) ? createGateway(deps, core, { rest, threads: deps.threads }) : undefined;
   return {
     router,
     start() { gateway?.start(); },
     async close() {
       await gateway?.close();
+      replay?.close();
       rest.clearHashSweeper();
       rest.clearHandlerSweeper();
     },

@@ -5,6 +5,7 @@
 // command it carries, run as the clicker, updating the card; "Share in channel" → the same card for
 // everyone; a form → its command; autocomplete → up to 25 suggestions. Every first response leaves
 // within Discord's 3 s (see respond.ts).
+import type { ReplayGuard } from "../http/replayGuard.ts";
 import "./loadFirst.ts"; // before discord.js: see loadFirst.ts
 import type { Request, RequestHandler, Response } from "express";
 import { ApplicationCommandType, InteractionResponseType, InteractionType, MessageFlags } from "discord.js";
@@ -193,7 +194,7 @@ export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): Inte
 }
 
 /** POST /discord/interactions: verify the Ed25519 signature, then hand the body to the core. */
-export function interactionsHandler(deps: DiscordDeps, core: InteractionCore): RequestHandler {
+export function interactionsHandler(deps: DiscordDeps, core: InteractionCore, replay?: ReplayGuard): RequestHandler {
   const { config, logger } = deps;
   const publicKey = discordPublicKey(config.DISCORD_PUBLIC_KEY ?? "");
   return async (req: Request, res: Response) => {
@@ -204,6 +205,12 @@ export function interactionsHandler(deps: DiscordDeps, core: InteractionCore): R
     if (!verdict.ok) {
       logger.warn({ reason: verdict.reason }, "discord request refused");
       res.status(401).json({ error: "invalid request signature" });
+      return;
+    }
+    // Discord never resends an interaction: the same signed bytes again are a replay
+    if (replay && !(await replay.firstSeen(req.header("x-signature-ed25519")!))) {
+      logger.warn("replayed discord request refused");
+      res.status(401).json({ error: "replayed request" });
       return;
     }
     let body: Interaction;

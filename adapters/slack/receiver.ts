@@ -2,17 +2,13 @@
 // future skew), answers Slack's url_verification and ssl_check, and hands every other request to Bolt
 // with an ack that writes the HTTP response. A command or interactive payload whose signature was seen
 // before (within the 5-minute window, i.e. a replay) gets 401 and does nothing: SET NX EX 300 in Redis.
-import { createHash } from "node:crypto";
 import type { Request, Response } from "express";
-import type { Redis } from "ioredis";
-import { createRedis } from "../../src/redis.ts";
+import { ReplayGuard } from "../http/replayGuard.ts";
 import type { App, Receiver, ReceiverEvent } from "@slack/bolt";
 import type { Logger } from "../../src/log.ts";
 import { verifySlackSignature } from "./verify.ts";
 
 const ACK_TIMEOUT_MS = 3001;
-const REPLAY_WINDOW_S = 300;
-const REPLAY_CHECK_MS = 250;
 
 export function parseSlackBody(raw: string, contentType = ""): Record<string, unknown> {
   if (contentType.includes("application/json")) return JSON.parse(raw);
@@ -23,30 +19,19 @@ export function parseSlackBody(raw: string, contentType = ""): Record<string, un
 
 export class CrmSlackReceiver implements Receiver {
   private app?: App;
-  private redis?: Redis;
+  private replay?: ReplayGuard;
   constructor(private opts: { signingSecret: string; logger: Logger; redisUrl?: string; prefix?: string }) {
-    // no offline queue: while Redis is down the check fails at once and the request goes through (fail open)
-    if (opts.redisUrl) this.redis = createRedis(opts.redisUrl, opts.logger, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000 });
+    if (opts.redisUrl) this.replay = new ReplayGuard(opts.redisUrl, opts.prefix ?? "crm", "slack", opts.logger);
   }
 
   init(app: App): void { this.app = app; }
   async start(): Promise<void> {}
-  async stop(): Promise<void> { this.redis?.disconnect(); }
+  async stop(): Promise<void> { this.replay?.close(); }
 
-  /** true the first time a signature is seen within 5 minutes; also true when Redis cannot tell. */
   private async firstSeen(signature: string): Promise<boolean> {
-    if (!this.redis) return true;
-    const key = `${this.opts.prefix ?? "crm"}:slack-sig:${createHash("sha256").update(signature).digest("base64url")}`;
-    try {
-      const set = await Promise.race([
-        this.redis.set(key, "1", "EX", REPLAY_WINDOW_S, "NX"),
-        new Promise<"timeout">((r) => setTimeout(() => r("timeout"), REPLAY_CHECK_MS).unref()),
-      ]);
-      return set !== null;
-    } catch {
-      return true;
-    }
+    return this.replay ? this.replay.firstSeen(signature) : true;
   }
+
 
   /** Express handler; needs the raw body (express.raw) so the signature covers the exact bytes. */
   handle = async (req: Request, res: Response): Promise<void> => {
