@@ -34,3 +34,18 @@ describe("digest: predictions and CSAT", () => {
     expect(d.plain).toContain("Fay 4.0/5 (1 rating)");
   });
 });
+
+describe("digest: accounts at risk", () => {
+  it("a company with a breached open ticket is listed with its reasons; a calm one is not", async () => {
+    const s2 = await consoleSession(t.url, "Risky Co", "Rita");
+    await s2.run('contact add Carl Client email:carl@risky.io company:"Risky Corp"');
+    await s2.run('contact add Cora Calm email:cora@calm.io company:"Calm Corp"');
+    await s2.run("ticket new Outage contact:C-1 assign:me");
+    await s2.run("ticket new Question contact:C-2 assign:me");
+    await t.app.db.prisma.ticket.updateMany({ where: { workspaceId: s2.workspaceId, subject: "Outage" }, data: { breached: true } });
+    const d = await s2.run("digest today");
+    expect(d.plain).toContain("Accounts at risk");
+    expect(d.plain).toMatch(/A-1 Risky Corp: .*breached/);
+    expect(d.plain).not.toContain("Calm Corp");
+  });
+});

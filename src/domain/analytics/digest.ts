@@ -1,6 +1,7 @@
 // The digest of a workspace for a period: pipeline, deal flow, velocity, forecast, stalled deals,
 // support, activity, the leaderboard and campaign results. The SQL in digestQueries.ts does every sum;
 // this file runs those queries side by side and names their rows.
+import { AccountHealthService } from "../health/accountHealth.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { NotFoundError } from "../../errors.ts";
 import * as q from "./digestQueries.ts";
@@ -33,6 +34,8 @@ export interface Digest {
   predicted: { currency: string; total: string; modelled: number; deals: number }[];
   /** customer ratings answered in the window, per agent */
   csat: { name: string; answers: number; average: number }[];
+  /** accounts judged "at risk" by account health, among those whose tickets flag them (top 5) */
+  atRisk: { key: string; name: string; reasons: string[] }[];
 }
 
 const KINDS = ["call", "email", "meeting", "note", "chat"];
@@ -66,6 +69,14 @@ export class DigestService {
       q.tickets(this.db, b), q.interactionKinds(this.db, b), q.leaderboard(this.db, b), q.campaigns(this.db, b),
       q.predictedForecast(this.db, b), q.csatByAgent(this.db, b),
     ]);
+    const flagged = (await q.ticketFlaggedCompanies(this.db, b)).map((r) => r.id);
+    const health = flagged.length ? await new AccountHealthService(this.db).of(workspaceId, flagged, p.now) : new Map();
+    const riskyIds = flagged.filter((id) => health.get(id)?.status === "at risk").slice(0, 5);
+    const riskyRows = riskyIds.length ? await this.db.company.findMany({ where: { workspaceId, id: { in: riskyIds } }, select: { id: true, number: true, name: true } }) : [];
+    const atRisk = riskyIds.flatMap((id) => {
+      const c = riskyRows.find((r) => r.id === id);
+      return c ? [{ key: `A-${c.number}`, name: c.name, reasons: health.get(id)!.reasons }] : [];
+    });
 
     const stageNames = new Map(pf.stages.map((s) => [s.stage_id, s.name]));
     const pipeline: Digest["pipeline"] = [];
@@ -108,7 +119,7 @@ export class DigestService {
       },
       leaderboard: leaders.map((r) => ({ name: r.name, wonDeals: r.won_deals, won: r.won ?? [], interactions: r.interactions })),
       campaigns: camp.length ? { sent: { cur: c("cur")?.sent ?? 0, prev: c("prev")?.sent ?? 0 }, failed: { cur: c("cur")?.failed ?? 0, prev: c("prev")?.failed ?? 0 } } : null,
-      predicted, csat,
+      predicted, csat, atRisk,
     };
   }
 }

@@ -258,3 +258,13 @@ export function csatByAgent(db: PrismaClient, b: Bounds) {
     WHERE r."workspaceId" = ${b.ws} AND r."answeredAt" >= ${b.cs} AND r."answeredAt" < ${b.now} AND r."rating" IS NOT NULL
     GROUP BY 1 ORDER BY 3 DESC, 1`;
 }
+
+/** Companies whose ticket load flags them (a breached open ticket, or 2+ open): the candidates for
+ *  "accounts at risk", judged in full by AccountHealthService. */
+export function ticketFlaggedCompanies(db: PrismaClient, b: Bounds) {
+  return db.$queryRaw<{ id: string }[]>`
+    SELECT c."companyId" AS id FROM "Ticket" t JOIN "Contact" c ON c."id" = t."requesterId"
+    WHERE t."workspaceId" = ${b.ws} AND t."status" <> 'resolved' AND c."companyId" IS NOT NULL
+    GROUP BY 1 HAVING bool_or(t."breached") OR count(*) >= 2
+    ORDER BY count(*) DESC LIMIT 50`;
+}

@@ -146,6 +146,9 @@ export async function digestReply(d: Digest, opts: DigestReplyOptions = {}): Pro
     const c = d.campaigns;
     r.text([b("Campaigns"), s(`\n📣 ${line("Sent", c.sent, "")} · ${line("failed", c.failed, "")}`)]);
   }
+  if (d.atRisk.length) {
+    r.text([b("Accounts at risk"), ...d.atRisk.flatMap((a): Span[] => [s("\n⚠️ "), code(a.key), s(` ${a.name}: ${a.reasons.slice(0, 2).join("; ")}`)])]);
+  }
   if (d.csat.length) {
     r.text([b("Customer satisfaction"), s("\n" + d.csat.map((c) => `${c.name} ${c.average.toFixed(1)}/5 (${pl(c.answers, "rating")})`).join(" · "))]);
   }
