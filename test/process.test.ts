@@ -19,6 +19,18 @@ function run(env: Record<string, string>, args: string[] = []): Run {
   return { code: new Promise((r) => child.on("exit", (c) => r(c))), stdout: () => out, stderr: () => err, kill: (s) => child.kill(s) };
 }
 
+/** Readiness is polled, as a load balancer would: right after start-up a probe may still be connecting. */
+async function waitReady(url: string, timeoutMs = 15_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let status = 0;
+  while (Date.now() < deadline) {
+    status = (await fetch(`${url}/readyz`)).status;
+    if (status === 200) return status;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return status;
+}
+
 async function waitForUrl(r: Run, timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -58,7 +70,7 @@ describe("the start command", () => {
     it("serves /readyz and shuts down cleanly on SIGTERM within 10 s", async () => {
       const r = run({ PORT: "0", DATABASE_URL: t.url, QUEUE_PREFIX: prefix, SLACK_BOT_TOKEN: "xoxb-secret-value-123", SLACK_SIGNING_SECRET: "signing-secret-value" });
       const url = await waitForUrl(r);
-      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      expect(await waitReady(url)).toBe(200);
       const started = Date.now();
       r.kill("SIGTERM");
       expect(await r.code).toBe(0);
@@ -78,7 +90,7 @@ describe("the start command", () => {
       const first = run({ PORT: "0", DATA_DIR: dir, QUEUE_PREFIX: prefix });
       const url = await waitForUrl(first, 60_000);
       expect(first.stdout()).toContain('"applied":["');
-      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      expect(await waitReady(url)).toBe(200);
       first.kill("SIGINT");
       expect(await first.code).toBe(0);
       const second = run({ PORT: "0", DATA_DIR: dir, QUEUE_PREFIX: prefix });
