@@ -1,21 +1,29 @@
 // The real entry point as a child process: bad config, start-up, readiness, clean shutdown, PGlite.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "./helpers/db.ts";
 import { deleteKeys, testPrefix } from "./helpers/redis.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 
 interface Run { code: Promise<number | null>; stdout: () => string; stderr: () => string; kill(sig: NodeJS.Signals): void }
+// every child this file starts; any still running when a test fails is killed before its keys are deleted
+const children = new Set<ChildProcess>();
+afterEach(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  children.clear();
+});
+
 function run(env: Record<string, string>, args: string[] = []): Run {
   // node --import tsx, as `npm start` runs it: one process, so signals reach our handlers directly
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env } });
   let out = "", err = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (err += d));
+  children.add(child);
   return { code: new Promise((r) => child.on("exit", (c) => r(c))), stdout: () => out, stderr: () => err, kill: (s) => child.kill(s) };
 }
 
