@@ -3,17 +3,10 @@
 // (see /work/shared/prisma-offline/README.md). KeyCounter is set to the max numbers so keys continue.
 import type pg from "pg";
 
-/** mulberry32: small, fast, deterministic. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, shared with the demo seed and the prediction generator. */
+import { mulberry32 as rng } from "../../src/domain/seed/random.ts";
+
+export { rng };
 export const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 
 export const FIRST_NAMES = [

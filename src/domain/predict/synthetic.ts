@@ -21,16 +21,9 @@ export function trueLogit(stageBase: number, amount: number, recent: number, day
   return stageBase - 0.35 * Math.log10(amount / 1000) + 0.45 * Math.log1p(recent) - 0.5 * Math.log1p(daysInStage / 10) + 3 * (ownerSkill - 0.5);
 }
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../seed/random.ts";
+
+export { mulberry32 };
 
 export function generateDeals(n: number, seed = 42): SynthDeal[] {
   const rnd = mulberry32(seed);

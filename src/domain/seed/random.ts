@@ -1,16 +1,23 @@
 // A small seeded PRNG (mulberry32) so the demo data is the same on every run and every machine.
 
-export class Random {
-  private state: number;
-  constructor(seed: number) { this.state = seed >>> 0; }
-
-  /** [0, 1) */
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+/** mulberry32: small, fast, deterministic; the one PRNG of the project (seed data, benches, tests). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+  };
+}
+
+export class Random {
+  private draw: () => number;
+  constructor(seed: number) { this.draw = mulberry32(seed); }
+
+  /** [0, 1) */
+  next(): number { return this.draw(); }
 
   /** integer in [min, max] */
   int(min: number, max: number): number { return min + Math.floor(this.next() * (max - min + 1)); }
