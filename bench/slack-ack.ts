@@ -2,13 +2,17 @@
 // command that writes), open loop, next to a bare Bolt app whose handler only calls ack(), both
 // measured in the same run. Target: p99 ≤ 2× the bare app, 0 errors, no ack over 3 s.
 //
-//   npx tsx bench/slack-ack.ts [--rate 200] [--seconds 30] [--servers 1]
+//   npx tsx bench/slack-ack.ts [--rate 200] [--seconds 30] [--servers 1] [--workers 1]
 //
+// The CRM runs as in production: --role=server processes verify, enqueue and ack; --role=worker
+// processes run the commands from the slack-commands queue and answer through response_url.
 // --servers 2 starts two server processes behind a round-robin client (issue 09's scale-out load).
+// --workers 0 starts all-in-one processes instead (--role=all: the process that acks also runs the command).
 // Needs PostgreSQL and Redis on localhost. Creates crm_bench_<random> and a Redis prefix, removes both.
 import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
@@ -19,8 +23,11 @@ import { ms, table } from "./lib/table.ts";
 
 const { values: opt } = parseArgs({ options: {
   rate: { type: "string", default: "200" }, seconds: { type: "string", default: "30" }, servers: { type: "string", default: "1" },
+  workers: { type: "string", default: "1" },
+  // OPERATIONS.md: where servers and workers share a host, workers run at a lower CPU priority
+  "worker-nice": { type: "string", default: "10" },
 } });
-const RATE = Number(opt.rate), SECONDS = Number(opt.seconds), SERVERS = Number(opt.servers);
+const RATE = Number(opt.rate), SECONDS = Number(opt.seconds), SERVERS = Number(opt.servers), WORKERS = Number(opt.workers);
 const SECRET = "bench-signing-secret-0123456789";
 const ROOT = path.resolve(import.meta.dirname, "..");
 
@@ -28,8 +35,10 @@ const freePort = () => new Promise<number>((resolve) => {
   const s = net.createServer().listen(0, "127.0.0.1", () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
 });
 
-function startProcess(script: string, env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+function startProcess(script: string, env: Record<string, string>, ready: RegExp, args: string[] = []): Promise<ChildProcess> {
+  // BENCH_PROFILE=<dir>: CPU profiles of the CRM processes (written when they exit), for chrome://inspect
+  const prof = process.env.BENCH_PROFILE && script === "src/main.ts" ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...prof, "--import", "tsx", script, ...args], { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d) => { out += d; if (ready.test(out)) resolve(child); });
@@ -106,13 +115,20 @@ async function main() {
     const barePort = await freePort();
     step("starting the bare Bolt app and the CRM server(s)");
     children.push(await startProcess("bench/lib/bare-bolt.ts", { PORT: String(barePort), SLACK_SIGNING_SECRET: SECRET }, /bare bolt listening/));
+    const crmEnv = {
+      DATABASE_URL: bench.url, QUEUE_PREFIX: prefix, SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: "xoxb-bench",
+      SLACK_API_URL: "http://127.0.0.1:9/api/", LOG_LEVEL: "warn", ...(process.env.SLACK_COMMAND_CONCURRENCY ? { SLACK_COMMAND_CONCURRENCY: process.env.SLACK_COMMAND_CONCURRENCY } : {}),
+    };
+    // workers first, so the servers find them listening on the slack-commands queue
+    for (let k = 0; k < WORKERS; k++) {
+      const w = await startProcess("src/main.ts", { ...crmEnv, LOG_LEVEL: "info" }, /sla timers worker started/, ["--role=worker"]);
+      os.setPriority(w.pid!, Number(opt["worker-nice"]));
+      children.push(w);
+    }
     const urls: string[] = [];
     for (let k = 0; k < SERVERS; k++) {
       const port = await freePort();
-      children.push(await startProcess("src/main.ts", {
-        PORT: String(port), DATABASE_URL: bench.url, QUEUE_PREFIX: prefix, SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: "xoxb-bench",
-        SLACK_API_URL: "http://127.0.0.1:9/api/", LOG_LEVEL: "warn", ...(process.env.SLACK_COMMAND_CONCURRENCY ? { SLACK_COMMAND_CONCURRENCY: process.env.SLACK_COMMAND_CONCURRENCY } : {}),
-      }, /CRM console/));
+      children.push(await startProcess("src/main.ts", { ...crmEnv, PORT: String(port) }, /CRM console/, [WORKERS > 0 ? "--role=server" : "--role=all"]));
       urls.push(`http://127.0.0.1:${port}`);
     }
     step("servers up; warming up");
@@ -126,7 +142,7 @@ async function main() {
     step("measuring the CRM");
     const ours = await load(urls, (i) => process.env.BENCH_TEXT ?? `log note C-1 bench note ${i}`, "crm", true);
     const logged = await bench.db.prisma.interaction.count();
-    console.log(`\nbench/slack-ack.ts — ${new Date().toISOString()} — ${RATE}/s for ${SECONDS}s, ${SERVERS} server process(es); interactions written: ${logged}`);
+    console.log(`\nbench/slack-ack.ts — ${new Date().toISOString()} — ${RATE}/s for ${SECONDS}s, ${SERVERS} server process(es), ${WORKERS} worker process(es); interactions written: ${logged}`);
     console.log(table(["target", "sent/s", "p50", "p99", "max", "errors", "acks > 3 s"], [
       ["bare Bolt ack()", bare.achieved.toFixed(0), ms(bare.s.p50), ms(bare.s.p99), ms(bare.s.max), bare.errors, bare.over3s],
       ["CRM log note", ours.achieved.toFixed(0), ms(ours.s.p50), ms(ours.s.p99), ms(ours.s.max), ours.errors, ours.over3s],

@@ -2,7 +2,7 @@
 // compile error. One platform per delivery queue, so a 429 pauses only that platform.
 import type { JobsOptions } from "bullmq";
 
-export type QueueName = "deliver-slack" | "deliver-discord" | "rooms" | "sla"
+export type QueueName = "slack-commands" | "deliver-slack" | "deliver-discord" | "rooms" | "sla"
   | "campaign-control" | "campaign-email" | "campaign-slack" | "campaign-discord" | "campaign-progress"
   | "discord-threads" | "reports" | "predict";
 
@@ -17,6 +17,9 @@ export interface QueueConfig {
 const retrying: JobsOptions = { attempts: 8, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } };
 
 export const QUEUES: Record<QueueName, QueueConfig> = {
+  // /crm commands a --role=server process acked and handed on (adapters/slack/slash.ts): one attempt,
+  // the answer goes to response_url; a stalled job is taken over once and finds its claim (no rerun)
+  "slack-commands": { concurrency: 16, defaultJobOptions: { attempts: 1, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } } },
   // Slack: chat.postMessage ≈ 1/s per channel, tier-3/4 methods ≈ 50-100/min: stay well under
   "deliver-slack": { concurrency: 4, defaultJobOptions: retrying, limiter: { max: 20, duration: 1000 } },
   // Discord: 50 requests/s per bot globally

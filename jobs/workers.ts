@@ -10,6 +10,7 @@ import { dealCard } from "../src/render/deal-card.ts";
 import type { JobRuntime } from "./runtime.ts";
 import { startSlaWorker } from "./sla.ts";
 import { openTicketThread, type TicketThreadJob } from "../adapters/discord/threads.ts";
+import type { SlashJob } from "../adapters/slack/slash.ts";
 import { startCampaignWorkers } from "./campaignWorkers.ts";
 import { startReportWorker } from "./reports.ts";
 import { startPredictWorker } from "./predict.ts";
@@ -48,7 +49,12 @@ export async function createRoom(ports: Ports, services: Services, job: Job<Room
   return channelId;
 }
 
-export function startWorkers(rt: JobRuntime, deps: { services: Services; ports: Ports; logger: Logger; email?: EmailSender; emailSettings?: EmailSettings }): void {
+/** Runs a queued chat command; `retried` when this job was taken over from a stalled worker. */
+export type CommandRunner<T> = (data: T, opts: { retried: boolean }) => Promise<void>;
+
+export function startWorkers(rt: JobRuntime, deps: { services: Services; ports: Ports; logger: Logger; email?: EmailSender; emailSettings?: EmailSettings; slackCommands?: CommandRunner<SlashJob> }): void {
+  const { slackCommands } = deps;
+  if (slackCommands) rt.work<SlashJob>("slack-commands", (job) => slackCommands(job.data, { retried: job.attemptsMade > 0 || job.stalledCounter > 0 }));
   rt.work<DeliveryJob>("deliver-slack", (job) => deliver(deps.ports, job));
   rt.work<DeliveryJob>("deliver-discord", (job) => deliver(deps.ports, job));
   rt.work<RoomJob>("rooms", (job) => createRoom(deps.ports, deps.services, job));

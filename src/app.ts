@@ -14,12 +14,14 @@ import { createServices, type Services } from "./domain/services.ts";
 import { consoleRoutes } from "../adapters/console/routes.ts";
 import { createSlack } from "../adapters/slack/index.ts";
 import { createSlackDelivery } from "../adapters/slack/delivery.ts";
+import { slashRunner } from "../adapters/slack/slash.ts";
 import { createDiscord, discordDeliveryEnabled, discordGatewayEnabled } from "../adapters/discord/index.ts";
 import { createDiscordDelivery } from "../adapters/discord/delivery.ts";
 import { ButtonStore } from "../adapters/discord/buttons.ts";
 import { ticketThreadQueue } from "../adapters/discord/threads.ts";
 import { JobRuntime } from "../jobs/runtime.ts";
 import { bullOutbox } from "../jobs/outbox.ts";
+import { slashQueue } from "../jobs/slashQueue.ts";
 import { startWorkers, type Ports } from "../jobs/workers.ts";
 import { bullPredictJobs } from "../jobs/predict.ts";
 import { bullSlaTimers } from "../jobs/sla.ts";
@@ -72,6 +74,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     }
     const mail = campaignEmail(config);
     startWorkers(jobs, { services, ports, logger,
+      slackCommands: config.slackEnabled ? slashRunner({ config, services, commands, logger }) : undefined,
       email: config.SMTP_URL ? createSmtpSender(config.SMTP_URL) : undefined,
       emailSettings: mail.from && mail.publicUrl && mail.secret ? { from: mail.from, publicUrl: mail.publicUrl, secret: mail.secret } : undefined });
   }
@@ -95,7 +98,10 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     web.use(unsubscribeRoutes({ services, logger }));
     web.use(adminQueueRoutes(config, jobs));
     if (config.slackEnabled) {
-      const slack = createSlack({ config, services, commands, logger });
+      // /crm commands go to the worker processes (role all runs one here too); the server only acks
+      const slashes = slashQueue(jobs, logger);
+      closables.push({ name: "slack-commands queue", close: slashes.close });
+      const slack = createSlack({ config, services, commands, logger, enqueueSlash: slashes.enqueue });
       web.use(slack.router);
       await slack.start().catch((e: Error) => logger.error({ err: e.message }, "slack socket mode could not connect; it keeps retrying"));
       closables.push({ name: "slack", close: () => slack.stop() });

@@ -11,33 +11,30 @@ import type { Reply } from "../../src/render/reply.ts";
 import { BUTTON_ACTION_PREFIX, SHARE_ACTION, renderSlack } from "./render.ts";
 import { MODAL_CALLBACK, MODAL_COMMANDS, fieldErrors, modalView, rawArgsFromState } from "./modals.ts";
 import { slackActor } from "./identity.ts";
+import { shareCommandFor } from "./share.ts";
+import { slashJob, slashRunner, type SlashJob } from "./slash.ts";
 import { registerEvents } from "./events.ts";
 import { registerMessageFlows } from "./messages.ts";
 
 /** Slack allows 3 s for an ack; leave room for the network. */
 export const ACK_BUDGET_MS = 2300;
 const LATE = Symbol("late");
+/** how long the server waits for Redis to take a command before running it itself */
+const ENQUEUE_BUDGET_MS = 1000;
 
 export function within<T>(p: Promise<T>, ms: number): Promise<T | typeof LATE> {
   return Promise.race([p, new Promise<typeof LATE>((r) => setTimeout(() => r(LATE), ms).unref())]);
 }
 
-/** Commands run after their ack, at most this many at once per process, so a burst queues here
- *  instead of starving the event loop that sends the acks. */
+/** Commands this process runs itself (no queue) wait their turn here, at most this many at once, so
+ *  a burst queues instead of starving the event loop that sends the acks. */
 const background = pLimit(Number(process.env.SLACK_COMMAND_CONCURRENCY ?? 16));
 
-/** A read-only command that recreates this reply for everyone in the channel. */
-export function shareCommandFor(parsed: Parsed | undefined, text: string, reply: Reply): string | undefined {
-  if (reply.kind !== "ok") return undefined;
-  if (reply.recordKey) {
-    const kind = ({ C: "contact", A: "company", D: "deal", T: "ticket" } as Record<string, string>)[reply.recordKey[0]];
-    if (kind) return `${kind} show ${reply.recordKey}`;
-  }
-  if (parsed?.cmd.readOnly && parsed.cmd.path[0] !== "help") return text.replace(/^\s*\/?crm\s*/i, "");
-  return undefined;
+export interface SlackDeps {
+  config: Config; services: Services; commands: Command[]; logger: Logger;
+  /** hands a /crm command to the worker processes (the slack-commands queue); without it the server runs it */
+  enqueueSlash?: (job: SlashJob) => Promise<void>;
 }
-
-export interface SlackDeps { config: Config; services: Services; commands: Command[]; logger: Logger }
 
 function boltLogger(logger: Logger): BoltLogger {
   const l = logger.child({ component: "bolt" });
@@ -53,34 +50,31 @@ export function createSlackApp(deps: SlackDeps, receiver: Receiver, authorize: A
   const { config, services, commands, logger } = deps;
   const app = new App({
     receiver, authorize, logger: boltLogger(logger), tokenVerificationEnabled: false,
+    // no conversation store: we keep no per-conversation state in Bolt (it costs every request a lookup)
+    convoStore: false,
     clientOptions: config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL.endsWith("/") ? config.SLACK_API_URL : `${config.SLACK_API_URL}/` } : undefined,
   });
+  const runSlash = slashRunner(deps);
   const onError = (e: unknown, cmd?: Command) => logger.error({ err: (e as Error).message, stack: (e as Error).stack, command: cmd?.path.join(" ") }, "command failed");
 
-  // Ack first, always: Slack's 3-second window never depends on the database. The answer follows
-  // through response_url (Slack shows it exactly like an inline one); forms open with the trigger_id.
-  app.command("/crm", async ({ command, ack, respond, client, body }) => {
+  // Ack first, always: Slack's 3-second window never depends on the database. The command then goes
+  // to the slack-commands queue for a worker process (or runs here when the queue cannot take it) and
+  // is answered through response_url; forms open with the trigger_id, which expires after 3 s.
+  app.command("/crm", async ({ command, ack, client }) => {
     await ack();
     const text = command.text ?? "";
     const modalKey = text.trim().toLowerCase().replace(/\s+/g, " ");
     const modal = commands.find((c) => c.path.join(" ") === modalKey);
     if (MODAL_COMMANDS[modalKey] && modal && command.trigger_id) {
-      // the trigger_id expires 3 s after the command: open the form before anything else
       await client.views.open({ trigger_id: command.trigger_id, view: modalView(modal, { channelId: command.channel_id }) });
       return;
     }
-    const { reply, share } = await background(async () => {
-      let parsed: Parsed | undefined;
-      try {
-        const actor = await slackActor(services, body);
-        parsed = parseText(commands, text);
-        const r = await runParsed(parsed, actor, services, { channelId: command.channel_id, onError, publicUrl: config.PUBLIC_URL });
-        return { reply: r, share: shareCommandFor(parsed, text, r) };
-      } catch (e) {
-        return { reply: toErrorReply(e, undefined, { onError }), share: undefined };
-      }
-    });
-    await respond({ response_type: "ephemeral", ...renderSlack(reply, { shareCommand: share }) });
+    const job = slashJob(command);
+    if (deps.enqueueSlash) {
+      if ((await within(deps.enqueueSlash(job).then(() => true, () => false), ENQUEUE_BUDGET_MS)) === true) return;
+      logger.warn("slack-commands queue unavailable: running the command in this process");
+    }
+    await background(() => runSlash(job));
   });
 
   // a button on one of our messages: run its command as the person who clicked, update the message
