@@ -24,6 +24,10 @@ const yt = y.slice(cut);
 const p = x.slice(cut).map((r) => predictLogistic(model, r));
 const base = deals.slice(cut).map((d) => d.stageProbability);
 const oracle = deals.slice(cut).map((d) => d.oracle);
+// for reference (not the target): each stage's win rate measured on the training deals
+const rate = new Map<string, [number, number]>();
+for (const d of deals.slice(0, cut)) { const r = rate.get(d.stage) ?? [0, 0]; r[0] += d.won ? 1 : 0; r[1] += 1; rate.set(d.stage, r); }
+const measured = deals.slice(cut).map((d) => { const [w, c] = rate.get(d.stage) ?? [0, 0]; return (w + 1) / (c + 2); });
 const mb = brier(p, yt);
 const bb = brier(base, yt);
 
@@ -31,6 +35,7 @@ console.log(`${n} generated closed deals, seed ${seed}, won ${(y.reduce((a: numb
 console.log(table(["predictor", "Brier (lower is better)", "AUC"], [
   ["logistic regression (src/domain/predict/logistic.ts)", mb.toFixed(4), auc(p, yt).toFixed(4)],
   ["stage probability (baseline)", bb.toFixed(4), auc(base, yt).toFixed(4)],
+  ["stage win rate measured on the training deals (reference)", brier(measured, yt).toFixed(4), auc(measured, yt).toFixed(4)],
   ["oracle: the generator's noiseless probability (bound)", brier(oracle, yt).toFixed(4), auc(oracle, yt).toFixed(4)],
 ]));
 const ratio = mb / bb;

@@ -1,6 +1,7 @@
 // Generated closed deals whose outcome depends on the features plus noise, for tests and bench/predict.ts.
-// Deterministic from the seed (mulberry32). The true log-odds: stage base + amount, recency, staleness and
-// owner-skill effects + Gaussian noise; a deal is won when a uniform draw falls under sigmoid(log-odds).
+// Deterministic from the seed (mulberry32). The true log-odds: stage base + amount, recency, staleness,
+// deal-age and owner-skill effects + Gaussian noise; a deal is won when a uniform draw falls under
+// sigmoid(log-odds). Every feature the win model uses (issue 08's list) moves the outcome.
 import type { DealFacts } from "./features.ts";
 
 export const SYNTH_STAGES = [
@@ -17,8 +18,9 @@ export interface SynthDeal extends DealFacts {
 }
 
 /** The generator's log-odds before noise: the best any model of these features could know. */
-export function trueLogit(stageBase: number, amount: number, recent: number, daysInStage: number, ownerSkill: number): number {
-  return stageBase - 0.35 * Math.log10(amount / 1000) + 0.45 * Math.log1p(recent) - 0.5 * Math.log1p(daysInStage / 10) + 3 * (ownerSkill - 0.5);
+export function trueLogit(stageBase: number, amount: number, recent: number, daysInStage: number, ageDays: number, ownerSkill: number): number {
+  return stageBase - 0.35 * Math.log10(amount / 1000) + 0.45 * Math.log1p(recent) - 0.5 * Math.log1p(daysInStage / 10)
+    - 0.4 * Math.log1p(ageDays / 30) + 3 * (ownerSkill - 0.5);
 }
 
 import { mulberry32 } from "../seed/random.ts";
@@ -39,10 +41,11 @@ export function generateDeals(n: number, seed = 42): SynthDeal[] {
     const recent = Math.floor(-Math.log(rnd() || 1e-12) * 3);
     const ownerIdx = Math.floor(rnd() * owners.length);
     const owner = owners[ownerIdx];
-    const logit = trueLogit(st.base, amount, recent, daysInStage, owner) + 0.6 * gauss();
+    const truth = trueLogit(st.base, amount, recent, daysInStage, ageDays, owner);
+    const logit = truth + 0.6 * gauss();
     const won = rnd() < 1 / (1 + Math.exp(-logit));
     out.push({ stage: st.name, daysInStage, ageDays, amount, recentInteractions: recent, ownerWinRate: owner, won,
-      closedAt: start + i * 3_600_000, stageProbability: st.probability / 100, owner: ownerIdx, oracle: 1 / (1 + Math.exp(-trueLogit(st.base, amount, recent, daysInStage, owner))) });
+      closedAt: start + i * 3_600_000, stageProbability: st.probability / 100, owner: ownerIdx, oracle: 1 / (1 + Math.exp(-truth)) });
   }
   return out;
 }
