@@ -10,6 +10,7 @@
 // --workers 0 starts all-in-one processes instead (--role=all: the process that acks also runs the command).
 // Needs PostgreSQL and Redis on localhost. Creates crm_bench_<random> and a Redis prefix, removes both.
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import os from "node:os";
@@ -30,6 +31,15 @@ const { values: opt } = parseArgs({ options: {
 const RATE = Number(opt.rate), SECONDS = Number(opt.seconds), SERVERS = Number(opt.servers), WORKERS = Number(opt.workers);
 const SECRET = "bench-signing-secret-0123456789";
 const ROOT = path.resolve(import.meta.dirname, "..");
+
+/** CPU time (user + system) a process has used so far, from /proc (Linux), in ms. */
+function cpuMs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (100 Hz)
+  } catch { return NaN; }
+}
+const cpuOf = (procs: ChildProcess[]) => procs.reduce((a, c) => a + cpuMs(c.pid!), 0);
 
 const freePort = () => new Promise<number>((resolve) => {
   const s = net.createServer().listen(0, "127.0.0.1", () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
@@ -114,7 +124,9 @@ async function main() {
     const step = (m: string) => process.stderr.write(`… ${m}\n`);
     const barePort = await freePort();
     step("starting the bare Bolt app and the CRM server(s)");
-    children.push(await startProcess("bench/lib/bare-bolt.ts", { PORT: String(barePort), SLACK_SIGNING_SECRET: SECRET }, /bare bolt listening/));
+    const bareProc = await startProcess("bench/lib/bare-bolt.ts", { PORT: String(barePort), SLACK_SIGNING_SECRET: SECRET }, /bare bolt listening/);
+    children.push(bareProc);
+    const workerProcs: ChildProcess[] = [], serverProcs: ChildProcess[] = [];
     const crmEnv = {
       DATABASE_URL: bench.url, QUEUE_PREFIX: prefix, SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: "xoxb-bench",
       SLACK_API_URL: "http://127.0.0.1:9/api/", LOG_LEVEL: "warn", ...(process.env.SLACK_COMMAND_CONCURRENCY ? { SLACK_COMMAND_CONCURRENCY: process.env.SLACK_COMMAND_CONCURRENCY } : {}),
@@ -124,11 +136,14 @@ async function main() {
       const w = await startProcess("src/main.ts", { ...crmEnv, LOG_LEVEL: "info" }, /sla timers worker started/, ["--role=worker"]);
       os.setPriority(w.pid!, Number(opt["worker-nice"]));
       children.push(w);
+      workerProcs.push(w);
     }
     const urls: string[] = [];
     for (let k = 0; k < SERVERS; k++) {
       const port = await freePort();
-      children.push(await startProcess("src/main.ts", { ...crmEnv, PORT: String(port) }, /CRM console/, [WORKERS > 0 ? "--role=server" : "--role=all"]));
+      const server = await startProcess("src/main.ts", { ...crmEnv, PORT: String(port) }, /CRM console/, [WORKERS > 0 ? "--role=server" : "--role=all"]);
+      children.push(server);
+      serverProcs.push(server);
       urls.push(`http://127.0.0.1:${port}`);
     }
     step("servers up; warming up");
@@ -138,9 +153,14 @@ async function main() {
     for (let i = 0; i < 200; i++) { await send(`http://127.0.0.1:${barePort}`, "help", i); await send(urls[i % urls.length], "help", i); }
 
     step(`measuring the bare app (${RATE}/s for ${SECONDS}s)`);
+    const load0 = os.loadavg()[0];
+    const bareCpu0 = cpuMs(bareProc.pid!);
     const bare = await load([`http://127.0.0.1:${barePort}`], () => "log note C-1 bench", "bare", false);
+    const bareCpu = cpuMs(bareProc.pid!) - bareCpu0;
     step("measuring the CRM");
+    const [server0, worker0] = [cpuOf(serverProcs), cpuOf(workerProcs)];
     const ours = await load(urls, (i) => process.env.BENCH_TEXT ?? `log note C-1 bench note ${i}`, "crm", true);
+    const [serverCpu, workerCpu] = [cpuOf(serverProcs) - server0, cpuOf(workerProcs) - worker0];
     const logged = await bench.db.prisma.interaction.count();
     console.log(`\nbench/slack-ack.ts — ${new Date().toISOString()} — ${RATE}/s for ${SECONDS}s, ${SERVERS} server process(es), ${WORKERS} worker process(es); interactions written: ${logged}`);
     console.log(table(["target", "sent/s", "p50", "p99", "max", "errors", "acks > 3 s"], [
@@ -148,6 +168,8 @@ async function main() {
       ["CRM log note", ours.achieved.toFixed(0), ms(ours.s.p50), ms(ours.s.p99), ms(ours.s.max), ours.errors, ours.over3s],
     ]));
     console.log(`CRM answers through response_url: ${ours.answers}/${RATE * SECONDS}; time from command to answer p50 ${ms(ours.answer?.p50 ?? NaN)}, p99 ${ms(ours.answer?.p99 ?? NaN)}; all answered ${ours.lastAnswerS.toFixed(1)} s after the first command`);
+    const per = (x: number) => `${(x / (RATE * SECONDS)).toFixed(2)} ms`;
+    console.log(`CPU per command: bare app ${per(bareCpu)}; CRM server(s) ${per(serverCpu)}${WORKERS ? `, worker(s) ${per(workerCpu)} (nice ${opt["worker-nice"]})` : ""}; load average ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}`);
     const ratio = ours.s.p99 / bare.s.p99;
     console.log(`p99 ratio ${ratio.toFixed(2)}× (target ≤ 2×): ${ratio <= 2 && ours.errors === 0 && ours.over3s === 0 ? "met" : "NOT met"}`);
   } finally {
