@@ -9,7 +9,7 @@
 // --servers 2 starts two server processes behind a round-robin client (issue 09's scale-out load).
 // --workers 0 starts all-in-one processes instead (--role=all: the process that acks also runs the command).
 // Needs PostgreSQL and Redis on localhost. Creates crm_bench_<random> and a Redis prefix, removes both.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -27,6 +27,8 @@ const { values: opt } = parseArgs({ options: {
   workers: { type: "string", default: "1" },
   // OPERATIONS.md: where servers and workers share a host, workers run at a lower CPU priority
   "worker-nice": { type: "string", default: "10" },
+  // and may be held to some CPUs (a container's CPU limit does the same): e.g. --worker-cpus 1 → taskset -c 1
+  "worker-cpus": { type: "string", default: "" },
 } });
 const RATE = Number(opt.rate), SECONDS = Number(opt.seconds), SERVERS = Number(opt.servers), WORKERS = Number(opt.workers);
 const SECRET = "bench-signing-secret-0123456789";
@@ -135,6 +137,7 @@ async function main() {
     for (let k = 0; k < WORKERS; k++) {
       const w = await startProcess("src/main.ts", { ...crmEnv, LOG_LEVEL: "info" }, /sla timers worker started/, ["--role=worker"]);
       os.setPriority(w.pid!, Number(opt["worker-nice"]));
+      if (opt["worker-cpus"]) execFileSync("taskset", ["-a", "-p", "-c", opt["worker-cpus"], String(w.pid)], { stdio: "ignore" });
       children.push(w);
       workerProcs.push(w);
     }
@@ -169,7 +172,7 @@ async function main() {
     ]));
     console.log(`CRM answers through response_url: ${ours.answers}/${RATE * SECONDS}; time from command to answer p50 ${ms(ours.answer?.p50 ?? NaN)}, p99 ${ms(ours.answer?.p99 ?? NaN)}; all answered ${ours.lastAnswerS.toFixed(1)} s after the first command`);
     const per = (x: number) => `${(x / (RATE * SECONDS)).toFixed(2)} ms`;
-    console.log(`CPU per command: bare app ${per(bareCpu)}; CRM server(s) ${per(serverCpu)}${WORKERS ? `, worker(s) ${per(workerCpu)} (nice ${opt["worker-nice"]})` : ""}; load average ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}`);
+    console.log(`CPU per command: bare app ${per(bareCpu)}; CRM server(s) ${per(serverCpu)}${WORKERS ? `, worker(s) ${per(workerCpu)} (nice ${opt["worker-nice"]}${opt["worker-cpus"] ? `, CPUs ${opt["worker-cpus"]}` : ""})` : ""}; load average ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}`);
     const ratio = ours.s.p99 / bare.s.p99;
     console.log(`p99 ratio ${ratio.toFixed(2)}× (target ≤ 2×): ${ratio <= 2 && ours.errors === 0 && ours.over3s === 0 ? "met" : "NOT met"}`);
   } finally {

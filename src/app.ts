@@ -90,13 +90,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
       res.on("finish", () => end({ route: req.route?.path ?? req.path.split("/").slice(0, 2).join("/"), status: res.statusCode }));
       next();
     });
-    web.use(healthRoutes([
-      { name: "database", check: async () => { await db.prisma.$queryRaw`SELECT 1`; } },
-      { name: "redis", check: async () => { await probeRedis.ping(); } },
-    ], metrics.registry));
-    web.use(consoleRoutes({ config, services, commands, logger }));
-    web.use(unsubscribeRoutes({ services, logger }));
-    web.use(adminQueueRoutes(config, jobs));
+    // Slack first: its 3-second window is the tightest, so its requests skip the other routers
     if (config.slackEnabled) {
       // /crm commands go to the worker processes (role all runs one here too); the server only acks
       const slashes = slashQueue(jobs, logger);
@@ -106,6 +100,13 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
       await slack.start().catch((e: Error) => logger.error({ err: e.message }, "slack socket mode could not connect; it keeps retrying"));
       closables.push({ name: "slack", close: () => slack.stop() });
     }
+    web.use(healthRoutes([
+      { name: "database", check: async () => { await db.prisma.$queryRaw`SELECT 1`; } },
+      { name: "redis", check: async () => { await probeRedis.ping(); } },
+    ], metrics.registry));
+    web.use(consoleRoutes({ config, services, commands, logger }));
+    web.use(unsubscribeRoutes({ services, logger }));
+    web.use(adminQueueRoutes(config, jobs));
     if (config.DISCORD_GATEWAY === "on" && !config.DISCORD_BOT_TOKEN) logger.warn("DISCORD_GATEWAY=on needs DISCORD_BOT_TOKEN; the Discord gateway stays off");
     if (config.discordEnabled || discordGatewayEnabled(config)) {
       const discord = createDiscord({ config, services, commands, logger, redis, threads: ticketThreadQueue(jobs) });

@@ -7,6 +7,7 @@ import { parseText, runParsed, toErrorReply, type Parsed } from "../../src/comma
 import type { Command } from "../../src/commands/define.ts";
 import type { Reply } from "../../src/render/reply.ts";
 import { renderSlack } from "./render.ts";
+import { postJson } from "./postJson.ts";
 import { slackActor } from "./identity.ts";
 import type { SlackDeps } from "./app.ts";
 import { shareCommandFor } from "./share.ts";
@@ -64,14 +65,12 @@ export function slashRunner(deps: Pick<SlackDeps, "config" | "services" | "comma
     // a few quick tries: the command has run, so only the answer is retried (never the command)
     for (let attempt = 1; ; attempt++) {
       try {
-        const res = await fetch(job.responseUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(message), signal: AbortSignal.timeout(10_000) });
-        if (res.ok || (res.status >= 400 && res.status < 500 && res.status !== 429)) {
-          if (!res.ok) logger.warn({ status: res.status }, "response_url refused the answer");
-          await res.body?.cancel();
+        const status = await postJson(job.responseUrl, message);
+        if ((status >= 200 && status < 300) || (status >= 400 && status < 500 && status !== 429)) {
+          if (status >= 400) logger.warn({ status }, "response_url refused the answer");
           return;
         }
-        await res.body?.cancel();
-        throw new Error(`response_url answered ${res.status}`);
+        throw new Error(`response_url answered ${status}`);
       } catch (e) {
         if (attempt >= 3) { logger.warn({ err: (e as Error).message }, "could not post the answer to response_url"); return; }
         await new Promise((r) => setTimeout(r, 500 * attempt));
