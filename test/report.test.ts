@@ -1,6 +1,6 @@
 // A manager schedules the digest for a channel: it arrives on time with its chart, once, however many
 // workers run; schedules are listed and cancelled, and come back from the database when workers restart.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startApp, type App } from "../src/app.ts";
 import { createLogger } from "../src/log.ts";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
@@ -8,12 +8,14 @@ import { consoleSession } from "./helpers/console.ts";
 import type { FakeServer } from "./helpers/fakeHttp.ts";
 import { apiArgs, slackEnv, slash, startFakeSlack } from "./helpers/slack.ts";
 import { cronFor } from "../src/domain/analytics/reports.ts";
+import { restoreReportSchedulers } from "../jobs/reports.ts";
 
 let t: TestApp;
 let fake: FakeServer;
 const extra: App[] = [];
 
 beforeAll(async () => {
+  vi.stubEnv("REPORT_SYNC_MS", "3600000"); // the tests below run the lost-scheduler check themselves
   fake = await startFakeSlack();
   let file = 0;
   fake.on("POST", "/api/files.getUploadURLExternal", () => ({ body: { ok: true, upload_url: `${fake.url}/upload/${++file}`, file_id: `F${file}` } }));
@@ -25,6 +27,7 @@ afterAll(async () => {
   for (const a of extra) await a.close();
   await t.stop();
   await fake.close();
+  vi.unstubAllEnvs();
 });
 
 /** another process's worker: same database, Redis prefix and Slack, no HTTP */
@@ -113,6 +116,41 @@ describe("scheduling", () => {
     const back = await until("the scheduler back", () => reports().getJobScheduler(`report:${row.id}`));
     expect(back).toMatchObject({ pattern: "0 15 7 * * *", tz: "America/New_York" });
     await until("the ghost gone", async () => (await reports().getJobScheduler("report:ghost")) === undefined);
+  });
+});
+
+describe("Redis lost the scheduler (restart without persistence, flush)", () => {
+  it("a running worker re-creates it and posts the tick missed meanwhile, once", async () => {
+    const c = await consoleSession(t.url, "Lost Co");
+    // a schedule (made two hours ago) whose tick fell due a moment ago, while Redis had lost its scheduler
+    const tick = Math.floor(Date.now() / 60_000) * 60_000;
+    const hhmm = new Date(tick).toISOString().slice(11, 16);
+    await c.run(`report schedule daily ${hhmm} <#C0LOST>`);
+    const row = await t.app.db.prisma.reportSchedule.findFirstOrThrow({ where: { workspaceId: c.workspaceId } });
+    await t.app.db.prisma.reportSchedule.update({ where: { id: row.id }, data: { createdAt: new Date(Date.now() - 7_200_000) } });
+    await reports().removeJobScheduler(`report:${row.id}`);
+
+    expect(await restoreReportSchedulers(t.app.jobs, t.app.services)).toEqual({ restored: 1, caughtUp: 1 });
+    expect(await reports().getJobScheduler(`report:${row.id}`)).toMatchObject({ next: tick + 86_400_000 });
+    await until("the missed report", () => postsTo("C0LOST").length === 1);
+    // found again (another worker, the next check): nothing more to do; the tick is claimed once
+    expect(await restoreReportSchedulers(t.app.jobs, t.app.services)).toEqual({ restored: 0, caughtUp: 0 });
+    await reports().removeJobScheduler(`report:${row.id}`);
+    expect(await restoreReportSchedulers(t.app.jobs, t.app.services)).toEqual({ restored: 1, caughtUp: 1 });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(postsTo("C0LOST")).toHaveLength(1);
+    expect(await t.app.db.prisma.notification.count({ where: { dedupeKey: `report:${row.id}:${new Date(tick).toISOString()}` } })).toBe(1);
+  });
+
+  it("a tick before the schedule existed, or over an hour ago, is not caught up", async () => {
+    const c = await consoleSession(t.url, "Late Co");
+    const tick = Math.floor(Date.now() / 60_000) * 60_000;
+    await c.run(`report schedule daily ${new Date(tick).toISOString().slice(11, 16)} <#C0LATE>`); // created after its tick
+    await c.run(`report schedule daily ${new Date(tick - 2 * 3_600_000).toISOString().slice(11, 16)} <#C0LATE>`);
+    const rows = await t.app.db.prisma.reportSchedule.findMany({ where: { workspaceId: c.workspaceId }, orderBy: { number: "asc" } });
+    await t.app.db.prisma.reportSchedule.update({ where: { id: rows[1].id }, data: { createdAt: new Date(Date.now() - 86_400_000) } });
+    for (const r of rows) await reports().removeJobScheduler(`report:${r.id}`);
+    expect(await restoreReportSchedulers(t.app.jobs, t.app.services)).toEqual({ restored: 2, caughtUp: 0 });
   });
 });
 

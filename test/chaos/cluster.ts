@@ -1,8 +1,11 @@
 // Helpers for the chaos suite: server/worker child processes (`node --import tsx src/main.ts --role=…`),
-// a TCP proxy in front of PostgreSQL that can be cut and restored, and a private redis-server.
+// a TCP proxy in front of PostgreSQL that can be cut and restored, a private redis-server, and the console
+// API calls the tests make. (A private PostgreSQL cluster to crash and restart: ./postgres.ts.)
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
+import type { Reply } from "../../src/render/reply.ts";
+import { plainText } from "../helpers/console.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -80,4 +83,26 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | f
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+/** Still running (not exited) right now. */
+export const running = async (p: Proc) => (await Promise.race([p.exited.then(() => "exited"), Promise.resolve("running")])) === "running";
+
+/** The command reply when the database is away (src/commands/engine.ts), not just any "try again". */
+export const DB_TRY_AGAIN = /database is not answering right now; try again/i;
+
+/** A console workspace with its admin (the console API is open when ADMIN_TOKEN is unset). */
+export async function consoleWorkspace(url: string, name: string): Promise<{ wsId: string; adminId: string }> {
+  const res = await fetch(`${url}/console/api/workspaces`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name, adminName: "Cy Admin" }) });
+  if (res.status !== 200 && res.status !== 201) throw new Error(`create workspace → HTTP ${res.status}`);
+  const ws = await res.json();
+  return { wsId: ws.workspace.id as string, adminId: ws.admin.id as string };
+}
+
+/** One command through the console API: its reply (kind, summary, blocks) and all its text as plain. */
+export async function consoleRun(url: string, workspaceId: string, memberId: string, text: string): Promise<Reply & { plain: string }> {
+  const res = await fetch(`${url}/console/api/command`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ workspaceId, memberId, text }) });
+  if (res.status !== 200) throw new Error(`console ${text} → HTTP ${res.status}`);
+  const reply = (await res.json()).reply as Reply;
+  return { ...reply, plain: plainText(reply) };
 }

@@ -104,9 +104,11 @@ export class ReportService {
   }
 
   /**
-   * One tick of a schedule: claim it (schedule + tick time, in Notification) so a tick runs once however
-   * many workers see it, then build the digest with its chart and hand it to the outbox. When building or
-   * enqueuing fails the claim is released, so the job's retry can post.
+   * One tick of a schedule, posted once however many workers see it and whatever dies on the way: build the
+   * digest with its chart, then claim the tick (schedule + tick time, in Notification) and hand the post to
+   * the outbox in one transaction, as the SLA notices do. A worker killed (or a database crash) before the
+   * commit leaves no claim, so the job's retry on another worker posts; the outbox's job id is the same key,
+   * so a crash between enqueueing and the commit does not post twice either.
    */
   async runTick(workspaceId: string, scheduleId: string, tickAt: Date, now = new Date()): Promise<TickResult> {
     const s = await this.db.reportSchedule.findFirst({ where: { id: scheduleId, workspaceId } });
@@ -114,21 +116,21 @@ export class ReportService {
       await this.deps.scheduler?.remove(scheduleId).catch(() => undefined);
       return "inactive";
     }
-    if (!this.deps.outbox) throw new UnavailableError("no outbox to post the report through");
+    const outbox = this.deps.outbox;
+    if (!outbox) throw new UnavailableError("no outbox to post the report through");
     const dedupeKey = `report:${s.id}:${tickAt.toISOString()}`;
-    const claimed = await this.db.notification.createMany({ data: [{ id: `c${randomBytes(12).toString("hex")}`, workspaceId, dedupeKey }], skipDuplicates: true });
-    if (claimed.count === 0) return "duplicate";
-    try {
-      const period = (PERIODS as readonly string[]).includes(s.period) ? (s.period as PeriodName) : "today";
-      const digest = await this.digests.build(workspaceId, periodFor(period, now));
-      const reply = await digestReply(digest, { chart: true, ephemeral: false });
-      reply.blocks.splice(1, 0, { type: "context", text: `Scheduled report ${formatKey("report", s.number)} · ${describeSchedule(s)}` });
-      await this.deps.outbox.deliver({ platform: s.platform as ChatPlatform, workspaceId, target: { channelId: s.channelId }, reply, dedupeKey });
-      return "posted";
-    } catch (e) {
-      await this.db.notification.deleteMany({ where: { workspaceId, dedupeKey } }).catch(() => undefined);
-      throw e;
-    }
+    if (await this.db.notification.findFirst({ where: { workspaceId, dedupeKey }, select: { id: true } })) return "duplicate";
+    const period = (PERIODS as readonly string[]).includes(s.period) ? (s.period as PeriodName) : "today";
+    const digest = await this.digests.build(workspaceId, periodFor(period, now));
+    const reply = await digestReply(digest, { chart: true, ephemeral: false });
+    reply.blocks.splice(1, 0, { type: "context", text: `Scheduled report ${formatKey("report", s.number)} · ${describeSchedule(s)}` });
+    return this.db.$transaction(async (tx) => {
+      // a second runner of this tick waits here on the first one's uncommitted claim, then finds it
+      const claimed = await tx.notification.createMany({ data: [{ id: `c${randomBytes(12).toString("hex")}`, workspaceId, dedupeKey }], skipDuplicates: true });
+      if (claimed.count === 0) return "duplicate" as const;
+      await outbox.deliver({ platform: s.platform as ChatPlatform, workspaceId, target: { channelId: s.channelId }, reply, dedupeKey });
+      return "posted" as const;
+    }, { maxWait: 10_000, timeout: 15_000 });
   }
 }
 
