@@ -19,7 +19,8 @@ import { discordPublicKey, verifyDiscordRequest } from "./verify.ts";
 import { discordActor, type InteractionIdentity } from "./identity.ts";
 import { commandIndex } from "./commandTree.ts";
 import { resolveInvocation, type InteractionOption } from "./options.ts";
-import { modalCommandKey, modalFor, modalValues, wantsModal } from "./modals.ts";
+import { modalFor, modalTarget, modalValues, wantsModal } from "./modals.ts";
+import { isForm, prepareForm } from "../../src/commands/forms.ts";
 import { suggest } from "./autocomplete.ts";
 import type { ButtonStore } from "./buttons.ts";
 import { hasUpload, SHARE_PREFIX } from "./render.ts";
@@ -121,8 +122,10 @@ export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): Inte
   async function onComponent(body: Interaction): Promise<Outcome> {
     const { actor, fresh } = await actorFor(body);
     if (!fresh) return DUPLICATE;
-    const command = await rt.buttons.resolve(body.data?.custom_id ?? "");
-    if (command === null) return { reply: errorReply("This button has expired or is not one of ours; run the command again.") };
+    const target = await rt.buttons.target(body.data?.custom_id ?? "");
+    if (target === null) return { reply: errorReply("This button has expired or is not one of ours; run the command again.") };
+    const { command } = target;
+    if (target.form) return openForm(command, actor, body);
     let parsed: Parsed;
     try { parsed = parseText(commands, command); } catch (e) { return { reply: toErrorReply(e, undefined, { onError }) }; }
     const reply = await run(parsed, actor, body);
@@ -142,13 +145,24 @@ export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): Inte
     return { reply: { ...reply, ephemeral: false } };
   }
 
+  /** A form button: the modal for its command (type 9), or why it cannot open (a campaign already sent). */
+  async function openForm(command: string, actor: Actor, body: Interaction): Promise<Outcome> {
+    const form = await prepareForm(commands, command, actor, services, runOpts(body));
+    if (!isForm(form)) return { reply: form };
+    const stash: Record<string, string> = {};
+    return { modal: modalFor(form, stash), stash };
+  }
+
   async function onModal(body: Interaction): Promise<Outcome> {
-    const key = modalCommandKey(body.data?.custom_id ?? "");
-    const cmd = commands.find((c) => c.path.join(" ") === key);
-    if (!cmd) return { reply: errorReply("This form is out of date; run the command again.") };
+    const target = modalTarget(body.data?.custom_id ?? "");
+    const command = !target ? null : "command" in target ? target.command : await rt.buttons.load(target.hash);
+    let given: Parsed | undefined;
+    try { given = command === null ? undefined : parseText(commands, command); } catch { given = undefined; }
+    if (!given) return { reply: errorReply("This form is out of date; run the command again.") };
     const { actor, fresh } = await actorFor(body);
     if (!fresh) return DUPLICATE;
-    const parsed = { cmd, raw: modalValues(body.data?.components) };
+    // the fields typed in, over the arguments the form was opened with ("campaign message K-1")
+    const parsed = { cmd: given.cmd, raw: { ...given.raw, ...modalValues(body.data?.components) } };
     const reply = await run(parsed, actor, body);
     return { reply, share: shareCommandFor(parsed, reply) };
   }

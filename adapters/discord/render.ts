@@ -75,7 +75,7 @@ function buttonRows(blocks: Block[], stash: Record<string, string>): APIActionRo
   for (const bl of blocks) {
     if (bl.type !== "actions") continue;
     // custom_id must be unique in a message: a repeated command keeps its first button
-    const actions = bl.actions.filter((a) => !seen.has(a.command) && seen.add(a.command));
+    const actions = bl.actions.filter((a) => { const id = `${a.form ? "form" : "run"}:${a.command}`; return !seen.has(id) && seen.add(id); });
     for (let k = 0; k < actions.length && rows.length < LIMITS.rows; k += LIMITS.buttonsPerRow) {
       rows.push({ type: ComponentType.ActionRow, components: actions.slice(k, k + LIMITS.buttonsPerRow).map((a) => button(a, stash)) });
     }
@@ -84,7 +84,7 @@ function buttonRows(blocks: Block[], stash: Record<string, string>): APIActionRo
 }
 
 function button(a: Action, stash: Record<string, string>): APIButtonComponent {
-  const { id, hash } = buttonId(a.command);
+  const { id, hash } = buttonId(a.command, { form: a.form });
   if (hash) stash[hash] = a.command;
   return { type: ComponentType.Button, style: a.style ? STYLE[a.style] : ButtonStyle.Secondary, label: clip(a.label.trim() || "Run", LIMITS.label), custom_id: id };
 }
