@@ -194,14 +194,21 @@ describe("Discord: the message in a modal", () => {
   });
 
   it("an invalid submission answers privately with what was wrong and the command's form, and changes nothing", async () => {
-    for (const [fields, says] of [[{ text: "Hey {{frist_name}}" }, "Unknown variable in the message"], [{ text: "y".repeat(2001) }, "too long"]] as const) {
+    let retry: any;
+    for (const [fields, says] of [[{ text: "y".repeat(2001) }, "too long"], [{ text: "Hey {{frist_name}}" }, "Unknown variable in the message"]] as const) {
       const bad = ok(await interact(t.url, modalSubmitBody(modal.custom_id, fields, "labels")));
       expect(bad.type).toBe(4);
       expect(bad.data.flags).toBe(64);
       expect(bad.data.embeds[0].color).toBe(0xe74c3c);
       expect(shown(bad)).toContain(says);
       expect(shown(bad)).toContain("/crm campaign message <K-ref> <text...>");
+      retry = buttonsOf(bad).find((b) => b.label === "Try again");
     }
+    // Discord closed the modal: "Try again" opens it with what was typed, so nothing is lost
+    expect(retry.custom_id).toBe("crm_form:campaign message K-1");
+    const again = await interact(t.url, buttonBody(retry.custom_id, {}, 64));
+    expect(again.type).toBe(9);
+    expect(again.data.components[0].component.value).toBe("Hey {{frist_name}}");
     // an agent submits: refused as that agent
     const agent = ok(await interact(t.url, modalSubmitBody(modal.custom_id, { text: "Hey {{first_name}}" }, "rows", { user: "1300000000000000002", userName: "Bo" })));
     expect(shown(agent)).toMatch(/managers/i);
@@ -209,7 +216,7 @@ describe("Discord: the message in a modal", () => {
     expect(await prisma().auditLog.count({ where: { action: "campaign.message" , entityId: (await discordCampaign(1)).id } })).toBe(0);
   });
 
-  it("the submission sets the message as the submitter, in either layout, and 'Edit the message' shows it", async () => {
+  it("the submission sets the message as the submitter, in either layout, and 'Edit the message' shows it (not the old draft)", async () => {
     for (const [shape, text] of [["rows", "Hey {{first_name}}!"], ["labels", "Hey {{first_name|friend}}, news from {{owner}}"]] as const) {
       const saved = ok(await interact(t.url, modalSubmitBody(modal.custom_id, { text }, shape)));
       expect(saved.type).toBe(4);

@@ -13,6 +13,8 @@ export const HASHED_FORM_PREFIX = "crm_form#";
 export const MAX_CUSTOM_ID = 100;
 /** Buttons stay on messages for a long time; a click after this answers "run the command again". */
 export const HASHED_TTL_SECONDS = 90 * 86_400;
+/** What someone typed into a refused form is kept this long for "Try again". */
+export const DRAFT_TTL_SECONDS = 3600;
 
 export const commandHash = (command: string) => createHash("sha256").update(command).digest("base64url").slice(0, 22);
 
@@ -51,6 +53,23 @@ export class ButtonStore {
 
   async load(hash: string): Promise<string | null> {
     return this.redis.get(this.key(hash));
+  }
+
+  // Discord closes a modal on submit, so a refused form would lose what was typed: it is kept per member
+  // and command, and the form opened by "Try again" shows it.
+  private draftKey = (memberId: string, command: string) => `${this.prefix}:discord:draft:${memberId}:${commandHash(command)}`;
+
+  async saveDraft(memberId: string, command: string, values: Record<string, string>): Promise<void> {
+    await this.redis.set(this.draftKey(memberId, command), JSON.stringify(values), "EX", DRAFT_TTL_SECONDS);
+  }
+
+  async draft(memberId: string, command: string): Promise<Record<string, string>> {
+    const raw = await this.redis.get(this.draftKey(memberId, command));
+    try { return raw ? JSON.parse(raw) as Record<string, string> : {}; } catch { return {}; }
+  }
+
+  async dropDraft(memberId: string, command: string): Promise<void> {
+    await this.redis.del(this.draftKey(memberId, command));
   }
 
   /** The command behind a custom_id, or null when it is not ours or has expired. */

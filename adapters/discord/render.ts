@@ -105,7 +105,9 @@ export function fitEmbed(e: APIEmbed): APIEmbed {
   return e;
 }
 
-export function renderDiscord(reply: Reply, opts: { share?: string } = {}): Rendered {
+/** share: a "Share in channel" button for this read-only command; retryForm: a refused form's "Try again",
+ *  which opens the form of this command again */
+export function renderDiscord(reply: Reply, opts: { share?: string; retryForm?: string } = {}): Rendered {
   const stash: Record<string, string> = {};
   const files: UploadFile[] = [];
   const images: { url: string; alt: string }[] = [];
@@ -144,6 +146,9 @@ export function renderDiscord(reply: Reply, opts: { share?: string } = {}): Rend
   const components = reply.kind === "ok" ? buttonRows(reply.blocks, stash) : [];
   if (opts.share && reply.kind === "ok" && components.length < LIMITS.rows && (SHARE_PREFIX + opts.share).length <= 100) {
     components.push({ type: ComponentType.ActionRow, components: [{ type: ComponentType.Button, style: ButtonStyle.Secondary, label: "Share in channel", custom_id: SHARE_PREFIX + opts.share }] });
+  }
+  if (opts.retryForm && reply.kind === "error") {
+    components.push({ type: ComponentType.ActionRow, components: [button({ label: "Try again", command: opts.retryForm, form: true, style: "primary" }, stash)] });
   }
   const message: DiscordMessage = { embeds, components, allowed_mentions: { parse: [] } };
   if (files.length) {

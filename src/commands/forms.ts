@@ -56,14 +56,14 @@ export const isForm = (x: Form | Reply): x is Form => "fields" in x;
  * The form for a command text, as `actor` would fill it in; or the error reply saying why not (an unknown
  * command, a viewer, a campaign already sent). A slow form.load opens the form without its values.
  */
-export async function prepareForm(commands: Command[], command: string, actor: Actor, services: Services, opts: RunOptions & { loadMs?: number } = {}): Promise<Form | Reply> {
+export async function prepareForm(commands: Command[], command: string, actor: Actor, services: Services, opts: RunOptions & { loadMs?: number; title?: string } = {}): Promise<Form | Reply> {
   let parsed: Parsed;
   try { parsed = parseText(commands, command); } catch (e) { return toErrorReply(e, undefined, opts); }
   try {
     assertMayRun(parsed.cmd, actor);
     const load = parsed.cmd.form?.load;
     const defaults = load ? await within(load({ raw: parsed.raw, actor, services }), opts.loadMs ?? FORM_LOAD_MS) : {};
-    return formOf(parsed, command, defaults === LATE ? {} : defaults);
+    return formOf(parsed, command, defaults === LATE ? {} : defaults, opts.title);
   } catch (e) {
     return toErrorReply(e, parsed.cmd, opts);
   }
