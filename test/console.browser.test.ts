@@ -111,6 +111,26 @@ describe("web console in chromium", () => {
     expect(row.stage.name).toBe("qualified");
   });
 
+  it("a campaign's 'Write the message' puts the command in the box to finish, and sending it saves the message", async () => {
+    const agent = await page.locator("#member").inputValue();
+    await page.locator("#member").selectOption({ label: "Ada Admin · admin" }); // campaigns are for managers and admins
+    const reply = await send('/crm campaign new "Spring" segment:all channel:slack');
+    expect(reply).toContain("K-1");
+    const write = answers().last().locator('button[data-fill="campaign message K-1"]');
+    expect(await write.innerText()).toBe("Write the message");
+    const before = await answers().count();
+    await write.click();
+    expect(await page.locator("#text").inputValue()).toBe("/crm campaign message K-1 ");
+    expect(await answers().count()).toBe(before); // nothing ran
+    await page.locator("#text").press("End");
+    await page.locator("#text").pressSequentially("Hi {{first_name}}");
+    await page.locator("#text").press("Enter");
+    expect(await waitForNextAnswer(before)).toContain("saved");
+    const k = await t.app.db.prisma.campaign.findFirstOrThrow({ where: { workspaceId: wsId, number: 1 } });
+    expect(k.message).toBe("Hi {{first_name}}");
+    await page.locator("#member").selectOption(agent);
+  });
+
   it("shows user content as text: no element, no script, no dialog", async () => {
     const evil = "<img src=x onerror=alert(1)>";
     const dialogsBefore = dialogs.length;

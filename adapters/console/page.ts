@@ -69,7 +69,10 @@ async function run(text) {
   } catch (e) { show('<div class="reply error"><p>' + esc(e.message) + '</p></div>'); }
 }
 $('cmd').addEventListener('submit', (e) => { e.preventDefault(); const t = $('text').value.trim(); if (t) { $('text').value = ''; run(t); } });
-$('log').addEventListener('click', (e) => { const b = e.target.closest('button[data-command]'); if (b) run('/crm ' + b.dataset.command); });
+$('log').addEventListener('click', (e) => {
+  const b = e.target.closest('button[data-command]'); if (b) { run('/crm ' + b.dataset.command); return; }
+  const f = e.target.closest('button[data-fill]'); if (f) { $('text').value = '/crm ' + f.dataset.fill + ' '; $('text').focus(); }
+});
 $('ws').addEventListener('change', () => loadMembers());
 $('newWs').addEventListener('click', async () => {
   const name = prompt('Workspace name'); if (!name) return;

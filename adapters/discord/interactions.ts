@@ -19,7 +19,8 @@ import { discordPublicKey, verifyDiscordRequest } from "./verify.ts";
 import { discordActor, type InteractionIdentity } from "./identity.ts";
 import { commandIndex } from "./commandTree.ts";
 import { resolveInvocation, type InteractionOption } from "./options.ts";
-import { modalCommandKey, modalFor, modalValues, wantsModal } from "./modals.ts";
+import { MODAL_COMMANDS, modalFor, modalTarget, modalValues, wantsModal } from "./modals.ts";
+import { isForm, prepareForm } from "../../src/commands/forms.ts";
 import { suggest } from "./autocomplete.ts";
 import type { ButtonStore } from "./buttons.ts";
 import { hasUpload, SHARE_PREFIX } from "./render.ts";
@@ -121,8 +122,10 @@ export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): Inte
   async function onComponent(body: Interaction): Promise<Outcome> {
     const { actor, fresh } = await actorFor(body);
     if (!fresh) return DUPLICATE;
-    const command = await rt.buttons.resolve(body.data?.custom_id ?? "");
-    if (command === null) return { reply: errorReply("This button has expired or is not one of ours; run the command again.") };
+    const target = await rt.buttons.target(body.data?.custom_id ?? "");
+    if (target === null) return { reply: errorReply("This button has expired or is not one of ours; run the command again.") };
+    const { command } = target;
+    if (target.form) return openForm(command, actor, body);
     let parsed: Parsed;
     try { parsed = parseText(commands, command); } catch (e) { return { reply: toErrorReply(e, undefined, { onError }) }; }
     const reply = await run(parsed, actor, body);
@@ -142,14 +145,41 @@ export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): Inte
     return { reply: { ...reply, ephemeral: false } };
   }
 
+  /** Redis is a convenience here (drafts): a slow or absent Redis costs the draft, never the answer. */
+  const bestEffort = <T>(p: Promise<T>) => within(p.catch((e) => { logger.warn({ err: (e as Error).message }, "form draft not stored"); return undefined; }), STASH_BUDGET_MS)
+    .then((v) => (v === LATE ? undefined : v));
+
+  /** A form button: the modal for its command (type 9), with what this member typed into it last time it
+   *  was refused, or why it cannot open (a campaign already sent). */
+  async function openForm(command: string, actor: Actor, body: Interaction): Promise<Outcome> {
+    const [form, draft] = await Promise.all([
+      prepareForm(commands, command, actor, services, { ...runOpts(body), title: MODAL_COMMANDS[command.trim().toLowerCase()] }),
+      bestEffort(rt.buttons.draft(actor.memberId, command)),
+    ]);
+    if (!isForm(form)) return { reply: form };
+    const fields = form.fields.map((f) => (draft?.[f.arg.name] ? { ...f, value: draft[f.arg.name] } : f));
+    const stash: Record<string, string> = {};
+    return { modal: modalFor({ ...form, fields }, stash), stash };
+  }
+
   async function onModal(body: Interaction): Promise<Outcome> {
-    const key = modalCommandKey(body.data?.custom_id ?? "");
-    const cmd = commands.find((c) => c.path.join(" ") === key);
-    if (!cmd) return { reply: errorReply("This form is out of date; run the command again.") };
+    const target = modalTarget(body.data?.custom_id ?? "");
+    const command = !target ? null : "command" in target ? target.command : await rt.buttons.load(target.hash);
+    let given: Parsed | undefined;
+    try { given = command === null ? undefined : parseText(commands, command); } catch { given = undefined; }
+    if (!given) return { reply: errorReply("This form is out of date; run the command again.") };
     const { actor, fresh } = await actorFor(body);
     if (!fresh) return DUPLICATE;
-    const parsed = { cmd, raw: modalValues(body.data?.components) };
+    // the fields typed in, over the arguments the form was opened with ("campaign message K-1")
+    const typed = modalValues(body.data?.components);
+    const parsed = { cmd: given.cmd, raw: { ...given.raw, ...typed } };
     const reply = await run(parsed, actor, body);
+    if (reply.kind === "error") {
+      // Discord has closed the modal: keep what was typed for "Try again"
+      if (Object.keys(typed).length) await bestEffort(rt.buttons.saveDraft(actor.memberId, command!, typed));
+      return { reply, retryForm: command! };
+    }
+    await bestEffort(rt.buttons.dropDraft(actor.memberId, command!));
     return { reply, share: shareCommandFor(parsed, reply) };
   }
 

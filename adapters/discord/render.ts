@@ -75,7 +75,7 @@ function buttonRows(blocks: Block[], stash: Record<string, string>): APIActionRo
   for (const bl of blocks) {
     if (bl.type !== "actions") continue;
     // custom_id must be unique in a message: a repeated command keeps its first button
-    const actions = bl.actions.filter((a) => !seen.has(a.command) && seen.add(a.command));
+    const actions = bl.actions.filter((a) => { const id = `${a.form ? "form" : "run"}:${a.command}`; return !seen.has(id) && seen.add(id); });
     for (let k = 0; k < actions.length && rows.length < LIMITS.rows; k += LIMITS.buttonsPerRow) {
       rows.push({ type: ComponentType.ActionRow, components: actions.slice(k, k + LIMITS.buttonsPerRow).map((a) => button(a, stash)) });
     }
@@ -84,7 +84,7 @@ function buttonRows(blocks: Block[], stash: Record<string, string>): APIActionRo
 }
 
 function button(a: Action, stash: Record<string, string>): APIButtonComponent {
-  const { id, hash } = buttonId(a.command);
+  const { id, hash } = buttonId(a.command, { form: a.form });
   if (hash) stash[hash] = a.command;
   return { type: ComponentType.Button, style: a.style ? STYLE[a.style] : ButtonStyle.Secondary, label: clip(a.label.trim() || "Run", LIMITS.label), custom_id: id };
 }
@@ -105,7 +105,9 @@ export function fitEmbed(e: APIEmbed): APIEmbed {
   return e;
 }
 
-export function renderDiscord(reply: Reply, opts: { share?: string } = {}): Rendered {
+/** share: a "Share in channel" button for this read-only command; retryForm: a refused form's "Try again",
+ *  which opens the form of this command again */
+export function renderDiscord(reply: Reply, opts: { share?: string; retryForm?: string } = {}): Rendered {
   const stash: Record<string, string> = {};
   const files: UploadFile[] = [];
   const images: { url: string; alt: string }[] = [];
@@ -144,6 +146,9 @@ export function renderDiscord(reply: Reply, opts: { share?: string } = {}): Rend
   const components = reply.kind === "ok" ? buttonRows(reply.blocks, stash) : [];
   if (opts.share && reply.kind === "ok" && components.length < LIMITS.rows && (SHARE_PREFIX + opts.share).length <= 100) {
     components.push({ type: ComponentType.ActionRow, components: [{ type: ComponentType.Button, style: ButtonStyle.Secondary, label: "Share in channel", custom_id: SHARE_PREFIX + opts.share }] });
+  }
+  if (opts.retryForm && reply.kind === "error") {
+    components.push({ type: ComponentType.ActionRow, components: [button({ label: "Try again", command: opts.retryForm, form: true, style: "primary" }, stash)] });
   }
   const message: DiscordMessage = { embeds, components, allowed_mentions: { parse: [] } };
   if (files.length) {

@@ -20,7 +20,9 @@ export function within<T>(p: Promise<T>, ms: number): Promise<T | typeof LATE> {
 /** command, modal: a new answer; component: a click on a card; share: "Share in channel" (a public answer) */
 export type Surface = "command" | "component" | "modal" | "share";
 /** share: the read-only command behind a "Share in channel" button on this (ephemeral) answer */
-export type Outcome = { reply: Reply; share?: string } | { modal: APIModalInteractionResponseCallbackData } | { notice: string };
+/** modal: a form to open (stash: hash → command for a custom_id too long to carry it, see buttons.ts);
+ *  retryForm: the command of a refused form, offered again under the error */
+export type Outcome = { reply: Reply; share?: string; retryForm?: string } | { modal: APIModalInteractionResponseCallbackData; stash?: Record<string, string> } | { notice: string };
 
 export interface InitialResponse { body: { type: InteractionResponseType; data?: unknown }; stash: Record<string, string> }
 export interface LateDelivery { target: "original" | "followup"; body: DiscordMessage; stash: Record<string, string>; files: UploadFile[] }
@@ -34,9 +36,9 @@ export function initialResponse(surface: Surface, outcome: Outcome | typeof LATE
     if (surface === "share") return { body: { type: InteractionResponseType.DeferredChannelMessageWithSource }, stash: {} };
     return { body: { type: InteractionResponseType.DeferredChannelMessageWithSource, data: { flags: MessageFlags.Ephemeral } }, stash: {} };
   }
-  if ("modal" in outcome) return { body: { type: InteractionResponseType.Modal, data: outcome.modal }, stash: {} };
+  if ("modal" in outcome) return { body: { type: InteractionResponseType.Modal, data: outcome.modal }, stash: outcome.stash ?? {} };
   if ("notice" in outcome) return { body: { type: InteractionResponseType.ChannelMessageWithSource, data: notice(outcome.notice) }, stash: {} };
-  const { message, stash } = renderDiscord(outcome.reply, { share: outcome.share });
+  const { message, stash } = renderDiscord(outcome.reply, { share: outcome.share, retryForm: outcome.retryForm });
   const ok = outcome.reply.kind === "ok";
   // a button that worked updates the card it sits on; one that failed says why to the clicker alone
   if (surface === "component" && ok) return { body: { type: InteractionResponseType.UpdateMessage, data: withoutFlags(message) }, stash };
@@ -48,9 +50,13 @@ export function initialResponse(surface: Surface, outcome: Outcome | typeof LATE
 
 /** After a deferral: what to send, and where. */
 export function lateDelivery(surface: Surface, outcome: Outcome): LateDelivery {
-  if ("modal" in outcome) return { target: "original", body: withoutFlags(notice("That took too long; run the command again to open the form.")), stash: {}, files: [] };
+  if ("modal" in outcome) {
+    const late = notice("That took too long; try again to open the form.");
+    // a form button's card stays as it is: the note goes to the clicker alone
+    return surface === "component" ? { target: "followup", body: late, stash: {}, files: [] } : { target: "original", body: withoutFlags(late), stash: {}, files: [] };
+  }
   const failed = "notice" in outcome || outcome.reply.kind === "error";
-  const { message, stash, files } = "notice" in outcome ? { message: notice(outcome.notice), stash: {}, files: [] } : renderDiscord(outcome.reply, { share: outcome.share });
+  const { message, stash, files } = "notice" in outcome ? { message: notice(outcome.notice), stash: {}, files: [] } : renderDiscord(outcome.reply, { share: outcome.share, retryForm: outcome.retryForm });
   if (surface === "component" && failed) return { target: "followup", body: { ...message, flags: MessageFlags.Ephemeral }, stash, files };
   return { target: "original", body: withoutFlags(message), stash, files };
 }

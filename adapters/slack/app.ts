@@ -8,8 +8,9 @@ import type { Services } from "../../src/domain/services.ts";
 import type { Actor } from "../../src/domain/actor.ts";
 import type { Logger } from "../../src/log.ts";
 import type { Reply } from "../../src/render/reply.ts";
-import { BUTTON_ACTION_PREFIX, SHARE_ACTION, renderSlack } from "./render.ts";
-import { MODAL_CALLBACK, MODAL_COMMANDS, fieldErrors, modalView, rawArgsFromState } from "./modals.ts";
+import { BUTTON_ACTION_PREFIX, FORM_ACTION_PREFIX, SHARE_ACTION, renderSlack, type SlackMessage } from "./render.ts";
+import { MODAL_CALLBACK, MODAL_COMMANDS, errorField, fieldErrors, modalView, rawArgsFromState, type ModalMeta } from "./modals.ts";
+import { isForm, prepareForm, wantsForm } from "../../src/commands/forms.ts";
 import { slackActor } from "./identity.ts";
 import { shareCommandFor } from "./share.ts";
 import { slashJob, slashRunner, type SlashJob } from "./slash.ts";
@@ -60,13 +61,18 @@ export function createSlackApp(deps: SlackDeps, receiver: Receiver, authorize: A
   // Ack first, always: Slack's 3-second window never depends on the database. The command then goes
   // to the slack-commands queue for a worker process (or runs here when the queue cannot take it) and
   // is answered through response_url; forms open with the trigger_id, which expires after 3 s.
-  app.command("/crm", async ({ command, ack, client }) => {
+  app.command("/crm", async ({ command, ack, client, respond }) => {
     await ack();
     const text = command.text ?? "";
     const modalKey = text.trim().toLowerCase().replace(/\s+/g, " ");
     const modal = commands.find((c) => c.path.join(" ") === modalKey);
     if (MODAL_COMMANDS[modalKey] && modal && command.trigger_id) {
       await client.views.open({ trigger_id: command.trigger_id, view: modalView(modal, { channelId: command.channel_id }) });
+      return;
+    }
+    // a command with a form, typed without what it asks for (`campaign message K-1`), opens the form
+    if (command.trigger_id && typedForForm(text)) {
+      await openForm(text, command as unknown as Record<string, unknown>, command.trigger_id, command.channel_id, client, (m) => respond(m));
       return;
     }
     const job = slashJob(command);
@@ -86,6 +92,16 @@ export function createSlackApp(deps: SlackDeps, receiver: Receiver, authorize: A
     else await respond({ response_type: "ephemeral", replace_original: false, ...renderSlack(reply) });
   });
 
+  // a form button ("Write the message"): open its modal at once, the trigger_id expires 3 s after the click
+  app.action(new RegExp(`^${FORM_ACTION_PREFIX}`), async ({ ack, body, action, client, respond }) => {
+    await ack();
+    const commandText = (action as { value?: string }).value ?? "";
+    const b = body as unknown as { trigger_id?: string; channel?: { id: string } };
+    if (!b.trigger_id) { await respond({ response_type: "ephemeral", replace_original: false, text: "Slack sent no trigger for a form; type the command instead." }); return; }
+    await openForm(commandText, body as unknown as Record<string, unknown>, b.trigger_id, b.channel?.id, client,
+      (m) => respond({ replace_original: false, ...m }));
+  });
+
   app.action(SHARE_ACTION, async ({ ack, body, action, respond }) => {
     await ack();
     const commandText = (action as { value?: string }).value ?? "";
@@ -97,26 +113,51 @@ export function createSlackApp(deps: SlackDeps, receiver: Receiver, authorize: A
   });
 
   app.view(MODAL_CALLBACK, async ({ ack, body, view, client }) => {
-    const meta = JSON.parse(view.private_metadata || "{}") as { path?: string; channelId?: string };
+    const meta = JSON.parse(view.private_metadata || "{}") as Partial<ModalMeta>;
     const cmd = commands.find((c) => c.path.join(" ") === meta.path);
     if (!cmd) { await ack({ response_action: "errors", errors: {} }); return; }
-    const raw = rawArgsFromState(view.state.values as never);
-    const errors = fieldErrors(cmd, raw);
+    const shown = meta.fields ?? cmd.args.map((a) => a.name);
+    // the fields typed in, over the arguments the form was opened with
+    const raw = { ...(meta.given ?? {}), ...rawArgsFromState(view.state.values as never) };
+    const errors = fieldErrors(cmd, raw, shown);
     if (errors) { await ack({ response_action: "errors", errors }); return; }
-    const work = (async () => runParsed({ cmd, raw }, await slackActor(services, body), services, { channelId: meta.channelId, onError }))()
+    const work = (async () => runParsed({ cmd, raw }, await slackActor(services, body), services, { channelId: meta.channelId, onError, publicUrl: config.PUBLIC_URL }))()
       .catch((e) => toErrorReply(e, cmd, { onError }));
     const reply = await within(work, ACK_BUDGET_MS);
-    if (reply === LATE) { await ack(); return; }
+    const post = async (r: Reply) => {
+      const msg = renderSlack(r);
+      if (meta.channelId) await client.chat.postEphemeral({ channel: meta.channelId, user: body.user.id, ...msg });
+      else await client.chat.postMessage({ channel: body.user.id, ...msg });
+    };
+    // too slow for the modal to show errors: close it, and say how it went in a message
+    if (reply === LATE) { await ack(); await post(await work); return; }
     if (reply.kind === "error") {
-      const field = cmd.args.find((a) => reply.summary.toLowerCase().includes(a.name)) ?? cmd.args.find((a) => a.type === "ref") ?? cmd.args[0];
-      await ack({ response_action: "errors", errors: { [field.name]: reply.summary.slice(0, 150) } });
+      await ack({ response_action: "errors", errors: { [errorField(cmd, reply.summary, shown)]: reply.summary.slice(0, 150) } });
       return;
     }
     await ack();
-    const msg = renderSlack(reply);
-    if (meta.channelId) await client.chat.postEphemeral({ channel: meta.channelId, user: body.user.id, ...msg });
-    else await client.chat.postMessage({ channel: body.user.id, ...msg });
+    await post(reply);
   });
+
+  /** Opens the form for a command text as the person in body, or tells them why not (say). Slack's
+   *  trigger_id lasts 3 s from the click, so looking up what to fill in gets part of that (FORM_LOAD_MS). */
+  async function openForm(commandText: string, body: Record<string, unknown>, triggerId: string, channelId: string | undefined,
+    client: { views: { open(a: { trigger_id: string; view: ReturnType<typeof modalView> }): Promise<unknown> } }, say: (m: Partial<SlackMessage> & { text: string }) => Promise<unknown>) {
+    const prepared = await (async () => prepareForm(commands, commandText, await slackActor(services, body), services, { onError }))()
+      .catch((e) => toErrorReply(e, undefined, { onError }));
+    if (!isForm(prepared)) { await say({ response_type: "ephemeral", ...renderSlack(prepared) }); return; }
+    try {
+      await client.views.open({ trigger_id: triggerId, view: modalView(prepared, { channelId }) });
+    } catch (e) {
+      // an expired trigger (a slow moment) or a refusal: the person should not be left waiting for nothing
+      logger.warn({ err: (e as Error).message, command: prepared.cmd.path.join(" ") }, "could not open a form");
+      await say({ response_type: "ephemeral", text: `Slack could not open the form; try again, or type the command: ${prepared.cmd.usage}` });
+    }
+  }
+
+  const typedForForm = (text: string) => {
+    try { return wantsForm(parseText(commands, text)); } catch { return false; }
+  };
 
   async function runAs(body: unknown, commandText: string, channelId?: string): Promise<Reply> {
     let actor: Actor;

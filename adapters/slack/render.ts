@@ -5,6 +5,8 @@ import { clip } from "../../src/render/format.ts";
 
 export const SHARE_ACTION = "crm_share";
 export const BUTTON_ACTION_PREFIX = "crm:";
+/** a button that opens a form (a modal) for its command instead of running it: "Write the message" */
+export const FORM_ACTION_PREFIX = "crm_form:";
 
 /** &, <, > are Slack's control characters; * ~ ` get a zero-width space so user text cannot format. */
 export function escapeMrkdwn(text: string): string {
@@ -44,7 +46,7 @@ function toBlocks(bl: Block, i: number, uploads = false): SlackBlock[] {
     case "actions": return [{
       type: "actions", block_id: `crm_actions_${i}`,
       elements: bl.actions.slice(0, 25).map((a, k) => ({
-        type: "button", action_id: `${BUTTON_ACTION_PREFIX}${i}:${k}`, text: plain(a.label, 75), value: clip(a.command, 2000),
+        type: "button", action_id: `${a.form ? FORM_ACTION_PREFIX : BUTTON_ACTION_PREFIX}${i}:${k}`, text: plain(a.label, 75), value: clip(a.command, 2000),
         ...(a.style ? { style: a.style } : {}),
       })),
     }];

@@ -20,6 +20,8 @@ export interface ArgSpec {
   refKinds?: RefKind[];
   /** values come from the workspace (stage names): Discord autocompletes them */
   dynamic?: "stage";
+  /** a longer explanation shown under the field in forms (Slack input hint, Discord label description) */
+  hint?: string;
 }
 
 /** A member as typed: @mention, "me", "auto" (when allowed) or a name (console). */
@@ -34,6 +36,7 @@ export class Arg<T, Req extends boolean> {
   optional(): Arg<T, false> { return new Arg<T, false>({ ...this.spec, required: false }, this.decode); }
   option(): Arg<T, Req> { return new Arg<T, Req>({ ...this.spec, mode: "option" }, this.decode); }
   rest(): Arg<T, Req> { return new Arg<T, Req>({ ...this.spec, mode: "rest" }, this.decode); }
+  hint(hint: string): Arg<T, Req> { return new Arg<T, Req>({ ...this.spec, hint }, this.decode); }
   declare readonly _req: Req;
 }
 
@@ -45,7 +48,8 @@ export type ArgsOf<S extends ArgsShape> = {
 const mk = <T>(type: ArgType, description: string, decode: (raw: string) => T, extra: Partial<ArgSpec> = {}) =>
   new Arg<T, true>({ type, mode: "positional", required: true, description, ...extra }, decode);
 
-const MAX_TEXT = 2000;
+/** the longest text argument (a form's text field allows as much) */
+export const MAX_TEXT = 2000;
 const text = (raw: string) => {
   const v = raw.trim();
   if (!v) throw new UserInputError("must not be empty");

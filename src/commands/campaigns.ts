@@ -1,7 +1,7 @@
 // campaign new | message | preview | test | send | status | pause | resume | cancel | retry-failed | list
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
-import { b, code, reply, s, type Span } from "../render/reply.ts";
+import { b, code, reply, s, type Action, type Span } from "../render/reply.ts";
 import { money, plural } from "../render/format.ts";
 import { SEGMENT_FORMS } from "../domain/campaigns/segment.ts";
 import { TEMPLATE_VARIABLES } from "../domain/campaigns/template.ts";
@@ -18,9 +18,17 @@ const HELP = [
   'Example: /crm campaign new "Spring promo" segment:"tag:vip -tag:churned" channel:email subject:"Hi {{first_name}}" message:"Hello {{first_name|there}}, …"',
 ];
 
+const VARIABLES = TEMPLATE_VARIABLES.map((v) => `{{${v}}}`).join(" ");
 const nextStep = (c: Campaign): Span[] => c.message
   ? [s("Next: "), code(`/crm campaign preview K-${c.number}`), s(", "), code(`/crm campaign test K-${c.number}`), s(", then "), code(`/crm campaign send K-${c.number}`), s(".")]
-  : [s("Now write the message: "), code(`/crm campaign message K-${c.number} <text>`), s(` (variables ${TEMPLATE_VARIABLES.map((v) => `{{${v}}}`).join(" ")}).`)];
+  : [s("Now write the message with the button, or type "), code(`/crm campaign message K-${c.number} <text>`), s(` (variables ${VARIABLES}).`)];
+
+/** The message can change until the campaign is sent. */
+const editable = (c: Campaign) => c.status === "draft" || c.status === "scheduled";
+/** Opens the form of `campaign message` for this campaign (a Slack or Discord modal; the console's command box). */
+const writeMessage = (c: Campaign): Action | false => editable(c) && {
+  label: c.message ? "Edit the message" : "Write the message", command: `campaign message K-${c.number}`, form: true, ...(c.message ? {} : { style: "primary" as const }),
+};
 
 export const campaignNew = defineCommand({
   path: ["campaign", "new"],
@@ -45,7 +53,7 @@ export const campaignNew = defineCommand({
         { label: "Contacts", value: `${c.counts.total} (${c.counts.reachable} reachable by ${c.channel})` },
       ])
       .context(nextStep(c))
-      .actions([{ label: "Preview", command: `campaign preview ${k}` }])
+      .actions([writeMessage(c), { label: "Preview", command: `campaign preview ${k}` }])
       .record(k).build();
   },
 });
@@ -55,10 +63,25 @@ export const campaignMessage = defineCommand({
   summary: "Write or replace a campaign's message (before it is sent)",
   usage: '/crm campaign message <K-ref> <text...> [subject:"<text>"]',
   help: HELP,
-  args: { campaign: key, text: arg.text("the message").rest(), subject: arg.text("email subject").optional().option() },
+  args: {
+    campaign: key,
+    text: arg.text("the message").rest().hint(`Variables: ${VARIABLES}; a fallback after |, e.g. {{first_name|there}}`),
+    subject: arg.text("email subject").optional().option(),
+  },
+  // the "Write the message" button: the current message filled in, the subject only for email
+  form: {
+    title: "Campaign message",
+    async load({ raw, actor, services }) {
+      if (!raw.campaign) return {};
+      const c = await services.campaigns.editable(actor, raw.campaign);
+      return { title: `Message of K-${c.number}`, values: { text: c.message, subject: c.subject }, hide: c.channel === "email" ? [] : ["subject"] };
+    },
+  },
   async run({ args, actor, services }) {
     const c = await services.campaigns.setMessage(actor, args.campaign, args.text, args.subject);
-    return reply(`K-${c.number} message saved`).text([s("✏️ Message of "), b(`K-${c.number}`), s(` ${c.name} saved.`)]).context(nextStep(c)).record(`K-${c.number}`).build();
+    const k = `K-${c.number}`;
+    return reply(`${k} message saved`).text([s("✏️ Message of "), b(k), s(` ${c.name} saved.`)]).context(nextStep(c))
+      .actions([{ label: "Preview", command: `campaign preview ${k}` }, writeMessage(c)]).record(k).build();
   },
 });
 
@@ -76,7 +99,7 @@ export const campaignPreview = defineCommand({
       ? [b("Sample\n"), ...sample.flatMap((x): Span[] => [code(`C-${x.number}`), s(` ${x.name}${x.email ? ` · ${x.email}` : ""}${x.company ? ` · ${x.company}` : ""}${x.reason ? ` — skipped: ${x.reason}` : ""}\n`)])]
       : "Nobody matches this segment right now (opted-out contacts never do).");
     if (c.message) r.context([s("Message: "), s(c.message.slice(0, 300))]);
-    return r.record(`K-${c.number}`).build();
+    return r.actions([writeMessage(c)]).record(`K-${c.number}`).build();
   },
 });
 
@@ -127,6 +150,8 @@ export const campaignStatus = defineCommand({
         ? `💰 ROI: ${roi.deals} deal(s) won from reached contacts within ${roi.windowDays} days of their send: ${roi.won.map((w) => money(w.amount, w.currency)).join(" + ")}`
         : `💰 ROI: no deal won yet from reached contacts (window ${roi.windowDays} days after each send).` });
     }
+    const write = writeMessage(c);
+    if (write) out.blocks.push({ type: "actions", actions: [write] });
     return out;
   },
 });

@@ -14,6 +14,25 @@ export interface CommandContext<A> {
   channelId?: string;
 }
 
+/** What a form for the command shows, once the arguments already given are known (see forms.ts). */
+export interface FormDefaults {
+  /** fields shown filled in, by argument name (e.g. the campaign's current message) */
+  values?: Record<string, string | null | undefined>;
+  /** arguments the form leaves out (e.g. an email subject for a chat campaign) */
+  hide?: string[];
+  /** a more precise title than the command's (Slack allows 24 characters) */
+  title?: string;
+}
+
+/** A command that can be filled in through a form (a Slack or Discord modal) rather than typed in full. */
+export interface CommandForm {
+  /** the form's title (Slack allows 24 characters) */
+  title: string;
+  /** Reads what to fill in from the arguments already given; throws like run does when the form makes no
+   *  sense (the campaign is already sent), so the person learns it before typing anything. */
+  load?(ctx: { raw: Record<string, string>; actor: Actor; services: Services }): Promise<FormDefaults>;
+}
+
 export interface Command<A = Record<string, unknown>> {
   path: string[];
   summary: string;
@@ -24,6 +43,8 @@ export interface Command<A = Record<string, unknown>> {
   schema: z.ZodType<A>;
   /** commands that change nothing can run for viewers and never write */
   readOnly?: boolean;
+  /** it can be filled in through a form; typed without its required arguments (Slack), it opens one */
+  form?: CommandForm;
   run(ctx: CommandContext<A>): Promise<Reply>;
 }
 
@@ -34,6 +55,7 @@ export function defineCommand<S extends ArgsShape>(def: {
   help?: string[];
   args: S;
   readOnly?: boolean;
+  form?: CommandForm;
   run(ctx: CommandContext<ArgsOf<S>>): Promise<Reply>;
 }): Command<ArgsOf<S>> {
   const specs: ArgSpec[] = Object.entries(def.args).map(([name, a]) => ({ ...(a as Arg<unknown, boolean>).spec, name }) as ArgSpec);

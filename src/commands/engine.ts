@@ -79,13 +79,18 @@ const optionsHint = (cmd: Command) => {
   return opts.length ? ` Options: ${opts.join(" ")}` : "";
 };
 
+/** Viewers run read-only commands only. */
+export function assertMayRun(cmd: Command, actor: Actor): void {
+  if (!cmd.readOnly && actor.role === "viewer") throw new PermissionError("Viewers can read but not change records; ask an admin for the agent role.");
+}
+
 export interface RunOptions { channelId?: string; onError?: (e: unknown, cmd?: Command) => void; /** PUBLIC_URL: record replies get a link */ publicUrl?: string }
 
 export async function runParsed(parsed: Parsed, actor: Actor, services: Services, opts: RunOptions = {}): Promise<Reply> {
   const { cmd } = parsed;
   try {
     const args = decodeArgs(cmd, parsed.raw);
-    if (!cmd.readOnly && actor.role === "viewer") throw new PermissionError("Viewers can read but not change records; ask an admin for the agent role.");
+    assertMayRun(cmd, actor);
     const reply = await cmd.run({ args, actor, services, channelId: opts.channelId });
     if (reply.recordKey && opts.publicUrl) reply.recordUrl = new URL(`/r/${actor.workspaceId}/${reply.recordKey}`, opts.publicUrl).toString();
     return reply;

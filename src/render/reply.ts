@@ -16,6 +16,10 @@ export interface Action {
   /** A command invocation without the leading /crm, e.g. "deal move D-7 proposal". */
   command: string;
   style?: "primary" | "danger";
+  /** Open a form for `command` instead of running it: the arguments it names are filled in, the form asks
+   *  for the rest, and submitting runs the command. Surfaces without forms (the console) put the command
+   *  in the command box for the person to finish. */
+  form?: boolean;
 }
 
 export interface Field { label: string; value: Rich }

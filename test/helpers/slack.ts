@@ -90,7 +90,10 @@ export async function startFakeSlack(): Promise<FakeServer> {
   const fake = await startFakeServer();
   fake.on("POST", /^\/response\//, () => ({ body: { ok: true } }));
   fake.on("POST", /^\/api\//, (req) => ({ body: { ok: true, channel: (req.body as any)?.channel, ts: `${ts++}.000100`, message: { ts: `${ts}.000100` } } }));
-  fake.on("POST", "/api/views.open", () => ({ body: { ok: true, view: { id: "V123" } } }));
+  fake.on("POST", "/api/views.open", (req) => {
+    const problems = slackViewProblems(apiArgs(req).view);
+    return { body: problems.length ? { ok: false, error: "invalid_arguments", response_metadata: { messages: problems } } : { ok: true, view: { id: "V123" } } };
+  });
   fake.on("POST", "/api/views.publish", () => ({ body: { ok: true, view: { id: "VHOME" } } }));
   return fake;
 }
@@ -104,4 +107,32 @@ export function apiArgs(r: RecordedRequest): any {
     return out;
   }
   return b;
+}
+
+/** What Slack would refuse in a modal view (PLATFORM-LIMITS.md), as a list of problems. */
+export function slackViewProblems(view: any): string[] {
+  const p: string[] = [];
+  const text = (t: any, max: number, what: string) => { if (!t?.text || t.text.length > max) p.push(`${what}: empty or > ${max}`); };
+  if (view?.type !== "modal") p.push("type is not modal");
+  text(view?.title, 24, "title");
+  if (view?.submit) text(view.submit, 24, "submit");
+  if (view?.close) text(view.close, 24, "close");
+  if ((view?.callback_id ?? "").length > 255) p.push("callback_id > 255");
+  if ((view?.private_metadata ?? "").length > 3000) p.push("private_metadata > 3000");
+  const blocks: any[] = view?.blocks ?? [];
+  if (!blocks.length || blocks.length > 100) p.push("0 or > 100 blocks");
+  for (const b of blocks) {
+    if ((b.block_id ?? "").length > 255) p.push(`block_id of ${b.block_id}`);
+    if (b.type !== "input") continue;
+    text(b.label, 2000, `label of ${b.block_id}`);
+    if (b.hint) text(b.hint, 2000, `hint of ${b.block_id}`);
+    const e = b.element ?? {};
+    if (e.placeholder) text(e.placeholder, 150, `placeholder of ${b.block_id}`);
+    if (e.type === "plain_text_input") {
+      if (e.max_length !== undefined && (e.max_length < 1 || e.max_length > 3000)) p.push(`max_length of ${b.block_id}`);
+      if (e.initial_value !== undefined && (typeof e.initial_value !== "string" || e.initial_value.length > (e.max_length ?? 3000))) p.push(`initial_value of ${b.block_id}`);
+    }
+    if (e.type === "static_select" && e.initial_option && !(e.options ?? []).some((o: any) => o.value === e.initial_option.value)) p.push(`initial_option of ${b.block_id}`);
+  }
+  return p;
 }

@@ -57,14 +57,23 @@ export class CampaignService {
     return { ...c, counts };
   }
 
-  async setMessage(actor: Actor, ref: string, message: string, subject?: string): Promise<Campaign> {
+  /** The campaign, if actor may still change its message (the form asks before anyone types). */
+  async editable(actor: Actor, ref: string): Promise<Campaign> {
     requireRole(actor, "manager", "edit campaigns");
     const c = await this.get(actor, ref);
     if (!(CHANGEABLE as readonly string[]).includes(c.status)) throw new UserInputError(`K-${c.number} is ${c.status}; the message can only change before it is sent.`);
+    return c;
+  }
+
+  async setMessage(actor: Actor, ref: string, message: string, subject?: string): Promise<Campaign> {
+    const c = await this.editable(actor, ref);
     validateTemplate(message);
     if (subject) this.checkSubject(subject, c.channel);
     return this.db.$transaction(async (tx) => {
-      const after = await tx.campaign.update({ where: { id: c.id }, data: { message, ...(subject ? { subject } : {}) } });
+      // only while it is still unsent: a send pressed meanwhile wins, and this writes nothing
+      const n = await tx.campaign.updateMany({ where: { id: c.id, status: { in: [...CHANGEABLE] } }, data: { message, ...(subject ? { subject } : {}) } });
+      if (!n.count) throw new UserInputError(`K-${c.number} changed meanwhile (see /crm campaign status K-${c.number}); the message can only change before it is sent.`);
+      const after = await tx.campaign.findUniqueOrThrow({ where: { id: c.id } });
       await audit(tx, actor, "campaign.message", "campaign", c.id, { message: c.message, subject: c.subject }, { message, subject: after.subject });
       return after;
     });
