@@ -9,7 +9,7 @@
 // --servers 2 starts two server processes behind a round-robin client (issue 09's scale-out load).
 // --workers 0 starts all-in-one processes instead (--role=all: the process that acks also runs the command).
 // Needs PostgreSQL and Redis on localhost. Creates crm_bench_<random> and a Redis prefix, removes both.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, fork, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -29,6 +29,7 @@ const { values: opt } = parseArgs({ options: {
   "worker-nice": { type: "string", default: "10" },
   // and may be held to some CPUs (a container's CPU limit does the same): e.g. --worker-cpus 1 → taskset -c 1
   "worker-cpus": { type: "string", default: "" },
+  sink: { type: "boolean", default: false }, // child mode: the response_url sink
 } });
 const RATE = Number(opt.rate), SECONDS = Number(opt.seconds), SERVERS = Number(opt.servers), WORKERS = Number(opt.workers);
 const SECRET = "bench-signing-secret-0123456789";
@@ -59,17 +60,28 @@ function startProcess(script: string, env: Record<string, string>, ready: RegExp
   });
 }
 
-// response_url sink: when each answer arrived (the CRM acks first and answers there)
-const answered = new Map<string, number>();
-let sinkUrl = "";
-async function startSink(): Promise<http.Server> {
+// response_url sink, in a child process so that receiving 200 answers a second does not slow the event
+// loop that times the acks (the bare app sends no answers; the measuring process must do the same work in
+// both runs). It records when each answer arrived, on the clock both processes share (timeOrigin + now).
+const now = () => performance.timeOrigin + performance.now();
+function sinkProcess() {
+  const arrived: Record<string, number> = {};
   const server = http.createServer((req, res) => {
     req.resume();
-    req.on("end", () => { answered.set(req.url ?? "", performance.now()); res.writeHead(200).end("ok"); });
+    req.on("end", () => { arrived[req.url ?? ""] = now(); res.writeHead(200).end("ok"); });
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  sinkUrl = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-  return server;
+  server.listen(0, "127.0.0.1", () => process.send!({ url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` }));
+  process.on("message", (m: { prefix: string }) => {
+    process.send!({ arrived: Object.fromEntries(Object.entries(arrived).filter(([k]) => k.startsWith(m.prefix))) });
+  });
+}
+let sinkUrl = "";
+let sinkChild: ChildProcess | undefined;
+function askSink<T>(msg?: unknown): Promise<T> {
+  return new Promise((resolve) => { sinkChild!.once("message", (m) => resolve(m as T)); if (msg !== undefined) sinkChild!.send(msg as never); });
+}
+async function answeredIn(run: string): Promise<Map<string, number>> {
+  return new Map(Object.entries((await askSink<{ arrived: Record<string, number> }>({ prefix: `/${run}/` })).arrived));
 }
 
 function slashBody(text: string, i: number, run: string): string {
@@ -82,20 +94,20 @@ function slashBody(text: string, i: number, run: string): string {
 async function send(url: string, text: string, i: number, run = "warm"): Promise<{ ms: number; ok: boolean; sentAt: number }> {
   const body = slashBody(text, i, run);
   const ts = String(Math.floor(Date.now() / 1000));
-  const started = performance.now();
+  const started = performance.now(), sentAt = now();
   try {
     const res = await fetch(`${url}/slack/events`, { method: "POST", body, headers: {
       "content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": ts, "x-slack-signature": signSlack(SECRET, ts, body) } });
     const text = await res.text();
-    return { ms: performance.now() - started, ok: res.status === 200 && !text.includes("Something went wrong") && !text.includes("not answering"), sentAt: started };
+    return { ms: performance.now() - started, ok: res.status === 200 && !text.includes("Something went wrong") && !text.includes("not answering"), sentAt };
   } catch {
-    return { ms: performance.now() - started, ok: false, sentAt: started };
+    return { ms: performance.now() - started, ok: false, sentAt };
   }
 }
 
 /** Open loop: one request every 1000/RATE ms whatever the answers do, for SECONDS. */
 async function load(urls: string[], text: (i: number) => string, run: string, expectAnswers: boolean) {
-  const total = RATE * SECONDS, gap = 1000 / RATE, started = performance.now();
+  const total = RATE * SECONDS, gap = 1000 / RATE, started = performance.now(), startedAt = now();
   const pending: Promise<{ ms: number; ok: boolean; sentAt: number }>[] = [];
   for (let i = 0; i < total; i++) {
     const due = started + i * gap;
@@ -107,21 +119,24 @@ async function load(urls: string[], text: (i: number) => string, run: string, ex
   const achieved = total / ((performance.now() - started) / 1000);
   const lat = results.map((r) => r.ms);
   // answers through response_url: wait up to 60 s for the backlog to drain
-  let done: number[] = [];
+  let done: number[] = [], arrivals: number[] = [];
   if (expectAnswers) {
     const deadline = performance.now() + 60_000;
-    while (performance.now() < deadline && [...answered.keys()].filter((k) => k.startsWith(`/${run}/`)).length < total) await new Promise((r) => setTimeout(r, 100));
+    let answered = await answeredIn(run);
+    while (performance.now() < deadline && answered.size < total) { await new Promise((r) => setTimeout(r, 500)); answered = await answeredIn(run); }
+    arrivals = results.map((_, i) => answered.get(`/${run}/${i}`) ?? NaN).filter(Number.isFinite);
     done = results.map((r, i) => (answered.get(`/${run}/${i}`) ?? NaN) - r.sentAt).filter(Number.isFinite);
   }
   return { s: summarize(lat), errors: results.filter((r) => !r.ok).length, over3s: lat.filter((x) => x > 3000).length, achieved,
-    answers: done.length, answer: done.length ? summarize(done) : undefined, lastAnswerS: done.length ? (Math.max(...done.map((d, i) => d + results[i].sentAt)) - started) / 1000 : NaN };
+    answers: done.length, answer: done.length ? summarize(done) : undefined, lastAnswerS: arrivals.length ? (Math.max(...arrivals) - startedAt) / 1000 : NaN };
 }
 
 async function main() {
   const bench = await createBenchDb();
   const prefix = `crmbench_${Date.now()}`;
   const children: ChildProcess[] = [];
-  const sink = await startSink();
+  sinkChild = fork(import.meta.filename, ["--sink"], { stdio: "inherit" });
+  sinkUrl = (await askSink<{ url: string }>()).url;
   try {
     const step = (m: string) => process.stderr.write(`… ${m}\n`);
     const barePort = await freePort();
@@ -177,7 +192,7 @@ async function main() {
     console.log(`p99 ratio ${ratio.toFixed(2)}× (target ≤ 2×): ${ratio <= 2 && ours.errors === 0 && ours.over3s === 0 ? "met" : "NOT met"}`);
   } finally {
     for (const c of children) c.kill("SIGTERM");
-    sink.close();
+    sinkChild?.kill();
     await new Promise((r) => setTimeout(r, 1500));
     await bench.drop();
     const r = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
@@ -187,4 +202,5 @@ async function main() {
   }
 }
 
-await main();
+if (opt.sink) sinkProcess();
+else await main();

@@ -19,7 +19,7 @@ const retrying: JobsOptions = { attempts: 8, backoff: { type: "exponential", del
 export const QUEUES: Record<QueueName, QueueConfig> = {
   // /crm commands a --role=server process acked and handed on (adapters/slack/slash.ts): one attempt,
   // the answer goes to response_url; a stalled job is taken over once and finds its claim (no rerun)
-  "slack-commands": { concurrency: 16, defaultJobOptions: { attempts: 1, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } } },
+  "slack-commands": { get concurrency() { return envCount("SLACK_COMMAND_CONCURRENCY", 16); }, defaultJobOptions: { attempts: 1, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } } },
   // Slack: chat.postMessage ≈ 1/s per channel, tier-3/4 methods ≈ 50-100/min: stay well under
   "deliver-slack": { concurrency: 4, defaultJobOptions: retrying, limiter: { max: 20, duration: 1000 } },
   // Discord: 50 requests/s per bot globally
@@ -46,6 +46,8 @@ export const QUEUES: Record<QueueName, QueueConfig> = {
   // status-message edits: throttled per campaign by job id, Slack's chat.update is tier 3 (~50/min)
   "campaign-progress": { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 3, removeOnComplete: true } },
 };
+
+const envCount = (name: string, fallback: number) => { const v = Number(process.env[name]); return Number.isInteger(v) && v > 0 ? v : fallback; };
 
 /** A limiter of `perSecond` messages (from env, else fallback) for jobs carrying `batch` messages each. */
 function perSecond(envName: string, fallback: number, batch: number): { max: number; duration: number } {
