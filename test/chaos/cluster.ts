@@ -5,7 +5,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import type { Reply } from "../../src/render/reply.ts";
+import { expect } from "vitest";
 import { plainText } from "../helpers/console.ts";
+import type { FakeServer } from "../helpers/fakeHttp.ts";
+import { slash } from "../helpers/slack.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -105,4 +108,27 @@ export async function consoleRun(url: string, workspaceId: string, memberId: str
   if (res.status !== 200) throw new Error(`console ${text} → HTTP ${res.status}`);
   const reply = (await res.json()).reply as Reply;
   return { ...reply, plain: plainText(reply) };
+}
+
+/** While the database is away, on every server: the console API and a Slack /crm answer "try again"
+ *  inside 3 s (writing nothing), and /readyz names the database. */
+export async function expectDatabaseAway(servers: Proc[], ws: { wsId: string; adminId: string }, fake: FakeServer, label: string) {
+  for (const s of servers) {
+    const t0 = Date.now();
+    const reply = await consoleRun(s.url!, ws.wsId, ws.adminId, `contact add During ${label}`);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(reply.kind).toBe("error");
+    expect(reply.summary).toMatch(DB_TRY_AGAIN);
+
+    const t1 = Date.now();
+    const res = await slash(s.url!, "contact add Slack During", fake);
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(Date.now() - t1).toBeLessThan(3000);
+    expect(text).toMatch(DB_TRY_AGAIN);
+
+    const ready = await fetch(`${s.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect((await ready.json()).down).toContain("database");
+  }
 }
