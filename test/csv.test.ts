@@ -2,7 +2,7 @@
 // round trip, a file with bad rows imports nothing and says which rows and why, --skip-invalid imports the
 // good ones.
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -60,7 +60,7 @@ beforeAll(async () => {
   await db().deal.create({ data: { workspaceId: source, number: 1, title: "Acme, renewal", amount: "12000.50", currency: "EUR", pipelineId: pipeline.id, stageId: pipeline.stages[0].id, companyId: acme.id } });
   await db().ticket.create({ data: { workspaceId: source, number: 1, subject: 'Login "loop"', priority: "high" } });
 });
-afterAll(async () => { await testDb.drop(); });
+afterAll(async () => { await testDb.drop(); await rm(dir, { recursive: true, force: true }); });
 
 describe("export", () => {
   it("writes quoted CSV with a header; formulas are defused with an apostrophe", async () => {
