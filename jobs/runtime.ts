@@ -60,10 +60,13 @@ export class JobRuntime {
     return w;
   }
 
-  /** Workers finish their active jobs (or hand them back when stalled), then every connection closes. */
-  async close(): Promise<void> {
-    await Promise.allSettled(this.workers.map((w) => w.close()));
-    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+  /** Workers finish their active jobs (within graceMs), then every connection closes. */
+  async close(graceMs = 6000): Promise<void> {
+    const settled = (ps: Promise<unknown>[]) => Promise.race([Promise.allSettled(ps), new Promise((r) => setTimeout(r, graceMs).unref())]);
+    await settled(this.workers.map((w) => w.close()));
+    await settled([...this.queues.values()].map((q) => q.close()));
+    // past the grace period (a job that will not finish, a connection that never answers): cut the
+    // connections; BullMQ hands unfinished jobs to another worker when their lock expires
     for (const c of this.connections) c.disconnect();
   }
 }

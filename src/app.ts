@@ -34,6 +34,9 @@ import { unsubscribeSecret } from "./domain/campaigns/email.ts";
 
 export type Role = "all" | "server" | "worker";
 
+/** how long close() waits for one part (HTTP, workers, Redis, database) before going on */
+const CLOSE_PART_MS = 8000;
+
 export interface App {
   config: Config;
   logger: Logger;
@@ -138,7 +141,10 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     close() {
       closing ??= (async () => {
         for (const c of [...closables].reverse()) {
-          await c.close().catch((e) => logger.warn({ err: (e as Error).message, part: c.name }, "error while closing"));
+          // one stuck part (a connection that never answers) must not keep the others open
+          const closed = c.close().then(() => true, (e) => { logger.warn({ err: (e as Error).message, part: c.name }, "error while closing"); return true; });
+          const inTime = await Promise.race([closed, new Promise<false>((r) => setTimeout(() => r(false), CLOSE_PART_MS).unref())]);
+          if (!inTime) logger.warn({ part: c.name, ms: CLOSE_PART_MS }, "still closing; going on with the rest");
         }
       })();
       return closing;
