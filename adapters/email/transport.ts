@@ -1,14 +1,14 @@
-// The EmailSender port on nodemailer's pooled SMTP transport (SMTP_URL; options may ride on its query,
-// e.g. smtp://relay:25?ignoreTLS=true). Messages are composed here as one RFC 5322 text (plain text,
+// The EmailSender port on a pool of nodemailer SMTP connections (smtpPool.ts; SMTP_URL, options may ride
+// on its query, e.g. smtp://relay:25?ignoreTLS=true). Messages are composed here as one RFC 5322 text (plain text,
 // quoted-printable, header words encoded with nodemailer's own helpers) and handed over `raw`: about a
 // third less CPU per message than building a MIME tree for a body this simple.
 // SMTP errors are sorted into the three kinds the sender needs: rejected (a 4xx/5xx reply: not accepted),
 // unreachable (no connection: nothing sent), or anything else (the connection broke mid-message: it may
 // have been delivered).
-import nodemailer from "nodemailer";
 import addressparser, { type MailboxAddress } from "nodemailer/lib/addressparser";
 import { encodeWords, foldLines, isPlainText } from "nodemailer/lib/mime-funcs";
 import { encode as qpEncode, wrap as qpWrap } from "nodemailer/lib/qp";
+import { SmtpPool } from "./smtpPool.ts";
 import { EmailRejectedError, EmailUnreachableError, type EmailSender, type OutgoingEmail } from "../../src/domain/campaigns/email.ts";
 
 export interface SmtpOptions {
@@ -18,7 +18,7 @@ export interface SmtpOptions {
   socketTimeoutMs?: number;
 }
 
-const UNREACHABLE_CODES = new Set(["EDNS", "ETLS", "EAUTH", "ENOAUTH", "ECONFIG", "EPROXY", "EREQUIRETLS"]);
+const UNREACHABLE_CODES = new Set(["ENOTSENT", "EDNS", "ETLS", "EAUTH", "ENOAUTH", "ECONFIG", "EPROXY", "EREQUIRETLS"]);
 const REFUSED = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/;
 
 type SmtpError = Error & { code?: string; originalCode?: string; responseCode?: number };
@@ -67,16 +67,12 @@ export function composeMessage(m: OutgoingEmail, from: string, date = new Date()
 }
 
 export function createSmtpSender(smtpUrl: string, opts: SmtpOptions = {}): EmailSender {
-  const transport = nodemailer.createTransport({
-    url: smtpUrl,
-    pool: true,
+  const pool = new SmtpPool(smtpUrl, {
     maxConnections: opts.maxConnections ?? envInt("SMTP_MAX_CONNECTIONS", 16),
     maxMessages: 1000,
-    // never resend a message on a new connection after its connection broke: it may have been accepted
-    maxRequeues: 0,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: opts.socketTimeoutMs ?? 60_000,
+    connectionTimeoutMs: 10_000,
+    greetingTimeoutMs: 10_000,
+    socketTimeoutMs: opts.socketTimeoutMs ?? 60_000,
   });
   const senders = new Map<string, { header: string; address: string }>();
   return {
@@ -84,11 +80,13 @@ export function createSmtpSender(smtpUrl: string, opts: SmtpOptions = {}): Email
       let sender = senders.get(m.from);
       if (!sender) { sender = parseSender(m.from); senders.set(m.from, sender); }
       try {
-        await transport.sendMail({ envelope: { from: sender.address, to: [m.to] }, raw: composeMessage(m, sender.header) });
+        // the envelope takes the bare address ("Acme Sales <sales@acme.test>" → sales@acme.test)
+        const to = m.to.includes("<") ? parseSender(m.to).address : m.to;
+        await pool.send({ from: sender.address, to: [to] }, composeMessage(m, sender.header));
       } catch (e) {
         throw classifySmtpError(e);
       }
     },
-    async close() { transport.close(); },
+    close: () => pool.close(),
   };
 }
