@@ -90,6 +90,7 @@ export function startCampaignWorkers(rt: JobRuntime, deps: CampaignWorkerDeps): 
   // the runtime closes its workers on shutdown: stop the timer and the SMTP pool with them
   control.on("closed", () => {
     clearInterval(timer);
+    bg.close();
     void deps.email?.close();
   });
 }

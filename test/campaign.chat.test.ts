@@ -144,6 +144,7 @@ describe("a Discord DM campaign", () => {
     expect(Object.fromEntries(rows.map((r) => [r.contact.name, [r.status, r.attempts, r.error]]))).toEqual({
       "Ana Lopez": ["sent", 1, null], "Bo Chen": ["sent", 1, null], "Cy Diaz": ["skipped", 0, "no Discord account linked"],
     });
-    expect((await db.campaign.findUniqueOrThrow({ where: { id: k.id } })).status).toBe("done");
+    // finished once no other batch follows within FINISH_CHECK_DELAY_MS
+    await vi.waitFor(async () => expect((await db.campaign.findUniqueOrThrow({ where: { id: k.id } })).status).toBe("done"), { timeout: 5000, interval: 50 });
   });
 });

@@ -19,7 +19,15 @@ export interface BackgroundDeps {
   logger?: Logger;
 }
 
+/**
+ * After a send job, how long to wait for the next one of the same campaign before checking whether the
+ * campaign is finished. The check reads the campaign's recipients, so it runs once after the last job
+ * rather than after each of them (a job ends every few ms on a fast relay).
+ */
+export const FINISH_CHECK_DELAY_MS = 200;
+
 export class CampaignBackground {
+  private finishChecks = new Map<string, ReturnType<typeof setTimeout>>();
   constructor(private db: PrismaClient, private deps: BackgroundDeps) {}
 
   private get runner() { return { db: this.db, jobs: this.deps.jobs, logger: this.deps.logger }; }
@@ -32,14 +40,34 @@ export class CampaignBackground {
 
   kick(ref: CampaignRef) { return kick(this.runner, ref); }
 
-  /** One batch; afterwards the progress message is due for a redraw and the campaign may be finished. */
+  /**
+   * One batch; afterwards the progress message is due for a redraw and, once no other batch of the
+   * campaign follows within FINISH_CHECK_DELAY_MS, the campaign may be finished. (If this process stops
+   * first, the watchdog of any worker finishes it.)
+   */
   async send(job: SendJob): Promise<BatchResult> {
     const result = await sendBatch({ db: this.db, email: this.deps.email, emailSettings: this.deps.emailSettings, ports: this.deps.ports, logger: this.deps.logger, emailWave: this.deps.emailWave }, job);
     if (result.claimed) {
       await this.deps.jobs.progress(job, false);
-      await finish(this.runner, job);
+      this.finishSoon({ workspaceId: job.workspaceId, campaignId: job.campaignId });
     }
     return result;
+  }
+
+  private finishSoon(ref: CampaignRef) {
+    clearTimeout(this.finishChecks.get(ref.campaignId));
+    const t = setTimeout(() => {
+      this.finishChecks.delete(ref.campaignId);
+      finish(this.runner, ref).catch((e: unknown) => this.deps.logger?.warn({ campaign: ref.campaignId, err: (e as Error).message }, "campaign finish check failed; the watchdog retries"));
+    }, FINISH_CHECK_DELAY_MS);
+    t.unref();
+    this.finishChecks.set(ref.campaignId, t);
+  }
+
+  /** Drops the pending finish checks (worker shutdown; the watchdog covers them). */
+  close() {
+    for (const t of this.finishChecks.values()) clearTimeout(t);
+    this.finishChecks.clear();
   }
 
   progress(ref: CampaignRef) { return drawProgress(this.db, this.deps.ports, ref, this.deps.logger); }

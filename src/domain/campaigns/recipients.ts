@@ -61,12 +61,16 @@ export interface ClaimedRecipient {
  * Claims the still-pending recipients among ids while the campaign is sending: each becomes `sending`
  * (attempts + 1), or `skipped` when its contact opted out in the meantime. Returns what it changed, with
  * the contact's current data for the message. Ids another worker claimed first are simply not returned.
+ * `sent`: recipients of the previous wave whose sends were accepted, recorded as sent by the same
+ * statement (see markSent), so a wave costs one round trip to the database.
  */
-export async function claim(db: Db, campaignId: string, ids: string[]): Promise<ClaimedRecipient[]> {
-  if (!ids.length) return [];
-  // the UPDATE joins only Contact (by primary key, for the opt-out check); names are looked up after
+export async function claim(db: Db, campaignId: string, ids: string[], sent: string[] = []): Promise<ClaimedRecipient[]> {
+  if (!ids.length) { await markSent(db, sent); return []; }
+  // the UPDATE joins Contact by primary key (the opt-out check) and returns its data for the message.
+  // Data-modifying CTEs always run to completion, referenced or not; the two touch different rows.
   const rows = await db.$queryRaw<(Omit<ClaimedRecipient, "status"> & { status: string })[]>`
-    WITH claimed AS (
+    WITH sent AS (${sentUpdate(sent)}),
+    claimed AS (
       UPDATE "CampaignRecipient" r
       SET "status" = (CASE WHEN c."optedOutAt" IS NULL THEN 'sending' ELSE 'skipped' END)::"RecipientStatus",
           "claimedAt" = ${NOW},
@@ -74,15 +78,15 @@ export async function claim(db: Db, campaignId: string, ids: string[]): Promise<
           "error" = CASE WHEN c."optedOutAt" IS NULL THEN NULL ELSE ${OPTED_OUT} END
       FROM "Contact" c
       -- IS TRUE keeps the planner on the primary key: with stale statistics it would otherwise walk the
-      -- (campaignId, status) index through every pending recipient of the campaign to find these few
+      -- campaign's recipients to find these few
       WHERE r.id = ANY(${ids}::text[]) AND (r."campaignId" = ${campaignId} AND r."status" = 'pending') IS TRUE
         AND c.id = r."contactId"
         AND EXISTS (SELECT 1 FROM "Campaign" k WHERE k.id = ${campaignId} AND k."status" = 'sending')
-      RETURNING r.id, r."status", r."attempts", r."contactId")
-    SELECT x.id, x."status"::text AS status, x."attempts", c.id AS "contactId", c."number" AS "contactNumber", c."name", c."email",
-           c."discordUserId", c."companyId", co."name" AS company, co."slackChannelId", m."name" AS owner
-    FROM claimed x JOIN "Contact" c ON c.id = x."contactId"
-    LEFT JOIN "Company" co ON co.id = c."companyId" LEFT JOIN "Member" m ON m.id = c."ownerId"`;
+      RETURNING r.id, r."status", r."attempts", r."contactId", c."number" AS "contactNumber", c."name", c."email",
+                c."discordUserId", c."companyId", c."ownerId")
+    SELECT x.id, x."status"::text AS status, x."attempts", x."contactId", x."contactNumber", x."name", x."email",
+           x."discordUserId", x."companyId", co."name" AS company, co."slackChannelId", m."name" AS owner
+    FROM claimed x LEFT JOIN "Company" co ON co.id = x."companyId" LEFT JOIN "Member" m ON m.id = x."ownerId"`;
   return rows.map((r) => ({ ...r, status: r.status as RecipientStatus, attempts: Number(r.attempts), contactNumber: Number(r.contactNumber) }));
 }
 
@@ -90,11 +94,13 @@ export async function claim(db: Db, campaignId: string, ids: string[]): Promise<
  * Sent. Also from `failed … unknown`: the watchdog may have given up on a slow send that did go out;
  * the truth wins.
  */
-export async function markSent(db: Db, ids: string[]): Promise<number> {
-  if (!ids.length) return 0;
-  return db.$executeRaw`
+const sentUpdate = (ids: string[]) => Prisma.sql`
     UPDATE "CampaignRecipient" SET "status" = 'sent', "sentAt" = ${NOW}, "error" = NULL
     WHERE id = ANY(${ids}::text[]) AND ("status" = 'sending' OR ("status" = 'failed' AND "error" LIKE ${UNKNOWN + "%"}))`;
+
+export async function markSent(db: Db, ids: string[]): Promise<number> {
+  if (!ids.length) return 0;
+  return db.$executeRaw`${sentUpdate(ids)}`;
 }
 
 export async function markFinal(db: Db, ids: string[], status: "failed" | "skipped", reason: string): Promise<number> {

@@ -1,6 +1,6 @@
 // campaignSender: one send job = a batch of recipient ids. Recipients are claimed a wave at a time
 // right before their sends (so a crash strands as few as possible in `sending`), sent, and recorded
-// as soon as the provider answers (group commit). Only an error that proves nothing went out puts a
+// as `sent` by the statement that claims the next wave (one round trip per wave). Only an error that proves nothing went out puts a
 // recipient back to pending; an ambiguous one ends as failed "unknown" instead of risking a duplicate.
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { PermanentDeliveryError, RateLimitedError, type ChatDelivery, type ChatPlatform } from "../../delivery/port.ts";
@@ -42,35 +42,6 @@ type Outcome =
 
 export interface BatchResult { claimed: number; sent: number; failed: number; skipped: number; released: number }
 
-/** Records `sent` in as few statements as possible without holding any recipient back. */
-class SentLedger {
-  private next: { ids: string[]; done: Promise<void>; resolve(): void; reject(e: unknown): void } | null = null;
-  private busy = false;
-  constructor(private db: PrismaClient) {}
-  add(id: string): Promise<void> {
-    if (!this.next) {
-      let resolve!: () => void, reject!: (e: unknown) => void;
-      const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-      done.catch(() => undefined);
-      this.next = { ids: [], done, resolve, reject };
-    }
-    this.next.ids.push(id);
-    const p = this.next.done;
-    void this.pump();
-    return p;
-  }
-  private async pump() {
-    if (this.busy) return;
-    this.busy = true;
-    while (this.next) {
-      const batch = this.next;
-      this.next = null;
-      try { await markSent(this.db, batch.ids); batch.resolve(); } catch (e) { batch.reject(e); }
-    }
-    this.busy = false;
-  }
-}
-
 const errText = (e: unknown) => ((e as Error)?.message ?? String(e)).slice(0, 300);
 const NOT_SENT_CODES = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/;
 
@@ -100,30 +71,35 @@ export async function sendBatch(deps: SenderDeps, job: SendJob): Promise<BatchRe
 
   const wave = c.channel === "email" ? Math.max(1, deps.emailWave ?? 16) : 1;
   const deliver = c.channel === "email" ? emailDeliverer(deps, c) : discordDeliverer(deps, job, c);
-  const ledger = new SentLedger(db);
-  // `sent` is written as each send answers (group commit); a wave ends once its writes are done, so at most
-  // one wave per job is ever sent-but-unwritten: the bound on recipients in doubt after a crash
+  // `sent` is recorded together with the next wave's claim (one statement per wave), or on its own after
+  // the last wave or before giving up: at most one wave per job is ever sent-but-unrecorded, the bound
+  // on recipients in doubt after a crash
+  let accepted: string[] = [];
   for (let i = 0; i < job.recipientIds.length; i += wave) {
-    const claimed = await claim(db, c.id, job.recipientIds.slice(i, i + wave));
+    const _t0 = performance.now();
+    const claimed = await claim(db, c.id, job.recipientIds.slice(i, i + wave), accepted);
+    const _t1 = performance.now(); (globalThis as any).__st ??= { claim: 0, send: 0, n: 0, msgs: 0 }; const __st = (globalThis as any).__st; __st.claim += _t1 - _t0; __st.n++;
+    accepted = [];
     result.claimed += claimed.length;
     result.skipped += claimed.filter((r) => r.status === "skipped").length;
     const mine = claimed.filter((r) => r.status === "sending");
     const outcomes = await Promise.all(mine.map(async (r) => {
       const o = await deliver(r).catch((e: unknown) => (c.channel === "email" ? emailOutcome(e) : chatOutcome(e)));
-      if (o.kind === "sent") await ledger.add(r.id);
       return { r, o };
     }));
+    __st.send += performance.now() - _t1; __st.msgs += mine.length; if (__st.n % 500 === 0) console.log(`waves ${__st.n}: claim ${(__st.claim / __st.n).toFixed(2)} ms, send ${(__st.send / __st.n).toFixed(2)} ms`);
     let stop: Error | undefined;
     for (const { r, o } of outcomes) {
-      if (o.kind === "sent") result.sent++;
+      if (o.kind === "sent") { accepted.push(r.id); result.sent++; }
       else if (o.kind === "failed" || o.kind === "skipped") { await markFinal(db, [r.id], o.kind, o.reason); result[o.kind]++; }
       else if (o.kind === "rate") { await release(db, [r.id], true); result.released++; stop = o.error; }
       else if (!o.refund && r.attempts >= MAX_ATTEMPTS) { await markFinal(db, [r.id], "failed", `${o.reason} (after ${r.attempts} attempts)`); result.failed++; }
       else { await release(db, [r.id], o.refund, o.reason); result.released++; stop ??= new RetryLaterError(o.reason); }
     }
     // a 429 or an unreachable provider: the rest of the batch waits for the job's next run
-    if (stop) throw stop;
+    if (stop) { await markSent(db, accepted); throw stop; }
   }
+  await markSent(db, accepted);
   return result;
 }
 
