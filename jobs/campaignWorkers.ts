@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { Job } from "bullmq";
 import type { CampaignRef, SendJob, TestEmailJob } from "../src/domain/campaigns/jobs.ts";
 import type { EmailSender, EmailSettings } from "../src/domain/campaigns/email.ts";
+import type { LedgerDb } from "../src/domain/campaigns/recipients.ts";
 import { RetryLaterError } from "../src/domain/campaigns/sender.ts";
 import type { Services } from "../src/domain/services.ts";
 import type { Logger } from "../src/log.ts";
@@ -19,6 +20,8 @@ export interface CampaignWorkerDeps {
   logger: Logger;
   email?: EmailSender;
   emailSettings?: EmailSettings;
+  /** raw SQL on the pg pool for the send ledger (OpenedDb.rawSql) */
+  ledger?: LedgerDb;
 }
 
 /** one watchdog per tick across all worker processes: SET NX PX on a key under the queue prefix */
@@ -33,7 +36,7 @@ export const watchdogTiming = () => ({
 
 export function startCampaignWorkers(rt: JobRuntime, deps: CampaignWorkerDeps): void {
   const jobs = bullCampaignJobs(rt);
-  const bg = deps.services.campaigns.background({ jobs, ports: deps.ports, email: deps.email, emailSettings: deps.emailSettings, logger: deps.logger,
+  const bg = deps.services.campaigns.background({ jobs, ports: deps.ports, email: deps.email, emailSettings: deps.emailSettings, logger: deps.logger, ledger: deps.ledger,
     emailWave: Number(process.env.CAMPAIGN_EMAIL_WAVE ?? 16) || 16 });
 
   const control = rt.work<CampaignRef | TestEmailJob>("campaign-control", async (job: Job<CampaignRef | TestEmailJob>) => {

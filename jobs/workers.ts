@@ -15,6 +15,7 @@ import { startCampaignWorkers } from "./campaignWorkers.ts";
 import { startReportWorker } from "./reports.ts";
 import { startPredictWorker } from "./predict.ts";
 import type { EmailSender, EmailSettings } from "../src/domain/campaigns/email.ts";
+import type { LedgerDb } from "../src/domain/campaigns/recipients.ts";
 
 export type Ports = Partial<Record<ChatPlatform, ChatDelivery>>;
 
@@ -52,7 +53,7 @@ export async function createRoom(ports: Ports, services: Services, job: Job<Room
 /** Runs a queued chat command; `retried` when this job was taken over from a stalled worker. */
 export type CommandRunner<T> = (data: T, opts: { retried: boolean }) => Promise<void>;
 
-export function startWorkers(rt: JobRuntime, deps: { services: Services; ports: Ports; logger: Logger; email?: EmailSender; emailSettings?: EmailSettings; slackCommands?: CommandRunner<SlashJob> }): void {
+export function startWorkers(rt: JobRuntime, deps: { services: Services; ports: Ports; logger: Logger; email?: EmailSender; emailSettings?: EmailSettings; ledger?: LedgerDb; slackCommands?: CommandRunner<SlashJob> }): void {
   const { slackCommands } = deps;
   if (slackCommands) rt.work<SlashJob>("slack-commands", (job) => slackCommands(job.data, { retried: job.attemptsMade > 0 || job.stalledCounter > 0 }));
   rt.work<DeliveryJob>("deliver-slack", (job) => deliver(deps.ports, job));

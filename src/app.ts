@@ -79,6 +79,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     startWorkers(jobs, { services, ports, logger,
       slackCommands: config.slackEnabled ? slashRunner({ config, services, commands, logger }) : undefined,
       email: config.SMTP_URL ? createSmtpSender(config.SMTP_URL) : undefined,
+      ledger: db.rawSql,
       emailSettings: mail.from && mail.publicUrl && mail.secret ? { from: mail.from, publicUrl: mail.publicUrl, secret: mail.secret } : undefined });
   }
 

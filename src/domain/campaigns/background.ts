@@ -8,6 +8,7 @@ import type { CampaignJobs, CampaignRef, SendJob, TestEmailJob } from "./jobs.ts
 import { drawProgress } from "./progress.ts";
 import { fanout, finish, kick, startIfDue, watchdog, type WatchdogOptions } from "./runner.ts";
 import { sendBatch, type BatchResult } from "./sender.ts";
+import type { LedgerDb } from "./recipients.ts";
 import { contactValues } from "./template.ts";
 
 export interface BackgroundDeps {
@@ -16,6 +17,8 @@ export interface BackgroundDeps {
   email?: EmailSender;
   emailSettings?: EmailSettings;
   emailWave?: number;
+  /** the ledger's raw SQL on the pg pool (OpenedDb.rawSql); Prisma when not given */
+  ledger?: LedgerDb;
   logger?: Logger;
 }
 
@@ -46,7 +49,7 @@ export class CampaignBackground {
    * first, the watchdog of any worker finishes it.)
    */
   async send(job: SendJob): Promise<BatchResult> {
-    const result = await sendBatch({ db: this.db, email: this.deps.email, emailSettings: this.deps.emailSettings, ports: this.deps.ports, logger: this.deps.logger, emailWave: this.deps.emailWave }, job);
+    const result = await sendBatch({ db: this.db, email: this.deps.email, emailSettings: this.deps.emailSettings, ports: this.deps.ports, logger: this.deps.logger, emailWave: this.deps.emailWave, ledger: this.deps.ledger }, job);
     if (result.claimed) {
       await this.deps.jobs.progress(job, false);
       this.finishSoon({ workspaceId: job.workspaceId, campaignId: job.campaignId });

@@ -4,7 +4,9 @@
 import { Prisma, type PrismaClient } from "../../generated/prisma/client.ts";
 import type { CampaignChannel, RecipientStatus } from "../../generated/prisma/enums.ts";
 
-type Db = Pick<PrismaClient, "$queryRaw" | "$executeRaw">;
+/** What the ledger needs: Prisma, or the same raw SQL run on the pg pool (OpenedDb.rawSql). */
+export type LedgerDb = Pick<PrismaClient, "$queryRaw" | "$executeRaw">;
+type Db = LedgerDb;
 
 const NOW = Prisma.raw(`(now() AT TIME ZONE 'UTC')`);
 

@@ -7,12 +7,14 @@ import { PermanentDeliveryError, RateLimitedError, type ChatDelivery, type ChatP
 import { reply } from "../../render/reply.ts";
 import type { Logger } from "../../log.ts";
 import { buildEmail, EmailRejectedError, EmailUnreachableError, unsubscribeToken, type EmailSender, type EmailSettings } from "./email.ts";
-import { claim, markFinal, markSent, release, UNKNOWN, type ClaimedRecipient } from "./recipients.ts";
+import { claim, markFinal, markSent, release, UNKNOWN, type ClaimedRecipient, type LedgerDb } from "./recipients.ts";
 import { contactValues, groupValues, renderTemplate } from "./template.ts";
 import type { SendJob } from "./jobs.ts";
 
 export interface SenderDeps {
   db: PrismaClient;
+  /** runs the per-wave ledger statements (claim, sent, failed, released); db when not given */
+  ledger?: LedgerDb;
   email?: EmailSender;
   emailSettings?: EmailSettings;
   ports: Partial<Record<ChatPlatform, ChatDelivery>>;
@@ -62,6 +64,7 @@ function emailOutcome(e: unknown): Outcome {
 
 export async function sendBatch(deps: SenderDeps, job: SendJob): Promise<BatchResult> {
   const { db } = deps;
+  const ledger = deps.ledger ?? db;
   const campaign = await db.campaign.findFirst({ where: { id: job.campaignId, workspaceId: job.workspaceId },
     select: { id: true, number: true, name: true, subject: true, message: true, status: true, channel: true } });
   const result: BatchResult = { claimed: 0, sent: 0, failed: 0, skipped: 0, released: 0 };
@@ -77,7 +80,7 @@ export async function sendBatch(deps: SenderDeps, job: SendJob): Promise<BatchRe
   let accepted: string[] = [];
   for (let i = 0; i < job.recipientIds.length; i += wave) {
     const _t0 = performance.now();
-    const claimed = await claim(db, c.id, job.recipientIds.slice(i, i + wave), accepted);
+    const claimed = await claim(ledger, c.id, job.recipientIds.slice(i, i + wave), accepted);
     const _t1 = performance.now(); (globalThis as any).__st ??= { claim: 0, send: 0, n: 0, msgs: 0 }; const __st = (globalThis as any).__st; __st.claim += _t1 - _t0; __st.n++;
     accepted = [];
     result.claimed += claimed.length;
@@ -91,15 +94,15 @@ export async function sendBatch(deps: SenderDeps, job: SendJob): Promise<BatchRe
     let stop: Error | undefined;
     for (const { r, o } of outcomes) {
       if (o.kind === "sent") { accepted.push(r.id); result.sent++; }
-      else if (o.kind === "failed" || o.kind === "skipped") { await markFinal(db, [r.id], o.kind, o.reason); result[o.kind]++; }
-      else if (o.kind === "rate") { await release(db, [r.id], true); result.released++; stop = o.error; }
-      else if (!o.refund && r.attempts >= MAX_ATTEMPTS) { await markFinal(db, [r.id], "failed", `${o.reason} (after ${r.attempts} attempts)`); result.failed++; }
-      else { await release(db, [r.id], o.refund, o.reason); result.released++; stop ??= new RetryLaterError(o.reason); }
+      else if (o.kind === "failed" || o.kind === "skipped") { await markFinal(ledger, [r.id], o.kind, o.reason); result[o.kind]++; }
+      else if (o.kind === "rate") { await release(ledger, [r.id], true); result.released++; stop = o.error; }
+      else if (!o.refund && r.attempts >= MAX_ATTEMPTS) { await markFinal(ledger, [r.id], "failed", `${o.reason} (after ${r.attempts} attempts)`); result.failed++; }
+      else { await release(ledger, [r.id], o.refund, o.reason); result.released++; stop ??= new RetryLaterError(o.reason); }
     }
     // a 429 or an unreachable provider: the rest of the batch waits for the job's next run
-    if (stop) { await markSent(db, accepted); throw stop; }
+    if (stop) { await markSent(ledger, accepted); throw stop; }
   }
-  await markSent(db, accepted);
+  await markSent(ledger, accepted);
   return result;
 }
 
