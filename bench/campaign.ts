@@ -1,5 +1,5 @@
 // A 100k-recipient email campaign through the real path (fan-out INSERT … SELECT, batched send jobs,
-// claims, nodemailer's SMTP pool) into a local SMTP sink, next to raw BullMQ processing the same number
+// claims, a pool of nodemailer SMTP connections) into a local SMTP sink, next to raw BullMQ processing the same number
 // of no-op jobs at the same worker concurrency, in the same run. Target: sends/s ≥ 0.5 × raw jobs/s,
 // and 0 duplicates at the sink.
 //
