@@ -79,9 +79,7 @@ export async function sendBatch(deps: SenderDeps, job: SendJob): Promise<BatchRe
   // on recipients in doubt after a crash
   let accepted: string[] = [];
   for (let i = 0; i < job.recipientIds.length; i += wave) {
-    const _t0 = performance.now();
     const claimed = await claim(ledger, c.id, job.recipientIds.slice(i, i + wave), accepted);
-    const _t1 = performance.now(); (globalThis as any).__st ??= { claim: 0, send: 0, n: 0, msgs: 0 }; const __st = (globalThis as any).__st; __st.claim += _t1 - _t0; __st.n++;
     accepted = [];
     result.claimed += claimed.length;
     result.skipped += claimed.filter((r) => r.status === "skipped").length;
@@ -90,7 +88,6 @@ export async function sendBatch(deps: SenderDeps, job: SendJob): Promise<BatchRe
       const o = await deliver(r).catch((e: unknown) => (c.channel === "email" ? emailOutcome(e) : chatOutcome(e)));
       return { r, o };
     }));
-    __st.send += performance.now() - _t1; __st.msgs += mine.length; if (__st.n % 500 === 0) console.log(`waves ${__st.n}: claim ${(__st.claim / __st.n).toFixed(2)} ms, send ${(__st.send / __st.n).toFixed(2)} ms`);
     let stop: Error | undefined;
     for (const { r, o } of outcomes) {
       if (o.kind === "sent") { accepted.push(r.id); result.sent++; }
