@@ -1,9 +1,11 @@
 // The recipient ledger as the email sender drives it: one statement per wave (the claim also records
 // the previous wave's accepted sends), the same through Prisma and through the pg pool's prepared
 // statements (OpenedDb.rawSql), and updates that stay heap-only (no index covers what a send changes).
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "./helpers/db.ts";
 import { createServices } from "../src/domain/services.ts";
+import { pgRawSql } from "../src/db/client.ts";
 import { claim, insertRecipients, markSent, type LedgerDb } from "../src/domain/campaigns/recipients.ts";
 import { sendBatch } from "../src/domain/campaigns/sender.ts";
 import { Prisma } from "../src/generated/prisma/client.ts";
@@ -61,12 +63,14 @@ describe("campaign recipient ledger", () => {
     const sent: OutgoingEmail[] = [];
     const email: EmailSender = { async send(m) { sent.push(m); }, async close() {} };
     const before = await hotCounts();
-    const r = await sendBatch({ db: tdb.db.prisma, ledger: tdb.db.rawSql, email, emailSettings: { from: "Acme <a@acme.test>", publicUrl: "https://crm.example.com", secret: "s".repeat(32) }, ports: {}, emailWave: 16 },
+    // its own connections: a backend reports its table statistics when it exits (when idle, up to 10 s later)
+    const pool = new pg.Pool({ connectionString: tdb.url, max: 2 });
+    const r = await sendBatch({ db: tdb.db.prisma, ledger: pgRawSql(pool), email, emailSettings: { from: "Acme <a@acme.test>", publicUrl: "https://crm.example.com", secret: "s".repeat(32) }, ports: {}, emailWave: 16 },
       { workspaceId: ws, campaignId: k.id, channel: "email", recipientIds: ids });
     expect(r).toMatchObject({ claimed: 40, sent: 40, failed: 0, skipped: 0 });
     expect(new Set(sent.map((m) => m.to)).size).toBe(40);
     expect(await statuses(k.id)).toEqual({ sent: 40 });
-    // backends report their table statistics within a second or so of going idle
+    await pool.end();
     let after = await hotCounts();
     for (let i = 0; i < 50 && after.upd - before.upd < 80; i++) { await new Promise((res) => setTimeout(res, 100)); after = await hotCounts(); }
     // 80 updates here (sending, then sent), plus any of the tests before still being reported

@@ -38,6 +38,32 @@ export async function insertRecipients(db: Db, c: { id: string; workspaceId: str
     WHERE NOT EXISTS (SELECT 1 FROM "CampaignRecipient" r WHERE r."campaignId" = ${c.id} AND r."contactId" = x.id)`;
 }
 
+/**
+ * Fan-out in chunks, for channels sent in batches of ids (email, Discord): the next `limit` contacts of
+ * the segment after `after` (by id) become recipients, and the pending ones come back so their send
+ * jobs can be queued at once — a large campaign starts sending after its first chunk instead of after
+ * the whole INSERT. Rerunning adds only contacts that are not recipients yet (`inserted < examined`).
+ */
+export async function insertRecipientsChunk(db: Db, c: { id: string; workspaceId: string; channel: CampaignChannel }, where: Prisma.Sql, after: string | null, limit: number):
+  Promise<{ last: string | null; examined: number; inserted: number; pending: string[] }> {
+  const [row] = await db.$queryRaw<{ last: string | null; examined: bigint | string; inserted: bigint | string; pending: string[] }[]>`
+    WITH src AS (
+      SELECT c.id, ${UNREACHABLE[c.channel]} AS reason
+      FROM "Contact" c LEFT JOIN "Company" co ON co.id = c."companyId"
+      WHERE ${where} AND (${after}::text IS NULL OR c.id > ${after}::text)
+      ORDER BY c.id LIMIT ${limit}::int),
+    ins AS (
+      INSERT INTO "CampaignRecipient" ("id", "workspaceId", "campaignId", "contactId", "status", "error")
+      SELECT gen_random_uuid()::text, ${c.workspaceId}, ${c.id}, src.id,
+             (CASE WHEN src.reason IS NULL THEN 'pending' ELSE 'skipped' END)::"RecipientStatus", src.reason
+      FROM src
+      WHERE NOT EXISTS (SELECT 1 FROM "CampaignRecipient" r WHERE r."campaignId" = ${c.id} AND r."contactId" = src.id)
+      RETURNING id, "status")
+    SELECT (SELECT max(id) FROM src) AS last, (SELECT count(*) FROM src) AS examined, (SELECT count(*) FROM ins) AS inserted,
+           (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM ins WHERE "status" = 'pending') AS pending`;
+  return { last: row.last, examined: Number(row.examined), inserted: Number(row.inserted), pending: row.pending };
+}
+
 /** Segment size and how many the channel can reach (preview). */
 export async function segmentCounts(db: Db, channel: CampaignChannel, where: Prisma.Sql): Promise<{ total: number; reachable: number }> {
   const [row] = await db.$queryRaw<{ total: bigint; reachable: bigint }[]>`

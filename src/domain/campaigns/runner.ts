@@ -4,27 +4,57 @@
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Logger } from "../../log.ts";
 import { BATCH_SIZE, type CampaignJobs, type CampaignRef, type SendJob } from "./jobs.ts";
-import { completeIfFinished, failStale, insertRecipients, pendingBatches, pendingByCompany, statusCounts } from "./recipients.ts";
+import { completeIfFinished, failStale, insertRecipients, insertRecipientsChunk, pendingBatches, pendingByCompany, statusCounts } from "./recipients.ts";
 import { parseSegment } from "./segment.ts";
 import { resolveSegment } from "./segmentSql.ts";
 
 export interface RunnerDeps { db: PrismaClient; jobs: CampaignJobs; logger?: Logger }
 
-/** Writes the recipients once (startedAt marks that it ran), then queues their sends. */
+/** Contacts written per fan-out statement: a small first chunk so sending starts within a moment. */
+export const FANOUT_FIRST_CHUNK = 2_000;
+export const FANOUT_CHUNK = 20_000;
+
+/**
+ * Writes the recipients once (startedAt marks that it ran) and queues their sends: for email and Discord
+ * chunk by chunk, each chunk's send jobs queued as soon as it is written; for Slack (one job per
+ * company) after the whole INSERT … SELECT. A rerun (a crash before startedAt) adds only the contacts
+ * not written yet and queues everything pending again; a duplicate job claims nothing.
+ */
 export async function fanout(deps: RunnerDeps, ref: CampaignRef): Promise<{ inserted: number; batches: number }> {
   const { db } = deps;
   const c = await db.campaign.findFirst({ where: { id: ref.campaignId, workspaceId: ref.workspaceId } });
   if (!c || c.status !== "sending") return { inserted: 0, batches: 0 };
   let inserted = 0;
+  let queued = 0;
+  let requeue = !!c.startedAt || c.channel === "slack";
   if (!c.startedAt) {
     const { where } = await resolveSegment(db, c.workspaceId, parseSegment(c.segment, c.createdAt), { meId: c.authorId, strict: false });
-    inserted = await insertRecipients(db, c, where);
+    if (c.channel === "slack") inserted = await insertRecipients(db, c, where);
+    else {
+      for (let after: string | null = null, limit = FANOUT_FIRST_CHUNK; ; limit = FANOUT_CHUNK) {
+        const chunk = await insertRecipientsChunk(db, c, where, after, limit);
+        inserted += chunk.inserted;
+        if (chunk.inserted < chunk.examined) requeue = true;
+        queued += await queueBatches(deps, ref, c.channel, chunk.pending);
+        if (chunk.examined < limit || !chunk.last) break;
+        after = chunk.last;
+      }
+    }
     await db.campaign.updateMany({ where: { id: c.id, startedAt: null }, data: { startedAt: new Date() } });
     deps.logger?.info({ campaign: c.id, recipients: inserted }, "campaign fan-out");
   }
   await deps.jobs.progress(ref, true);
-  const batches = await kick(deps, ref);
+  // nothing queued yet (Slack, a rerun, or no one to send to: kick then finishes the campaign)
+  const batches = requeue || queued === 0 ? await kick(deps, ref) : queued;
   return { inserted, batches };
+}
+
+async function queueBatches(deps: RunnerDeps, ref: CampaignRef, channel: "email" | "discord", ids: string[]): Promise<number> {
+  const size = BATCH_SIZE[channel];
+  const jobs: SendJob[] = [];
+  for (let i = 0; i < ids.length; i += size) jobs.push({ ...ref, channel, recipientIds: ids.slice(i, i + size) });
+  for (let i = 0; i < jobs.length; i += 500) await deps.jobs.send(jobs.slice(i, i + 500));
+  return jobs.length;
 }
 
 /** One send job per batch of pending recipients (per company for Slack). */
