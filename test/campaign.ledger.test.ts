@@ -10,6 +10,8 @@ import { claim, insertRecipients, markSent, type LedgerDb } from "../src/domain/
 import { sendBatch } from "../src/domain/campaigns/sender.ts";
 import { Prisma } from "../src/generated/prisma/client.ts";
 import type { EmailSender, OutgoingEmail } from "../src/domain/campaigns/email.ts";
+import type { CampaignJobs } from "../src/domain/campaigns/jobs.ts";
+import { FINISH_CHECK_DELAY_MS } from "../src/domain/campaigns/background.ts";
 
 let tdb: TestDb;
 beforeAll(async () => { tdb = await createTestDb(); });
@@ -77,6 +79,35 @@ describe("campaign recipient ledger", () => {
     expect(after.upd - before.upd).toBeGreaterThanOrEqual(80);
     // heap-only, but for a page that fills up now and then
     expect(after.hot - before.hot).toBeGreaterThanOrEqual(0.95 * (after.upd - before.upd));
+  });
+});
+
+describe("campaign fan-out", () => {
+  it("sending starts with the first chunk; a campaign whose sends all end before the fan-out finishes is still marked done", async () => {
+    const db = tdb.db.prisma;
+    const { workspace, admin } = await createServices(db).workspaces.create("Fan-out team", "Ada Admin");
+    await db.contact.createMany({ data: Array.from({ length: 30 }, (_, i) => ({ workspaceId: workspace.id, number: i + 1, name: `Person ${i + 1}`, email: `f${i + 1}@example.com`, tags: ["promo"] })) });
+    const k = await db.campaign.create({ data: { workspaceId: workspace.id, number: 1, name: "Quick", segment: "tag:promo", channel: "email", message: "Hi {{first_name}}", status: "sending", authorId: admin.id } });
+    const sent: OutgoingEmail[] = [];
+    const email: EmailSender = { async send(m) { sent.push(m); }, async close() {} };
+    let startedWhenSent: Date | null | undefined;
+    const jobs: CampaignJobs = {
+      fanout: async () => {}, kick: async () => {}, testEmail: async () => {}, progress: async () => {},
+      // the worker takes each batch at once and the fan-out is slow to go on: the batch's sends end, and
+      // its finish check runs, before startedAt is written
+      send: async (js) => {
+        for (const j of js) await bg.send(j);
+        startedWhenSent = (await db.campaign.findUniqueOrThrow({ where: { id: k.id } })).startedAt;
+        await new Promise((r) => setTimeout(r, FINISH_CHECK_DELAY_MS * 2));
+      },
+    };
+    const bg = createServices(db).campaigns.background({ jobs, ports: {}, email, ledger: tdb.db.rawSql,
+      emailSettings: { from: "Acme <a@acme.test>", publicUrl: "https://crm.example.com", secret: "s".repeat(32) } });
+    const out = await bg.fanout({ workspaceId: workspace.id, campaignId: k.id });
+    expect(out).toEqual({ inserted: 30, batches: 1 });
+    expect(startedWhenSent).toBeNull();
+    expect(sent).toHaveLength(30);
+    expect((await db.campaign.findUniqueOrThrow({ where: { id: k.id } })).status).toBe("done");
   });
 });
 

@@ -46,6 +46,8 @@ export async function fanout(deps: RunnerDeps, ref: CampaignRef): Promise<{ inse
   await deps.jobs.progress(ref, true);
   // nothing queued yet (Slack, a rerun, or no one to send to: kick then finishes the campaign)
   const batches = requeue || queued === 0 ? await kick(deps, ref) : queued;
+  // a small campaign's jobs may all have ended before startedAt was set, when finishing could not happen yet
+  if (!requeue && queued > 0) await finish(deps, ref);
   return { inserted, batches };
 }
 
