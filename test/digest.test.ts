@@ -298,6 +298,10 @@ describe("on chat surfaces", () => {
     expect(blocks).toContain("Post to channel with chart");
     expect(blocks).not.toContain("Share in channel");
 
+    // the double click below must land in the same minute as this post (the dedupe is per minute): a CI run
+    // that started this at hh:mm:59 saw two posts. Start early in a minute.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 40_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 50));
     const posted = await (await slash(t.url, "digest post month", fake, { channel: "CSALES" })).json();
     expect(JSON.stringify(posted)).toContain("Posting the monthly digest");
     const [msg] = await fake.waitFor("/api/chat.postMessage", 1, 10_000);
@@ -314,5 +318,5 @@ describe("on chat surfaces", () => {
     await slash(t.url, "digest post month", fake, { channel: "CSALES" });
     await new Promise((r) => setTimeout(r, 700));
     expect(fake.calls("/api/chat.postMessage").filter((c) => apiArgs(c).channel === "CSALES")).toHaveLength(1);
-  });
+  }, 60_000); // may wait up to 20 s for a fresh minute
 });
