@@ -60,7 +60,7 @@ describe("campaign recipient ledger", () => {
     });
   }
 
-  it("a whole batch through sendBatch: one message each, every update heap-only", async () => {
+  it("a whole batch through sendBatch: one message each, the updates heap-only", async () => {
     const { ws, k, ids } = await campaignWith(40, "Ledger batch");
     const sent: OutgoingEmail[] = [];
     const email: EmailSender = { async send(m) { sent.push(m); }, async close() {} };
@@ -77,8 +77,10 @@ describe("campaign recipient ledger", () => {
     for (let i = 0; i < 50 && after.upd - before.upd < 80; i++) { await new Promise((res) => setTimeout(res, 100)); after = await hotCounts(); }
     // 80 updates here (sending, then sent), plus any of the tests before still being reported
     expect(after.upd - before.upd).toBeGreaterThanOrEqual(80);
-    // heap-only, but for a page that fills up now and then
-    expect(after.hot - before.hot).toBeGreaterThanOrEqual(0.95 * (after.upd - before.upd));
+    // heap-only: the first update of each row always finds room in its page (fillfactor 50); the second
+    // needs the page pruned of the first's dead version, which a busy server may put off (a loaded CI run
+    // saw 57 of 80 HOT; a quiet one 80 of 80). With an index on status none at all would be HOT.
+    expect(after.hot - before.hot).toBeGreaterThanOrEqual(0.45 * (after.upd - before.upd));
   });
 });
 
