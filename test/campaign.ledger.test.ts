@@ -22,7 +22,7 @@ async function campaignWith(n: number, name: string) {
   const { workspace, admin } = await createServices(db).workspaces.create(name, "Ada Admin");
   await db.contact.createMany({ data: Array.from({ length: n }, (_, i) => ({ workspaceId: workspace.id, number: i + 1, name: `Person ${i + 1}`, email: `p${i + 1}@example.com`, tags: ["all"] })) });
   const k = await db.campaign.create({ data: { workspaceId: workspace.id, number: 1, name: "Promo", segment: "all", channel: "email", message: "Hi {{first_name}}", status: "sending", authorId: admin.id, startedAt: new Date() } });
-  await insertRecipients(db, k, Prisma.sql`c."workspaceId" = ${workspace.id}`);
+  await insertRecipients(db, k, Prisma.sql`c."workspaceId" = ${workspace.id}`, null, 1000);
   const ids = (await db.campaignRecipient.findMany({ where: { campaignId: k.id }, select: { id: true }, orderBy: { id: "asc" } })).map((r) => r.id);
   return { ws: workspace.id, k, ids };
 }

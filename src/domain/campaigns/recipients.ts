@@ -22,29 +22,15 @@ const UNREACHABLE: Record<CampaignChannel, Prisma.Sql> = {
 };
 
 /**
- * Fan-out: one row per contact of the segment, in one INSERT … SELECT. Rerunning it adds only contacts
- * that are not recipients yet. Contacts the channel cannot reach are written as skipped with the reason.
+ * Fan-out, a chunk at a time: the next `limit` contacts of the segment after `after` (by id) become
+ * recipients in one INSERT … SELECT; contacts the channel cannot reach are written as skipped with the
+ * reason. The pending ones come back, so their send jobs can be queued at once — a large campaign starts
+ * sending after its first chunk instead of after the whole fan-out. Rerunning adds only contacts that are
+ * not recipients yet (`inserted < examined`): an anti-join rather than ON CONFLICT DO NOTHING
+ * (speculative insertion row by row: ~16 % slower); two fan-outs of one campaign at once: the unique key
+ * fails one, its retry adds nothing.
  */
-export async function insertRecipients(db: Db, c: { id: string; workspaceId: string; channel: CampaignChannel }, where: Prisma.Sql): Promise<number> {
-  return db.$executeRaw`
-    INSERT INTO "CampaignRecipient" ("id", "workspaceId", "campaignId", "contactId", "status", "error")
-    SELECT gen_random_uuid()::text, ${c.workspaceId}, ${c.id}, x.id,
-           (CASE WHEN x.reason IS NULL THEN 'pending' ELSE 'skipped' END)::"RecipientStatus", x.reason
-    FROM (SELECT c.id, ${UNREACHABLE[c.channel]} AS reason
-          FROM "Contact" c LEFT JOIN "Company" co ON co.id = c."companyId"
-          WHERE ${where}) x
-    -- an anti-join rather than ON CONFLICT DO NOTHING (speculative insertion row by row: ~16 % slower);
-    -- two fan-outs of one campaign at once: the unique key fails one, its retry adds nothing
-    WHERE NOT EXISTS (SELECT 1 FROM "CampaignRecipient" r WHERE r."campaignId" = ${c.id} AND r."contactId" = x.id)`;
-}
-
-/**
- * Fan-out in chunks, for channels sent in batches of ids (email, Discord): the next `limit` contacts of
- * the segment after `after` (by id) become recipients, and the pending ones come back so their send
- * jobs can be queued at once — a large campaign starts sending after its first chunk instead of after
- * the whole INSERT. Rerunning adds only contacts that are not recipients yet (`inserted < examined`).
- */
-export async function insertRecipientsChunk(db: Db, c: { id: string; workspaceId: string; channel: CampaignChannel }, where: Prisma.Sql, after: string | null, limit: number):
+export async function insertRecipients(db: Db, c: { id: string; workspaceId: string; channel: CampaignChannel }, where: Prisma.Sql, after: string | null, limit: number):
   Promise<{ last: string | null; examined: number; inserted: number; pending: string[] }> {
   const [row] = await db.$queryRaw<{ last: string | null; examined: bigint | string; inserted: bigint | string; pending: string[] }[]>`
     WITH src AS (

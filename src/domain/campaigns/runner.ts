@@ -4,7 +4,7 @@
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Logger } from "../../log.ts";
 import { BATCH_SIZE, type CampaignJobs, type CampaignRef, type SendJob } from "./jobs.ts";
-import { completeIfFinished, failStale, insertRecipients, insertRecipientsChunk, pendingBatches, pendingByCompany, statusCounts } from "./recipients.ts";
+import { completeIfFinished, failStale, insertRecipients, pendingBatches, pendingByCompany, statusCounts } from "./recipients.ts";
 import { parseSegment } from "./segment.ts";
 import { resolveSegment } from "./segmentSql.ts";
 
@@ -15,10 +15,10 @@ export const FANOUT_FIRST_CHUNK = 2_000;
 export const FANOUT_CHUNK = 20_000;
 
 /**
- * Writes the recipients once (startedAt marks that it ran) and queues their sends: for email and Discord
- * chunk by chunk, each chunk's send jobs queued as soon as it is written; for Slack (one job per
- * company) after the whole INSERT … SELECT. A rerun (a crash before startedAt) adds only the contacts
- * not written yet and queues everything pending again; a duplicate job claims nothing.
+ * Writes the recipients once (startedAt marks that it ran), chunk by chunk, and queues their sends: for
+ * email and Discord each chunk's send jobs as soon as it is written; for Slack (one job per company,
+ * which spans chunks) all at the end. A rerun (a crash before startedAt) adds only the contacts not
+ * written yet and queues everything pending again; a duplicate job claims nothing.
  */
 export async function fanout(deps: RunnerDeps, ref: CampaignRef): Promise<{ inserted: number; batches: number }> {
   const { db } = deps;
@@ -29,16 +29,18 @@ export async function fanout(deps: RunnerDeps, ref: CampaignRef): Promise<{ inse
   let requeue = !!c.startedAt || c.channel === "slack";
   if (!c.startedAt) {
     const { where } = await resolveSegment(db, c.workspaceId, parseSegment(c.segment, c.createdAt), { meId: c.authorId, strict: false });
-    if (c.channel === "slack") inserted = await insertRecipients(db, c, where);
-    else {
-      for (let after: string | null = null, limit = FANOUT_FIRST_CHUNK; ; limit = FANOUT_CHUNK) {
-        const chunk = await insertRecipientsChunk(db, c, where, after, limit);
-        inserted += chunk.inserted;
-        if (chunk.inserted < chunk.examined) requeue = true;
-        queued += await queueBatches(deps, ref, c.channel, chunk.pending);
-        if (chunk.examined < limit || !chunk.last) break;
-        after = chunk.last;
+    for (let after: string | null = null, limit = FANOUT_FIRST_CHUNK; ; limit = FANOUT_CHUNK) {
+      const chunk = await insertRecipients(db, c, where, after, limit);
+      inserted += chunk.inserted;
+      if (chunk.inserted < chunk.examined) requeue = true;
+      if (c.channel !== "slack") {
+        const size = BATCH_SIZE[c.channel];
+        const groups: string[][] = [];
+        for (let i = 0; i < chunk.pending.length; i += size) groups.push(chunk.pending.slice(i, i + size));
+        queued += await queueSends(deps, ref, c.channel, groups);
       }
+      if (chunk.examined < limit || !chunk.last) break;
+      after = chunk.last;
     }
     await db.campaign.updateMany({ where: { id: c.id, startedAt: null }, data: { startedAt: new Date() } });
     deps.logger?.info({ campaign: c.id, recipients: inserted }, "campaign fan-out");
@@ -51,10 +53,9 @@ export async function fanout(deps: RunnerDeps, ref: CampaignRef): Promise<{ inse
   return { inserted, batches };
 }
 
-async function queueBatches(deps: RunnerDeps, ref: CampaignRef, channel: "email" | "discord", ids: string[]): Promise<number> {
-  const size = BATCH_SIZE[channel];
-  const jobs: SendJob[] = [];
-  for (let i = 0; i < ids.length; i += size) jobs.push({ ...ref, channel, recipientIds: ids.slice(i, i + size) });
+/** One send job per group of recipient ids, queued 500 at a time. */
+async function queueSends(deps: RunnerDeps, ref: CampaignRef, channel: SendJob["channel"], groups: string[][]): Promise<number> {
+  const jobs: SendJob[] = groups.map((ids) => ({ ...ref, channel, recipientIds: ids }));
   for (let i = 0; i < jobs.length; i += 500) await deps.jobs.send(jobs.slice(i, i + 500));
   return jobs.length;
 }
@@ -64,10 +65,9 @@ export async function kick(deps: RunnerDeps, ref: CampaignRef): Promise<number> 
   const c = await deps.db.campaign.findFirst({ where: { id: ref.campaignId, workspaceId: ref.workspaceId }, select: { status: true, channel: true } });
   if (!c || c.status !== "sending") return 0;
   const groups = c.channel === "slack" ? await pendingByCompany(deps.db, ref.campaignId) : await pendingBatches(deps.db, ref.campaignId, BATCH_SIZE[c.channel]);
-  const jobs: SendJob[] = groups.map((ids) => ({ ...ref, channel: c.channel, recipientIds: ids }));
-  for (let i = 0; i < jobs.length; i += 500) await deps.jobs.send(jobs.slice(i, i + 500));
-  if (!jobs.length) await finish(deps, ref);
-  return jobs.length;
+  const n = await queueSends(deps, ref, c.channel, groups);
+  if (!n) await finish(deps, ref);
+  return n;
 }
 
 /** Marks the campaign done when nothing is left in flight; the one caller that does it draws the final state. */
