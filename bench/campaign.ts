@@ -3,7 +3,7 @@
 // of no-op jobs at the same worker concurrency, in the same run. Target: sends/s ≥ 0.5 × raw jobs/s,
 // and 0 duplicates at the sink.
 //
-//   npx tsx bench/campaign.ts [--recipients 100000] [--keep]
+//   npx tsx bench/campaign.ts [--recipients 100000] [--keep] [--profile campaign.cpuprofile]
 //
 // Needs a local PostgreSQL (BENCH_PG_ADMIN_URL, default postgresql://postgres@127.0.0.1:5432/postgres) and
 // Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379). The sink runs in a child process so it does not
@@ -11,6 +11,8 @@
 // pipeline, not the limit. Creates crm_bench_<random> and drops it at the end (unless --keep).
 import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import inspector from "node:inspector/promises";
 import net from "node:net";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
@@ -114,7 +116,7 @@ async function rawBullmq(prefix: string, n: number, concurrency: number): Promis
 }
 
 /** The SMTP pipe alone: the same sender and pool, the same number in flight, no queue and no ledger. */
-async function smtpCeiling(smtpUrl: string, n: number, inFlight: number): Promise<number> {
+async function smtpCeiling(smtpUrl: string, n: number, inFlight: number): Promise<{ perSecond: number; cpuPerMessageUs: number }> {
   const sender = createSmtpSender(smtpUrl);
   const settings = { from: "Bench <bench@bench.test>", publicUrl: "https://crm.bench.test", secret: "s" };
   const c = { id: "ceiling", number: 0, name: "Ceiling", subject: null, message: "Hi {{first_name}}, this is message for {{name}}." };
@@ -130,14 +132,32 @@ async function smtpCeiling(smtpUrl: string, n: number, inFlight: number): Promis
   // warmed up first (JIT, connections), as the campaign after it is
   await pump(-5000, 0);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await pump(0, n);
   const perSecond = n / ((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(cpu0);
   await sender.close();
-  return perSecond;
+  return { perSecond, cpuPerMessageUs: (cpu.user + cpu.system) / n };
+}
+
+/** --profile <file>: a V8 CPU profile of this process during the campaign only (open in Chrome DevTools). */
+async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
+  const session = new inspector.Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return {
+    async stop(file) {
+      const { profile } = await session.post("Profiler.stop");
+      await writeFile(file, JSON.stringify(profile));
+      session.disconnect();
+      console.log(`CPU profile of the campaign written to ${file}`);
+    },
+  };
 }
 
 async function main() {
-  const { values: opt } = parseArgs({ options: { recipients: { type: "string", default: "100000" }, keep: { type: "boolean", default: false } } });
+  const { values: opt } = parseArgs({ options: { recipients: { type: "string", default: "100000" }, keep: { type: "boolean", default: false }, profile: { type: "string" } } });
   const N = Number(opt.recipients);
   const prefix = `crmbench_${randomBytes(4).toString("hex")}`;
   const concurrency = QUEUES["campaign-email"].concurrency;
@@ -169,12 +189,14 @@ async function main() {
 
     const wave = Number(process.env.CAMPAIGN_EMAIL_WAVE ?? 16) || 16;
     const ceilingN = Math.min(N, 20_000);
-    const ceiling = await smtpCeiling(smtpUrl, ceilingN, concurrency * wave);
+    const { perSecond: ceiling, cpuPerMessageUs: ceilingCpu } = await smtpCeiling(smtpUrl, ceilingN, concurrency * wave);
     console.log(`SMTP alone: ${ceilingN} messages, ${concurrency * wave} in flight: ${Math.round(ceiling)}/s`);
     const before = await ask<{ total: number; distinct: number }>(sinkChild, "stats");
 
     const c = await app.services.campaigns.create(actor, { name: "Bench", segment: "tag:bench", channel: "email", message: "Hi {{first_name}}, this is message for {{name}}." });
     t = performance.now();
+    const profiler = opt.profile ? await startProfile() : undefined;
+    const cpu0 = process.cpuUsage();
     await app.services.campaigns.send(actor, `K-${c.number}`);
     let fanoutS = NaN, firstS = NaN;
     let lastReport = performance.now(), lastDelivered = before.total;
@@ -193,6 +215,8 @@ async function main() {
       await new Promise((r) => setTimeout(r, 100));
     }
     const seconds = (performance.now() - t) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    if (profiler) await profiler.stop(opt.profile!);
     const counts = await app.services.campaigns.status(actor, `K-${c.number}`);
     const after = await ask<{ total: number; distinct: number }>(sinkChild, "stats");
     const sink = { total: after.total - before.total, distinct: after.distinct - before.distinct };
@@ -211,6 +235,7 @@ async function main() {
       ["campaign sends/s", Math.round(sendsPerSecond)],
       [`raw BullMQ no-op jobs/s (concurrency ${concurrency})`, Math.round(raw.perSecond)],
       [`SMTP alone, msgs/s (${concurrency * wave} in flight, no queue, no ledger)`, Math.round(ceiling)],
+      ["CPU of this process per message: campaign / SMTP alone", `${Math.round((cpu.user + cpu.system) / N)} µs / ${Math.round(ceilingCpu)} µs`],
       ["ratio to raw BullMQ (target ≥ 0.5)", ratio.toFixed(2)],
       ["ratio to SMTP alone", (sendsPerSecond / ceiling).toFixed(2)],
     ]));

@@ -125,4 +125,28 @@ describe("SMTP sender pool", () => {
     expect(e).not.toBeInstanceOf(EmailRejectedError);
     expect(e).not.toBeInstanceOf(EmailUnreachableError);
   });
+
+  it("a message goes out in two writes, the envelope and its text with the closing dot line, not three", async () => {
+    const relay = track(await startRelay());
+    const sender = track(createSmtpSender(relay.url, { maxConnections: 1 }));
+    await sender.send(mail("warm@example.com"));
+    // what each write system call carries, on the SMTP client's socket only
+    const writes: string[] = [];
+    type WriteGeneric = (this: net.Socket, writev: boolean, data: unknown, ...rest: unknown[]) => unknown;
+    const proto = net.Socket.prototype as unknown as { _writeGeneric: WriteGeneric };
+    const original = proto._writeGeneric;
+    proto._writeGeneric = function (writev, data, ...rest) {
+      if (this.remotePort === relay.port) writes.push(writev ? (data as { chunk: Buffer | string }[]).map((d) => String(d.chunk)).join("") : String(data));
+      return original.call(this, writev, data, ...rest);
+    };
+    try {
+      for (let i = 1; i <= 3; i++) await sender.send(mail(`p${i}@example.com`, i));
+    } finally {
+      proto._writeGeneric = original;
+    }
+    expect(relay.messages).toHaveLength(4);
+    expect(writes).toHaveLength(6);
+    expect(writes.filter((w) => w.startsWith("MAIL FROM:"))).toHaveLength(3);
+    expect(writes.filter((w) => w.includes("Subject: Hello") && w.endsWith("\r\n.\r\n"))).toHaveLength(3);
+  });
 });

@@ -58,6 +58,17 @@ export async function segmentCounts(db: Db, channel: CampaignChannel, where: Pri
   return { total: Number(row.total), reachable: Number(row.reachable) };
 }
 
+/**
+ * What a send job needs of its campaign, read on the ledger connection: one prepared statement instead of
+ * a Prisma query per job (the query compiler's cost is a visible share of a 100-recipient batch).
+ */
+export async function campaignToSend(db: Db, job: { campaignId: string; workspaceId: string }) {
+  const [row] = await db.$queryRaw<{ id: string; number: number; name: string; subject: string | null; message: string | null; status: string; channel: CampaignChannel }[]>`
+    SELECT id, "number", "name", "subject", "message", "status"::text AS status, "channel"::text AS channel
+    FROM "Campaign" WHERE id = ${job.campaignId} AND "workspaceId" = ${job.workspaceId}`;
+  return row ? { ...row, number: Number(row.number) } : null;
+}
+
 export interface ClaimedRecipient {
   id: string;
   status: RecipientStatus;

@@ -7,7 +7,7 @@ import { PermanentDeliveryError, RateLimitedError, type ChatDelivery, type ChatP
 import { reply } from "../../render/reply.ts";
 import type { Logger } from "../../log.ts";
 import { buildEmail, EmailRejectedError, EmailUnreachableError, unsubscribeToken, type EmailSender, type EmailSettings } from "./email.ts";
-import { claim, markFinal, markSent, release, UNKNOWN, type ClaimedRecipient, type LedgerDb } from "./recipients.ts";
+import { campaignToSend, claim, markFinal, markSent, release, UNKNOWN, type ClaimedRecipient, type LedgerDb } from "./recipients.ts";
 import { contactValues, groupValues, renderTemplate } from "./template.ts";
 import type { SendJob } from "./jobs.ts";
 
@@ -63,10 +63,8 @@ function emailOutcome(e: unknown): Outcome {
 }
 
 export async function sendBatch(deps: SenderDeps, job: SendJob): Promise<BatchResult> {
-  const { db } = deps;
-  const ledger = deps.ledger ?? db;
-  const campaign = await db.campaign.findFirst({ where: { id: job.campaignId, workspaceId: job.workspaceId },
-    select: { id: true, number: true, name: true, subject: true, message: true, status: true, channel: true } });
+  const ledger = deps.ledger ?? deps.db;
+  const campaign = await campaignToSend(ledger, job);
   const result: BatchResult = { claimed: 0, sent: 0, failed: 0, skipped: 0, released: 0 };
   if (!campaign || campaign.status !== "sending" || !campaign.message) return result;
   const c = { ...campaign, message: campaign.message };
