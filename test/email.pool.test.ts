@@ -88,6 +88,8 @@ describe("SMTP sender pool", () => {
     expect((later as EmailRejectedError).permanent).toBe(false);
     await sender.send(mail("ok@example.com"));
     expect(relay.messages.map((m) => m.to[0])).toEqual(["ok@example.com"]);
+    // a refusal ends the transaction (RSET), not the connection
+    expect(relay.connections).toBe(1);
   });
 
   it("no relay listening: unreachable (nothing was sent, so it may be retried)", async () => {
@@ -126,27 +128,82 @@ describe("SMTP sender pool", () => {
     expect(e).not.toBeInstanceOf(EmailUnreachableError);
   });
 
-  it("a message goes out in two writes, the envelope and its text with the closing dot line, not three", async () => {
+  it("a message alone goes out in two writes: the envelope, then its text with the closing dot line", async () => {
     const relay = track(await startRelay());
     const sender = track(createSmtpSender(relay.url, { maxConnections: 1 }));
     await sender.send(mail("warm@example.com"));
-    // what each write system call carries, on the SMTP client's socket only
-    const writes: string[] = [];
-    type WriteGeneric = (this: net.Socket, writev: boolean, data: unknown, ...rest: unknown[]) => unknown;
-    const proto = net.Socket.prototype as unknown as { _writeGeneric: WriteGeneric };
-    const original = proto._writeGeneric;
-    proto._writeGeneric = function (writev, data, ...rest) {
-      if (this.remotePort === relay.port) writes.push(writev ? (data as { chunk: Buffer | string }[]).map((d) => String(d.chunk)).join("") : String(data));
-      return original.call(this, writev, data, ...rest);
-    };
-    try {
+    const writes = await clientWrites(relay.port, async () => {
       for (let i = 1; i <= 3; i++) await sender.send(mail(`p${i}@example.com`, i));
-    } finally {
-      proto._writeGeneric = original;
-    }
+    });
     expect(relay.messages).toHaveLength(4);
     expect(writes).toHaveLength(6);
     expect(writes.filter((w) => w.startsWith("MAIL FROM:"))).toHaveLength(3);
     expect(writes.filter((w) => w.includes("Subject: Hello") && w.endsWith("\r\n.\r\n"))).toHaveLength(3);
   });
+
+  it("messages queued on one connection are pipelined across transactions (RFC 2920): n messages in n + 1 writes", async () => {
+    const relay = track(await startRelay());
+    const sender = track(createSmtpSender(relay.url, { maxConnections: 1 }));
+    await sender.send(mail("warm@example.com"));
+    const writes = await clientWrites(relay.port, () => Promise.all(Array.from({ length: 5 }, (_, i) => sender.send(mail(`q${i}@example.com`, i)))));
+    expect(relay.messages.map((m) => m.to[0]).sort()).toEqual(["q0@example.com", "q1@example.com", "q2@example.com", "q3@example.com", "q4@example.com", "warm@example.com"]);
+    expect(relay.connections).toBe(1);
+    expect(writes).toHaveLength(6);
+    // each write between the first and the last: a message's text, its dot line, the next envelope
+    for (const w of writes.slice(1, -1)) expect(w).toMatch(/Subject: Hello \d[\s\S]*\r\n\.\r\nMAIL FROM:<sales@acme\.test>\r\nRCPT TO:<q\d@example\.com>\r\nDATA\r\n$/);
+    expect(writes.at(-1)).toMatch(/\r\n\.\r\n$/);
+    for (let i = 0; i < 5; i++) expect(relay.messages.find((m) => m.to[0] === `q${i}@example.com`)!.raw).toContain(`Subject: Hello ${i}`);
+  });
+
+  it("a relay without PIPELINING gets one message per connection at a time, through nodemailer's own send", async () => {
+    const relay = track(await startRelay({ hidePIPELINING: true } as Partial<SMTPServerOptions>));
+    const sender = track(createSmtpSender(relay.url, { maxConnections: 2 }));
+    await Promise.all(Array.from({ length: 10 }, (_, i) => sender.send(mail(`n${i}@example.com`, i))));
+    expect(new Set(relay.messages.map((m) => m.to[0])).size).toBe(10);
+    expect(relay.messages).toHaveLength(10);
+    expect(relay.connections).toBeLessThanOrEqual(2);
+  });
+
+  it("a connection lost before a message's text was written: not sent (retried later); queued messages move to a new connection once", async () => {
+    // a relay that offers PIPELINING, answers the envelope and DATA, then drops the connection before the text
+    let connections = 0;
+    const server = net.createServer((sock) => {
+      connections++;
+      sock.write("220 flaky ESMTP\r\n");
+      sock.on("data", (d: Buffer) => {
+        for (const line of d.toString().split("\r\n").filter(Boolean)) {
+          if (/^EHLO/i.test(line)) sock.write("250-flaky\r\n250 PIPELINING\r\n");
+          else if (/^(MAIL|RCPT)/i.test(line)) sock.write("250 ok\r\n");
+          else if (/^DATA/i.test(line)) sock.destroy();
+        }
+      });
+      sock.on("error", () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+    const sender = track(createSmtpSender(`smtp://127.0.0.1:${(server.address() as AddressInfo).port}?ignoreTLS=true`, { maxConnections: 1 }));
+    const results = await Promise.all(Array.from({ length: 3 }, (_, i) => sender.send(mail(`f${i}@example.com`, i)).catch((e: unknown) => e)));
+    for (const e of results) expect(e).toBeInstanceOf(EmailUnreachableError);
+    // the first connection took the first envelope; the two queued behind it were moved to a second
+    // connection (its first envelope lost the same way), and the last moved once already: not again
+    expect(connections).toBe(2);
+  });
 });
+
+/** What each write system call of the SMTP client carries (its socket to the relay only) while f runs. */
+async function clientWrites(port: number, f: () => Promise<unknown>): Promise<string[]> {
+  const writes: string[] = [];
+  type WriteGeneric = (this: net.Socket, writev: boolean, data: unknown, ...rest: unknown[]) => unknown;
+  const proto = net.Socket.prototype as unknown as { _writeGeneric: WriteGeneric };
+  const original = proto._writeGeneric;
+  proto._writeGeneric = function (writev, data, ...rest) {
+    if (this.remotePort === port) writes.push(writev ? (data as { chunk: Buffer | string }[]).map((d) => String(d.chunk)).join("") : String(data));
+    return original.call(this, writev, data, ...rest);
+  };
+  try {
+    await f();
+  } finally {
+    proto._writeGeneric = original;
+  }
+  return writes;
+}

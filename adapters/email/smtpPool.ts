@@ -1,19 +1,24 @@
-// A pool of nodemailer SMTP connections (nodemailer's SMTPConnection, pooled by tarn). Each send is one
-// SMTP transaction of an already composed message on an idle connection. nodemailer's own pooled
-// transport (createTransport({ pool: true })) does the same but first runs every message through its
-// Mailer: plugins, a MIME tree for even a raw text, a stream pipeline per message, two random
-// Message-IDs it throws away. Measured here: ~200 µs of CPU per message through sendMail against ~100 µs
-// this way (bench/README.md, "bench/campaign.ts"), and the campaign worker is bound by that CPU.
+// A pool of SMTP connections for the campaign sender. Each send is one SMTP transaction of an already
+// composed message. The connections are nodemailer's SMTPConnection (connect, TLS, login); on relays
+// that offer PIPELINING each one carries a queue of messages pipelined across transactions
+// (smtpSession.ts), so the pool hands a message to the least loaded connection, opening another while
+// it has fewer than maxConnections. nodemailer's pooled transport (createTransport({ pool: true })) first
+// runs every message through its Mailer (plugins, a MIME tree for even a raw text, a stream pipeline, two
+// random Message-IDs it throws away) and sends one message per connection at a time: several times the
+// CPU per message, and the campaign worker is bound by CPU (bench/README.md, "bench/campaign.ts").
 //
-// Never resends: a connection that failed in any way is dropped, and the error goes to the caller, who
-// decides (see classifySmtpError) whether the message may have been delivered.
+// Never resends what may have reached the relay: a message is only moved to another connection when
+// none of it was written (at most once), and every error goes to the caller, who decides (see
+// classifySmtpError) whether the message may have been delivered.
 import net from "node:net";
 import SMTPConnection from "nodemailer/lib/smtp-connection";
 import { parseConnectionUrl } from "nodemailer/lib/shared";
-import { Pool, TimeoutError } from "tarn";
+import { SmtpNotSentError, SmtpSession, type Tx } from "./smtpSession.ts";
 
 export interface SmtpPoolOptions {
   maxConnections: number;
+  /** messages queued on one pipelining connection before the next connection is used */
+  pipelineDepth: number;
   /** messages per connection before it is closed and replaced (as nodemailer's maxMessages) */
   maxMessages: number;
   connectionTimeoutMs: number;
@@ -23,14 +28,13 @@ export interface SmtpPoolOptions {
   idleTimeoutMs?: number;
 }
 
-interface Conn { smtp: SMTPConnection; sent: number; dead: boolean }
-
 /**
  * A TCP socket that sends what is written to it during one turn of the event loop as one segment: the
  * first write corks it, a setImmediate uncorks it. nodemailer writes a message as two writes from a stream
  * pipe, the text and then the closing ".": uncorked, two syscalls and two packets, and the relay wakes up
- * twice; a loopback write costs about as much CPU as all of nodemailer's own work on a message. Handed to SMTPConnection as its
- * `socket` option, so nodemailer still resolves, connects, times out and upgrades to TLS as usual. The
+ * twice; a loopback write costs about as much CPU as all of nodemailer's own work on a message. This
+ * matters for relays without PIPELINING, sent through nodemailer; the pipelined path writes once per step.
+ * Handed to SMTPConnection as its `socket` option, so nodemailer still resolves, connects, times out and upgrades to TLS as usual. The
  * write is wrapped once connected because net.Socket#connect puts the stock write back on the instance.
  */
 export class CoalescingSocket extends net.Socket {
@@ -48,24 +52,13 @@ export class CoalescingSocket extends net.Socket {
   }
 }
 
-/**
- * No connection could be had (refused, TLS or login failed, or none became free in time): nothing was
- * sent, so the caller may retry. The original error is the cause, its code is kept in originalCode.
- */
-export class SmtpNotSentError extends Error {
-  override name = "SmtpNotSentError";
-  code = "ENOTSENT";
-  originalCode?: string;
-  constructor(message: string, cause?: unknown) {
-    super(message, { cause });
-    this.originalCode = (cause as { code?: string } | undefined)?.code;
-  }
-}
+export { SmtpNotSentError };
 
 export class SmtpPool {
-  private pool: Pool<Conn>;
+  private sessions = new Set<SmtpSession>();
   private readonly connOptions: SMTPConnection.Options;
   private readonly auth?: { user: string; pass: string };
+  private closing = false;
 
   constructor(url: string, private readonly opts: SmtpPoolOptions) {
     const { auth, ...fromUrl } = parseConnectionUrl(url) as SMTPConnection.Options & { auth?: { user: string; pass: string } };
@@ -77,66 +70,69 @@ export class SmtpPool {
       socketTimeout: opts.socketTimeoutMs,
       logger: false,
     };
-    this.pool = new Pool<Conn>({
-      create: () => this.open(),
-      destroy: (c) => { c.dead = true; c.smtp.quit(); },
-      validate: (c) => !c.dead && c.sent < opts.maxMessages,
-      min: 0,
-      max: opts.maxConnections,
-      // a send waits for a free connection at most as long as a send may take, then counts as not sent
-      acquireTimeoutMillis: opts.connectionTimeoutMs + opts.socketTimeoutMs,
-      idleTimeoutMillis: opts.idleTimeoutMs ?? 30_000,
-      // a refused connection fails the waiting send at once (with its error) instead of timing out
-      propagateCreateError: true,
-    });
   }
 
-  private open(): Promise<Conn> {
+  /** A connected, logged-in SMTPConnection; rejects with nodemailer's error. */
+  private open(): Promise<SMTPConnection> {
     return new Promise((resolve, reject) => {
       const smtp = new SMTPConnection({ ...this.connOptions, socket: new CoalescingSocket() });
-      const conn: Conn = { smtp, sent: 0, dead: false };
       let settled = false;
-      const fail = (e: unknown) => { conn.dead = true; if (!settled) { settled = true; smtp.close(); reject(e); } };
-      // after connecting, errors also reach the send callback; the listener only marks the connection
-      // dead (an idle connection the relay closed, a timeout), so it is never handed out again
+      const fail = (e: unknown) => { if (!settled) { settled = true; smtp.close(); reject(e); } };
       smtp.on("error", fail);
       smtp.once("end", () => fail(Object.assign(new Error("Connection closed before the SMTP greeting finished"), { code: "ECONNECTION" })));
       smtp.connect((err) => {
         if (err) return fail(err);
-        if (!this.auth) { settled = true; return resolve(conn); }
-        smtp.login({ user: this.auth.user, pass: this.auth.pass }, (e) => {
-          if (e) return fail(e);
-          settled = true;
-          resolve(conn);
-        });
+        const done = () => { settled = true; smtp.removeListener("error", fail); resolve(smtp); };
+        if (!this.auth) return done();
+        smtp.login({ user: this.auth.user, pass: this.auth.pass }, (e) => (e ? fail(e) : done()));
       });
     });
   }
 
-  /** One transaction: envelope, then the raw RFC 5322 text. Rejects with nodemailer's error. */
-  async send(envelope: { from: string; to: string[] }, raw: string): Promise<void> {
-    let conn: Conn;
-    try {
-      conn = await this.pool.acquire().promise;
-    } catch (e) {
-      throw e instanceof TimeoutError
-        ? new SmtpNotSentError("no SMTP connection became free in time", e)
-        : new SmtpNotSentError((e as Error)?.message ?? String(e), e);
+  /**
+   * Where the next message goes: the busiest connection that still has room (pipelineDepth messages on a
+   * pipelining connection, one otherwise), so queues are deep enough for each write to carry a message's
+   * text and the next one's envelope; then a new connection while there are fewer than maxConnections;
+   * then the least loaded.
+   */
+  private pick(): SmtpSession {
+    let fill: SmtpSession | undefined;
+    let least: SmtpSession | undefined;
+    for (const s of this.sessions) {
+      if (s.dead || s.assigned >= this.opts.maxMessages) continue;
+      const room = s.opened && !s.pipelined ? 1 : this.opts.pipelineDepth;
+      if (s.load < room && (!fill || s.load > fill.load)) fill = s;
+      if (!least || s.load < least.load) least = s;
     }
-    try {
-      await new Promise<void>((resolve, reject) => conn.smtp.send(envelope, raw, (e) => (e ? reject(e) : resolve())));
-      conn.sent++;
-    } catch (e) {
-      // its state after an error is not worth trusting: a new connection takes its place
-      conn.dead = true;
-      throw e;
-    } finally {
-      // a dead or used-up connection fails validation at its next acquire and is destroyed there
-      this.pool.release(conn);
+    if (fill) return fill;
+    if (least && this.sessions.size >= this.opts.maxConnections) return least;
+    const fresh = new SmtpSession(() => this.open(), this.opts.idleTimeoutMs ?? 30_000, (s, unsent) => this.retired(s, unsent));
+    this.sessions.add(fresh);
+    return fresh;
+  }
+
+  private retired(s: SmtpSession, unsent: Tx[]): void {
+    this.sessions.delete(s);
+    // never written on that connection: safe to give to another one, once
+    for (const tx of unsent) {
+      if (tx.moved > 1 || this.closing) tx.reject(new SmtpNotSentError("the SMTP connection ended before the message was sent"));
+      else this.pick().take(tx);
     }
   }
 
+  /** One transaction: envelope, then the raw RFC 5322 text. Rejects with the relay's reply or the connection's error. */
+  async send(envelope: { from: string; to: string[] }, raw: string): Promise<void> {
+    if (this.closing) throw new SmtpNotSentError("the SMTP pool is closed");
+    const s = this.pick();
+    const p = s.send(envelope, raw);
+    // used up: no new messages, and QUIT once the queued ones are done
+    if (s.assigned >= this.opts.maxMessages) void s.quit();
+    return p;
+  }
+
+  /** Waits for the messages in flight, then QUITs every connection. */
   async close(): Promise<void> {
-    await this.pool.destroy();
+    this.closing = true;
+    await Promise.all([...this.sessions].map((s) => s.quit()));
   }
 }
