@@ -12,8 +12,9 @@ import { startSmtpSink, type SmtpSink } from "./campaign.sink.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const MAIL = { MAIL_FROM: "Acme <news@acme.test>", PUBLIC_URL: "https://crm.example.com", ENCRYPTION_KEY: "crash-test-encryption-key-0123456789abcdef" };
-/** at most this many recipients are in flight at once per worker: 4 send jobs × a wave of 16 */
-const IN_FLIGHT = 4 * 16;
+/** at most this many recipients are in doubt at once per worker: 4 send jobs × 2 waves of 16 (one being sent, one whose
+ * `sent` rides on the next claim, or that claim's wave) */
+const IN_FLIGHT = 4 * 2 * 16;
 
 const freePort = () => new Promise<number>((resolve) => {
   const s = net.createServer().listen(0, "127.0.0.1", () => { const { port } = s.address() as net.AddressInfo; s.close(() => resolve(port)); });

@@ -7,9 +7,9 @@ import { createTestDb, type TestDb } from "./helpers/db.ts";
 import { createServices } from "../src/domain/services.ts";
 import { pgRawSql } from "../src/db/client.ts";
 import { claim, insertRecipients, markSent, type LedgerDb } from "../src/domain/campaigns/recipients.ts";
-import { sendBatch } from "../src/domain/campaigns/sender.ts";
+import { RetryLaterError, sendBatch } from "../src/domain/campaigns/sender.ts";
 import { Prisma } from "../src/generated/prisma/client.ts";
-import type { EmailSender, OutgoingEmail } from "../src/domain/campaigns/email.ts";
+import { EmailUnreachableError, type EmailSender, type OutgoingEmail } from "../src/domain/campaigns/email.ts";
 import type { CampaignJobs } from "../src/domain/campaigns/jobs.ts";
 import { FINISH_CHECK_DELAY_MS } from "../src/domain/campaigns/background.ts";
 
@@ -81,6 +81,30 @@ describe("campaign recipient ledger", () => {
     // needs the page pruned of the first's dead version, which a busy server may put off (a loaded CI run
     // saw 57 of 80 HOT; a quiet one 80 of 80). With an index on status none at all would be HOT.
     expect(after.hot - before.hot).toBeGreaterThanOrEqual(0.45 * (after.upd - before.upd));
+  });
+
+  it("the next wave is claimed while one is sent; when the relay goes away mid-batch that wave goes back to pending, its attempt refunded", async () => {
+    const { ws, k, ids } = await campaignWith(40, "Ledger outage");
+    let n = 0;
+    const states: Record<string, number>[] = [];
+    // the 20th message (second wave) finds the relay down; by then the third wave is already claimed
+    const email: EmailSender = {
+      async send() {
+        const i = ++n;
+        if (i === 17) states.push(await statuses(k.id));
+        if (i >= 20) throw new EmailUnreachableError("smtp unreachable: connect ECONNREFUSED");
+      },
+      async close() {},
+    };
+    const r = await sendBatch({ db: tdb.db.prisma, ledger: tdb.db.rawSql, email, emailSettings: { from: "Acme <a@acme.test>", publicUrl: "https://crm.example.com", secret: "s".repeat(32) }, ports: {}, emailWave: 16 },
+      { workspaceId: ws, campaignId: k.id, channel: "email", recipientIds: ids }).catch((e: unknown) => e);
+    expect(r).toBeInstanceOf(RetryLaterError);
+    // while the second wave was being sent, the third was claimed, and the first recorded as sent
+    expect(states[0]).toEqual({ sent: 16, sending: 24 });
+    // 16 + 3 went out; the other 13 of the second wave and the whole third wave wait for the next run
+    expect(await statuses(k.id)).toEqual({ sent: 19, pending: 21 });
+    const pending = await tdb.db.prisma.campaignRecipient.findMany({ where: { campaignId: k.id, status: "pending" }, select: { attempts: true } });
+    expect(pending.every((p) => p.attempts === 0)).toBe(true);
   });
 });
 

@@ -2,7 +2,7 @@
 // Redis prefix. Each worker sends through its own SMTP sink, so we see that the one we kill is sending when
 // it dies; the other worker takes its stalled send jobs over (no replacement is started). Counted
 // per address across all sinks: nobody gets the email twice; every recipient recorded `sent` got it exactly
-// once; the only ones not sent are those the killed worker had in flight (at most its concurrency × wave),
+// once; the only ones not sent are those the killed worker had in flight (at most its concurrency × 2 waves),
 // recorded as failed "unknown" rather than sent again; the campaign completes. (test/campaign.crash.test.ts
 // does the same with one worker restarted.)
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,8 +13,9 @@ import { startSmtpSink, type SmtpSink } from "../campaign.sink.ts";
 import { consoleRun, consoleWorkspace, running, startProcess, stopAll, until, type Proc } from "./cluster.ts";
 
 const N = 3000;
-/** recipients one worker has in flight at most: 4 email send jobs (concurrency) × a wave of 16 */
-const IN_FLIGHT = 4 * 16;
+/** recipients one worker has in doubt at most: 4 email send jobs (concurrency) × 2 waves of 16 (one being sent, one
+ * whose `sent` rides on the next claim, or that claim's wave) */
+const IN_FLIGHT = 4 * 2 * 16;
 const MAIL = { MAIL_FROM: "Acme <news@acme.test>", PUBLIC_URL: "https://crm.example.com", ENCRYPTION_KEY: "chaos-test-encryption-key-0123456789abcdef" };
 
 let db: TestDb;

@@ -72,20 +72,33 @@ export async function sendBatch(deps: SenderDeps, job: SendJob): Promise<BatchRe
 
   const wave = c.channel === "email" ? Math.max(1, deps.emailWave ?? 16) : 1;
   const deliver = c.channel === "email" ? emailDeliverer(deps, c) : discordDeliverer(deps, job, c);
-  // `sent` is recorded together with the next wave's claim (one statement per wave), or on its own after
-  // the last wave or before giving up: at most one wave per job is ever sent-but-unrecorded, the bound
-  // on recipients in doubt after a crash
+  // Each wave's claim is in flight while the wave before it is being sent, so the database round trip is
+  // not waited for on its own. The claim also records as `sent` the wave before that one (one statement
+  // per wave); the batch's last wave is recorded on its own. At any moment at most two waves per job are
+  // sent-but-unrecorded: the one being sent, and the one whose record rides on the claim in flight.
+  const waves: string[][] = [];
+  for (let i = 0; i < job.recipientIds.length; i += wave) waves.push(job.recipientIds.slice(i, i + wave));
   let accepted: string[] = [];
-  for (let i = 0; i < job.recipientIds.length; i += wave) {
-    const claimed = await claim(ledger, c.id, job.recipientIds.slice(i, i + wave), accepted);
-    accepted = [];
+  let next: Promise<ClaimedRecipient[]> | undefined = waves.length ? claim(ledger, c.id, waves[0]!) : undefined;
+  for (let w = 0; next; w++) {
+    const claimed = await next;
     result.claimed += claimed.length;
     result.skipped += claimed.filter((r) => r.status === "skipped").length;
     const mine = claimed.filter((r) => r.status === "sending");
-    const outcomes = await Promise.all(mine.map(async (r) => {
+    const sending = Promise.all(mine.map(async (r) => {
       const o = await deliver(r).catch((e: unknown) => (c.channel === "email" ? emailOutcome(e) : chatOutcome(e)));
       return { r, o };
     }));
+    if (w + 1 < waves.length) {
+      next = claim(ledger, c.id, waves[w + 1]!, accepted);
+      accepted = [];
+    } else {
+      // the last wave: what is still unrecorded is recorded after it, on its own
+      next = undefined;
+    }
+    // a failed claim must not go unobserved while this wave is sent; the loop awaits it next
+    next?.catch(() => undefined);
+    const outcomes = await sending;
     let stop: Error | undefined;
     for (const { r, o } of outcomes) {
       if (o.kind === "sent") { accepted.push(r.id); result.sent++; }
@@ -94,8 +107,17 @@ export async function sendBatch(deps: SenderDeps, job: SendJob): Promise<BatchRe
       else if (!o.refund && r.attempts >= MAX_ATTEMPTS) { await markFinal(ledger, [r.id], "failed", `${o.reason} (after ${r.attempts} attempts)`); result.failed++; }
       else { await release(ledger, [r.id], o.refund, o.reason); result.released++; stop ??= new RetryLaterError(o.reason); }
     }
-    // a 429 or an unreachable provider: the rest of the batch waits for the job's next run
-    if (stop) { await markSent(ledger, accepted); throw stop; }
+    // a 429 or an unreachable provider: the rest of the batch waits for the job's next run, and the wave
+    // claimed meanwhile goes back to pending untouched (its attempt refunded)
+    if (stop) {
+      if (next) {
+        const ahead = (await next).filter((r) => r.status === "sending").map((r) => r.id);
+        result.claimed += ahead.length;
+        result.released += await release(ledger, ahead, true);
+      }
+      await markSent(ledger, accepted);
+      throw stop;
+    }
   }
   await markSent(ledger, accepted);
   return result;
