@@ -41,6 +41,17 @@ describe("campaign recipient ledger", () => {
     expect(reloptions).toContain("fillfactor=50");
   });
 
+  it("a fan-out's recipient ids ascend in the order it writes them (primary-key inserts at the index's right edge) and are distinct", async () => {
+    const { k } = await campaignWith(300, "Ledger ids");
+    const rows = await tdb.db.prisma.campaignRecipient.findMany({ where: { campaignId: k.id }, select: { id: true, contactId: true }, orderBy: { contactId: "asc" } });
+    const ids = rows.map((r) => r.id);
+    expect(ids.every((id) => /^[0-9a-f]{14}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id))).toBe(true);
+    // the time part never goes down (two rows of one microsecond are ordered by their random part)
+    const time = ids.map((id) => id.slice(0, 14));
+    expect([...time].sort()).toEqual(time);
+    expect(new Set(ids).size).toBe(300);
+  });
+
   for (const via of ["prisma", "pg pool"] as const) {
     it(`through ${via}: a claim records the previous wave as sent in the same statement, and claims nothing twice`, async () => {
       const { k, ids } = await campaignWith(6, `Ledger ${via}`);
