@@ -88,6 +88,7 @@ export class SmtpSession {
   constructor(open: () => Promise<SMTPConnection>, private readonly idleMs: number, private readonly onDead: (s: SmtpSession, unsent: Tx[]) => void) {
     open().then((smtp) => this.ready(smtp), (e: unknown) => {
       const err = e as Error;
+      if (this.dead) return;
       this.dead = true;
       for (const tx of this.queue.splice(0)) this.settle(tx, new SmtpNotSentError(err?.message ?? String(e), e));
       this.onDead(this, []);
@@ -95,6 +96,8 @@ export class SmtpSession {
   }
 
   private ready(smtp: SMTPConnection): void {
+    // closed (pool.close()) while it was connecting
+    if (this.dead) return void smtp.close();
     this.smtp = smtp;
     this.opened = true;
     const inner = smtp as unknown as Internals;
