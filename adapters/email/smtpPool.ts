@@ -52,8 +52,6 @@ export class CoalescingSocket extends net.Socket {
   }
 }
 
-export { SmtpNotSentError };
-
 export class SmtpPool {
   private sessions = new Set<SmtpSession>();
   private readonly connOptions: SMTPConnection.Options;

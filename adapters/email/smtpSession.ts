@@ -43,14 +43,14 @@ const MAX_REPLY_BUFFER = 64 * 1024;
 const NON_ASCII = /[\x80-\uFFFF]/;
 const BAD_ADDRESS = /[\r\n<>]/;
 
-export function rejection(code: number, text: string, command: string): Error {
+function rejection(code: number, text: string, command: string): Error {
   return Object.assign(new Error(`${command} rejected: ${code} ${text}`), {
     code: command === "DATA" ? "EMESSAGE" : "EENVELOPE", response: `${code} ${text}`, responseCode: code, command,
   });
 }
 
 /** RFC 5321 §4.5.2: a line of the text that starts with "." gets another; the text ends with CRLF "." CRLF. */
-export function dataBlock(raw: string): string {
+function dataBlock(raw: string): string {
   let s = /\r(?!\n)|(?<!\r)\n/.test(raw) ? raw.replace(/\r\n|\r|\n/g, "\r\n") : raw;
   if (s.startsWith(".") || s.includes("\n.")) s = s.replace(/(^|\n)\./g, "$1..");
   return s.endsWith("\r\n") || s === "" ? `${s}.\r\n` : `${s}\r\n.\r\n`;
