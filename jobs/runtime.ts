@@ -3,10 +3,13 @@
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from "bullmq";
 import { Redis } from "ioredis";
 import type { Logger } from "../src/log.ts";
-import { PermanentDeliveryError, RateLimitedError } from "../src/delivery/port.ts";
+import { JobLockLostError, PermanentDeliveryError, RateLimitedError } from "../src/delivery/port.ts";
 import { QUEUES, workerTiming, type QueueName } from "./registry.ts";
 
-export type Processor<T = unknown> = (job: Job<T>) => Promise<unknown>;
+/** Whether this run still holds the job's lock (and, if so, extends it): false once another worker took the job over. */
+export interface JobLease { held(): Promise<boolean> }
+
+export type Processor<T = unknown> = (job: Job<T>, lease: JobLease) => Promise<unknown>;
 
 export class JobRuntime {
   private queues = new Map<QueueName, Queue>();
@@ -38,10 +41,17 @@ export class JobRuntime {
 
   work<T>(name: QueueName, processor: Processor<T>): Worker {
     const cfg = QUEUES[name];
-    const w = new Worker<T>(name, async (job) => {
+    const timing = workerTiming();
+    const w = new Worker<T>(name, async (job, token) => {
+      const lease: JobLease = { held: async () => !!token && (await job.extendLock(token, timing.lockDuration)) === 1 };
       try {
-        return await processor(job);
+        return await processor(job, lease);
       } catch (e) {
+        if (e instanceof JobLockLostError) {
+          // BullMQ cannot finish a job whose lock is gone: the worker that holds it now reports the outcome
+          this.opts.logger.warn({ queue: name, job: job.id }, "job lock lost while it ran: another worker took it over, this run stops before posting");
+          throw e;
+        }
         if (e instanceof RateLimitedError) {
           this.opts.logger.warn({ queue: name, retryAfterMs: e.retryAfterMs }, "platform rate limit: pausing queue");
           await this.queue(name).rateLimit(e.retryAfterMs);
@@ -52,7 +62,7 @@ export class JobRuntime {
       }
     }, {
       connection: this.connection(), prefix: this.opts.prefix, concurrency: cfg.concurrency,
-      limiter: cfg.limiter, ...workerTiming(),
+      limiter: cfg.limiter, ...timing,
     });
     w.on("failed", (job, err) => this.opts.logger.warn({ queue: name, job: job?.id, attempts: job?.attemptsMade, err: err.message }, "job failed"));
     w.on("error", (e) => this.opts.logger.warn({ queue: name, err: e.message }, "worker error"));

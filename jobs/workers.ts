@@ -3,11 +3,11 @@ import type { Job } from "bullmq";
 import { UnrecoverableError } from "bullmq";
 import type { DeliveryJob, RoomJob } from "../src/delivery/outbox.ts";
 import { deserializeReply } from "../src/delivery/outbox.ts";
-import type { ChatDelivery, ChatPlatform } from "../src/delivery/port.ts";
+import { JobLockLostError, type ChatDelivery, type ChatPlatform } from "../src/delivery/port.ts";
 import type { Services } from "../src/domain/services.ts";
 import type { Logger } from "../src/log.ts";
 import { dealCard } from "../src/render/deal-card.ts";
-import type { JobRuntime } from "./runtime.ts";
+import type { JobLease, JobRuntime } from "./runtime.ts";
 import { startSlaWorker } from "./sla.ts";
 import { openTicketThread, type TicketThreadJob } from "../adapters/discord/threads.ts";
 import type { SlashJob } from "../adapters/slack/slash.ts";
@@ -25,13 +25,19 @@ function portFor(ports: Ports, platform: ChatPlatform): ChatDelivery {
   return p;
 }
 
-export async function deliver(ports: Ports, job: Job<DeliveryJob>): Promise<string> {
+/**
+ * Posts (or edits) one queued message. A post checks right before its write that this run still holds the
+ * job: a worker that stalled past its lock (while Slack was slow to open a DM, say) and was taken over
+ * stops there instead of posting the message a second time. An edit is the same edit twice: no check.
+ */
+export async function deliver(ports: Ports, job: Job<DeliveryJob>, lease?: JobLease): Promise<string> {
   const { platform, workspaceId, target } = job.data;
   const port = portFor(ports, platform);
   const reply = deserializeReply(job.data.reply);
+  const beforeWrite = lease && (async () => { if (!(await lease.held())) throw new JobLockLostError(`job ${job.id} was taken over by another worker`); });
   const at = target.messageId && target.channelId
     ? await port.update(workspaceId, { channelId: target.channelId, messageId: target.messageId }, reply)
-    : await port.post(workspaceId, target, reply);
+    : await port.post(workspaceId, target, reply, { beforeWrite });
   if (job.data.pinAfter && port.pin) await port.pin(workspaceId, at);
   return at.messageId;
 }
@@ -56,8 +62,8 @@ export type CommandRunner<T> = (data: T, opts: { retried: boolean }) => Promise<
 export function startWorkers(rt: JobRuntime, deps: { services: Services; ports: Ports; logger: Logger; email?: EmailSender; emailSettings?: EmailSettings; ledger?: LedgerDb; slackCommands?: CommandRunner<SlashJob> }): void {
   const { slackCommands } = deps;
   if (slackCommands) rt.work<SlashJob>("slack-commands", (job) => slackCommands(job.data, { retried: job.attemptsMade > 0 || job.stalledCounter > 0 }));
-  rt.work<DeliveryJob>("deliver-slack", (job) => deliver(deps.ports, job));
-  rt.work<DeliveryJob>("deliver-discord", (job) => deliver(deps.ports, job));
+  rt.work<DeliveryJob>("deliver-slack", (job, lease) => deliver(deps.ports, job, lease));
+  rt.work<DeliveryJob>("deliver-discord", (job, lease) => deliver(deps.ports, job, lease));
   rt.work<RoomJob>("rooms", (job) => createRoom(deps.ports, deps.services, job));
   rt.work<TicketThreadJob>("discord-threads", (job) => openTicketThread(deps.ports, deps.services, job));
   startSlaWorker(rt, deps);

@@ -107,10 +107,11 @@ export function createDiscordDelivery(config: Config, services: Services, opts: 
   const delivery: DiscordDelivery = {
     platform: "discord",
 
-    async post(_workspaceId, target, reply): Promise<Delivered> {
+    async post(_workspaceId, target, reply, postOpts): Promise<Delivered> {
       // a Discord thread is a channel: posting "in a thread" posts to the thread's id
       const channel = target.threadId ?? target.channelId ?? (target.userId ? await dmChannel(target.userId) : undefined);
       if (!channel) throw new PermanentDeliveryError("discord: no channel or user to post to");
+      await postOpts?.beforeWrite?.();
       const m = await send("post", Routes.channelMessages(channel), reply);
       return { channelId: m.channel_id ?? channel, messageId: m.id };
     },

@@ -39,12 +39,13 @@ export function createSlackDelivery(config: Config, services: Services): ChatDel
 
   return {
     platform: "slack",
-    async post(workspaceId, target, reply): Promise<Delivered> {
+    async post(workspaceId, target, reply, opts): Promise<Delivered> {
       const c = await client(workspaceId);
       try {
         let channel = target.channelId;
         if (!channel && target.userId) channel = (await c.conversations.open({ users: target.userId })).channel?.id;
         if (!channel) throw new PermanentDeliveryError("slack: no channel or user to post to");
+        await opts?.beforeWrite?.();
         const res = await c.chat.postMessage({ channel, thread_ts: target.threadId, ...renderSlack(reply, { uploads: true }), unfurl_links: false });
         // charts follow the message as files (upload v2: getUploadURLExternal → upload → completeUploadExternal)
         for (const [k, img] of pngImages(reply).entries()) {

@@ -19,9 +19,17 @@ export interface Delivered { channelId: string; messageId: string }
 
 export interface RoomRequest { name: string; topic?: string; memberUserIds: string[]; /** where the room starts (Discord thread parent) */ fromChannelId?: string }
 
+export interface PostOptions {
+  /**
+   * Runs right before the request that makes the message appear (after any lookups such as opening a DM),
+   * so a job that lost its lock while it waited can stop there: it throws JobLockLostError.
+   */
+  beforeWrite?: () => Promise<void>;
+}
+
 export interface ChatDelivery {
   platform: ChatPlatform;
-  post(workspaceId: string, target: DeliveryTarget, reply: Reply): Promise<Delivered>;
+  post(workspaceId: string, target: DeliveryTarget, reply: Reply, opts?: PostOptions): Promise<Delivered>;
   update(workspaceId: string, target: Required<Pick<DeliveryTarget, "channelId" | "messageId">>, reply: Reply): Promise<Delivered>;
   createRoom(workspaceId: string, room: RoomRequest): Promise<{ channelId: string }>;
   pin?(workspaceId: string, at: Delivered): Promise<void>;
@@ -36,4 +44,12 @@ export class RateLimitedError extends Error {
 /** Retrying cannot help (channel_not_found, not_in_channel, token revoked…). */
 export class PermanentDeliveryError extends Error {
   override name = "PermanentDeliveryError";
+}
+
+/**
+ * The job running this delivery no longer holds its lock (its process stalled past the lock, e.g. a long
+ * pause, and another worker took the job over): writing now would post the message a second time.
+ */
+export class JobLockLostError extends Error {
+  override name = "JobLockLostError";
 }

@@ -11,6 +11,8 @@
 //    have left Redis (done and trimmed past removeOnComplete) before the timer's retry; then the retry sends
 //    again; (b) a delivery worker dies after Slack/Discord accepted a message but before BullMQ marked the job
 //    done; the job is handed back and the message goes out twice. Both need a crash at that instant.
+//    A delivery worker that only froze past its lock (and was taken over) checks the lock right before its
+//    write and stops (jobs/workers.ts deliver), so a slow platform call does not become a second post.
 import type { Member, Prisma, PrismaClient } from "../../generated/prisma/client.ts";
 import type { NotifyTopic, Platform } from "../../generated/prisma/enums.ts";
 import type { Outbox } from "../../delivery/outbox.ts";
