@@ -102,7 +102,13 @@ describe("campaign recipient ledger", () => {
     const email: EmailSender = {
       async send() {
         const i = ++n;
-        if (i === 17) states.push(await statuses(k.id));
+        // message 17 (the second wave) waits here until the claim running beside it has committed: it claims
+        // the third wave and records the first as sent; without that overlap this state never comes
+        if (i === 17) {
+          let seen = await statuses(k.id);
+          for (let t = 0; t < 100 && seen.sent !== 16; t++) { await new Promise((res) => setTimeout(res, 50)); seen = await statuses(k.id); }
+          states.push(seen);
+        }
         if (i >= 20) throw new EmailUnreachableError("smtp unreachable: connect ECONNREFUSED");
       },
       async close() {},
@@ -110,7 +116,7 @@ describe("campaign recipient ledger", () => {
     const r = await sendBatch({ db: tdb.db.prisma, ledger: tdb.db.rawSql, email, emailSettings: { from: "Acme <a@acme.test>", publicUrl: "https://crm.example.com", secret: "s".repeat(32) }, ports: {}, emailWave: 16 },
       { workspaceId: ws, campaignId: k.id, channel: "email", recipientIds: ids }).catch((e: unknown) => e);
     expect(r).toBeInstanceOf(RetryLaterError);
-    // while the second wave was being sent, the third was claimed, and the first recorded as sent
+    // while the second wave was being sent, the third was claimed and the first recorded as sent
     expect(states[0]).toEqual({ sent: 16, sending: 24 });
     // 16 + 3 went out; the other 13 of the second wave and the whole third wave wait for the next run
     expect(await statuses(k.id)).toEqual({ sent: 19, pending: 21 });
