@@ -163,7 +163,7 @@ describe("log", () => {
     expect((await c.run("log call nobody@nowhere.io Hello")).plain).toContain("No contact with email nobody@nowhere.io");
     expect((await c.run("log call Ana Hello")).plain).toContain('"Ana" is not a record');
     expect((await c.run("log call C-1")).plain).toContain("summary is missing");
-    expect((await c.run("log call C-1 Future call when:tomorrow")).plain).toContain("is in the future");
+    expect((await c.run("log call C-1 Future call when:\"in 2 days\"")).plain).toContain("is in the future");
     const denied = await c.run("log call C-1 Sneaky", viewer);
     expect(denied.kind).toBe("error");
     expect(denied.plain).toContain("Viewers can read");
