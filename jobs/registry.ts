@@ -1,6 +1,7 @@
 // Every queue, by name, with its settings. Record<QueueName, …> makes a queue without a config a
 // compile error. One platform per delivery queue, so a 429 pauses only that platform.
 import type { JobsOptions } from "bullmq";
+import { emailBatchSize } from "../src/domain/campaigns/jobs.ts";
 
 export type QueueName = "slack-commands" | "deliver-slack" | "deliver-discord" | "rooms" | "sla"
   | "campaign-control" | "campaign-email" | "campaign-slack" | "campaign-discord" | "campaign-progress"
@@ -35,10 +36,11 @@ export const QUEUES: Record<QueueName, QueueConfig> = {
   // kept a week so re-adding a timer that already fired is a no-op (the Notification claim backs this up)
   sla: { concurrency: 8, defaultJobOptions: { ...retrying, removeOnComplete: { age: 7 * 86400, count: 20_000 } } },
   // Campaigns (jobs/campaignWorkers.ts): fan-out/kick/test jobs, then one send queue per channel so a 429 pauses
-  // only that channel. Send jobs carry a batch (email 100 ids, Discord 10, Slack one company), so the
-  // limiter counts batches: the email rate is CAMPAIGN_EMAIL_PER_SECOND (read when the worker starts).
+  // only that channel. Send jobs carry a batch (email a second's worth of its rate, at most 256 ids; Discord 10;
+  // Slack one company), so the limiter counts batches: the email rate is CAMPAIGN_EMAIL_PER_SECOND (read when
+  // the worker starts).
   "campaign-control": { concurrency: 2, defaultJobOptions: retrying },
-  "campaign-email": { concurrency: 4, defaultJobOptions: { ...retrying, attempts: 12 }, get limiter() { return perSecond("CAMPAIGN_EMAIL_PER_SECOND", 100, 100); } },
+  "campaign-email": { concurrency: 4, defaultJobOptions: { ...retrying, attempts: 12 }, get limiter() { const rate = emailPerSecond(); return perSecond(rate, emailBatchSize(rate)); } },
   // one post per company channel; chat.postMessage allows about 1/s per channel
   "campaign-slack": { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 12 }, limiter: { max: 5, duration: 1000 } },
   // a DM is two requests (open the DM channel, post): 10 jobs of 10 DMs per 10 s stays far under 50 req/s
@@ -49,10 +51,14 @@ export const QUEUES: Record<QueueName, QueueConfig> = {
 
 const envCount = (name: string, fallback: number) => { const v = Number(process.env[name]); return Number.isInteger(v) && v > 0 ? v : fallback; };
 
-/** A limiter of `perSecond` messages (from env, else fallback) for jobs carrying `batch` messages each. */
-function perSecond(envName: string, fallback: number, batch: number): { max: number; duration: number } {
-  const v = Number(process.env[envName]);
-  const rate = Number.isFinite(v) && v > 0 ? v : fallback;
+/** CAMPAIGN_EMAIL_PER_SECOND: email messages a second across all workers (default 100). */
+export function emailPerSecond(): number {
+  const v = Number(process.env.CAMPAIGN_EMAIL_PER_SECOND);
+  return Number.isFinite(v) && v > 0 ? v : 100;
+}
+
+/** A limiter of `rate` messages a second for jobs carrying `batch` messages each. */
+function perSecond(rate: number, batch: number): { max: number; duration: number } {
   // max jobs per window; a longer window keeps low rates (under one batch a second) exact
   return rate >= batch ? { max: Math.round(rate / batch), duration: 1000 } : { max: 1, duration: Math.round((1000 * batch) / rate) };
 }

@@ -17,6 +17,8 @@ export interface BackgroundDeps {
   email?: EmailSender;
   emailSettings?: EmailSettings;
   emailWave?: number;
+  /** email recipients per send job (emailBatchSize of CAMPAIGN_EMAIL_PER_SECOND) */
+  emailBatch?: number;
   /** the ledger's raw SQL on the pg pool (OpenedDb.rawSql); Prisma when not given */
   ledger?: LedgerDb;
   logger?: Logger;
@@ -33,7 +35,7 @@ export class CampaignBackground {
   private finishChecks = new Map<string, ReturnType<typeof setTimeout>>();
   constructor(private db: PrismaClient, private deps: BackgroundDeps) {}
 
-  private get runner() { return { db: this.db, jobs: this.deps.jobs, logger: this.deps.logger }; }
+  private get runner() { return { db: this.db, jobs: this.deps.jobs, logger: this.deps.logger, emailBatch: this.deps.emailBatch }; }
 
   /** A scheduled campaign whose time has come starts here; then the recipients are written and queued. */
   async fanout(ref: CampaignRef) {

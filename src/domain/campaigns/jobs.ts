@@ -18,5 +18,20 @@ export interface CampaignJobs {
   progress(ref: CampaignRef, now?: boolean): Promise<void>;
 }
 
-/** Recipients per send job: email and Discord batches of ids; Slack one job per company. */
+/** Recipients per send job: email and Discord batches of ids (email: see emailBatchSize); Slack one job per company. */
 export const BATCH_SIZE: Record<CampaignChannel, number> = { email: 100, discord: 10, slack: 0 };
+
+export const EMAIL_BATCH_MAX = 256;
+
+/**
+ * Email recipients per send job at a rate limit of `perSecond` messages: a second's worth split into equal
+ * jobs of at most 256 (300/s → 2 jobs of 150, so the limiter's jobs-per-second stays exact). A job sends its
+ * batch as fast as the relay takes it, so the batch is the burst a relay sees; at high rates a bigger batch
+ * spreads a job's fixed costs (taking the job, reading the campaign, its first claim and last record, which
+ * are not overlapped with sends) over more messages.
+ */
+export function emailBatchSize(perSecond: number): number {
+  if (!Number.isFinite(perSecond) || perSecond < 1) return 1;
+  const r = Math.floor(perSecond);
+  return Math.ceil(r / Math.ceil(r / EMAIL_BATCH_MAX));
+}

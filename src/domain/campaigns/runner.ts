@@ -8,7 +8,15 @@ import { completeIfFinished, failStale, insertRecipients, pendingBatches, pendin
 import { parseSegment } from "./segment.ts";
 import { resolveSegment } from "./segmentSql.ts";
 
-export interface RunnerDeps { db: PrismaClient; jobs: CampaignJobs; logger?: Logger }
+export interface RunnerDeps {
+  db: PrismaClient;
+  jobs: CampaignJobs;
+  logger?: Logger;
+  /** email recipients per send job (emailBatchSize of the rate limit); BATCH_SIZE.email when not given */
+  emailBatch?: number;
+}
+
+const batchSize = (deps: RunnerDeps, channel: SendJob["channel"]) => (channel === "email" && deps.emailBatch) || BATCH_SIZE[channel];
 
 /** Contacts written per fan-out statement: a small first chunk so sending starts within a moment. */
 export const FANOUT_FIRST_CHUNK = 2_000;
@@ -34,7 +42,7 @@ export async function fanout(deps: RunnerDeps, ref: CampaignRef): Promise<{ inse
       inserted += chunk.inserted;
       if (chunk.inserted < chunk.examined) requeue = true;
       if (c.channel !== "slack") {
-        const size = BATCH_SIZE[c.channel];
+        const size = batchSize(deps, c.channel);
         const groups: string[][] = [];
         for (let i = 0; i < chunk.pending.length; i += size) groups.push(chunk.pending.slice(i, i + size));
         queued += await queueSends(deps, ref, c.channel, groups);
@@ -64,7 +72,7 @@ async function queueSends(deps: RunnerDeps, ref: CampaignRef, channel: SendJob["
 export async function kick(deps: RunnerDeps, ref: CampaignRef): Promise<number> {
   const c = await deps.db.campaign.findFirst({ where: { id: ref.campaignId, workspaceId: ref.workspaceId }, select: { status: true, channel: true } });
   if (!c || c.status !== "sending") return 0;
-  const groups = c.channel === "slack" ? await pendingByCompany(deps.db, ref.campaignId) : await pendingBatches(deps.db, ref.campaignId, BATCH_SIZE[c.channel]);
+  const groups = c.channel === "slack" ? await pendingByCompany(deps.db, ref.campaignId) : await pendingBatches(deps.db, ref.campaignId, batchSize(deps, c.channel));
   const n = await queueSends(deps, ref, c.channel, groups);
   if (!n) await finish(deps, ref);
   return n;
