@@ -3,14 +3,14 @@
 // work after Redis lost every job (a restart without persistence). One process runs it per tick.
 import { randomUUID } from "node:crypto";
 import type { Job } from "bullmq";
-import { emailBatchSize, type CampaignRef, type SendJob, type TestEmailJob } from "../src/domain/campaigns/jobs.ts";
+import type { CampaignRef, SendJob, TestEmailJob } from "../src/domain/campaigns/jobs.ts";
 import type { EmailSender, EmailSettings } from "../src/domain/campaigns/email.ts";
 import type { LedgerDb } from "../src/domain/campaigns/recipients.ts";
 import { RetryLaterError } from "../src/domain/campaigns/sender.ts";
 import type { Services } from "../src/domain/services.ts";
 import type { Logger } from "../src/log.ts";
 import { bullCampaignJobs } from "./campaignQueue.ts";
-import { emailPerSecond, type QueueName } from "./registry.ts";
+import { emailSendBatch, type QueueName } from "./registry.ts";
 import type { JobRuntime } from "./runtime.ts";
 import type { Ports } from "./workers.ts";
 
@@ -37,7 +37,7 @@ export const watchdogTiming = () => ({
 export function startCampaignWorkers(rt: JobRuntime, deps: CampaignWorkerDeps): void {
   const jobs = bullCampaignJobs(rt);
   const bg = deps.services.campaigns.background({ jobs, ports: deps.ports, email: deps.email, emailSettings: deps.emailSettings, logger: deps.logger, ledger: deps.ledger,
-    emailWave: Number(process.env.CAMPAIGN_EMAIL_WAVE ?? 16) || 16, emailBatch: emailBatchSize(emailPerSecond()) });
+    emailWave: Number(process.env.CAMPAIGN_EMAIL_WAVE ?? 16) || 16, emailBatch: emailSendBatch() });
 
   const control = rt.work<CampaignRef | TestEmailJob>("campaign-control", async (job: Job<CampaignRef | TestEmailJob>) => {
     if (job.name === "fanout") return bg.fanout(job.data);

@@ -40,7 +40,7 @@ export const QUEUES: Record<QueueName, QueueConfig> = {
   // Slack one company), so the limiter counts batches: the email rate is CAMPAIGN_EMAIL_PER_SECOND (read when
   // the worker starts).
   "campaign-control": { concurrency: 2, defaultJobOptions: retrying },
-  "campaign-email": { concurrency: 4, defaultJobOptions: { ...retrying, attempts: 12 }, get limiter() { const rate = emailPerSecond(); return perSecond(rate, emailBatchSize(rate)); } },
+  "campaign-email": { concurrency: 4, defaultJobOptions: { ...retrying, attempts: 12 }, get limiter() { return perSecond(emailPerSecond(), emailSendBatch()); } },
   // one post per company channel; chat.postMessage allows about 1/s per channel
   "campaign-slack": { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 12 }, limiter: { max: 5, duration: 1000 } },
   // a DM is two requests (open the DM channel, post): 10 jobs of 10 DMs per 10 s stays far under 50 req/s
@@ -56,6 +56,9 @@ export function emailPerSecond(): number {
   const v = Number(process.env.CAMPAIGN_EMAIL_PER_SECOND);
   return Number.isFinite(v) && v > 0 ? v : 100;
 }
+
+/** Email recipients per send job at CAMPAIGN_EMAIL_PER_SECOND (the limiter counts these jobs). */
+export const emailSendBatch = () => emailBatchSize(emailPerSecond());
 
 /** A limiter of `rate` messages a second for jobs carrying `batch` messages each. */
 function perSecond(rate: number, batch: number): { max: number; duration: number } {

@@ -3,7 +3,7 @@
 // and a kick cut the recipients into batches of that size.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDb, type TestDb } from "./helpers/db.ts";
-import { createServices } from "../src/domain/services.ts";
+import { sendingEmailCampaign } from "./helpers/campaign.ts";
 import { EMAIL_BATCH_MAX, emailBatchSize, type CampaignJobs, type SendJob } from "../src/domain/campaigns/jobs.ts";
 import { fanout, kick } from "../src/domain/campaigns/runner.ts";
 import { QUEUES } from "../jobs/registry.ts";
@@ -35,10 +35,7 @@ describe("fan-out and kick batches", () => {
   afterAll(async () => { await tdb?.drop(); });
 
   async function campaign(n: number, name: string) {
-    const db = tdb.db.prisma;
-    const { workspace, admin } = await createServices(db).workspaces.create(name, "Ada Admin");
-    await db.contact.createMany({ data: Array.from({ length: n }, (_, i) => ({ workspaceId: workspace.id, number: i + 1, name: `Person ${i + 1}`, email: `p${i + 1}@example.com`, tags: ["all"] })) });
-    const k = await db.campaign.create({ data: { workspaceId: workspace.id, number: 1, name: "Promo", segment: "tag:all", channel: "email", message: "Hi {{first_name}}", status: "sending", authorId: admin.id } });
+    const { workspace, k } = await sendingEmailCampaign(tdb.db.prisma, n, name, { segment: "tag:all" });
     return { workspaceId: workspace.id, campaignId: k.id };
   }
   const capture = (sent: SendJob[]): CampaignJobs => ({

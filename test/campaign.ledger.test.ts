@@ -12,6 +12,7 @@ import { Prisma } from "../src/generated/prisma/client.ts";
 import { EmailUnreachableError, type EmailSender, type OutgoingEmail } from "../src/domain/campaigns/email.ts";
 import type { CampaignJobs } from "../src/domain/campaigns/jobs.ts";
 import { FINISH_CHECK_DELAY_MS } from "../src/domain/campaigns/background.ts";
+import { sendingEmailCampaign } from "./helpers/campaign.ts";
 
 let tdb: TestDb;
 beforeAll(async () => { tdb = await createTestDb(); });
@@ -19,9 +20,7 @@ afterAll(async () => { await tdb?.drop(); });
 
 async function campaignWith(n: number, name: string) {
   const db = tdb.db.prisma;
-  const { workspace, admin } = await createServices(db).workspaces.create(name, "Ada Admin");
-  await db.contact.createMany({ data: Array.from({ length: n }, (_, i) => ({ workspaceId: workspace.id, number: i + 1, name: `Person ${i + 1}`, email: `p${i + 1}@example.com`, tags: ["all"] })) });
-  const k = await db.campaign.create({ data: { workspaceId: workspace.id, number: 1, name: "Promo", segment: "all", channel: "email", message: "Hi {{first_name}}", status: "sending", authorId: admin.id, startedAt: new Date() } });
+  const { workspace, k } = await sendingEmailCampaign(db, n, name, { segment: "all", startedAt: new Date() });
   await insertRecipients(db, k, Prisma.sql`c."workspaceId" = ${workspace.id}`, null, 1000);
   const ids = (await db.campaignRecipient.findMany({ where: { campaignId: k.id }, select: { id: true }, orderBy: { id: "asc" } })).map((r) => r.id);
   return { ws: workspace.id, k, ids };
