@@ -1,5 +1,6 @@
 // Every environment variable of DESIGN.md, parsed once at start-up by one zod schema.
 import { z } from "zod";
+import { isLoopbackHost } from "./loopback.ts";
 
 const optionalString = z.string().trim().min(1).optional();
 const url = (what: string) =>
@@ -49,8 +50,6 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
-
 /** Parses env; throws ConfigError whose message is one line naming the variable and what is expected. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // empty strings mean "unset" (a common .env habit)
@@ -69,7 +68,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError("Invalid SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN or OAuth (or set SLACK_APP_TOKEN for Socket Mode)");
   if (c.DISCORD_APPLICATION_ID && !c.DISCORD_PUBLIC_KEY)
     throw new ConfigError("Invalid DISCORD_PUBLIC_KEY: required with DISCORD_APPLICATION_ID (64 hex characters from the Developer Portal)");
-  const consoleEnabled = c.CONSOLE === "on" || (c.CONSOLE === "auto" && (LOOPBACK.has(c.HOST) || Boolean(c.ADMIN_TOKEN)));
+  // without ADMIN_TOKEN the console is open to this machine only, so it needs a loopback HOST (any spelling)
+  const loopbackHost = isLoopbackHost(c.HOST);
+  if (c.CONSOLE === "on" && !loopbackHost && !c.ADMIN_TOKEN)
+    throw new ConfigError(`Invalid CONSOLE: on with HOST=${c.HOST.replace(/[^\x20-\x7e]/g, "?").slice(0, 80)} needs ADMIN_TOKEN (the console acts as every member of every workspace)`);
+  const consoleEnabled = c.CONSOLE === "on" || (c.CONSOLE === "auto" && (loopbackHost || Boolean(c.ADMIN_TOKEN)));
   return {
     ...c,
     consoleEnabled,
