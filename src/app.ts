@@ -108,9 +108,9 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
       { name: "database", check: async () => { await db.prisma.$queryRaw`SELECT 1`; } },
       { name: "redis", check: async () => { await probeRedis.ping(); } },
     ], metrics.registry));
-    web.use(consoleRoutes({ config, services, commands, logger }));
+    web.use(consoleRoutes({ config, services, commands, logger, redis }));
     web.use(unsubscribeRoutes({ services, logger }));
-    web.use(adminQueueRoutes(config, jobs));
+    web.use(adminQueueRoutes(config, jobs, redis));
     if (config.DISCORD_GATEWAY === "on" && !config.DISCORD_BOT_TOKEN) logger.warn("DISCORD_GATEWAY=on needs DISCORD_BOT_TOKEN; the Discord gateway stays off");
     if (config.discordEnabled || discordGatewayEnabled(config)) {
       const discord = createDiscord({ config, services, commands, logger, redis, threads: ticketThreadQueue(jobs) });

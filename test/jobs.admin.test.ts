@@ -1,5 +1,5 @@
 // The queue dashboard: /admin/queues exists only with ADMIN_TOKEN, and then only for the token
-// (Bearer header or the console's cookie), listing every queue of the registry.
+// (Bearer header or the console's session cookie), listing every queue of the registry.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import { QUEUES } from "../jobs/registry.ts";
@@ -24,24 +24,28 @@ describe("/admin/queues", () => {
     expect((await fetch(`${on.url}/admin/queues`)).status).toBe(401);
     expect((await fetch(`${on.url}/admin/queues/api/queues`, { headers: { authorization: "Bearer wrong-token-0123456789abc" } })).status).toBe(401);
     expect((await fetch(`${on.url}/admin/queues/api/queues`, { headers: { cookie: "crm_console=nope" } })).status).toBe(401);
+    // a cookie holding the token itself (as the console once set) is not a session
+    expect((await fetch(`${on.url}/admin/queues/api/queues`, { headers: { cookie: `crm_console=${encodeURIComponent(TOKEN)}` } })).status).toBe(401);
   });
 
-  it("serves the dashboard and every registry queue with a Bearer token or the console cookie", async () => {
+  it("serves the dashboard and every registry queue with a Bearer token or the console's session cookie", async () => {
     const page = await fetch(`${on.url}/admin/queues`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toContain("text/html");
     expect(await page.text()).toContain("CRM queues");
     await on.app.jobs.add("sla", "probe", { hello: 1 }, { delay: 60_000, jobId: "probe-job" });
-    const api = await fetch(`${on.url}/admin/queues/api/queues?activeQueue=sla&status=delayed`, { headers: { cookie: `crm_console=${encodeURIComponent(TOKEN)}` } });
+    const signIn = await fetch(`${on.url}/console?token=${TOKEN}`, { redirect: "manual" });
+    const cookie = signIn.headers.get("set-cookie")!.split(";")[0];
+    const api = await fetch(`${on.url}/admin/queues/api/queues?activeQueue=sla&status=delayed`, { headers: { cookie } });
     expect(api.status).toBe(200);
     const body = await api.json() as { queues: { name: string; counts: Record<string, number> }[] };
     expect(body.queues.map((q) => q.name).sort()).toEqual(Object.keys(QUEUES).sort());
     expect(body.queues.find((q) => q.name === "sla")?.counts.delayed).toBeGreaterThanOrEqual(1);
   });
 
-  it("?token= once sets the console cookie, as the console does", async () => {
+  it("does not read ?token= (only the console's sign-in route does): 401 and no cookie", async () => {
     const res = await fetch(`${on.url}/admin/queues?token=${TOKEN}`);
-    expect(res.status).toBe(200);
-    expect(res.headers.get("set-cookie")).toContain("crm_console=");
+    expect(res.status).toBe(401);
+    expect(res.headers.get("set-cookie")).toBeNull();
   });
 });

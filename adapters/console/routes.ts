@@ -1,7 +1,9 @@
 // The web console: pick a workspace and a member (local identities), type /crm …, see rendered replies
-// with working buttons. Open on a loopback HOST; elsewhere only with ADMIN_TOKEN.
-import { randomBytes, timingSafeEqual } from "node:crypto";
+// with working buttons. Who may reach it: access.ts (a browser on this machine without ADMIN_TOKEN;
+// with it, the token or a session cookie).
+import { randomBytes } from "node:crypto";
 import express, { Router, type Request, type Response, type NextFunction } from "express";
+import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { Config } from "../../src/config/env.ts";
 import type { Command } from "../../src/commands/define.ts";
@@ -11,60 +13,19 @@ import { consoleActorFor } from "../../src/domain/workspaces/console.ts";
 import type { Logger } from "../../src/log.ts";
 import { renderHtml } from "./render.ts";
 import { consolePage } from "./page.ts";
-
-const COOKIE = "crm_console";
-
-const same = (a: string, b: string) => {
-  const x = Buffer.from(a), y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-};
-
-function tokenFrom(req: Request): string | undefined {
-  const auth = req.headers.authorization;
-  if (auth?.startsWith("Bearer ")) return auth.slice(7);
-  const cookie = req.headers.cookie?.split(/;\s*/).find((c) => c.startsWith(`${COOKIE}=`));
-  return cookie ? decodeURIComponent(cookie.slice(COOKIE.length + 1)) : undefined;
-}
-
-const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
-const hostName = (host: string | undefined) => (host ?? "").toLowerCase().replace(/:\d+$/, "");
-
-/** Access rule shared by /console and /r/…: ADMIN_TOKEN when set; otherwise open (loopback only). */
-export function consoleAccess(config: Config) {
-  const loopbackOnly = LOOPBACK_NAMES.has(config.HOST.toLowerCase());
-  return (req: Request, res: Response, next: NextFunction) => {
-    if (!config.consoleEnabled) { res.status(404).json({ error: "the console is off (set ADMIN_TOKEN or use a loopback HOST)" }); return; }
-    if (!config.ADMIN_TOKEN) {
-      // open only to loopback names: a page on another site that re-points its own name at 127.0.0.1
-      // (DNS rebinding) or a proxy forwarding a public Host gets nothing without ADMIN_TOKEN
-      if (loopbackOnly && !LOOPBACK_NAMES.has(hostName(req.headers.host))) {
-        res.status(403).json({ error: "the console without ADMIN_TOKEN answers only on localhost / 127.0.0.1 (set ADMIN_TOKEN to reach it by another name)" });
-        return;
-      }
-      next();
-      return;
-    }
-    const q = typeof req.query.token === "string" ? req.query.token : undefined;
-    if (q && same(q, config.ADMIN_TOKEN)) {
-      // Lax (not Strict) so record links clicked in Slack/Discord carry it; the page only auto-runs `… show KEY`
-      res.setHeader("Set-Cookie", `${COOKIE}=${encodeURIComponent(q)}; HttpOnly; SameSite=Lax; Path=/`);
-      next();
-      return;
-    }
-    const t = tokenFrom(req);
-    if (t && same(t, config.ADMIN_TOKEN)) { next(); return; }
-    res.status(401).json({ error: "console access needs ADMIN_TOKEN (Authorization: Bearer <token>, or ?token=<token> once)" });
-  };
-}
+import { consoleAccess, consoleAddressWithoutToken, consoleSignIn, consoleSignOut } from "./access.ts";
+import { ConsoleSessions } from "./sessions.ts";
+import { recordBounce, recordTarget } from "./recordLink.ts";
 
 const commandBody = z.object({ workspaceId: z.string().min(1).max(100), memberId: z.string().min(1).max(100), text: z.string().max(4000) });
 const workspaceBody = z.object({ name: z.string().max(100), adminName: z.string().max(100) });
 const memberBody = z.object({ name: z.string().max(100), role: z.enum(["admin", "manager", "agent", "viewer"]).optional() });
 
-export function consoleRoutes(deps: { config: Config; services: Services; commands: Command[]; logger: Logger }): Router {
-  const { services, commands, logger } = deps;
+export function consoleRoutes(deps: { config: Config; services: Services; commands: Command[]; logger: Logger; redis: Redis }): Router {
+  const { config, services, commands, logger } = deps;
   const r = Router();
-  const guard = consoleAccess(deps.config);
+  const sessions = new ConsoleSessions(deps.redis, config.QUEUE_PREFIX);
+  const guard = consoleAccess(config, sessions, { logger });
   const api = Router();
   api.use(express.json({ limit: "64kb" }));
 
@@ -104,17 +65,17 @@ export function consoleRoutes(deps: { config: Config; services: Services; comman
     }
     res.json({ reply: { ...reply, blocks: reply.blocks.map((b) => (b.type === "image" && b.png ? { ...b, png: undefined, pngBase64: Buffer.from(b.png).toString("base64") } : b)) }, html: renderHtml(reply) });
   });
+  api.post("/logout", consoleSignOut(config, sessions, logger));
   api.use((_req, res) => { res.status(404).json({ error: "not found" }); });
   api.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
     res.status(err.status && err.status < 500 ? err.status : 400).json({ error: "Send JSON (Content-Type: application/json), at most 64 kB." });
   });
 
   r.use("/console/api", guard, api);
-  r.get("/console", guard, (req, res) => {
-    if (typeof req.query.token === "string") {
-      // the cookie is set; drop the token from the address bar and history
-      const rest = new URLSearchParams(Object.entries(req.query).filter(([k, v]) => k !== "token" && typeof v === "string") as [string, string][]);
-      res.redirect(302, `/console${rest.size ? `?${rest}` : ""}`);
+  r.get("/console", consoleSignIn(config, sessions, logger), guard, (req, res) => {
+    if (req.query.token !== undefined) {
+      // without ADMIN_TOKEN there is nothing to sign in to: drop the token from the address bar and history
+      res.redirect(302, consoleAddressWithoutToken(req));
       return;
     }
     const nonce = randomBytes(16).toString("base64");
@@ -124,12 +85,15 @@ export function consoleRoutes(deps: { config: Config; services: Services; comman
     res.setHeader("Cache-Control", "no-store");
     res.type("html").send(consolePage(nonce));
   });
-  // record links: open the record in the console (same access rules as the console)
-  r.get("/r/:workspace/:key", guard, (req, res) => {
-    const key = String(req.params.key).toUpperCase();
-    const kind = ({ C: "contact", A: "company", D: "deal", T: "ticket" } as Record<string, string>)[key[0]];
-    if (!kind || !/^[CADT]-\d{1,9}$/.test(key)) { res.status(404).json({ error: "not a record key (C-12, A-3, D-7, T-42)" }); return; }
-    res.redirect(302, `/console?ws=${encodeURIComponent(String(req.params.workspace))}&cmd=${encodeURIComponent(`${kind} show ${key}`)}`);
+  // record links: open the record in the console (same access rules as the console; ?token= is not read
+  // here). With ADMIN_TOKEN, a link clicked in Slack or Discord arrives without the SameSite=Strict
+  // cookie (a cross-site navigation): recordBounce answers a page that sends the browser on from this
+  // origin, a same-site navigation that carries the cookie.
+  const recordGuard = consoleAccess(config, sessions, { logger, unauthenticated: recordBounce });
+  r.get("/r/:workspace/:key", recordGuard, (req, res) => {
+    const target = recordTarget(String(req.params.workspace), String(req.params.key));
+    if (!target) { res.status(404).json({ error: "not a record key (C-12, A-3, D-7, T-42)" }); return; }
+    res.redirect(302, target);
   });
   return r;
 }
