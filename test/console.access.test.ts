@@ -4,7 +4,7 @@
 // header or a 12-hour session cookie made by signing in once at /console?token=…; the cookie never
 // holds the token and ?token= is read nowhere else. 404 when off; bad input never 500s.
 import { spawn } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import os from "node:os";
@@ -248,7 +248,7 @@ describe("the bind address, in other loopback spellings and off loopback", () =>
   const lanIp = Object.values(os.networkInterfaces()).flat().find((i) => i && !i.internal && i.family === "IPv4")?.address;
   it.runIf(lanIp)("refuses 403 a peer that is not loopback, even when the request names 127.0.0.1 (server reachable on all addresses)", async () => {
     const unused = new Redis({ lazyConnect: true }); // no ADMIN_TOKEN: sessions are never looked at
-    const server = http.createServer(express().use(consoleAccess(loadConfig({ HOST: "127.0.0.1" }), new ConsoleSessions(unused, "unused")),
+    const server = http.createServer(express().use(consoleAccess(loadConfig({ HOST: "127.0.0.1" }), new ConsoleSessions(unused, { prefix: "unused", adminToken: "" })),
       (_req, res) => { res.json({ ok: true }); }));
     const port = await listen(server, "0.0.0.0");
     try {
@@ -285,7 +285,7 @@ describe("console with ADMIN_TOKEN", () => {
   let t: TestApp;
   let c: ConsoleSession;
   let redis: Redis;
-  const sessionKey = (id: string) => `${t.prefix}:console-session:${createHash("sha256").update(id).digest("base64url")}`;
+  const sessionKey = (id: string) => `${t.prefix}:console-session:${createHmac("sha256", TOKEN).update(id).digest("base64url")}`;
   /** signs in with ?token= and returns the Set-Cookie header and the cookie to send back */
   async function signIn(query = "") {
     const r = await request(`${t.url}/console?${query}token=${encodeURIComponent(TOKEN)}`);
@@ -364,7 +364,7 @@ describe("console with ADMIN_TOKEN", () => {
     expect((await signIn()).id).not.toBe(id);
   });
 
-  it("the session is kept in Redis under the app's prefix as a hash of its id, expiring in 12 hours", async () => {
+  it("the session is kept in Redis under the app's prefix as an HMAC of its id, expiring in 12 hours", async () => {
     const { id } = await signIn();
     const key = sessionKey(id);
     expect(key.startsWith(`${t.prefix}:`)).toBe(true); // so the app's prefix clean-up removes it
@@ -375,6 +375,14 @@ describe("console with ADMIN_TOKEN", () => {
     const keys = await redis.keys(`${t.prefix}:console-session:*`);
     expect(keys.some((k) => k.includes(id))).toBe(false);
     for (const k of keys) expect(await redis.get(k)).not.toContain(id);
+  });
+
+  it("a session made on one replica works on another sharing the Redis prefix, and on none once ADMIN_TOKEN changes", async () => {
+    const { cookie } = await signIn();
+    const replica = await app({ ADMIN_TOKEN: TOKEN, QUEUE_PREFIX: t.prefix });
+    const rotated = await app({ ADMIN_TOKEN: `${TOKEN}-rotated`, QUEUE_PREFIX: t.prefix });
+    expect((await request(`${replica.url}/console/api/workspaces`, { headers: { cookie } })).status).toBe(200);
+    expect((await request(`${rotated.url}/console/api/workspaces`, { headers: { cookie } })).status).toBe(401);
   });
 
   it("an expired, unknown, tampered or old-style (raw token) session cookie answers 401", async () => {
@@ -471,7 +479,7 @@ describe("session cookie Secure flag and Redis outages", () => {
     const dead = new Redis("redis://127.0.0.1:1", { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
     dead.on("error", () => undefined);
     const config = loadConfig({ ADMIN_TOKEN: TOKEN });
-    const sessions = new ConsoleSessions(dead, "unused");
+    const sessions = new ConsoleSessions(dead, { prefix: "unused", adminToken: TOKEN });
     const web = express().use(consoleAccess(config, sessions), (_req, res) => { res.json({ ok: true }); });
     const server = http.createServer(web);
     const port = await listen(server, "127.0.0.1");

@@ -24,7 +24,7 @@ const memberBody = z.object({ name: z.string().max(100), role: z.enum(["admin", 
 export function consoleRoutes(deps: { config: Config; services: Services; commands: Command[]; logger: Logger; redis: Redis }): Router {
   const { config, services, commands, logger } = deps;
   const r = Router();
-  const sessions = new ConsoleSessions(deps.redis, config.QUEUE_PREFIX);
+  const sessions = new ConsoleSessions(deps.redis, { prefix: config.QUEUE_PREFIX, adminToken: config.ADMIN_TOKEN ?? "" }); // unused without a token
   const guard = consoleAccess(config, sessions, { logger });
   const api = Router();
   api.use(express.json({ limit: "64kb" }));

@@ -1,10 +1,11 @@
 // Console sign-in sessions (with ADMIN_TOKEN). Signing in (GET /console?token=…) makes a session: a random
 // id (32 bytes, base64url) that the browser keeps in an HttpOnly, SameSite=Strict cookie — never the
-// token itself. The server keeps only the id's SHA-256, in Redis under the app's prefix
-// (`<QUEUE_PREFIX>:console-session:<hash>`, SET … EX), so every server replica knows the session and a
-// Redis dump holds no usable cookie. A session lasts 12 hours from sign-in, absolute rather than sliding:
-// a stolen cookie is good for 12 hours at most, and requests never write to Redis.
-import { createHash, randomBytes } from "node:crypto";
+// token itself. The server keeps only HMAC-SHA256(ADMIN_TOKEN, id), as a Redis key under the app's prefix
+// (`<QUEUE_PREFIX>:console-session:<hmac>`, SET … EX), so every server replica knows the session, a Redis
+// dump holds no usable cookie, and changing ADMIN_TOKEN ends every session. A session lasts 12 hours from
+// sign-in, absolute rather than sliding: a stolen cookie is good for 12 hours at most, and requests never
+// write to Redis.
+import { createHmac, randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 
 export const SESSION_COOKIE = "crm_console";
@@ -19,11 +20,11 @@ export class SessionStoreDown extends Error {
 }
 
 export class ConsoleSessions {
-  constructor(private redis: Redis, private prefix: string) {}
+  constructor(private redis: Redis, private opts: { prefix: string; adminToken: string }) {}
 
-  /** The Redis key of a session: its id's hash, so the key names no usable cookie. */
+  /** The Redis key of a session: an HMAC of its id under ADMIN_TOKEN, so the key names no usable cookie. */
   key(id: string): string {
-    return `${this.prefix}:console-session:${createHash("sha256").update(id).digest("base64url")}`;
+    return `${this.opts.prefix}:console-session:${createHmac("sha256", this.opts.adminToken).update(id).digest("base64url")}`;
   }
 
   /** A new session, valid for SESSION_TTL_S; returns its id (the cookie value). */
