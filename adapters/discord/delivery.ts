@@ -67,7 +67,7 @@ export interface DiscordDeliveryOptions { buttons?: ButtonStore; logger?: Logger
 export function createDiscordRest(config: Pick<Config, "DISCORD_API_URL" | "DISCORD_BOT_TOKEN">, maxWaitMs = DEFAULT_MAX_RATE_LIMIT_WAIT_MS): REST {
   const rest = new REST({
     version: "10",
-    ...(config.DISCORD_API_URL ? { api: config.DISCORD_API_URL.replace(/\/+$/, "") } : {}),
+    ...(config.DISCORD_API_URL ? { api: config.DISCORD_API_URL.replace(/(?<!\/)\/+$/, "") } : {}),
     rejectOnRateLimit: (limit) => Math.max(limit.retryAfter, limit.timeToReset) > maxWaitMs,
   });
   if (config.DISCORD_BOT_TOKEN) rest.setToken(config.DISCORD_BOT_TOKEN);

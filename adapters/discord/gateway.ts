@@ -54,7 +54,7 @@ export function createGateway(deps: DiscordDeps, core: InteractionCore, rt: { re
   const log = logger.child({ component: "discord-gateway" });
   const client = new Client({
     intents: GATEWAY_INTENTS,
-    rest: config.DISCORD_API_URL ? { api: config.DISCORD_API_URL.replace(/\/+$/, "") } : {},
+    rest: config.DISCORD_API_URL ? { api: config.DISCORD_API_URL.replace(/(?<!\/)\/+$/, "") } : {},
     // we work from raw dispatches: keep discord.js from holding every message in memory
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0, ReactionManager: 0 }),
   });

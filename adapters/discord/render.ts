@@ -23,14 +23,19 @@ export function neutraliseMentions(text: string): string {
 
 /** Markdown characters get a backslash; line starts that would make headings, lists or quotes too. */
 export function escapeDiscord(text: string): string {
-  const md = text.replace(/[\\*_~`|>\[\]]/g, "\\$&").replace(/^(\s*)([#-])/gm, "$1\\$2").replace(/^(\s*\d+)\./gm, "$1\\.");
+  // the indent before a marker is spaces and tabs of that line ([^\S\n\r\u2028\u2029]: \s less line breaks), so a
+  // run of blank lines is read once, not again from every line start in it
+  const md = text.replace(/[\\*_~`|>\[\]]/g, "\\$&").replace(/^([^\S\n\r\u2028\u2029]*)([#-])/gm, "$1\\$2")
+    .replace(/^([^\S\n\r\u2028\u2029]*\d+)\./gm, "$1\\.");
   return neutraliseMentions(md);
 }
 
 function span(x: Span): string {
   // markers go around the words, not around the spaces and line breaks next to them
-  const [, lead, core, trail] = /^(\s*)([\s\S]*?)(\s*)$/.exec(x.text)!;
+  // (trim, not a regex: /^(\s*)([\s\S]*?)(\s*)$/ took quadratic time on a long run of spaces)
+  const core = x.text.trim();
   if (!core) return x.text;
+  const lead = x.text.slice(0, x.text.length - x.text.trimStart().length), trail = x.text.slice(x.text.trimEnd().length);
   let t = x.code ? "`" + neutraliseMentions(core.replace(/`/g, "ˋ")) + "`" : escapeDiscord(core);
   if (x.bold) t = `**${t}**`;
   if (x.italic) t = `*${t}*`;

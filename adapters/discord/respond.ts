@@ -62,7 +62,7 @@ export function lateDelivery(surface: Surface, outcome: Outcome): LateDelivery {
 }
 
 export function createRest(opts: { apiUrl?: string; botToken?: string }): REST {
-  const rest = new REST({ version: "10", ...(opts.apiUrl ? { api: opts.apiUrl.replace(/\/+$/, "") } : {}) });
+  const rest = new REST({ version: "10", ...(opts.apiUrl ? { api: opts.apiUrl.replace(/(?<!\/)\/+$/, "") } : {}) });
   if (opts.botToken) rest.setToken(opts.botToken);
   return rest;
 }

@@ -2,6 +2,7 @@
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
 import { UserInputError } from "../errors.ts";
+import { parseScoreRule } from "./parse/scoreRule.ts";
 import { b, code, reply, s, type Reply, type Span } from "../render/reply.ts";
 import { SCORE_FIELDS, formatReasons, topReasons } from "../domain/scoring/leadScore.ts";
 import type { Crossed } from "../domain/scoring/service.ts";
@@ -33,11 +34,11 @@ export const scoreRuleAdd = defineCommand({
     'Examples: /crm score rule add tag:vip 25 · /crm score rule add title:"vp sales" 15 · /crm score rule add tag:student -20'],
   args: { rule: arg.text("field:value then points").rest() },
   async run({ args, actor, services }) {
-    const m = /^([a-z]+):(.+?)\s+([+-]?\d+)$/i.exec(args.rule.trim());
-    if (!m) throw new UserInputError(`Write the rule as <field>:<value> <points>, e.g. tag:vip 25.`, RULE_USAGE);
-    const points = Number(m[3]);
+    const parsed = parseScoreRule(args.rule);
+    if (!parsed) throw new UserInputError(`Write the rule as <field>:<value> <points>, e.g. tag:vip 25.`, RULE_USAGE);
+    const { field, value, points } = parsed;
     if (points < -100 || points > 100) throw new UserInputError("points must be from -100 to 100", RULE_USAGE);
-    const rule = await services.scoring.addRule(actor, m[1], m[2].replace(/^"|"$/g, ""), points);
+    const rule = await services.scoring.addRule(actor, field, value, points);
     return reply(`Rule ${rule.field}:${rule.value} ${rule.points}`)
       .text([s("✅ Rule "), code(`${rule.field}:${rule.value}`), s(` is now ${rule.points >= 0 ? "+" : ""}${rule.points} points.`)])
       .context("Scores are recomputed in the background within a few seconds.").build();

@@ -16,7 +16,12 @@ export class AmbiguousRefError extends UserInputError {
   }
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** local@domain.tld, loosely: one @, no spaces, a dot inside the domain (string code: the regex for it,
+ * /^[^\s@]+@[^\s@]+\.[^\s@]+$/, read a domain of dots quadratically). */
+function looksLikeEmail(text: string): boolean {
+  const at = text.indexOf("@");
+  return at > 0 && at === text.lastIndexOf("@") && !/\s/.test(text) && text.slice(at + 2, -1).includes(".");
+}
 const nameField: Record<RefKind, "name" | "title" | "subject"> = { contact: "name", company: "name", deal: "title", ticket: "subject" };
 
 async function byNumber(db: Db, kind: RefKind, workspaceId: string, number: number): Promise<RefHit | null> {
@@ -48,7 +53,7 @@ export async function resolveRef(db: Db, workspaceId: string, kind: RefKind, ref
     if (!hit) throw new NotFoundError(`No ${kind} ${formatKey(kind, key.number)} in this workspace.`);
     return hit;
   }
-  if (kind === "contact" && EMAIL.test(text)) {
+  if (kind === "contact" && looksLikeEmail(text)) {
     const c = await db.contact.findUnique({ where: { workspaceId_email: { workspaceId, email: text.toLowerCase() } }, select: { id: true, number: true, name: true } });
     if (!c) throw new NotFoundError(`No contact with email ${text} in this workspace.`);
     return { id: c.id, number: c.number, label: c.name };
@@ -72,6 +77,6 @@ export async function resolveAnyRef(db: Db, workspaceId: string, ref: string): P
     const kind = key.kind as RefKind;
     return { kind, ...(await resolveRef(db, workspaceId, kind, ref)) };
   }
-  if (EMAIL.test(ref.trim())) return { kind: "contact", ...(await resolveRef(db, workspaceId, "contact", ref)) };
+  if (looksLikeEmail(ref.trim())) return { kind: "contact", ...(await resolveRef(db, workspaceId, "contact", ref)) };
   throw new UserInputError(`"${ref}" is not a record: use a key like C-12, A-3, D-7 or T-42, or a contact's email.`);
 }

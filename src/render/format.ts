@@ -1,11 +1,18 @@
 // Formatting shared by replies: money, dates, durations, keys. Plain functions, no platform markup.
 
+/** "1234567" → "1,234,567" (a loop: the lookahead regex for this re-read the digits from every position). */
+function thousands(digits: string): string {
+  let out = digits.slice(0, digits.length % 3 || 3);
+  for (let k = out.length; k < digits.length; k += 3) out += "," + digits.slice(k, k + 3);
+  return out;
+}
+
 /** "12000.00","USD" → "$12,000"; cents shown only when present. Works on decimal strings, never floats. */
 export function money(amount: string | { toString(): string }, currency = "USD"): string {
   const [whole, frac = "00"] = amount.toString().split(".");
   const neg = whole.startsWith("-");
   const digits = neg ? whole.slice(1) : whole;
-  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const grouped = /^\d+$/.test(digits) ? thousands(digits) : digits;
   const cents = frac.padEnd(2, "0").slice(0, 2);
   const sym: Record<string, string> = { USD: "$", EUR: "€", GBP: "£", JPY: "¥" };
   const body = `${grouped}${cents === "00" ? "" : "." + cents}`;

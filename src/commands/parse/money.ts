@@ -68,7 +68,8 @@ export function parseMoney(s: string, defaultCurrency = "USD"): Money {
   const digits = whole + fraction.padEnd(shift, "0");
   const point = whole.length + shift;
   const intPart = digits.slice(0, point);
-  const fracPart = digits.slice(point).replace(/0+$/, "");
+  // (?<!0): only the first zero of the trailing run starts a match, so a long run of zeros is read once
+  const fracPart = digits.slice(point).replace(/(?<!0)0+$/, "");
   if (fracPart.length > 2) {
     throw new UserInputError(`Amounts have at most 2 decimals (${show(text)}); ${EXAMPLES}`);
   }

@@ -44,7 +44,7 @@ export function shortMoney(amount: string, currency: string): string {
   if (Math.abs(v) < 1e6) return money(amount, currency);
   const m = money("1", currency).replace("1", "");
   const fixed = (v / 1e6).toFixed(Math.abs(v) >= 1e8 ? 0 : Math.abs(v) >= 1e7 ? 1 : 2);
-  const body = `${fixed.includes(".") ? fixed.replace(/\.?0+$/, "") : fixed}M`;
+  const body = `${fixed.includes(".") ? String(Number(fixed)) : fixed}M`;
   return m.startsWith(" ") ? `${body}${m}` : `${m}${body}`;
 }
 

@@ -59,7 +59,14 @@ export function readUnsubscribeToken(token: string, secret: string): TokenSubjec
 
 export const unsubscribeUrl = (publicUrl: string, token: string) => new URL(`/unsubscribe/${encodeURIComponent(token)}`, publicUrl).toString();
 
-const domainOf = (from: string) => /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? "crm.invalid";
+/** The domain of "Name <a@b.c>" or "a@b.c" (string code, not /@([^>\s]+)>?\s*$/, which was quadratic in @s). */
+function domainOf(from: string): string {
+  const t = from.trimEnd().replace(/>$/, "");
+  let start = t.length;
+  while (start > 0 && t[start - 1] !== ">" && t[start - 1].trim() !== "") start--;
+  const last = t.slice(start), at = last.indexOf("@");
+  return at >= 0 && at < last.length - 1 ? last.slice(at + 1) : "crm.invalid";
+}
 
 export function buildEmail(s: EmailSettings, c: { id: string; number: number; name: string; subject: string | null; message: string },
   r: { id: string; email: string; token: string }, values: TemplateValues, test = false): OutgoingEmail {

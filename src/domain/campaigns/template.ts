@@ -7,7 +7,9 @@ export const TEMPLATE_VARIABLES = ["first_name", "name", "company", "owner"] as 
 export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
 export type TemplateValues = Partial<Record<TemplateVariable, string | null | undefined>>;
 
-const PLACEHOLDER = /\{\{\s*([^{}|]*?)\s*(?:\|([^{}]*))?\}\}/g;
+// One run per part and no part that can give characters to its neighbour: linear on any text (the name's
+// spaces are trimmed in code, not by \s* around a lazy name, which backtracked cubically).
+const PLACEHOLDER = /\{\{([^{}|]*)(?:\|([^{}]*))?\}\}/g;
 export const MAX_MESSAGE = 3000;
 
 /** Throws UserInputError for unknown variables, stray braces or an over-long text. */
@@ -16,7 +18,8 @@ export function validateTemplate(text: string, what = "message"): void {
   if (text.length > MAX_MESSAGE) throw new UserInputError(`The ${what} is too long (${text.length} characters; at most ${MAX_MESSAGE}).`);
   const unknown = new Set<string>();
   for (const m of text.matchAll(PLACEHOLDER)) {
-    if (!(TEMPLATE_VARIABLES as readonly string[]).includes(m[1].toLowerCase())) unknown.add(m[1] || "(empty)");
+    const name = m[1].trim();
+    if (!(TEMPLATE_VARIABLES as readonly string[]).includes(name.toLowerCase())) unknown.add(name || "(empty)");
   }
   if (unknown.size) {
     throw new UserInputError(`Unknown variable${unknown.size > 1 ? "s" : ""} in the ${what}: ${[...unknown].map((u) => `{{${u}}}`).join(", ")}. `
@@ -28,7 +31,7 @@ export function validateTemplate(text: string, what = "message"): void {
 
 export function renderTemplate(text: string, values: TemplateValues): string {
   return text.replace(PLACEHOLDER, (_m, name: string, fallback?: string) => {
-    const v = values[name.toLowerCase() as TemplateVariable]?.trim();
+    const v = values[name.trim().toLowerCase() as TemplateVariable]?.trim();
     return v ? v : (fallback ?? "").trim();
   });
 }

@@ -11,7 +11,7 @@ export class CompanyService {
 
   async add(actor: Actor, input: { name: string; domain?: string }): Promise<Company> {
     requireRole(actor, "agent", "add companies");
-    const domain = input.domain?.toLowerCase().replace(/^https?:\/\//, "").replace(/\/.*$/, "");
+    const domain = input.domain?.toLowerCase().replace(/^https?:\/\//, "").split("/")[0];
     if (domain && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(domain)) throw new UserInputError(`"${input.domain}" is not a domain like acme.com`);
     const existing = await this.db.company.findFirst({ where: { workspaceId: actor.workspaceId, name: { equals: input.name, mode: "insensitive" } } });
     if (existing) throw new UserInputError(`A company named "${existing.name}" already exists (A-${existing.number}).`);
