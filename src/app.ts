@@ -15,6 +15,7 @@ import { consoleRoutes } from "../adapters/console/routes.ts";
 import { createSlack } from "../adapters/slack/index.ts";
 import { createSlackDelivery } from "../adapters/slack/delivery.ts";
 import { slashRunner } from "../adapters/slack/slash.ts";
+import { slackPeople } from "../adapters/slack/people.ts";
 import { createDiscord, discordDeliveryEnabled, discordGatewayEnabled } from "../adapters/discord/index.ts";
 import { createDiscordDelivery } from "../adapters/discord/delivery.ts";
 import { ButtonStore } from "../adapters/discord/buttons.ts";
@@ -59,6 +60,11 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
   const jobs = new JobRuntime({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
   const services = createServices(db.prisma, { encryptionKey: config.ENCRYPTION_KEY, stateSecret: config.SLACK_STATE_SECRET, outbox: bullOutbox(jobs), slaTimers: bullSlaTimers(jobs), reportScheduler: bullReportScheduler(jobs), predictJobs: bullPredictJobs(jobs), logger,
     campaigns: { jobs: bullCampaignJobs(jobs), email: campaignEmail(config) } });
+  // who becomes a member: Slack is asked about new people (guests and other teams never join)
+  services.identity.configure({
+    directory: config.slackEnabled ? { slackProfile: slackPeople(config, services) } : undefined,
+    slackAdmins: new Set(config.SLACK_ADMIN_USERS), slackOAuth: config.slackOAuth, warn: (msg, fields) => logger.warn(fields, msg),
+  });
   const redis = createRedis(config.REDIS_URL, logger);
   const probeRedis = createProbeRedis(config.REDIS_URL, logger);
   // shut down in reverse order of start

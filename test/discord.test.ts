@@ -6,7 +6,7 @@ import { startTestApp, type TestApp } from "./helpers/app.ts";
 import type { FakeServer } from "./helpers/fakeHttp.ts";
 import {
   GUILD, OTHER_GUILD, USER, autocompleteBody, buttonBody, buttonsOf, commandBody, discordEnv, discordLimitProblems, fixture, interact,
-  modalSubmitBody, originalPath, sendInteraction, shown, startFakeDiscord, str, userOpt, wrongKey,
+  PLAIN_MEMBER, modalSubmitBody, originalPath, sendInteraction, shown, startFakeDiscord, str, userOpt, wrongKey,
 } from "./helpers/discord.ts";
 
 let t: TestApp;
@@ -62,9 +62,9 @@ describe("/crm", () => {
     expect(move.custom_id).toBe("crm:deal move D-1 qualified");
   });
 
-  it("top-level subcommands and USER options work: pipeline, role <@user>", async () => {
+  it("top-level subcommands and USER options work: pipeline, role set <@user>", async () => {
     expect(shown(ok(await interact(t.url, commandBody(["pipeline"]))))).toContain("Pipeline");
-    const role = ok(await interact(t.url, commandBody(["role"], [userOpt("member", "1300000000000000002"), str("role", "manager")])));
+    const role = ok(await interact(t.url, commandBody(["role", "set"], [userOpt("member", "1300000000000000002"), str("role", "manager")])));
     expect(shown(role)).toContain("is now manager");
     expect((await prisma().member.findFirstOrThrow({ where: { discordUserId: "1300000000000000002" } })).role).toBe("manager");
   });
@@ -80,11 +80,12 @@ describe("/crm", () => {
   });
 
   it("a deal's button runs as the clicker: an agent who does not own it is refused privately, a manager moves it in place (type 7)", async () => {
-    const refused = ok(await interact(t.url, buttonBody("crm:deal move D-1 qualified", { user: "1300000000000000003", userName: "Bo" })));
+    ok(await interact(t.url, commandBody(["role", "set"], [userOpt("member", "1300000000000000003"), str("role", "agent")])));
+    const refused = ok(await interact(t.url, buttonBody("crm:deal move D-1 qualified", { user: "1300000000000000003", userName: "Bo", permissions: PLAIN_MEMBER })));
     expect(refused.type).toBe(4);
     expect(refused.data.flags).toBe(64);
     expect(shown(refused)).toContain("yours or unassigned");
-    const res = ok(await interact(t.url, buttonBody("crm:deal move D-1 qualified", { user: "1300000000000000002", userName: "Manager" })));
+    const res = ok(await interact(t.url, buttonBody("crm:deal move D-1 qualified", { user: "1300000000000000002", userName: "Manager", permissions: PLAIN_MEMBER })));
     expect(res.type).toBe(7);
     expect(res.data.flags).toBeUndefined();
     expect(shown(res)).toContain("moved lead → qualified");

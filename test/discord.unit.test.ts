@@ -75,7 +75,8 @@ describe("the /crm command tree", () => {
 
   it("maps argument types to option types", () => {
     const opt = (p: string[], name: string) => leaf(p).options.find((o: any) => o.name === name);
-    expect(opt(["role"], "member").type).toBe(6);
+    expect(opt(["role", "set"], "member").type).toBe(6);
+    expect(opt(["role", "map"], "server_role").type).toBe(8);
     expect(opt(["company", "channel"], "channel").type).toBe(7);
     expect(opt(["ticket", "new"], "priority")).toMatchObject({ type: 3, choices: expect.any(Array) });
     expect(opt(["deal", "move"], "stage")).toMatchObject({ type: 3, autocomplete: true, required: true });

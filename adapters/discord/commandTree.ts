@@ -22,14 +22,17 @@ const discordName = (word: string) => word.toLowerCase().replace(/[^\p{Ll}\p{N}_
 /**
  * [subcommand] or [group, subcommand]; a deeper path ("score rule add") joins its tail: score → rule-add.
  * Discord cannot have a subcommand and a group of the same name, so a one-word command whose name is
- * also a group ("digest" beside "digest post") becomes that group's "show" (or "run"): /crm digest show.
+ * also a group ("digest" beside "digest post") becomes that group's "show", or "set" when it takes a
+ * required argument ("role" beside "role map": /crm role set @user agent), or "run" if that name is taken.
  */
 export function discordPath(cmd: Command, commands: Command[] = []): [string] | [string, string] {
   if (cmd.path.length > 1) return [discordName(cmd.path[0]), discordName(cmd.path.slice(1).join("-"))];
   const name = discordName(cmd.path[0]);
   const siblings = commands.filter((c) => c.path.length > 1 && discordName(c.path[0]) === name).map((c) => discordPath(c)[1]);
   if (!siblings.length) return [name];
-  return [name, siblings.includes("show") ? "run" : "show"];
+  // a command that takes something sets it (role → role set); one that takes nothing shows it (digest → digest show)
+  const verb = cmd.args.some((a) => a.required) ? "set" : "show";
+  return [name, siblings.includes(verb) ? "run" : verb];
 }
 
 /** "deal new" (Discord's group + subcommand) → the command it came from. */
@@ -51,6 +54,7 @@ function addOption(sub: SlashCommandSubcommandBuilder, a: ArgSpec): void {
   switch (a.type) {
     case "member": sub.addUserOption((o) => base(o)); return;
     case "channel": sub.addChannelOption((o) => base(o)); return;
+    case "serverRole": sub.addRoleOption((o) => base(o)); return;
     case "int": sub.addIntegerOption((o) => base(o)); return;
     default:
       sub.addStringOption((o) => {

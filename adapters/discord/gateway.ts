@@ -16,6 +16,7 @@ import type { Services } from "../../src/domain/services.ts";
 import { b, reply, s } from "../../src/render/reply.ts";
 import type { DiscordDeps } from "./index.ts";
 import type { Interaction, InteractionCore } from "./interactions.ts";
+import { NotMemberError } from "../../src/domain/workspaces/membership.ts";
 import { discordActor, type DiscordUser } from "./identity.ts";
 import { renderDiscord } from "./render.ts";
 import { TICKET_EMOJI, messageText, openTicketFromMessage, permalink, type ResolvedMessage } from "./tickets.ts";
@@ -30,7 +31,7 @@ interface ReactionAdd {
   channel_id: string;
   message_id: string;
   guild_id?: string;
-  member?: { user?: DiscordUser & { bot?: boolean }; nick?: string | null };
+  member?: { user?: DiscordUser & { bot?: boolean }; nick?: string | null; roles?: string[] };
   emoji?: { id: string | null; name: string | null };
 }
 
@@ -79,7 +80,10 @@ export function createGateway(deps: DiscordDeps, core: InteractionCore, rt: { re
 
   async function onReaction(services: Services, d: ReactionAdd) {
     if (!d.guild_id || !TICKET_EMOJI.has(d.emoji?.name ?? "") || d.member?.user?.bot) return;
-    const actor = await discordActor(services, { guild_id: d.guild_id, member: { user: d.member?.user ?? { id: d.user_id }, nick: d.member?.nick } });
+    // a reaction carries no permissions: only members (or people the role map lets in) open tickets this way
+    const actor = await discordActor(services, { guild_id: d.guild_id, member: { user: d.member?.user ?? { id: d.user_id }, nick: d.member?.nick, roles: d.member?.roles } })
+      .catch((e: unknown) => { if (e instanceof NotMemberError) return undefined; throw e; });
+    if (!actor) return;
     const message = (await rt.rest.get(Routes.channelMessage(d.channel_id, d.message_id))) as ResolvedMessage;
     const { ticket, created } = await openTicketFromMessage(services, rt.threads, actor, d.guild_id, { ...message, channel_id: d.channel_id }, log);
     if (!created) return;

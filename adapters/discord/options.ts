@@ -39,6 +39,7 @@ export function optionText(o: InteractionOption): string {
   const v = String(o.value ?? "");
   if (o.type === ApplicationCommandOptionType.User) return `<@${v}>`;
   if (o.type === ApplicationCommandOptionType.Channel) return `<#${v}>`;
+  if (o.type === ApplicationCommandOptionType.Role) return `<@&${v}>`;
   return v;
 }
 

@@ -50,7 +50,8 @@ export function oauthRoutes(deps: { config: Config; services: Services; logger: 
       await services.installations.save({
         teamId: team?.id, teamName: team?.name, enterpriseId: enterprise?.id, isEnterprise: Boolean(v2.is_enterprise_install),
         botUserId: v2.bot_user_id as string | undefined, botToken: v2.access_token as string | undefined,
-        userToken: (v2.authed_user as { access_token?: string } | undefined)?.access_token, raw: { ...v2, access_token: undefined, authed_user: { id: (v2.authed_user as { id?: string })?.id } },
+        userToken: (v2.authed_user as { access_token?: string } | undefined)?.access_token,
+        installerUserId: (v2.authed_user as { id?: string } | undefined)?.id, raw: { ...v2, access_token: undefined, authed_user: { id: (v2.authed_user as { id?: string })?.id } },
       });
       res.setHeader("Set-Cookie", `${COOKIE}=; HttpOnly; Secure; SameSite=Lax; Path=/slack; Max-Age=0`);
       res.type("html").send(page("Installed", `The CRM is installed in ${escapeHtml(team?.name ?? "your workspace")}. Type <code>/crm help</code> in Slack.`));

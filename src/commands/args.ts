@@ -7,7 +7,7 @@ import {
   type ChannelRef, type Money,
 } from "./parse/index.ts";
 
-export type ArgType = "text" | "ref" | "money" | "date" | "member" | "channel" | "choice" | "duration" | "int" | "time" | "email" | "tags" | "timezone";
+export type ArgType = "text" | "ref" | "money" | "date" | "member" | "channel" | "choice" | "duration" | "int" | "time" | "email" | "tags" | "timezone" | "serverRole";
 export type ArgMode = "positional" | "rest" | "option";
 
 export interface ArgSpec {
@@ -99,6 +99,12 @@ export const arg = {
     if (m) return { kind: "mention", ...m };
     if (v.startsWith("<")) throw new UserInputError(`"${v}" is not a user mention`);
     return { kind: "name", name: text(v.replace(/^@/, "")) };
+  }),
+  /** a Discord server role: <@&id> as typed, or the id a Discord role option sends */
+  serverRole: (description: string) => mk<string>("serverRole", description, (r) => {
+    const id = /^<@&(\d{5,25})>$/.exec(r.trim())?.[1] ?? /^\d{5,25}$/.exec(r.trim())?.[0];
+    if (!id) throw new UserInputError(`"${r}" is not a server role; mention it like @Support`);
+    return id;
   }),
   channel: (description: string) => mk<ChannelRef>("channel", description, (r) => {
     const c = parseChannel(r);

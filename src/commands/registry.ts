@@ -9,6 +9,7 @@ import { ticketCommands } from "./tickets.ts";
 import { slaCommands } from "./sla.ts";
 import { log } from "./log.ts";
 import { oncall, role } from "./members.ts";
+import { roleMap, settings } from "./membership.ts";
 import { dealList, dealLost, dealMove, dealNew, dealRoom, dealShow, dealWon, pipeline } from "./deals.ts";
 import { notify } from "./notify.ts";
 import { digest, digestPost } from "./digest.ts";
@@ -52,5 +53,5 @@ export const commands: Command[] = [
   digest, digestPost, ...reportCommands,
   ...campaignCommands,
   ...scoringCommands, ...predictCommands, ...csatCommands,
-  role, oncall, notify, supportChannel, link, unlink,
+  role, roleMap, oncall, settings, notify, supportChannel, link, unlink,
 ] as unknown as Command[];

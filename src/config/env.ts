@@ -23,6 +23,10 @@ const schema = z.object({
   SLACK_CLIENT_ID: optionalString,
   SLACK_CLIENT_SECRET: optionalString,
   SLACK_STATE_SECRET: optionalString,
+  SLACK_ADMIN_USERS: z.string().trim()
+    .transform((v) => v.split(",").map((u) => u.trim()).filter(Boolean))
+    .refine((ids) => ids.every((u) => /^[UW][A-Z0-9]{2,}$/.test(u)), { message: "expected Slack user ids like U012ABCDEF, comma-separated" })
+    .default([]),
   SLACK_APP_TOKEN: z.string().trim().regex(/^xapp-/, "expected an app-level token starting with xapp-").optional(),
   SLACK_API_URL: url("a URL like https://slack.com/api/").optional(),
   DISCORD_APPLICATION_ID: z.string().trim().regex(/^\d{5,25}$/, "expected a numeric application id").optional(),

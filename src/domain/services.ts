@@ -2,6 +2,7 @@
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Actor } from "./actor.ts";
 import type { Outbox } from "../delivery/outbox.ts";
+import { PlatformChannels, type ChannelOwnership } from "../delivery/channels.ts";
 import type { Logger } from "../log.ts";
 import { NotifyService } from "./notify/service.ts";
 import { RoomService } from "./deals/rooms.ts";
@@ -11,6 +12,7 @@ import { DealService } from "./deals/service.ts";
 import { InteractionService } from "./interactions/service.ts";
 import { PipelineService } from "./deals/pipeline.ts";
 import { MemberService } from "./members/service.ts";
+import { RoleMapService } from "./members/roleMap.ts";
 import { TicketService } from "./tickets/service.ts";
 import { ticketFromMessage, type MessageSource } from "./tickets/fromMessage.ts";
 import { TicketThreadService } from "./tickets/threads.ts";
@@ -42,6 +44,8 @@ export interface Services {
   interactions: InteractionService;
   pipelines: PipelineService;
   members: MemberService;
+  /** Discord server roles → CRM roles for people joining */
+  roleMap: RoleMapService;
   tickets: TicketService;
   /** one ticket per chat message (reactions, message shortcuts) */
   ticketFromMessage(actor: Actor, m: MessageSource): ReturnType<typeof ticketFromMessage>;
@@ -75,9 +79,13 @@ export interface Services {
   accountHealth: AccountHealthService;
   /** one-click satisfaction ratings of resolved tickets */
   csat: CsatService;
+  /** whether a channel belongs to the workspace's own Slack team / Discord server (asked before saving and before posting) */
+  channels: ChannelOwnership;
 }
 
-export interface ServiceDeps { encryptionKey?: string; stateSecret?: string; outbox?: Outbox; logger?: Logger; slaTimers?: SlaTimerQueue; campaigns?: Omit<CampaignDeps, "outbox">; reportScheduler?: ReportScheduler; predictJobs?: PredictJobs }
+export interface ServiceDeps { encryptionKey?: string; stateSecret?: string; outbox?: Outbox; logger?: Logger; slaTimers?: SlaTimerQueue; campaigns?: Omit<CampaignDeps, "outbox">; reportScheduler?: ReportScheduler; predictJobs?: PredictJobs;
+  /** the platform adapters' answers; without it no channel is the workspace's own */
+  channels?: ChannelOwnership }
 
 export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Services {
   const companies = new CompanyService(db);
@@ -92,6 +100,7 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
     companies,
     contacts: new ContactService(db, companies),
     members,
+    roleMap: new RoleMapService(db),
     tickets,
     ticketFromMessage: (actor, m) => ticketFromMessage(db, tickets, actor, m),
     pipelines,
@@ -117,5 +126,6 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
     winModel: new WinModelService(db),
     accountHealth: new AccountHealthService(db),
     csat: new CsatService(db, deps.outbox),
+    channels: deps.channels ?? new PlatformChannels(),
   };
 }

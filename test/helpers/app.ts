@@ -2,7 +2,7 @@
 import { inject } from "vitest";
 import { loadConfig } from "../../src/config/env.ts";
 import { startApp, type App, type Role } from "../../src/app.ts";
-import { createLogger } from "../../src/log.ts";
+import { createLogger, type Logger } from "../../src/log.ts";
 import { createTestDb, type TestDb } from "./db.ts";
 import { deleteKeys, testPrefix } from "./redis.ts";
 
@@ -14,7 +14,7 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}, opts: { role?: Role; testDb?: TestDb } = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, opts: { role?: Role; testDb?: TestDb; logger?: Logger } = {}): Promise<TestApp> {
   const testDb = opts.testDb ?? (await createTestDb());
   const prefix = testPrefix();
   const config = loadConfig({
@@ -26,7 +26,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { rol
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...env,
   });
-  const app = await startApp(config, { role: opts.role, logger: createLogger(config.LOG_LEVEL) });
+  const app = await startApp(config, { role: opts.role, logger: opts.logger ?? createLogger(config.LOG_LEVEL) });
   return {
     app, url: app.url ?? "", testDb, prefix,
     async stop() {

@@ -41,7 +41,13 @@ export async function sendInteraction(baseUrl: string, body: unknown, o: SendOpt
 /** POST and read the JSON answer. */
 export const interact = async (baseUrl: string, body: unknown): Promise<any> => (await sendInteraction(baseUrl, body)).json();
 
-export interface Who { guild?: string | null; user?: string; userName?: string; channel?: string }
+/** member.permissions of someone with Manage Server (0x20): a CRM admin. The default test caller. */
+export const MANAGE_SERVER = "32";
+/** member.permissions of an ordinary server member (View Channel, Send Messages, Use Application Commands) */
+export const PLAIN_MEMBER = String((1n << 10n) | (1n << 11n) | (1n << 31n));
+
+/** Who sends: by default someone who manages the server (tests of ordinary members pass PLAIN_MEMBER). */
+export interface Who { guild?: string | null; user?: string; userName?: string; channel?: string; permissions?: string; roles?: string[] }
 export interface Opt { name: string; type: number; value?: string | number | boolean; focused?: boolean }
 export const str = (name: string, value: string, focused = false): Opt => ({ name, type: 3, value, ...(focused ? { focused } : {}) });
 export const userOpt = (name: string, id: string): Opt => ({ name, type: 6, value: id });
@@ -62,7 +68,7 @@ function envelope(body: any, who: Who): any {
     body.user = user;
   } else {
     body.guild_id = who.guild ?? GUILD;
-    body.member = { ...(body.member ?? {}), user, nick: null };
+    body.member = { ...(body.member ?? {}), user, nick: null, permissions: who.permissions ?? MANAGE_SERVER, roles: who.roles ?? [] };
     delete body.user;
   }
   // fields every interaction carries today (the older fixtures predate them; discord.js relies on them)
@@ -165,6 +171,8 @@ export interface UploadedFile { field: string; filename: string; contentType: st
 export interface FakeDiscord extends FakeServer {
   /** messages GET /channels/{c}/messages/{m} answers with, by "c/m" */
   messages: Map<string, any>;
+  /** the server GET /channels/{c} says channel c is in; a channel not listed is in GUILD, null: Unknown Channel */
+  channelGuilds: Map<string, string | null>;
 }
 
 /** A multipart/form-data body as @discordjs/rest sends files: payload_json plus files[n]. */
@@ -191,6 +199,8 @@ export const payloadOf = (req: RecordedRequest): any => multipart(req)?.payload 
 
 export const channelMessagesPath = (channel: string) => `/api/v10/channels/${channel}/messages`;
 export const CHANNEL_MESSAGES = /^\/api\/v10\/channels\/(\d+)\/messages$/;
+/** GET /channels/{id}: which server a channel (or thread) is in */
+export const CHANNEL = /^\/api\/v10\/channels\/(\d+)$/;
 
 /**
  * Discord's REST API as the bot uses it: interaction webhooks and callbacks, command registration,
@@ -200,6 +210,7 @@ export const CHANNEL_MESSAGES = /^\/api\/v10\/channels\/(\d+)\/messages$/;
 export async function startFakeDiscord(): Promise<FakeDiscord> {
   const fake = await startFakeServer() as FakeDiscord;
   fake.messages = new Map();
+  fake.channelGuilds = new Map();
   const invalid = (problems: string[]) => ({ status: 400, body: { code: 50035, message: "Invalid Form Body", errors: problems } });
   const checked = (req: RecordedRequest, answer: (m: any) => object) => {
     const m = payloadOf(req);
@@ -218,6 +229,11 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     const [, c, m] = /channels\/(\d+)\/messages\/(\d+)/.exec(req.path)!;
     const found = fake.messages.get(`${c}/${m}`);
     return found ? { body: found } : { status: 404, body: { code: 10008, message: "Unknown Message" } };
+  });
+  fake.on("GET", CHANNEL, (req) => {
+    const id = CHANNEL.exec(req.path)![1];
+    const guild = fake.channelGuilds.has(id) ? fake.channelGuilds.get(id) : GUILD;
+    return guild === null ? { status: 404, body: { code: 10003, message: "Unknown Channel" } } : { body: { id, type: 0, guild_id: guild, name: `channel-${id}` } };
   });
   fake.on("PUT", /^\/api\/v10\/channels\/\d+\/messages\/pins\/\d+$/, () => ({ status: 204 }));
   fake.on("POST", /^\/api\/v10\/channels\/(\d+)\/threads$/, (req) => {

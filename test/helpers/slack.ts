@@ -95,6 +95,9 @@ export async function startFakeSlack(): Promise<FakeServer> {
     return { body: problems.length ? { ok: false, error: "invalid_arguments", response_metadata: { messages: problems } } : { ok: true, view: { id: "V123" } } };
   });
   fake.on("POST", "/api/views.publish", () => ({ body: { ok: true, view: { id: "VHOME" } } }));
+  // a full member of the calling team (the fields of Slack's users.info that the CRM reads); tests of
+  // guests and other teams answer for their own users
+  fake.on("POST", "/api/users.info", (req) => ({ body: { ok: true, user: { id: apiArgs(req).user, is_restricted: false, is_ultra_restricted: false, deleted: false } } }));
   return fake;
 }
 

@@ -1,6 +1,6 @@
 // Slack OAuth installations: tokens encrypted with ENCRYPTION_KEY, single-use OAuth state, uninstall.
 import { randomBytes } from "node:crypto";
-import type { PrismaClient } from "../../generated/prisma/client.ts";
+import type { Prisma, PrismaClient } from "../../generated/prisma/client.ts";
 import { decrypt, encrypt, signValue, verifySignedValue } from "../../crypto.ts";
 import { audit } from "../audit.ts";
 import { workspaceForPlatform } from "../workspaces/identity.ts";
@@ -15,6 +15,8 @@ export interface SlackInstall {
   botUserId?: string;
   botToken?: string;
   userToken?: string;
+  /** who installed the app (OAuth's authed_user): the workspace's admin */
+  installerUserId?: string;
   raw: unknown;
 }
 
@@ -60,6 +62,7 @@ export class InstallationService {
         ? await tx.installation.update({ where: { id: existing.id }, data })
         : await tx.installation.create({ data });
       await audit(tx, { workspaceId }, "slack.install", "installation", row.id, null, { teamId: data.teamId, enterpriseId: data.enterpriseId });
+      if (install.installerUserId) await makeInstallerAdmin(tx, workspaceId, install.installerUserId);
     });
     return { workspaceId };
   }
@@ -84,4 +87,16 @@ export class InstallationService {
     for (const r of rows) await audit(this.db, { workspaceId: r.workspaceId }, `slack.revoke.${what}`, "installation", r.id);
     return res.count;
   }
+}
+
+type Tx = Prisma.TransactionClient;
+
+/** The person who installed the app is the workspace's admin (a member already, or a new one). */
+async function makeInstallerAdmin(tx: Tx, workspaceId: string, slackUserId: string): Promise<void> {
+  const found = await tx.member.findFirst({ where: { workspaceId, slackUserId } });
+  if (found?.role === "admin") return;
+  const m = found
+    ? await tx.member.update({ where: { id: found.id }, data: { role: "admin" } })
+    : await tx.member.create({ data: { workspaceId, name: slackUserId, role: "admin", slackUserId } });
+  await audit(tx, { workspaceId, memberId: m.id }, found ? "member.role" : "member.join", "member", m.id, found ? { role: found.role } : null, { role: "admin", because: "installed the app" });
 }

@@ -9,23 +9,17 @@ import { audit } from "../audit.ts";
 export class MemberService {
   constructor(private db: PrismaClient) {}
 
-  /** @mention, "me" or a name → a member of the actor's workspace (created for a mention seen first here). */
+  /** @mention, "me" or a name → a member of the actor's workspace. A mention of someone who is not a
+   *  member is refused (only `/crm role` adds people: see setRole), so nobody joins by being assigned. */
   async resolve(actor: Actor, ref: MemberRef): Promise<Member> {
     const ws = actor.workspaceId;
     if (ref.kind === "me") return this.db.member.findFirstOrThrow({ where: { id: actor.memberId, workspaceId: ws } });
     if (ref.kind === "auto") throw new UserInputError('"auto" is not allowed here; mention a member.');
     if (ref.kind === "mention") {
-      const field = ref.platform === "slack" ? "slackUserId" : "discordUserId";
-      const found = await this.db.member.findFirst({ where: { workspaceId: ws, [field]: ref.userId } });
+      const found = await this.findMention(ws, ref);
       if (found) return found;
-      // a teammate mentioned before they ever used the bot: they join as an agent
-      const link = await this.db.platformLink.findFirst({ where: { workspaceId: ws, platform: ref.platform } });
-      if (!link) throw new NotFoundError(`That ${ref.platform} user is not in this workspace.`);
-      return this.db.$transaction(async (tx) => {
-        const m = await tx.member.create({ data: { workspaceId: ws, name: ref.userId, role: "agent", [field]: ref.userId } });
-        await audit(tx, actor, "member.add", "member", m.id, null, { [field]: ref.userId });
-        return m;
-      });
+      const tag = `<@${ref.userId}>`;
+      throw new NotFoundError(`${tag} is not a member of this CRM yet; an admin can add them with /crm role ${tag} agent.`);
     }
     const matches = await this.db.member.findMany({ where: { workspaceId: ws, name: { startsWith: ref.name, mode: "insensitive" } }, take: 6 });
     const exact = matches.filter((m) => m.name.toLowerCase() === ref.name.toLowerCase());
@@ -35,8 +29,16 @@ export class MemberService {
     throw new UserInputError(`"${ref.name}" matches ${matches.map((m) => m.name).join(", ")}; be more specific.`);
   }
 
+  private findMention(workspaceId: string, ref: Extract<MemberRef, { kind: "mention" }>) {
+    const field = ref.platform === "slack" ? "slackUserId" : "discordUserId";
+    return this.db.member.findFirst({ where: { workspaceId, [field]: ref.userId } });
+  }
+
+  /** Changes a member's role; a mentioned person who is not a member yet is added with that role
+   *  (the one way an admin lets someone in, whatever the workspace's join rule). */
   async setRole(actor: Actor, ref: MemberRef, role: Role): Promise<Member> {
     requireRole(actor, "admin", "change roles");
+    if (ref.kind === "mention" && !(await this.findMention(actor.workspaceId, ref))) return this.add(actor, ref, role);
     const target = await this.resolve(actor, ref);
     if (target.id === actor.memberId && role !== "admin") {
       const admins = await this.db.member.count({ where: { workspaceId: actor.workspaceId, role: "admin" } });
@@ -46,6 +48,20 @@ export class MemberService {
       const after = await tx.member.update({ where: { id: target.id }, data: { role } });
       await audit(tx, actor, "member.role", "member", target.id, { role: target.role }, { role });
       return after;
+    });
+  }
+
+  private async add(actor: Actor, ref: Extract<MemberRef, { kind: "mention" }>, role: Role): Promise<Member> {
+    const field = ref.platform === "slack" ? "slackUserId" : "discordUserId";
+    const link = await this.db.platformLink.findFirst({ where: { workspaceId: actor.workspaceId, platform: ref.platform } });
+    if (!link) throw new NotFoundError(`This workspace is not connected to ${ref.platform === "slack" ? "Slack" : "Discord"}; that user cannot be added here.`);
+    return this.db.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${actor.workspaceId}))`;
+      const again = await tx.member.findFirst({ where: { workspaceId: actor.workspaceId, [field]: ref.userId } });
+      if (again) return again.role === role ? again : tx.member.update({ where: { id: again.id }, data: { role } });
+      const m = await tx.member.create({ data: { workspaceId: actor.workspaceId, name: ref.userId, role, [field]: ref.userId } });
+      await audit(tx, actor, "member.add", "member", m.id, null, { [field]: ref.userId, role });
+      return m;
     });
   }
 

@@ -3,6 +3,7 @@
 // in the channel the command ran in). Both are Discord features.
 import { UserInputError } from "../../errors.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
+import type { JoinRule } from "../../generated/prisma/enums.ts";
 import { requireRole, type Actor } from "../actor.ts";
 import { audit } from "../audit.ts";
 
@@ -20,6 +21,21 @@ export class WorkspaceSettingsService {
 
   get(workspaceId: string): Promise<WorkspaceSettings> {
     return this.db.workspace.findUniqueOrThrow({ where: { id: workspaceId }, select: { supportChannelId: true, dealForumId: true } });
+  }
+
+  /** The rule for people who are not members yet, and what it is when the workspace never chose one. */
+  async joinRule(workspaceId: string): Promise<{ rule: JoinRule | null; platforms: string[] }> {
+    const ws = await this.db.workspace.findUniqueOrThrow({ where: { id: workspaceId }, select: { joinRule: true, links: { select: { platform: true } } } });
+    return { rule: ws.joinRule, platforms: ws.links.map((l) => l.platform) };
+  }
+
+  async setJoinRule(actor: Actor, rule: JoinRule): Promise<void> {
+    requireRole(actor, "admin", "change who joins");
+    await this.db.$transaction(async (tx) => {
+      const before = await tx.workspace.findUniqueOrThrow({ where: { id: actor.workspaceId }, select: { joinRule: true } });
+      await tx.workspace.update({ where: { id: actor.workspaceId }, data: { joinRule: rule } });
+      await audit(tx, actor, "workspace.joinRule", "workspace", actor.workspaceId, { joinRule: before.joinRule }, { joinRule: rule });
+    });
   }
 
   setSupportChannel(actor: Actor, channel: ChannelSetting) { return this.set(actor, "supportChannelId", channel, "set the support channel"); }
