@@ -28,8 +28,7 @@ export const digestPost = defineCommand({
   path: ["digest", "post"],
   summary: "Post the digest with its pipeline chart to this channel",
   usage: "/crm digest post [today|week|month]",
-  help: [PERIOD_HELP],
-  readOnly: true,
+  help: [PERIOD_HELP, "Posting shows revenue to everyone in the channel: agents, managers and admins only."],
   args: { period: arg.choice("today, week or month (UTC)", PERIODS).optional() },
   async run({ args, actor, services, channelId }) {
     const period = args.period ?? "today";

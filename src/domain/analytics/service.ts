@@ -4,7 +4,7 @@ import type { Outbox } from "../../delivery/outbox.ts";
 import type { ChatPlatform } from "../../delivery/port.ts";
 import { UnavailableError } from "../../errors.ts";
 import type { Reply } from "../../render/reply.ts";
-import type { Actor } from "../actor.ts";
+import { requireRole, type Actor } from "../actor.ts";
 import { DigestService, type Digest } from "./digest.ts";
 import { digestReply, type DigestReplyOptions } from "./digestReply.ts";
 import { periodFor, type PeriodName } from "./period.ts";
@@ -28,6 +28,7 @@ export class AnalyticsService {
    * (a double click) posts once.
    */
   async post(actor: Actor, period: PeriodName, channel: { platform: ChatPlatform; channelId: string }, now = new Date()): Promise<void> {
+    requireRole(actor, "agent", "post the digest to a channel");
     if (!this.outbox) throw new UnavailableError("Posting needs the job queue, which this process does not have.");
     const reply = await digestReply(await this.digest(actor, period, now), { chart: true, ephemeral: false });
     reply.blocks.splice(1, 0, { type: "context", text: `Posted by ${actor.name}` });

@@ -4,7 +4,7 @@ import { UserInputError } from "../../errors.ts";
 import type { Interaction, Prisma, PrismaClient } from "../../generated/prisma/client.ts";
 import type { InteractionKind, Platform } from "../../generated/prisma/enums.ts";
 import { formatKey } from "../../db/keys.ts";
-import { requireRole, type Actor } from "../actor.ts";
+import { requireCanChange, requireRole, type Actor } from "../actor.ts";
 import { audit } from "../audit.ts";
 import { resolveAnyRef, type RefKind } from "../refs.ts";
 
@@ -58,6 +58,8 @@ export class InteractionService {
 
     const result = await this.db.$transaction(async (tx) => {
       const links = await relatedLinks(tx, ws, hit.kind, hit.id);
+      // a log on a ticket answers it (first response, resumes a waiting clock): agents only on their own or unassigned tickets
+      if (links.ticket) requireCanChange(actor, links.ticket.assigneeId, "log on a ticket");
       const interaction = await tx.interaction.create({
         data: {
           workspaceId: ws, kind: input.kind, summary, occurredAt, authorId: actor.memberId,
@@ -114,6 +116,7 @@ interface TicketLink {
   status: "open" | "waiting" | "resolved";
   createdAt: Date;
   firstResponseAt: Date | null;
+  assigneeId: string | null;
   requester: { slackUserId: string | null; discordUserId: string | null } | null;
 }
 
@@ -138,7 +141,7 @@ async function relatedLinks(tx: Tx, workspaceId: string, kind: RefKind, id: stri
       const t = await tx.ticket.findFirstOrThrow({
         where: { id, workspaceId },
         select: {
-          id: true, status: true, createdAt: true, firstResponseAt: true, requesterId: true,
+          id: true, status: true, createdAt: true, firstResponseAt: true, requesterId: true, assigneeId: true,
           requester: { select: { companyId: true, slackUserId: true, discordUserId: true } },
         },
       });

@@ -5,6 +5,7 @@
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { ChatPlatform } from "../../delivery/port.ts";
 import { clip } from "../../render/format.ts";
+import { PermissionError } from "../../errors.ts";
 import type { Actor } from "../actor.ts";
 import { audit } from "../audit.ts";
 import { resolveRef } from "../refs.ts";
@@ -68,6 +69,8 @@ export class TicketThreadService {
     const member = await this.db.member.findFirst({ where: { workspaceId, [idField(platform)]: m.userId } });
     if (!member || member.role === "viewer") return null;
     const actor: Actor = { workspaceId, memberId: member.id, name: member.name, role: member.role, platform, platformUserId: m.userId };
-    return this.interactions.log(actor, { kind: "chat", ref: `T-${ticket.number}`, summary: clip(m.text, 2000), source: platform, permalink: m.permalink, when: m.at });
+    // an agent who is not the ticket's assignee may talk in its thread, but does not answer it for them
+    return this.interactions.log(actor, { kind: "chat", ref: `T-${ticket.number}`, summary: clip(m.text, 2000), source: platform, permalink: m.permalink, when: m.at })
+      .catch((e: unknown) => { if (e instanceof PermissionError) return null; throw e; });
   }
 }
