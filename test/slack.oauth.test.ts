@@ -72,6 +72,13 @@ describe("Slack OAuth install", () => {
     expect(JSON.stringify(res)).toContain("CRM commands");
   });
 
+  it("the installer (OAuth's authed_user) is the workspace's admin; a colleague joins by the join rule (viewer on Slack)", async () => {
+    const member = (user: string) => t.app.db.prisma.member.findFirst({ where: { slackUserId: user, workspace: { links: { some: { externalId: "TOAUTH" } } } } });
+    expect((await member("UINSTALLER"))?.role).toBe("admin");
+    await slash(t.url, "help", fake, { team: "TOAUTH", user: "UCOLLEAGUE" });
+    expect((await member("UCOLLEAGUE"))?.role).toBe("viewer");
+  });
+
   it("a bad code from Slack ends on an error page, not a crash", async () => {
     const { state, cookie } = await begin();
     expect((await finish(state, cookie, "bad-code")).status).toBe(502);
