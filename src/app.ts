@@ -18,6 +18,9 @@ import { slashRunner } from "../adapters/slack/slash.ts";
 import { slackPeople } from "../adapters/slack/people.ts";
 import { createDiscord, discordDeliveryEnabled, discordGatewayEnabled } from "../adapters/discord/index.ts";
 import { createDiscordDelivery } from "../adapters/discord/delivery.ts";
+import { createDiscordChannels } from "../adapters/discord/channels.ts";
+import { createSlackChannels } from "../adapters/slack/channels.ts";
+import { PlatformChannels } from "./delivery/channels.ts";
 import { ButtonStore } from "../adapters/discord/buttons.ts";
 import { ticketThreadQueue } from "../adapters/discord/threads.ts";
 import { JobRuntime } from "../jobs/runtime.ts";
@@ -58,7 +61,9 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   logger.info({ database: db.kind === "postgres" ? safeUrl(config.DATABASE_URL) : `pglite:${config.DATA_DIR}`, applied: db.appliedMigrations }, "database ready");
   const jobs = new JobRuntime({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
-  const services = createServices(db.prisma, { encryptionKey: config.ENCRYPTION_KEY, stateSecret: config.SLACK_STATE_SECRET, outbox: bullOutbox(jobs), slaTimers: bullSlaTimers(jobs), reportScheduler: bullReportScheduler(jobs), predictJobs: bullPredictJobs(jobs), logger,
+  // which channels are the workspace's own: asked by commands (server and worker roles) and deliveries
+  const channels = new PlatformChannels();
+  const services = createServices(db.prisma, { channels, encryptionKey: config.ENCRYPTION_KEY, stateSecret: config.SLACK_STATE_SECRET, outbox: bullOutbox(jobs), slaTimers: bullSlaTimers(jobs), reportScheduler: bullReportScheduler(jobs), predictJobs: bullPredictJobs(jobs), logger,
     campaigns: { jobs: bullCampaignJobs(jobs), email: campaignEmail(config) } });
   // who becomes a member: Slack is asked about new people (guests and other teams never join)
   services.identity.configure({
@@ -73,9 +78,15 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     { name: "redis", close: async () => { redis.disconnect(); probeRedis.disconnect(); } },
     { name: "jobs", close: () => jobs.close() },
   ];
+  if (config.slackEnabled) channels.use("slack", createSlackChannels(config, services));
+  if (discordDeliveryEnabled(config)) {
+    const discordChannels = createDiscordChannels(config, services);
+    channels.use("discord", discordChannels);
+    closables.push({ name: "discord channel checks", close: () => discordChannels.close() });
+  }
   if (role !== "server") {
     const ports: Ports = {};
-    if (config.slackEnabled) ports.slack = createSlackDelivery(config, services);
+    if (config.slackEnabled) ports.slack = createSlackDelivery(config, services, { logger });
     if (discordDeliveryEnabled(config)) {
       const discordPort = createDiscordDelivery(config, services, { buttons: new ButtonStore(redis, config.QUEUE_PREFIX), logger });
       ports.discord = discordPort;

@@ -12,6 +12,7 @@ import type { Config } from "../../src/config/env.ts";
 import type { Services } from "../../src/domain/services.ts";
 import type { Logger } from "../../src/log.ts";
 import { PermanentDeliveryError, RateLimitedError, type ChatDelivery, type Delivered } from "../../src/delivery/port.ts";
+import { requireOwnChannel } from "../../src/delivery/channels.ts";
 import type { Reply } from "../../src/render/reply.ts";
 import { clip } from "../../src/render/format.ts";
 import type { ButtonStore } from "./buttons.ts";
@@ -107,9 +108,12 @@ export function createDiscordDelivery(config: Config, services: Services, opts: 
   const delivery: DiscordDelivery = {
     platform: "discord",
 
-    async post(_workspaceId, target, reply, postOpts): Promise<Delivered> {
-      // a Discord thread is a channel: posting "in a thread" posts to the thread's id
-      const channel = target.threadId ?? target.channelId ?? (target.userId ? await dmChannel(target.userId) : undefined);
+    async post(workspaceId, target, reply, postOpts): Promise<Delivered> {
+      // a Discord thread is a channel: posting "in a thread" posts to the thread's id; only the workspace's
+      // own server's channels and threads (a DM to a member is the member's own)
+      const named = target.threadId ?? target.channelId;
+      if (named) await requireOwnChannel(services.channels, workspaceId, "discord", named, opts.logger);
+      const channel = named ?? (target.userId ? await dmChannel(target.userId) : undefined);
       if (!channel) throw new PermanentDeliveryError("discord: no channel or user to post to");
       await postOpts?.beforeWrite?.();
       const m = await send("post", Routes.channelMessages(channel), reply);
@@ -138,7 +142,8 @@ export function createDiscordDelivery(config: Config, services: Services, opts: 
       await call(() => rest.put(Routes.channelMessagesPin(at.channelId, at.messageId)));
     },
 
-    async openThread(_workspaceId, t) {
+    async openThread(workspaceId, t) {
+      await requireOwnChannel(services.channels, workspaceId, "discord", t.parentId, opts.logger);
       const body = t.forum
         ? { name: clip(t.name, 100), auto_archive_duration: AUTO_ARCHIVE_MINUTES, message: { content: clip(t.starter ?? t.name, 2000), allowed_mentions: { parse: [] } } }
         : { name: clip(t.name, 100), auto_archive_duration: AUTO_ARCHIVE_MINUTES, type: t.private ? ChannelType.PrivateThread : ChannelType.PublicThread, ...(t.private ? { invitable: false } : {}) };

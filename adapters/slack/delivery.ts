@@ -1,9 +1,12 @@
 // The delivery port for Slack: post, update, create a deal room, pin. A 429 becomes RateLimitedError
 // (the queue pauses for Retry-After); errors retrying cannot fix become PermanentDeliveryError.
-import { WebClient, ErrorCode, type WebAPICallError } from "@slack/web-api";
+import { ErrorCode, type WebAPICallError } from "@slack/web-api";
 import type { Config } from "../../src/config/env.ts";
 import type { Services } from "../../src/domain/services.ts";
+import type { Logger } from "../../src/log.ts";
 import { PermanentDeliveryError, RateLimitedError, type ChatDelivery, type Delivered } from "../../src/delivery/port.ts";
+import { requireOwnChannel } from "../../src/delivery/channels.ts";
+import { slackClients } from "./clients.ts";
 import { pngImages, renderSlack } from "./render.ts";
 
 const PERMANENT = new Set(["channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "account_inactive", "token_revoked",
@@ -17,35 +20,23 @@ function mapError(e: unknown): never {
   throw e;
 }
 
-export function createSlackDelivery(config: Config, services: Services): ChatDelivery {
-  const clients = new Map<string, WebClient>();
-  const apiUrl = config.SLACK_API_URL ? (config.SLACK_API_URL.endsWith("/") ? config.SLACK_API_URL : `${config.SLACK_API_URL}/`) : undefined;
+export interface SlackDeliveryOptions { logger?: Logger }
 
-  async function client(workspaceId: string): Promise<WebClient> {
-    let token = config.SLACK_BOT_TOKEN;
-    if (config.slackOAuth) {
-      const team = await services.identity.externalIdOf(workspaceId, "slack");
-      const installed = team ? await services.installations.botFor(team, team) : null;
-      token = installed?.botToken ?? token;
-    }
-    if (!token) throw new PermanentDeliveryError("slack: this workspace has no Slack installation");
-    let c = clients.get(token);
-    if (!c) {
-      c = new WebClient(token, { slackApiUrl: apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
-      clients.set(token, c);
-    }
-    return c;
-  }
+export function createSlackDelivery(config: Config, services: Services, opts: SlackDeliveryOptions = {}): ChatDelivery {
+  const client = slackClients(config, services);
 
   return {
     platform: "slack",
-    async post(workspaceId, target, reply, opts): Promise<Delivered> {
+    async post(workspaceId, target, reply, postOpts): Promise<Delivered> {
+      // only the workspace's own channels; a DM (userId, or an IM D… where a member typed a command: no
+      // <#…> names one) is the member's own
+      if (target.channelId && !target.channelId.startsWith("D")) await requireOwnChannel(services.channels, workspaceId, "slack", target.channelId, opts.logger);
       const c = await client(workspaceId);
       try {
         let channel = target.channelId;
         if (!channel && target.userId) channel = (await c.conversations.open({ users: target.userId })).channel?.id;
         if (!channel) throw new PermanentDeliveryError("slack: no channel or user to post to");
-        await opts?.beforeWrite?.();
+        await postOpts?.beforeWrite?.();
         const res = await c.chat.postMessage({ channel, thread_ts: target.threadId, ...renderSlack(reply, { uploads: true }), unfurl_links: false });
         // charts follow the message as files (upload v2: getUploadURLExternal → upload → completeUploadExternal)
         for (const [k, img] of pngImages(reply).entries()) {

@@ -5,6 +5,7 @@ import type { Actor } from "../domain/actor.ts";
 import type { Services } from "../domain/services.ts";
 import { errorReply, type Reply } from "../render/reply.ts";
 import { decodeArgs, type Command } from "./define.ts";
+import { ChannelCheckFailed, checkChannelArgs } from "./channels.ts";
 import { tokenize, type Token } from "./parse/index.ts";
 
 export interface Parsed { cmd: Command; raw: Record<string, string> }
@@ -91,6 +92,7 @@ export async function runParsed(parsed: Parsed, actor: Actor, services: Services
   try {
     const args = decodeArgs(cmd, parsed.raw);
     assertMayRun(cmd, actor);
+    await checkChannelArgs(cmd, args, actor, services);
     const reply = await cmd.run({ args, actor, services, channelId: opts.channelId });
     if (reply.recordKey && opts.publicUrl) reply.recordUrl = new URL(`/r/${actor.workspaceId}/${reply.recordKey}`, opts.publicUrl).toString();
     return reply;
@@ -119,6 +121,11 @@ export function isUnavailable(e: unknown): boolean {
 export function toErrorReply(e: unknown, cmd?: Command, opts: RunOptions = {}): Reply {
   if (e instanceof UserInputError) return errorReply(e.message, e.usage ?? cmd?.usage);
   if (e instanceof NotFoundError || e instanceof PermissionError) return errorReply(e.message);
+  if (e instanceof ChannelCheckFailed) {
+    if (isUnavailable(e.cause)) return toErrorReply(e.cause, cmd, opts);
+    opts.onError?.(e.cause, cmd);
+    return errorReply(e.message);
+  }
   if (isUnavailable(e)) return errorReply("The CRM database is not answering right now; try again in a moment.");
   if (isUserFacing(e)) return errorReply((e as Error).message);
   opts.onError?.(e, cmd);
