@@ -9,6 +9,7 @@ import type { Config } from "../../src/config/env.ts";
 import { isLoopbackHost } from "../../src/config/loopback.ts";
 import type { Logger } from "../../src/log.ts";
 import { notLocal } from "./local.ts";
+import { sameSiteBounce } from "./recordLink.ts";
 import { clearedSessionCookie, type ConsoleSessions, secureCookies, sessionCookie, sessionIdFrom } from "./sessions.ts";
 
 const NEEDS_TOKEN = "console access needs ADMIN_TOKEN: send Authorization: Bearer <token>, or sign in once at /console?token=<token>";
@@ -51,8 +52,8 @@ export function consoleAccess(config: Config, sessions: ConsoleSessions, opts: {
 }
 
 /** GET /console?token=<ADMIN_TOKEN>, the one route that reads the token from the URL: the right token
- *  gets a new session cookie and a redirect to the same address without the token (so it leaves the
- *  address bar and history); a wrong one 401. Requests without ?token= (or without ADMIN_TOKEN) go on. */
+ *  gets a new session cookie and a page that moves on to the same address without the token (so it
+ *  leaves the address bar and history, and the Strict cookie goes along: recordLink.ts); a wrong one 401. Requests without ?token= (or without ADMIN_TOKEN) go on. */
 export function consoleSignIn(config: Config, sessions: ConsoleSessions, logger?: Logger): RequestHandler {
   const secure = secureCookies(config.PUBLIC_URL);
   return async (req, res, next) => {
@@ -68,8 +69,7 @@ export function consoleSignIn(config: Config, sessions: ConsoleSessions, logger?
       return;
     }
     res.setHeader("Set-Cookie", sessionCookie(id, secure));
-    res.setHeader("Cache-Control", "no-store");
-    res.redirect(302, consoleAddressWithoutToken(req));
+    sameSiteBounce(res, consoleAddressWithoutToken(req), "Open the console");
   };
 }
 

@@ -21,13 +21,21 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 export function recordBounce(req: Request, res: Response): void {
   const target = recordTarget(String(req.params.workspace), String(req.params.key));
   if (!target) { res.status(404).json({ error: "not a record key (C-12, A-3, D-7, T-42)" }); return; }
+  sameSiteBounce(res, target, "Open the record in the console");
+}
+
+/** A 200 page that moves the browser on to target (a same-origin path) from this origin, so the
+ *  SameSite=Strict session cookie goes with it: record links, and sign-in (a sign-in link opened from
+ *  a chat or a mail is a cross-site navigation too; after a 302 its first page would arrive without
+ *  the cookie it just set). A meta refresh replaces the page in the history. */
+export function sameSiteBounce(res: Response, target: string, label: string): void {
   const href = escapeHtml(target);
   res.setHeader("Content-Security-Policy", "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
   res.setHeader("Referrer-Policy", "no-referrer");
   res.setHeader("X-Content-Type-Options", "nosniff");
   res.setHeader("Cache-Control", "no-store");
   res.type("html").send(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=${href}"><title>Opening the record</title></head>
-<body><p><a href="${href}">Open the record in the console</a></p></body></html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=${href}"><title>${escapeHtml(label)}</title></head>
+<body><p><a href="${href}">${escapeHtml(label)}</a></p></body></html>
 `);
 }
