@@ -1,6 +1,7 @@
 // Signature matrix for Slack and Discord, and replays: a signed request that is sent again inside the
-// 5-minute window. Slack: the replay (same signature) is answered 200 and not acted on (Redis SET NX EX
-// 300 on the signature, adapters/slack/receiver.ts); Discord: the interaction id is claimed once.
+// 5-minute window gets 401 and is not acted on (Redis SET NX EX 300 keyed on the signature's decoded bytes,
+// adapters/http/replayGuard.ts, so the same Discord signature in capitals is a replay too); Discord's
+// interaction id is also claimed once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import type { FakeServer } from "./helpers/fakeHttp.ts";
@@ -61,6 +62,8 @@ describe("Slack signatures", () => {
     expect(again.status).toBe(401);
     await settle("Replay Once", 1);
     expect(await contacts("Replay Once")).toBe(1);
+    // Slack's signature is lower-case hex compared as text: the same signature in capitals is no signature
+    expect((await sendSigned(t.url, body, FORM, { ts, signature: signSlack(SLACK_SECRET, ts, body).toUpperCase().replace("V0=", "v0=") })).status).toBe(401);
     // the same command sent again by Slack is a new request (new timestamp, new signature): it runs
     expect((await sendSigned(t.url, slashBody("contact add Replay Once", slack), FORM, { ts: ts + 1 })).status).toBe(200);
     await settle("Replay Once", 2);
@@ -107,5 +110,25 @@ describe("Discord signatures", () => {
     expect((await sendInteraction(t.url, body, { ts })).status).toBe(401);
     await settle("Discord Replay", 1);
     expect(await contacts("Discord Replay")).toBe(1);
+  });
+
+  it("a replay with the signature's hex in capitals (it still verifies) gets 401 and is acted on once", async () => {
+    const body = commandBody(["contact", "add"], [str("name", "Discord Capitals")]);
+    const ts = now();
+    const sig = signDiscord(String(ts), JSON.stringify(body));
+    expect((await sendInteraction(t.url, body, { ts, signature: sig })).status).toBe(200);
+    expect((await sendInteraction(t.url, body, { ts, signature: sig.toUpperCase() })).status).toBe(401);
+    await settle("Discord Capitals", 1);
+    expect(await contacts("Discord Capitals")).toBe(1);
+  });
+
+  it("capitals first, lower case as the replay: also refused (the replay key is the signature's bytes)", async () => {
+    const body = commandBody(["contact", "add"], [str("name", "Discord Capitals First")]);
+    const ts = now();
+    const sig = signDiscord(String(ts), JSON.stringify(body));
+    expect((await sendInteraction(t.url, body, { ts, signature: sig.toUpperCase() })).status).toBe(200);
+    expect((await sendInteraction(t.url, body, { ts, signature: sig })).status).toBe(401);
+    await settle("Discord Capitals First", 1);
+    expect(await contacts("Discord Capitals First")).toBe(1);
   });
 });

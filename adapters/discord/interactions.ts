@@ -237,8 +237,9 @@ export function interactionsHandler(deps: DiscordDeps, core: InteractionCore, re
       res.status(401).json({ error: "invalid request signature" });
       return;
     }
-    // Discord never resends an interaction: the same signed bytes again are a replay
-    if (replay && !(await replay.firstSeen(req.header("x-signature-ed25519")!))) {
+    // Discord never resends an interaction: the same signature again is a replay (its bytes: the hex may
+    // come back in another letter case and still verify)
+    if (replay && !(await replay.firstSeen(Buffer.from(req.header("x-signature-ed25519")!, "hex")))) {
       logger.warn("replayed discord request refused");
       res.status(401).json({ error: "replayed request" });
       return;

@@ -1,5 +1,7 @@
 // Replay protection for signed platform requests: a signature seen before inside the platforms' 5-minute
 // window is a replay (neither Slack's commands/interactivity nor Discord's interactions are resent).
+// The key is the signature's bytes, decoded by the caller, never its text: hex accepts upper and lower
+// case, so keying on the text let the same signature in again written in capitals.
 // SET NX EX in Redis; fails open after 250 ms so a Redis outage does not block chat.
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -16,8 +18,8 @@ export class ReplayGuard {
     this.redis = createRedis(redisUrl, logger, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000 });
   }
 
-  /** true the first time a signature is seen within 5 minutes; also true when Redis cannot tell. */
-  async firstSeen(signature: string): Promise<boolean> {
+  /** true the first time these signature bytes are seen within 5 minutes; also true when Redis cannot tell. */
+  async firstSeen(signature: Uint8Array): Promise<boolean> {
     const key = `${this.prefix}:${this.platform}-sig:${createHash("sha256").update(signature).digest("base64url")}`;
     try {
       const set = await Promise.race([

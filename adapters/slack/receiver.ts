@@ -28,8 +28,9 @@ export class CrmSlackReceiver implements Receiver {
   async start(): Promise<void> {}
   async stop(): Promise<void> { this.replay?.close(); }
 
+  /** Keyed on the signature's bytes ("v0=" then hex), so no other spelling of the same signature passes. */
   private async firstSeen(signature: string): Promise<boolean> {
-    return this.replay ? this.replay.firstSeen(signature) : true;
+    return this.replay ? this.replay.firstSeen(Buffer.from(signature.replace(/^v0=/, ""), "hex")) : true;
   }
 
 
