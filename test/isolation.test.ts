@@ -76,9 +76,12 @@ beforeAll(async () => {
   for (const cmd of [
     "contact add Zyxa Quorn email:zyxa@quornco.test company:Quornco tags:vip", "company add Quornco Labs domain:quornco.test",
     'deal new "Quornco renewal" 12k contact:C-1 stage:proposal', "ticket new Quornprinter broken contact:C-1 assign:me",
-    "log call C-1 Quorn intro call", "report schedule weekly 08:00 <#C0QUORN>",
+    "log call C-1 Quorn intro call",
     'campaign new "Quornco launch" segment:"tag:vip" channel:slack message:"Hi {{first_name}}"',
   ]) expect((await a.run(cmd)).kind, cmd).toBe("ok");
+  // A's report R-1, made through the service: a console workspace owns no channel to name in a command
+  await t.app.services.reports.schedule({ workspaceId: a.workspaceId, memberId: a.adminId, name: "Adaquorn", role: "admin", platform: "console" },
+    { cadence: "weekly", time: { hour: 8, minute: 0 }, channel: { platform: "slack", channelId: "C0QUORN" } });
   // A's own background rescoring (debounced predict jobs) settles before the snapshots compare A
   const predict = t.app.jobs.queue("predict");
   for (let end = Date.now() + 20_000; Date.now() < end;) {
@@ -125,7 +128,7 @@ describe("another workspace", () => {
         }
         if (/[CADT]-1\b/.test(text) && !["contact add", "company add", "contact find"].includes(path)) {
           expect(r.kind, `${text}: ${r.plain}`).toBe("error");
-          expect(r.plain, text).toMatch(/No (contact|company|deal|ticket) [CADT]-1 in this workspace|not in this workspace|live in Slack or Discord/);
+          expect(r.plain, text).toMatch(/No (contact|company|deal|ticket) [CADT]-1 in this workspace|not in this workspace|live in Slack or Discord|has no Slack connection/);
         }
       }
     }

@@ -5,6 +5,7 @@ import { startApp, type App } from "../src/app.ts";
 import { createLogger } from "../src/log.ts";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import { consoleSession } from "./helpers/console.ts";
+import { linkWorkspace } from "./helpers/links.ts";
 import type { FakeServer } from "./helpers/fakeHttp.ts";
 import { apiArgs, slackEnv, slash, startFakeSlack } from "./helpers/slack.ts";
 import { cronFor } from "../src/domain/analytics/reports.ts";
@@ -37,6 +38,13 @@ async function startWorker(): Promise<App> {
   return w;
 }
 
+/** a console workspace linked to a Slack team of its own: it may name that team's channels (the fake Slack owns them all) */
+async function slackConsole(name: string) {
+  const c = await consoleSession(t.url, name);
+  await linkWorkspace(t.app.db.prisma, c.workspaceId, "slack", `T0${name.replace(/\W/g, "").toUpperCase()}`);
+  return c;
+}
+
 const reports = () => t.app.jobs.queue("reports");
 const postsTo = (channel: string) => fake.calls("/api/chat.postMessage").filter((r) => apiArgs(r).channel === channel);
 const uploadsTo = (channel: string) => fake.calls("/api/files.completeUploadExternal").filter((r) => apiArgs(r).channel_id === channel);
@@ -57,7 +65,7 @@ describe("scheduling", () => {
   });
 
   it("the console schedules to a named channel, lists with the next run, and cancels", async () => {
-    const c = await consoleSession(t.url, "Report Co");
+    const c = await slackConsole("Report Co");
     const noChannel = await c.run("report schedule daily 09:00");
     expect(noChannel.kind).toBe("error");
     expect(noChannel.plain).toContain("Name the channel to post to");
@@ -89,7 +97,7 @@ describe("scheduling", () => {
   });
 
   it("a tick is claimed once: running it twice (two workers, a retry) posts once", async () => {
-    const c = await consoleSession(t.url, "Claim Co");
+    const c = await slackConsole("Claim Co");
     await c.run("report schedule daily 23:59 <#C0CLAIM>");
     const row = await t.app.db.prisma.reportSchedule.findFirstOrThrow({ where: { workspaceId: c.workspaceId } });
     const tick = new Date(Date.UTC(2026, 0, 5, 23, 59));
@@ -106,7 +114,7 @@ describe("scheduling", () => {
   });
 
   it("schedulers are re-created from the database when a worker starts; orphans are removed", async () => {
-    const c = await consoleSession(t.url, "Restart Co");
+    const c = await slackConsole("Restart Co");
     await c.run("report schedule daily 07:15 tz:America/New_York <#C0RESTART>");
     const row = await t.app.db.prisma.reportSchedule.findFirstOrThrow({ where: { workspaceId: c.workspaceId } });
     // Redis lost it (flush, new Redis), and a stale scheduler is left from a deleted row
@@ -121,7 +129,7 @@ describe("scheduling", () => {
 
 describe("Redis lost the scheduler (restart without persistence, flush)", () => {
   it("a running worker re-creates it and posts the tick missed meanwhile, once", async () => {
-    const c = await consoleSession(t.url, "Lost Co");
+    const c = await slackConsole("Lost Co");
     // a schedule (made two hours ago) whose tick fell due a moment ago, while Redis had lost its scheduler
     const tick = Math.floor(Date.now() / 60_000) * 60_000;
     const hhmm = new Date(tick).toISOString().slice(11, 16);
@@ -143,7 +151,7 @@ describe("Redis lost the scheduler (restart without persistence, flush)", () => 
   });
 
   it("a tick before the schedule existed, or over an hour ago, is not caught up", async () => {
-    const c = await consoleSession(t.url, "Late Co");
+    const c = await slackConsole("Late Co");
     const tick = Math.floor(Date.now() / 60_000) * 60_000;
     await c.run(`report schedule daily ${new Date(tick).toISOString().slice(11, 16)} <#C0LATE>`); // created after its tick
     await c.run(`report schedule daily ${new Date(tick - 2 * 3_600_000).toISOString().slice(11, 16)} <#C0LATE>`);
