@@ -8,7 +8,7 @@ import {
   apiArgs, buttonClick, fixture as slackFixture, interactive, sendSigned, slackEnv, slackViewProblems, slashBody, slashText, startFakeSlack,
 } from "./helpers/slack.ts";
 import {
-  USER, buttonBody, buttonsOf, commandBody, discordEnv, discordLimitProblems, interact, modalSubmitBody, shown, startFakeDiscord, str, type FakeDiscord,
+  PLAIN_MEMBER, USER, buttonBody, buttonsOf, commandBody, discordEnv, discordLimitProblems, interact, modalSubmitBody, shown, startFakeDiscord, str, type FakeDiscord,
 } from "./helpers/discord.ts";
 import { commands } from "../src/commands/registry.ts";
 import { formOf } from "../src/commands/forms.ts";
@@ -86,6 +86,7 @@ describe("Slack: the message in a modal", () => {
   });
 
   it("an invalid message comes back as inline errors and writes nothing", async () => {
+    expect(await slashText(t.url, "role <@W222> agent", slack)).toContain("is now agent");
     const refused: [string, Record<string, string>, RegExp, string?][] = [
       ["unknown variable", { text: "Hi {{frist_name}}, v2 is out" }, /\{\{frist_name\}\}/],
       ["too long", { text: "x".repeat(2001) }, /too long/],
@@ -210,7 +211,8 @@ describe("Discord: the message in a modal", () => {
     expect(again.type).toBe(9);
     expect(again.data.components[0].component.value).toBe("Hey {{frist_name}}");
     // an agent submits: refused as that agent
-    const agent = ok(await interact(t.url, modalSubmitBody(modal.custom_id, { text: "Hey {{first_name}}" }, "rows", { user: "1300000000000000002", userName: "Bo" })));
+    expect(shown(await interact(t.url, commandBody(["role", "set"], [{ name: "member", type: 6, value: "1300000000000000002" }, str("role", "agent")])))).toContain("is now agent");
+    const agent = ok(await interact(t.url, modalSubmitBody(modal.custom_id, { text: "Hey {{first_name}}" }, "rows", { user: "1300000000000000002", userName: "Bo", permissions: PLAIN_MEMBER })));
     expect(shown(agent)).toMatch(/managers/i);
     expect((await discordCampaign(1)).message).toBeNull();
     expect(await prisma().auditLog.count({ where: { action: "campaign.message" , entityId: (await discordCampaign(1)).id } })).toBe(0);

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import {
-  GUILD, USER, buttonBody, buttonsOf, channelMessagesPath, channelOpt, commandBody, discordEnv, discordLimitProblems, interact, messageCommandBody,
+  GUILD, PLAIN_MEMBER, USER, buttonBody, buttonsOf, channelMessagesPath, channelOpt, commandBody, discordEnv, discordLimitProblems, interact, messageCommandBody,
   multipart, originalPath, payloadOf, rateLimitFixture, shown, startFakeDiscord, str, userOpt, DISCORD_TOKEN, type FakeDiscord,
 } from "./helpers/discord.ts";
 import { createDiscordDelivery } from "../adapters/discord/delivery.ts";
@@ -101,8 +101,8 @@ describe("deal rooms", () => {
 
 describe("ticket threads", () => {
   it("only managers set the support channel, and it is audited", async () => {
-    await interact(t.url, commandBody(["role"], [userOpt("member", AGENT), str("role", "agent")]));
-    const refused = await interact(t.url, commandBody(["support", "channel"], [channelOpt("channel", SUPPORT)], { user: AGENT, userName: "Agent" }));
+    await interact(t.url, commandBody(["role", "set"], [userOpt("member", AGENT), str("role", "agent")]));
+    const refused = await interact(t.url, commandBody(["support", "channel"], [channelOpt("channel", SUPPORT)], { user: AGENT, userName: "Agent", permissions: PLAIN_MEMBER }));
     expect(shown(refused)).toContain("Only managers and admins");
     const ok = await interact(t.url, commandBody(["support", "channel"], [channelOpt("channel", SUPPORT)]));
     expect(shown(ok)).toContain(SUPPORT);

@@ -71,7 +71,7 @@ describe("interactions over the gateway", () => {
     expect(shown(res)).toContain("C-1");
     expect(await prisma().contact.count({ where: { name: "Ana Lopez" } })).toBe(1);
     // set up the rest of the story the same way: an agent, and the support channel
-    expect(shown(await viaGateway(commandBody(["role"], [userOpt("member", AGENT), str("role", "agent")])))).toContain("is now agent");
+    expect(shown(await viaGateway(commandBody(["role", "set"], [userOpt("member", AGENT), str("role", "agent")])))).toContain("is now agent");
     expect(shown(await viaGateway(commandBody(["support", "channel"], [channelOpt("channel", SUPPORT)])))).toContain(SUPPORT);
   });
 

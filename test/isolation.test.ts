@@ -41,6 +41,9 @@ const ATTACKS: Record<string, string[]> = {
   "sla set": ["sla set normal first:1s resolve:2s"],
   "role": ["role Adaquorn admin", "role Adaquorn viewer"],
   "oncall": ["oncall on"],
+  // B's own settings: nothing of A's join rule or role map can be read or changed from B
+  "settings": ["settings join:agent", "settings"],
+  "role map": ["role map <@&1600000000000000001> agent", "role map"],
   "notify": ["notify deals <#C123>"],
   "support channel": ["support channel <#1530000000000000001>", "support channel"],
   "link": ["link", "link ABCD-EFGH"],

@@ -22,6 +22,7 @@ describe("/crm score, leads and model from Slack", () => {
   });
 
   it("a second Slack user (an agent) cannot change rules", async () => {
+    expect(await slashText(t.url, "role <@W222> agent", fake)).toContain("is now agent");
     const r = await slashText(t.url, "score rule add tag:vip 99", fake, { user: "W222", userName: "rep" });
     expect(r).toMatch(/managers and admins/);
   });

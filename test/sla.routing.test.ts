@@ -18,6 +18,7 @@ beforeAll(async () => {
   fake.on("POST", "/api/conversations.open", (r) => ({ body: { ok: true, channel: { id: `D${apiArgs(r).users}` } } }));
   t = await startTestApp(slackEnv(fake));
   await crm("help"); // W111 joins first: the admin
+  expect(await crm("settings join:agent")).toContain("agents"); // teammates join as agents (Slack's default is viewer)
   for (const user of AGENTS) expect(await crm("oncall on", { user, userName: user.toLowerCase() })).toContain("You are on call");
   await crm("oncall off", { user: OFF });
 });

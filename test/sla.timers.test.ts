@@ -20,7 +20,7 @@ beforeAll(async () => {
   // a DM: conversations.open gives the IM channel D<user>, then chat.postMessage posts there
   fake.on("POST", "/api/conversations.open", (r) => ({ body: { ok: true, channel: { id: `D${apiArgs(r).users}` } } }));
   t = await startTestApp(slackEnv(fake));
-  for (const cmd of ["notify tickets <#CTICKETS|tickets>", "notify escalations <#CESC|escalations>", `role <@${MANAGER}> manager`]) await crm(cmd);
+  for (const cmd of ["notify tickets <#CTICKETS|tickets>", "notify escalations <#CESC|escalations>", `role <@${MANAGER}> manager`, `role <@${AGENT}> agent`]) await crm(cmd);
   expect(await crm("sla set urgent first:2s resolve:4s")).toContain("first response within 2s, resolution within 4s");
   // a wider margin where a test must act before the first timer
   expect(await crm("sla set high first:3s resolve:5s")).toContain("first response within 3s, resolution within 5s");

@@ -64,7 +64,7 @@ beforeAll(async () => {
     ...slackEnv(fake), DATABASE_URL: t.testDb.url, REDIS_URL: inject("redisUrl"), QUEUE_PREFIX: t.prefix,
     JOBS_LOCK_MS: "1000", JOBS_STALLED_MS: "1000", LOG_LEVEL: "info",
   };
-  for (const cmd of ["notify tickets <#CTICKETS|tickets>", "sla set urgent first:1s resolve:30s"]) await crm(cmd);
+  for (const cmd of ["notify tickets <#CTICKETS|tickets>", "sla set urgent first:1s resolve:30s", ...["W200", "W201", "W202"].map((u) => `role <@${u}> agent`)]) await crm(cmd);
 }, 60_000);
 afterAll(async () => {
   for (const w of running) w.kill("SIGKILL");

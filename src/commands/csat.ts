@@ -9,6 +9,8 @@ export const csat = defineCommand({
   path: ["csat"],
   summary: "Rate a resolved ticket from 1 to 5 (the person who asked for it)",
   usage: "/crm csat <T-ref> <1-5>",
+  // the service lets only the ticket's requester rate, whatever their role: a viewer rates their own ticket
+  ownRecordsOnly: true,
   args: { ticket: arg.ref("ticket key", "ticket"), rating: arg.int("1 (bad) to 5 (great)", 1, 5) },
   async run({ args, actor, services }) {
     const r = await services.csat.rate(actor, args.ticket, args.rating);

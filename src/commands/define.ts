@@ -43,6 +43,8 @@ export interface Command<A = Record<string, unknown>> {
   schema: z.ZodType<A>;
   /** commands that change nothing can run for viewers and never write */
   readOnly?: boolean;
+  /** writes, but only what is the caller's own (a requester rating their ticket): viewers may run it */
+  ownRecordsOnly?: boolean;
   /** it can be filled in through a form; typed without its required arguments (Slack), it opens one */
   form?: CommandForm;
   run(ctx: CommandContext<A>): Promise<Reply>;
@@ -55,6 +57,7 @@ export function defineCommand<S extends ArgsShape>(def: {
   help?: string[];
   args: S;
   readOnly?: boolean;
+  ownRecordsOnly?: boolean;
   form?: CommandForm;
   run(ctx: CommandContext<ArgsOf<S>>): Promise<Reply>;
 }): Command<ArgsOf<S>> {

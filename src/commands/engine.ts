@@ -80,9 +80,9 @@ const optionsHint = (cmd: Command) => {
   return opts.length ? ` Options: ${opts.join(" ")}` : "";
 };
 
-/** Viewers run read-only commands only. */
+/** Viewers run read-only commands only (and those that touch only what is their own). */
 export function assertMayRun(cmd: Command, actor: Actor): void {
-  if (!cmd.readOnly && actor.role === "viewer") throw new PermissionError("Viewers can read but not change records; ask an admin for the agent role.");
+  if (!cmd.readOnly && !cmd.ownRecordsOnly && actor.role === "viewer") throw new PermissionError("Viewers can read but not change records; ask an admin for the agent role.");
 }
 
 export interface RunOptions { channelId?: string; onError?: (e: unknown, cmd?: Command) => void; /** PUBLIC_URL: record replies get a link */ publicUrl?: string }
