@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import {
-  CHANNEL, DISCORD_TOKEN, GUILD, OTHER_GUILD, channelMessagesPath, channelOpt, commandBody, discordEnv, interact, shown, startFakeDiscord, str,
+  CHANNEL, DISCORD_TOKEN, GUILD, OTHER_GUILD, USER, channelMessagesPath, channelOpt, commandBody, discordEnv, interact, shown, startFakeDiscord, str,
   type FakeDiscord, type Opt,
 } from "./helpers/discord.ts";
 import { consoleSession } from "./helpers/console.ts";
@@ -102,6 +102,17 @@ describe("naming a channel in a setting", () => {
     const res = await interact(t.url, commandBody(["notify"], [str("topic", "escalations"), channelOpt("channel", flaky)]));
     expect(shown(res)).toContain(`Could not ask Discord whether #${flaky} is one of this workspace's channels; try again in a moment.`);
     expect(await prisma().notifyRoute.count({ where: { workspaceId: ws, topic: "escalations" } })).toBe(0);
+  });
+
+  it("the server's workspace, in the console, may not name a Slack channel: it has no Slack connection (it used to save and fail quietly)", async () => {
+    const admin = await prisma().member.findFirstOrThrow({ where: { workspaceId: ws, discordUserId: USER } });
+    const res = await fetch(`${t.url}/console/api/command`, {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ workspaceId: ws, memberId: admin.id, text: "notify deals <#C0123ABC>" }),
+    });
+    expect(res.status).toBe(200);
+    expect(JSON.stringify((await res.json()).reply)).toContain("#C0123ABC is a Slack channel, but this workspace has no Slack connection");
+    expect(await prisma().notifyRoute.count({ where: { workspaceId: ws, platform: "slack" } })).toBe(0);
   });
 
   it("a console-only workspace names no channel at all: it has neither a Slack nor a Discord connection", async () => {
