@@ -14,6 +14,7 @@ import { isForm, prepareForm, wantsForm } from "../../src/commands/forms.ts";
 import { slackActor } from "./identity.ts";
 import { shareCommandFor } from "./share.ts";
 import { slashJob, slashRunner, type SlashJob } from "./slash.ts";
+import { hostOf, isAllowedResponseUrl, responder } from "./responseUrl.ts";
 import { registerEvents } from "./events.ts";
 import { registerMessageFlows } from "./messages.ts";
 
@@ -56,13 +57,22 @@ export function createSlackApp(deps: SlackDeps, receiver: Receiver, authorize: A
     clientOptions: config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL.endsWith("/") ? config.SLACK_API_URL : `${config.SLACK_API_URL}/` } : undefined,
   });
   const runSlash = slashRunner(deps);
+  /** Answers through the payload's response_url, only when it is Slack's (responseUrl.ts), never Bolt's respond. */
+  const respondTo = (body: unknown) => responder((body as { response_url?: unknown }).response_url, config, logger);
   const onError = (e: unknown, cmd?: Command) => logger.error({ err: (e as Error).message, stack: (e as Error).stack, command: cmd?.path.join(" ") }, "command failed");
 
   // Ack first, always: Slack's 3-second window never depends on the database. The command then goes
   // to the slack-commands queue for a worker process (or runs here when the queue cannot take it) and
   // is answered through response_url; forms open with the trigger_id, which expires after 3 s.
-  app.command("/crm", async ({ command, ack, client, respond }) => {
+  app.command("/crm", async ({ command, ack, client }) => {
+    // an answer that could only go somewhere other than Slack: say so in the ack and run nothing
+    if (!isAllowedResponseUrl(command.response_url, config)) {
+      logger.warn({ host: hostOf(command.response_url) }, "response_url is not Slack's: the command was not run");
+      await ack({ response_type: "ephemeral", text: "This command came with an answer address that is not Slack's, so it was not run." });
+      return;
+    }
     await ack();
+    const respond = respondTo(command);
     const text = command.text ?? "";
     const modalKey = text.trim().toLowerCase().replace(/\s+/g, " ");
     const modal = commands.find((c) => c.path.join(" ") === modalKey);
@@ -84,8 +94,9 @@ export function createSlackApp(deps: SlackDeps, receiver: Receiver, authorize: A
   });
 
   // a button on one of our messages: run its command as the person who clicked, update the message
-  app.action(new RegExp(`^${BUTTON_ACTION_PREFIX}`), async ({ ack, body, action, respond }) => {
+  app.action(new RegExp(`^${BUTTON_ACTION_PREFIX}`), async ({ ack, body, action }) => {
     await ack();
+    const respond = respondTo(body);
     const commandText = (action as { value?: string }).value ?? "";
     const reply = await runAs(body, commandText, (body as { channel?: { id: string } }).channel?.id);
     if (reply.kind === "ok") await respond({ replace_original: true, ...renderSlack(reply, { shareCommand: shareCommandFor(undefined, commandText, reply) }) });
@@ -93,8 +104,9 @@ export function createSlackApp(deps: SlackDeps, receiver: Receiver, authorize: A
   });
 
   // a form button ("Write the message"): open its modal at once, the trigger_id expires 3 s after the click
-  app.action(new RegExp(`^${FORM_ACTION_PREFIX}`), async ({ ack, body, action, client, respond }) => {
+  app.action(new RegExp(`^${FORM_ACTION_PREFIX}`), async ({ ack, body, action, client }) => {
     await ack();
+    const respond = respondTo(body);
     const commandText = (action as { value?: string }).value ?? "";
     const b = body as unknown as { trigger_id?: string; channel?: { id: string } };
     if (!b.trigger_id) { await respond({ response_type: "ephemeral", replace_original: false, text: "Slack sent no trigger for a form; type the command instead." }); return; }
@@ -102,8 +114,9 @@ export function createSlackApp(deps: SlackDeps, receiver: Receiver, authorize: A
       (m) => respond({ replace_original: false, ...m }));
   });
 
-  app.action(SHARE_ACTION, async ({ ack, body, action, respond }) => {
+  app.action(SHARE_ACTION, async ({ ack, body, action }) => {
     await ack();
+    const respond = respondTo(body);
     const commandText = (action as { value?: string }).value ?? "";
     const parsed = (() => { try { return parseText(commands, commandText); } catch { return undefined; } })();
     if (!parsed?.cmd.readOnly) { await respond({ response_type: "ephemeral", replace_original: false, text: "Only records and read-only answers can be shared." }); return; }

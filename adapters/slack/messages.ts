@@ -6,6 +6,7 @@ import { toErrorReply } from "../../src/commands/engine.ts";
 import { clip } from "../../src/render/format.ts";
 import { slackActor } from "./identity.ts";
 import { renderSlack } from "./render.ts";
+import { responder } from "./responseUrl.ts";
 import type { SlackDeps } from "./app.ts";
 import type { EventHelpers } from "./events.ts";
 
@@ -44,8 +45,9 @@ export function registerMessageFlows(app: App, deps: SlackDeps, h: EventHelpers)
     await client.chat.postMessage({ channel, thread_ts: ts, ...renderSlack({ ...card, ephemeral: false, summary: `🎫 Opened T-${ticket.number}: ${ticket.subject}` }) });
   });
 
-  app.shortcut(TICKET_SHORTCUT, async ({ ack, shortcut, respond, client }) => {
+  app.shortcut(TICKET_SHORTCUT, async ({ ack, shortcut, client }) => {
     await ack();
+    const respond = responder((shortcut as { response_url?: unknown }).response_url, deps.config, logger);
     const s = shortcut as unknown as { channel: { id: string }; message: { ts: string; text?: string; user?: string }; user: { id: string } };
     try {
       const actor = await slackActor(services, shortcut as unknown as Record<string, unknown>);

@@ -8,6 +8,7 @@ import type { Command } from "../../src/commands/define.ts";
 import type { Reply } from "../../src/render/reply.ts";
 import { renderSlack } from "./render.ts";
 import { postJson } from "./postJson.ts";
+import { NOT_SENT, hostOf, isAllowedResponseUrl } from "./responseUrl.ts";
 import { slackActor } from "./identity.ts";
 import type { SlackDeps } from "./app.ts";
 import { shareCommandFor } from "./share.ts";
@@ -62,6 +63,8 @@ export function slashRunner(deps: Pick<SlackDeps, "config" | "services" | "comma
   };
 
   async function respond(job: SlashJob, message: Record<string, unknown>): Promise<void> {
+    // a job read back from Redis says where its answer goes: only to Slack (responseUrl.ts)
+    if (!isAllowedResponseUrl(job.responseUrl, config)) { logger.warn({ host: hostOf(job.responseUrl) }, NOT_SENT); return; }
     // a few quick tries: the command has run, so only the answer is retried (never the command)
     for (let attempt = 1; ; attempt++) {
       try {
