@@ -4,7 +4,8 @@
 // a wait longer than maxRateLimitWaitMs (a shared or global limit of a minute) is refused instead and
 // becomes RateLimitedError, so the BullMQ queue pauses for Retry-After without burning an attempt.
 // Errors retrying cannot fix (unknown channel, missing access or permissions, cannot DM) become
-// PermanentDeliveryError.
+// PermanentDeliveryError, and so does a channel or thread parent outside the workspace's own server
+// (src/delivery/channels.ts): the bot's token reaches every server it is in.
 import "./loadFirst.ts"; // before discord.js: see loadFirst.ts
 import { DiscordAPIError, RateLimitError, REST, type RawFile } from "@discordjs/rest";
 import { ChannelType, Routes, type APIChannel, type APIMessage } from "discord.js";

@@ -1,5 +1,6 @@
 // The delivery port for Slack: post, update, create a deal room, pin. A 429 becomes RateLimitedError
-// (the queue pauses for Retry-After); errors retrying cannot fix become PermanentDeliveryError.
+// (the queue pauses for Retry-After); errors retrying cannot fix become PermanentDeliveryError, as does
+// a channel that is not the workspace's own Slack team's (src/delivery/channels.ts).
 import { ErrorCode, type WebAPICallError } from "@slack/web-api";
 import type { Config } from "../../src/config/env.ts";
 import type { Services } from "../../src/domain/services.ts";
