@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UserInputError } from "../src/errors.ts";
-import { bracketForm, tokenize, type Token } from "../src/commands/parse/index.ts";
+import { bracketForm, quoteArg, tokenize, type Token } from "../src/commands/parse/index.ts";
 
 const w = (value: string, quoted = false): Token => ({ kind: "word", value, quoted });
 const o = (key: string, value: string, quoted = false): Token => ({ kind: "option", key, value, quoted });
@@ -125,5 +125,26 @@ describe("a word ending in a colon is free text", () => {
       { kind: "word", value: "C-12", quoted: false }, { kind: "word", value: "Note:", quoted: false },
       { kind: "word", value: "call", quoted: false }, { kind: "word", value: "back", quoted: false },
     ]);
+  });
+});
+
+describe("quoteArg: a value we put in a command (a button's) reads back as exactly that value", () => {
+  it("a name cannot close the quote and add options", () => {
+    const name = 'Bob" stage:won owner:<@U123> x';
+    expect(tokenize(`deal new ${quoteArg(name)} 0 contact:C-12`)).toEqual([w("deal"), w("new"), w(name, true), w("0"), o("contact", "C-12")]);
+    for (const tricky of ['a”b stage:won', "a“b", "„x", "‘a’ b:c", "\\", 'x\\" stage:won', "x\\", "&amp; &lt;b&gt;", "<@U1|ann>", "<!here>", "<https://x.y|z>", "a\nb:c"]) {
+      expect(tokenize(`ticket new ${quoteArg(tricky)} contact:C-1`), tricky).toEqual([w("ticket"), w("new"), w(tricky, true), o("contact", "C-1")]);
+    }
+  });
+
+  it("round-trips 2,000 seeded random strings of quotes, backslashes, brackets, entities, colons and spaces", () => {
+    let seed = 20261207;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const pieces = ['"', "“", "”", "„", "‘", "’", "'", "\\", "<", ">", "<@U1>", "<@U1|x>", "<#C1>", "<!here>", "&", "&amp;", "&lt;", ":", "stage:", "owner:",
+      " ", "\n", "\u00a0", "a", "Bob", "é", "😀", "https://x.y", "C-12", "-"];
+    for (let n = 0; n < 2000; n++) {
+      const value = Array.from({ length: 1 + Math.floor(rand() * 12) }, () => pieces[Math.floor(rand() * pieces.length)]).join("");
+      expect(tokenize(`deal new ${quoteArg(value)} 0`), JSON.stringify(value)).toEqual([w("deal"), w("new"), w(value, true), w("0")]);
+    }
   });
 });

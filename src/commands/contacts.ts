@@ -4,6 +4,7 @@ import { defineCommand } from "./define.ts";
 import { b, code, reply, s } from "../render/reply.ts";
 import { day, money, when } from "../render/format.ts";
 import { requestRescore } from "./scoring.ts";
+import { quoteArg } from "./parse/tokenize.ts";
 import { formatReasons, topReasons } from "../domain/scoring/leadScore.ts";
 
 export const contactAdd = defineCommand({
@@ -74,10 +75,11 @@ export const contactShow = defineCommand({
     r.text(timeline.length
       ? [b("Timeline\n"), ...timeline.flatMap((x) => [s(`${x.kind} · ${when(x.occurredAt)} · ${x.author?.name ?? "someone"}: ${x.summary}\n`)])]
       : "No interactions yet.");
+    // the name goes in quoted and escaped (quoteArg): read back, it is the title and nothing else
     return r.actions([
       { label: "Log call", command: `log call ${key} Call` },
-      { label: "New deal", command: `deal new "${c.name}" 0 contact:${key}` },
-      { label: "New ticket", command: `ticket new "Request from ${c.name}" contact:${key}` },
+      { label: "New deal", command: `deal new ${quoteArg(c.name)} 0 contact:${key}` },
+      { label: "New ticket", command: `ticket new ${quoteArg(`Request from ${c.name}`)} contact:${key}` },
     ]).record(key).build();
   },
 });

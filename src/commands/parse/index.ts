@@ -1,5 +1,5 @@
 // The text-level grammar of `/crm …`: tokens first, then one decoder per kind of value.
-export { tokenize, bracketForm, MAX_COMMAND_LENGTH, type Token } from "./tokenize.ts";
+export { tokenize, bracketForm, quoteArg, MAX_COMMAND_LENGTH, type Token } from "./tokenize.ts";
 export {
   parseMoney,
   parseDate,

@@ -12,6 +12,7 @@
 //   `\"` is a literal quote and `\\` a backslash.
 // - `key:value` (key = letters, `_` or `-`, starting with a letter) is an option; keys are lower-cased.
 //   `https://x`, `12:30`, `C-12` and quoted text ("Note: call back") stay words.
+// - quoteArg(value) writes a value so that it reads back as itself (the commands of buttons).
 // - Any whitespace separates words (also non-breaking and zero-width spaces, newlines).
 //   Invisible control characters are dropped. At most 4000 characters.
 import { UserInputError } from "../../errors.ts";
@@ -144,6 +145,21 @@ function readKey(cells: Cell[], i: number): { key: string; next: number } | null
   if (isPlain(cells[j + 1], "/") && isPlain(cells[j + 2], "/")) return null; // https://…
   const key = cells.slice(i, j).map((c) => c.text).join("").toLowerCase();
   return { key, next: j + 1 };
+}
+
+/**
+ * A value written as one quoted word that tokenize reads back as exactly that value, for commands we build
+ * (button commands): quotes and backslashes get a backslash, and `& < >` are written as entities so nothing
+ * inside is read as a bracket form. A name like `Bob" stage:won` stays a name and cannot add options.
+ * (Control characters are dropped and text is NFC-normalised, as for anything typed.)
+ */
+export function quoteArg(value: string): string {
+  let out = "";
+  for (const ch of value) {
+    if (ch === "\\" || ANY_QUOTE.has(ch)) out += `\\${ch}`;
+    else out += ch === "&" ? "&amp;" : ch === "<" ? "&lt;" : ch === ">" ? "&gt;" : ch;
+  }
+  return `"${out}"`;
 }
 
 export function tokenize(text: string): Token[] {
