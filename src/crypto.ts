@@ -11,11 +11,16 @@ export function encrypt(plain: string, secret: string): string {
   return ["v1", iv.toString("base64url"), c.getAuthTag().toString("base64url"), body.toString("base64url")].join(".");
 }
 
+/** GCM's full tag: a shorter one would be accepted by default, and 4 bytes are forged in 2^32 tries. */
+const TAG_BYTES = 16;
+
 export function decrypt(stored: string, secret: string): string {
   const [v, iv, tag, body] = stored.split(".");
   if (v !== "v1" || !iv || !tag || body === undefined) throw new Error("unknown ciphertext format");
-  const d = createDecipheriv("aes-256-gcm", keyFrom(secret), Buffer.from(iv, "base64url"));
-  d.setAuthTag(Buffer.from(tag, "base64url"));
+  const authTag = Buffer.from(tag, "base64url");
+  if (authTag.length !== TAG_BYTES) throw new Error(`the authentication tag is ${authTag.length} bytes, not ${TAG_BYTES}`);
+  const d = createDecipheriv("aes-256-gcm", keyFrom(secret), Buffer.from(iv, "base64url"), { authTagLength: TAG_BYTES });
+  d.setAuthTag(authTag);
   return Buffer.concat([d.update(Buffer.from(body, "base64url")), d.final()]).toString("utf8");
 }
 
