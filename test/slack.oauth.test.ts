@@ -99,4 +99,18 @@ describe("Slack OAuth install", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(fake.calls("/api/chat.postMessage").length).toBe(before);
   });
+
+  it("GET /slack/install does not grow OAuthState without bound: aged and used states go when new ones are written", async () => {
+    for (let n = 0; n < 10; n++) await begin();
+    const { state, cookie } = await begin();
+    await finish(state, cookie, "bad-code"); // the state is used up, whatever Slack then says about the code
+    expect((await t.app.db.prisma.oAuthState.findUnique({ where: { state } }))?.usedAt).not.toBeNull();
+    // ten minutes later: every state written so far has passed its life
+    await t.app.db.prisma.oAuthState.updateMany({ where: { usedAt: null }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    const fresh: string[] = [];
+    for (let n = 0; n < 9; n++) fresh.push((await begin()).state);
+    const rows = await t.app.db.prisma.oAuthState.findMany();
+    expect(rows.map((r) => r.state).sort()).toEqual([...fresh].sort());
+    expect(rows.every((r) => r.expiresAt > new Date() && r.usedAt === null)).toBe(true);
+  });
 });

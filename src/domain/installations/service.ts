@@ -28,11 +28,15 @@ export class InstallationService {
     return this.secrets.encryptionKey;
   }
 
-  /** A signed state value, stored so it can be used once within 10 minutes. */
+  /** A signed state value, stored so it can be used once within 10 minutes. Every GET /slack/install
+   *  writes one, so writing one also deletes those that can no longer be used (expired or used): the
+   *  table holds at most the last 10 minutes of installs, not every request ever made. */
   async newState(): Promise<string> {
     if (!this.secrets.stateSecret) throw new Error("SLACK_STATE_SECRET is not set");
     const state = signValue(randomBytes(18).toString("base64url"), this.secrets.stateSecret);
-    await this.db.oAuthState.create({ data: { state, expiresAt: new Date(Date.now() + STATE_TTL_MS) } });
+    const now = new Date();
+    await this.db.oAuthState.deleteMany({ where: { OR: [{ expiresAt: { lte: now } }, { usedAt: { not: null } }] } });
+    await this.db.oAuthState.create({ data: { state, expiresAt: new Date(now.getTime() + STATE_TTL_MS) } });
     return state;
   }
 
