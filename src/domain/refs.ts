@@ -12,9 +12,12 @@ export interface RefHit { id: string; number: number; label: string }
 export class AmbiguousRefError extends UserInputError {
   constructor(public ref: string, public kind: RefKind, public candidates: RefHit[]) {
     super(`"${ref}" matches ${candidates.length === 6 ? "more than 5" : candidates.length} ${kind === "company" ? "companies" : kind + "s"}: ${candidates
-      .slice(0, 5).map((c) => `${formatKey(kind, c.number)} ${c.label}`).join(", ")}. Use the key.`);
+      .slice(0, 5).map((c) => `${formatKey(kind, c.number)} ${shortLabel(c.label)}`).join(", ")}. Use the key.`);
   }
 }
+
+/** candidates are named briefly: the keys tell them apart, and five long names would bury the message */
+const shortLabel = (label: string) => (label.length > 60 ? `${label.slice(0, 59)}…` : label);
 
 /** local@domain.tld, loosely: one @, no spaces, a dot inside the domain (string code: the regex for it,
  * /^[^\s@]+@[^\s@]+\.[^\s@]+$/, read a domain of dots quadratically). */
