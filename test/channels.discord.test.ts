@@ -86,6 +86,12 @@ describe("naming a channel in a setting", () => {
     expect(await settingsOf()).toEqual(before);
   });
 
+  it("company channel takes only a Slack channel (campaigns post there): the server's own Discord channel is refused too", async () => {
+    const res = await interact(t.url, commandBody(["company", "channel"], [str("company", "A-1"), channelOpt("channel", OURS)]));
+    expect(shown(res)).toContain("is a Slack channel");
+    expect(await prisma().company.count({ where: { workspaceId: ws, slackChannelId: { not: null } } })).toBe(0);
+  });
+
   it("a channel of the workspace's own server is saved; asking Discord once serves the next settings too", async () => {
     const res = await interact(t.url, commandBody(["notify"], [str("topic", "deals"), channelOpt("channel", OURS)]));
     expect(shown(res)).toContain("deals");

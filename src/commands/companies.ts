@@ -1,5 +1,6 @@
 // company add | show | channel
 import { arg } from "./args.ts";
+import { UserInputError } from "../errors.ts";
 import { defineCommand } from "./define.ts";
 import { b, code, reply, s } from "../render/reply.ts";
 import { money, when } from "../render/format.ts";
@@ -51,6 +52,7 @@ export const companyChannel = defineCommand({
   usage: "/crm company channel <A-ref> <#channel>",
   args: { company: arg.ref("company key or name", "company"), channel: arg.channel("the company's shared channel") },
   async run({ args, actor, services }) {
+    if (args.channel.platform !== "slack") throw new UserInputError("A company's shared channel is a Slack channel (campaigns post there); run this in Slack and pick a Slack channel.", "/crm company channel <A-ref> <#channel>");
     const c = await services.companies.setChannel(actor, args.company, args.channel.channelId);
     return reply(`A-${c.number} posts go to <#${args.channel.channelId}>`)
       .text([b(`A-${c.number}`), s(` ${c.name} is mapped to channel `), code(args.channel.channelId)]).build();
