@@ -4,6 +4,7 @@
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { channelSettingsOf } from "./helpers/channelSettings.ts";
 import {
   CHANNEL, DISCORD_TOKEN, GUILD, OTHER_GUILD, USER, channelMessagesPath, channelOpt, commandBody, discordEnv, interact, shown, startFakeDiscord, str,
   type FakeDiscord, type Opt,
@@ -38,16 +39,7 @@ const prisma = () => t.app.db.prisma;
 const lookups = (channel: string) => fake.calls(CHANNEL).filter((r) => r.method === "GET" && r.path.endsWith(`/${channel}`));
 const posts = (channel: string) => fake.calls(channelMessagesPath(channel)).filter((r) => r.method === "POST");
 /** every trace a channel setting leaves in the workspace */
-const settingsOf = async () => {
-  const [routes, workspace, reports, companies, audits] = await Promise.all([
-    prisma().notifyRoute.findMany({ where: { workspaceId: ws }, orderBy: { topic: "asc" } }),
-    prisma().workspace.findUniqueOrThrow({ where: { id: ws }, select: { supportChannelId: true, dealForumId: true } }),
-    prisma().reportSchedule.count({ where: { workspaceId: ws } }),
-    prisma().company.findMany({ where: { workspaceId: ws }, select: { slackChannelId: true } }),
-    prisma().auditLog.count({ where: { workspaceId: ws } }),
-  ]);
-  return { routes, workspace, reports, companies, audits };
-};
+const settingsOf = () => channelSettingsOf(prisma(), ws);
 async function failedJob(queue: string, match: (data: any) => boolean, ms = 10_000) {
   const end = Date.now() + ms;
   for (;;) {

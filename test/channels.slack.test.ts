@@ -3,6 +3,7 @@
 // workspace's team; every post to a channel is checked again.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { channelSettingsOf } from "./helpers/channelSettings.ts";
 import type { FakeServer } from "./helpers/fakeHttp.ts";
 import { SLACK_TOKEN, apiArgs, slashText, startFakeSlack, slackEnv } from "./helpers/slack.ts";
 import { consoleSession } from "./helpers/console.ts";
@@ -34,16 +35,7 @@ const crm = (text: string) => slashText(t.url, text, fake);
 const asked = (channel: string) => fake.calls("/api/conversations.info").filter((r) => apiArgs(r).channel === channel);
 const posts = (channel: string) => fake.calls("/api/chat.postMessage").filter((r) => apiArgs(r).channel === channel);
 /** every trace a channel setting leaves in the workspace */
-const settingsOf = async () => {
-  const [routes, workspace, reports, companies, audits] = await Promise.all([
-    prisma().notifyRoute.findMany({ where: { workspaceId: ws }, orderBy: { topic: "asc" } }),
-    prisma().workspace.findUniqueOrThrow({ where: { id: ws }, select: { supportChannelId: true, dealForumId: true } }),
-    prisma().reportSchedule.count({ where: { workspaceId: ws } }),
-    prisma().company.findMany({ where: { workspaceId: ws }, select: { slackChannelId: true } }),
-    prisma().auditLog.count({ where: { workspaceId: ws } }),
-  ]);
-  return { routes, workspace, reports, companies, audits };
-};
+const settingsOf = () => channelSettingsOf(prisma(), ws);
 
 describe("naming a channel in a setting", () => {
   it("a channel the team's bot token cannot see (channel_not_found) is refused with a clear error and saves nothing", async () => {

@@ -9,6 +9,7 @@
 // (eslint-plugin-regexp) catches most such regexes as they are written; this test catches what it cannot see.
 import { describe, expect, it } from "vitest";
 import { UserInputError } from "../src/errors.ts";
+import { mulberry32 } from "../src/domain/seed/random.ts";
 import {
   bracketForm, isValidTimeZone, parseChannel, parseDate, parseDuration, parseEmail, parseMention, parseMoney, parseTime, tokenize,
 } from "../src/commands/parse/index.ts";
@@ -31,16 +32,6 @@ import { parseSlackBody } from "../adapters/slack/receiver.ts";
 const BUDGET_MS = 100;
 const NOW = new Date("2026-03-04T15:00:00Z");
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Repeated units: runs of one character, of two alternating ones, and of separated digits. */
 const UNITS = [
