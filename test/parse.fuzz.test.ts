@@ -6,7 +6,7 @@ import { UserInputError } from "../src/errors.ts";
 import {
   MAX_DURATION_SECONDS, isValidTimeZone, parseChannel, parseDate, parseDuration, parseEmail, parseMention, parseMoney,
   parseTime, tokenize,
-} from "../src/commands/parse/index.ts";
+} from "../src/parse/index.ts";
 
 const SEED = Number(process.env.PARSE_FUZZ_SEED ?? 20260304) >>> 0;
 const RUNS = 5_000;

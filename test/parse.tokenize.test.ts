@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UserInputError } from "../src/errors.ts";
-import { bracketForm, quoteArg, tokenize, type Token } from "../src/commands/parse/index.ts";
+import { bracketForm, quoteArg, tokenize, type Token } from "../src/parse/index.ts";
 
 const w = (value: string, quoted = false): Token => ({ kind: "word", value, quoted });
 const o = (key: string, value: string, quoted = false): Token => ({ kind: "option", key, value, quoted });
@@ -119,7 +119,7 @@ describe("bracketForm", () => {
 
 describe("a word ending in a colon is free text", () => {
   it("keeps 'Note:' as a word instead of an empty option", async () => {
-    const { tokenize } = await import("../src/commands/parse/index.ts");
+    const { tokenize } = await import("../src/parse/index.ts");
     expect(tokenize("log note C-12 Note: call back")).toEqual([
       { kind: "word", value: "log", quoted: false }, { kind: "word", value: "note", quoted: false },
       { kind: "word", value: "C-12", quoted: false }, { kind: "word", value: "Note:", quoted: false },

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { UserInputError } from "../src/errors.ts";
 import {
   isValidTimeZone, parseChannel, parseDate, parseDuration, parseEmail, parseMention, parseMoney, parseTime, tokenize,
-} from "../src/commands/parse/index.ts";
+} from "../src/parse/index.ts";
 
 const refuses = (run: () => unknown, message: RegExp) => {
   expect(run).toThrow(UserInputError);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import type { FakeServer } from "./helpers/fakeHttp.ts";
 import { buttonClick, interactive, slackEnv, slash, slashText, startFakeSlack } from "./helpers/slack.ts";
-import { quoteArg } from "../src/commands/parse/tokenize.ts";
+import { quoteArg } from "../src/parse/tokenize.ts";
 
 const NAME = 'Bob" stage:won owner:<@U123> x';
 

@@ -12,9 +12,9 @@ import { UserInputError } from "../src/errors.ts";
 import { mulberry32 } from "../src/domain/seed/random.ts";
 import {
   bracketForm, isValidTimeZone, parseChannel, parseDate, parseDuration, parseEmail, parseMention, parseMoney, parseTime, tokenize,
-} from "../src/commands/parse/index.ts";
-import { decodeEntities, show } from "../src/commands/parse/snippet.ts";
-import { parseScoreRule } from "../src/commands/parse/scoreRule.ts";
+} from "../src/parse/index.ts";
+import { decodeEntities, show } from "../src/parse/snippet.ts";
+import { parseScoreRule } from "../src/parse/scoreRule.ts";
 import { parseText } from "../src/commands/engine.ts";
 import { decodeArgs } from "../src/commands/define.ts";
 import { commands } from "../src/commands/registry.ts";

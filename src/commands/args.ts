@@ -5,7 +5,8 @@ import type { RefKind } from "../domain/refs.ts";
 import {
   parseChannel, parseDate, parseDuration, parseEmail, parseMention, parseMoney, parseTime, isValidTimeZone,
   type ChannelRef, type Money,
-} from "./parse/index.ts";
+} from "../parse/index.ts";
+import type { MemberRef } from "../parse/memberRef.ts";
 
 export type ArgType = "text" | "ref" | "money" | "date" | "member" | "channel" | "choice" | "duration" | "int" | "time" | "email" | "tags" | "timezone" | "serverRole";
 export type ArgMode = "positional" | "rest" | "option";
@@ -23,13 +24,6 @@ export interface ArgSpec {
   /** a longer explanation shown under the field in forms (Slack input hint, Discord label description) */
   hint?: string;
 }
-
-/** A member as typed: @mention, "me", "auto" (when allowed) or a name (console). */
-export type MemberRef =
-  | { kind: "me" }
-  | { kind: "auto" }
-  | { kind: "mention"; platform: "slack" | "discord"; userId: string }
-  | { kind: "name"; name: string };
 
 export class Arg<T, Req extends boolean> {
   constructor(public spec: Omit<ArgSpec, "name"> & { name?: string }, public decode: (raw: string) => T) {}

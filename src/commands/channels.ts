@@ -7,7 +7,7 @@ import type { Services } from "../domain/services.ts";
 import { PLATFORM_NAME } from "../delivery/channels.ts";
 import type { ChatPlatform } from "../delivery/port.ts";
 import type { Command } from "./define.ts";
-import type { ChannelRef } from "./parse/index.ts";
+import type { ChannelRef } from "../parse/index.ts";
 
 /** The platform (or the database) could not be asked; `cause` is what failed. */
 export class ChannelCheckFailed extends Error {

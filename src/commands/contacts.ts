@@ -4,7 +4,7 @@ import { defineCommand } from "./define.ts";
 import { b, code, reply, s } from "../render/reply.ts";
 import { day, money, when } from "../render/format.ts";
 import { requestRescore } from "./scoring.ts";
-import { quoteArg } from "./parse/tokenize.ts";
+import { quoteArg } from "../parse/tokenize.ts";
 import { formatReasons, topReasons } from "../domain/scoring/leadScore.ts";
 
 export const contactAdd = defineCommand({

@@ -6,7 +6,7 @@ import type { Services } from "../domain/services.ts";
 import { errorReply, type Reply } from "../render/reply.ts";
 import { decodeArgs, type Command } from "./define.ts";
 import { ChannelCheckFailed, checkChannelArgs } from "./channels.ts";
-import { tokenize, type Token } from "./parse/index.ts";
+import { tokenize, type Token } from "../parse/index.ts";
 
 export interface Parsed { cmd: Command; raw: Record<string, string> }
 

@@ -2,7 +2,7 @@
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
 import { UserInputError } from "../errors.ts";
-import { parseScoreRule } from "./parse/scoreRule.ts";
+import { parseScoreRule } from "../parse/scoreRule.ts";
 import { b, code, reply, s, type Reply, type Span } from "../render/reply.ts";
 import { SCORE_FIELDS, formatReasons, topReasons } from "../domain/scoring/leadScore.ts";
 import type { Crossed } from "../domain/scoring/service.ts";

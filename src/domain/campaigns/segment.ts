@@ -5,7 +5,7 @@
 //   a leading `-` negates a term. Values with spaces go in quotes: company:'Acme Corp'.
 // Opted-out contacts are never in a segment: the compiled SQL always excludes them.
 import { UserInputError } from "../../errors.ts";
-import { parseDate } from "../../commands/parse/dates.ts";
+import { parseDate } from "../../parse/dates.ts";
 
 export type SegmentTerm =
   | { kind: "all" }

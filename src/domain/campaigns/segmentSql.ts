@@ -2,7 +2,7 @@
 // including opted-out contacts. Names are resolved here: company → id, owner → member id, stage → ids.
 import { NotFoundError, UserInputError } from "../../errors.ts";
 import { Prisma, type PrismaClient } from "../../generated/prisma/client.ts";
-import { parseMention } from "../../commands/parse/values.ts";
+import { parseMention } from "../../parse/values.ts";
 import { resolveRef } from "../refs.ts";
 import { SEGMENT_USAGE, type SegmentTerm } from "./segment.ts";
 

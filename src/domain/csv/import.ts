@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { parse } from "csv-parse/sync";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
-import { parseEmail } from "../../commands/parse/values.ts";
+import { parseEmail } from "../../parse/values.ts";
 import { audit } from "../audit.ts";
 import { unguardCell } from "./export.ts";
 

@@ -1,7 +1,7 @@
 // Deals: new, move, won, lost, show, list. Every stage change is a DealStageChange row and an audit row.
 import { UserInputError } from "../../errors.ts";
 import type { PrismaClient, Prisma } from "../../generated/prisma/client.ts";
-import type { MemberRef } from "../../commands/args.ts";
+import type { MemberRef } from "../../parse/memberRef.ts";
 import { nextNumber } from "../../db/keys.ts";
 import { requireCanChange, requireRole, type Actor } from "../actor.ts";
 import { audit } from "../audit.ts";

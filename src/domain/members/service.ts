@@ -2,7 +2,7 @@
 import { NotFoundError, UserInputError } from "../../errors.ts";
 import type { PrismaClient, Member } from "../../generated/prisma/client.ts";
 import type { Role } from "../../generated/prisma/enums.ts";
-import type { MemberRef } from "../../commands/args.ts";
+import type { MemberRef } from "../../parse/memberRef.ts";
 import { requireRole, type Actor } from "../actor.ts";
 import { audit } from "../audit.ts";
 

@@ -3,7 +3,7 @@
 import { UserInputError } from "../../errors.ts";
 import type { Member, Prisma, PrismaClient, Ticket } from "../../generated/prisma/client.ts";
 import type { TicketPriority } from "../../generated/prisma/enums.ts";
-import type { MemberRef } from "../../commands/args.ts";
+import type { MemberRef } from "../../parse/memberRef.ts";
 import { formatKey, nextNumber } from "../../db/keys.ts";
 import { requireCanChange, requireRole, type Actor } from "../actor.ts";
 import { audit } from "../audit.ts";

@@ -4,7 +4,7 @@
 // Durations (README "Durations"): a number and a unit, largest unit first, no spaces:
 //   90s  30m  4h  2d  1w  1h30m  1d12h  2w3d   (units w d h m s, any case; whole numbers only)
 // Between 1 second and 365 days.
-import { UserInputError } from "../../errors.ts";
+import { UserInputError } from "../errors.ts";
 import { show } from "./snippet.ts";
 
 export { parseMoney, type Money } from "./money.ts";

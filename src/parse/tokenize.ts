@@ -15,7 +15,7 @@
 // - quoteArg(value) writes a value so that it reads back as itself (the commands of buttons).
 // - Any whitespace separates words (also non-breaking and zero-width spaces, newlines).
 //   Invisible control characters are dropped. At most 4000 characters.
-import { UserInputError } from "../../errors.ts";
+import { UserInputError } from "../errors.ts";
 import { decodeEntities, show } from "./snippet.ts";
 
 export type Token =

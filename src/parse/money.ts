@@ -8,7 +8,7 @@
 // 1.234567k is not), separators like 1,2,3 or 12,50, spaces inside ("12 000", "12000 EUR"),
 // amounts of 1,000,000,000,000 or more, two currencies ($12EUR).
 // The result is a decimal string with exactly 2 decimals ("12500.00"); no floating point is involved.
-import { UserInputError } from "../../errors.ts";
+import { UserInputError } from "../errors.ts";
 import { show } from "./snippet.ts";
 
 export type Money = { amount: string; currency: string };

@@ -8,7 +8,7 @@
 //   12/31                            US order (month/day); 03/04 (both ≤ 12) is refused as ambiguous
 // The whole text must be a date ("call bob friday" is refused). Years 1900–9999.
 import * as chrono from "chrono-node";
-import { UserInputError } from "../../errors.ts";
+import { UserInputError } from "../errors.ts";
 import { show } from "./snippet.ts";
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
