@@ -21,7 +21,7 @@ import { runText } from "../src/commands/engine.ts";
 import { commands } from "../src/commands/registry.ts";
 import { createServices } from "../src/domain/services.ts";
 import type { Actor } from "../src/domain/actor.ts";
-import type { Reply } from "../src/render/reply.ts";
+import type { Reply } from "../src/reply/reply.ts";
 import { createBenchDb } from "./lib/db.ts";
 import { FIRST_NAMES, LAST_NAMES, pick, rng, seedWorkspace, type SeedResult } from "./lib/seed.ts";
 import { measurePair, summarize, type Summary } from "./lib/stats.ts";

@@ -12,7 +12,7 @@ import {
 import { consoleSession } from "./helpers/console.ts";
 import { createDiscordDelivery } from "../adapters/discord/delivery.ts";
 import { PermanentDeliveryError } from "../src/delivery/port.ts";
-import { reply } from "../src/render/reply.ts";
+import { reply } from "../src/reply/reply.ts";
 import { createLogger } from "../src/log.ts";
 
 const OURS = "1510000000000000011"; // a channel of GUILD (the fake's default)

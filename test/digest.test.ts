@@ -12,7 +12,7 @@ import { DigestService, type Digest } from "../src/domain/analytics/digest.ts";
 import { periodFor } from "../src/domain/analytics/period.ts";
 import { change, digestReply, pointsChange, roughDuration, shortMoney } from "../src/domain/analytics/digestReply.ts";
 import { pipelineChartSpec, renderChart } from "../src/render/chart.ts";
-import { richToPlain } from "../src/render/reply.ts";
+import { richToPlain } from "../src/reply/reply.ts";
 import type { PrismaClient } from "../src/generated/prisma/client.ts";
 import { seedLarge } from "../src/domain/seed/large.ts";
 

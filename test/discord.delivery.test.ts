@@ -9,7 +9,7 @@ import {
 } from "./helpers/discord.ts";
 import { createDiscordDelivery } from "../adapters/discord/delivery.ts";
 import { PermanentDeliveryError, RateLimitedError } from "../src/delivery/port.ts";
-import { reply } from "../src/render/reply.ts";
+import { reply } from "../src/reply/reply.ts";
 import { commands } from "../src/commands/registry.ts";
 import { defineCommand, type Command } from "../src/commands/define.ts";
 import { interactionCore } from "../adapters/discord/interactions.ts";

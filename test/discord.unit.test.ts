@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { commands } from "../src/commands/registry.ts";
 import { arg } from "../src/commands/args.ts";
 import { defineCommand, type Command } from "../src/commands/define.ts";
-import { errorReply, reply, s, b, code, link } from "../src/render/reply.ts";
+import { errorReply, reply, s, b, code, link } from "../src/reply/reply.ts";
 import { buildCommandTree, buildMessageCommands, commandIndex, discordPath } from "../adapters/discord/commandTree.ts";
 import { DiscordAPIError, RateLimitError } from "@discordjs/rest";
 import { mapDiscordError } from "../adapters/discord/delivery.ts";

@@ -13,7 +13,7 @@ import { createSlackDelivery } from "../adapters/slack/delivery.ts";
 import { loadConfig } from "../src/config/env.ts";
 import type { Services } from "../src/domain/services.ts";
 import { apiArgs, slackEnv, startFakeSlack } from "./helpers/slack.ts";
-import { reply } from "../src/render/reply.ts";
+import { reply } from "../src/reply/reply.ts";
 import { createLogger } from "../src/log.ts";
 import { deleteKeys, testPrefix } from "./helpers/redis.ts";
 

@@ -22,8 +22,8 @@ import { contactValues, renderTemplate, validateTemplate } from "../src/domain/c
 import { parseSegment, splitTerms } from "../src/domain/campaigns/segment.ts";
 import { buildEmail } from "../src/domain/campaigns/email.ts";
 import { parseKey } from "../src/db/keys.ts";
-import { money } from "../src/render/format.ts";
-import { b, code, i, link, reply, s, type Reply } from "../src/render/reply.ts";
+import { money } from "../src/reply/format.ts";
+import { b, code, i, link, reply, s, type Reply } from "../src/reply/reply.ts";
 import { escapeDiscord, markdown, neutraliseMentions, renderDiscord } from "../adapters/discord/render.ts";
 import { escapeMrkdwn, mrkdwn, renderSlack } from "../adapters/slack/render.ts";
 import { renderHtml } from "../adapters/console/render.ts";

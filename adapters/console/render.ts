@@ -1,5 +1,5 @@
 // Neutral Reply → HTML for the web console. Every piece of text is escaped; buttons carry their command.
-import type { Block, Reply, Rich, Span } from "../../src/render/reply.ts";
+import type { Block, Reply, Rich, Span } from "../../src/reply/reply.ts";
 
 export const escapeHtml = (t: string) =>
   t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");

@@ -3,7 +3,7 @@
 // person who is not one (and may not join by the workspace's rule) gets no choice at all, not even stages.
 import type { Command } from "../../src/commands/define.ts";
 import type { Services } from "../../src/domain/services.ts";
-import { clip } from "../../src/render/format.ts";
+import { clip } from "../../src/reply/format.ts";
 import { isUserFacing } from "../../src/errors.ts";
 import { discordActor, type InteractionIdentity } from "./identity.ts";
 import { resolveInvocation, type InteractionOption } from "./options.ts";

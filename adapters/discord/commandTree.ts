@@ -10,7 +10,7 @@ import {
 } from "discord.js";
 import type { Command } from "../../src/commands/define.ts";
 import type { ArgSpec } from "../../src/commands/args.ts";
-import { clip } from "../../src/render/format.ts";
+import { clip } from "../../src/reply/format.ts";
 import { CREATE_TICKET_COMMAND } from "./tickets.ts";
 
 export const ROOT_COMMAND = "crm";

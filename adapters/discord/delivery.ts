@@ -14,8 +14,8 @@ import type { Services } from "../../src/domain/services.ts";
 import type { Logger } from "../../src/log.ts";
 import { PermanentDeliveryError, RateLimitedError, type ChatDelivery, type Delivered } from "../../src/delivery/port.ts";
 import { requireOwnChannel } from "../../src/delivery/channels.ts";
-import type { Reply } from "../../src/render/reply.ts";
-import { clip } from "../../src/render/format.ts";
+import type { Reply } from "../../src/reply/reply.ts";
+import { clip } from "../../src/reply/format.ts";
 import type { ButtonStore } from "./buttons.ts";
 import { renderDiscord, type DiscordMessage } from "./render.ts";
 

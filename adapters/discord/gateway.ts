@@ -13,7 +13,7 @@ import "./loadFirst.ts"; // before discord.js: see loadFirst.ts
 import { Client, Events, GatewayCloseCodes, GatewayDispatchEvents, GatewayIntentBits, MessageType, Options, Routes, type APIMessage } from "discord.js";
 import type { REST } from "@discordjs/rest";
 import type { Services } from "../../src/domain/services.ts";
-import { b, reply, s } from "../../src/render/reply.ts";
+import { b, reply, s } from "../../src/reply/reply.ts";
 import type { DiscordDeps } from "./index.ts";
 import type { Interaction, InteractionCore } from "./interactions.ts";
 import { NotMemberError } from "../../src/domain/workspaces/membership.ts";

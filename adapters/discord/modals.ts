@@ -8,7 +8,7 @@ import { LabelBuilder, ModalBuilder, StringSelectMenuBuilder, TextInputBuilder, 
 import type { Command } from "../../src/commands/define.ts";
 import { MAX_TEXT, type ArgSpec } from "../../src/commands/args.ts";
 import { formOf, type Form, type FormField } from "../../src/commands/forms.ts";
-import { clip } from "../../src/render/format.ts";
+import { clip } from "../../src/reply/format.ts";
 import { discordOrder } from "./commandTree.ts";
 import { customId } from "./buttons.ts";
 

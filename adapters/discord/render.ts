@@ -4,9 +4,9 @@
 // with PNG bytes) travel as attachments (multipart files[n]) shown in the embed as attachment://chart.png.
 import "./loadFirst.ts"; // before discord.js: see loadFirst.ts
 import { ButtonStyle, ComponentType, MessageFlags, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from "discord.js";
-import type { Action, Block, Reply, Rich, Span } from "../../src/render/reply.ts";
-import { richToPlain } from "../../src/render/reply.ts";
-import { clip } from "../../src/render/format.ts";
+import type { Action, Block, Reply, Rich, Span } from "../../src/reply/reply.ts";
+import { richToPlain } from "../../src/reply/reply.ts";
+import { clip } from "../../src/reply/format.ts";
 import { buttonId } from "./buttons.ts";
 
 export const LIMITS = {

@@ -6,7 +6,7 @@
 import "./loadFirst.ts"; // before discord.js: see loadFirst.ts
 import { REST } from "@discordjs/rest";
 import { InteractionResponseType, MessageFlags, Routes, type APIModalInteractionResponseCallbackData } from "discord.js";
-import type { Reply } from "../../src/render/reply.ts";
+import type { Reply } from "../../src/reply/reply.ts";
 import { notice, renderDiscord, type DiscordMessage, type UploadFile } from "./render.ts";
 
 /** Discord allows 3 s for the first response; leave room for the network. */

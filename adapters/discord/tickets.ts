@@ -5,7 +5,7 @@ import type { Command } from "../../src/commands/define.ts";
 import type { Actor } from "../../src/domain/actor.ts";
 import type { Services } from "../../src/domain/services.ts";
 import type { Logger } from "../../src/log.ts";
-import type { Reply } from "../../src/render/reply.ts";
+import type { Reply } from "../../src/reply/reply.ts";
 import type { ThreadRequests } from "./threads.ts";
 
 /** The message command's name, as registered (register.ts) and as Discord sends it back. */

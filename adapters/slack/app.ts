@@ -7,7 +7,7 @@ import { parseText, runParsed, runText, toErrorReply, type Parsed } from "../../
 import type { Services } from "../../src/domain/services.ts";
 import type { Actor } from "../../src/domain/actor.ts";
 import type { Logger } from "../../src/log.ts";
-import type { Reply } from "../../src/render/reply.ts";
+import type { Reply } from "../../src/reply/reply.ts";
 import { BUTTON_ACTION_PREFIX, FORM_ACTION_PREFIX, SHARE_ACTION, renderSlack, type SlackMessage } from "./render.ts";
 import { MODAL_CALLBACK, MODAL_COMMANDS, errorField, fieldErrors, modalView, rawArgsFromState, type ModalMeta } from "./modals.ts";
 import { isForm, prepareForm, wantsForm } from "../../src/commands/forms.ts";

@@ -1,7 +1,7 @@
 // Events API: retries never act twice (event_id claimed in the database), mentions answer with help,
 // App Home shows the member's deals, tickets and the pipeline.
 import type { App } from "@slack/bolt";
-import type { Reply } from "../../src/render/reply.ts";
+import type { Reply } from "../../src/reply/reply.ts";
 import { slackTeamId } from "./identity.ts";
 import { renderSlack, type SlackBlock } from "./render.ts";
 import type { SlackDeps } from "./app.ts";

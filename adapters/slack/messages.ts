@@ -3,7 +3,7 @@
 import type { App } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import { toErrorReply } from "../../src/commands/engine.ts";
-import { clip } from "../../src/render/format.ts";
+import { clip } from "../../src/reply/format.ts";
 import { slackActor } from "./identity.ts";
 import { renderSlack } from "./render.ts";
 import { responder } from "./responseUrl.ts";

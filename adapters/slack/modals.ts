@@ -4,7 +4,7 @@
 import type { Command } from "../../src/commands/define.ts";
 import { MAX_TEXT, type ArgSpec } from "../../src/commands/args.ts";
 import { formOf, type Form } from "../../src/commands/forms.ts";
-import { clip } from "../../src/render/format.ts";
+import { clip } from "../../src/reply/format.ts";
 
 export const MODAL_CALLBACK = "crm_modal";
 export const MODAL_COMMANDS: Record<string, string> = { "log": "Log an interaction", "deal new": "New deal", "ticket new": "New ticket" };

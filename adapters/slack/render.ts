@@ -1,7 +1,7 @@
 // Neutral Reply → Block Kit, inside Slack's limits (PLATFORM-LIMITS.md). User text is escaped for mrkdwn
 // so it can never ping @channel/@here or inject links, and cannot break our formatting.
-import type { Block, Reply, Rich, Span } from "../../src/render/reply.ts";
-import { clip } from "../../src/render/format.ts";
+import type { Block, Reply, Rich, Span } from "../../src/reply/reply.ts";
+import { clip } from "../../src/reply/format.ts";
 
 export const SHARE_ACTION = "crm_share";
 export const BUTTON_ACTION_PREFIX = "crm:";

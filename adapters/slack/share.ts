@@ -1,6 +1,6 @@
 // The "Share in channel" button's command: what recreates an ephemeral answer for everyone.
 import type { Parsed } from "../../src/commands/engine.ts";
-import type { Reply } from "../../src/render/reply.ts";
+import type { Reply } from "../../src/reply/reply.ts";
 
 /** A read-only command that recreates this reply for everyone in the channel. */
 export function shareCommandFor(parsed: Parsed | undefined, text: string, reply: Reply): string | undefined {

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { parseText, runParsed, toErrorReply, type Parsed } from "../../src/commands/engine.ts";
 import type { Command } from "../../src/commands/define.ts";
-import type { Reply } from "../../src/render/reply.ts";
+import type { Reply } from "../../src/reply/reply.ts";
 import { renderSlack } from "./render.ts";
 import { postJson } from "./postJson.ts";
 import { NOT_SENT, hostOf, isAllowedResponseUrl } from "./responseUrl.ts";

@@ -1,8 +1,8 @@
 // campaign new | message | preview | test | send | status | pause | resume | cancel | retry-failed | list
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
-import { b, code, reply, s, type Action, type Span } from "../render/reply.ts";
-import { money, plural } from "../render/format.ts";
+import { b, code, reply, s, type Action, type Span } from "../reply/reply.ts";
+import { money, plural } from "../reply/format.ts";
 import { SEGMENT_FORMS } from "../domain/campaigns/segment.ts";
 import { TEMPLATE_VARIABLES } from "../domain/campaigns/template.ts";
 import { progressReply } from "../domain/campaigns/progress.ts";

@@ -2,8 +2,8 @@
 import { arg } from "./args.ts";
 import { UserInputError } from "../errors.ts";
 import { defineCommand } from "./define.ts";
-import { b, code, reply, s } from "../render/reply.ts";
-import { money, when } from "../render/format.ts";
+import { b, code, reply, s } from "../reply/reply.ts";
+import { money, when } from "../reply/format.ts";
 import type { HealthStatus } from "../domain/health/accountHealth.ts";
 
 const HEALTH_ICON: Record<HealthStatus, string> = { healthy: "🟢", watch: "🟡", "at risk": "🔴" };

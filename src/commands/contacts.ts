@@ -1,8 +1,8 @@
 // contact add | find | show | tag
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
-import { b, code, reply, s } from "../render/reply.ts";
-import { day, money, when } from "../render/format.ts";
+import { b, code, reply, s } from "../reply/reply.ts";
+import { day, money, when } from "../reply/format.ts";
 import { requestRescore } from "./scoring.ts";
 import { quoteArg } from "../parse/tokenize.ts";
 import { formatReasons, topReasons } from "../domain/scoring/leadScore.ts";

@@ -2,7 +2,7 @@
 // csat report — average rating per agent
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
-import { b, reply, s, type Span } from "../render/reply.ts";
+import { b, reply, s, type Span } from "../reply/reply.ts";
 import { CSAT_STARS } from "../domain/health/csat.ts";
 
 export const csat = defineCommand({

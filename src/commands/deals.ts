@@ -1,8 +1,8 @@
 // deal new | move | won | lost | show | list, and pipeline
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
-import { b, code, reply, s, type Span } from "../render/reply.ts";
-import { day, money, plural, when } from "../render/format.ts";
+import { b, code, reply, s, type Span } from "../reply/reply.ts";
+import { day, money, plural, when } from "../reply/format.ts";
 import { dealCard } from "../render/deal-card.ts";
 import type { Services } from "../domain/services.ts";
 import type { Actor } from "../domain/actor.ts";

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { UserInputError } from "../errors.ts";
 import type { Actor } from "../domain/actor.ts";
 import type { Services } from "../domain/services.ts";
-import type { Reply } from "../render/reply.ts";
+import type { Reply } from "../reply/reply.ts";
 import type { Arg, ArgSpec, ArgsOf, ArgsShape } from "./args.ts";
 
 export interface CommandContext<A> {

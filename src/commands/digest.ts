@@ -1,7 +1,7 @@
 // digest [today|week|month] · digest post [today|week|month]
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
-import { reply, s } from "../render/reply.ts";
+import { reply, s } from "../reply/reply.ts";
 import { UserInputError } from "../errors.ts";
 import { PERIODS } from "../domain/analytics/period.ts";
 import type { ChatPlatform } from "../delivery/port.ts";

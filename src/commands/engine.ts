@@ -3,7 +3,7 @@
 import { NotFoundError, PermissionError, UnavailableError, UserInputError, isUserFacing } from "../errors.ts";
 import type { Actor } from "../domain/actor.ts";
 import type { Services } from "../domain/services.ts";
-import { errorReply, type Reply } from "../render/reply.ts";
+import { errorReply, type Reply } from "../reply/reply.ts";
 import { decodeArgs, type Command } from "./define.ts";
 import { ChannelCheckFailed, checkChannelArgs } from "./channels.ts";
 import { tokenize, type Token } from "../parse/index.ts";

@@ -4,7 +4,7 @@
 // the command with both. This file decides which fields and what is in them; adapters draw them.
 import type { Actor } from "../domain/actor.ts";
 import type { Services } from "../domain/services.ts";
-import type { Reply } from "../render/reply.ts";
+import type { Reply } from "../reply/reply.ts";
 import type { ArgSpec } from "./args.ts";
 import type { Command, FormDefaults } from "./define.ts";
 import { assertMayRun, parseText, toErrorReply, type Parsed, type RunOptions } from "./engine.ts";

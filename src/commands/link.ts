@@ -1,7 +1,7 @@
 // link [code] | unlink — one CRM for a Slack workspace and a Discord server
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
-import { b, code, reply, s } from "../render/reply.ts";
+import { b, code, reply, s } from "../reply/reply.ts";
 
 export const link = defineCommand({
   path: ["link"],

@@ -1,8 +1,8 @@
 // log <call|email|meeting|note|chat> <ref> <summary...> [when:<date>]
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
-import { b, reply, s } from "../render/reply.ts";
-import { day } from "../render/format.ts";
+import { b, reply, s } from "../reply/reply.ts";
+import { day } from "../reply/format.ts";
 import { INTERACTION_KINDS } from "../domain/interactions/service.ts";
 import type { RefKind } from "../domain/refs.ts";
 import { requestRescore } from "./scoring.ts";

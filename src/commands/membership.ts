@@ -1,7 +1,7 @@
 // settings join:<agent|viewer|invite> | role map <@&role> <role|none>: who becomes a member by using the CRM.
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
-import { b, code, reply, s } from "../render/reply.ts";
+import { b, code, reply, s } from "../reply/reply.ts";
 import { JOIN_RULES, defaultJoinRule } from "../domain/workspaces/membership.ts";
 
 const RULE_MEANS = { agent: "join as agents", viewer: "join as viewers (read only)", invite: "are not let in: an admin adds them with /crm role @user <role>" } as const;

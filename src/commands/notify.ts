@@ -1,7 +1,7 @@
 // notify <deals|tickets|escalations> <#channel>
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
-import { b, reply, s } from "../render/reply.ts";
+import { b, reply, s } from "../reply/reply.ts";
 
 export const notify = defineCommand({
   path: ["notify"],

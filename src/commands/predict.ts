@@ -1,8 +1,8 @@
 // model refit — fit the workspace's win-probability model now (it also refits nightly)
 import { defineCommand } from "./define.ts";
 import { requireRole } from "../domain/actor.ts";
-import { reply, s, b } from "../render/reply.ts";
-import { day } from "../render/format.ts";
+import { reply, s, b } from "../reply/reply.ts";
+import { day } from "../reply/format.ts";
 import { MIN_CLOSED } from "../domain/predict/winModel.ts";
 
 export const modelRefit = defineCommand({

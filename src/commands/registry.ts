@@ -2,7 +2,7 @@
 import type { Command } from "./define.ts";
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
-import { b, code, reply, s, type Span } from "../render/reply.ts";
+import { b, code, reply, s, type Span } from "../reply/reply.ts";
 import { contactAdd, contactFind, contactShow, contactTag } from "./contacts.ts";
 import { companyAdd, companyChannel, companyShow } from "./companies.ts";
 import { ticketCommands } from "./tickets.ts";

@@ -1,7 +1,7 @@
 // report schedule | list | cancel
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
-import { b, code, reply, s, type Span } from "../render/reply.ts";
+import { b, code, reply, s, type Span } from "../reply/reply.ts";
 import { UserInputError } from "../errors.ts";
 import { PERIODS } from "../domain/analytics/period.ts";
 import { CADENCES, WEEKDAYS, describeSchedule } from "../domain/analytics/reports.ts";

@@ -3,7 +3,7 @@ import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
 import { UserInputError } from "../errors.ts";
 import { parseScoreRule } from "../parse/scoreRule.ts";
-import { b, code, reply, s, type Reply, type Span } from "../render/reply.ts";
+import { b, code, reply, s, type Reply, type Span } from "../reply/reply.ts";
 import { SCORE_FIELDS, formatReasons, topReasons } from "../domain/scoring/leadScore.ts";
 import type { Crossed } from "../domain/scoring/service.ts";
 import type { Services } from "../domain/services.ts";

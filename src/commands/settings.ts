@@ -1,7 +1,7 @@
 // support channel [#channel] | deal forum [#channel]: where Discord threads for tickets and deals open.
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
-import { b, code, reply, s } from "../render/reply.ts";
+import { b, code, reply, s } from "../reply/reply.ts";
 
 const where = (id: string | null) => (id ? code(`#${id}`) : s("not set"));
 

@@ -1,8 +1,8 @@
 // sla show | sla set <priority> first:<duration> resolve:<duration> | ticket priority <T-ref> <priority>
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
-import { b, reply, s } from "../render/reply.ts";
-import { duration, plural } from "../render/format.ts";
+import { b, reply, s } from "../reply/reply.ts";
+import { duration, plural } from "../reply/format.ts";
 import { TICKET_PRIORITIES } from "../domain/tickets/service.ts";
 import { WARN_AT } from "../domain/tickets/slaTimers.ts";
 

@@ -1,10 +1,10 @@
 // ticket new | assign | escalate | wait | resolve | show | list
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
-import { b, reply, s, type Action, type Reply, type Span } from "../render/reply.ts";
+import { b, reply, s, type Action, type Reply, type Span } from "../reply/reply.ts";
 import type { Services } from "../domain/services.ts";
 import type { Actor } from "../domain/actor.ts";
-import { duration, plural } from "../render/format.ts";
+import { duration, plural } from "../reply/format.ts";
 import { eventData, TICKET_PRIORITIES, TICKET_VIEWS, type TicketWithPeople } from "../domain/tickets/service.ts";
 import { ticketClocks, isBreached, type ClockState } from "../domain/tickets/slaClock.ts";
 

@@ -1,6 +1,6 @@
 // What the domain hands to background work. The jobs runtime implements it with BullMQ; the domain
 // never knows about queues. Replies travel as JSON (images as base64).
-import type { Reply } from "../render/reply.ts";
+import type { Reply } from "../reply/reply.ts";
 import type { ChatPlatform, DeliveryTarget } from "./port.ts";
 
 export interface DeliveryJob {

@@ -1,6 +1,6 @@
 // The delivery port: how the CRM posts to a chat platform, whichever it is. Slack and Discord adapters
 // implement it; jobs call it; the domain only enqueues neutral replies.
-import type { Reply } from "../render/reply.ts";
+import type { Reply } from "../reply/reply.ts";
 
 export type ChatPlatform = "slack" | "discord";
 

@@ -1,8 +1,8 @@
 // The deal card: the same face of a deal in every reply, notification and deal room.
 import type { Stage } from "../generated/prisma/client.ts";
 import type { DealWithRefs } from "../domain/deals/service.ts";
-import { b, reply, s, type Action, type ReplyBuilder } from "./reply.ts";
-import { day, money } from "./format.ts";
+import { b, reply, s, type Action, type ReplyBuilder } from "../reply/reply.ts";
+import { day, money } from "../reply/format.ts";
 
 export function dealActions(deal: DealWithRefs, stages: Stage[]): Action[] {
   const key = `D-${deal.number}`;

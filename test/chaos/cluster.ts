@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
-import type { Reply } from "../../src/render/reply.ts";
+import type { Reply } from "../../src/reply/reply.ts";
 import { expect } from "vitest";
 import { plainText } from "../helpers/console.ts";
 import type { FakeServer } from "../helpers/fakeHttp.ts";

@@ -1,6 +1,6 @@
 // Drives the console's HTTP API the way the page does: create a workspace and members, run commands.
-import type { Reply } from "../../src/render/reply.ts";
-import { richToPlain } from "../../src/render/reply.ts";
+import type { Reply } from "../../src/reply/reply.ts";
+import { richToPlain } from "../../src/reply/reply.ts";
 
 export interface ConsoleReply extends Reply { html: string; plain: string }
 

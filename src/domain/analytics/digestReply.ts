@@ -1,7 +1,7 @@
 // A digest as a message people read: a few short sections, each flow figure with its change against the
 // same stretch of the previous period (▲/▼ and %), and the pipeline chart. Pure except for the chart.
-import { b, code, reply, s, type Reply, type Span } from "../../render/reply.ts";
-import { money } from "../../render/format.ts";
+import { b, code, reply, s, type Reply, type Span } from "../../reply/reply.ts";
+import { money } from "../../reply/format.ts";
 import { pipelineChartSpec, renderChart, type PipelineBar } from "../../render/chart.ts";
 import type { Change, Digest, MoneyChange } from "./digest.ts";
 import { describePeriod } from "./period.ts";

@@ -3,7 +3,7 @@ import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Outbox } from "../../delivery/outbox.ts";
 import type { ChatPlatform } from "../../delivery/port.ts";
 import { UnavailableError } from "../../errors.ts";
-import type { Reply } from "../../render/reply.ts";
+import type { Reply } from "../../reply/reply.ts";
 import { requireRole, type Actor } from "../actor.ts";
 import { DigestService, type Digest } from "./digest.ts";
 import { digestReply, type DigestReplyOptions } from "./digestReply.ts";

@@ -3,8 +3,8 @@
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { CampaignStatus } from "../../generated/prisma/enums.ts";
 import { PermanentDeliveryError, type ChatDelivery, type ChatPlatform } from "../../delivery/port.ts";
-import { b, reply, s, type Reply } from "../../render/reply.ts";
-import { plural } from "../../render/format.ts";
+import { b, reply, s, type Reply } from "../../reply/reply.ts";
+import { plural } from "../../reply/format.ts";
 import type { Logger } from "../../log.ts";
 import { statusCounts, type StatusCounts } from "./recipients.ts";
 

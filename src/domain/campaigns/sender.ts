@@ -4,7 +4,7 @@
 // recipient back to pending; an ambiguous one ends as failed "unknown" instead of risking a duplicate.
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { PermanentDeliveryError, RateLimitedError, type ChatDelivery, type ChatPlatform } from "../../delivery/port.ts";
-import { reply } from "../../render/reply.ts";
+import { reply } from "../../reply/reply.ts";
 import type { Logger } from "../../log.ts";
 import { buildEmail, EmailRejectedError, EmailUnreachableError, unsubscribeToken, type EmailSender, type EmailSettings } from "./email.ts";
 import { campaignToSend, claim, markFinal, markSent, release, UNKNOWN, type ClaimedRecipient, type LedgerDb } from "./recipients.ts";

@@ -7,7 +7,7 @@ import { Prisma, type Campaign, type PrismaClient } from "../../generated/prisma
 import type { CampaignChannel } from "../../generated/prisma/enums.ts";
 import { nextNumber, parseKey } from "../../db/keys.ts";
 import type { Outbox } from "../../delivery/outbox.ts";
-import { reply } from "../../render/reply.ts";
+import { reply } from "../../reply/reply.ts";
 import { requireRole, type Actor } from "../actor.ts";
 import { audit } from "../audit.ts";
 import type { CampaignJobs, CampaignRef } from "./jobs.ts";

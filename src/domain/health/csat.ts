@@ -5,7 +5,7 @@ import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Outbox } from "../../delivery/outbox.ts";
 import type { ChatPlatform } from "../../delivery/port.ts";
 import { PermissionError, UserInputError } from "../../errors.ts";
-import { reply, s, b } from "../../render/reply.ts";
+import { reply, s, b } from "../../reply/reply.ts";
 import type { Actor } from "../actor.ts";
 import { resolveRef } from "../refs.ts";
 

@@ -4,7 +4,7 @@ import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { NotifyTopic } from "../../generated/prisma/enums.ts";
 import type { Outbox } from "../../delivery/outbox.ts";
 import type { ChatPlatform } from "../../delivery/port.ts";
-import type { Reply } from "../../render/reply.ts";
+import type { Reply } from "../../reply/reply.ts";
 import type { Logger } from "../../log.ts";
 import { requireRole, type Actor } from "../actor.ts";
 import { audit } from "../audit.ts";

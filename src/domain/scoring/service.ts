@@ -2,7 +2,7 @@
 // ask for it (PredictJobs) after a change, so no request ever computes scores.
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Outbox } from "../../delivery/outbox.ts";
-import type { Reply } from "../../render/reply.ts";
+import type { Reply } from "../../reply/reply.ts";
 import { UserInputError } from "../../errors.ts";
 import { requireRole, type Actor } from "../actor.ts";
 import { audit } from "../audit.ts";

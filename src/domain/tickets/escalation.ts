@@ -17,7 +17,7 @@ import type { Member, Prisma, PrismaClient } from "../../generated/prisma/client
 import type { NotifyTopic, Platform } from "../../generated/prisma/enums.ts";
 import type { Outbox } from "../../delivery/outbox.ts";
 import type { ChatPlatform } from "../../delivery/port.ts";
-import type { Reply } from "../../render/reply.ts";
+import type { Reply } from "../../reply/reply.ts";
 import type { Logger } from "../../log.ts";
 import type { Actor } from "../actor.ts";
 import { audit } from "../audit.ts";

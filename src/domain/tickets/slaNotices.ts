@@ -1,7 +1,7 @@
 // What the support desk automation says: SLA warnings, breaches (level 1 and 2), manual escalations
 // and "assigned to you". Neutral replies; the delivery port renders them for Slack or Discord.
-import { b, reply, s, type Reply } from "../../render/reply.ts";
-import { duration } from "../../render/format.ts";
+import { b, reply, s, type Reply } from "../../reply/reply.ts";
+import { duration } from "../../reply/format.ts";
 import { TARGET_LABEL, type SlaTarget } from "./slaTimers.ts";
 
 export interface NoticeTicket {

@@ -4,7 +4,7 @@
 // so an agent's first reply is the ticket's first response.
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { ChatPlatform } from "../../delivery/port.ts";
-import { clip } from "../../render/format.ts";
+import { clip } from "../../reply/format.ts";
 import { PermissionError } from "../../errors.ts";
 import type { Actor } from "../actor.ts";
 import { audit } from "../audit.ts";

@@ -1,5 +1,6 @@
-// The neutral reply: what a command answers, before any platform formats it. Text is a list of spans
-// so user content stays data (each renderer escapes it for its own markup) and styling stays ours.
+// The neutral reply: what a command or a service answers, before any platform formats it. It lives apart
+// from src/render (which draws charts and cards) so that the domain can build one without importing render.
+// Text is a list of spans so user content stays data (each renderer escapes it) and styling stays ours.
 
 export interface Span {
   text: string;
