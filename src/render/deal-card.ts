@@ -1,10 +1,25 @@
-// The deal card: the same face of a deal in every reply, notification and deal room.
-import type { Stage } from "../generated/prisma/client.ts";
-import type { DealWithRefs } from "../domain/deals/service.ts";
+// The deal card: the same face of a deal in every reply, notification and deal room. It takes the plain
+// shape below (a deal row with its stage, owner, company and contact fits it), not a domain type.
 import { b, reply, s, type Action, type ReplyBuilder } from "../reply/reply.ts";
 import { day, money } from "../reply/format.ts";
 
-export function dealActions(deal: DealWithRefs, stages: Stage[]): Action[] {
+export interface CardStage { name: string; position: number; probability: number; isWon: boolean; isLost: boolean }
+
+export interface CardDeal {
+  number: number;
+  title: string;
+  /** a decimal (Prisma.Decimal or its string), never a float */
+  amount: { toString(): string };
+  currency: string;
+  stage: CardStage;
+  owner: { name: string } | null;
+  company: { number: number; name: string } | null;
+  contact: { number: number; name: string } | null;
+  expectedCloseAt: Date | null;
+  lostReason: string | null;
+}
+
+export function dealActions(deal: CardDeal, stages: CardStage[]): Action[] {
   const key = `D-${deal.number}`;
   if (deal.stage.isWon || deal.stage.isLost) return [{ label: "Reopen as lead", command: `deal move ${key} ${stages[0]?.name ?? "lead"}` }];
   const next = stages.find((st) => st.position > deal.stage.position && !st.isWon && !st.isLost);
@@ -16,7 +31,7 @@ export function dealActions(deal: DealWithRefs, stages: Stage[]): Action[] {
   ];
 }
 
-export function dealCard(deal: DealWithRefs, stages: Stage[], note?: string, ephemeral = true): ReplyBuilder {
+export function dealCard(deal: CardDeal, stages: CardStage[], note?: string, ephemeral = true): ReplyBuilder {
   const key = `D-${deal.number}`;
   const amount = money(deal.amount.toString(), deal.currency.trim());
   const r = reply(`${key} ${deal.title} · ${amount} · ${deal.stage.name}${note ? ` (${note})` : ""}`, ephemeral);
