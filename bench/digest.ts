@@ -10,7 +10,7 @@
 //   npx tsx bench/digest.ts [--iterations 30] [--warmup 5] [--keep]
 //
 // Needs a local PostgreSQL (BENCH_PG_ADMIN_URL, default postgresql://postgres@127.0.0.1:5432/postgres).
-// Creates crm_bench_<random>, seeds it with src/domain/seed/large.ts (timed: the seed's own target is < 2 min)
+// Creates crm_bench_<random>, seeds it with src/seed/large.ts (timed: the seed's own target is < 2 min)
 // and drops it at the end, also on failure and Ctrl-C (unless --keep).
 import os from "node:os";
 import { parseArgs } from "node:util";
@@ -19,7 +19,7 @@ import { createBenchDb } from "./lib/db.ts";
 import { measurePair, summarize, timed, type Summary } from "./lib/stats.ts";
 import { ms, table } from "./lib/table.ts";
 import { createServices } from "../src/domain/services.ts";
-import { seedLarge } from "../src/domain/seed/large.ts";
+import { seedLarge } from "../src/seed/large.ts";
 import { periodFor, PERIODS, type Period, type PeriodName } from "../src/domain/analytics/period.ts";
 import type { Digest } from "../src/domain/analytics/digest.ts";
 import { digestReply } from "../src/domain/analytics/digestReply.ts";

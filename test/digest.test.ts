@@ -14,7 +14,7 @@ import { change, digestReply, pointsChange, roughDuration, shortMoney } from "..
 import { pipelineChartSpec, renderChart } from "../src/render/chart.ts";
 import { richToPlain } from "../src/reply/reply.ts";
 import type { PrismaClient } from "../src/generated/prisma/client.ts";
-import { seedLarge } from "../src/domain/seed/large.ts";
+import { seedLarge } from "../src/seed/large.ts";
 
 const at = (iso: string) => new Date(`${iso}Z`);
 // Wednesday noon: the week runs from Mon 16 Mar; the previous stretch is Mon 9 Mar 00:00 – Wed 11 Mar 12:00

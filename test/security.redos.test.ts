@@ -9,7 +9,7 @@
 // (eslint-plugin-regexp) catches most such regexes as they are written; this test catches what it cannot see.
 import { describe, expect, it } from "vitest";
 import { UserInputError } from "../src/errors.ts";
-import { mulberry32 } from "../src/domain/seed/random.ts";
+import { mulberry32 } from "../src/random.ts";
 import {
   bracketForm, isValidTimeZone, parseChannel, parseDate, parseDuration, parseEmail, parseMention, parseMoney, parseTime, tokenize,
 } from "../src/parse/index.ts";

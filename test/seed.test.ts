@@ -2,7 +2,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedDemo, type SeedResult } from "../src/domain/seed/demo.ts";
+import { seedDemo, type SeedResult } from "../src/seed/demo.ts";
 import { parseSeedArgs } from "../src/cli/seed.ts";
 import { createTestDb, type TestDb } from "./helpers/db.ts";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
@@ -127,7 +127,7 @@ describe("demo seed", () => {
     expect(out.stdout).toContain('"Demo Co" already exists');
     expect(out.stdout).toContain("http://127.0.0.1:3000/console");
     expect(await db().workspace.count()).toBe(1);
-    // --scale large (src/domain/seed/large.ts) is exercised at reduced scale in test/digest.test.ts
+    // --scale large (src/seed/large.ts) is exercised at reduced scale in test/digest.test.ts
     expect(parseSeedArgs(["--scale", "large"])).toEqual({ ok: true, reset: false, scale: "large" });
     expect(parseSeedArgs(["--scale=large", "--reset"])).toEqual({ ok: true, reset: true, scale: "large" });
     await expect(run("npx", ["tsx", "src/cli/seed.ts", "--scale=huge"], { env, cwd: new URL("..", import.meta.url).pathname }))

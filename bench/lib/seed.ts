@@ -4,7 +4,7 @@
 import type pg from "pg";
 
 /** mulberry32, shared with the demo seed and the prediction generator. */
-import { mulberry32 as rng } from "../../src/domain/seed/random.ts";
+import { mulberry32 as rng } from "../../src/random.ts";
 
 export { rng };
 export const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];

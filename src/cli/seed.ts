@@ -4,8 +4,8 @@
 import { pathToFileURL } from "node:url";
 import { ConfigError, loadConfig } from "../config/env.ts";
 import { openDatabase } from "../db/client.ts";
-import { seedDemo, type SeedResult } from "../domain/seed/demo.ts";
-import { seedLarge, type LargeSeedResult } from "../domain/seed/large.ts";
+import { seedDemo, type SeedResult } from "../seed/demo.ts";
+import { seedLarge, type LargeSeedResult } from "../seed/large.ts";
 
 const USAGE = "Usage: npm run seed [-- --reset] [--scale large]";
 

@@ -23,7 +23,7 @@ export function trueLogit(stageBase: number, amount: number, recent: number, day
     - 0.4 * Math.log1p(ageDays / 30) + 3 * (ownerSkill - 0.5);
 }
 
-import { mulberry32 } from "../seed/random.ts";
+import { mulberry32 } from "../../random.ts";
 
 export { mulberry32 };
 

@@ -1,21 +1,12 @@
 // The demo workspace as rows in memory: companies, contacts, deals with stage history, interactions and
 // (through supportPlan.ts) tickets. Pure: the same seed and `now` give the same data; demo.ts writes it.
-import type { Prisma } from "../../generated/prisma/client.ts";
-import type { InteractionKind, Role, TicketPriority } from "../../generated/prisma/enums.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
+import type { InteractionKind } from "../generated/prisma/enums.ts";
 import { COMPANIES, DEAL_KINDS, FIRST_NAMES, LAST_NAMES, LOST_REASONS, SUMMARIES, TAGS, TITLES } from "./data.ts";
-import { Random } from "./random.ts";
+import { Random } from "../random.ts";
+import { DAY, HOUR, between, workTime } from "./moments.ts";
+import type { PlanInput } from "./planInput.ts";
 import { planSupport } from "./supportPlan.ts";
-
-export interface PlanInput {
-  workspaceId: string;
-  pipelineId: string;
-  members: { id: string; name: string; role: Role }[];
-  stages: { id: string; name: string; position: number; isWon: boolean; isLost: boolean }[];
-  sla: Record<TicketPriority, { firstResponseSec: number; resolutionSec: number }>;
-  now: Date;
-  newId: () => string;
-  seed?: number;
-}
 
 export interface DemoPlan {
   companies: Prisma.CompanyCreateManyInput[];
@@ -27,23 +18,10 @@ export interface DemoPlan {
   interactions: Prisma.InteractionCreateManyInput[];
 }
 
-export const DAY = 86_400_000;
-export const HOUR = 3_600_000;
-
 export const CONTACT_COUNT = 80;
 export const INTERACTION_COUNT = 200;
 // how many deals end in each stage (40 in all)
 const DEALS_PER_STAGE: Record<string, number> = { lead: 8, qualified: 7, proposal: 6, negotiation: 5, won: 9, lost: 5 };
-
-/** A moment in office hours (08:00-18:00 UTC) `daysAgo` days before now, never in the future. */
-export function workTime(rng: Random, now: Date, daysAgo: number): Date {
-  const d = new Date(now.getTime() - daysAgo * DAY);
-  d.setUTCHours(rng.int(8, 17), rng.int(0, 59), rng.int(0, 59), 0);
-  return d.getTime() > now.getTime() ? new Date(now.getTime() - rng.int(5, 120) * 60_000) : d;
-}
-
-/** A random moment between a and b. */
-export const between = (rng: Random, a: Date, b: Date) => new Date(a.getTime() + Math.floor(rng.next() * Math.max(0, b.getTime() - a.getTime())));
 
 const KIND_WEIGHTS: (readonly [InteractionKind, number])[] = [["call", 30], ["email", 35], ["meeting", 12], ["note", 13], ["chat", 10]];
 

@@ -3,9 +3,9 @@
 // Every table is filled by one INSERT … SELECT over generate_series inside one transaction: the rows never
 // travel through Node. Ids are md5 of (workspace, kind, number), so a deal's stage changes, an
 // interaction's deal or a contact's company can be computed instead of joined. setseed() makes it repeatable.
-import type { PrismaClient, Prisma } from "../../generated/prisma/client.ts";
-import { createWorkspaceDefaults } from "../workspaces/defaults.ts";
-import { audit } from "../audit.ts";
+import type { PrismaClient, Prisma } from "../generated/prisma/client.ts";
+import { createWorkspaceDefaults } from "../domain/workspaces/defaults.ts";
+import { audit } from "../domain/audit.ts";
 import { COMPANIES, DEAL_KINDS, FIRST_NAMES, LAST_NAMES, LOST_REASONS, SUMMARIES, TICKET_SUBJECTS, TITLES } from "./data.ts";
 
 export const LARGE_WORKSPACE = "Large Co";

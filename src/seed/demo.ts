@@ -1,11 +1,11 @@
 // Writes the demo workspace ("Demo Co") in one transaction with bulk inserts. Idempotent: when the
 // workspace exists nothing is written, unless `reset` deletes it first.
 import { randomBytes } from "node:crypto";
-import type { PrismaClient } from "../../generated/prisma/client.ts";
-import type { Role, TicketPriority } from "../../generated/prisma/enums.ts";
-import { KEY_PREFIX } from "../../db/keys.ts";
-import { audit } from "../audit.ts";
-import { DEFAULT_SLA, createWorkspaceDefaults } from "../workspaces/defaults.ts";
+import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { Role, TicketPriority } from "../generated/prisma/enums.ts";
+import { KEY_PREFIX } from "../db/keys.ts";
+import { audit } from "../domain/audit.ts";
+import { DEFAULT_SLA, createWorkspaceDefaults } from "../domain/workspaces/defaults.ts";
 import { DEMO_WORKSPACE, TEAM } from "./data.ts";
 import { planDemo } from "./plan.ts";
 

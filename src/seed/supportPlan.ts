@@ -1,10 +1,11 @@
 // Demo tickets: ~30 across priorities and statuses, with SLA due times from the workspace policies,
 // waiting pauses, first responses, breaches, escalations and their TicketEvents and interactions.
-import type { Prisma } from "../../generated/prisma/client.ts";
-import type { TicketPriority, TicketStatus } from "../../generated/prisma/enums.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
+import type { TicketPriority, TicketStatus } from "../generated/prisma/enums.ts";
 import { TICKET_SUBJECTS } from "./data.ts";
-import type { Random } from "./random.ts";
-import { HOUR, between, workTime, type PlanInput } from "./plan.ts";
+import type { Random } from "../random.ts";
+import { HOUR, between, workTime } from "./moments.ts";
+import type { PlanInput } from "./planInput.ts";
 
 const MIN = 60_000;
 const STATUSES: Record<TicketStatus, number> = { resolved: 12, open: 12, waiting: 6 };
