@@ -1,9 +1,22 @@
 // The slack-commands queue as the server sees it: a /crm command is handed to the worker processes
 // only while at least one is listening (checked every few seconds), so a deployment, or a moment,
 // without workers still gets its answers from the server itself.
-import type { SlashJob } from "../adapters/slack/slash.ts";
 import type { Logger } from "../src/log.ts";
 import type { JobRuntime } from "./runtime.ts";
+
+/** What a worker needs from a slash command payload (no tokens: Slack's `token` field is left out). */
+export interface SlashJob {
+  /** unique per invocation: from response_url and trigger_id, which Slack never reuses */
+  id: string;
+  teamId?: string;
+  enterpriseId?: string;
+  teamDomain?: string;
+  userId: string;
+  userName?: string;
+  channelId: string;
+  text: string;
+  responseUrl: string;
+}
 
 const CHECK_EVERY_MS = 5000;
 

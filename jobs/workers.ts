@@ -10,7 +10,7 @@ import { dealCard } from "../src/render/deal-card.ts";
 import type { JobLease, JobRuntime } from "./runtime.ts";
 import { startSlaWorker } from "./sla.ts";
 import { openTicketThread, type TicketThreadJob } from "../adapters/discord/threads.ts";
-import type { SlashJob } from "../adapters/slack/slash.ts";
+import type { SlashJob } from "./slashQueue.ts";
 import { startCampaignWorkers } from "./campaignWorkers.ts";
 import { startReportWorker } from "./reports.ts";
 import { startPredictWorker } from "./predict.ts";

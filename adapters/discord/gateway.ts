@@ -14,7 +14,7 @@ import { Client, Events, GatewayCloseCodes, GatewayDispatchEvents, GatewayIntent
 import type { REST } from "@discordjs/rest";
 import type { Services } from "../../src/domain/services.ts";
 import { b, reply, s } from "../../src/reply/reply.ts";
-import type { DiscordDeps } from "./index.ts";
+import type { DiscordDeps } from "./deps.ts";
 import type { Interaction, InteractionCore } from "./interactions.ts";
 import { NotMemberError } from "../../src/domain/workspaces/membership.ts";
 import { discordActor, type DiscordUser } from "./identity.ts";

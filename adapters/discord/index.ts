@@ -5,22 +5,13 @@
 // threads and DMs is the delivery port (delivery.ts), run by the workers.
 import { ReplayGuard } from "../http/replayGuard.ts";
 import express, { Router } from "express";
-import type { Redis } from "ioredis";
 import type { Config } from "../../src/config/env.ts";
-import type { Command } from "../../src/commands/define.ts";
-import type { Services } from "../../src/domain/services.ts";
-import type { Logger } from "../../src/log.ts";
 import { interactionCore, interactionsHandler } from "./interactions.ts";
 import { ButtonStore } from "./buttons.ts";
 import { createRest } from "./respond.ts";
 import { createGateway } from "./gateway.ts";
-import type { ThreadRequests } from "./threads.ts";
+import type { DiscordDeps } from "./deps.ts";
 
-export interface DiscordDeps {
-  config: Config; services: Services; commands: Command[]; logger: Logger; redis: Redis;
-  /** asks the workers for a ticket's support thread (jobs: discord-threads) */
-  threads?: ThreadRequests;
-}
 export interface DiscordRuntime { router: Router; start(): void; close(): Promise<void> }
 
 /** The gateway runs with a bot token and DISCORD_GATEWAY=on (no public key needed: nothing comes over HTTP). */

@@ -14,7 +14,7 @@ import type { Command } from "../../src/commands/define.ts";
 import { parseText, runParsed, toErrorReply, type Parsed, type RunOptions } from "../../src/commands/engine.ts";
 import type { Actor } from "../../src/domain/actor.ts";
 import { errorReply, type Reply } from "../../src/reply/reply.ts";
-import type { DiscordDeps } from "./index.ts";
+import type { DiscordDeps } from "./deps.ts";
 import { discordPublicKey, verifyDiscordRequest } from "./verify.ts";
 import { discordActor, type InteractionIdentity } from "./identity.ts";
 import { commandIndex } from "./commandTree.ts";

@@ -1,10 +1,8 @@
 // The Bolt app: /crm, buttons, "Share in channel", modals, mentions and App Home, on our own receiver.
 import pLimit from "p-limit";
 import { App, LogLevel, type Logger as BoltLogger, type Receiver } from "@slack/bolt";
-import type { Config } from "../../src/config/env.ts";
 import type { Command } from "../../src/commands/define.ts";
 import { parseText, runParsed, runText, toErrorReply, type Parsed } from "../../src/commands/engine.ts";
-import type { Services } from "../../src/domain/services.ts";
 import type { Actor } from "../../src/domain/actor.ts";
 import type { Logger } from "../../src/log.ts";
 import type { Reply } from "../../src/reply/reply.ts";
@@ -13,7 +11,8 @@ import { MODAL_CALLBACK, MODAL_COMMANDS, errorField, fieldErrors, modalView, raw
 import { isForm, prepareForm, wantsForm } from "../../src/commands/forms.ts";
 import { slackActor } from "./identity.ts";
 import { shareCommandFor } from "./share.ts";
-import { slashJob, slashRunner, type SlashJob } from "./slash.ts";
+import { slashJob, slashRunner } from "./slash.ts";
+import type { SlackDeps } from "./deps.ts";
 import { hostOf, isAllowedResponseUrl, responder } from "./responseUrl.ts";
 import { registerEvents } from "./events.ts";
 import { registerMessageFlows } from "./messages.ts";
@@ -31,12 +30,6 @@ export function within<T>(p: Promise<T>, ms: number): Promise<T | typeof LATE> {
 /** Commands this process runs itself (no queue) wait their turn here, at most this many at once, so
  *  a burst queues instead of starving the event loop that sends the acks. */
 const background = pLimit(Number(process.env.SLACK_COMMAND_CONCURRENCY ?? 16));
-
-export interface SlackDeps {
-  config: Config; services: Services; commands: Command[]; logger: Logger;
-  /** hands a /crm command to the worker processes (the slack-commands queue); without it the server runs it */
-  enqueueSlash?: (job: SlashJob) => Promise<void>;
-}
 
 function boltLogger(logger: Logger): BoltLogger {
   const l = logger.child({ component: "bolt" });

@@ -4,7 +4,7 @@ import type { App } from "@slack/bolt";
 import type { Reply } from "../../src/reply/reply.ts";
 import { slackTeamId } from "./identity.ts";
 import { renderSlack, type SlackBlock } from "./render.ts";
-import type { SlackDeps } from "./app.ts";
+import type { SlackDeps } from "./deps.ts";
 
 export interface EventHelpers { runAs(body: unknown, commandText: string, channelId?: string): Promise<Reply> }
 

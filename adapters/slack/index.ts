@@ -1,7 +1,8 @@
 // Slack on our server: POST /slack/events (commands, interactivity and events on one URL), the OAuth
 // install routes when configured, or Socket Mode when SLACK_APP_TOKEN is set.
 import express, { Router } from "express";
-import { createSlackApp, type SlackDeps } from "./app.ts";
+import { createSlackApp } from "./app.ts";
+import type { SlackDeps } from "./deps.ts";
 import { oauthRoutes } from "./oauth.ts";
 import { CrmSlackReceiver } from "./receiver.ts";
 import { CrmSocketReceiver } from "./socket.ts";

@@ -7,7 +7,7 @@ import { clip } from "../../src/reply/format.ts";
 import { slackActor } from "./identity.ts";
 import { renderSlack } from "./render.ts";
 import { responder } from "./responseUrl.ts";
-import type { SlackDeps } from "./app.ts";
+import type { SlackDeps } from "./deps.ts";
 import type { EventHelpers } from "./events.ts";
 
 export const TICKET_REACTIONS = new Set(["ticket", "admission_tickets"]);

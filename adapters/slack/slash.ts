@@ -10,22 +10,9 @@ import { renderSlack } from "./render.ts";
 import { postJson } from "./postJson.ts";
 import { NOT_SENT, hostOf, isAllowedResponseUrl } from "./responseUrl.ts";
 import { slackActor } from "./identity.ts";
-import type { SlackDeps } from "./app.ts";
+import type { SlackDeps } from "./deps.ts";
+import type { SlashJob } from "../../jobs/slashQueue.ts";
 import { shareCommandFor } from "./share.ts";
-
-/** What a worker needs from a slash command payload (no tokens: Slack's `token` field is left out). */
-export interface SlashJob {
-  /** unique per invocation: from response_url and trigger_id, which Slack never reuses */
-  id: string;
-  teamId?: string;
-  enterpriseId?: string;
-  teamDomain?: string;
-  userId: string;
-  userName?: string;
-  channelId: string;
-  text: string;
-  responseUrl: string;
-}
 
 type SlashPayload = { team_id?: string; enterprise_id?: string; team_domain?: string; user_id: string; user_name?: string; channel_id: string; text?: string; response_url: string; trigger_id?: string };
 

@@ -1,0 +1,13 @@
+// What the Discord adapter is built from (src/app.ts passes it in); the HTTP and gateway transports share it.
+import type { Redis } from "ioredis";
+import type { Config } from "../../src/config/env.ts";
+import type { Command } from "../../src/commands/define.ts";
+import type { Services } from "../../src/domain/services.ts";
+import type { Logger } from "../../src/log.ts";
+import type { ThreadRequests } from "./threads.ts";
+
+export interface DiscordDeps {
+  config: Config; services: Services; commands: Command[]; logger: Logger; redis: Redis;
+  /** asks the workers for a ticket's support thread (jobs: discord-threads) */
+  threads?: ThreadRequests;
+}
