@@ -7,12 +7,12 @@ import type { CampaignRef, SendJob, TestEmailJob } from "../src/domain/campaigns
 import type { EmailSender, EmailSettings } from "../src/domain/campaigns/email.ts";
 import type { LedgerDb } from "../src/domain/campaigns/recipients.ts";
 import { RetryLaterError } from "../src/domain/campaigns/sender.ts";
+import type { Ports } from "../src/delivery/port.ts";
 import type { Services } from "../src/domain/services.ts";
 import type { Logger } from "../src/log.ts";
 import { bullCampaignJobs } from "./campaignQueue.ts";
 import { emailSendBatch, type QueueName } from "./registry.ts";
 import type { JobRuntime } from "./runtime.ts";
-import type { Ports } from "./workers.ts";
 
 export interface CampaignWorkerDeps {
   services: Services;

@@ -26,7 +26,7 @@ export const QUEUES: Record<QueueName, QueueConfig> = {
   // Discord: 50 requests/s per bot globally
   "deliver-discord": { concurrency: 4, defaultJobOptions: retrying, limiter: { max: 40, duration: 1000 } },
   rooms: { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 5 } },
-  // a private thread per ticket created on Discord (adapters/discord/threads.ts); one job id per ticket
+  // a private thread per ticket created on Discord (jobs/ticketThreads.ts); one job id per ticket
   "discord-threads": { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 5 } },
   // scheduled digests (jobs/reports.ts): one job per schedule tick, from a job scheduler per ReportSchedule
   reports: { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 4 } },

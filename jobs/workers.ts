@@ -3,21 +3,19 @@ import type { Job } from "bullmq";
 import { UnrecoverableError } from "bullmq";
 import type { DeliveryJob, RoomJob } from "../src/delivery/outbox.ts";
 import { deserializeReply } from "../src/delivery/outbox.ts";
-import { JobLockLostError, type ChatDelivery, type ChatPlatform } from "../src/delivery/port.ts";
+import { JobLockLostError, type ChatDelivery, type ChatPlatform, type Ports } from "../src/delivery/port.ts";
 import type { Services } from "../src/domain/services.ts";
 import type { Logger } from "../src/log.ts";
 import { dealCard } from "../src/render/deal-card.ts";
 import type { JobLease, JobRuntime } from "./runtime.ts";
 import { startSlaWorker } from "./sla.ts";
-import { openTicketThread, type TicketThreadJob } from "../adapters/discord/threads.ts";
+import type { TicketThreadJob, TicketThreadOpener } from "./ticketThreads.ts";
 import type { SlashJob } from "./slashQueue.ts";
 import { startCampaignWorkers } from "./campaignWorkers.ts";
 import { startReportWorker } from "./reports.ts";
 import { startPredictWorker } from "./predict.ts";
 import type { EmailSender, EmailSettings } from "../src/domain/campaigns/email.ts";
 import type { LedgerDb } from "../src/domain/campaigns/recipients.ts";
-
-export type Ports = Partial<Record<ChatPlatform, ChatDelivery>>;
 
 function portFor(ports: Ports, platform: ChatPlatform): ChatDelivery {
   const p = ports[platform];
@@ -59,13 +57,16 @@ export async function createRoom(ports: Ports, services: Services, job: Job<Room
 /** Runs a queued chat command; `retried` when this job was taken over from a stalled worker. */
 export type CommandRunner<T> = (data: T, opts: { retried: boolean }) => Promise<void>;
 
-export function startWorkers(rt: JobRuntime, deps: { services: Services; ports: Ports; logger: Logger; email?: EmailSender; emailSettings?: EmailSettings; ledger?: LedgerDb; slackCommands?: CommandRunner<SlashJob> }): void {
+export function startWorkers(rt: JobRuntime, deps: { services: Services; ports: Ports; logger: Logger; email?: EmailSender; emailSettings?: EmailSettings; ledger?: LedgerDb; slackCommands?: CommandRunner<SlashJob>; openTicketThread?: TicketThreadOpener }): void {
   const { slackCommands } = deps;
   if (slackCommands) rt.work<SlashJob>("slack-commands", (job) => slackCommands(job.data, { retried: job.attemptsMade > 0 || job.stalledCounter > 0 }));
   rt.work<DeliveryJob>("deliver-slack", (job, lease) => deliver(deps.ports, job, lease));
   rt.work<DeliveryJob>("deliver-discord", (job, lease) => deliver(deps.ports, job, lease));
   rt.work<RoomJob>("rooms", (job) => createRoom(deps.ports, deps.services, job));
-  rt.work<TicketThreadJob>("discord-threads", (job) => openTicketThread(deps.ports, deps.services, job));
+  rt.work<TicketThreadJob>("discord-threads", async (job) => {
+    if (!deps.openTicketThread) throw new UnrecoverableError("discord is not configured on this worker");
+    return deps.openTicketThread(job);
+  });
   startSlaWorker(rt, deps);
   startCampaignWorkers(rt, deps);
   startReportWorker(rt, deps);

@@ -22,11 +22,13 @@ import { createDiscordChannels } from "../adapters/discord/channels.ts";
 import { createSlackChannels } from "../adapters/slack/channels.ts";
 import { PlatformChannels } from "./delivery/channels.ts";
 import { ButtonStore } from "../adapters/discord/buttons.ts";
-import { ticketThreadQueue } from "../adapters/discord/threads.ts";
+import { openTicketThread } from "../adapters/discord/threads.ts";
 import { JobRuntime } from "../jobs/runtime.ts";
 import { bullOutbox } from "../jobs/outbox.ts";
 import { slashQueue } from "../jobs/slashQueue.ts";
-import { startWorkers, type Ports } from "../jobs/workers.ts";
+import { startWorkers } from "../jobs/workers.ts";
+import { ticketThreadQueue } from "../jobs/ticketThreads.ts";
+import type { Ports } from "./delivery/port.ts";
 import { bullPredictJobs } from "../jobs/predict.ts";
 import { bullSlaTimers } from "../jobs/sla.ts";
 import { bullReportScheduler } from "../jobs/reports.ts";
@@ -97,6 +99,8 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
       slackCommands: config.slackEnabled ? slashRunner({ config, services, commands, logger }) : undefined,
       email: config.SMTP_URL ? createSmtpSender(config.SMTP_URL) : undefined,
       ledger: db.rawSql,
+      // the workers' port to Discord threads (jobs/ imports no adapter)
+      openTicketThread: (job) => openTicketThread(ports.discord, services, job),
       emailSettings: mail.from && mail.publicUrl && mail.secret ? { from: mail.from, publicUrl: mail.publicUrl, secret: mail.secret } : undefined });
   }
 

@@ -4,7 +4,7 @@ import type { Config } from "../../src/config/env.ts";
 import type { Command } from "../../src/commands/define.ts";
 import type { Services } from "../../src/domain/services.ts";
 import type { Logger } from "../../src/log.ts";
-import type { ThreadRequests } from "./threads.ts";
+import type { ThreadRequests } from "../../jobs/ticketThreads.ts";
 
 export interface DiscordDeps {
   config: Config; services: Services; commands: Command[]; logger: Logger; redis: Redis;

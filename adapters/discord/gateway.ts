@@ -20,7 +20,7 @@ import { NotMemberError } from "../../src/domain/workspaces/membership.ts";
 import { discordActor, type DiscordUser } from "./identity.ts";
 import { renderDiscord } from "./render.ts";
 import { TICKET_EMOJI, messageText, openTicketFromMessage, permalink, type ResolvedMessage } from "./tickets.ts";
-import type { ThreadRequests } from "./threads.ts";
+import type { ThreadRequests } from "../../jobs/ticketThreads.ts";
 
 export const GATEWAY_INTENTS = [
   GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.MessageContent,

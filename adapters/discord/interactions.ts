@@ -26,7 +26,7 @@ import type { ButtonStore } from "./buttons.ts";
 import { hasUpload, SHARE_PREFIX } from "./render.ts";
 import { ACK_BUDGET_MS, LATE, deliver, initialResponse, lateDelivery, within, type Outcome, type Surface } from "./respond.ts";
 import { CREATE_TICKET_COMMAND, openTicketFromMessage, ticketCreatedBy, type ResolvedMessage } from "./tickets.ts";
-import type { ThreadRequests } from "./threads.ts";
+import type { ThreadRequests } from "../../jobs/ticketThreads.ts";
 
 export interface Interaction extends InteractionIdentity {
   id?: string;

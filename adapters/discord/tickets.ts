@@ -6,7 +6,7 @@ import type { Actor } from "../../src/domain/actor.ts";
 import type { Services } from "../../src/domain/services.ts";
 import type { Logger } from "../../src/log.ts";
 import type { Reply } from "../../src/reply/reply.ts";
-import type { ThreadRequests } from "./threads.ts";
+import type { ThreadRequests } from "../../jobs/ticketThreads.ts";
 
 /** The message command's name, as registered (register.ts) and as Discord sends it back. */
 export const CREATE_TICKET_COMMAND = "Create ticket";

@@ -35,6 +35,9 @@ export interface ChatDelivery {
   pin?(workspaceId: string, at: Delivered): Promise<void>;
 }
 
+/** The delivery port of each platform this process posts to (src/app.ts builds them from the adapters). */
+export type Ports = Partial<Record<ChatPlatform, ChatDelivery>>;
+
 /** The platform said 429: retry after this long without counting a failed attempt. */
 export class RateLimitedError extends Error {
   override name = "RateLimitedError";
