@@ -22,7 +22,7 @@ import { createServices } from "../src/domain/services.ts";
 import { seedLarge } from "../src/seed/large.ts";
 import { periodFor, PERIODS, type Period, type PeriodName } from "../src/domain/analytics/period.ts";
 import type { Digest } from "../src/domain/analytics/digest.ts";
-import { digestReply } from "../src/domain/analytics/digestReply.ts";
+import { digestReply } from "../src/commands/digestReply.ts";
 import { runText } from "../src/commands/engine.ts";
 import { commands } from "../src/commands/registry.ts";
 import type { Actor } from "../src/domain/actor.ts";

@@ -10,6 +10,7 @@ import { createProbeRedis, createRedis } from "./redis.ts";
 import { createMetrics, healthRoutes } from "./server/health.ts";
 import type { Redis } from "ioredis";
 import { commands } from "./commands/registry.ts";
+import { digestReply } from "./commands/digestReply.ts";
 import { createServices, type Services } from "./domain/services.ts";
 import { consoleRoutes } from "../adapters/console/routes.ts";
 import { createSlack } from "../adapters/slack/index.ts";
@@ -65,7 +66,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
   const jobs = new JobRuntime({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
   // which channels are the workspace's own: asked by commands (server and worker roles) and deliveries
   const channels = new PlatformChannels();
-  const services = createServices(db.prisma, { channels, encryptionKey: config.ENCRYPTION_KEY, stateSecret: config.SLACK_STATE_SECRET, outbox: bullOutbox(jobs), slaTimers: bullSlaTimers(jobs), reportScheduler: bullReportScheduler(jobs), predictJobs: bullPredictJobs(jobs), logger,
+  const services = createServices(db.prisma, { channels, encryptionKey: config.ENCRYPTION_KEY, stateSecret: config.SLACK_STATE_SECRET, outbox: bullOutbox(jobs), slaTimers: bullSlaTimers(jobs), reportScheduler: bullReportScheduler(jobs), predictJobs: bullPredictJobs(jobs), logger, renderDigest: digestReply,
     campaigns: { jobs: bullCampaignJobs(jobs), email: campaignEmail(config) } });
   // who becomes a member: Slack is asked about new people (guests and other teams never join)
   services.identity.configure({

@@ -10,7 +10,7 @@ import { apiArgs, slackEnv, slash, startFakeSlack } from "./helpers/slack.ts";
 import { createWorkspaceDefaults } from "../src/domain/workspaces/defaults.ts";
 import { DigestService, type Digest } from "../src/domain/analytics/digest.ts";
 import { periodFor } from "../src/domain/analytics/period.ts";
-import { change, digestReply, pointsChange, roughDuration, shortMoney } from "../src/domain/analytics/digestReply.ts";
+import { change, digestReply, pointsChange, roughDuration, shortMoney } from "../src/commands/digestReply.ts";
 import { pipelineChartSpec, renderChart } from "../src/render/chart.ts";
 import { richToPlain } from "../src/reply/reply.ts";
 import type { PrismaClient } from "../src/generated/prisma/client.ts";

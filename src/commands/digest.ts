@@ -4,6 +4,7 @@ import { defineCommand } from "./define.ts";
 import { reply, s } from "../reply/reply.ts";
 import { UserInputError } from "../errors.ts";
 import { PERIODS } from "../domain/analytics/period.ts";
+import { digestReply } from "./digestReply.ts";
 import type { ChatPlatform } from "../delivery/port.ts";
 
 const PERIOD_HELP = "Periods are UTC: today since 00:00, week since Monday 00:00, month since the 1st; each figure is compared with the same stretch of the previous period.";
@@ -20,7 +21,7 @@ export const digest = defineCommand({
     const period = args.period ?? "today";
     // a chat reply to one's own command is ephemeral and cannot carry an uploaded image: offer to post it
     const postable = actor.platform !== "console" && !!channelId;
-    return services.analytics.reply(actor, period, { chart: true, postCommand: postable ? `digest post ${period}` : undefined });
+    return digestReply(await services.analytics.digest(actor, period), { chart: true, postCommand: postable ? `digest post ${period}` : undefined });
   },
 });
 

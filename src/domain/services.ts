@@ -24,6 +24,7 @@ import { IdentityService } from "./workspaces/identity.ts";
 import { ProcessedEvents } from "./workspaces/processed-events.ts";
 import { AutocompleteService } from "./search/autocomplete.ts";
 import { AnalyticsService } from "./analytics/service.ts";
+import type { DigestRenderer } from "./analytics/digest.ts";
 import { ReportService, type ReportScheduler } from "./analytics/reports.ts";
 import { CampaignService, type CampaignDeps } from "./campaigns/service.ts";
 import { OptOutService } from "./campaigns/optout.ts";
@@ -84,6 +85,8 @@ export interface Services {
 }
 
 export interface ServiceDeps { encryptionKey?: string; stateSecret?: string; outbox?: Outbox; logger?: Logger; slaTimers?: SlaTimerQueue; campaigns?: Omit<CampaignDeps, "outbox">; reportScheduler?: ReportScheduler; predictJobs?: PredictJobs;
+  /** draws a digest for posting (src/commands/digestReply.ts); without it digests are not posted */
+  renderDigest?: DigestRenderer;
   /** the platform adapters' answers; without it no channel is the workspace's own */
   channels?: ChannelOwnership }
 
@@ -91,7 +94,7 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
   const companies = new CompanyService(db);
   const members = new MemberService(db);
   const pipelines = new PipelineService(db);
-  const analytics = new AnalyticsService(db, deps.outbox);
+  const analytics = new AnalyticsService(db, deps.outbox, deps.renderDigest);
   const escalations = new EscalationService(db, deps.outbox, deps.logger);
   const sla = new SlaService(db, deps.slaTimers, escalations, deps.logger);
   const tickets = new TicketService(db, members, sla.hooks());
@@ -117,7 +120,7 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
     processedEvents: new ProcessedEvents(db),
     autocomplete: new AutocompleteService(db),
     analytics,
-    reports: new ReportService(db, analytics.digests, { scheduler: deps.reportScheduler, outbox: deps.outbox, logger: deps.logger }),
+    reports: new ReportService(db, analytics.digests, { scheduler: deps.reportScheduler, outbox: deps.outbox, render: deps.renderDigest, logger: deps.logger }),
     sla,
     escalations,
     campaigns: new CampaignService(db, { ...deps.campaigns, outbox: deps.outbox }),

@@ -6,6 +6,7 @@ import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { NotFoundError } from "../../errors.ts";
 import * as q from "./digestQueries.ts";
 import { periodFor, type Period, type PeriodName } from "./period.ts";
+import type { Reply } from "../../reply/reply.ts";
 
 export interface Change { cur: number; prev: number }
 export interface MoneyChange { currency: string; cur: string; prev: string }
@@ -37,6 +38,9 @@ export interface Digest {
   /** accounts judged "at risk" by account health, among those whose tickets flag them (top 5) */
   atRisk: { key: string; name: string; reasons: string[] }[];
 }
+
+/** Draws a digest as a message (src/commands/digestReply.ts, handed in by src/app.ts): the domain computes, commands draw. */
+export type DigestRenderer = (d: Digest, opts: { chart: boolean; ephemeral: boolean }) => Promise<Reply>;
 
 const KINDS = ["call", "email", "meeting", "note", "chat"];
 

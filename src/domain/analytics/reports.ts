@@ -10,8 +10,7 @@ import { formatKey, nextNumber, parseKey } from "../../db/keys.ts";
 import type { Logger } from "../../log.ts";
 import { requireRole, type Actor } from "../actor.ts";
 import { audit } from "../audit.ts";
-import type { DigestService } from "./digest.ts";
-import { digestReply } from "./digestReply.ts";
+import type { DigestRenderer, DigestService } from "./digest.ts";
 import { PERIODS, periodFor, type PeriodName } from "./period.ts";
 
 /** What the queue needs to tick a schedule. */
@@ -52,7 +51,7 @@ export interface ScheduleInput {
 export type TickResult = "posted" | "duplicate" | "inactive";
 
 export class ReportService {
-  constructor(private db: PrismaClient, private digests: DigestService, private deps: { scheduler?: ReportScheduler; outbox?: Outbox; logger?: Logger } = {}) {}
+  constructor(private db: PrismaClient, private digests: DigestService, private deps: { scheduler?: ReportScheduler; outbox?: Outbox; render?: DigestRenderer; logger?: Logger } = {}) {}
 
   async schedule(actor: Actor, input: ScheduleInput): Promise<ReportSchedule> {
     requireRole(actor, "manager", "schedule reports");
@@ -116,13 +115,13 @@ export class ReportService {
       await this.deps.scheduler?.remove(scheduleId).catch(() => undefined);
       return "inactive";
     }
-    const outbox = this.deps.outbox;
-    if (!outbox) throw new UnavailableError("no outbox to post the report through");
+    const { outbox, render } = this.deps;
+    if (!outbox || !render) throw new UnavailableError("no outbox to post the report through, or nothing to draw it with");
     const dedupeKey = `report:${s.id}:${tickAt.toISOString()}`;
     if (await this.db.notification.findFirst({ where: { workspaceId, dedupeKey }, select: { id: true } })) return "duplicate";
     const period = (PERIODS as readonly string[]).includes(s.period) ? (s.period as PeriodName) : "today";
     const digest = await this.digests.build(workspaceId, periodFor(period, now));
-    const reply = await digestReply(digest, { chart: true, ephemeral: false });
+    const reply = await render(digest, { chart: true, ephemeral: false });
     reply.blocks.splice(1, 0, { type: "context", text: `Scheduled report ${formatKey("report", s.number)} · ${describeSchedule(s)}` });
     return this.db.$transaction(async (tx) => {
       // a second runner of this tick waits here on the first one's uncommitted claim, then finds it

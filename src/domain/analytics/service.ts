@@ -1,26 +1,21 @@
-// Digests on demand: as a reply to the person who asked, or posted (with the chart) to a channel.
+// Digests on demand: the figures for a reply to the person who asked (src/commands/digest.ts draws it), or
+// posted with the chart to a channel (drawn by the DigestRenderer that src/app.ts hands in).
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Outbox } from "../../delivery/outbox.ts";
 import type { ChatPlatform } from "../../delivery/port.ts";
 import { UnavailableError } from "../../errors.ts";
-import type { Reply } from "../../reply/reply.ts";
 import { requireRole, type Actor } from "../actor.ts";
-import { DigestService, type Digest } from "./digest.ts";
-import { digestReply, type DigestReplyOptions } from "./digestReply.ts";
+import { DigestService, type Digest, type DigestRenderer } from "./digest.ts";
 import { periodFor, type PeriodName } from "./period.ts";
 
 export class AnalyticsService {
   readonly digests: DigestService;
-  constructor(db: PrismaClient, private outbox?: Outbox) {
+  constructor(db: PrismaClient, private outbox?: Outbox, private render?: DigestRenderer) {
     this.digests = new DigestService(db);
   }
 
   digest(actor: Actor, period: PeriodName, now = new Date()): Promise<Digest> {
     return this.digests.build(actor.workspaceId, periodFor(period, now));
-  }
-
-  async reply(actor: Actor, period: PeriodName, opts: DigestReplyOptions = {}): Promise<Reply> {
-    return digestReply(await this.digest(actor, period), opts);
   }
 
   /**
@@ -29,8 +24,8 @@ export class AnalyticsService {
    */
   async post(actor: Actor, period: PeriodName, channel: { platform: ChatPlatform; channelId: string }, now = new Date()): Promise<void> {
     requireRole(actor, "agent", "post the digest to a channel");
-    if (!this.outbox) throw new UnavailableError("Posting needs the job queue, which this process does not have.");
-    const reply = await digestReply(await this.digest(actor, period, now), { chart: true, ephemeral: false });
+    if (!this.outbox || !this.render) throw new UnavailableError("Posting needs the job queue, which this process does not have.");
+    const reply = await this.render(await this.digest(actor, period, now), { chart: true, ephemeral: false });
     reply.blocks.splice(1, 0, { type: "context", text: `Posted by ${actor.name}` });
     const minute = now.toISOString().slice(0, 16);
     await this.outbox.deliver({

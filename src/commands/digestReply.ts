@@ -1,10 +1,10 @@
 // A digest as a message people read: a few short sections, each flow figure with its change against the
 // same stretch of the previous period (▲/▼ and %), and the pipeline chart. Pure except for the chart.
-import { b, code, reply, s, type Reply, type Span } from "../../reply/reply.ts";
-import { money } from "../../reply/format.ts";
-import { pipelineChartSpec, renderChart, type PipelineBar } from "../../render/chart.ts";
-import type { Change, Digest, MoneyChange } from "./digest.ts";
-import { describePeriod } from "./period.ts";
+import { b, code, reply, s, type Reply, type Span } from "../reply/reply.ts";
+import { money } from "../reply/format.ts";
+import { pipelineChartSpec, renderChart, type PipelineBar } from "../render/chart.ts";
+import type { Change, Digest, MoneyChange } from "../domain/analytics/digest.ts";
+import { describePeriod } from "../domain/analytics/period.ts";
 
 const n = (x: number) => x.toLocaleString("en-US");
 const pl = (x: number, one: string, many = `${one}s`) => `${n(x)} ${x === 1 ? one : many}`;
