@@ -22,7 +22,7 @@ import { Redis } from "ioredis";
 import { loadConfig } from "../src/config/env.ts";
 import { startApp } from "../src/app.ts";
 import { createLogger } from "../src/log.ts";
-import { QUEUES } from "../jobs/registry.ts";
+import { workerSettings } from "../jobs/registry.ts";
 import type { Actor } from "../src/domain/actor.ts";
 import { createBenchDb } from "./lib/db.ts";
 import { table } from "./lib/table.ts";
@@ -160,8 +160,6 @@ async function main() {
   const { values: opt } = parseArgs({ options: { recipients: { type: "string", default: "100000" }, keep: { type: "boolean", default: false }, profile: { type: "string" } } });
   const N = Number(opt.recipients);
   const prefix = `crmbench_${randomBytes(4).toString("hex")}`;
-  const concurrency = QUEUES["campaign-email"].concurrency;
-  process.env.CAMPAIGN_EMAIL_PER_SECOND = "1000000000";
 
   const sinkChild = fork(import.meta.filename, ["--sink"], { stdio: "inherit" });
   const { url: smtpUrl } = await ask<{ url: string }>(sinkChild);
@@ -169,7 +167,10 @@ async function main() {
   const config = loadConfig({
     DATABASE_URL: bench.url, REDIS_URL, QUEUE_PREFIX: prefix, SMTP_URL: smtpUrl, MAIL_FROM: "Bench <bench@bench.test>",
     PUBLIC_URL: "https://crm.bench.test", ENCRYPTION_KEY: randomBytes(24).toString("hex"), LOG_LEVEL: "warn", CONSOLE: "off",
+    // no rate limit: the bench measures the pipeline, not the limiter
+    CAMPAIGN_EMAIL_PER_SECOND: "1000000000", CAMPAIGN_EMAIL_WAVE: process.env.CAMPAIGN_EMAIL_WAVE ?? "",
   });
+  const concurrency = workerSettings("campaign-email", config).concurrency;
   await bench.db.close();
   const app = await startApp(config, { role: "worker", logger: createLogger("warn") });
   try {
@@ -190,7 +191,7 @@ async function main() {
     const rawBefore = await rawBullmq(prefix, N, concurrency);
     console.log(`raw BullMQ (before): ${N} no-op jobs at concurrency ${concurrency} in ${rawBefore.seconds.toFixed(2)} s`);
 
-    const wave = Number(process.env.CAMPAIGN_EMAIL_WAVE ?? 16) || 16;
+    const wave = config.CAMPAIGN_EMAIL_WAVE;
     const ceilingN = Math.min(N, 20_000);
     const { perSecond: ceiling, cpuPerMessageUs: ceilingCpu } = await smtpCeiling(smtpUrl, ceilingN, concurrency * wave);
     console.log(`SMTP alone: ${ceilingN} messages, ${concurrency * wave} in flight: ${Math.round(ceiling)}/s`);

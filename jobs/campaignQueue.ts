@@ -1,11 +1,9 @@
 // CampaignJobs on BullMQ. Job ids are free of ':' (BullMQ reserves it). Progress redraws are throttled
-// per campaign by job id: one job per PROGRESS window, delayed to the window's end.
+// per campaign by job id: one job per CAMPAIGN_PROGRESS_MS window, delayed to the window's end.
 import type { JobsOptions } from "bullmq";
 import type { CampaignJobs, SendJob } from "../src/domain/campaigns/jobs.ts";
 import type { JobRuntime } from "./runtime.ts";
 import type { QueueName } from "./registry.ts";
-
-export const progressWindowMs = () => Number(process.env.CAMPAIGN_PROGRESS_MS ?? 3000);
 
 const sendQueue = (channel: SendJob["channel"]): QueueName => `campaign-${channel}`;
 
@@ -29,7 +27,7 @@ export function bullCampaignJobs(rt: JobRuntime): CampaignJobs {
     async progress(ref, now = false) {
       const opts: JobsOptions = {};
       if (!now) {
-        const w = progressWindowMs();
+        const w = rt.tuning.CAMPAIGN_PROGRESS_MS;
         const bucket = Math.floor(Date.now() / w);
         opts.jobId = `progress-${ref.campaignId}-${bucket}`;
         opts.delay = (bucket + 1) * w - Date.now();

@@ -28,16 +28,10 @@ export interface CampaignWorkerDeps {
 const LOCK = "crmCampaignWatchdogLock";
 const SEND_QUEUES: QueueName[] = ["campaign-email", "campaign-slack", "campaign-discord"];
 
-export const watchdogTiming = () => ({
-  everyMs: Number(process.env.CAMPAIGN_WATCHDOG_MS ?? 10_000),
-  // longer than the SMTP socket timeout (60 s): a slow send is not a dead one
-  staleMs: Number(process.env.CAMPAIGN_STALE_MS ?? 120_000),
-});
-
 export function startCampaignWorkers(rt: JobRuntime, deps: CampaignWorkerDeps): void {
   const jobs = bullCampaignJobs(rt);
   const bg = deps.services.campaigns.background({ jobs, ports: deps.ports, email: deps.email, emailSettings: deps.emailSettings, logger: deps.logger, ledger: deps.ledger,
-    emailWave: Number(process.env.CAMPAIGN_EMAIL_WAVE ?? 16) || 16, emailBatch: emailSendBatch() });
+    emailWave: rt.tuning.CAMPAIGN_EMAIL_WAVE, emailBatch: emailSendBatch(rt.tuning) });
 
   const control = rt.work<CampaignRef | TestEmailJob>("campaign-control", async (job: Job<CampaignRef | TestEmailJob>) => {
     if (job.name === "fanout") return bg.fanout(job.data);
@@ -58,7 +52,8 @@ export function startCampaignWorkers(rt: JobRuntime, deps: CampaignWorkerDeps): 
   }
   rt.work<CampaignRef>("campaign-progress", (job) => bg.progress(job.data));
 
-  const { everyMs, staleMs } = watchdogTiming();
+  // CAMPAIGN_STALE_MS outlasts the SMTP socket timeout (60 s) by default: a slow send is not a dead one
+  const { CAMPAIGN_WATCHDOG_MS: everyMs, CAMPAIGN_STALE_MS: staleMs } = rt.tuning;
   const me = randomUUID();
   const controlQueue = rt.queue("campaign-control");
   const queuesIdle = async () => {

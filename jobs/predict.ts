@@ -15,12 +15,11 @@ export type PredictJob =
   | { kind: "refit"; workspaceId: string }
   | { kind: "nightly" };
 
-/** how long a change waits for others before the rescore runs */
-export const DEBOUNCE_MS = Number(process.env.PREDICT_DEBOUNCE_MS ?? 2000);
 export const NIGHTLY_PATTERN = "0 30 3 * * *";
 
 export function bullPredictJobs(rt: JobRuntime): PredictJobs {
-  const add = (data: PredictJob, id: string, delay = DEBOUNCE_MS) =>
+  // PREDICT_DEBOUNCE_MS: how long a change waits for others before the rescore runs
+  const add = (data: PredictJob, id: string, delay = rt.tuning.PREDICT_DEBOUNCE_MS) =>
     rt.add<PredictJob>("predict", data.kind, data, { delay, deduplication: { id, ttl: delay } });
   return {
     async rescore(workspaceId, contactIds) {

@@ -2,17 +2,20 @@
 // compile error. One platform per delivery queue, so a 429 pauses only that platform.
 import type { JobsOptions } from "bullmq";
 import { emailBatchSize } from "../src/domain/campaigns/jobs.ts";
+import type { JobTuning } from "./tuning.ts";
 
 export type QueueName = "slack-commands" | "deliver-slack" | "deliver-discord" | "rooms" | "sla"
   | "campaign-control" | "campaign-email" | "campaign-slack" | "campaign-discord" | "campaign-progress"
   | "discord-threads" | "reports" | "predict";
 
+export interface Limiter { max: number; duration: number }
+
 export interface QueueConfig {
-  /** jobs one worker process runs at once */
-  concurrency: number;
+  /** jobs one worker process runs at once (a function: from the environment) */
+  concurrency: number | ((t: JobTuning) => number);
   defaultJobOptions: JobsOptions;
-  /** at most max jobs per duration ms across all workers */
-  limiter?: { max: number; duration: number };
+  /** at most max jobs per duration ms across all workers (a function: from the environment) */
+  limiter?: Limiter | ((t: JobTuning) => Limiter);
 }
 
 const retrying: JobsOptions = { attempts: 8, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } };
@@ -20,7 +23,7 @@ const retrying: JobsOptions = { attempts: 8, backoff: { type: "exponential", del
 export const QUEUES: Record<QueueName, QueueConfig> = {
   // /crm commands a --role=server process acked and handed on (adapters/slack/slash.ts): one attempt,
   // the answer goes to response_url; a stalled job is taken over once and finds its claim (no rerun)
-  "slack-commands": { get concurrency() { return envCount("SLACK_COMMAND_CONCURRENCY", 16); }, defaultJobOptions: { attempts: 1, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } } },
+  "slack-commands": { concurrency: (t) => t.SLACK_COMMAND_CONCURRENCY, defaultJobOptions: { attempts: 1, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } } },
   // Slack: chat.postMessage ≈ 1/s per channel, tier-3/4 methods ≈ 50-100/min: stay well under
   "deliver-slack": { concurrency: 4, defaultJobOptions: retrying, limiter: { max: 20, duration: 1000 } },
   // Discord: 50 requests/s per bot globally
@@ -37,10 +40,9 @@ export const QUEUES: Record<QueueName, QueueConfig> = {
   sla: { concurrency: 8, defaultJobOptions: { ...retrying, removeOnComplete: { age: 7 * 86400, count: 20_000 } } },
   // Campaigns (jobs/campaignWorkers.ts): fan-out/kick/test jobs, then one send queue per channel so a 429 pauses
   // only that channel. Send jobs carry a batch (email a second's worth of its rate, at most 256 ids; Discord 10;
-  // Slack one company), so the limiter counts batches: the email rate is CAMPAIGN_EMAIL_PER_SECOND (read when
-  // the worker starts).
+  // Slack one company), so the limiter counts batches: the email rate is CAMPAIGN_EMAIL_PER_SECOND.
   "campaign-control": { concurrency: 2, defaultJobOptions: retrying },
-  "campaign-email": { concurrency: 4, defaultJobOptions: { ...retrying, attempts: 12 }, get limiter() { return perSecond(emailPerSecond(), emailSendBatch()); } },
+  "campaign-email": { concurrency: 4, defaultJobOptions: { ...retrying, attempts: 12 }, limiter: (t) => perSecond(t.CAMPAIGN_EMAIL_PER_SECOND, emailSendBatch(t)) },
   // one post per company channel; chat.postMessage allows about 1/s per channel
   "campaign-slack": { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 12 }, limiter: { max: 5, duration: 1000 } },
   // a DM is two requests (open the DM channel, post): 10 jobs of 10 DMs per 10 s stays far under 50 req/s
@@ -49,16 +51,8 @@ export const QUEUES: Record<QueueName, QueueConfig> = {
   "campaign-progress": { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 3, removeOnComplete: true } },
 };
 
-const envCount = (name: string, fallback: number) => { const v = Number(process.env[name]); return Number.isInteger(v) && v > 0 ? v : fallback; };
-
-/** CAMPAIGN_EMAIL_PER_SECOND: email messages a second across all workers (default 100). */
-export function emailPerSecond(): number {
-  const v = Number(process.env.CAMPAIGN_EMAIL_PER_SECOND);
-  return Number.isFinite(v) && v > 0 ? v : 100;
-}
-
 /** Email recipients per send job at CAMPAIGN_EMAIL_PER_SECOND (the limiter counts these jobs). */
-export const emailSendBatch = () => emailBatchSize(emailPerSecond());
+export const emailSendBatch = (t: JobTuning) => emailBatchSize(t.CAMPAIGN_EMAIL_PER_SECOND);
 
 /** A limiter of `rate` messages a second for jobs carrying `batch` messages each. */
 function perSecond(rate: number, batch: number): { max: number; duration: number } {
@@ -66,11 +60,14 @@ function perSecond(rate: number, batch: number): { max: number; duration: number
   return rate >= batch ? { max: Math.round(rate / batch), duration: 1000 } : { max: 1, duration: Math.round((1000 * batch) / rate) };
 }
 
-/** Same lock and stall settings for every worker (tests shorten them through env). */
-export function workerTiming() {
+/** A queue's worker settings: its concurrency and limiter, and the same lock and stall settings for every worker. */
+export function workerSettings(name: QueueName, t: JobTuning) {
+  const q = QUEUES[name];
   return {
-    lockDuration: Number(process.env.JOBS_LOCK_MS ?? 30_000),
-    stalledInterval: Number(process.env.JOBS_STALLED_MS ?? 30_000),
+    concurrency: typeof q.concurrency === "function" ? q.concurrency(t) : q.concurrency,
+    limiter: typeof q.limiter === "function" ? q.limiter(t) : q.limiter,
+    lockDuration: t.JOBS_LOCK_MS,
+    stalledInterval: t.JOBS_STALLED_MS,
     maxStalledCount: 2,
   };
 }

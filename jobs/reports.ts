@@ -17,8 +17,6 @@ export interface ReportJob { workspaceId: string; scheduleId: string; tick?: num
 const PREFIX = "report:";
 const schedulerId = (scheduleId: string) => `${PREFIX}${scheduleId}`;
 const JOB_OPTS = { attempts: 4, backoff: { type: "exponential", delay: 5000 }, removeOnComplete: { count: 500 }, removeOnFail: { count: 1000 } };
-/** how often each worker checks that every active schedule has its scheduler */
-export const reportSyncMs = () => Number(process.env.REPORT_SYNC_MS ?? 60_000);
 /** a tick missed while its scheduler was gone is still posted when it fell due this recently */
 export const CATCH_UP_MS = 60 * 60_000;
 
@@ -115,7 +113,8 @@ export function startReportWorker(rt: JobRuntime, deps: { services: Services; lo
   const synced = restore().then(() => syncReportSchedulers(rt, deps.services))
     .then((r) => deps.logger.info(r, "report schedulers synced from the database"))
     .catch((e: Error) => deps.logger.warn({ err: e.message }, "could not sync report schedulers; they are synced again on the next start"));
-  const timer = setInterval(() => void restore(), reportSyncMs());
+  // REPORT_SYNC_MS: how often each worker checks that every active schedule has its scheduler
+  const timer = setInterval(() => void restore(), rt.tuning.REPORT_SYNC_MS);
   timer.unref();
   worker.on("closed", () => clearInterval(timer));
   return { synced };

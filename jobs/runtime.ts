@@ -4,7 +4,8 @@ import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from "b
 import { Redis } from "ioredis";
 import type { Logger } from "../src/log.ts";
 import { JobLockLostError, PermanentDeliveryError, RateLimitedError } from "../src/delivery/port.ts";
-import { QUEUES, workerTiming, type QueueName } from "./registry.ts";
+import { QUEUES, workerSettings, type QueueName } from "./registry.ts";
+import type { JobTuning } from "./tuning.ts";
 
 /** Whether this run still holds the job's lock (and, if so, extends it): false once another worker took the job over. */
 export interface JobLease { held(): Promise<boolean> }
@@ -16,7 +17,10 @@ export class JobRuntime {
   private workers: Worker[] = [];
   private connections: Redis[] = [];
 
-  constructor(private opts: { redisUrl: string; prefix: string; logger: Logger }) {}
+  constructor(private opts: { redisUrl: string; prefix: string; logger: Logger; tuning: JobTuning }) {}
+
+  /** the environment's numbers for queues and workers (src/config/env.ts) */
+  get tuning(): JobTuning { return this.opts.tuning; }
 
   private connection(): Redis {
     const c = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(200 * n, 2000) });
@@ -40,10 +44,9 @@ export class JobRuntime {
   }
 
   work<T>(name: QueueName, processor: Processor<T>): Worker {
-    const cfg = QUEUES[name];
-    const timing = workerTiming();
+    const settings = workerSettings(name, this.opts.tuning);
     const w = new Worker<T>(name, async (job, token) => {
-      const lease: JobLease = { held: async () => !!token && (await job.extendLock(token, timing.lockDuration)) === 1 };
+      const lease: JobLease = { held: async () => !!token && (await job.extendLock(token, settings.lockDuration)) === 1 };
       try {
         return await processor(job, lease);
       } catch (e) {
@@ -61,8 +64,7 @@ export class JobRuntime {
         throw e;
       }
     }, {
-      connection: this.connection(), prefix: this.opts.prefix, concurrency: cfg.concurrency,
-      limiter: cfg.limiter, ...timing,
+      connection: this.connection(), prefix: this.opts.prefix, ...settings,
     });
     w.on("failed", (job, err) => this.opts.logger.warn({ queue: name, job: job?.id, attempts: job?.attemptsMade, err: err.message }, "job failed"));
     w.on("error", (e) => this.opts.logger.warn({ queue: name, err: e.message }, "worker error"));

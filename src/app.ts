@@ -61,12 +61,12 @@ export interface Closable { name: string; close(): Promise<void> }
 export async function startApp(config: Config, opts: { role?: Role; logger?: Logger } = {}): Promise<App> {
   const role = opts.role ?? "all";
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
-  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
   logger.info({ database: db.kind === "postgres" ? safeUrl(config.DATABASE_URL) : `pglite:${config.DATA_DIR}`, applied: db.appliedMigrations }, "database ready");
-  const jobs = new JobRuntime({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
+  const jobs = new JobRuntime({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger, tuning: config });
   // which channels are the workspace's own: asked by commands (server and worker roles) and deliveries
   const channels = new PlatformChannels();
-  const services = createServices(db.prisma, { channels, encryptionKey: config.ENCRYPTION_KEY, stateSecret: config.SLACK_STATE_SECRET, outbox: bullOutbox(jobs), slaTimers: bullSlaTimers(jobs), reportScheduler: bullReportScheduler(jobs), predictJobs: bullPredictJobs(jobs), logger, renderDigest: digestReply,
+  const services = createServices(db.prisma, { channels, encryptionKey: config.ENCRYPTION_KEY, stateSecret: config.SLACK_STATE_SECRET, outbox: bullOutbox(jobs), slaTimers: bullSlaTimers(jobs), reportScheduler: bullReportScheduler(jobs), predictJobs: bullPredictJobs(jobs), logger, renderDigest: digestReply, identityTtlMs: config.IDENTITY_TTL_MS,
     campaigns: { jobs: bullCampaignJobs(jobs), email: campaignEmail(config) } });
   // who becomes a member: Slack is asked about new people (guests and other teams never join)
   services.identity.configure({
@@ -98,7 +98,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     const mail = campaignEmail(config);
     startWorkers(jobs, { services, ports, logger,
       slackCommands: config.slackEnabled ? slashRunner({ config, services, commands, logger }) : undefined,
-      email: config.SMTP_URL ? createSmtpSender(config.SMTP_URL) : undefined,
+      email: config.SMTP_URL ? createSmtpSender(config.SMTP_URL, { maxConnections: config.SMTP_MAX_CONNECTIONS, pipelineDepth: config.SMTP_PIPELINE_DEPTH }) : undefined,
       ledger: db.rawSql,
       // the workers' port to Discord threads (jobs/ imports no adapter)
       openTicketThread: (job) => openTicketThread(ports.discord, services, job),

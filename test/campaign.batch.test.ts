@@ -1,16 +1,15 @@
 // Email send jobs carry a second's worth of the rate limit, at most 256 ids, split evenly so the BullMQ
 // limiter (which counts jobs) still lets exactly CAMPAIGN_EMAIL_PER_SECOND messages through; the fan-out
 // and a kick cut the recipients into batches of that size.
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "./helpers/db.ts";
 import { sendingEmailCampaign } from "./helpers/campaign.ts";
 import { EMAIL_BATCH_MAX, emailBatchSize, type CampaignJobs, type SendJob } from "../src/domain/campaigns/jobs.ts";
 import { fanout, kick } from "../src/domain/campaigns/runner.ts";
-import { QUEUES } from "../jobs/registry.ts";
+import { workerSettings } from "../jobs/registry.ts";
+import { loadConfig } from "../src/config/env.ts";
 
 describe("email batch size", () => {
-  afterEach(() => { vi.unstubAllEnvs(); });
-
   it("is a second's worth of the rate in equal jobs of at most 256", () => {
     expect([0.5, 1, 50, 100, 256, 257, 300, 1000, 1e9].map(emailBatchSize)).toEqual([1, 1, 50, 100, 256, 129, 150, 250, 256]);
     expect(emailBatchSize(Number.NaN)).toBe(1);
@@ -19,13 +18,11 @@ describe("email batch size", () => {
 
   it("the campaign-email limiter times batches of that size lets the configured rate through", () => {
     for (const rate of [0.5, 10, 100, 150, 300, 1000, 5000]) {
-      vi.stubEnv("CAMPAIGN_EMAIL_PER_SECOND", String(rate));
-      const { max, duration } = QUEUES["campaign-email"].limiter!;
+      const { max, duration } = workerSettings("campaign-email", loadConfig({ CAMPAIGN_EMAIL_PER_SECOND: String(rate) })).limiter!;
       const perSecond = (max * emailBatchSize(rate) * 1000) / duration;
       expect(Math.abs(perSecond - rate) / rate, `rate ${rate}: ${max} jobs per ${duration} ms`).toBeLessThan(0.01);
     }
-    vi.stubEnv("CAMPAIGN_EMAIL_PER_SECOND", "");
-    expect(QUEUES["campaign-email"].limiter).toEqual({ max: 1, duration: 1000 }); // 100/s in jobs of 100
+    expect(workerSettings("campaign-email", loadConfig({})).limiter).toEqual({ max: 1, duration: 1000 }); // 100/s in jobs of 100
   });
 });
 

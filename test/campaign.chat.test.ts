@@ -16,17 +16,15 @@ let t: TestApp;
 let fake: FakeServer;
 let limited = 0;
 beforeAll(async () => {
-  vi.stubEnv("CAMPAIGN_WATCHDOG_MS", "300");
-  vi.stubEnv("CAMPAIGN_PROGRESS_MS", "300");
   fake = await startFakeSlack();
   fake.on("POST", "/api/conversations.open", () => ({ body: { ok: true, channel: { id: "DW111" } } }));
   fake.on("POST", "/api/chat.postMessage", (r) => {
     if (apiArgs(r).channel === "CACME" && limited++ === 0) return { status: 429, headers: { "retry-after": "1" }, body: { ok: false, error: "ratelimited" } };
     return { body: { ok: true, channel: apiArgs(r).channel, ts: `${Date.now() / 1000}` } };
   });
-  t = await startTestApp(slackEnv(fake));
+  t = await startTestApp({ ...slackEnv(fake), CAMPAIGN_WATCHDOG_MS: "300", CAMPAIGN_PROGRESS_MS: "300" });
 });
-afterAll(async () => { await t?.stop(); await fake?.close(); vi.unstubAllEnvs(); });
+afterAll(async () => { await t?.stop(); await fake?.close(); });
 
 const blocksText = (r: { body: unknown }) => JSON.stringify(apiArgs(r as never).blocks ?? apiArgs(r as never).text);
 const posts = (channel: string) => fake.calls("/api/chat.postMessage").filter((r) => apiArgs(r).channel === channel);

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import { consoleSession, type ConsoleSession } from "./helpers/console.ts";
 import { createTestDb, type TestDb } from "./helpers/db.ts";
@@ -135,17 +135,14 @@ describe("Redis restarted mid-campaign (every job lost)", () => {
   let c: ConsoleSession;
   let port: number;
   beforeAll(async () => {
-    vi.stubEnv("CAMPAIGN_WATCHDOG_MS", "300");
-    vi.stubEnv("CAMPAIGN_EMAIL_PER_SECOND", "1000");
-    vi.stubEnv("JOBS_LOCK_MS", "3000");
-    vi.stubEnv("JOBS_STALLED_MS", "1000");
     sink = await startSmtpSink();
     port = await freePort();
     redis = await startRedis(port);
-    t = await startTestApp({ SMTP_URL: sink.url, ...MAIL, REDIS_URL: `redis://127.0.0.1:${port}` });
+    t = await startTestApp({ SMTP_URL: sink.url, ...MAIL, REDIS_URL: `redis://127.0.0.1:${port}`,
+      CAMPAIGN_WATCHDOG_MS: "300", CAMPAIGN_EMAIL_PER_SECOND: "1000", JOBS_LOCK_MS: "3000", JOBS_STALLED_MS: "1000" });
     c = await consoleSession(t.url);
   });
-  afterAll(async () => { await t?.stop(); redis?.kill("SIGKILL"); await sink?.close(); vi.unstubAllEnvs(); });
+  afterAll(async () => { await t?.stop(); redis?.kill("SIGKILL"); await sink?.close(); });
 
   it("the watchdog queues the pending recipients again and the campaign completes, each once", { timeout: 120_000 }, async () => {
     await seed(t, c, 2000, "rr");

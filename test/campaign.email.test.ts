@@ -1,6 +1,6 @@
 // Email campaigns end to end: console commands → jobs → nodemailer → a real SMTP server; the one-click
 // unsubscribe link; an opt-out in the middle of a campaign; pause/resume; failures and retry.
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import { consoleSession, type ConsoleSession } from "./helpers/console.ts";
 import { startSmtpSink, type SmtpSink } from "./campaign.sink.ts";
@@ -13,19 +13,17 @@ let t: TestApp;
 let c: ConsoleSession;
 
 beforeAll(async () => {
-  vi.stubEnv("CAMPAIGN_WATCHDOG_MS", "300");
-  vi.stubEnv("CAMPAIGN_PROGRESS_MS", "300");
-  vi.stubEnv("CAMPAIGN_EMAIL_PER_SECOND", "100");
   sink = await startSmtpSink({ reject: (to) => {
     const r = rejects.get(to);
     if (!r || r.times === 0) return null;
     r.times--;
     return r;
   } });
-  t = await startTestApp({ SMTP_URL: sink.url, MAIL_FROM: "Acme Sales <sales@acme.test>", PUBLIC_URL: "https://crm.example.com", ENCRYPTION_KEY: KEY });
+  t = await startTestApp({ SMTP_URL: sink.url, MAIL_FROM: "Acme Sales <sales@acme.test>", PUBLIC_URL: "https://crm.example.com", ENCRYPTION_KEY: KEY,
+    CAMPAIGN_WATCHDOG_MS: "300", CAMPAIGN_PROGRESS_MS: "300", CAMPAIGN_EMAIL_PER_SECOND: "100" });
   c = await consoleSession(t.url);
 });
-afterAll(async () => { await t?.stop(); await sink?.close(); vi.unstubAllEnvs(); });
+afterAll(async () => { await t?.stop(); await sink?.close(); });
 
 const db = () => t.app.db.prisma;
 async function waitStatus(number: number, status: string, timeoutMs = 20_000) {

@@ -6,10 +6,11 @@ import type { Job } from "bullmq";
 import { JobRuntime } from "../jobs/runtime.ts";
 import { PermanentDeliveryError, RateLimitedError } from "../src/delivery/port.ts";
 import { createLogger } from "../src/log.ts";
+import { loadConfig } from "../src/config/env.ts";
 import { deleteKeys, testPrefix } from "./helpers/redis.ts";
 
 const prefix = testPrefix();
-const runtime = () => new JobRuntime({ redisUrl: inject("redisUrl"), prefix, logger: createLogger("silent") });
+const runtime = () => new JobRuntime({ redisUrl: inject("redisUrl"), prefix, logger: createLogger("silent"), tuning: loadConfig({}) });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let producer: JobRuntime;
 

@@ -1,6 +1,6 @@
 // A manager schedules the digest for a channel: it arrives on time with its chart, once, however many
 // workers run; schedules are listed and cancelled, and come back from the database when workers restart.
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type App } from "../src/app.ts";
 import { createLogger } from "../src/log.ts";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
@@ -16,19 +16,18 @@ let fake: FakeServer;
 const extra: App[] = [];
 
 beforeAll(async () => {
-  vi.stubEnv("REPORT_SYNC_MS", "3600000"); // the tests below run the lost-scheduler check themselves
   fake = await startFakeSlack();
   let file = 0;
   fake.on("POST", "/api/files.getUploadURLExternal", () => ({ body: { ok: true, upload_url: `${fake.url}/upload/${++file}`, file_id: `F${file}` } }));
   fake.on("POST", /^\/upload\//, () => ({ body: "OK" }));
   fake.on("POST", "/api/files.completeUploadExternal", (r) => ({ body: { ok: true, files: JSON.parse((r.body as any).files) } }));
-  t = await startTestApp(slackEnv(fake));
+  // REPORT_SYNC_MS: the tests below run the lost-scheduler check themselves
+  t = await startTestApp({ ...slackEnv(fake), REPORT_SYNC_MS: "3600000" });
 });
 afterAll(async () => {
   for (const a of extra) await a.close();
   await t.stop();
   await fake.close();
-  vi.unstubAllEnvs();
 });
 
 /** another process's worker: same database, Redis prefix and Slack, no HTTP */

@@ -12,8 +12,10 @@ import { SmtpPool } from "./smtpPool.ts";
 import { EmailRejectedError, EmailUnreachableError, type EmailSender, type OutgoingEmail } from "../../src/domain/campaigns/email.ts";
 
 export interface SmtpOptions {
-  /** open connections to the relay */
+  /** open connections to the relay (SMTP_MAX_CONNECTIONS) */
   maxConnections?: number;
+  /** messages queued on one pipelining connection before the next one is used (SMTP_PIPELINE_DEPTH) */
+  pipelineDepth?: number;
   /** must exceed the longest send; the stale-`sending` sweep waits longer than this */
   socketTimeoutMs?: number;
 }
@@ -32,7 +34,6 @@ export function classifySmtpError(e: unknown): Error {
   return err instanceof Error ? err : new Error(String(e));
 }
 
-const envInt = (name: string, fallback: number) => { const v = Number(process.env[name]); return Number.isInteger(v) && v > 0 ? v : fallback; };
 const oneLine = (v: string) => v.replace(/[\r\n]+/g, " ").trim();
 const ATEXT_PHRASE = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]*$/;
 
@@ -68,8 +69,8 @@ export function composeMessage(m: OutgoingEmail, from: string, date = new Date()
 
 export function createSmtpSender(smtpUrl: string, opts: SmtpOptions = {}): EmailSender {
   const pool = new SmtpPool(smtpUrl, {
-    maxConnections: opts.maxConnections ?? envInt("SMTP_MAX_CONNECTIONS", 16),
-    pipelineDepth: envInt("SMTP_PIPELINE_DEPTH", 4),
+    maxConnections: opts.maxConnections ?? 16,
+    pipelineDepth: opts.pipelineDepth ?? 4,
     maxMessages: 1000,
     connectionTimeoutMs: 10_000,
     greetingTimeoutMs: 10_000,

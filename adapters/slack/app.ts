@@ -27,9 +27,6 @@ export function within<T>(p: Promise<T>, ms: number): Promise<T | typeof LATE> {
   return Promise.race([p, new Promise<typeof LATE>((r) => setTimeout(() => r(LATE), ms).unref())]);
 }
 
-/** Commands this process runs itself (no queue) wait their turn here, at most this many at once, so
- *  a burst queues instead of starving the event loop that sends the acks. */
-const background = pLimit(Number(process.env.SLACK_COMMAND_CONCURRENCY ?? 16));
 
 function boltLogger(logger: Logger): BoltLogger {
   const l = logger.child({ component: "bolt" });
@@ -50,6 +47,9 @@ export function createSlackApp(deps: SlackDeps, receiver: Receiver, authorize: A
     clientOptions: config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL.endsWith("/") ? config.SLACK_API_URL : `${config.SLACK_API_URL}/` } : undefined,
   });
   const runSlash = slashRunner(deps);
+  /** Commands this process runs itself (no queue) wait their turn here, at most SLACK_COMMAND_CONCURRENCY at
+   *  once, so a burst queues instead of starving the event loop that sends the acks. */
+  const background = pLimit(config.SLACK_COMMAND_CONCURRENCY);
   /** Answers through the payload's response_url, only when it is Slack's (responseUrl.ts), never Bolt's respond. */
   const respondTo = (body: unknown) => responder((body as { response_url?: unknown }).response_url, config, logger);
   const onError = (e: unknown, cmd?: Command) => logger.error({ err: (e as Error).message, stack: (e as Error).stack, command: cmd?.path.join(" ") }, "command failed");

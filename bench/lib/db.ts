@@ -31,7 +31,8 @@ export async function createBenchDb(): Promise<BenchDb> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    db = await openDatabase({ databaseUrl: url, dataDir: "unused", migrate: true }); // creates the database, applies migrations
+    // creates the database, applies migrations; the pool as the app would size it (bench/commands.ts prints it)
+    db = await openDatabase({ databaseUrl: url, dataDir: "unused", migrate: true, poolSize: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
   } catch (e) {
     await drop().catch(() => {});
     throw e;

@@ -80,7 +80,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     if (e instanceof ConfigError) { console.error(e.message); return 2; }
     throw e;
   }
-  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
   try {
     if (args.cmd === "rotate-key") {
       const r = await rotateEncryptionKey(db.prisma, args.from, args.to);

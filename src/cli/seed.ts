@@ -68,7 +68,7 @@ async function main(): Promise<number> {
     if (e instanceof ConfigError) { console.error(e.message); return 1; }
     throw e;
   }
-  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
   try {
     const where = db.kind === "postgres" ? "PostgreSQL (DATABASE_URL)" : `the embedded database under ${config.DATA_DIR}`;
     if (args.scale === "large") {

@@ -6,6 +6,11 @@ const optionalString = z.string().trim().min(1).optional();
 const url = (what: string) =>
   z.string().trim().refine((v) => URL.canParse(v), { message: `expected ${what}`, abort: true });
 const protocolOf = (v: string) => (URL.canParse(v) ? new URL(v).protocol : "");
+/** a count or a time in ms: a whole number of at least `min` */
+const whole = (fallback: number, min = 1) => {
+  const message = `expected a whole number of at least ${min}`;
+  return z.coerce.number({ message }).int({ message }).min(min, { message }).default(fallback);
+};
 
 const schema = z.object({
   PORT: z.coerce.number({ message: "expected a port number 1-65535" }).int().min(0).max(65535).default(3000),
@@ -41,6 +46,21 @@ const schema = z.object({
   ADMIN_TOKEN: z.string().trim().min(16, "expected at least 16 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   CONSOLE: z.enum(["on", "off", "auto"], { message: "expected on, off or auto" }).default("auto"),
+  // tuning (README, OPERATIONS.md): read here once and passed in by src/app.ts, nowhere else
+  DATABASE_POOL_SIZE: whole(10),
+  IDENTITY_TTL_MS: whole(5000),
+  SLACK_COMMAND_CONCURRENCY: whole(16),
+  SMTP_MAX_CONNECTIONS: whole(16),
+  SMTP_PIPELINE_DEPTH: whole(4),
+  JOBS_LOCK_MS: whole(30_000),
+  JOBS_STALLED_MS: whole(30_000),
+  REPORT_SYNC_MS: whole(60_000),
+  PREDICT_DEBOUNCE_MS: whole(2000, 0),
+  CAMPAIGN_EMAIL_PER_SECOND: z.coerce.number({ message: "expected a number of messages a second above 0" }).positive({ message: "expected a number of messages a second above 0" }).default(100),
+  CAMPAIGN_EMAIL_WAVE: whole(16),
+  CAMPAIGN_WATCHDOG_MS: whole(10_000),
+  CAMPAIGN_STALE_MS: whole(120_000),
+  CAMPAIGN_PROGRESS_MS: whole(3000),
 });
 
 export type Config = z.infer<typeof schema> & {

@@ -27,18 +27,19 @@ export interface OpenedDb {
   close(): Promise<void>;
 }
 
-export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; migrate?: boolean }): Promise<OpenedDb> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.migrate ?? true);
+/** poolSize: PostgreSQL connections of this process (DATABASE_POOL_SIZE); 10 when not given */
+export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; migrate?: boolean; poolSize?: number }): Promise<OpenedDb> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.migrate ?? true, opts.poolSize ?? 10);
   return openPglite(opts.dataDir, opts.migrate ?? true);
 }
 
-async function openPostgres(url: string, migrate: boolean): Promise<OpenedDb> {
+async function openPostgres(url: string, migrate: boolean, poolSize: number): Promise<OpenedDb> {
   const appliedMigrations = migrate ? await applyMigrations({ kind: "postgres", url }) : [];
   const pool = new pg.Pool({
     connectionString: url,
     // fail fast when the database is down so commands can answer "try again" inside Slack's 3 s
     connectionTimeoutMillis: 2000,
-    max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+    max: poolSize,
   });
   pool.on("error", () => { /* idle client lost (database restarted): the pool replaces it */ });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });

@@ -87,6 +87,8 @@ export interface Services {
 export interface ServiceDeps { encryptionKey?: string; stateSecret?: string; outbox?: Outbox; logger?: Logger; slaTimers?: SlaTimerQueue; campaigns?: Omit<CampaignDeps, "outbox">; reportScheduler?: ReportScheduler; predictJobs?: PredictJobs;
   /** draws a digest for posting (src/commands/digestReply.ts); without it digests are not posted */
   renderDigest?: DigestRenderer;
+  /** how long a caller's identity is cached (IDENTITY_TTL_MS) */
+  identityTtlMs?: number;
   /** the platform adapters' answers; without it no channel is the workspace's own */
   channels?: ChannelOwnership }
 
@@ -116,7 +118,7 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
     workspaces: new WorkspaceService(db),
     links: new LinkService(db),
     installations: new InstallationService(db, deps),
-    identity: new IdentityService(db),
+    identity: new IdentityService(db, deps.identityTtlMs),
     processedEvents: new ProcessedEvents(db),
     autocomplete: new AutocompleteService(db),
     analytics,

@@ -121,12 +121,14 @@ export async function resolvePlatformActor(prisma: PrismaClient, id: PlatformIde
 /** Adapters resolve callers through this service (they never hold the Prisma client). */
 export class IdentityService {
   // Two queries per platform request otherwise. A role or link change reaches a cached caller within
-  // IDENTITY_TTL_MS (5 s) on every replica; the cache holds nothing secret.
+  // cacheTtlMs (IDENTITY_TTL_MS, 5 s) on every replica; the cache holds nothing secret.
   // A refusal is cached as well: someone who keeps typing /crm without being a member costs one
   // lookup (and one users.info) per TTL, not one per keystroke of autocomplete.
-  private cache = new LRUCache<string, Actor | NotMemberError>({ max: 20_000, ttl: Number(process.env.IDENTITY_TTL_MS ?? 5000) });
+  private cache: LRUCache<string, Actor | NotMemberError>;
   private membership: MembershipOptions = {};
-  constructor(private db: PrismaClient) {}
+  constructor(private db: PrismaClient, cacheTtlMs = 5000) {
+    this.cache = new LRUCache<string, Actor | NotMemberError>({ max: 20_000, ttl: cacheTtlMs });
+  }
   /** Set by the composition root: how to ask Slack about people, SLACK_ADMIN_USERS, OAuth or not. */
   configure(opts: MembershipOptions): void { this.membership = opts; this.cache.clear(); }
   async fromPlatform(id: PlatformIdentity): Promise<Actor> {
