@@ -14,6 +14,7 @@ import type { SlashJob } from "./slashQueue.ts";
 import { startCampaignWorkers } from "./campaignWorkers.ts";
 import { startReportWorker } from "./reports.ts";
 import { startPredictWorker } from "./predict.ts";
+import { startEventWorker } from "./domainEvents.ts";
 import type { EmailSender, EmailSettings } from "../src/domain/campaigns/email.ts";
 import type { LedgerDb } from "../src/domain/campaigns/recipients.ts";
 
@@ -71,4 +72,5 @@ export function startWorkers(rt: JobRuntime, deps: { services: Services; ports: 
   startCampaignWorkers(rt, deps);
   startReportWorker(rt, deps);
   startPredictWorker(rt, deps);
+  startEventWorker(rt, deps);
 }

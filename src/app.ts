@@ -28,7 +28,7 @@ import { JobRuntime } from "../jobs/runtime.ts";
 import { bullOutbox } from "../jobs/outbox.ts";
 import { slashQueue } from "../jobs/slashQueue.ts";
 import { startWorkers } from "../jobs/workers.ts";
-import { ticketThreadQueue } from "../jobs/ticketThreads.ts";
+import { bullEventNudge } from "../jobs/domainEvents.ts";
 import type { Ports } from "./delivery/port.ts";
 import { bullPredictJobs } from "../jobs/predict.ts";
 import { bullSlaTimers } from "../jobs/sla.ts";
@@ -67,7 +67,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
   // which channels are the workspace's own: asked by commands (server and worker roles) and deliveries
   const channels = new PlatformChannels();
   const services = createServices(db.prisma, { channels, encryptionKey: config.ENCRYPTION_KEY, stateSecret: config.SLACK_STATE_SECRET, outbox: bullOutbox(jobs), slaTimers: bullSlaTimers(jobs), reportScheduler: bullReportScheduler(jobs), predictJobs: bullPredictJobs(jobs), logger, renderDigest: digestReply, identityTtlMs: config.IDENTITY_TTL_MS,
-    campaigns: { jobs: bullCampaignJobs(jobs), email: campaignEmail(config) } });
+    campaigns: { jobs: bullCampaignJobs(jobs), email: campaignEmail(config) }, eventNudge: bullEventNudge(jobs) });
   // who becomes a member: Slack is asked about new people (guests and other teams never join)
   services.identity.configure({
     directory: config.slackEnabled ? { slackProfile: slackPeople(config, services) } : undefined,
@@ -135,7 +135,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     web.use(adminQueueRoutes(config, jobs, redis));
     if (config.DISCORD_GATEWAY === "on" && !config.DISCORD_BOT_TOKEN) logger.warn("DISCORD_GATEWAY=on needs DISCORD_BOT_TOKEN; the Discord gateway stays off");
     if (config.discordEnabled || discordGatewayEnabled(config)) {
-      const discord = createDiscord({ config, services, commands, logger, redis, threads: ticketThreadQueue(jobs) });
+      const discord = createDiscord({ config, services, commands, logger, redis });
       web.use(discord.router);
       discord.start(); // the gateway, when DISCORD_GATEWAY=on: connects (and reconnects) in the background
       closables.push({ name: "discord", close: () => discord.close() });

@@ -4,10 +4,7 @@ import type { Config } from "../../src/config/env.ts";
 import type { Command } from "../../src/commands/define.ts";
 import type { Services } from "../../src/domain/services.ts";
 import type { Logger } from "../../src/log.ts";
-import type { ThreadRequests } from "../../jobs/ticketThreads.ts";
 
 export interface DiscordDeps {
   config: Config; services: Services; commands: Command[]; logger: Logger; redis: Redis;
-  /** asks the workers for a ticket's support thread (jobs: discord-threads) */
-  threads?: ThreadRequests;
 }

@@ -20,7 +20,6 @@ import { NotMemberError } from "../../src/domain/workspaces/membership.ts";
 import { discordActor, type DiscordUser } from "./identity.ts";
 import { renderDiscord } from "./render.ts";
 import { TICKET_EMOJI, messageText, openTicketFromMessage, permalink, type ResolvedMessage } from "./tickets.ts";
-import type { ThreadRequests } from "../../jobs/ticketThreads.ts";
 
 export const GATEWAY_INTENTS = [
   GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.MessageContent,
@@ -50,7 +49,7 @@ class NotThreads {
 
 export interface DiscordGateway { client: Client; start(): void; close(): Promise<void> }
 
-export function createGateway(deps: DiscordDeps, core: InteractionCore, rt: { rest: REST; threads?: ThreadRequests }): DiscordGateway {
+export function createGateway(deps: DiscordDeps, core: InteractionCore, rt: { rest: REST }): DiscordGateway {
   const { config, services, logger } = deps;
   const log = logger.child({ component: "discord-gateway" });
   const client = new Client({
@@ -85,7 +84,7 @@ export function createGateway(deps: DiscordDeps, core: InteractionCore, rt: { re
       .catch((e: unknown) => { if (e instanceof NotMemberError) return undefined; throw e; });
     if (!actor) return;
     const message = (await rt.rest.get(Routes.channelMessage(d.channel_id, d.message_id))) as ResolvedMessage;
-    const { ticket, created } = await openTicketFromMessage(services, rt.threads, actor, d.guild_id, { ...message, channel_id: d.channel_id }, log);
+    const { ticket, created } = await openTicketFromMessage(services, actor, d.guild_id, { ...message, channel_id: d.channel_id });
     if (!created) return;
     const note = reply(`🎫 Opened T-${ticket.number}`, false).text([s("🎫 Opened "), b(`T-${ticket.number}`), s(` ${ticket.subject}`)]).build();
     const { message: body } = renderDiscord(note);

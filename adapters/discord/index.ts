@@ -23,11 +23,11 @@ export function createDiscord(deps: DiscordDeps): DiscordRuntime {
   const { config } = deps;
   const rest = createRest({ apiUrl: config.DISCORD_API_URL, botToken: config.DISCORD_BOT_TOKEN });
   const buttons = new ButtonStore(deps.redis, config.QUEUE_PREFIX);
-  const core = interactionCore(deps, { rest, buttons, threads: deps.threads });
+  const core = interactionCore(deps, { rest, buttons });
   const router = Router();
   const replay = config.discordEnabled ? new ReplayGuard(config.REDIS_URL, config.QUEUE_PREFIX, "discord", deps.logger) : undefined;
   if (replay) router.post("/discord/interactions", express.raw({ type: () => true, limit: "1mb" }), interactionsHandler(deps, core, replay));
-  const gateway = discordGatewayEnabled(config) ? createGateway(deps, core, { rest, threads: deps.threads }) : undefined;
+  const gateway = discordGatewayEnabled(config) ? createGateway(deps, core, { rest }) : undefined;
   return {
     router,
     start() { gateway?.start(); },

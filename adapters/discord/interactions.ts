@@ -25,8 +25,7 @@ import { suggest } from "./autocomplete.ts";
 import type { ButtonStore } from "./buttons.ts";
 import { hasUpload, SHARE_PREFIX } from "./render.ts";
 import { ACK_BUDGET_MS, LATE, deliver, initialResponse, lateDelivery, within, type Outcome, type Surface } from "./respond.ts";
-import { CREATE_TICKET_COMMAND, openTicketFromMessage, ticketCreatedBy, type ResolvedMessage } from "./tickets.ts";
-import type { ThreadRequests } from "../../jobs/ticketThreads.ts";
+import { CREATE_TICKET_COMMAND, openTicketFromMessage, type ResolvedMessage } from "./tickets.ts";
 
 export interface Interaction extends InteractionIdentity {
   id?: string;
@@ -56,7 +55,7 @@ export type InteractionCore = (body: Interaction, send: SendResponse) => Promise
 const STASH_BUDGET_MS = 300;
 const KIND_OF_KEY: Record<string, string> = { C: "contact", A: "company", D: "deal", T: "ticket" };
 
-export interface InteractionRuntime { rest: REST; buttons: ButtonStore; threads?: ThreadRequests }
+export interface InteractionRuntime { rest: REST; buttons: ButtonStore }
 
 /** The read-only command that re-creates an ephemeral answer for the channel, when there is one. */
 export function shareCommandFor(parsed: Parsed | undefined, reply: Reply): string | undefined {
@@ -82,15 +81,9 @@ export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): Inte
   }
   const DUPLICATE: Outcome = { notice: "This interaction was already handled." };
 
-  /** Runs a command; a ticket it opened gets its support thread (a job), without holding up the answer. */
-  async function run(parsed: Parsed, actor: Actor, body: Interaction): Promise<Reply> {
-    const reply = await runParsed(parsed, actor, services, runOpts(body));
-    const ticket = ticketCreatedBy(parsed.cmd, reply);
-    if (ticket) {
-      await rt.threads?.request({ workspaceId: actor.workspaceId, ticket, extraUserIds: [] })
-        .catch((e) => logger.error({ err: (e as Error).message, ticket }, "could not ask for a ticket thread"));
-    }
-    return reply;
+  /** Runs a command (a ticket it opens gets its support thread from the ticket.opened event: jobs/events/ticketThreads.ts). */
+  function run(parsed: Parsed, actor: Actor, body: Interaction): Promise<Reply> {
+    return runParsed(parsed, actor, services, runOpts(body));
   }
 
   async function onCommand(body: Interaction): Promise<Outcome> {
@@ -110,7 +103,7 @@ export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): Inte
     if (!fresh) return DUPLICATE;
     const target = body.data.target_id ? body.data.resolved?.messages?.[body.data.target_id] : undefined;
     if (!target) return { reply: errorReply("Discord did not send the message; try again.") };
-    const { ticket, created } = await openTicketFromMessage(services, rt.threads, actor, body.guild_id!, target, logger);
+    const { ticket, created } = await openTicketFromMessage(services, actor, body.guild_id!, target);
     const card = await runParsed(parseText(commands, `ticket show T-${ticket.number}`), actor, services, runOpts(body));
     const summary = created ? `Opened T-${ticket.number}` : `This message is already T-${ticket.number}`;
     const reply: Reply = card.kind === "ok"

@@ -1,12 +1,9 @@
 // Tickets from Discord messages, on both transports: the "Create ticket" message command (HTTP or
 // gateway) and the 🎫 reaction (gateway). One ticket per message (messageKey discord:<channel>:<message>);
-// a ticket made here, or by /crm ticket new from Discord, asks for its private support thread.
-import type { Command } from "../../src/commands/define.ts";
+// a ticket opened from Discord (here or by /crm ticket new) gets its private support thread from the
+// ticket.opened event, with the message's author (jobs/events/ticketThreads.ts).
 import type { Actor } from "../../src/domain/actor.ts";
 import type { Services } from "../../src/domain/services.ts";
-import type { Logger } from "../../src/log.ts";
-import type { Reply } from "../../src/reply/reply.ts";
-import type { ThreadRequests } from "../../jobs/ticketThreads.ts";
 
 /** The message command's name, as registered (register.ts) and as Discord sends it back. */
 export const CREATE_TICKET_COMMAND = "Create ticket";
@@ -33,20 +30,10 @@ export function messageText(m: ResolvedMessage): string {
   return m.attachments?.length ? `(a message with ${m.attachments.length} attachment${m.attachments.length === 1 ? "" : "s"} and no text)` : "(a message without text)";
 }
 
-/** "T-42" when this reply is a ticket that command has just opened. */
-export function ticketCreatedBy(cmd: Command, reply: Reply): string | undefined {
-  return cmd.path.join(" ") === "ticket new" && reply.kind === "ok" && reply.recordKey?.startsWith("T-") ? reply.recordKey : undefined;
-}
-
-export async function openTicketFromMessage(services: Services, threads: ThreadRequests | undefined, actor: Actor, guildId: string, m: ResolvedMessage, logger: Logger) {
+export function openTicketFromMessage(services: Services, actor: Actor, guildId: string, m: ResolvedMessage) {
+  // the author wrote what the ticket is about: they belong in its thread even when not a known contact
   const author = m.author && !m.author.bot ? m.author.id : undefined;
-  const result = await services.ticketFromMessage(actor, {
+  return services.ticketFromMessage(actor, {
     messageKey: messageKey(m.channel_id, m.id), text: messageText(m), permalink: permalink(guildId, m.channel_id, m.id), authorUserId: author,
   });
-  if (result.created) {
-    // the author wrote what the ticket is about: they belong in its thread even when not a known contact
-    await threads?.request({ workspaceId: actor.workspaceId, ticket: `T-${result.ticket.number}`, extraUserIds: author ? [author] : [] })
-      .catch((e) => logger.error({ err: (e as Error).message, ticket: result.ticket.number }, "could not ask for a ticket thread"));
-  }
-  return result;
 }

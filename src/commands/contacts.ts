@@ -3,7 +3,6 @@ import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
 import { b, code, reply, s } from "../reply/reply.ts";
 import { day, money, when } from "../reply/format.ts";
-import { requestRescore } from "./scoring.ts";
 import { quoteArg } from "../parse/tokenize.ts";
 import { formatReasons, topReasons } from "../domain/scoring/leadScore.ts";
 
@@ -21,8 +20,8 @@ export const contactAdd = defineCommand({
     title: arg.text("job title").optional().option(),
   },
   async run({ args, actor, services }) {
+    // scoring follows the contact.created event (jobs/events/rescore.ts)
     const c = await services.contacts.add(actor, args);
-    await requestRescore(services, actor.workspaceId, { contactIds: [c.id] });
     return reply(`Added C-${c.number} ${c.name}`)
       .text([s("✅ Added "), b(`C-${c.number}`), s(` ${c.name}`), ...(c.companyName ? [s(` at ${c.companyName}`)] : [])])
       .fields([c.email && { label: "Email", value: c.email }, c.phone && { label: "Phone", value: c.phone },
@@ -94,7 +93,6 @@ export const contactTag = defineCommand({
     const add = parts.filter((t) => !t.startsWith("-"));
     const remove = parts.filter((t) => t.startsWith("-")).map((t) => t.slice(1));
     const c = await services.contacts.tag(actor, args.contact, add, remove);
-    await requestRescore(services, actor.workspaceId, { contactIds: [c.id] });
     return reply(`C-${c.number} tags: ${c.tags.join(", ") || "none"}`).text([b(`C-${c.number}`), s(` tags: ${c.tags.join(", ") || "none"}`)]).record(`C-${c.number}`).build();
   },
 });

@@ -4,19 +4,10 @@ import { defineCommand } from "./define.ts";
 import { b, code, reply, s, type Span } from "../reply/reply.ts";
 import { day, money, plural, when } from "../reply/format.ts";
 import { dealCard } from "../render/deal-card.ts";
-import type { Services } from "../domain/services.ts";
-import type { Actor } from "../domain/actor.ts";
-import type { DealWithRefs } from "../domain/deals/service.ts";
-import type { Stage } from "../generated/prisma/client.ts";
-import { requestRescore } from "./scoring.ts";
 import { describeWin } from "../domain/predict/winModel.ts";
 
-/** The team's deals channel and the deal's room see every change, with who made it. */
-const announce = async (services: Services, actor: Actor, deal: DealWithRefs, stages: Stage[], note: string) => {
-  // a deal change moves its contact's score and the workspace's win probabilities (recomputed by the predict worker)
-  await requestRescore(services, actor.workspaceId, { contactIds: [deal.contactId], deals: true });
-  return services.notify.announce(actor.workspaceId, "deals", dealCard(deal, stages, `${note} by ${actor.name}`, false).build(), { dealId: deal.id });
-};
+// The deals channel and the deal's room hear of every change, and scores follow it, from the events the deal
+// service records (jobs/events): a deal created or moved by an import or another path gets the same.
 
 export const dealNew = defineCommand({
   path: ["deal", "new"],
@@ -36,7 +27,6 @@ export const dealNew = defineCommand({
   async run({ args, actor, services }) {
     const deal = await services.deals.create(actor, args);
     const stages = await services.pipelines.stages(actor.workspaceId);
-    await announce(services, actor, deal, stages, "created");
     return dealCard(deal, stages, "created").build();
   },
 });
@@ -49,7 +39,6 @@ export const dealMove = defineCommand({
   async run({ args, actor, services }) {
     const { deal, from } = await services.deals.move(actor, args.deal, args.stage);
     const stages = await services.pipelines.stages(actor.workspaceId);
-    await announce(services, actor, deal, stages, `moved ${from} → ${deal.stage.name}`);
     return dealCard(deal, stages, `moved ${from} → ${deal.stage.name}`).build();
   },
 });
@@ -62,7 +51,6 @@ export const dealWon = defineCommand({
   async run({ args, actor, services }) {
     const { deal } = await services.deals.won(actor, args.deal);
     const stages = await services.pipelines.stages(actor.workspaceId);
-    await announce(services, actor, deal, stages, "won 🎉");
     return dealCard(deal, stages, "won 🎉").build();
   },
 });
@@ -75,7 +63,6 @@ export const dealLost = defineCommand({
   async run({ args, actor, services }) {
     const { deal } = await services.deals.lost(actor, args.deal, args.reason);
     const stages = await services.pipelines.stages(actor.workspaceId);
-    await announce(services, actor, deal, stages, "lost");
     return dealCard(deal, stages, "lost").build();
   },
 });

@@ -5,7 +5,6 @@ import { b, reply, s } from "../reply/reply.ts";
 import { day } from "../reply/format.ts";
 import { INTERACTION_KINDS } from "../domain/interactions/service.ts";
 import type { RefKind } from "../domain/refs.ts";
-import { requestRescore } from "./scoring.ts";
 
 const ICON: Record<(typeof INTERACTION_KINDS)[number], string> = { call: "📞", email: "✉️", meeting: "🤝", note: "📝", chat: "💬" };
 const SHOW: Record<RefKind, string> = { contact: "contact show", company: "company show", deal: "deal show", ticket: "ticket show" };
@@ -29,7 +28,6 @@ export const log = defineCommand({
     const { interaction: x, record, resumedTicket, firstResponse } = await services.interactions.log(actor, {
       kind: args.kind, ref: args.ref, summary: args.summary, when: args.when,
     });
-    await requestRescore(services, actor.workspaceId, { contactIds: [x.contactId], deals: !!x.dealId });
     const line = `${ICON[args.kind]} Logged ${args.kind} on ${record.key} ${record.label}`;
     const notes = [
       args.when && `Dated ${day(x.occurredAt)}.`,

@@ -6,7 +6,6 @@ import { parseScoreRule } from "../parse/scoreRule.ts";
 import { b, code, reply, s, type Reply, type Span } from "../reply/reply.ts";
 import { SCORE_FIELDS, formatReasons, topReasons } from "../domain/scoring/leadScore.ts";
 import type { Crossed } from "../domain/scoring/service.ts";
-import type { Services } from "../domain/services.ts";
 
 const RULE_USAGE = "/crm score rule add <field>:<value> <points>";
 
@@ -69,16 +68,3 @@ export function leadRoutedReply(hit: Crossed, toOwner = false): Reply {
 }
 
 export const scoringCommands = [scoreRules, scoreRuleAdd, leads];
-
-/** Commands call this after a change to a score or win-probability input; the predict worker does the work. */
-export async function requestRescore(services: Services, workspaceId: string, what: { contactIds?: (string | null | undefined)[]; deals?: boolean }) {
-  const jobs = services.scoring.jobs;
-  if (!jobs) return;
-  try {
-    const ids = (what.contactIds ?? []).filter((x): x is string => !!x);
-    if (ids.length) await jobs.rescore(workspaceId, ids);
-    if (what.deals) await jobs.rescoreDeals(workspaceId);
-  } catch {
-    // the nightly run recomputes everything; a queue hiccup must not fail the user's command
-  }
-}

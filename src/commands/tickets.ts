@@ -1,49 +1,14 @@
 // ticket new | assign | escalate | wait | resolve | show | list
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
-import { b, reply, s, type Action, type Reply, type Span } from "../reply/reply.ts";
-import type { Services } from "../domain/services.ts";
-import type { Actor } from "../domain/actor.ts";
-import { duration, plural } from "../reply/format.ts";
-import { eventData, TICKET_PRIORITIES, TICKET_VIEWS, type TicketWithPeople } from "../domain/tickets/service.ts";
-import { ticketClocks, isBreached, type ClockState } from "../domain/tickets/slaClock.ts";
+import { b, reply, s, type Span } from "../reply/reply.ts";
+import { plural } from "../reply/format.ts";
+import { eventData, TICKET_PRIORITIES, TICKET_VIEWS } from "../domain/tickets/service.ts";
+import { ticketClocks, isBreached } from "../domain/tickets/slaClock.ts";
+import { assignee, clockText, requester, spent, stamp, ticketActions, ticketAssignedReply, ticketOpenedReply, ticketResolvedReply, tkey } from "./ticketReplies.ts";
 
-const tkey = (t: { number: number }) => `T-${t.number}`;
-const stamp = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
-// time left rounds up ("1h left" right after opening), time spent rounds down
-const left = (ms: number) => duration(ms < 60_000 ? Math.ceil(ms / 1000) : Math.ceil(ms / 60_000) * 60);
-const spent = (ms: number) => duration(ms < 60_000 ? Math.floor(ms / 1000) : Math.floor(ms / 60_000) * 60);
-const requester = (t: TicketWithPeople) => (t.requester ? `C-${t.requester.number} ${t.requester.name}` : "—");
-const assignee = (t: TicketWithPeople) => t.assignee?.name ?? "unassigned";
-
-/** Ticket changes also go to the team's tickets (and escalations) channel, saying who made them. */
-async function shout(services: Services, actor: Actor, topics: ("tickets" | "escalations")[], r: Reply): Promise<Reply> {
-  for (const topic of topics) {
-    await services.notify.announce(actor.workspaceId, topic, { ...r, ephemeral: false, summary: `${actor.name}: ${r.summary}`, blocks: [...r.blocks, { type: "context", text: `by ${actor.name}` }] });
-  }
-  return r;
-}
-
-function clockText(c: ClockState, metLabel: string): string {
-  switch (c.kind) {
-    case "none": return "—";
-    case "met": return `${metLabel} ${stamp(c.at)}${c.late ? " (after the SLA)" : ""}`;
-    case "running": return `due ${stamp(c.due)} (${left(c.leftMs)} left)`;
-    case "paused": return `paused while waiting (${left(c.leftMs)} left)`;
-    case "breached": return `breached (was due ${stamp(c.due)})`;
-  }
-}
-
-/** The buttons a ticket offers; none once it is resolved (they could only fail). */
-function ticketActions(t: TicketWithPeople, memberId: string): Action[] {
-  if (t.status === "resolved") return [];
-  const k = tkey(t);
-  const actions: Action[] = [
-    { label: "Escalate", command: `ticket escalate ${k}` },
-    { label: "Resolve", command: `ticket resolve ${k}`, style: "primary" },
-  ];
-  return t.assigneeId === memberId ? actions : [{ label: "Assign to me", command: `ticket assign ${k} me` }, ...actions];
-}
+// The tickets channel hears of opened, assigned and resolved tickets from the events the ticket service
+// records (jobs/events/ticketAnnouncements.ts), whichever way the change came in.
 
 export const ticketNew = defineCommand({
   path: ["ticket", "new"],
@@ -61,19 +26,7 @@ export const ticketNew = defineCommand({
   },
   async run({ args, actor, services }) {
     const t = await services.tickets.open(actor, args);
-    const k = tkey(t);
-    const clocks = ticketClocks(t, new Date());
-    return shout(services, actor, ["tickets"], reply(`Opened ${k} ${t.subject}`)
-      .text([s("🎫 Opened "), b(k), s(` ${t.subject}`)])
-      .fields([
-        { label: "Priority", value: t.priority },
-        { label: "Requester", value: requester(t) },
-        { label: "Assignee", value: t.assignee ? `${t.assignee.name}${t.autoAssigned ? " (auto, on call)" : ""}` : "unassigned" },
-        { label: "First response", value: clockText(clocks.firstResponse, "responded") },
-        { label: "Resolution", value: clockText(clocks.resolution, "resolved") },
-      ])
-      .actions([{ label: "Show", command: `ticket show ${k}` }, ...ticketActions(t, actor.memberId)])
-      .record(k).build());
+    return ticketOpenedReply(t, { memberId: actor.memberId, auto: t.autoAssigned });
   },
 });
 
@@ -85,12 +38,7 @@ export const ticketAssign = defineCommand({
   args: { ticket: arg.ref("ticket key", "ticket"), to: arg.member("@user, me or auto", ["me", "auto"]) },
   async run({ args, actor, services }) {
     const t = await services.tickets.assign(actor, args.ticket, args.to);
-    const k = tkey(t);
-    const who = `${assignee(t)}${t.autoAssigned ? " (auto, on call)" : ""}`;
-    return shout(services, actor, ["tickets"], reply(`${k} assigned to ${assignee(t)}`)
-      .text([s("👤 "), b(k), s(` ${t.subject} is now assigned to ${who}${t.previous ? ` (was ${t.previous})` : ""}.`)])
-      .actions([{ label: "Show", command: `ticket show ${k}` }])
-      .record(k).build());
+    return ticketAssignedReply(t, { auto: t.autoAssigned, previous: t.previous });
   },
 });
 
@@ -135,15 +83,8 @@ export const ticketResolve = defineCommand({
   args: { ticket: arg.ref("ticket key", "ticket"), note: arg.text("closing note (logged on the ticket)").optional().rest() },
   async run({ args, actor, services }) {
     const t = await services.tickets.resolve(actor, args.ticket, args.note);
-    const k = tkey(t);
-    // the requester gets a one-click rating when they can be reached in chat (once per ticket)
-    const asked = await services.csat.request(actor, t.id).catch(() => null);
-    const late = t.resolutionDueAt && t.resolvedAt && t.resolvedAt > t.resolutionDueAt;
-    const r = reply(`${k} resolved`).text([s("✅ Resolved "), b(k), s(` ${t.subject}${late ? " (after the resolution SLA)" : ""}.`)]);
-    if (asked) r.context(`The requester was asked for a rating on ${asked === "slack" ? "Slack" : "Discord"}.`);
-    return shout(services, actor, ["tickets"], r
-      .actions([{ label: "Show", command: `ticket show ${k}` }])
-      .record(k).build());
+    // the requester gets a one-click rating when they can be reached in chat: the ticket.resolved event asks them
+    return ticketResolvedReply(t, await services.csat.channelFor(actor.workspaceId, t.id, actor.platform));
   },
 });
 

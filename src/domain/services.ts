@@ -35,6 +35,7 @@ import { ScoringService, type PredictJobs } from "./scoring/service.ts";
 import { WinModelService } from "./predict/winModel.ts";
 import { AccountHealthService } from "./health/accountHealth.ts";
 import { CsatService } from "./health/csat.ts";
+import { EventLog, type EventNudge } from "./events/record.ts";
 
 export interface Services {
   companies: CompanyService;
@@ -82,6 +83,8 @@ export interface Services {
   csat: CsatService;
   /** whether a channel belongs to the workspace's own Slack team / Discord server (asked before saving and before posting) */
   channels: ChannelOwnership;
+  /** what happened to records, written in the changes' transactions; the domain-events worker dispatches it */
+  events: EventLog;
 }
 
 export interface ServiceDeps { encryptionKey?: string; stateSecret?: string; outbox?: Outbox; logger?: Logger; slaTimers?: SlaTimerQueue; campaigns?: Omit<CampaignDeps, "outbox">; reportScheduler?: ReportScheduler; predictJobs?: PredictJobs;
@@ -90,26 +93,29 @@ export interface ServiceDeps { encryptionKey?: string; stateSecret?: string; out
   /** how long a caller's identity is cached (IDENTITY_TTL_MS) */
   identityTtlMs?: number;
   /** the platform adapters' answers; without it no channel is the workspace's own */
-  channels?: ChannelOwnership }
+  channels?: ChannelOwnership;
+  /** wakes the domain-events worker after a commit; without it events wait for the sweep */
+  eventNudge?: EventNudge }
 
 export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Services {
-  const companies = new CompanyService(db);
+  const events = new EventLog(db, deps.eventNudge, deps.logger);
+  const companies = new CompanyService(db, events);
   const members = new MemberService(db);
   const pipelines = new PipelineService(db);
   const analytics = new AnalyticsService(db, deps.outbox, deps.renderDigest);
   const escalations = new EscalationService(db, deps.outbox, deps.logger);
   const sla = new SlaService(db, deps.slaTimers, escalations, deps.logger);
-  const tickets = new TicketService(db, members, sla.hooks());
-  const interactions = new InteractionService(db, (actor, ticketId, tx) => tickets.resume(actor, ticketId, tx));
+  const tickets = new TicketService(db, members, events, sla.hooks());
+  const interactions = new InteractionService(db, events, (actor, ticketId, tx) => tickets.resume(actor, ticketId, tx));
   return {
     companies,
-    contacts: new ContactService(db, companies),
+    contacts: new ContactService(db, companies, events),
     members,
     roleMap: new RoleMapService(db),
     tickets,
     ticketFromMessage: (actor, m) => ticketFromMessage(db, tickets, actor, m),
     pipelines,
-    deals: new DealService(db, pipelines, companies, members),
+    deals: new DealService(db, pipelines, companies, members, events),
     rooms: new RoomService(db, deps.outbox),
     notify: new NotifyService(db, deps.outbox, deps.logger),
     interactions,
@@ -132,5 +138,6 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
     accountHealth: new AccountHealthService(db),
     csat: new CsatService(db, deps.outbox),
     channels: deps.channels ?? new PlatformChannels(),
+    events,
   };
 }

@@ -5,9 +5,10 @@ import { nextNumber } from "../../db/keys.ts";
 import { requireRole, type Actor } from "../actor.ts";
 import { audit } from "../audit.ts";
 import { resolveRef } from "../refs.ts";
+import { recordEvent, type EventLog } from "../events/record.ts";
 
 export class CompanyService {
-  constructor(private db: PrismaClient) {}
+  constructor(private db: PrismaClient, private events: EventLog) {}
 
   async add(actor: Actor, input: { name: string; domain?: string }): Promise<Company> {
     requireRole(actor, "agent", "add companies");
@@ -15,10 +16,11 @@ export class CompanyService {
     if (domain && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(domain)) throw new UserInputError(`"${input.domain}" is not a domain like acme.com`);
     const existing = await this.db.company.findFirst({ where: { workspaceId: actor.workspaceId, name: { equals: input.name, mode: "insensitive" } } });
     if (existing) throw new UserInputError(`A company named "${existing.name}" already exists (A-${existing.number}).`);
-    return this.db.$transaction(async (tx) => {
+    return this.events.transaction(async (tx) => {
       const number = await nextNumber(tx, actor.workspaceId, "company");
       const c = await tx.company.create({ data: { workspaceId: actor.workspaceId, number, name: input.name, domain } });
       await audit(tx, actor, "company.add", "company", c.id, null, c);
+      await recordEvent(tx, actor, { type: "company.created", recordKind: "company", recordId: c.id, data: {} });
       return c;
     });
   }
@@ -50,10 +52,11 @@ export class CompanyService {
   async setChannel(actor: Actor, ref: string, channelId: string): Promise<Company> {
     requireRole(actor, "manager", "map a company to a channel");
     const hit = await resolveRef(this.db, actor.workspaceId, "company", ref);
-    return this.db.$transaction(async (tx) => {
+    return this.events.transaction(async (tx) => {
       const before = await tx.company.findFirstOrThrow({ where: { id: hit.id, workspaceId: actor.workspaceId } });
       const after = await tx.company.update({ where: { id: hit.id }, data: { slackChannelId: channelId } });
       await audit(tx, actor, "company.channel", "company", hit.id, { slackChannelId: before.slackChannelId }, { slackChannelId: channelId });
+      await recordEvent(tx, actor, { type: "company.changed", recordKind: "company", recordId: hit.id, data: { fields: ["slackChannelId"] } });
       return after;
     });
   }

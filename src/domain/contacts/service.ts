@@ -6,11 +6,12 @@ import { requireCanChange, requireRole, type Actor } from "../actor.ts";
 import { audit } from "../audit.ts";
 import { resolveRef } from "../refs.ts";
 import type { CompanyService } from "../companies/service.ts";
+import { recordEvent, type EventLog } from "../events/record.ts";
 
 export interface NewContact { name: string; email?: string; phone?: string; company?: string; tags?: string[]; title?: string }
 
 export class ContactService {
-  constructor(private db: PrismaClient, private companies: CompanyService) {}
+  constructor(private db: PrismaClient, private companies: CompanyService, private events: EventLog) {}
 
   async add(actor: Actor, input: NewContact): Promise<Contact & { companyName?: string }> {
     requireRole(actor, "agent", "add contacts");
@@ -21,7 +22,7 @@ export class ContactService {
     }
     // resolve the company first so a bad reference writes nothing
     const company = input.company ? await this.companies.findOrCreate(actor, input.company) : undefined;
-    return this.db.$transaction(async (tx) => {
+    return this.events.transaction(async (tx) => {
       const number = await nextNumber(tx, actor.workspaceId, "contact");
       const c = await tx.contact.create({
         data: {
@@ -30,6 +31,7 @@ export class ContactService {
         },
       });
       await audit(tx, actor, "contact.add", "contact", c.id, null, c);
+      await recordEvent(tx, actor, { type: "contact.created", recordKind: "contact", recordId: c.id, data: {} });
       return { ...c, companyName: company?.name };
     });
   }
@@ -70,12 +72,13 @@ export class ContactService {
 
   async tag(actor: Actor, ref: string, add: string[], remove: string[]): Promise<Contact> {
     const hit = await resolveRef(this.db, actor.workspaceId, "contact", ref);
-    return this.db.$transaction(async (tx) => {
+    return this.events.transaction(async (tx) => {
       const before = await tx.contact.findFirstOrThrow({ where: { id: hit.id, workspaceId: actor.workspaceId } });
       requireCanChange(actor, before.ownerId, "tag contacts");
       const tags = [...new Set([...before.tags.filter((t) => !remove.includes(t)), ...add])];
       const after = await tx.contact.update({ where: { id: hit.id }, data: { tags } });
       await audit(tx, actor, "contact.tag", "contact", hit.id, { tags: before.tags }, { tags });
+      await recordEvent(tx, actor, { type: "contact.changed", recordKind: "contact", recordId: hit.id, data: { fields: ["tags"] } });
       return after;
     });
   }

@@ -9,6 +9,7 @@ import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { parseEmail } from "../../parse/values.ts";
 import { audit } from "../audit.ts";
 import { unguardCell } from "./export.ts";
+import { recordEvent } from "../events/record.ts";
 
 export interface Rejected { line: number; reasons: string[]; name?: string; email?: string }
 export interface ImportReport {
@@ -30,6 +31,8 @@ export interface ImportOptions { skipInvalid?: boolean; dryRun?: boolean }
 const KNOWN = ["key", "name", "email", "phone", "title", "company", "tags", "owner"] as const;
 const MAX = { name: 200, phone: 50, title: 200, company: 200 };
 const newId = () => `c${randomBytes(12).toString("hex")}`;
+/** Up to this many new contacts are named in the import's event; a bigger import rescores the whole workspace. */
+const EVENT_MAX_IDS = 1000;
 
 interface Valid { line: number; name: string; email: string | null; phone: string | null; title: string | null; company: string | null; tags: string[]; owner: string | null }
 
@@ -110,16 +113,23 @@ export async function importContacts(db: PrismaClient, workspaceId: string, text
     }
     const first = await reserve(tx, workspaceId, "contact", valid.length);
     const col = <T>(f: (v: Valid) => T) => valid.map(f);
+    const contactIds = col(() => newId());
     await tx.$executeRaw`
       INSERT INTO "Contact" (id, "workspaceId", number, name, email, phone, title, tags, "companyId", "ownerId", "createdAt", "updatedAt")
       SELECT u.id, ${workspaceId}, u.n, u.name, u.email, u.phone, u.title, CASE WHEN u.tags = '' THEN ARRAY[]::text[] ELSE string_to_array(u.tags, ',') END,
              u.company, u.owner, now(), now()
-      FROM unnest(${col(() => newId())}::text[], ${valid.map((_, i) => first + i)}::int[], ${col((v) => v.name)}::text[],
+      FROM unnest(${contactIds}::text[], ${valid.map((_, i) => first + i)}::int[], ${col((v) => v.name)}::text[],
                   ${col((v) => v.email)}::text[], ${col((v) => v.phone)}::text[], ${col((v) => v.title)}::text[], ${col((v) => v.tags.join(","))}::text[],
                   ${col((v) => (v.company ? companyId.get(v.company.toLowerCase())! : null))}::text[], ${col((v) => v.owner)}::text[])
            AS u(id, n, name, email, phone, title, tags, company, owner)`;
     await audit(tx, { workspaceId, memberId: null }, "contact.import", "workspace", workspaceId, null,
       { imported: valid.length, companiesCreated: fresh.length, rejected: report.rejected.length });
+    // scored and routed like contacts added in chat: the domain-events worker picks this up (its sweep: no Redis here)
+    const all = contactIds.length > EVENT_MAX_IDS;
+    await recordEvent(tx, { workspaceId, memberId: null, name: "CSV import", platform: "cli" }, {
+      type: "contacts.imported", recordKind: "workspace", recordId: workspaceId,
+      data: { contactIds: all ? [] : contactIds, all, companiesCreated: fresh.length },
+    });
     report.companiesCreated = fresh.length;
   }, { timeout: 120_000 });
   report.imported = valid.length;

@@ -9,6 +9,7 @@ import { resolveRef } from "../refs.ts";
 import type { CompanyService } from "../companies/service.ts";
 import type { MemberService } from "../members/service.ts";
 import type { PipelineService } from "./pipeline.ts";
+import { recordEvent, type EventLog } from "../events/record.ts";
 
 export interface NewDeal {
   title: string;
@@ -24,7 +25,7 @@ const dealInclude = { stage: true, owner: true, company: true, contact: true } s
 export type DealWithRefs = Prisma.DealGetPayload<{ include: typeof dealInclude }>;
 
 export class DealService {
-  constructor(private db: PrismaClient, private pipelines: PipelineService, private companies: CompanyService, private members: MemberService) {}
+  constructor(private db: PrismaClient, private pipelines: PipelineService, private companies: CompanyService, private members: MemberService, private events: EventLog) {}
 
   async create(actor: Actor, input: NewDeal): Promise<DealWithRefs> {
     requireRole(actor, "agent", "create deals");
@@ -37,7 +38,7 @@ export class DealService {
     const contactRow = contact ? await this.db.contact.findFirst({ where: { id: contact.id, workspaceId: ws } }) : null;
     const company = input.company ? await this.companies.findOrCreate(actor, input.company) : undefined;
     const closed = stage.isWon || stage.isLost;
-    return this.db.$transaction(async (tx) => {
+    return this.events.transaction(async (tx) => {
       const number = await nextNumber(tx, ws, "deal");
       const deal = await tx.deal.create({
         data: {
@@ -50,6 +51,7 @@ export class DealService {
       });
       await tx.dealStageChange.create({ data: { workspaceId: ws, dealId: deal.id, toStageId: stage.id, actorId: actor.memberId } });
       await audit(tx, actor, "deal.create", "deal", deal.id, null, { title: deal.title, amount: deal.amount, stage: stage.name });
+      await recordEvent(tx, actor, { type: "deal.created", recordKind: "deal", recordId: deal.id, data: { stageId: stage.id, contactId: deal.contactId } });
       return deal;
     });
   }
@@ -65,7 +67,7 @@ export class DealService {
     const to = await this.pipelines.stageByName(actor.workspaceId, stageName);
     if (to.id === deal.stageId) throw new UserInputError(`D-${deal.number} is already in ${to.name}.`);
     const closed = to.isWon || to.isLost;
-    const updated = await this.db.$transaction(async (tx) => {
+    const updated = await this.events.transaction(async (tx) => {
       // conditional update: a concurrent move of the same deal cannot record a stale "from" stage
       const res = await tx.deal.updateMany({
         where: { id: deal.id, workspaceId: actor.workspaceId, stageId: deal.stageId },
@@ -75,6 +77,8 @@ export class DealService {
       await tx.dealStageChange.create({ data: { workspaceId: actor.workspaceId, dealId: deal.id, fromStageId: deal.stageId, toStageId: to.id, actorId: actor.memberId } });
       await audit(tx, actor, to.isWon ? "deal.won" : to.isLost ? "deal.lost" : "deal.move", "deal", deal.id,
         { stage: deal.stage.name }, { stage: to.name, ...(to.isLost && lostReason ? { lostReason } : {}) });
+      await recordEvent(tx, actor, { type: to.isWon ? "deal.won" : to.isLost ? "deal.lost" : "deal.moved", recordKind: "deal", recordId: deal.id,
+        data: { fromStageId: deal.stageId, toStageId: to.id, from: deal.stage.name, to: to.name, contactId: deal.contactId, lostReason: to.isLost ? lostReason ?? null : null } });
       return tx.deal.findUniqueOrThrow({ where: { id: deal.id }, include: dealInclude });
     });
     return { deal: updated, from: deal.stage.name };

@@ -14,24 +14,36 @@ export const CSAT_STARS = ["😞", "🙁", "😐", "🙂", "😄"];
 export class CsatService {
   constructor(private db: PrismaClient, private outbox?: Outbox) {}
 
-  /** Asks the requester once; returns where it went, or null when they cannot be reached in chat. */
-  async request(actor: Actor, ticketId: string): Promise<ChatPlatform | null> {
+  /**
+   * Where the requester of a resolved ticket would be asked: the platform the resolver is on first, then the
+   * other one; null when they cannot be reached in chat. Read-only: the command's answer says it in advance.
+   */
+  async channelFor(workspaceId: string, ticketId: string, prefer: string): Promise<ChatPlatform | null> {
     if (!this.outbox) return null;
-    const t = await this.db.ticket.findFirst({ where: { id: ticketId, workspaceId: actor.workspaceId, status: "resolved" }, include: { requester: true } });
+    const t = await this.db.ticket.findFirst({ where: { id: ticketId, workspaceId, status: "resolved" }, include: { requester: true } });
     const who = t?.requester;
-    if (!t || !who) return null;
-    // the platform the agent is on first, then the other one
-    const order: ChatPlatform[] = actor.platform === "discord" ? ["discord", "slack"] : ["slack", "discord"];
-    const platform = order.find((p) => (p === "slack" ? who.slackUserId : who.discordUserId));
-    if (!platform) return null;
-    const created = await this.db.csatResponse.createMany({ data: [{ workspaceId: actor.workspaceId, ticketId: t.id }], skipDuplicates: true });
+    if (!who) return null;
+    const order: ChatPlatform[] = prefer === "discord" ? ["discord", "slack"] : ["slack", "discord"];
+    return order.find((p) => (p === "slack" ? who.slackUserId : who.discordUserId)) ?? null;
+  }
+
+  /**
+   * Asks the requester once (the ticket.resolved event's handler): the CsatResponse row is written through tx,
+   * the handler's claim, so a run that fails before its commit leaves no row and the next run asks again.
+   */
+  async request(workspaceId: string, ticketId: string, prefer: string, tx: Pick<PrismaClient, "csatResponse"> = this.db): Promise<ChatPlatform | null> {
+    const platform = await this.channelFor(workspaceId, ticketId, prefer);
+    if (!platform || !this.outbox) return null;
+    const t = await this.db.ticket.findFirstOrThrow({ where: { id: ticketId, workspaceId }, include: { requester: true } });
+    const who = t.requester!;
+    const created = await tx.csatResponse.createMany({ data: [{ workspaceId, ticketId: t.id }], skipDuplicates: true });
     if (!created.count) return null;
     const key = `T-${t.number}`;
     const ask = reply(`How did we do on ${key}?`, false)
       .text([s("Your request "), b(key), s(` "${t.subject}" was resolved. How did we do?`)])
       .actions(CSAT_STARS.map((icon, i) => ({ label: `${icon} ${i + 1}`, command: `csat ${key} ${i + 1}` })))
       .build();
-    await this.outbox.deliver({ platform, workspaceId: actor.workspaceId, target: { userId: platform === "slack" ? who.slackUserId! : who.discordUserId! }, reply: ask, dedupeKey: `csat:${t.id}` });
+    await this.outbox.deliver({ platform, workspaceId, target: { userId: platform === "slack" ? who.slackUserId! : who.discordUserId! }, reply: ask, dedupeKey: `csat:${t.id}` });
     return platform;
   }
 

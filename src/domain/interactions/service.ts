@@ -7,6 +7,7 @@ import { formatKey } from "../../db/keys.ts";
 import { requireCanChange, requireRole, type Actor } from "../actor.ts";
 import { audit } from "../audit.ts";
 import { resolveAnyRef, type RefKind } from "../refs.ts";
+import { recordEvent, type EventLog } from "../events/record.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -41,7 +42,7 @@ export type ResumeTicket = (actor: Actor, ticketId: string, tx: Tx) => Promise<u
 const FUTURE_SLACK_MS = 5 * 60_000;
 
 export class InteractionService {
-  constructor(private db: PrismaClient, private resumeTicket: ResumeTicket) {}
+  constructor(private db: PrismaClient, private events: EventLog, private resumeTicket: ResumeTicket) {}
 
   async log(actor: Actor, input: LogInput): Promise<LoggedInteraction> {
     requireRole(actor, "agent", "log interactions");
@@ -56,7 +57,7 @@ export class InteractionService {
     const record = { kind: hit.kind, id: hit.id, key: formatKey(hit.kind, hit.number), label: hit.label };
     const ws = actor.workspaceId;
 
-    const result = await this.db.$transaction(async (tx) => {
+    const result = await this.events.transaction(async (tx) => {
       const links = await relatedLinks(tx, ws, hit.kind, hit.id);
       // a log on a ticket answers it (first response, resumes a waiting clock): agents only on their own or unassigned tickets
       if (links.ticket) requireCanChange(actor, links.ticket.assigneeId, "log on a ticket");
@@ -82,6 +83,8 @@ export class InteractionService {
         if (links.ticket.status === "waiting") resumedTicket = (await this.resumeTicket(actor, links.ticket.id, tx)) != null;
       }
       await audit(tx, actor, "interaction.log", "interaction", interaction.id, null, { ...interaction, record: record.key });
+      await recordEvent(tx, actor, { type: "interaction.logged", recordKind: "interaction", recordId: interaction.id, data: {
+        kind: input.kind, contactId: interaction.contactId, companyId: interaction.companyId, dealId: interaction.dealId, ticketId: interaction.ticketId } });
       return { interaction, firstResponse, resumedTicket };
     }, { maxWait: 10_000, timeout: 15_000 });
     return { ...result, record };

@@ -9,6 +9,11 @@ import { audit } from "../audit.ts";
 export class MemberService {
   constructor(private db: PrismaClient) {}
 
+  /** A member by id within the workspace, or null (event handlers name the people an event names). */
+  byId(workspaceId: string, memberId: string): Promise<Member | null> {
+    return this.db.member.findFirst({ where: { id: memberId, workspaceId } });
+  }
+
   /** @mention, "me" or a name → a member of the actor's workspace. A mention of someone who is not a
    *  member is refused (only `/crm role` adds people: see setRole), so nobody joins by being assigned. */
   async resolve(actor: Actor, ref: MemberRef): Promise<Member> {

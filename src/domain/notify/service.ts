@@ -30,22 +30,30 @@ export class NotifyService {
     return this.db.notifyRoute.findMany({ where: { workspaceId, topic } });
   }
 
-  /** Posts reply to the topic's channels and, for deals, the deal's room. */
-  async announce(workspaceId: string, topic: NotifyTopic, reply: Reply, opts: { dealId?: string; dedupeKey?: string } = {}): Promise<number> {
+  /**
+   * Queues reply for the topic's channels and, for deals, the deal's room; throws when it cannot (an event
+   * handler then runs again). With a dedupeKey each channel gets it once however often this is called.
+   */
+  async post(workspaceId: string, topic: NotifyTopic, reply: Reply, opts: { dealId?: string; dedupeKey?: string } = {}): Promise<number> {
     if (!this.outbox) return 0;
+    const targets: { platform: ChatPlatform; channelId: string }[] = (await this.routes(workspaceId, topic))
+      .filter((r) => r.platform !== "console").map((r) => ({ platform: r.platform as ChatPlatform, channelId: r.channelId }));
+    if (opts.dealId) {
+      const deal = await this.db.deal.findFirst({ where: { id: opts.dealId, workspaceId }, select: { roomPlatform: true, roomChannelId: true } });
+      if (deal?.roomChannelId && deal.roomPlatform && deal.roomPlatform !== "console") targets.push({ platform: deal.roomPlatform, channelId: deal.roomChannelId });
+    }
+    const shared: Reply = { ...reply, ephemeral: false };
+    for (const t of targets) {
+      await this.outbox.deliver({ platform: t.platform, workspaceId, target: { channelId: t.channelId }, reply: shared,
+        dedupeKey: opts.dedupeKey ? `${opts.dedupeKey}:${t.platform}:${t.channelId}` : undefined });
+    }
+    return targets.length;
+  }
+
+  /** post, best effort: a failure to queue is logged, never thrown (the change it tells of stands). */
+  async announce(workspaceId: string, topic: NotifyTopic, reply: Reply, opts: { dealId?: string; dedupeKey?: string } = {}): Promise<number> {
     try {
-      const targets: { platform: ChatPlatform; channelId: string }[] = (await this.routes(workspaceId, topic))
-        .filter((r) => r.platform !== "console").map((r) => ({ platform: r.platform as ChatPlatform, channelId: r.channelId }));
-      if (opts.dealId) {
-        const deal = await this.db.deal.findFirst({ where: { id: opts.dealId, workspaceId }, select: { roomPlatform: true, roomChannelId: true } });
-        if (deal?.roomChannelId && deal.roomPlatform && deal.roomPlatform !== "console") targets.push({ platform: deal.roomPlatform, channelId: deal.roomChannelId });
-      }
-      const shared: Reply = { ...reply, ephemeral: false };
-      for (const t of targets) {
-        await this.outbox.deliver({ platform: t.platform, workspaceId, target: { channelId: t.channelId }, reply: shared,
-          dedupeKey: opts.dedupeKey ? `${opts.dedupeKey}:${t.platform}:${t.channelId}` : undefined });
-      }
-      return targets.length;
+      return await this.post(workspaceId, topic, reply, opts);
     } catch (e) {
       this.logger?.error({ err: (e as Error).message, topic }, "could not enqueue notification");
       return 0;

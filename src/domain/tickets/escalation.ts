@@ -106,20 +106,19 @@ export class EscalationService {
     await this.deliver(tx, t, audience, manualEscalationNotice(t, t.escalationLevel, actor.name, reason), key);
   }
 
-  /** After an assignment commits: a DM to the new assignee (not when you take a ticket yourself). */
-  async assigned(actor: Actor, t: TicketForNotice, auto: boolean): Promise<void> {
-    if (!this.outbox || !t.assignee || t.assignee.id === actor.memberId) return;
-    const to = dmTarget(t.assignee, t.source);
-    if (!to) return;
-    try {
-      await this.outbox.deliver({
-        platform: to.platform, workspaceId: t.workspaceId, target: { userId: to.userId },
-        reply: assignedNotice(t, actor.name, auto, Date.now()), dedupeKey: `assigned:${t.id}:${t.assignee.id}:${t.updatedAt.getTime()}`,
-      });
-    } catch (e) {
-      // the assignment stands; only the heads-up is lost
-      this.logger?.error({ err: (e as Error).message, ticket: t.id }, "could not enqueue the assignment DM");
-    }
+  /**
+   * A DM to a ticket's new assignee, unless they took it themselves (the ticket.opened and ticket.assigned
+   * events' handler). Throws when it cannot be queued, so the handler runs again; the key makes that one DM.
+   */
+  async tellAssignee(t: Prisma.TicketGetPayload<object>, assignee: Member, by: { memberId: string | null; name: string }, auto: boolean, dedupeKey: string): Promise<boolean> {
+    if (!this.outbox || assignee.id === by.memberId) return false;
+    const to = dmTarget(assignee, t.source);
+    if (!to) return false;
+    await this.outbox.deliver({
+      platform: to.platform, workspaceId: t.workspaceId, target: { userId: to.userId },
+      reply: assignedNotice({ ...t, assignee }, by.name, auto, Date.now()), dedupeKey,
+    });
+    return true;
   }
 
   /** Enqueues DMs and channel posts with ids derived from the claim key (same key, same job). */

@@ -28,7 +28,7 @@ export async function ticketFromMessage(db: PrismaClient, tickets: TicketService
     : null;
   try {
     const ticket = await tickets.open(actor, {
-      subject: subjectOf(m.text), description: m.text.slice(0, 4000), sourcePermalink: m.permalink, sourceMessageKey: m.messageKey,
+      subject: subjectOf(m.text), description: m.text.slice(0, 4000), sourcePermalink: m.permalink, sourceMessageKey: m.messageKey, sourceAuthorUserId: m.authorUserId,
       contact: requester ? `C-${requester.number}` : undefined,
     });
     return { ticket, created: true };

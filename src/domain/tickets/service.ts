@@ -11,6 +11,7 @@ import { resolveRef } from "../refs.ts";
 import type { MemberService } from "../members/service.ts";
 import { pickOnCall } from "./onCallRouting.ts";
 import { dueDates, resumeChanges } from "./slaClock.ts";
+import { recordEvent, type EventLog } from "../events/record.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -22,6 +23,8 @@ export interface NewTicket {
   subject: string; priority?: TicketPriority; contact?: string; assign?: MemberRef;
   /** a chat message the ticket comes from: its text, link, and a key that makes it create one ticket only */
   description?: string; sourcePermalink?: string; sourceMessageKey?: string;
+  /** the platform user who wrote that message: they join the ticket's thread */
+  sourceAuthorUserId?: string;
 }
 
 const MAX_SUBJECT = 200;
@@ -30,20 +33,19 @@ const people = { assignee: true, requester: true } as const;
 export type TicketWithPeople = Prisma.TicketGetPayload<{ include: typeof people }>;
 
 /**
- * What the support desk automation hangs on ticket changes (src/domain/tickets/slaPolicy.ts): SLA timers,
- * level-based escalation notices, the DM to a new assignee. Hooks never undo a committed change.
+ * What the support desk automation hangs on ticket changes (src/domain/tickets/slaPolicy.ts): SLA timers and
+ * level-based escalation notices. Hooks never undo a committed change. Everything else a change sets off
+ * (announcements, the new assignee's DM, threads, CSAT) follows the events recorded here (src/domain/events).
  */
 export interface TicketHooks {
   /** status or due times changed: after commit, or inside the caller's transaction (resume from a logged interaction) */
   clockChanged(before: Ticket | null, after: Ticket, opts?: { inTx?: boolean }): Promise<void>;
-  /** after commit: the ticket has a new assignee */
-  assigned(actor: Actor, ticket: TicketWithPeople, auto: boolean): Promise<void>;
   /** inside the escalating transaction: claim and enqueue the new level's notices */
   escalated(tx: Tx, actor: Actor, ticket: TicketWithPeople, reason?: string): Promise<void>;
 }
 
 export class TicketService {
-  constructor(private db: PrismaClient, private members: MemberService, private hooks?: TicketHooks) {}
+  constructor(private db: PrismaClient, private members: MemberService, private events: EventLog, private hooks?: TicketHooks) {}
 
   async open(actor: Actor, input: NewTicket): Promise<TicketWithPeople & { autoAssigned: boolean }> {
     requireRole(actor, "agent", "open tickets");
@@ -53,7 +55,7 @@ export class TicketService {
     const requester = input.contact ? await resolveRef(this.db, actor.workspaceId, "contact", input.contact) : undefined;
     const target = input.assign ? await this.target(actor, input.assign) : undefined;
     const policy = await this.db.slaPolicy.findUnique({ where: { workspaceId_priority: { workspaceId: actor.workspaceId, priority } } });
-    const opened = await this.db.$transaction(async (tx) => {
+    const opened = await this.events.transaction(async (tx) => {
       const now = new Date();
       // pick first: "nobody on call" must fail before a key number is taken
       const assignee = target === "auto" ? await pickOnCall(tx, actor.workspaceId, now) : target;
@@ -69,10 +71,11 @@ export class TicketService {
       });
       await event(tx, actor, t.id, "created", { priority, requesterId: requester?.id ?? null, assigneeId: assignee?.id ?? null, auto: target === "auto" });
       await audit(tx, actor, "ticket.new", "ticket", t.id, null, t);
+      await recordEvent(tx, actor, { type: "ticket.opened", recordKind: "ticket", recordId: t.id,
+        data: { assigneeId: assignee?.id ?? null, auto: target === "auto", requesterId: requester?.id ?? null, authorUserId: input.sourceAuthorUserId ?? null } });
       return { ...t, autoAssigned: target === "auto" };
     }, { timeout: 15_000 });
     await this.hooks?.clockChanged(null, opened);
-    if (opened.assigneeId) await this.hooks?.assigned(actor, opened, opened.autoAssigned);
     return opened;
   }
 
@@ -88,7 +91,7 @@ export class TicketService {
     requireRole(actor, "agent", "assign tickets");
     const hit = await resolveRef(this.db, actor.workspaceId, "ticket", ref);
     const target = await this.target(actor, to);
-    const assigned = await this.db.$transaction(async (tx) => {
+    const assigned = await this.events.transaction(async (tx) => {
       const now = new Date();
       const before = await lockTicket(tx, actor, hit.id, "assign");
       // agents hand over their own or unassigned tickets (to anyone); taking someone else's needs a manager
@@ -101,9 +104,9 @@ export class TicketService {
       const after = await tx.ticket.update({ where: { id: before.id }, data: { assigneeId: assignee.id }, include: people });
       await event(tx, actor, before.id, "assigned", { from: before.assigneeId, to: assignee.id, auto: target === "auto" });
       await audit(tx, actor, "ticket.assign", "ticket", before.id, { assigneeId: before.assigneeId }, { assigneeId: assignee.id });
+      await recordEvent(tx, actor, { type: "ticket.assigned", recordKind: "ticket", recordId: before.id, data: { fromId: before.assigneeId, toId: assignee.id, auto: target === "auto", previous } });
       return { ...after, autoAssigned: target === "auto", previous };
     }, { timeout: 15_000 });
-    await this.hooks?.assigned(actor, assigned, assigned.autoAssigned);
     return assigned;
   }
 
@@ -111,12 +114,13 @@ export class TicketService {
   async escalate(actor: Actor, ref: string, reason?: string): Promise<TicketWithPeople> {
     requireRole(actor, "agent", "escalate tickets");
     const hit = await resolveRef(this.db, actor.workspaceId, "ticket", ref);
-    return this.db.$transaction(async (tx) => {
+    return this.events.transaction(async (tx) => {
       const before = await lockTicket(tx, actor, hit.id, "escalate");
       const level = before.escalationLevel + 1;
       const after = await tx.ticket.update({ where: { id: before.id }, data: { escalationLevel: level }, include: people });
       await event(tx, actor, before.id, "escalated", { level, reason: reason ?? null });
       await audit(tx, actor, "ticket.escalate", "ticket", before.id, { escalationLevel: before.escalationLevel }, { escalationLevel: level, reason });
+      await recordEvent(tx, actor, { type: "ticket.escalated", recordKind: "ticket", recordId: before.id, data: { level, reason: reason ?? null } });
       await this.hooks?.escalated(tx, actor, after, reason);
       return after;
     });
@@ -126,13 +130,14 @@ export class TicketService {
   async wait(actor: Actor, ref: string): Promise<TicketWithPeople> {
     requireRole(actor, "agent", "change tickets");
     const hit = await resolveRef(this.db, actor.workspaceId, "ticket", ref);
-    const { before, after } = await this.db.$transaction(async (tx) => {
+    const { before, after } = await this.events.transaction(async (tx) => {
       const before = await lockTicket(tx, actor, hit.id, "put on hold");
       requireCanChange(actor, before.assigneeId, "change tickets");
       if (before.status === "waiting") throw new UserInputError(`${key(before)} is already waiting (since ${before.waitingSince?.toISOString().slice(0, 16).replace("T", " ")} UTC).`);
       const after = await tx.ticket.update({ where: { id: before.id }, data: { status: "waiting", waitingSince: new Date() }, include: people });
       await event(tx, actor, before.id, "waiting");
       await audit(tx, actor, "ticket.wait", "ticket", before.id, { status: before.status }, { status: "waiting", waitingSince: after.waitingSince });
+      await recordEvent(tx, actor, { type: "ticket.waiting", recordKind: "ticket", recordId: before.id, data: {} });
       return { before, after };
     });
     await this.hooks?.clockChanged(before, after);
@@ -154,6 +159,7 @@ export class TicketService {
       const after = await tx.ticket.update({ where: { id: ticketId }, data: { ...data, status: "open" } });
       await event(tx, actor, ticketId, "resumed", { pausedMs: pausedForMs });
       await audit(tx, actor, "ticket.resume", "ticket", ticketId, pick(fresh), pick(after));
+      await recordEvent(tx, actor, { type: "ticket.resumed", recordKind: "ticket", recordId: ticketId, data: { pausedMs: pausedForMs } });
       return { fresh, after };
     };
     if (tx) {
@@ -163,7 +169,7 @@ export class TicketService {
       if (r) await this.hooks?.clockChanged(r.fresh, r.after, { inTx: true });
       return r?.after ?? null;
     }
-    const r = await this.db.$transaction(run);
+    const r = await this.events.transaction(run);
     if (r) await this.hooks?.clockChanged(r.fresh, r.after);
     return r?.after ?? null;
   }
@@ -171,7 +177,7 @@ export class TicketService {
   async resolve(actor: Actor, ref: string, note?: string): Promise<TicketWithPeople> {
     requireRole(actor, "agent", "resolve tickets");
     const hit = await resolveRef(this.db, actor.workspaceId, "ticket", ref);
-    const { before, after } = await this.db.$transaction(async (tx) => {
+    const { before, after } = await this.events.transaction(async (tx) => {
       const before = await lockTicket(tx, actor, hit.id, "resolve");
       requireCanChange(actor, before.assigneeId, "resolve tickets");
       const now = new Date();
@@ -191,10 +197,16 @@ export class TicketService {
       }
       await event(tx, actor, before.id, "resolved", { note: note ?? null, late });
       await audit(tx, actor, "ticket.resolve", "ticket", before.id, pick(before), { ...pick(after), note });
+      await recordEvent(tx, actor, { type: "ticket.resolved", recordKind: "ticket", recordId: before.id, data: { late, note: note ?? null } });
       return { before, after };
     });
     await this.hooks?.clockChanged(before, after);
     return after;
+  }
+
+  /** A ticket with its people, for a card or notice outside a command (event handlers, jobs). */
+  card(workspaceId: string, ticketId: string): Promise<TicketWithPeople | null> {
+    return this.db.ticket.findFirst({ where: { id: ticketId, workspaceId }, include: people });
   }
 
   async get(actor: Actor, ref: string) {

@@ -149,11 +149,10 @@ export class SlaService {
     return added;
   }
 
-  /** The hooks TicketService calls: timers follow the clock, escalations and assignments notify. */
+  /** The hooks TicketService calls: timers follow the clock, escalations notify (assignments: the ticket.assigned event). */
   hooks(): TicketHooks {
     return {
       clockChanged: (before, after, opts) => this.reschedule(before, after, opts),
-      assigned: (actor, t, auto) => this.escalations.assigned(actor, t, auto),
       escalated: (tx, actor, t, reason) => this.escalations.escalated(tx, actor, t, reason),
     };
   }

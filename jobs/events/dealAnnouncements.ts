@@ -1,0 +1,33 @@
+// deal.created / moved / won / lost → the deals channels and the deal's room see the deal card, saying who
+// made the change. The delivery's key is the event's id: a second run queues nothing new.
+import type { EventHandler } from "../../src/domain/events/dispatcher.ts";
+import { DEAL_CHANGES, type StoredEvent } from "../../src/domain/events/types.ts";
+import type { Services } from "../../src/domain/services.ts";
+import { dealCard } from "../../src/render/deal-card.ts";
+
+type DealChange = StoredEvent<(typeof DEAL_CHANGES)[number]>;
+
+function note(e: DealChange): string {
+  switch (e.type) {
+    case "deal.created": return "created";
+    case "deal.moved": return `moved ${e.data.from} → ${e.data.to}`;
+    case "deal.won": return "won 🎉";
+    case "deal.lost": return "lost";
+  }
+}
+
+export function dealAnnouncements(services: Pick<Services, "deals" | "notify">): EventHandler {
+  return {
+    name: "deal-announcements",
+    handles: DEAL_CHANGES,
+    async run(event) {
+      const e = event as DealChange;
+      const { deal, stages } = await services.deals.card(e.workspaceId, e.recordId);
+      // the stage this change moved the deal to, even when a later move has committed since
+      const stageId = e.type === "deal.created" ? e.data.stageId : e.data.toStageId;
+      const stage = stages.find((s) => s.id === stageId) ?? deal.stage;
+      const card = dealCard({ ...deal, stage }, stages, `${note(e)} by ${e.actor.name}`, false).build();
+      await services.notify.post(e.workspaceId, "deals", card, { dealId: deal.id, dedupeKey: `event:${e.id}` });
+    },
+  };
+}
