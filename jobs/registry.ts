@@ -35,8 +35,8 @@ export const QUEUES: Record<QueueName, QueueConfig> = {
   reports: { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 4 } },
   // lead scores and win probabilities (jobs/predict.ts): debounced rescoring per contact, refits, the nightly decay run
   predict: { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 4, removeOnComplete: { count: 200 } } },
-  // domain events (jobs/domainEvents.ts): one job per event (job id = event id) and the periodic sweep. Done and
-  // failed jobs are removed at once, so the sweep can queue an event again while its row says it is not dispatched
+  // domain events (jobs/domainEvents.ts): one job per event (job id = event id). Done and failed jobs are removed
+  // at once, so the workers' sweep can queue an event again while its row says it is not dispatched
   "domain-events": { concurrency: 4, defaultJobOptions: { attempts: 5, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: true, removeOnFail: true } },
   // SLA timers (delayed, one id per ticket+target+stage+due time) and the periodic sweep; completed ids are
   // kept a week so re-adding a timer that already fired is a no-op (the Notification claim backs this up)
