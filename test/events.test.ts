@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import type { FakeServer, RecordedRequest } from "./helpers/fakeHttp.ts";
-import { apiArgs, slackEnv, slashText, startFakeSlack } from "./helpers/slack.ts";
+import { apiArgs, eventCallback, fixture, slackEnv, slashText, startFakeSlack } from "./helpers/slack.ts";
 import { startWorkerProcess, type WorkerProcess } from "./helpers/workerProcess.ts";
 import { eventHandlers } from "../jobs/events/index.ts";
 import { bullEventNudge } from "../jobs/domainEvents.ts";
@@ -71,6 +71,7 @@ beforeAll(async () => {
   // Slack's /crm runs in the workers: one is up for the set-up
   await spawnWorker();
   expect(await slashText(t.url, "notify deals <#CSALES|sales>", fake)).toContain("CSALES");
+  expect(await slashText(t.url, "notify tickets <#CTICKETS|tickets>", fake)).toContain("CTICKETS");
   expect(await slashText(t.url, "score rule add tag:vip 25", fake)).toContain("+25");
   ws = (await prisma().platformLink.findFirstOrThrow({ where: { externalId: "T111" } })).workspaceId;
   admin = (await prisma().member.findFirstOrThrow({ where: { workspaceId: ws, slackUserId: "W111" } })).id;
@@ -196,4 +197,23 @@ describe("domain events", () => {
     await sleep(1500);
     expect(sent("DW111", /your lead/)).toHaveLength(1);
   }, 120_000);
+
+  it("a ticket opened by a 🎫 reaction in Slack is announced in the tickets channel, as one opened with /crm ticket new is", async () => {
+    await consoleRun('ticket new "Printer on fire"');
+    const chat = await until("the command's ticket in #tickets", () => sent("CTICKETS", /Opened T-1 Printer on fire/)[0]);
+    expect(text(chat)).toMatch(/"by [^"]+"/);
+
+    const reaction = fixture("event_callback.reaction_added.bolt_python.json");
+    reaction.event_id = "EvTicketReaction";
+    reaction.event.reaction = "ticket";
+    expect((await eventCallback(t.url, reaction)).status).toBe(200);
+    const ticket = await until("the reaction's ticket", () => prisma().ticket.findFirst({ where: { workspaceId: ws, sourceMessageKey: { startsWith: "slack:" } } }));
+    expect(ticket.number).toBe(2);
+    const [opened] = await prisma().domainEvent.findMany({ where: { workspaceId: ws, recordId: ticket.id } });
+    expect(opened).toMatchObject({ type: "ticket.opened", data: { actor: { platform: "slack", platformUserId: "W111" } } });
+    const post = await until("the reaction's ticket in #tickets", () => sent("CTICKETS", /Opened T-2 /)[0]);
+    expect(text(post)).toMatch(/"by [^"]+"/);
+    await sleep(1000);
+    expect(sent("CTICKETS", /Opened T-2 /)).toHaveLength(1);
+  }, 60_000);
 });
