@@ -2,7 +2,7 @@
 import pLimit from "p-limit";
 import { App, LogLevel, type Logger as BoltLogger, type Receiver } from "@slack/bolt";
 import type { Command } from "../../src/commands/define.ts";
-import { parseText, runParsed, runText, toErrorReply, type Parsed } from "../../src/commands/engine.ts";
+import { parseText, runParsed, runText, toErrorReply } from "../../src/commands/engine.ts";
 import type { Actor } from "../../src/domain/actor.ts";
 import type { Logger } from "../../src/log.ts";
 import type { Reply } from "../../src/reply/reply.ts";

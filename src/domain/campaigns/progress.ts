@@ -43,7 +43,7 @@ export function progressReply(c: { number: number; name: string; channel: string
 export async function drawProgress(db: PrismaClient, ports: Partial<Record<ChatPlatform, ChatDelivery>>, ref: { workspaceId: string; campaignId: string }, logger?: Logger): Promise<"none" | "posted" | "updated"> {
   const load = () => db.campaign.findFirst({ where: { id: ref.campaignId, workspaceId: ref.workspaceId },
     select: { number: true, name: true, channel: true, status: true, statusPlatform: true, statusChannelId: true, statusMessageId: true } });
-  let c = await load();
+  const c = await load();
   if (!c?.statusChannelId || (c.statusPlatform !== "slack" && c.statusPlatform !== "discord")) return "none";
   const port = ports[c.statusPlatform];
   if (!port) { logger?.warn({ platform: c.statusPlatform }, "campaign progress: platform not configured on this worker"); return "none"; }
