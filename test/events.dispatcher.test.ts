@@ -1,0 +1,94 @@
+// EventDispatcher on a real database: each handler runs once per event however often and however
+// concurrently the event is dispatched; a handler that fails rolls back its own writes and its claim and
+// runs again on the next dispatch, without the handlers that had finished; earlier events of a record go first.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDb, type TestDb } from "./helpers/db.ts";
+import { EventLog, recordEvent } from "../src/domain/events/record.ts";
+import { MAX_ATTEMPTS, type EventHandler } from "../src/domain/events/dispatcher.ts";
+import type { StoredEvent } from "../src/domain/events/types.ts";
+
+let testDb: TestDb;
+let ws: string;
+let log: EventLog;
+const db = () => testDb.db.prisma;
+const author = () => ({ workspaceId: ws, memberId: null, name: "Test", platform: "console" });
+
+beforeAll(async () => {
+  testDb = await createTestDb();
+  ws = (await db().workspace.create({ data: { name: "Events Co" } })).id;
+  log = new EventLog(db());
+});
+afterAll(async () => { await testDb.drop(); });
+
+const record = (recordId: string, type: "contact.created" | "contact.changed" = "contact.created") =>
+  log.transaction((tx) => recordEvent(tx, author(), type === "contact.created"
+    ? { type, recordKind: "contact", recordId, data: {} }
+    : { type, recordKind: "contact", recordId, data: { fields: ["tags"] } }));
+
+function counting(name: string, run: (e: StoredEvent, n: number, tx: Parameters<EventHandler["run"]>[1]) => Promise<void> = async () => {}) {
+  const runs: string[] = [];
+  const h: EventHandler = { name, handles: ["contact.created", "contact.changed"], async run(e, tx) { runs.push(e.id); await run(e, runs.length, tx); } };
+  return { h, runs };
+}
+
+describe("EventDispatcher", () => {
+  it("a failing handler rolls back its writes and its claim; the next dispatch runs only it, and the event is dispatched once all are done", async () => {
+    const id = await record("c-1");
+    const first = counting("first");
+    const flaky = counting("flaky", async (e, n, tx) => {
+      await tx.notification.create({ data: { workspaceId: e.workspaceId, dedupeKey: `flaky:${e.id}` } });
+      if (n === 1) throw new Error("platform down");
+    });
+    const d = log.dispatcher([first.h, flaky.h]);
+
+    await expect(d.dispatch(ws, id)).rejects.toThrow("platform down");
+    expect(await db().domainEvent.findUniqueOrThrow({ where: { id } })).toMatchObject({ dispatchedAt: null, attempts: 1, lastError: "platform down" });
+    expect((await db().domainEventHandled.findMany({ where: { eventId: id } })).map((h) => h.handler)).toEqual(["first"]);
+    expect(await db().notification.count({ where: { dedupeKey: `flaky:${id}` } })).toBe(0);
+
+    expect(await d.dispatch(ws, id)).toBe("dispatched");
+    expect(first.runs).toHaveLength(1);
+    expect(flaky.runs).toHaveLength(2);
+    expect(await db().notification.count({ where: { dedupeKey: `flaky:${id}` } })).toBe(1);
+    expect((await db().domainEvent.findUniqueOrThrow({ where: { id } })).dispatchedAt).not.toBeNull();
+    expect(await d.dispatch(ws, id)).toBe("already");
+    expect(await d.dispatch("another-workspace", id)).toBe("missing");
+  });
+
+  it("two dispatchers at once run each handler once", async () => {
+    const id = await record("c-2");
+    const slow = counting("slow", () => new Promise((r) => setTimeout(r, 300)));
+    const [a, b] = [log.dispatcher([slow.h]), log.dispatcher([slow.h])];
+    await Promise.all([a.dispatch(ws, id), b.dispatch(ws, id), a.dispatch(ws, id)]);
+    expect(slow.runs).toEqual([id]);
+  });
+
+  it("earlier undispatched events of the same record are handled first", async () => {
+    const e1 = await record("c-3");
+    const e2 = await record("c-3", "contact.changed");
+    const other = await record("c-4");
+    const seen = counting("seen");
+    await log.dispatcher([seen.h]).dispatch(ws, e2);
+    expect(seen.runs).toEqual([e1, e2]);
+    expect((await db().domainEvent.findUniqueOrThrow({ where: { id: other } })).dispatchedAt).toBeNull();
+  });
+
+  it("the sweep lists undispatched events older than its cut-off, until they have failed too often", async () => {
+    const id = await record("c-5");
+    const d = log.dispatcher([]);
+    const later = new Date(Date.now() + 60_000);
+    expect((await d.undispatched(later)).map((e) => e.id)).toContain(id);
+    expect((await d.undispatched(new Date(Date.now() - 60_000))).map((e) => e.id)).not.toContain(id);
+    await db().domainEvent.update({ where: { id }, data: { attempts: MAX_ATTEMPTS } });
+    expect((await d.undispatched(later)).map((e) => e.id)).not.toContain(id);
+  });
+
+  it("an event rolled back with its change never existed", async () => {
+    const before = await db().domainEvent.count({ where: { workspaceId: ws } });
+    await expect(log.transaction(async (tx) => {
+      await recordEvent(tx, author(), { type: "contact.created", recordKind: "contact", recordId: "c-6", data: {} });
+      throw new Error("the change failed");
+    })).rejects.toThrow("the change failed");
+    expect(await db().domainEvent.count({ where: { workspaceId: ws } })).toBe(before);
+  });
+});
