@@ -103,7 +103,7 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
   const members = new MemberService(db);
   const pipelines = new PipelineService(db);
   const analytics = new AnalyticsService(db, deps.outbox, deps.renderDigest);
-  const escalations = new EscalationService(db, deps.outbox, deps.logger);
+  const escalations = new EscalationService(db, deps.outbox);
   const sla = new SlaService(db, deps.slaTimers, escalations, deps.logger);
   const tickets = new TicketService(db, members, events, sla.hooks());
   const interactions = new InteractionService(db, events, (actor, ticketId, tx) => tickets.resume(actor, ticketId, tx));

@@ -18,7 +18,6 @@ import type { NotifyTopic, Platform } from "../../generated/prisma/enums.ts";
 import type { Outbox } from "../../delivery/outbox.ts";
 import type { ChatPlatform } from "../../delivery/port.ts";
 import type { Reply } from "../../reply/reply.ts";
-import type { Logger } from "../../log.ts";
 import type { Actor } from "../actor.ts";
 import { audit } from "../audit.ts";
 import { assignedNotice, breachNotice, level2Notice, manualEscalationNotice, warningNotice } from "./slaNotices.ts";
@@ -47,7 +46,7 @@ export function dmTarget(m: Pick<Member, "slackUserId" | "discordUserId">, prefe
 }
 
 export class EscalationService {
-  constructor(private db: PrismaClient, private outbox: Outbox | undefined, private logger?: Logger) {}
+  constructor(private db: PrismaClient, private outbox: Outbox | undefined) {}
 
   /** A timer fired. Does nothing for a resolved, waiting, responded or rescheduled ticket, or a second time. */
   async fire(d: SlaTimerData, now = Date.now()): Promise<FireResult> {
