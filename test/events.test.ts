@@ -92,7 +92,7 @@ describe("domain events", () => {
     const deal = await prisma().deal.findFirstOrThrow({ where: { workspaceId: ws, number: 1 } });
     const [created, moved] = await eventsOf(deal.id);
     expect([created.type, moved.type]).toEqual(["deal.created", "deal.moved"]);
-    expect(moved).toMatchObject({ recordKind: "deal", actorId: admin, dispatchedAt: null, data: { from: "lead", to: "qualified", actor: { platform: "console" } } });
+    expect(moved).toMatchObject({ recordKind: "deal", actorId: admin, dispatchedAt: null, data: { from: "lead", to: "qualified", via: "move", actor: { platform: "console" } } });
     // no worker yet: the nudge waits in Redis, nothing was posted
     expect(await t.app.jobs.queue("domain-events").getJob(moved.id)).toBeTruthy();
     expect(fake.calls("/api/chat.postMessage")).toHaveLength(0);

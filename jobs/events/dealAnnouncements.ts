@@ -7,13 +7,12 @@ import { dealCard } from "../../src/render/deal-card.ts";
 
 type DealChange = StoredEvent<(typeof DEAL_CHANGES)[number]>;
 
+/** What the command that made the change said of it (deal move into the won stage says "moved", deal won says "won"). */
 function note(e: DealChange): string {
-  switch (e.type) {
-    case "deal.created": return "created";
-    case "deal.moved": return `moved ${e.data.from} → ${e.data.to}`;
-    case "deal.won": return "won 🎉";
-    case "deal.lost": return "lost";
-  }
+  if (e.type === "deal.created") return "created";
+  if (e.type === "deal.won" && e.data.via === "won") return "won 🎉";
+  if (e.type === "deal.lost" && e.data.via === "lost") return "lost";
+  return `moved ${e.data.from} → ${e.data.to}`;
 }
 
 export function dealAnnouncements(services: Pick<Services, "deals" | "notify">): EventHandler {

@@ -61,7 +61,8 @@ export class DealService {
     return this.db.deal.findFirstOrThrow({ where: { id: hit.id, workspaceId: actor.workspaceId }, include: dealInclude });
   }
 
-  async move(actor: Actor, ref: string, stageName: string, lostReason?: string): Promise<{ deal: DealWithRefs; from: string }> {
+  /** via: which verb asked (deal move, won or lost): announcements word a win by `deal won` and by `deal move … won` differently. */
+  async move(actor: Actor, ref: string, stageName: string, lostReason?: string, via: "move" | "won" | "lost" = "move"): Promise<{ deal: DealWithRefs; from: string }> {
     const deal = await this.load(actor, ref);
     requireCanChange(actor, deal.ownerId, "move deals");
     const to = await this.pipelines.stageByName(actor.workspaceId, stageName);
@@ -78,7 +79,7 @@ export class DealService {
       await audit(tx, actor, to.isWon ? "deal.won" : to.isLost ? "deal.lost" : "deal.move", "deal", deal.id,
         { stage: deal.stage.name }, { stage: to.name, ...(to.isLost && lostReason ? { lostReason } : {}) });
       await recordEvent(tx, actor, { type: to.isWon ? "deal.won" : to.isLost ? "deal.lost" : "deal.moved", recordKind: "deal", recordId: deal.id,
-        data: { fromStageId: deal.stageId, toStageId: to.id, from: deal.stage.name, to: to.name, contactId: deal.contactId, lostReason: to.isLost ? lostReason ?? null : null } });
+        data: { fromStageId: deal.stageId, toStageId: to.id, from: deal.stage.name, to: to.name, contactId: deal.contactId, lostReason: to.isLost ? lostReason ?? null : null, via } });
       return tx.deal.findUniqueOrThrow({ where: { id: deal.id }, include: dealInclude });
     });
     return { deal: updated, from: deal.stage.name };
@@ -88,14 +89,14 @@ export class DealService {
     const stages = await this.pipelines.stages(actor.workspaceId);
     const won = stages.find((s) => s.isWon);
     if (!won) throw new UserInputError("This pipeline has no won stage.");
-    return this.move(actor, ref, won.name);
+    return this.move(actor, ref, won.name, undefined, "won");
   }
 
   async lost(actor: Actor, ref: string, reason?: string) {
     const stages = await this.pipelines.stages(actor.workspaceId);
     const lost = stages.find((s) => s.isLost);
     if (!lost) throw new UserInputError("This pipeline has no lost stage.");
-    return this.move(actor, ref, lost.name, reason);
+    return this.move(actor, ref, lost.name, reason, "lost");
   }
 
   async get(actor: Actor, ref: string) {

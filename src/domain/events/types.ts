@@ -21,7 +21,11 @@ interface Of<T extends string, K extends RecordKind, D = Record<string, never>> 
 export type DealEvent =
   | Of<"deal.created", "deal", { stageId: string; contactId: string | null }>
   /** won and lost are moves into a won or lost stage */
-  | Of<"deal.moved" | "deal.won" | "deal.lost", "deal", { fromStageId: string; toStageId: string; from: string; to: string; contactId: string | null; lostReason?: string | null }>;
+  | Of<"deal.moved" | "deal.won" | "deal.lost", "deal", {
+    fromStageId: string; toStageId: string; from: string; to: string; contactId: string | null; lostReason?: string | null;
+    /** the verb that asked: `deal won` / `deal lost`, or `deal move` (into any stage, won and lost too) */
+    via?: "move" | "won" | "lost";
+  }>;
 
 export type TicketEvent =
   | Of<"ticket.opened", "ticket", { assigneeId: string | null; auto: boolean; requesterId: string | null; authorUserId?: string | null }>
