@@ -52,7 +52,10 @@ async function sinkProcess() {
       for (;;) {
         if (inData) {
           const end = buf.indexOf("\r\n.\r\n");
-          if (end < 0) { if (buf.length > 8) buf = buf.slice(-8); break; }
+          if (end < 0) {
+            if (buf.length > 8) buf = buf.slice(-8);
+            break;
+          }
           buf = buf.slice(end + 5);
           inData = false;
           total++;
@@ -68,13 +71,23 @@ async function sinkProcess() {
         const verb = line.slice(0, 4).toUpperCase();
         if (verb === "EHLO") out.push("250-bench-sink", "250-PIPELINING", "250-8BITMIME", "250 SMTPUTF8");
         else if (verb === "HELO") out.push("250 bench-sink");
-        else if (verb === "MAIL") { rcpts = []; out.push("250 2.1.0 ok"); }
-        else if (verb === "RCPT") { rcpts.push(/<([^>]*)>/.exec(line)?.[1]?.toLowerCase() ?? ""); out.push("250 2.1.5 ok"); }
-        else if (verb === "DATA") { inData = true; out.push("354 go ahead"); }
-        else if (verb === "RSET") { rcpts = []; out.push("250 ok"); }
-        else if (verb === "NOOP") out.push("250 ok");
-        else if (verb === "QUIT") { sock.end("221 bye\r\n"); return; }
-        else out.push("502 not implemented");
+        else if (verb === "MAIL") {
+          rcpts = [];
+          out.push("250 2.1.0 ok");
+        } else if (verb === "RCPT") {
+          rcpts.push(/<([^>]*)>/.exec(line)?.[1]?.toLowerCase() ?? "");
+          out.push("250 2.1.5 ok");
+        } else if (verb === "DATA") {
+          inData = true;
+          out.push("354 go ahead");
+        } else if (verb === "RSET") {
+          rcpts = [];
+          out.push("250 ok");
+        } else if (verb === "NOOP") out.push("250 ok");
+        else if (verb === "QUIT") {
+          sock.end("221 bye\r\n");
+          return;
+        } else out.push("502 not implemented");
       }
       if (out.length) sock.write(out.join("\r\n") + "\r\n");
     });
@@ -97,15 +110,24 @@ function ask<T>(child: ChildProcess, msg?: string): Promise<T> {
 /** Raw BullMQ: n no-op jobs queued first, then one worker at `concurrency` drains them. Jobs per second. */
 async function rawBullmq(prefix: string, n: number, concurrency: number): Promise<{ seconds: number; perSecond: number }> {
   const conns: Redis[] = [];
-  const connection = () => { const r = new Redis(REDIS_URL, { maxRetriesPerRequest: null }); conns.push(r); return r; };
+  const connection = () => {
+    const r = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    conns.push(r);
+    return r;
+  };
   const q = new Queue("bench-noop", { connection: connection(), prefix, defaultJobOptions: { removeOnComplete: true } });
-  for (let i = 0; i < n; i += 1000) await q.addBulk(Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ name: "noop", data: { i: i + j } })));
+  for (let i = 0; i < n; i += 1000)
+    await q.addBulk(Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ name: "noop", data: { i: i + j } })));
   let done = 0;
   let finished!: () => void;
-  const all = new Promise<void>((r) => { finished = r; });
+  const all = new Promise<void>((r) => {
+    finished = r;
+  });
   const t0 = performance.now();
   const w = new Worker("bench-noop", async () => undefined, { connection: connection(), prefix, concurrency });
-  w.on("completed", () => { if (++done === n) finished(); });
+  w.on("completed", () => {
+    if (++done === n) finished();
+  });
   await all;
   const seconds = (performance.now() - t0) / 1000;
   await w.close();
@@ -122,12 +144,21 @@ async function smtpCeiling(smtpUrl: string, n: number, inFlight: number): Promis
   const c = { id: "ceiling", number: 0, name: "Ceiling", subject: null, message: "Hi {{first_name}}, this is message for {{name}}." };
   const pump = async (from: number, to: number) => {
     let next = from;
-    await Promise.all(Array.from({ length: inFlight }, async () => {
-      while (next < to) {
-        const i = next++;
-        await sender.send(buildEmail(settings, c, { id: `c${i}`, email: `ceiling${i}@bench.test`, token: `t${i}.sig` }, { first_name: "Person", name: `Person ${i}` }));
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next < to) {
+          const i = next++;
+          await sender.send(
+            buildEmail(
+              settings,
+              c,
+              { id: `c${i}`, email: `ceiling${i}@bench.test`, token: `t${i}.sig` },
+              { first_name: "Person", name: `Person ${i}` },
+            ),
+          );
+        }
+      }),
+    );
   };
   // warmed up first (JIT, connections), as the campaign after it is
   await pump(-5000, 0);
@@ -157,7 +188,9 @@ async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
 }
 
 async function main() {
-  const { values: opt } = parseArgs({ options: { recipients: { type: "string", default: "100000" }, keep: { type: "boolean", default: false }, profile: { type: "string" } } });
+  const { values: opt } = parseArgs({
+    options: { recipients: { type: "string", default: "100000" }, keep: { type: "boolean", default: false }, profile: { type: "string" } },
+  });
   const N = Number(opt.recipients);
   const prefix = `crmbench_${randomBytes(4).toString("hex")}`;
 
@@ -165,10 +198,18 @@ async function main() {
   const { url: smtpUrl } = await ask<{ url: string }>(sinkChild);
   const bench = await createBenchDb();
   const config = loadConfig({
-    DATABASE_URL: bench.url, REDIS_URL, QUEUE_PREFIX: prefix, SMTP_URL: smtpUrl, MAIL_FROM: "Bench <bench@bench.test>",
-    PUBLIC_URL: "https://crm.bench.test", ENCRYPTION_KEY: randomBytes(24).toString("hex"), LOG_LEVEL: "warn", CONSOLE: "off",
+    DATABASE_URL: bench.url,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    SMTP_URL: smtpUrl,
+    MAIL_FROM: "Bench <bench@bench.test>",
+    PUBLIC_URL: "https://crm.bench.test",
+    ENCRYPTION_KEY: randomBytes(24).toString("hex"),
+    LOG_LEVEL: "warn",
+    CONSOLE: "off",
     // no rate limit: the bench measures the pipeline, not the limiter
-    CAMPAIGN_EMAIL_PER_SECOND: "1000000000", CAMPAIGN_EMAIL_WAVE: process.env.CAMPAIGN_EMAIL_WAVE ?? "",
+    CAMPAIGN_EMAIL_PER_SECOND: "1000000000",
+    CAMPAIGN_EMAIL_WAVE: process.env.CAMPAIGN_EMAIL_WAVE ?? "",
   });
   const concurrency = workerSettings("campaign-email", config).concurrency;
   await bench.db.close();
@@ -197,26 +238,37 @@ async function main() {
     console.log(`SMTP alone: ${ceilingN} messages, ${concurrency * wave} in flight: ${Math.round(ceiling)}/s`);
     const before = await ask<{ total: number; distinct: number }>(sinkChild, "stats");
 
-    const c = await app.services.campaigns.create(actor, { name: "Bench", segment: "tag:bench", channel: "email", message: "Hi {{first_name}}, this is message for {{name}}." });
+    const c = await app.services.campaigns.create(actor, {
+      name: "Bench",
+      segment: "tag:bench",
+      channel: "email",
+      message: "Hi {{first_name}}, this is message for {{name}}.",
+    });
     // the profiler starts outside the timed part
     const profiler = opt.profile ? await startProfile() : undefined;
     t = performance.now();
     const cpu0 = process.cpuUsage();
     await app.services.campaigns.send(actor, `K-${c.number}`);
-    let fanoutS = NaN, firstS = NaN, atFanout = NaN;
-    let lastReport = performance.now(), lastDelivered = before.total;
+    let fanoutS = NaN,
+      firstS = NaN,
+      atFanout = NaN;
+    let lastReport = performance.now(),
+      lastDelivered = before.total;
     for (;;) {
       const k = await db.campaign.findUniqueOrThrow({ where: { id: c.id }, select: { status: true, startedAt: true } });
       if (k.startedAt && Number.isNaN(fanoutS)) {
         fanoutS = (performance.now() - t) / 1000;
         atFanout = (await ask<{ total: number }>(sinkChild, "stats")).total - before.total;
       }
-      if (Number.isNaN(firstS) && (await ask<{ total: number }>(sinkChild, "stats")).total > before.total) firstS = (performance.now() - t) / 1000;
+      if (Number.isNaN(firstS) && (await ask<{ total: number }>(sinkChild, "stats")).total > before.total)
+        firstS = (performance.now() - t) / 1000;
       if (k.status === "done") break;
       if (performance.now() - lastReport >= 10_000) {
         // steady state: a rate that falls as the campaign goes on would mean a per-message cost growing with its size
         const now = await ask<{ total: number }>(sinkChild, "stats");
-        console.log(`  t=${((performance.now() - t) / 1000).toFixed(0)} s: ${now.total - before.total} delivered, ${Math.round((now.total - lastDelivered) / ((performance.now() - lastReport) / 1000))}/s`);
+        console.log(
+          `  t=${((performance.now() - t) / 1000).toFixed(0)} s: ${now.total - before.total} delivered, ${Math.round((now.total - lastDelivered) / ((performance.now() - lastReport) / 1000))}/s`,
+        );
         lastReport = performance.now();
         lastDelivered = now.total;
       }
@@ -235,22 +287,33 @@ async function main() {
     const ratio = sendsPerSecond / raw.perSecond;
 
     console.log("");
-    console.log(table(["measure", "value"], [
-      ["recipients", N],
-      ["sent / failed / skipped", `${counts.counts.sent} / ${counts.counts.failed} / ${counts.counts.skipped}`],
-      ["delivered at the sink (distinct)", `${sink.total} (${sink.distinct})`],
-      ["duplicates", sink.total - sink.distinct],
-      ["first message at the sink", `${firstS.toFixed(2)} s`],
-      ["fan-out done (all recipients written; sends start after the first chunk)", `${fanoutS.toFixed(2)} s`],
-      ["delivered by then / sends per second after it", `${atFanout} / ${Math.round((sink.total - atFanout) / (seconds - fanoutS))}`],
-      ["campaign, send → done", `${seconds.toFixed(2)} s`],
-      ["campaign sends/s", Math.round(sendsPerSecond)],
-      [`raw BullMQ no-op jobs/s (concurrency ${concurrency}): before / after the campaign → mean`, `${Math.round(rawBefore.perSecond)} / ${Math.round(rawAfter.perSecond)} → ${Math.round(raw.perSecond)}`],
-      [`SMTP alone, msgs/s (${concurrency * wave} in flight, no queue, no ledger)`, Math.round(ceiling)],
-      ["CPU of this process per message: campaign / SMTP alone", `${Math.round((cpu.user + cpu.system) / N)} µs / ${Math.round(ceilingCpu)} µs`],
-      ["ratio to raw BullMQ (target ≥ 0.5)", ratio.toFixed(2)],
-      ["ratio to SMTP alone", (sendsPerSecond / ceiling).toFixed(2)],
-    ]));
+    console.log(
+      table(
+        ["measure", "value"],
+        [
+          ["recipients", N],
+          ["sent / failed / skipped", `${counts.counts.sent} / ${counts.counts.failed} / ${counts.counts.skipped}`],
+          ["delivered at the sink (distinct)", `${sink.total} (${sink.distinct})`],
+          ["duplicates", sink.total - sink.distinct],
+          ["first message at the sink", `${firstS.toFixed(2)} s`],
+          ["fan-out done (all recipients written; sends start after the first chunk)", `${fanoutS.toFixed(2)} s`],
+          ["delivered by then / sends per second after it", `${atFanout} / ${Math.round((sink.total - atFanout) / (seconds - fanoutS))}`],
+          ["campaign, send → done", `${seconds.toFixed(2)} s`],
+          ["campaign sends/s", Math.round(sendsPerSecond)],
+          [
+            `raw BullMQ no-op jobs/s (concurrency ${concurrency}): before / after the campaign → mean`,
+            `${Math.round(rawBefore.perSecond)} / ${Math.round(rawAfter.perSecond)} → ${Math.round(raw.perSecond)}`,
+          ],
+          [`SMTP alone, msgs/s (${concurrency * wave} in flight, no queue, no ledger)`, Math.round(ceiling)],
+          [
+            "CPU of this process per message: campaign / SMTP alone",
+            `${Math.round((cpu.user + cpu.system) / N)} µs / ${Math.round(ceilingCpu)} µs`,
+          ],
+          ["ratio to raw BullMQ (target ≥ 0.5)", ratio.toFixed(2)],
+          ["ratio to SMTP alone", (sendsPerSecond / ceiling).toFixed(2)],
+        ],
+      ),
+    );
     console.log(`\n${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, node ${process.version}`);
     const ok = sink.total === sink.distinct && counts.counts.sent === N && ratio >= TARGET_RATIO;
     console.log(ok ? "PASS" : "FAIL");
@@ -268,4 +331,8 @@ async function main() {
 }
 
 if (process.argv.includes("--sink")) void sinkProcess();
-else main().catch((e) => { console.error(e); process.exitCode = 1; });
+else
+  main().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });

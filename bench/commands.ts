@@ -40,8 +40,10 @@ const { values: opt } = parseArgs({
     keep: { type: "boolean", default: false },
   },
 });
-const N = Number(opt.iterations), WARMUP = Number(opt.warmup);
-const TARGET_P50_MS = 20, TARGET_RATIO = 2;
+const N = Number(opt.iterations),
+  WARMUP = Number(opt.warmup);
+const TARGET_P50_MS = 20,
+  TARGET_RATIO = 2;
 
 // what DealService.move loads and returns (src/domain/deals/service.ts)
 const dealInclude = { stage: true, owner: true, company: true, contact: true } satisfies Prisma.DealInclude;
@@ -49,10 +51,16 @@ const dealInclude = { stage: true, owner: true, company: true, contact: true } s
 /** DealService.move's queries, issued directly: ref lookup, load, stage lookup, then the write transaction. */
 async function baselineMove(db: PrismaClient, actor: Actor, number: number, stageName: string): Promise<void> {
   const ws = actor.workspaceId;
-  const hit = await db.deal.findUnique({ where: { workspaceId_number: { workspaceId: ws, number } }, select: { id: true, number: true, title: true } });
+  const hit = await db.deal.findUnique({
+    where: { workspaceId_number: { workspaceId: ws, number } },
+    select: { id: true, number: true, title: true },
+  });
   if (!hit) throw new Error(`baseline: no D-${number}`);
   const deal = await db.deal.findFirstOrThrow({ where: { id: hit.id, workspaceId: ws }, include: dealInclude });
-  const pipeline = await db.pipeline.findFirst({ where: { workspaceId: ws, isDefault: true }, include: { stages: { orderBy: { position: "asc" } } } });
+  const pipeline = await db.pipeline.findFirst({
+    where: { workspaceId: ws, isDefault: true },
+    include: { stages: { orderBy: { position: "asc" } } },
+  });
   const to = pipeline!.stages.find((s) => s.name === stageName)!;
   await db.$transaction(async (tx) => {
     const res = await tx.deal.updateMany({
@@ -60,8 +68,20 @@ async function baselineMove(db: PrismaClient, actor: Actor, number: number, stag
       data: { stageId: to.id, stageEnteredAt: new Date(), closedAt: null, lostReason: null },
     });
     if (res.count !== 1) throw new Error(`baseline: D-${number} not updated`);
-    await tx.dealStageChange.create({ data: { workspaceId: ws, dealId: deal.id, fromStageId: deal.stageId, toStageId: to.id, actorId: actor.memberId } });
-    await tx.auditLog.create({ data: { workspaceId: ws, actorId: actor.memberId, action: "deal.move", entity: "deal", entityId: deal.id, before: { stage: deal.stage.name }, after: { stage: to.name } } });
+    await tx.dealStageChange.create({
+      data: { workspaceId: ws, dealId: deal.id, fromStageId: deal.stageId, toStageId: to.id, actorId: actor.memberId },
+    });
+    await tx.auditLog.create({
+      data: {
+        workspaceId: ws,
+        actorId: actor.memberId,
+        action: "deal.move",
+        entity: "deal",
+        entityId: deal.id,
+        before: { stage: deal.stage.name },
+        after: { stage: to.name },
+      },
+    });
     return tx.deal.findUniqueOrThrow({ where: { id: deal.id }, include: dealInclude });
   });
 }
@@ -69,7 +89,11 @@ async function baselineMove(db: PrismaClient, actor: Actor, number: number, stag
 /** ContactService.find's queries, issued directly: matching companies first, then one index-backed findMany. */
 async function baselineFind(db: PrismaClient, actor: Actor, query: string): Promise<void> {
   const q = query.trim();
-  const companies = await db.company.findMany({ where: { workspaceId: actor.workspaceId, name: { startsWith: q, mode: "insensitive" } }, select: { id: true }, take: 50 });
+  const companies = await db.company.findMany({
+    where: { workspaceId: actor.workspaceId, name: { startsWith: q, mode: "insensitive" } },
+    select: { id: true },
+    take: 50,
+  });
   const where = {
     workspaceId: actor.workspaceId,
     OR: [
@@ -78,7 +102,12 @@ async function baselineFind(db: PrismaClient, actor: Actor, query: string): Prom
       ...(companies.length ? [{ companyId: { in: companies.map((c) => c.id) } }] : []),
     ],
   };
-  await db.contact.findMany({ where, orderBy: { number: "asc" }, take: 11, include: { company: { select: { name: true, number: true } } } });
+  await db.contact.findMany({
+    where,
+    orderBy: { number: "asc" },
+    take: 11,
+    include: { company: { select: { name: true, number: true } } },
+  });
 }
 
 /** Proposed for the contact find issue: trigram / pattern indexes so each OR arm can use an index (not in migrations yet). */
@@ -95,7 +124,10 @@ CREATE INDEX "Company_name_trgm_idx" ON "Company" USING gin ("name" gin_trgm_ops
  */
 async function proposedFind(db: PrismaClient, actor: Actor, query: string): Promise<void> {
   const q = query.trim();
-  const companies = await db.company.findMany({ where: { workspaceId: actor.workspaceId, name: { startsWith: q, mode: "insensitive" } }, select: { id: true } });
+  const companies = await db.company.findMany({
+    where: { workspaceId: actor.workspaceId, name: { startsWith: q, mode: "insensitive" } },
+    select: { id: true },
+  });
   const where = {
     workspaceId: actor.workspaceId,
     OR: [
@@ -113,7 +145,11 @@ async function proposedFind(db: PrismaClient, actor: Actor, query: string): Prom
 /** Runs one command through the engine; an error reply fails the bench with its cause. */
 async function run(text: string, actor: Actor, services: ReturnType<typeof createServices>): Promise<Reply> {
   let cause: unknown;
-  const reply = await runText(commands, text, actor, services, { onError: (e) => { cause = e; } });
+  const reply = await runText(commands, text, actor, services, {
+    onError: (e) => {
+      cause = e;
+    },
+  });
   if (reply.kind !== "ok") throw new Error(`"${text}" answered an error: ${reply.summary}`, { cause });
   return reply;
 }
@@ -140,7 +176,9 @@ const prefixer = (r: () => number) => () => {
 async function explainStatements(url: string, label: string, fn: (db: PrismaClient) => Promise<unknown>): Promise<string> {
   const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }), log: [{ emit: "event", level: "query" }] });
   const seen: { query: string; params: unknown[]; duration: number }[] = [];
-  db.$on("query", (e) => { seen.push({ query: e.query, params: JSON.parse(e.params) as unknown[], duration: e.duration }); });
+  db.$on("query", (e) => {
+    seen.push({ query: e.query, params: JSON.parse(e.params) as unknown[], duration: e.duration });
+  });
   await fn(db);
   await db.$disconnect();
   const c = new pg.Client({ connectionString: url });
@@ -148,15 +186,22 @@ async function explainStatements(url: string, label: string, fn: (db: PrismaClie
   const out: string[] = [`### ${label}: ${seen.length} statements`];
   try {
     for (const s of seen) {
-      if (/^(BEGIN|COMMIT|ROLLBACK)/i.test(s.query.trim())) { out.push(`-- ${s.query.trim()}`); continue; }
+      if (/^(BEGIN|COMMIT|ROLLBACK)/i.test(s.query.trim())) {
+        out.push(`-- ${s.query.trim()}`);
+        continue;
+      }
       // writes are re-run inside a rolled-back transaction; one that cannot run twice (same id) gets a plain EXPLAIN
       await c.query("BEGIN");
-      const plan = await c.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS) ${s.query}`, s.params)
-        .catch(async () => { await c.query("ROLLBACK; BEGIN"); return c.query<{ "QUERY PLAN": string }>(`EXPLAIN ${s.query}`, s.params); });
+      const plan = await c.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS) ${s.query}`, s.params).catch(async () => {
+        await c.query("ROLLBACK; BEGIN");
+        return c.query<{ "QUERY PLAN": string }>(`EXPLAIN ${s.query}`, s.params);
+      });
       await c.query("ROLLBACK");
       out.push(`-- ${s.query}\n-- params ${JSON.stringify(s.params)}\n${plan.rows.map((x) => x["QUERY PLAN"]).join("\n")}`);
     }
-  } finally { await c.end(); }
+  } finally {
+    await c.end();
+  }
   return out.join("\n\n");
 }
 
@@ -177,43 +222,71 @@ async function main() {
     const tSeed = performance.now();
     try {
       seed = await seedWorkspace(pgc, {
-        workspaceId: workspace.id, adminId: admin.id, contacts: Number(opt.contacts), companies: Number(opt.companies),
-        deals: Number(opt.deals), agents: 12, seed: Number(opt.seed),
+        workspaceId: workspace.id,
+        adminId: admin.id,
+        contacts: Number(opt.contacts),
+        companies: Number(opt.companies),
+        deals: Number(opt.deals),
+        agents: 12,
+        seed: Number(opt.seed),
       });
-      if (opt.proposed) { await pgc.query(PROPOSED_INDEXES); await pgc.query("ANALYZE"); }
-    } finally { await pgc.end(); }
+      if (opt.proposed) {
+        await pgc.query(PROPOSED_INDEXES);
+        await pgc.query("ANALYZE");
+      }
+    } finally {
+      await pgc.end();
+    }
     const seedMs = performance.now() - tSeed;
-    console.error(`seeded in ${(seedMs / 1000).toFixed(1)} s: ${Object.entries(seed.ms).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`).join(", ")}`);
+    console.error(
+      `seeded in ${(seedMs / 1000).toFixed(1)} s: ${Object.entries(seed.ms)
+        .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`)
+        .join(", ")}`,
+    );
 
     const r = rng(Number(opt.seed) + 1);
     const nextMove = mover(seed, Number(opt.deals), r);
     const nextPrefix = prefixer(r);
 
     const move = await measurePair({
-      warmup: WARMUP, iterations: N,
+      warmup: WARMUP,
+      iterations: N,
       subject: async () => {
         const m = nextMove();
         await run(`deal move D-${m.n} ${m.stage}`, actor, services);
       },
-      baseline: async () => { const m = nextMove(); await baselineMove(db, actor, m.n, m.stage); },
+      baseline: async () => {
+        const m = nextMove();
+        await baselineMove(db, actor, m.n, m.stage);
+      },
     });
     const find = await measurePair({
-      warmup: WARMUP, iterations: N,
+      warmup: WARMUP,
+      iterations: N,
       subject: async () => {
         await run(`contact find ${nextPrefix()}`, actor, services);
       },
       baseline: async () => baselineFind(db, actor, nextPrefix()),
     });
 
-    const whatIf = opt.proposed ? await measurePair({
-      warmup: WARMUP, iterations: N,
-      subject: () => proposedFind(db, actor, nextPrefix()),
-      baseline: () => baselineFind(db, actor, nextPrefix()),
-    }) : undefined;
+    const whatIf = opt.proposed
+      ? await measurePair({
+          warmup: WARMUP,
+          iterations: N,
+          subject: () => proposedFind(db, actor, nextPrefix()),
+          baseline: () => baselineFind(db, actor, nextPrefix()),
+        })
+      : undefined;
     const loadAfter = os.loadavg();
 
-    const rows = ([["deal move", move], ["contact find", find]] as const).map(([name, pair]) => {
-      const e: Summary = summarize(pair.subject), b: Summary = summarize(pair.baseline);
+    const rows = (
+      [
+        ["deal move", move],
+        ["contact find", find],
+      ] as const
+    ).map(([name, pair]) => {
+      const e: Summary = summarize(pair.subject),
+        b: Summary = summarize(pair.baseline);
       const ratio = e.p50 / b.p50;
       const met = e.p50 <= TARGET_P50_MS && ratio <= TARGET_RATIO;
       return [name, ms(e.p50), ms(e.p99), ms(b.p50), ms(b.p99), `${ratio.toFixed(2)}×`, met ? "yes" : "no"];
@@ -222,38 +295,73 @@ async function main() {
     const cpu = os.cpus();
     const pgVersion = (await db.$queryRaw<{ v: string }[]>`SELECT current_setting('server_version') AS v`)[0].v;
     let rev = "unknown";
-    try { rev = execFileSync("git", ["describe", "--always", "--dirty"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim(); } catch { /* not a checkout */ }
+    try {
+      rev = execFileSync("git", ["describe", "--always", "--dirty"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    } catch {
+      /* not a checkout */
+    }
     console.log(`\nbench/commands.ts — ${new Date().toISOString()} — git ${rev}`);
     const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(" ");
-    console.log(`machine: ${cpu.length} cores (${cpu[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}; PostgreSQL ${pgVersion} on 127.0.0.1; pool ${process.env.DATABASE_POOL_SIZE ?? 10}`);
+    console.log(
+      `machine: ${cpu.length} cores (${cpu[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}; PostgreSQL ${pgVersion} on 127.0.0.1; pool ${process.env.DATABASE_POOL_SIZE ?? 10}`,
+    );
     console.log(`load average (1/5/15 min): ${load(loadBefore)} at start, ${load(loadAfter)} after measuring`);
-    console.log(`data: ${opt.contacts} contacts, ${opt.companies} companies, ${opt.deals} deals (+ history); seeded in ${(seedMs / 1000).toFixed(1)} s${opt.proposed ? "; with PROPOSED_INDEXES" : ""}`);
-    console.log(`runs: ${N} measured after ${WARMUP} warm-up, engine and baseline alternated; target p50 ≤ ${TARGET_P50_MS} ms and ≤ ${TARGET_RATIO}× baseline\n`);
+    console.log(
+      `data: ${opt.contacts} contacts, ${opt.companies} companies, ${opt.deals} deals (+ history); seeded in ${(seedMs / 1000).toFixed(1)} s${opt.proposed ? "; with PROPOSED_INDEXES" : ""}`,
+    );
+    console.log(
+      `runs: ${N} measured after ${WARMUP} warm-up, engine and baseline alternated; target p50 ≤ ${TARGET_P50_MS} ms and ≤ ${TARGET_RATIO}× baseline\n`,
+    );
     console.log(table(["op", "p50", "p99", "baseline p50", "baseline p99", "ratio p50", "target met"], rows));
 
     if (whatIf) {
-      const p = summarize(whatIf.subject), b = summarize(whatIf.baseline);
-      console.log(`\nwhat-if (Prisma queries alone, not the engine): proposed ContactService.find query shape vs today's, both with PROPOSED_INDEXES\n`);
-      console.log(table(["op", "proposed p50", "proposed p99", "today p50", "today p99", "proposed / today p50"],
-        [["contact find", ms(p.p50), ms(p.p99), ms(b.p50), ms(b.p99), `${(p.p50 / b.p50).toFixed(2)}×`]]));
+      const p = summarize(whatIf.subject),
+        b = summarize(whatIf.baseline);
+      console.log(
+        `\nwhat-if (Prisma queries alone, not the engine): proposed ContactService.find query shape vs today's, both with PROPOSED_INDEXES\n`,
+      );
+      console.log(
+        table(
+          ["op", "proposed p50", "proposed p99", "today p50", "today p99", "proposed / today p50"],
+          [["contact find", ms(p.p50), ms(p.p99), ms(b.p50), ms(b.p99), `${(p.p50 / b.p50).toFixed(2)}×`]],
+        ),
+      );
     }
 
     if (opt.explain) {
-      const m = nextMove(), prefix = nextPrefix();
+      const m = nextMove(),
+        prefix = nextPrefix();
       console.log(`\n## EXPLAIN (ANALYZE, BUFFERS) of every statement one engine command issues\n`);
-      console.log(await explainStatements(bench.url, `contact find ${prefix}`, (pdb) => run(`contact find ${prefix}`, actor, createServices(pdb))));
+      console.log(
+        await explainStatements(bench.url, `contact find ${prefix}`, (pdb) => run(`contact find ${prefix}`, actor, createServices(pdb))),
+      );
       console.log();
-      console.log(await explainStatements(bench.url, `deal move D-${m.n} ${m.stage}`, (pdb) => run(`deal move D-${m.n} ${m.stage}`, actor, createServices(pdb))));
+      console.log(
+        await explainStatements(bench.url, `deal move D-${m.n} ${m.stage}`, (pdb) =>
+          run(`deal move D-${m.n} ${m.stage}`, actor, createServices(pdb)),
+        ),
+      );
       if (opt.proposed) {
         console.log();
-        console.log(await explainStatements(bench.url, `proposed find ${prefix} (proposedFind, Prisma alone)`, (pdb) => proposedFind(pdb, actor, prefix)));
+        console.log(
+          await explainStatements(bench.url, `proposed find ${prefix} (proposedFind, Prisma alone)`, (pdb) =>
+            proposedFind(pdb, actor, prefix),
+          ),
+        );
       }
     }
     console.error(`\ntotal ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
-    if (opt.keep) { await bench.db.close(); console.error(`kept database ${bench.name}; drop it with: psql -h 127.0.0.1 -U postgres -c 'DROP DATABASE "${bench.name}" WITH (FORCE)'`); }
-    else await bench.drop();
+    if (opt.keep) {
+      await bench.db.close();
+      console.error(
+        `kept database ${bench.name}; drop it with: psql -h 127.0.0.1 -U postgres -c 'DROP DATABASE "${bench.name}" WITH (FORCE)'`,
+      );
+    } else await bench.drop();
   }
 }
 
-main().catch((e) => { console.error(e); process.exitCode = 1; });
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

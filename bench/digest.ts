@@ -28,10 +28,16 @@ import { commands } from "../src/commands/registry.ts";
 import type { Actor } from "../src/domain/actor.ts";
 
 const { values: opt } = parseArgs({
-  options: { iterations: { type: "string", default: "30" }, warmup: { type: "string", default: "5" }, keep: { type: "boolean", default: false } },
+  options: {
+    iterations: { type: "string", default: "30" },
+    warmup: { type: "string", default: "5" },
+    keep: { type: "boolean", default: false },
+  },
 });
-const N = Number(opt.iterations), WARMUP = Number(opt.warmup);
-const TARGET_MS = 300, TARGET_RATIO = 1.5;
+const N = Number(opt.iterations),
+  WARMUP = Number(opt.warmup);
+const TARGET_MS = 300,
+  TARGET_RATIO = 1.5;
 
 const SQL = {
   pipeline: `
@@ -108,37 +114,86 @@ async function baseline(pool: pg.Pool, ws: string, p: Period, stalledDays: numbe
   const windows = [ws, t(p.start), t(p.now), t(p.prevStart), t(p.prevEnd)];
   const q = (sql: string, params: string[]) => pool.query(sql, params).then((r) => r.rows);
   const [pipe, flows, vel, stalled, tickets, kinds, wonBy, actsBy] = await Promise.all([
-    q(SQL.pipeline, [ws, t(p.start), t(p.end)]), q(SQL.flows, windows), q(SQL.velocity, windows),
-    q(SQL.stalled, [ws, t(new Date(p.now.getTime() - stalledDays * 86_400_000))]), q(SQL.tickets, windows), q(SQL.kinds, windows),
-    q(SQL.wonBy, windows.slice(0, 3)), q(SQL.actsBy, windows.slice(0, 3)),
+    q(SQL.pipeline, [ws, t(p.start), t(p.end)]),
+    q(SQL.flows, windows),
+    q(SQL.velocity, windows),
+    q(SQL.stalled, [ws, t(new Date(p.now.getTime() - stalledDays * 86_400_000))]),
+    q(SQL.tickets, windows),
+    q(SQL.kinds, windows),
+    q(SQL.wonBy, windows.slice(0, 3)),
+    q(SQL.actsBy, windows.slice(0, 3)),
   ]);
-  const out: Numbers = { pipeline: {}, flows: {}, velocity: {}, stalled: { count: stalled[0].total, top: stalled[0].top }, tickets: {}, kinds: {}, leaders: [], forecast: {} };
+  const out: Numbers = {
+    pipeline: {},
+    flows: {},
+    velocity: {},
+    stalled: { count: stalled[0].total, top: stalled[0].top },
+    tickets: {},
+    kinds: {},
+    leaders: [],
+    forecast: {},
+  };
   for (const r of pipe) if (r.currency) (out.pipeline[r.name] ??= {})[r.currency] = { n: r.n, amount: Number(r.amount).toFixed(2) };
   for (const r of flows) out.flows[`${r.m}:${r.b}`] = (out.flows[`${r.m}:${r.b}`] ?? 0) + r.n;
   for (const r of vel) out.velocity[`${r.name}:${r.b}`] = Math.round(r.days * 1000) / 1000;
-  for (const r of tickets) Object.assign(out.tickets, { [`opened:${r.b}`]: r.opened, [`breached:${r.b}`]: r.breached, [`resolved:${r.b}`]: r.resolved, [`res:${r.b}`]: r.res_s, [`first:${r.b}`]: r.first_s });
+  for (const r of tickets)
+    Object.assign(out.tickets, {
+      [`opened:${r.b}`]: r.opened,
+      [`breached:${r.b}`]: r.breached,
+      [`resolved:${r.b}`]: r.resolved,
+      [`res:${r.b}`]: r.res_s,
+      [`first:${r.b}`]: r.first_s,
+    });
   for (const r of kinds) out.kinds[`${r.kind}:${r.b}`] = r.n;
   const won = new Map<string, number>();
   for (const r of flows) if (r.m === "won" && r.b === "cur") won.set(r.currency, Number(r.amount));
   for (const r of pipe) if (r.currency) out.forecast[r.currency] = (out.forecast[r.currency] ?? 0) + r.fw;
   for (const [c, a] of won) out.forecast[c] = (out.forecast[c] ?? 0) + a;
   const lead = [...won].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
-  const rank = actsBy.map((m) => {
-    const mine = wonBy.filter((w) => w.id === m.id);
-    return { name: m.name, acts: m.n, deals: mine.reduce((a, w) => a + w.n, 0), amount: mine.find((w) => w.currency === lead)?.amount ?? 0 };
-  }).filter((m) => m.acts || m.deals).sort((a, b) => b.amount - a.amount || b.deals - a.deals || b.acts - a.acts || a.name.localeCompare(b.name));
+  const rank = actsBy
+    .map((m) => {
+      const mine = wonBy.filter((w) => w.id === m.id);
+      return {
+        name: m.name,
+        acts: m.n,
+        deals: mine.reduce((a, w) => a + w.n, 0),
+        amount: mine.find((w) => w.currency === lead)?.amount ?? 0,
+      };
+    })
+    .filter((m) => m.acts || m.deals)
+    .sort((a, b) => b.amount - a.amount || b.deals - a.deals || b.acts - a.acts || a.name.localeCompare(b.name));
   out.leaders = rank.slice(0, 5).map((m) => m.name);
   return out;
 }
 
 /** The service's digest in the baseline's shape, to check both give the same numbers. */
 function numbersOf(d: Digest): Numbers {
-  const out: Numbers = { pipeline: {}, flows: {}, velocity: {}, stalled: { count: d.stalled.count, top: d.stalled.top.map((t) => Number(t.key.slice(2))) }, tickets: {}, kinds: {}, leaders: d.leaderboard.map((l) => l.name), forecast: {} };
+  const out: Numbers = {
+    pipeline: {},
+    flows: {},
+    velocity: {},
+    stalled: { count: d.stalled.count, top: d.stalled.top.map((t) => Number(t.key.slice(2))) },
+    tickets: {},
+    kinds: {},
+    leaders: d.leaderboard.map((l) => l.name),
+    forecast: {},
+  };
   for (const r of d.pipeline) for (const a of r.amounts) (out.pipeline[r.stage] ??= {})[a.currency] = { n: a.count, amount: a.amount };
-  for (const [m, f] of Object.entries({ new: d.newDeals, won: d.won, lost: d.lost })) { if (f.count.cur) out.flows[`${m}:cur`] = f.count.cur; if (f.count.prev) out.flows[`${m}:prev`] = f.count.prev; }
-  for (const v of d.velocity) for (const b of ["cur", "prev"] as const) if (v[b] !== null) out.velocity[`${v.stage}:${b}`] = Math.round(v[b]! * 1000) / 1000;
+  for (const [m, f] of Object.entries({ new: d.newDeals, won: d.won, lost: d.lost })) {
+    if (f.count.cur) out.flows[`${m}:cur`] = f.count.cur;
+    if (f.count.prev) out.flows[`${m}:prev`] = f.count.prev;
+  }
+  for (const v of d.velocity)
+    for (const b of ["cur", "prev"] as const) if (v[b] !== null) out.velocity[`${v.stage}:${b}`] = Math.round(v[b]! * 1000) / 1000;
   const t = d.tickets;
-  for (const b of ["cur", "prev"] as const) Object.assign(out.tickets, { [`opened:${b}`]: t.opened[b], [`breached:${b}`]: t.breached[b], [`resolved:${b}`]: t.resolved[b], [`res:${b}`]: t.resolutionS[b], [`first:${b}`]: t.firstResponseS[b] });
+  for (const b of ["cur", "prev"] as const)
+    Object.assign(out.tickets, {
+      [`opened:${b}`]: t.opened[b],
+      [`breached:${b}`]: t.breached[b],
+      [`resolved:${b}`]: t.resolved[b],
+      [`res:${b}`]: t.resolutionS[b],
+      [`first:${b}`]: t.firstResponseS[b],
+    });
   for (const k of d.interactions.byKind) for (const b of ["cur", "prev"] as const) if (k[b]) out.kinds[`${k.kind}:${b}`] = k[b];
   for (const f of d.forecast) out.forecast[f.currency] = Number(f.total);
   return out;
@@ -147,8 +202,14 @@ function numbersOf(d: Digest): Numbers {
 function sameNumbers(a: Numbers, b: Numbers): string[] {
   const diffs: string[] = [];
   // objects compare with their keys sorted, at every depth
-  const canon = (v: unknown): unknown => (v && typeof v === "object" && !Array.isArray(v)
-    ? Object.fromEntries(Object.entries(v).sort(([k1], [k2]) => k1.localeCompare(k2)).map(([k, x]) => [k, canon(x)])) : v);
+  const canon = (v: unknown): unknown =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v)
+            .sort(([k1], [k2]) => k1.localeCompare(k2))
+            .map(([k, x]) => [k, canon(x)]),
+        )
+      : v;
   const cmp = (label: string, x: unknown, y: unknown) => {
     const [a1, b1] = [JSON.stringify(canon(x)), JSON.stringify(canon(y))];
     if (a1 !== b1) diffs.push(`${label}: service ${a1} vs baseline ${b1}`);
@@ -185,40 +246,64 @@ async function main() {
     let pass = true;
     for (const name of PERIODS as readonly PeriodName[]) {
       const at = new Date(); // one instant for both sides: "to date" moves with the clock
-      const diffs = sameNumbers(numbersOf(await services.analytics.digest(actor, name, at)), await baseline(pool, ws.id, periodFor(name, at), ws.stalledDays));
+      const diffs = sameNumbers(
+        numbersOf(await services.analytics.digest(actor, name, at)),
+        await baseline(pool, ws.id, periodFor(name, at), ws.stalledDays),
+      );
       if (diffs.length) throw new Error(`service and baseline disagree for ${name}:\n  ${diffs.join("\n  ")}`);
       const pair = await measurePair({
-        warmup: WARMUP, iterations: N,
+        warmup: WARMUP,
+        iterations: N,
         subject: () => services.analytics.digest(actor, name),
         baseline: () => baseline(pool, ws.id, periodFor(name), ws.stalledDays),
       });
-      const s: Summary = summarize(pair.subject), b: Summary = summarize(pair.baseline);
+      const s: Summary = summarize(pair.subject),
+        b: Summary = summarize(pair.baseline);
       const ratio = s.p50 / b.p50;
       const ok = s.p50 < TARGET_MS && ratio <= TARGET_RATIO;
       pass &&= ok;
       rows.push([name, ms(s.p50), ms(s.p90), ms(b.p50), ms(b.p90), `${ratio.toFixed(2)}×`, ok ? "yes" : "NO"]);
 
       const d = await services.analytics.digest(actor, name);
-      const chart: number[] = [], command: number[] = [];
+      const chart: number[] = [],
+        command: number[] = [];
       for (let i = 0; i < Math.max(5, Math.floor(N / 3)); i++) {
         chart.push(await timed(() => digestReply(d, { chart: true })));
-        command.push(await timed(async () => {
-          const r = await runText(commands, `digest ${name}`, actor, services);
-          if (r.kind !== "ok") throw new Error(r.summary);
-        }));
+        command.push(
+          await timed(async () => {
+            const r = await runText(commands, `digest ${name}`, actor, services);
+            if (r.kind !== "ok") throw new Error(r.summary);
+          }),
+        );
       }
       extra.push([name, ms(summarize(chart).p50), ms(summarize(command).p50), ms(summarize(command).p90)]);
     }
-    console.log(`\n${N} iterations after ${WARMUP} warm-up, subject and baseline alternating; ${os.cpus().length} CPUs, load ${loadBefore.map((x) => x.toFixed(1)).join(" ")} → ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+    console.log(
+      `\n${N} iterations after ${WARMUP} warm-up, subject and baseline alternating; ${os.cpus().length} CPUs, load ${loadBefore.map((x) => x.toFixed(1)).join(" ")} → ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(" ")}`,
+    );
     console.log(`seed: ${(seed.ms / 1000).toFixed(1)} s (target < 120 s)\n`);
-    console.log(table(["period", "digest p50", "digest p90", "baseline p50", "baseline p90", "ratio p50", `p50 < ${TARGET_MS} ms and ≤ ${TARGET_RATIO}×`], rows));
+    console.log(
+      table(
+        ["period", "digest p50", "digest p90", "baseline p50", "baseline p90", "ratio p50", `p50 < ${TARGET_MS} ms and ≤ ${TARGET_RATIO}×`],
+        rows,
+      ),
+    );
     console.log(`\n${table(["period", "reply + chart p50", "/crm digest (engine) p50", "p90"], extra)}`);
     console.log(pass ? "\nPASS" : "\nFAIL: a period missed its target");
     process.exitCode = pass ? 0 : 1;
   } finally {
     await pool.end();
-    if (opt.keep) { console.error(`kept ${bench.url}`); await bench.db.close(); } else await bench.drop();
+    if (opt.keep) {
+      console.error(`kept ${bench.url}`);
+      await bench.db.close();
+    } else await bench.drop();
   }
 }
 
-main().catch((e) => { console.error(e); process.exitCode = 1; });
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -30,8 +30,16 @@ const SEND_QUEUES: QueueName[] = ["campaign-email", "campaign-slack", "campaign-
 
 export function startCampaignWorkers(rt: JobRuntime, deps: CampaignWorkerDeps): void {
   const jobs = bullCampaignJobs(rt);
-  const bg = deps.services.campaigns.background({ jobs, ports: deps.ports, email: deps.email, emailSettings: deps.emailSettings, logger: deps.logger, ledger: deps.ledger,
-    emailWave: rt.tuning.CAMPAIGN_EMAIL_WAVE, emailBatch: emailSendBatch(rt.tuning) });
+  const bg = deps.services.campaigns.background({
+    jobs,
+    ports: deps.ports,
+    email: deps.email,
+    emailSettings: deps.emailSettings,
+    logger: deps.logger,
+    ledger: deps.ledger,
+    emailWave: rt.tuning.CAMPAIGN_EMAIL_WAVE,
+    emailBatch: emailSendBatch(rt.tuning),
+  });
 
   const control = rt.work<CampaignRef | TestEmailJob>("campaign-control", async (job: Job<CampaignRef | TestEmailJob>) => {
     if (job.name === "fanout") return bg.fanout(job.data);
@@ -72,7 +80,10 @@ export function startCampaignWorkers(rt: JobRuntime, deps: CampaignWorkerDeps): 
     running = true;
     try {
       const client = await controlQueue.getBackend().client;
-      if (!defined) { client.defineCommand(LOCK, { numberOfKeys: 1, lua: "return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX')" }); defined = true; }
+      if (!defined) {
+        client.defineCommand(LOCK, { numberOfKeys: 1, lua: "return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX')" });
+        defined = true;
+      }
       const got = await client.runCommand(LOCK, [controlQueue.toKey("watchdog"), me, Math.max(500, Math.floor(everyMs * 0.9))]);
       if (got !== "OK") return;
       const r = await bg.watchdog({ staleMs, queuesIdle });

@@ -24,7 +24,9 @@ export function bullEventNudge(rt: JobRuntime): EventNudge {
   return {
     async dispatch(events) {
       if (!events.length) return;
-      await rt.queue(EVENTS_QUEUE).addBulk(events.map((e) => ({ name: "dispatch", data: { id: e.id, workspaceId: e.workspaceId }, opts: { jobId: e.id } })));
+      await rt
+        .queue(EVENTS_QUEUE)
+        .addBulk(events.map((e) => ({ name: "dispatch", data: { id: e.id, workspaceId: e.workspaceId }, opts: { jobId: e.id } })));
     },
   };
 }

@@ -9,7 +9,12 @@ const jobIdFor = (key: string) => createHash("sha1").update(key).digest("hex");
 export function bullOutbox(rt: JobRuntime): Outbox {
   return {
     async deliver(job) {
-      await rt.add(`deliver-${job.platform}`, "deliver", { ...job, reply: serializeReply(job.reply) }, job.dedupeKey ? { jobId: jobIdFor(job.dedupeKey) } : {});
+      await rt.add(
+        `deliver-${job.platform}`,
+        "deliver",
+        { ...job, reply: serializeReply(job.reply) },
+        job.dedupeKey ? { jobId: jobIdFor(job.dedupeKey) } : {},
+      );
     },
     async createRoom(job) {
       await rt.add("rooms", "room", job, { jobId: jobIdFor(`room:${job.platform}:${job.dealId}`) });

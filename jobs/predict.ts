@@ -34,9 +34,12 @@ export function bullPredictJobs(rt: JobRuntime): PredictJobs {
 export async function runPredictJob(services: Services, job: Job<PredictJob>, logger?: Logger) {
   const d = job.data;
   switch (d.kind) {
-    case "score": return rescoreAndRoute(services, d.workspaceId, d.contactIds);
-    case "deals": return services.winModel.refit(d.workspaceId, new Date(), { fit: false });
-    case "refit": return services.winModel.refit(d.workspaceId);
+    case "score":
+      return rescoreAndRoute(services, d.workspaceId, d.contactIds);
+    case "deals":
+      return services.winModel.refit(d.workspaceId, new Date(), { fit: false });
+    case "refit":
+      return services.winModel.refit(d.workspaceId);
     case "nightly": {
       const workspaces = await services.scoring.workspaceIds();
       for (const id of workspaces) {
@@ -63,7 +66,9 @@ async function rescoreAndRoute(services: Services, workspaceId: string, contactI
 
 export function startPredictWorker(rt: JobRuntime, deps: { services: Services; logger: Logger }): { synced: Promise<void> } {
   rt.work<PredictJob>("predict", (job) => runPredictJob(deps.services, job, deps.logger));
-  const synced = rt.queue("predict").upsertJobScheduler("predict:nightly", { pattern: NIGHTLY_PATTERN, tz: "UTC" }, { name: "nightly", data: { kind: "nightly" } })
+  const synced = rt
+    .queue("predict")
+    .upsertJobScheduler("predict:nightly", { pattern: NIGHTLY_PATTERN, tz: "UTC" }, { name: "nightly", data: { kind: "nightly" } })
     .then(() => undefined)
     .catch((e: Error) => deps.logger.warn({ err: e.message }, "could not schedule the nightly prediction run"));
   return { synced };

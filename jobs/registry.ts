@@ -4,11 +4,26 @@ import type { JobsOptions } from "bullmq";
 import { emailBatchSize } from "../src/domain/campaigns/jobs.ts";
 import type { JobTuning } from "./tuning.ts";
 
-export type QueueName = "slack-commands" | "deliver-slack" | "deliver-discord" | "rooms" | "sla"
-  | "campaign-control" | "campaign-email" | "campaign-slack" | "campaign-discord" | "campaign-progress"
-  | "discord-threads" | "reports" | "predict" | "domain-events";
+export type QueueName =
+  | "slack-commands"
+  | "deliver-slack"
+  | "deliver-discord"
+  | "rooms"
+  | "sla"
+  | "campaign-control"
+  | "campaign-email"
+  | "campaign-slack"
+  | "campaign-discord"
+  | "campaign-progress"
+  | "discord-threads"
+  | "reports"
+  | "predict"
+  | "domain-events";
 
-export interface Limiter { max: number; duration: number }
+export interface Limiter {
+  max: number;
+  duration: number;
+}
 
 export interface QueueConfig {
   /** jobs one worker process runs at once (a function: from the environment) */
@@ -18,12 +33,20 @@ export interface QueueConfig {
   limiter?: Limiter | ((t: JobTuning) => Limiter);
 }
 
-const retrying: JobsOptions = { attempts: 8, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } };
+const retrying: JobsOptions = {
+  attempts: 8,
+  backoff: { type: "exponential", delay: 1000 },
+  removeOnComplete: { count: 1000 },
+  removeOnFail: { count: 5000 },
+};
 
 export const QUEUES: Record<QueueName, QueueConfig> = {
   // /crm commands a --role=server process acked and handed on (adapters/slack/slash.ts): one attempt,
   // the answer goes to response_url; a stalled job is taken over once and finds its claim (no rerun)
-  "slack-commands": { concurrency: (t) => t.SLACK_COMMAND_CONCURRENCY, defaultJobOptions: { attempts: 1, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } } },
+  "slack-commands": {
+    concurrency: (t) => t.SLACK_COMMAND_CONCURRENCY,
+    defaultJobOptions: { attempts: 1, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } },
+  },
   // Slack: chat.postMessage ≈ 1/s per channel, tier-3/4 methods ≈ 50-100/min: stay well under
   "deliver-slack": { concurrency: 4, defaultJobOptions: retrying, limiter: { max: 20, duration: 1000 } },
   // Discord: 50 requests/s per bot globally
@@ -37,7 +60,10 @@ export const QUEUES: Record<QueueName, QueueConfig> = {
   predict: { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 4, removeOnComplete: { count: 200 } } },
   // domain events (jobs/domainEvents.ts): one job per event (job id = event id). Done and failed jobs are removed
   // at once, so the workers' sweep can queue an event again while its row says it is not dispatched
-  "domain-events": { concurrency: 4, defaultJobOptions: { attempts: 5, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: true, removeOnFail: true } },
+  "domain-events": {
+    concurrency: 4,
+    defaultJobOptions: { attempts: 5, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: true, removeOnFail: true },
+  },
   // SLA timers (delayed, one id per ticket+target+stage+due time) and the periodic sweep; completed ids are
   // kept a week so re-adding a timer that already fired is a no-op (the Notification claim backs this up)
   sla: { concurrency: 8, defaultJobOptions: { ...retrying, removeOnComplete: { age: 7 * 86400, count: 20_000 } } },
@@ -45,7 +71,11 @@ export const QUEUES: Record<QueueName, QueueConfig> = {
   // only that channel. Send jobs carry a batch (email a second's worth of its rate, at most 256 ids; Discord 10;
   // Slack one company), so the limiter counts batches: the email rate is CAMPAIGN_EMAIL_PER_SECOND.
   "campaign-control": { concurrency: 2, defaultJobOptions: retrying },
-  "campaign-email": { concurrency: 4, defaultJobOptions: { ...retrying, attempts: 12 }, limiter: (t) => perSecond(t.CAMPAIGN_EMAIL_PER_SECOND, emailSendBatch(t)) },
+  "campaign-email": {
+    concurrency: 4,
+    defaultJobOptions: { ...retrying, attempts: 12 },
+    limiter: (t) => perSecond(t.CAMPAIGN_EMAIL_PER_SECOND, emailSendBatch(t)),
+  },
   // one post per company channel; chat.postMessage allows about 1/s per channel
   "campaign-slack": { concurrency: 2, defaultJobOptions: { ...retrying, attempts: 12 }, limiter: { max: 5, duration: 1000 } },
   // a DM is two requests (open the DM channel, post): 10 jobs of 10 DMs per 10 s stays far under 50 req/s

@@ -12,11 +12,20 @@ import { toScheduled, type ReportScheduler, type ScheduledReport } from "../src/
 import type { JobRuntime } from "./runtime.ts";
 
 /** tick: set on a catch-up job for a tick whose scheduler job was lost (ms since the epoch) */
-export interface ReportJob { workspaceId: string; scheduleId: string; tick?: number }
+export interface ReportJob {
+  workspaceId: string;
+  scheduleId: string;
+  tick?: number;
+}
 
 const PREFIX = "report:";
 const schedulerId = (scheduleId: string) => `${PREFIX}${scheduleId}`;
-const JOB_OPTS = { attempts: 4, backoff: { type: "exponential", delay: 5000 }, removeOnComplete: { count: 500 }, removeOnFail: { count: 1000 } };
+const JOB_OPTS = {
+  attempts: 4,
+  backoff: { type: "exponential", delay: 5000 },
+  removeOnComplete: { count: 500 },
+  removeOnFail: { count: 1000 },
+};
 /** a tick missed while its scheduler was gone is still posted when it fell due this recently */
 export const CATCH_UP_MS = 60 * 60_000;
 
@@ -24,21 +33,27 @@ export function bullReportScheduler(rt: JobRuntime): ReportScheduler {
   const q = () => rt.queue("reports");
   return {
     async upsert(r: ScheduledReport) {
-      await q().upsertJobScheduler(schedulerId(r.id), { pattern: r.cron, tz: r.timezone }, {
-        name: "report",
-        data: { workspaceId: r.workspaceId, scheduleId: r.id } satisfies ReportJob,
-        opts: JOB_OPTS,
-      });
+      await q().upsertJobScheduler(
+        schedulerId(r.id),
+        { pattern: r.cron, tz: r.timezone },
+        {
+          name: "report",
+          data: { workspaceId: r.workspaceId, scheduleId: r.id } satisfies ReportJob,
+          opts: JOB_OPTS,
+        },
+      );
     },
     async remove(scheduleId) {
       await q().removeJobScheduler(schedulerId(scheduleId));
     },
     async next(ids) {
       const out = new Map<string, Date>();
-      await Promise.all(ids.map(async (id) => {
-        const s = await q().getJobScheduler(schedulerId(id));
-        if (s?.next) out.set(id, new Date(s.next));
-      }));
+      await Promise.all(
+        ids.map(async (id) => {
+          const s = await q().getJobScheduler(schedulerId(id));
+          if (s?.next) out.set(id, new Date(s.next));
+        }),
+      );
       return out;
     },
   };
@@ -59,7 +74,10 @@ export async function syncReportSchedulers(rt: JobRuntime, services: Services): 
   const keep = new Set(rows.map((r) => schedulerId(r.id)));
   let removed = 0;
   for (const s of await rt.queue("reports").getJobSchedulers(0, -1)) {
-    if (s.key.startsWith(PREFIX) && !keep.has(s.key)) { await rt.queue("reports").removeJobScheduler(s.key); removed++; }
+    if (s.key.startsWith(PREFIX) && !keep.has(s.key)) {
+      await rt.queue("reports").removeJobScheduler(s.key);
+      removed++;
+    }
   }
   return { upserted: rows.length, removed };
 }
@@ -83,7 +101,10 @@ export async function restoreReportSchedulers(rt: JobRuntime, services: Services
     out.restored++;
     const tick = getNextMillis(Math.max(now - CATCH_UP_MS, row.createdAt.getTime()), { pattern: s.cron, tz: s.timezone });
     if (tick !== undefined && tick <= now) {
-      await rt.add("reports", "report", { workspaceId: row.workspaceId, scheduleId: row.id, tick } satisfies ReportJob, { ...JOB_OPTS, jobId: `catchup-${row.id}-${tick}` });
+      await rt.add("reports", "report", { workspaceId: row.workspaceId, scheduleId: row.id, tick } satisfies ReportJob, {
+        ...JOB_OPTS,
+        jobId: `catchup-${row.id}-${tick}`,
+      });
       out.caughtUp++;
     }
   }
@@ -110,7 +131,8 @@ export function startReportWorker(rt: JobRuntime, deps: { services: Services; lo
     }
   };
   // catch up first (a full sync re-creates every scheduler, after which nothing looks lost)
-  const synced = restore().then(() => syncReportSchedulers(rt, deps.services))
+  const synced = restore()
+    .then(() => syncReportSchedulers(rt, deps.services))
     .then((r) => deps.logger.info(r, "report schedulers synced from the database"))
     .catch((e: Error) => deps.logger.warn({ err: e.message }, "could not sync report schedulers; they are synced again on the next start"));
   // REPORT_SYNC_MS: how often each worker checks that every active schedule has its scheduler

@@ -8,7 +8,9 @@ import { QUEUES, workerSettings, type QueueName } from "./registry.ts";
 import type { JobTuning } from "./tuning.ts";
 
 /** Whether this run still holds the job's lock (and, if so, extends it): false once another worker took the job over. */
-export interface JobLease { held(): Promise<boolean> }
+export interface JobLease {
+  held(): Promise<boolean>;
+}
 
 export type Processor<T = unknown> = (job: Job<T>, lease: JobLease) => Promise<unknown>;
 
@@ -20,11 +22,15 @@ export class JobRuntime {
   constructor(private opts: { redisUrl: string; prefix: string; logger: Logger; tuning: JobTuning }) {}
 
   /** the environment's numbers for queues and workers (src/config/env.ts) */
-  get tuning(): JobTuning { return this.opts.tuning; }
+  get tuning(): JobTuning {
+    return this.opts.tuning;
+  }
 
   private connection(): Redis {
     const c = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(200 * n, 2000) });
-    c.on("error", () => { /* reported by the health probe; reconnects by itself */ });
+    c.on("error", () => {
+      /* reported by the health probe; reconnects by itself */
+    });
     this.connections.push(c);
     return c;
   }
@@ -45,28 +51,39 @@ export class JobRuntime {
 
   work<T>(name: QueueName, processor: Processor<T>): Worker {
     const settings = workerSettings(name, this.opts.tuning);
-    const w = new Worker<T>(name, async (job, token) => {
-      const lease: JobLease = { held: async () => !!token && (await job.extendLock(token, settings.lockDuration)) === 1 };
-      try {
-        return await processor(job, lease);
-      } catch (e) {
-        if (e instanceof JobLockLostError) {
-          // BullMQ cannot finish a job whose lock is gone: the worker that holds it now reports the outcome
-          this.opts.logger.warn({ queue: name, job: job.id }, "job lock lost while it ran: another worker took it over, this run stops before posting");
+    const w = new Worker<T>(
+      name,
+      async (job, token) => {
+        const lease: JobLease = { held: async () => !!token && (await job.extendLock(token, settings.lockDuration)) === 1 };
+        try {
+          return await processor(job, lease);
+        } catch (e) {
+          if (e instanceof JobLockLostError) {
+            // BullMQ cannot finish a job whose lock is gone: the worker that holds it now reports the outcome
+            this.opts.logger.warn(
+              { queue: name, job: job.id },
+              "job lock lost while it ran: another worker took it over, this run stops before posting",
+            );
+            throw e;
+          }
+          if (e instanceof RateLimitedError) {
+            this.opts.logger.warn({ queue: name, retryAfterMs: e.retryAfterMs }, "platform rate limit: pausing queue");
+            await this.queue(name).rateLimit(e.retryAfterMs);
+            throw Worker.RateLimitError();
+          }
+          if (e instanceof PermanentDeliveryError) throw new UnrecoverableError(e.message);
           throw e;
         }
-        if (e instanceof RateLimitedError) {
-          this.opts.logger.warn({ queue: name, retryAfterMs: e.retryAfterMs }, "platform rate limit: pausing queue");
-          await this.queue(name).rateLimit(e.retryAfterMs);
-          throw Worker.RateLimitError();
-        }
-        if (e instanceof PermanentDeliveryError) throw new UnrecoverableError(e.message);
-        throw e;
-      }
-    }, {
-      connection: this.connection(), prefix: this.opts.prefix, ...settings,
-    });
-    w.on("failed", (job, err) => this.opts.logger.warn({ queue: name, job: job?.id, attempts: job?.attemptsMade, err: err.message }, "job failed"));
+      },
+      {
+        connection: this.connection(),
+        prefix: this.opts.prefix,
+        ...settings,
+      },
+    );
+    w.on("failed", (job, err) =>
+      this.opts.logger.warn({ queue: name, job: job?.id, attempts: job?.attemptsMade, err: err.message }, "job failed"),
+    );
     w.on("error", (e) => this.opts.logger.warn({ queue: name, err: e.message }, "worker error"));
     this.workers.push(w);
     return w;

@@ -19,7 +19,13 @@ export function bullSlaTimers(rt: JobRuntime): SlaTimerQueue {
       await Promise.all(remove.map((id) => q.remove(id)));
       if (!add.length) return;
       const now = Date.now();
-      await q.addBulk(add.map((t: SlaTimer) => ({ name: `${t.data.target}-${t.data.stage}`, data: t.data, opts: { jobId: t.id, delay: Math.max(0, t.fireAt - now) } })));
+      await q.addBulk(
+        add.map((t: SlaTimer) => ({
+          name: `${t.data.target}-${t.data.stage}`,
+          data: t.data,
+          opts: { jobId: t.id, delay: Math.max(0, t.fireAt - now) },
+        })),
+      );
     },
   };
 }
@@ -32,7 +38,8 @@ export function startSlaWorker(rt: JobRuntime, deps: { services: Services; logge
     return result;
   });
   // one scheduler for every replica (upsert is idempotent): catches timers lost between a commit and Redis
-  rt.queue("sla").upsertJobScheduler("sla-sweep", { every: SLA_SWEEP_EVERY_MS }, { name: "sweep", data: {} })
+  rt.queue("sla")
+    .upsertJobScheduler("sla-sweep", { every: SLA_SWEEP_EVERY_MS }, { name: "sweep", data: {} })
     .catch((e: Error) => deps.logger.warn({ err: e.message }, "could not schedule the SLA sweep"));
   deps.logger.info({ queue: "sla" }, "sla timers worker started");
 }

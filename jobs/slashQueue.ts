@@ -25,9 +25,15 @@ export function slashQueue(rt: JobRuntime, logger: Logger) {
   const check = async () => {
     try {
       const now = (await rt.queue("slack-commands").getWorkersCount()) > 0;
-      if (now !== listening) logger.warn({ listening: now }, now ? "slack-commands workers are back" : "no worker takes slack-commands: this server runs /crm itself");
+      if (now !== listening)
+        logger.warn(
+          { listening: now },
+          now ? "slack-commands workers are back" : "no worker takes slack-commands: this server runs /crm itself",
+        );
       listening = now;
-    } catch { /* Redis down: enqueueing fails by itself and the server runs the command */ }
+    } catch {
+      /* Redis down: enqueueing fails by itself and the server runs the command */
+    }
   };
   void check();
   const timer = setInterval(() => void check(), CHECK_EVERY_MS).unref();

@@ -20,7 +20,9 @@ export interface TicketThreadJob {
   cardPosted?: boolean;
 }
 
-export interface ThreadRequests { request(job: TicketThreadJob): Promise<void> }
+export interface ThreadRequests {
+  request(job: TicketThreadJob): Promise<void>;
+}
 
 /** One job per ticket, however often it is asked for. */
 export function ticketThreadQueue(rt: JobRuntime): ThreadRequests {

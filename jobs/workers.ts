@@ -33,10 +33,15 @@ export async function deliver(ports: Ports, job: Job<DeliveryJob>, lease?: JobLe
   const { platform, workspaceId, target } = job.data;
   const port = portFor(ports, platform);
   const reply = deserializeReply(job.data.reply);
-  const beforeWrite = lease && (async () => { if (!(await lease.held())) throw new JobLockLostError(`job ${job.id} was taken over by another worker`); });
-  const at = target.messageId && target.channelId
-    ? await port.update(workspaceId, { channelId: target.channelId, messageId: target.messageId }, reply)
-    : await port.post(workspaceId, target, reply, { beforeWrite });
+  const beforeWrite =
+    lease &&
+    (async () => {
+      if (!(await lease.held())) throw new JobLockLostError(`job ${job.id} was taken over by another worker`);
+    });
+  const at =
+    target.messageId && target.channelId
+      ? await port.update(workspaceId, { channelId: target.channelId, messageId: target.messageId }, reply)
+      : await port.post(workspaceId, target, reply, { beforeWrite });
   if (job.data.pinAfter && port.pin) await port.pin(workspaceId, at);
   return at.messageId;
 }
@@ -47,10 +52,19 @@ export async function createRoom(ports: Ports, services: Services, job: Job<Room
   const port = portFor(ports, platform);
   const plan = await services.rooms.plan(workspaceId, dealId, platform, requesterUserId);
   if (plan.deal.roomChannelId) return "exists";
-  const { channelId } = await port.createRoom(workspaceId, { name: plan.name, topic: `D-${plan.deal.number} ${plan.deal.title}`, memberUserIds: plan.memberUserIds, fromChannelId });
+  const { channelId } = await port.createRoom(workspaceId, {
+    name: plan.name,
+    topic: `D-${plan.deal.number} ${plan.deal.title}`,
+    memberUserIds: plan.memberUserIds,
+    fromChannelId,
+  });
   if (!(await services.rooms.attach(workspaceId, dealId, platform, channelId))) return "raced";
   const { deal, stages } = await services.deals.card(workspaceId, dealId);
-  const at = await port.post(workspaceId, { channelId }, dealCard(deal, stages, "room opened: every change to this deal is posted here", false).build());
+  const at = await port.post(
+    workspaceId,
+    { channelId },
+    dealCard(deal, stages, "room opened: every change to this deal is posted here", false).build(),
+  );
   if (port.pin) await port.pin(workspaceId, at);
   return channelId;
 }
@@ -58,9 +72,22 @@ export async function createRoom(ports: Ports, services: Services, job: Job<Room
 /** Runs a queued chat command; `retried` when this job was taken over from a stalled worker. */
 export type CommandRunner<T> = (data: T, opts: { retried: boolean }) => Promise<void>;
 
-export function startWorkers(rt: JobRuntime, deps: { services: Services; ports: Ports; logger: Logger; email?: EmailSender; emailSettings?: EmailSettings; ledger?: LedgerDb; slackCommands?: CommandRunner<SlashJob>; openTicketThread?: TicketThreadOpener }): void {
+export function startWorkers(
+  rt: JobRuntime,
+  deps: {
+    services: Services;
+    ports: Ports;
+    logger: Logger;
+    email?: EmailSender;
+    emailSettings?: EmailSettings;
+    ledger?: LedgerDb;
+    slackCommands?: CommandRunner<SlashJob>;
+    openTicketThread?: TicketThreadOpener;
+  },
+): void {
   const { slackCommands } = deps;
-  if (slackCommands) rt.work<SlashJob>("slack-commands", (job) => slackCommands(job.data, { retried: job.attemptsMade > 0 || job.stalledCounter > 0 }));
+  if (slackCommands)
+    rt.work<SlashJob>("slack-commands", (job) => slackCommands(job.data, { retried: job.attemptsMade > 0 || job.stalledCounter > 0 }));
   rt.work<DeliveryJob>("deliver-slack", (job, lease) => deliver(deps.ports, job, lease));
   rt.work<DeliveryJob>("deliver-discord", (job, lease) => deliver(deps.ports, job, lease));
   rt.work<RoomJob>("rooms", (job) => createRoom(deps.ports, deps.services, job));

@@ -56,29 +56,55 @@ export interface App {
   close(): Promise<void>;
 }
 
-export interface Closable { name: string; close(): Promise<void> }
+export interface Closable {
+  name: string;
+  close(): Promise<void>;
+}
 
 export async function startApp(config: Config, opts: { role?: Role; logger?: Logger } = {}): Promise<App> {
   const role = opts.role ?? "all";
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
-  logger.info({ database: db.kind === "postgres" ? safeUrl(config.DATABASE_URL) : `pglite:${config.DATA_DIR}`, applied: db.appliedMigrations }, "database ready");
+  logger.info(
+    { database: db.kind === "postgres" ? safeUrl(config.DATABASE_URL) : `pglite:${config.DATA_DIR}`, applied: db.appliedMigrations },
+    "database ready",
+  );
   const jobs = new JobRuntime({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger, tuning: config });
   // which channels are the workspace's own: asked by commands (server and worker roles) and deliveries
   const channels = new PlatformChannels();
-  const services = createServices(db.prisma, { channels, encryptionKey: config.ENCRYPTION_KEY, stateSecret: config.SLACK_STATE_SECRET, outbox: bullOutbox(jobs), slaTimers: bullSlaTimers(jobs), reportScheduler: bullReportScheduler(jobs), predictJobs: bullPredictJobs(jobs), logger, renderDigest: digestReply, identityTtlMs: config.IDENTITY_TTL_MS,
-    campaigns: { jobs: bullCampaignJobs(jobs), email: campaignEmail(config) }, eventNudge: bullEventNudge(jobs) });
+  const services = createServices(db.prisma, {
+    channels,
+    encryptionKey: config.ENCRYPTION_KEY,
+    stateSecret: config.SLACK_STATE_SECRET,
+    outbox: bullOutbox(jobs),
+    slaTimers: bullSlaTimers(jobs),
+    reportScheduler: bullReportScheduler(jobs),
+    predictJobs: bullPredictJobs(jobs),
+    logger,
+    renderDigest: digestReply,
+    identityTtlMs: config.IDENTITY_TTL_MS,
+    campaigns: { jobs: bullCampaignJobs(jobs), email: campaignEmail(config) },
+    eventNudge: bullEventNudge(jobs),
+  });
   // who becomes a member: Slack is asked about new people (guests and other teams never join)
   services.identity.configure({
     directory: config.slackEnabled ? { slackProfile: slackPeople(config, services) } : undefined,
-    slackAdmins: new Set(config.SLACK_ADMIN_USERS), slackOAuth: config.slackOAuth, warn: (msg, fields) => logger.warn(fields, msg),
+    slackAdmins: new Set(config.SLACK_ADMIN_USERS),
+    slackOAuth: config.slackOAuth,
+    warn: (msg, fields) => logger.warn(fields, msg),
   });
   const redis = createRedis(config.REDIS_URL, logger);
   const probeRedis = createProbeRedis(config.REDIS_URL, logger);
   // shut down in reverse order of start
   const closables: Closable[] = [
     { name: "database", close: () => db.close() },
-    { name: "redis", close: async () => { redis.disconnect(); probeRedis.disconnect(); } },
+    {
+      name: "redis",
+      close: async () => {
+        redis.disconnect();
+        probeRedis.disconnect();
+      },
+    },
     { name: "jobs", close: () => jobs.close() },
   ];
   if (config.slackEnabled) channels.use("slack", createSlackChannels(config, services));
@@ -96,13 +122,20 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
       closables.push({ name: "discord delivery", close: () => discordPort.close() });
     }
     const mail = campaignEmail(config);
-    startWorkers(jobs, { services, ports, logger,
+    startWorkers(jobs, {
+      services,
+      ports,
+      logger,
       slackCommands: config.slackEnabled ? slashRunner({ config, services, commands, logger }) : undefined,
-      email: config.SMTP_URL ? createSmtpSender(config.SMTP_URL, { maxConnections: config.SMTP_MAX_CONNECTIONS, pipelineDepth: config.SMTP_PIPELINE_DEPTH }) : undefined,
+      email: config.SMTP_URL
+        ? createSmtpSender(config.SMTP_URL, { maxConnections: config.SMTP_MAX_CONNECTIONS, pipelineDepth: config.SMTP_PIPELINE_DEPTH })
+        : undefined,
       ledger: db.rawSql,
       // the workers' port to Discord threads (jobs/ imports no adapter)
       openTicketThread: (job) => openTicketThread(ports.discord, services, job),
-      emailSettings: mail.from && mail.publicUrl && mail.secret ? { from: mail.from, publicUrl: mail.publicUrl, secret: mail.secret } : undefined });
+      emailSettings:
+        mail.from && mail.publicUrl && mail.secret ? { from: mail.from, publicUrl: mail.publicUrl, secret: mail.secret } : undefined,
+    });
   }
 
   let server: http.Server | undefined;
@@ -126,21 +159,39 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
       await slack.start().catch((e: Error) => logger.error({ err: e.message }, "slack socket mode could not connect; it keeps retrying"));
       closables.push({ name: "slack", close: () => slack.stop() });
     }
-    web.use(healthRoutes([
-      { name: "database", check: async () => { await db.prisma.$queryRaw`SELECT 1`; } },
-      { name: "redis", check: async () => { await probeRedis.ping(); } },
-    ], metrics.registry));
+    web.use(
+      healthRoutes(
+        [
+          {
+            name: "database",
+            check: async () => {
+              await db.prisma.$queryRaw`SELECT 1`;
+            },
+          },
+          {
+            name: "redis",
+            check: async () => {
+              await probeRedis.ping();
+            },
+          },
+        ],
+        metrics.registry,
+      ),
+    );
     web.use(consoleRoutes({ config, services, commands, logger, redis }));
     web.use(unsubscribeRoutes({ services, logger }));
     web.use(adminQueueRoutes(config, jobs, redis));
-    if (config.DISCORD_GATEWAY === "on" && !config.DISCORD_BOT_TOKEN) logger.warn("DISCORD_GATEWAY=on needs DISCORD_BOT_TOKEN; the Discord gateway stays off");
+    if (config.DISCORD_GATEWAY === "on" && !config.DISCORD_BOT_TOKEN)
+      logger.warn("DISCORD_GATEWAY=on needs DISCORD_BOT_TOKEN; the Discord gateway stays off");
     if (config.discordEnabled || discordGatewayEnabled(config)) {
       const discord = createDiscord({ config, services, commands, logger, redis });
       web.use(discord.router);
       discord.start(); // the gateway, when DISCORD_GATEWAY=on: connects (and reconnects) in the background
       closables.push({ name: "discord", close: () => discord.close() });
     }
-    web.use((_req, res) => { res.status(404).json({ error: "not found" }); });
+    web.use((_req, res) => {
+      res.status(404).json({ error: "not found" });
+    });
     web.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
       logger.error({ err: err.message }, "unhandled request error");
       if (!res.headersSent) res.status(500).json({ error: "internal error" });
@@ -154,18 +205,38 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
     url = `http://${host}:${addr.port}`;
     const s = server;
-    closables.push({ name: "http", close: () => new Promise<void>((res) => { s.close(() => res()); s.closeAllConnections(); }) });
+    closables.push({
+      name: "http",
+      close: () =>
+        new Promise<void>((res) => {
+          s.close(() => res());
+          s.closeAllConnections();
+        }),
+    });
     logger.info({ url }, "http server listening");
   }
 
   let closing: Promise<void> | undefined;
   return {
-    config, logger, db, redis, services, jobs, server, url,
+    config,
+    logger,
+    db,
+    redis,
+    services,
+    jobs,
+    server,
+    url,
     close() {
       closing ??= (async () => {
         for (const c of [...closables].reverse()) {
           // one stuck part (a connection that never answers) must not keep the others open
-          const closed = c.close().then(() => true, (e) => { logger.warn({ err: (e as Error).message, part: c.name }, "error while closing"); return true; });
+          const closed = c.close().then(
+            () => true,
+            (e) => {
+              logger.warn({ err: (e as Error).message, part: c.name }, "error while closing");
+              return true;
+            },
+          );
           const inTime = await Promise.race([closed, new Promise<false>((r) => setTimeout(() => r(false), CLOSE_PART_MS).unref())]);
           if (!inTime) logger.warn({ part: c.name, ms: CLOSE_PART_MS }, "still closing; going on with the rest");
         }
@@ -177,5 +248,10 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
 
 /** What email campaigns need from the environment; the unsubscribe key is derived from ENCRYPTION_KEY. */
 function campaignEmail(config: Config) {
-  return { smtp: Boolean(config.SMTP_URL), from: config.MAIL_FROM, publicUrl: config.PUBLIC_URL, secret: config.ENCRYPTION_KEY ? unsubscribeSecret(config.ENCRYPTION_KEY) : undefined };
+  return {
+    smtp: Boolean(config.SMTP_URL),
+    from: config.MAIL_FROM,
+    publicUrl: config.PUBLIC_URL,
+    secret: config.ENCRYPTION_KEY ? unsubscribeSecret(config.ENCRYPTION_KEY) : undefined,
+  };
 }

@@ -3,7 +3,10 @@
 /** Bad input: the reply shows what was wrong and the right form (usage line). */
 export class UserInputError extends Error {
   override name = "UserInputError";
-  constructor(message: string, public usage?: string) {
+  constructor(
+    message: string,
+    public usage?: string,
+  ) {
     super(message);
   }
 }

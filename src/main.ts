@@ -32,7 +32,10 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
-    const force = setTimeout(() => { logger.error("shutdown took over 10 s; exiting"); process.exit(1); }, 10_000);
+    const force = setTimeout(() => {
+      logger.error("shutdown took over 10 s; exiting");
+      process.exit(1);
+    }, 10_000);
     force.unref();
     await starting.catch(() => undefined);
     await app?.close();
@@ -41,7 +44,9 @@ async function main() {
   };
   // a bug in a listener or a library callback must not take the whole service down: log it and go on
   // (state lives in PostgreSQL and Redis, and every job is idempotent)
-  process.on("unhandledRejection", (e) => logger.error({ err: (e as Error)?.message ?? String(e), stack: (e as Error)?.stack }, "unhandled rejection"));
+  process.on("unhandledRejection", (e) =>
+    logger.error({ err: (e as Error)?.message ?? String(e), stack: (e as Error)?.stack }, "unhandled rejection"),
+  );
   process.on("uncaughtException", (e) => logger.error({ err: e.message, stack: e.stack }, "uncaught exception"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));

@@ -14,23 +14,35 @@ export function mulberry32(seed: number): () => number {
 
 export class Random {
   private draw: () => number;
-  constructor(seed: number) { this.draw = mulberry32(seed); }
+  constructor(seed: number) {
+    this.draw = mulberry32(seed);
+  }
 
   /** [0, 1) */
-  next(): number { return this.draw(); }
+  next(): number {
+    return this.draw();
+  }
 
   /** integer in [min, max] */
-  int(min: number, max: number): number { return min + Math.floor(this.next() * (max - min + 1)); }
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
 
-  chance(p: number): boolean { return this.next() < p; }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
 
-  pick<T>(items: readonly T[]): T { return items[Math.floor(this.next() * items.length)]; }
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)];
+  }
 
   /** picks by weight: [[value, weight], ...] */
   weighted<T>(items: readonly (readonly [T, number])[]): T {
     const total = items.reduce((s, [, w]) => s + w, 0);
     let r = this.next() * total;
-    for (const [v, w] of items) { if ((r -= w) < 0) return v; }
+    for (const [v, w] of items) {
+      if ((r -= w) < 0) return v;
+    }
     return items[items.length - 1][0];
   }
 
@@ -44,5 +56,7 @@ export class Random {
   }
 
   /** n distinct items (all of them when n ≥ length) */
-  sample<T>(items: readonly T[], n: number): T[] { return this.shuffle(items).slice(0, n); }
+  sample<T>(items: readonly T[], n: number): T[] {
+    return this.shuffle(items).slice(0, n);
+  }
 }

@@ -28,16 +28,25 @@ describe("email batch size", () => {
 
 describe("fan-out and kick batches", () => {
   let tdb: TestDb;
-  beforeAll(async () => { tdb = await createTestDb(); });
-  afterAll(async () => { await tdb?.drop(); });
+  beforeAll(async () => {
+    tdb = await createTestDb();
+  });
+  afterAll(async () => {
+    await tdb?.drop();
+  });
 
   async function campaign(n: number, name: string) {
     const { workspace, k } = await sendingEmailCampaign(tdb.db.prisma, n, name, { segment: "tag:all" });
     return { workspaceId: workspace.id, campaignId: k.id };
   }
   const capture = (sent: SendJob[]): CampaignJobs => ({
-    fanout: async () => {}, kick: async () => {}, testEmail: async () => {}, progress: async () => {},
-    send: async (js) => { sent.push(...js); },
+    fanout: async () => {},
+    kick: async () => {},
+    testEmail: async () => {},
+    progress: async () => {},
+    send: async (js) => {
+      sent.push(...js);
+    },
   });
 
   it("cut the recipients into jobs of the size the worker was given, every recipient once", async () => {

@@ -19,12 +19,16 @@ beforeAll(async () => {
   fake = await startFakeSlack();
   fake.on("POST", "/api/conversations.open", () => ({ body: { ok: true, channel: { id: "DW111" } } }));
   fake.on("POST", "/api/chat.postMessage", (r) => {
-    if (apiArgs(r).channel === "CACME" && limited++ === 0) return { status: 429, headers: { "retry-after": "1" }, body: { ok: false, error: "ratelimited" } };
+    if (apiArgs(r).channel === "CACME" && limited++ === 0)
+      return { status: 429, headers: { "retry-after": "1" }, body: { ok: false, error: "ratelimited" } };
     return { body: { ok: true, channel: apiArgs(r).channel, ts: `${Date.now() / 1000}` } };
   });
   t = await startTestApp({ ...slackEnv(fake), CAMPAIGN_WATCHDOG_MS: "300", CAMPAIGN_PROGRESS_MS: "300" });
 });
-afterAll(async () => { await t?.stop(); await fake?.close(); });
+afterAll(async () => {
+  await t?.stop();
+  await fake?.close();
+});
 
 const blocksText = (r: { body: unknown }) => JSON.stringify(apiArgs(r as never).blocks ?? apiArgs(r as never).text);
 const posts = (channel: string) => fake.calls("/api/chat.postMessage").filter((r) => apiArgs(r).channel === channel);
@@ -50,12 +54,21 @@ async function until<T>(f: () => Promise<T | undefined | false> | T | undefined 
 
 describe("a Slack channel campaign", () => {
   it("posts once per mapped company channel, honours a 429, skips companies without a channel, and edits its progress message", async () => {
-    for (const cmd of ["company add Acme", "company channel A-1 <#CACME|acme>", "company add Beta",
-      "contact add Ana Lopez company:Acme tags:vip", "contact add Bo Chen company:Acme tags:vip",
-      "contact add Cy Diaz company:Beta tags:vip", "contact add Dee Long company:Acme tags:lead", "contact add Ed Free tags:vip"]) {
+    for (const cmd of [
+      "company add Acme",
+      "company channel A-1 <#CACME|acme>",
+      "company add Beta",
+      "contact add Ana Lopez company:Acme tags:vip",
+      "contact add Bo Chen company:Acme tags:vip",
+      "contact add Cy Diaz company:Beta tags:vip",
+      "contact add Dee Long company:Acme tags:lead",
+      "contact add Ed Free tags:vip",
+    ]) {
       expect(JSON.stringify(await slash(cmd))).not.toContain("⚠️");
     }
-    const created = await slash('campaign new "Launch" segment:"tag:vip" channel:slack message:"Hi {{first_name}} at {{company}}: v2 is live"');
+    const created = await slash(
+      'campaign new "Launch" segment:"tag:vip" channel:slack message:"Hi {{first_name}} at {{company}}: v2 is live"',
+    );
     expect(JSON.stringify(created)).toContain("Created");
     expect(JSON.stringify(created)).toContain("4 (2 reachable by slack)");
 
@@ -81,10 +94,16 @@ describe("a Slack channel campaign", () => {
     expect(acme[1].at - acme[0].at).toBeGreaterThanOrEqual(900);
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(blocksText(acme[1])).toContain("Hi Ana and Bo at Acme: v2 is live");
-    const rows = await t.app.db.prisma.campaignRecipient.findMany({ where: { campaignId: k.id }, include: { contact: true }, orderBy: { contact: { number: "asc" } } });
+    const rows = await t.app.db.prisma.campaignRecipient.findMany({
+      where: { campaignId: k.id },
+      include: { contact: true },
+      orderBy: { contact: { number: "asc" } },
+    });
     expect(rows.map((r) => [r.contact.name, r.status, r.error])).toEqual([
-      ["Ana Lopez", "sent", null], ["Bo Chen", "sent", null],
-      ["Cy Diaz", "skipped", "company has no Slack channel (/crm company channel)"], ["Ed Free", "skipped", "no company"],
+      ["Ana Lopez", "sent", null],
+      ["Bo Chen", "sent", null],
+      ["Cy Diaz", "skipped", "company has no Slack channel (/crm company channel)"],
+      ["Ed Free", "skipped", "no company"],
     ]);
     expect(rows[0].sentAt).toEqual(rows[1].sentAt);
 
@@ -92,7 +111,14 @@ describe("a Slack channel campaign", () => {
     const progress = posts("C111").filter((r) => blocksText(r).includes("K-1 · Launch"));
     expect(progress).toHaveLength(1);
     expect(k.statusChannelId).toBe("C111");
-    const final = await until(() => fake.calls("/api/chat.update").filter((r) => apiArgs(r).ts === k.statusMessageId && blocksText(r).includes("✅ done")).at(-1), "final progress edit");
+    const final = await until(
+      () =>
+        fake
+          .calls("/api/chat.update")
+          .filter((r) => apiArgs(r).ts === k.statusMessageId && blocksText(r).includes("✅ done"))
+          .at(-1),
+      "final progress edit",
+    );
     expect(blocksText(final)).toContain("100%");
     expect(blocksText(final)).toMatch(/Sent.{0,40}2/);
     expect(blocksText(final)).toMatch(/Skipped.{0,40}2/);
@@ -102,8 +128,12 @@ describe("a Slack channel campaign", () => {
 describe("a Discord DM campaign", () => {
   // its own database and no workers: the steps are driven by hand, so no watchdog races them
   let tdb: TestDb;
-  beforeAll(async () => { tdb = await createTestDb(); });
-  afterAll(async () => { await tdb?.drop(); });
+  beforeAll(async () => {
+    tdb = await createTestDb();
+  });
+  afterAll(async () => {
+    await tdb?.drop();
+  });
 
   it("sends one DM per contact with a Discord account through the delivery port, honouring a rate limit", async () => {
     const db = tdb.db.prisma;
@@ -114,21 +144,50 @@ describe("a Discord DM campaign", () => {
     await contact(1, "Ana Lopez", "80351110224678912");
     await contact(2, "Bo Chen", "80351110224678913");
     await contact(3, "Cy Diaz", null);
-    const k = await db.campaign.create({ data: { workspaceId: ws, number: 1, name: "DMs", segment: "tag:vip", channel: "discord", message: "Hey {{first_name}}", status: "sending", authorId: admin.id } });
+    const k = await db.campaign.create({
+      data: {
+        workspaceId: ws,
+        number: 1,
+        name: "DMs",
+        segment: "tag:vip",
+        channel: "discord",
+        message: "Hey {{first_name}}",
+        status: "sending",
+        authorId: admin.id,
+      },
+    });
     const dms: { target: DeliveryTarget; text: string }[] = [];
     let first = true;
     const port: ChatDelivery = {
       platform: "discord",
       async post(_ws, target, reply: Reply) {
-        if (first) { first = false; throw new RateLimitedError(50); }
-        dms.push({ target, text: reply.blocks.map((b) => ("text" in b && typeof b.text !== "undefined" ? richToPlain(b.text as never) : "")).join("") });
+        if (first) {
+          first = false;
+          throw new RateLimitedError(50);
+        }
+        dms.push({
+          target,
+          text: reply.blocks.map((b) => ("text" in b && typeof b.text !== "undefined" ? richToPlain(b.text as never) : "")).join(""),
+        });
         return { channelId: "dm", messageId: String(dms.length) };
       },
-      async update(_ws, target) { return target; },
-      async createRoom() { return { channelId: "x" }; },
+      async update(_ws, target) {
+        return target;
+      },
+      async createRoom() {
+        return { channelId: "x" };
+      },
     };
     const queued: SendJob[] = [];
-    const jobs: CampaignJobs = { fanout: async () => {}, kick: async () => {}, testEmail: async () => {}, progress: async () => {}, send: async (js) => { queued.push(...js); } };
+    const jobs: CampaignJobs = {
+      fanout: async () => {},
+      kick: async () => {},
+      testEmail: async () => {},
+      progress: async () => {},
+      send: async (js) => {
+        queued.push(...js);
+      },
+    };
     const bg = createServices(db).campaigns.background({ jobs, ports: { discord: port } });
     await bg.fanout({ workspaceId: ws, campaignId: k.id });
     expect(queued).toHaveLength(1);
@@ -140,9 +199,14 @@ describe("a Discord DM campaign", () => {
     expect(dms.map((d) => d.text).sort()).toEqual(["Hey Ana", "Hey Bo"]);
     const rows = await db.campaignRecipient.findMany({ where: { campaignId: k.id }, include: { contact: true } });
     expect(Object.fromEntries(rows.map((r) => [r.contact.name, [r.status, r.attempts, r.error]]))).toEqual({
-      "Ana Lopez": ["sent", 1, null], "Bo Chen": ["sent", 1, null], "Cy Diaz": ["skipped", 0, "no Discord account linked"],
+      "Ana Lopez": ["sent", 1, null],
+      "Bo Chen": ["sent", 1, null],
+      "Cy Diaz": ["skipped", 0, "no Discord account linked"],
     });
     // finished once no other batch follows within FINISH_CHECK_DELAY_MS
-    await vi.waitFor(async () => expect((await db.campaign.findUniqueOrThrow({ where: { id: k.id } })).status).toBe("done"), { timeout: 5000, interval: 50 });
+    await vi.waitFor(async () => expect((await db.campaign.findUniqueOrThrow({ where: { id: k.id } })).status).toBe("done"), {
+      timeout: 5000,
+      interval: 50,
+    });
   });
 });

@@ -13,17 +13,29 @@ let t: TestApp;
 let c: ConsoleSession;
 
 beforeAll(async () => {
-  sink = await startSmtpSink({ reject: (to) => {
-    const r = rejects.get(to);
-    if (!r || r.times === 0) return null;
-    r.times--;
-    return r;
-  } });
-  t = await startTestApp({ SMTP_URL: sink.url, MAIL_FROM: "Acme Sales <sales@acme.test>", PUBLIC_URL: "https://crm.example.com", ENCRYPTION_KEY: KEY,
-    CAMPAIGN_WATCHDOG_MS: "300", CAMPAIGN_PROGRESS_MS: "300", CAMPAIGN_EMAIL_PER_SECOND: "100" });
+  sink = await startSmtpSink({
+    reject: (to) => {
+      const r = rejects.get(to);
+      if (!r || r.times === 0) return null;
+      r.times--;
+      return r;
+    },
+  });
+  t = await startTestApp({
+    SMTP_URL: sink.url,
+    MAIL_FROM: "Acme Sales <sales@acme.test>",
+    PUBLIC_URL: "https://crm.example.com",
+    ENCRYPTION_KEY: KEY,
+    CAMPAIGN_WATCHDOG_MS: "300",
+    CAMPAIGN_PROGRESS_MS: "300",
+    CAMPAIGN_EMAIL_PER_SECOND: "100",
+  });
   c = await consoleSession(t.url);
 });
-afterAll(async () => { await t?.stop(); await sink?.close(); });
+afterAll(async () => {
+  await t?.stop();
+  await sink?.close();
+});
 
 const db = () => t.app.db.prisma;
 async function waitStatus(number: number, status: string, timeoutMs = 20_000) {
@@ -64,7 +76,9 @@ describe("email campaigns", () => {
     const typo = await c.run('campaign new "X" segment:"tag:vip" channel:email message:"Hi {{frist_name}}"');
     expect(typo.plain).toContain("Unknown variable in the message: {{frist_name}}");
     const agent = await c.addMember("Al Agent", "agent");
-    expect((await c.run('campaign new "X" segment:"tag:vip" channel:email message:"hi"', agent)).plain).toContain("Only managers and admins can create campaigns");
+    expect((await c.run('campaign new "X" segment:"tag:vip" channel:email message:"hi"', agent)).plain).toContain(
+      "Only managers and admins can create campaigns",
+    );
     expect(await db().campaign.count()).toBe(0);
 
     const created = await c.run('campaign new "Spring promo" segment:"tag:vip" channel:email subject:"Hi {{first_name}}"');
@@ -114,7 +128,9 @@ describe("email campaigns", () => {
 
     const rows = await db().campaignRecipient.findMany({ include: { contact: true } });
     expect(Object.fromEntries(rows.map((r) => [r.contact.name, [r.status, r.error]]))).toEqual({
-      "Ana Lopez": ["sent", null], "Bo Chen": ["sent", null], "Cy Diaz": ["skipped", "no email address"],
+      "Ana Lopez": ["sent", null],
+      "Bo Chen": ["sent", null],
+      "Cy Diaz": ["skipped", "no email address"],
     });
     const status = await c.run("campaign status K-1");
     expect(status.plain).toContain("✅ done");
@@ -129,12 +145,17 @@ describe("email campaigns", () => {
     const page = await fetch(local);
     expect(page.status).toBe(200);
     const html = await page.text();
-    expect(html).toContain("<form method=\"post\"");
+    expect(html).toContain('<form method="post"');
     expect(html).toContain("Ana Lopez");
     expect(page.headers.get("referrer-policy")).toBe("no-referrer");
     expect((await db().contact.findFirstOrThrow({ where: { email: "ana@acme.test" } })).optedOutAt).toBeNull();
 
-    const post = () => fetch(local, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click" });
+    const post = () =>
+      fetch(local, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "List-Unsubscribe=One-Click",
+      });
     const first = await post();
     expect(first.status).toBe(200);
     expect(await first.text()).toContain("You are unsubscribed");
@@ -162,14 +183,25 @@ describe("email campaigns", () => {
     await sink.waitFor(1);
     // the recipient sent last (batches go in id order) opts out while the first batches go out
     const k3 = await waitStatus(3, "sending");
-    const last = await db().campaignRecipient.findFirstOrThrow({ where: { campaignId: k3.id }, orderBy: { id: "desc" }, include: { contact: true } });
+    const last = await db().campaignRecipient.findFirstOrThrow({
+      where: { campaignId: k3.id },
+      orderBy: { id: "desc" },
+      include: { contact: true },
+    });
     expect(last.status).toBe("pending");
     const secret = unsubscribeSecret(KEY);
-    const res = await fetch(`${t.url}/unsubscribe/${unsubscribeToken(last.id, secret)}`, { method: "POST", body: "List-Unsubscribe=One-Click", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const res = await fetch(`${t.url}/unsubscribe/${unsubscribeToken(last.id, secret)}`, {
+      method: "POST",
+      body: "List-Unsubscribe=One-Click",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(res.status).toBe(200);
     await waitStatus(3, "done");
     expect(sink.countTo(last.contact.email!)).toBe(0);
-    expect(await db().campaignRecipient.findUniqueOrThrow({ where: { id: last.id } })).toMatchObject({ status: "skipped", error: "opted out" });
+    expect(await db().campaignRecipient.findUniqueOrThrow({ where: { id: last.id } })).toMatchObject({
+      status: "skipped",
+      error: "opted out",
+    });
     expect(sink.messages).toHaveLength(499);
     expect(new Set(sink.messages.map((m) => m.to[0])).size).toBe(499);
   });

@@ -5,10 +5,31 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import type { FakeServer } from "./helpers/fakeHttp.ts";
 import {
-  apiArgs, buttonClick, fixture as slackFixture, interactive, sendSigned, slackEnv, slackViewProblems, slashBody, slashText, startFakeSlack,
+  apiArgs,
+  buttonClick,
+  fixture as slackFixture,
+  interactive,
+  sendSigned,
+  slackEnv,
+  slackViewProblems,
+  slashBody,
+  slashText,
+  startFakeSlack,
 } from "./helpers/slack.ts";
 import {
-  PLAIN_MEMBER, USER, buttonBody, buttonsOf, commandBody, discordEnv, discordLimitProblems, interact, modalSubmitBody, shown, startFakeDiscord, str, type FakeDiscord,
+  PLAIN_MEMBER,
+  USER,
+  buttonBody,
+  buttonsOf,
+  commandBody,
+  discordEnv,
+  discordLimitProblems,
+  interact,
+  modalSubmitBody,
+  shown,
+  startFakeDiscord,
+  str,
+  type FakeDiscord,
 } from "./helpers/discord.ts";
 import { commands } from "../src/commands/registry.ts";
 import { formOf } from "../src/commands/forms.ts";
@@ -24,11 +45,19 @@ beforeAll(async () => {
   discord = await startFakeDiscord();
   // email campaigns only need to be creatable here (nothing is sent): the relay is never dialled
   t = await startTestApp({
-    ...slackEnv(slack), ...discordEnv(discord),
-    SMTP_URL: "smtp://127.0.0.1:9", MAIL_FROM: "sales@acme.test", PUBLIC_URL: "https://crm.example.com", ENCRYPTION_KEY: "campaign-form-test-key-0123456789abcdef",
+    ...slackEnv(slack),
+    ...discordEnv(discord),
+    SMTP_URL: "smtp://127.0.0.1:9",
+    MAIL_FROM: "sales@acme.test",
+    PUBLIC_URL: "https://crm.example.com",
+    ENCRYPTION_KEY: "campaign-form-test-key-0123456789abcdef",
   });
 });
-afterAll(async () => { await t?.stop(); await slack?.close(); await discord?.close(); });
+afterAll(async () => {
+  await t?.stop();
+  await slack?.close();
+  await discord?.close();
+});
 
 const prisma = () => t.app.db.prisma;
 const VARIABLES = ["{{first_name}}", "{{company}}", "{{owner}}"];
@@ -38,8 +67,10 @@ describe("Slack: the message in a modal", () => {
     const ws = (await prisma().platformLink.findFirstOrThrow({ where: { platform: "slack", externalId: "T111" } })).workspaceId;
     return prisma().campaign.findUniqueOrThrow({ where: { workspaceId_number: { workspaceId: ws, number } } });
   };
-  const messageAudits = async (number: number) => prisma().auditLog.count({ where: { action: "campaign.message", entityId: (await slackCampaign(number)).id } });
-  const slackButtons = (answer: string): any[] => (JSON.parse(answer).blocks ?? []).filter((b: any) => b.type === "actions").flatMap((b: any) => b.elements);
+  const messageAudits = async (number: number) =>
+    prisma().auditLog.count({ where: { action: "campaign.message", entityId: (await slackCampaign(number)).id } });
+  const slackButtons = (answer: string): any[] =>
+    (JSON.parse(answer).blocks ?? []).filter((b: any) => b.type === "actions").flatMap((b: any) => b.elements);
 
   /** Clicks a form button and returns the views.open Slack received for it (with how long it took). */
   async function clickForm(button: any, user = "W111") {
@@ -58,8 +89,12 @@ describe("Slack: the message in a modal", () => {
     const submit = slackFixture("view_submission.bolt_python.json");
     submit.team.id = "T111";
     submit.user = { ...submit.user, id: user, username: user, team_id: "T111" };
-    submit.view = { ...submit.view, callback_id: view.callback_id, private_metadata: view.private_metadata,
-      state: { values: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: { type: "plain_text_input", value: v } }])) } };
+    submit.view = {
+      ...submit.view,
+      callback_id: view.callback_id,
+      private_metadata: view.private_metadata,
+      state: { values: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: { type: "plain_text_input", value: v } }])) },
+    };
     return submit;
   }
 
@@ -80,7 +115,11 @@ describe("Slack: the message in a modal", () => {
     // a Slack campaign has no subject: one field, the message
     expect(view.blocks.map((b: any) => b.block_id)).toEqual(["text"]);
     const [field] = view.blocks;
-    expect(field).toMatchObject({ type: "input", optional: false, element: { type: "plain_text_input", multiline: true, max_length: 2000 } });
+    expect(field).toMatchObject({
+      type: "input",
+      optional: false,
+      element: { type: "plain_text_input", multiline: true, max_length: 2000 },
+    });
     expect(field.element.initial_value).toBeUndefined();
     for (const v of VARIABLES) expect(field.hint.text).toContain(v);
   });
@@ -114,7 +153,10 @@ describe("Slack: the message in a modal", () => {
     expect(await res.text()).toBe(""); // the modal closes
     const k = await slackCampaign(1);
     expect(k.message).toBe("Hi {{first_name|there}}, v2 is live at {{company}}");
-    const audit = await prisma().auditLog.findFirstOrThrow({ where: { action: "campaign.message", entityId: k.id }, include: { actor: true } });
+    const audit = await prisma().auditLog.findFirstOrThrow({
+      where: { action: "campaign.message", entityId: k.id },
+      include: { actor: true },
+    });
     expect(audit.actor?.slackUserId).toBe("W111");
     const [posted] = (await slack.waitFor("/api/chat.postEphemeral", before + 1)).slice(before);
     expect(apiArgs(posted)).toMatchObject({ channel: "C111", user: "W111" });
@@ -170,11 +212,19 @@ describe("Discord: the message in a modal", () => {
     const ws = (await prisma().platformLink.findFirstOrThrow({ where: { platform: "discord" } })).workspaceId;
     return prisma().campaign.findUniqueOrThrow({ where: { workspaceId_number: { workspaceId: ws, number } } });
   };
-  const ok = (answer: any) => { expect(discordLimitProblems(answer.data ?? {})).toEqual([]); return answer; };
+  const ok = (answer: any) => {
+    expect(discordLimitProblems(answer.data ?? {})).toEqual([]);
+    return answer;
+  };
   let modal: any;
 
   it("campaign new without message: the 'Write the message' button answers with a type 9 modal holding a paragraph input", async () => {
-    const created = ok(await interact(t.url, commandBody(["campaign", "new"], [str("name", "Community news"), str("segment", "all"), str("channel", "discord")])));
+    const created = ok(
+      await interact(
+        t.url,
+        commandBody(["campaign", "new"], [str("name", "Community news"), str("segment", "all"), str("channel", "discord")]),
+      ),
+    );
     expect(created.type).toBe(4);
     const write = buttonsOf(created).find((b) => b.label === "Write the message");
     expect(write.custom_id).toBe("crm_form:campaign message K-1");
@@ -196,7 +246,10 @@ describe("Discord: the message in a modal", () => {
 
   it("an invalid submission answers privately with what was wrong and the command's form, and changes nothing", async () => {
     let retry: any;
-    for (const [fields, says] of [[{ text: "y".repeat(2001) }, "too long"], [{ text: "Hey {{frist_name}}" }, "Unknown variable in the message"]] as const) {
+    for (const [fields, says] of [
+      [{ text: "y".repeat(2001) }, "too long"],
+      [{ text: "Hey {{frist_name}}" }, "Unknown variable in the message"],
+    ] as const) {
       const bad = ok(await interact(t.url, modalSubmitBody(modal.custom_id, fields, "labels")));
       expect(bad.type).toBe(4);
       expect(bad.data.flags).toBe(64);
@@ -211,22 +264,45 @@ describe("Discord: the message in a modal", () => {
     expect(again.type).toBe(9);
     expect(again.data.components[0].component.value).toBe("Hey {{frist_name}}");
     // an agent submits: refused as that agent
-    expect(shown(await interact(t.url, commandBody(["role", "set"], [{ name: "member", type: 6, value: "1300000000000000002" }, str("role", "agent")])))).toContain("is now agent");
-    const agent = ok(await interact(t.url, modalSubmitBody(modal.custom_id, { text: "Hey {{first_name}}" }, "rows", { user: "1300000000000000002", userName: "Bo", permissions: PLAIN_MEMBER })));
+    expect(
+      shown(
+        await interact(
+          t.url,
+          commandBody(["role", "set"], [{ name: "member", type: 6, value: "1300000000000000002" }, str("role", "agent")]),
+        ),
+      ),
+    ).toContain("is now agent");
+    const agent = ok(
+      await interact(
+        t.url,
+        modalSubmitBody(modal.custom_id, { text: "Hey {{first_name}}" }, "rows", {
+          user: "1300000000000000002",
+          userName: "Bo",
+          permissions: PLAIN_MEMBER,
+        }),
+      ),
+    );
     expect(shown(agent)).toMatch(/managers/i);
     expect((await discordCampaign(1)).message).toBeNull();
-    expect(await prisma().auditLog.count({ where: { action: "campaign.message" , entityId: (await discordCampaign(1)).id } })).toBe(0);
+    expect(await prisma().auditLog.count({ where: { action: "campaign.message", entityId: (await discordCampaign(1)).id } })).toBe(0);
   });
 
   it("the submission sets the message as the submitter, in either layout, and 'Edit the message' shows it (not the old draft)", async () => {
-    for (const [shape, text] of [["rows", "Hey {{first_name}}!"], ["labels", "Hey {{first_name|friend}}, news from {{owner}}"]] as const) {
+    for (const [shape, text] of [
+      ["rows", "Hey {{first_name}}!"],
+      ["labels", "Hey {{first_name|friend}}, news from {{owner}}"],
+    ] as const) {
       const saved = ok(await interact(t.url, modalSubmitBody(modal.custom_id, { text }, shape)));
       expect(saved.type).toBe(4);
       expect(saved.data.flags).toBe(64);
       expect(shown(saved)).toContain("saved");
       expect((await discordCampaign(1)).message).toBe(text);
     }
-    const audit = await prisma().auditLog.findFirstOrThrow({ where: { action: "campaign.message", entityId: (await discordCampaign(1)).id }, include: { actor: true }, orderBy: { at: "desc" } });
+    const audit = await prisma().auditLog.findFirstOrThrow({
+      where: { action: "campaign.message", entityId: (await discordCampaign(1)).id },
+      include: { actor: true },
+      orderBy: { at: "desc" },
+    });
     expect(audit.actor?.discordUserId).toBe(USER);
 
     const preview = ok(await interact(t.url, commandBody(["campaign", "preview"], [str("campaign", "K-1")])));

@@ -8,13 +8,23 @@ import { progressBar } from "../src/domain/campaigns/progress.ts";
 
 const NOW = new Date("2026-03-02T10:00:00Z");
 const err = (f: () => unknown): UserInputError => {
-  try { f(); } catch (e) { if (e instanceof UserInputError) return e; throw e; }
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof UserInputError) return e;
+    throw e;
+  }
   throw new Error("expected a UserInputError");
 };
 
 describe("segment language", () => {
   it("reads every accepted form, AND-ed, with negation", () => {
-    expect(parseSegment("tag:VIP -tag:churned company:A-3 stage:Proposal owner:me has:email -has:discord last:before:2026-01-01 last:after:2025-06-01", NOW)).toEqual([
+    expect(
+      parseSegment(
+        "tag:VIP -tag:churned company:A-3 stage:Proposal owner:me has:email -has:discord last:before:2026-01-01 last:after:2025-06-01",
+        NOW,
+      ),
+    ).toEqual([
       { kind: "tag", tag: "vip", negated: false },
       { kind: "tag", tag: "churned", negated: true },
       { kind: "company", ref: "A-3", negated: false },
@@ -57,9 +67,13 @@ describe("segment language", () => {
     const terms = parseSegment(`tag:vip -company:'Acme Corp' last:after:friday -has:email`, NOW);
     const text = formatSegment(terms);
     expect(text).toBe("tag:vip -company:'Acme Corp' last:after:2026-03-06 -has:email");
-    expect(parseSegment(text, new Date("2027-01-01T00:00:00Z")).map((t) => ({ ...t, raw: undefined }))).toEqual(terms.map((t) => ({ ...t, raw: undefined })));
-    const timed = parseSegment("last:before:\"tomorrow 3pm\"", NOW);
-    expect(parseSegment(formatSegment(timed), new Date("2027-01-01T00:00:00Z"))[0]).toMatchObject({ at: timed[0].kind === "last" ? timed[0].at : null });
+    expect(parseSegment(text, new Date("2027-01-01T00:00:00Z")).map((t) => ({ ...t, raw: undefined }))).toEqual(
+      terms.map((t) => ({ ...t, raw: undefined })),
+    );
+    const timed = parseSegment('last:before:"tomorrow 3pm"', NOW);
+    expect(parseSegment(formatSegment(timed), new Date("2027-01-01T00:00:00Z"))[0]).toMatchObject({
+      at: timed[0].kind === "last" ? timed[0].at : null,
+    });
   });
 });
 
@@ -73,12 +87,16 @@ describe("message templates", () => {
 
   it("renders per contact, with fallbacks for empty values", () => {
     const v = contactValues({ name: "Ana María Lopez", company: "Acme", owner: "Bo" });
-    expect(renderTemplate("Hi {{first_name}} ({{name}}) from {{company}}, {{owner}} here", v)).toBe("Hi Ana (Ana María Lopez) from Acme, Bo here");
+    expect(renderTemplate("Hi {{first_name}} ({{name}}) from {{company}}, {{owner}} here", v)).toBe(
+      "Hi Ana (Ana María Lopez) from Acme, Bo here",
+    );
     expect(renderTemplate("Hi {{company|there}}!", contactValues({ name: "X" }))).toBe("Hi there!");
   });
 
   it("a company post addresses everyone of the company", () => {
-    expect(renderTemplate("Hi {{first_name}}", groupValues([{ name: "Ana Lopez" }, { name: "Bo Chen" }, { name: "Cy Diaz" }]))).toBe("Hi Ana, Bo and Cy");
+    expect(renderTemplate("Hi {{first_name}}", groupValues([{ name: "Ana Lopez" }, { name: "Bo Chen" }, { name: "Cy Diaz" }]))).toBe(
+      "Hi Ana, Bo and Cy",
+    );
   });
 });
 
@@ -95,8 +113,12 @@ describe("unsubscribe tokens and headers", () => {
   });
 
   it("every message carries RFC 8058 headers and its personal link", () => {
-    const m = buildEmail({ from: "Acme <news@acme.test>", publicUrl: "https://crm.example.com", secret },
-      { id: "camp1", number: 4, name: "Spring", subject: "Hi {{first_name}}", message: "Hello {{first_name}}" }, { id: "rcpt1", email: "ana@x.test", token: "tok.sig" }, { first_name: "Ana" });
+    const m = buildEmail(
+      { from: "Acme <news@acme.test>", publicUrl: "https://crm.example.com", secret },
+      { id: "camp1", number: 4, name: "Spring", subject: "Hi {{first_name}}", message: "Hello {{first_name}}" },
+      { id: "rcpt1", email: "ana@x.test", token: "tok.sig" },
+      { first_name: "Ana" },
+    );
     expect(m.subject).toBe("Hi Ana");
     expect(m.headers["List-Unsubscribe"]).toBe("<https://crm.example.com/unsubscribe/tok.sig>");
     expect(m.headers["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
@@ -119,10 +141,18 @@ describe("the raw message handed to SMTP", () => {
     expect(from).toEqual({ header: "=?UTF-8?Q?=C3=81cme_Sales=2C_Inc=2E?= <news@acme.test>", address: "news@acme.test" });
     expect(parseSender('"Acme, Inc." <n@a.test>').header).toBe('"Acme, Inc." <n@a.test>');
     expect(parseSender("Acme Sales <n@a.test>").header).toBe("Acme Sales <n@a.test>");
-    const raw = composeMessage({
-      from: "ignored", to: "ana@x.test\r\nBcc: evil@x.test", subject: "Héllo Ana, a long subject that has to be folded somewhere because it is long",
-      text: "Hi Ána\nline = two\n.\nend", headers: { "List-Unsubscribe": `<https://crm.example.com/unsubscribe/${"x".repeat(80)}>` }, messageId: "<r1.c1@acme.test>",
-    }, from.header, new Date(0));
+    const raw = composeMessage(
+      {
+        from: "ignored",
+        to: "ana@x.test\r\nBcc: evil@x.test",
+        subject: "Héllo Ana, a long subject that has to be folded somewhere because it is long",
+        text: "Hi Ána\nline = two\n.\nend",
+        headers: { "List-Unsubscribe": `<https://crm.example.com/unsubscribe/${"x".repeat(80)}>` },
+        messageId: "<r1.c1@acme.test>",
+      },
+      from.header,
+      new Date(0),
+    );
     const [head, body] = raw.split("\r\n\r\n");
     expect(raw.replace(/\r\n/g, "")).not.toMatch(/\n|\r/);
     for (const line of head.split("\r\n").slice(1)) expect(line).toMatch(/^([A-Za-z-]+:( |$)|[ \t])/);

@@ -3,7 +3,14 @@
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 
-export interface SunkMessage { from: string; to: string[]; raw: string; headers: Map<string, string>; body: string; at: number }
+export interface SunkMessage {
+  from: string;
+  to: string[];
+  raw: string;
+  headers: Map<string, string>;
+  body: string;
+  at: number;
+}
 
 export interface SmtpSink {
   url: string;
@@ -27,7 +34,10 @@ export function parseMessage(raw: string): { headers: Map<string, string>; body:
   let body = raw.slice(split + 4);
   const enc = headers.get("content-transfer-encoding")?.toLowerCase();
   if (enc === "quoted-printable") {
-    body = Buffer.from(body.replace(/=\r\n/g, "").replace(/=([0-9A-F]{2})/gi, (_m, h) => String.fromCharCode(parseInt(h, 16))), "latin1").toString("utf8");
+    body = Buffer.from(
+      body.replace(/=\r\n/g, "").replace(/=([0-9A-F]{2})/gi, (_m, h) => String.fromCharCode(parseInt(h, 16))),
+      "latin1",
+    ).toString("utf8");
   } else if (enc === "base64") {
     body = Buffer.from(body, "base64").toString("utf8");
   }
@@ -45,7 +55,11 @@ export async function startSmtpSink(opts: { reject?: (to: string) => { code: num
     closeTimeout: 500,
     onRcptTo(address, _session, cb) {
       const r = opts.reject?.(address.address);
-      if (r) { const e = new Error(r.message) as Error & { responseCode: number }; e.responseCode = r.code; return cb(e); }
+      if (r) {
+        const e = new Error(r.message) as Error & { responseCode: number };
+        e.responseCode = r.code;
+        return cb(e);
+      }
       cb();
     },
     onData(stream, session, cb) {
@@ -54,15 +68,23 @@ export async function startSmtpSink(opts: { reject?: (to: string) => { code: num
       stream.on("end", () => {
         const raw = Buffer.concat(chunks).toString("utf8");
         const to = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
-        messages.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "", to, raw, ...parseMessage(raw), at: Date.now() });
+        messages.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+          to,
+          raw,
+          ...parseMessage(raw),
+          at: Date.now(),
+        });
         for (const t of to) perRecipient.set(t, (perRecipient.get(t) ?? 0) + 1);
         cb();
       });
     },
   });
-  server.on("error", () => { /* a client that drops mid-message (killed worker) is expected */ });
+  server.on("error", () => {
+    /* a client that drops mid-message (killed worker) is expected */
+  });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
+  const port = (server as unknown as { server: { address(): AddressInfo } }).server.address().port;
   return {
     url: `smtp://127.0.0.1:${port}?ignoreTLS=true`,
     port,

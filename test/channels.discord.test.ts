@@ -6,8 +6,21 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import { channelSettingsOf } from "./helpers/channelSettings.ts";
 import {
-  CHANNEL, DISCORD_TOKEN, GUILD, OTHER_GUILD, USER, channelMessagesPath, channelOpt, commandBody, discordEnv, interact, shown, startFakeDiscord, str,
-  type FakeDiscord, type Opt,
+  CHANNEL,
+  DISCORD_TOKEN,
+  GUILD,
+  OTHER_GUILD,
+  USER,
+  channelMessagesPath,
+  channelOpt,
+  commandBody,
+  discordEnv,
+  interact,
+  shown,
+  startFakeDiscord,
+  str,
+  type FakeDiscord,
+  type Opt,
 } from "./helpers/discord.ts";
 import { consoleSession } from "./helpers/console.ts";
 import { createDiscordDelivery } from "../adapters/discord/delivery.ts";
@@ -33,7 +46,10 @@ beforeAll(async () => {
   await interact(t.url, commandBody(["company", "add"], [str("name", "Acme")])); // the server's workspace (we are its admin) and A-1
   ws = (await t.app.db.prisma.platformLink.findFirstOrThrow({ where: { platform: "discord", externalId: GUILD } })).workspaceId;
 });
-afterAll(async () => { await t?.stop(); await fake?.close(); });
+afterAll(async () => {
+  await t?.stop();
+  await fake?.close();
+});
 
 const prisma = () => t.app.db.prisma;
 const lookups = (channel: string) => fake.calls(CHANNEL).filter((r) => r.method === "GET" && r.path.endsWith(`/${channel}`));
@@ -89,8 +105,12 @@ describe("naming a channel in a setting", () => {
     expect(shown(res)).toContain("deals");
     expect(res.data.flags).toBe(64);
     expect(shown(res)).not.toContain("⚠️");
-    expect(await prisma().notifyRoute.findMany({ where: { workspaceId: ws }, select: { topic: true, channelId: true } })).toEqual([{ topic: "deals", channelId: OURS }]);
-    expect(shown(await interact(t.url, commandBody(["notify"], [str("topic", "tickets"), channelOpt("channel", OURS)])))).toContain("tickets");
+    expect(await prisma().notifyRoute.findMany({ where: { workspaceId: ws }, select: { topic: true, channelId: true } })).toEqual([
+      { topic: "deals", channelId: OURS },
+    ]);
+    expect(shown(await interact(t.url, commandBody(["notify"], [str("topic", "tickets"), channelOpt("channel", OURS)])))).toContain(
+      "tickets",
+    );
     expect(lookups(OURS)).toHaveLength(1);
   });
 
@@ -105,7 +125,8 @@ describe("naming a channel in a setting", () => {
   it("the server's workspace, in the console, may not name a Slack channel: it has no Slack connection (it used to save and fail quietly)", async () => {
     const admin = await prisma().member.findFirstOrThrow({ where: { workspaceId: ws, discordUserId: USER } });
     const res = await fetch(`${t.url}/console/api/command`, {
-      method: "POST", headers: { "content-type": "application/json" },
+      method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ workspaceId: ws, memberId: admin.id, text: "notify deals <#C0123ABC>" }),
     });
     expect(res.status).toBe(200);
@@ -127,8 +148,14 @@ describe("naming a channel in a setting", () => {
 
 describe("posting", () => {
   it("a deal change is not posted to another server's channel saved before the check; the delivery fails for good", async () => {
-    await prisma().notifyRoute.update({ where: { workspaceId_topic_platform: { workspaceId: ws, topic: "deals", platform: "discord" } }, data: { channelId: SAVED_BEFORE } });
-    const made = await interact(t.url, commandBody(["deal", "new"], [str("title", "Claim your refund at https://evil.example/refund"), str("amount", "1")]));
+    await prisma().notifyRoute.update({
+      where: { workspaceId_topic_platform: { workspaceId: ws, topic: "deals", platform: "discord" } },
+      data: { channelId: SAVED_BEFORE },
+    });
+    const made = await interact(
+      t.url,
+      commandBody(["deal", "new"], [str("title", "Claim your refund at https://evil.example/refund"), str("amount", "1")]),
+    );
     expect(shown(made)).toContain("D-1");
     const job = await failedJob("deliver-discord", (d) => d.target.channelId === SAVED_BEFORE);
     expect(job.failedReason).toContain(`#${SAVED_BEFORE} is not a channel of this workspace's Discord server`);
@@ -149,9 +176,16 @@ describe("posting", () => {
 
   it("the delivery port refuses another server's channel with PermanentDeliveryError and logs the workspace and channel, never the token", async () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
     const d = createDiscordDelivery(t.app.config, t.app.services, { logger: createLogger("warn", sink) });
-    const err = await d.post(ws, { channelId: THEIRS }, reply("Claim your refund", false).text("https://evil.example/refund").build()).catch((e) => e);
+    const err = await d
+      .post(ws, { channelId: THEIRS }, reply("Claim your refund", false).text("https://evil.example/refund").build())
+      .catch((e) => e);
     await d.close();
     expect(err).toBeInstanceOf(PermanentDeliveryError);
     expect(posts(THEIRS)).toHaveLength(0);

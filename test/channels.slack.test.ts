@@ -12,8 +12,14 @@ const TEAM = "T111"; // the team the signed test requests come from
 const CHANNELS: Record<string, object> = {
   C0OURS: { ok: true, channel: { id: "C0OURS", context_team_id: TEAM, is_shared: false } },
   C0THEIRS: { ok: false, error: "channel_not_found" },
-  C0OTHERTEAM: { ok: true, channel: { id: "C0OTHERTEAM", context_team_id: "T999", conversation_host_id: "T999", shared_team_ids: ["T999"] } },
-  C0CONNECT: { ok: true, channel: { id: "C0CONNECT", context_team_id: TEAM, conversation_host_id: "T999", shared_team_ids: ["T999", TEAM], is_ext_shared: true } },
+  C0OTHERTEAM: {
+    ok: true,
+    channel: { id: "C0OTHERTEAM", context_team_id: "T999", conversation_host_id: "T999", shared_team_ids: ["T999"] },
+  },
+  C0CONNECT: {
+    ok: true,
+    channel: { id: "C0CONNECT", context_team_id: TEAM, conversation_host_id: "T999", shared_team_ids: ["T999", TEAM], is_ext_shared: true },
+  },
   C0GONE: { ok: false, error: "channel_not_found" },
 };
 
@@ -23,12 +29,17 @@ let ws: string;
 beforeAll(async () => {
   fake = await startFakeSlack();
   // a channel not listed gets the fake's plain {ok: true, channel: id}: a channel object without team fields
-  fake.on("POST", "/api/conversations.info", (r) => ({ body: CHANNELS[apiArgs(r).channel] ?? { ok: true, channel: { id: apiArgs(r).channel } } }));
+  fake.on("POST", "/api/conversations.info", (r) => ({
+    body: CHANNELS[apiArgs(r).channel] ?? { ok: true, channel: { id: apiArgs(r).channel } },
+  }));
   t = await startTestApp(slackEnv(fake));
   await crm("company add Acme"); // the team's workspace (we are its admin) and A-1
   ws = (await t.app.db.prisma.platformLink.findFirstOrThrow({ where: { platform: "slack", externalId: TEAM } })).workspaceId;
 });
-afterAll(async () => { await t?.stop(); await fake?.close(); });
+afterAll(async () => {
+  await t?.stop();
+  await fake?.close();
+});
 
 const prisma = () => t.app.db.prisma;
 const crm = (text: string) => slashText(t.url, text, fake);
@@ -66,8 +77,12 @@ describe("naming a channel in a setting", () => {
   it("the team's own channel is saved, and so is a Slack Connect channel the team shares", async () => {
     expect(await crm("notify deals <#C0OURS|sales>")).toContain("changes are now posted to");
     expect(await crm("company channel A-1 <#C0CONNECT|acme-shared>")).toContain("A-1");
-    expect(await prisma().notifyRoute.findMany({ where: { workspaceId: ws }, select: { topic: true, channelId: true } })).toEqual([{ topic: "deals", channelId: "C0OURS" }]);
-    expect(await prisma().company.findFirstOrThrow({ where: { workspaceId: ws, number: 1 } })).toMatchObject({ slackChannelId: "C0CONNECT" });
+    expect(await prisma().notifyRoute.findMany({ where: { workspaceId: ws }, select: { topic: true, channelId: true } })).toEqual([
+      { topic: "deals", channelId: "C0OURS" },
+    ]);
+    expect(await prisma().company.findFirstOrThrow({ where: { workspaceId: ws, number: 1 } })).toMatchObject({
+      slackChannelId: "C0CONNECT",
+    });
   });
 
   it("a console workspace without a Slack team of its own may not name a Slack channel", async () => {
@@ -81,7 +96,10 @@ describe("naming a channel in a setting", () => {
 
 describe("posting", () => {
   it("a deal change is not posted to a routed channel the team's token no longer sees; the delivery fails for good", async () => {
-    await prisma().notifyRoute.update({ where: { workspaceId_topic_platform: { workspaceId: ws, topic: "deals", platform: "slack" } }, data: { channelId: "C0GONE" } });
+    await prisma().notifyRoute.update({
+      where: { workspaceId_topic_platform: { workspaceId: ws, topic: "deals", platform: "slack" } },
+      data: { channelId: "C0GONE" },
+    });
     expect(await crm('deal new "Claim your refund at https://evil.example/refund" 1')).toContain("D-1");
     const end = Date.now() + 10_000;
     let job;

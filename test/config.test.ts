@@ -27,17 +27,31 @@ describe("configuration", () => {
 
   it("tuning variables default to the values the workers used before they were read here", () => {
     const c = loadConfig({});
-    expect([c.DATABASE_POOL_SIZE, c.IDENTITY_TTL_MS, c.SLACK_COMMAND_CONCURRENCY, c.SMTP_MAX_CONNECTIONS, c.SMTP_PIPELINE_DEPTH]).toEqual([10, 5000, 16, 16, 4]);
+    expect([c.DATABASE_POOL_SIZE, c.IDENTITY_TTL_MS, c.SLACK_COMMAND_CONCURRENCY, c.SMTP_MAX_CONNECTIONS, c.SMTP_PIPELINE_DEPTH]).toEqual([
+      10, 5000, 16, 16, 4,
+    ]);
     expect([c.JOBS_LOCK_MS, c.JOBS_STALLED_MS, c.REPORT_SYNC_MS, c.PREDICT_DEBOUNCE_MS]).toEqual([30_000, 30_000, 60_000, 2000]);
-    expect([c.CAMPAIGN_EMAIL_PER_SECOND, c.CAMPAIGN_EMAIL_WAVE, c.CAMPAIGN_WATCHDOG_MS, c.CAMPAIGN_STALE_MS, c.CAMPAIGN_PROGRESS_MS]).toEqual([100, 16, 10_000, 120_000, 3000]);
-    expect(loadConfig({ JOBS_LOCK_MS: "1500", CAMPAIGN_EMAIL_PER_SECOND: "0.5", PREDICT_DEBOUNCE_MS: "0" })).toMatchObject({ JOBS_LOCK_MS: 1500, CAMPAIGN_EMAIL_PER_SECOND: 0.5, PREDICT_DEBOUNCE_MS: 0 });
+    expect([
+      c.CAMPAIGN_EMAIL_PER_SECOND,
+      c.CAMPAIGN_EMAIL_WAVE,
+      c.CAMPAIGN_WATCHDOG_MS,
+      c.CAMPAIGN_STALE_MS,
+      c.CAMPAIGN_PROGRESS_MS,
+    ]).toEqual([100, 16, 10_000, 120_000, 3000]);
+    expect(loadConfig({ JOBS_LOCK_MS: "1500", CAMPAIGN_EMAIL_PER_SECOND: "0.5", PREDICT_DEBOUNCE_MS: "0" })).toMatchObject({
+      JOBS_LOCK_MS: 1500,
+      CAMPAIGN_EMAIL_PER_SECOND: 0.5,
+      PREDICT_DEBOUNCE_MS: 0,
+    });
   });
 
   it("a bad tuning value stops start-up instead of becoming NaN or a silent default", () => {
     expect(fail({ JOBS_LOCK_MS: "30s" })).toMatch(/^Invalid JOBS_LOCK_MS: expected a whole number of at least 1 \(got "30s"\)$/);
     expect(fail({ SLACK_COMMAND_CONCURRENCY: "0" })).toMatch(/^Invalid SLACK_COMMAND_CONCURRENCY: expected a whole number/);
     expect(fail({ CAMPAIGN_EMAIL_WAVE: "2.5" })).toMatch(/^Invalid CAMPAIGN_EMAIL_WAVE: expected a whole number/);
-    expect(fail({ CAMPAIGN_EMAIL_PER_SECOND: "-1" })).toMatch(/^Invalid CAMPAIGN_EMAIL_PER_SECOND: expected a number of messages a second above 0/);
+    expect(fail({ CAMPAIGN_EMAIL_PER_SECOND: "-1" })).toMatch(
+      /^Invalid CAMPAIGN_EMAIL_PER_SECOND: expected a number of messages a second above 0/,
+    );
   });
 
   it("names the variable and the expected form in one line", () => {
@@ -59,8 +73,9 @@ describe("configuration", () => {
   });
 
   it("requires an encryption key once OAuth is on", () => {
-    expect(fail({ SLACK_CLIENT_ID: "1.2", SLACK_CLIENT_SECRET: "s", SLACK_SIGNING_SECRET: "x", SLACK_STATE_SECRET: "y" }))
-      .toMatch(/^Invalid ENCRYPTION_KEY/);
+    expect(fail({ SLACK_CLIENT_ID: "1.2", SLACK_CLIENT_SECRET: "s", SLACK_SIGNING_SECRET: "x", SLACK_STATE_SECRET: "y" })).toMatch(
+      /^Invalid ENCRYPTION_KEY/,
+    );
   });
 
   it("turns the console off on a public host unless ADMIN_TOKEN is set", () => {

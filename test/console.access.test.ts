@@ -24,15 +24,25 @@ import { createTestDb, type TestDb } from "./helpers/db.ts";
 const TOKEN = "s3cret-admin-token-0123456789";
 const ROOT = path.resolve(import.meta.dirname, "..");
 
-interface Res { status: number; headers: http.IncomingHttpHeaders; text: string; json(): any }
+interface Res {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+  json(): any;
+}
 
 /** A raw request: no redirects followed, any header (Host included) sent as given; noHost sends none. */
-function request(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string; noHost?: boolean } = {}): Promise<Res> {
+function request(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string; noHost?: boolean } = {},
+): Promise<Res> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: opts.method ?? "GET", headers: opts.headers, setHost: !opts.noHost }, (res) => {
       let text = "";
       res.setEncoding("utf8");
-      res.on("data", (c) => { text += c; });
+      res.on("data", (c) => {
+        text += c;
+      });
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) }));
     });
     req.on("error", reject);
@@ -44,7 +54,11 @@ const postJson = (url: string, body: string, headers: Record<string, string> = {
 const bearer = { authorization: `Bearer ${TOKEN}` };
 const listen = (server: http.Server, host: string) =>
   new Promise<number>((resolve) => server.listen(0, host, () => resolve((server.address() as AddressInfo).port)));
-const close = (server: http.Server) => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+const close = (server: http.Server) =>
+  new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 
 let testDb: TestDb;
 const apps: TestApp[] = [];
@@ -53,7 +67,9 @@ async function app(env: Record<string, string> = {}) {
   apps.push(t);
   return t;
 }
-beforeAll(async () => { testDb = await createTestDb(); });
+beforeAll(async () => {
+  testDb = await createTestDb();
+});
 afterAll(async () => {
   for (const t of apps) await t.stop(); // deletes every key under each app's prefix, sessions included
   await testDb?.drop();
@@ -62,20 +78,65 @@ afterAll(async () => {
 describe("what counts as loopback (src/config/loopback.ts)", () => {
   it("every spelling of a loopback host is loopback, with or without a port", () => {
     const loopback = [
-      "127.0.0.1", "127.1", "127.0.0.2", "127.255.255.254", "0x7f.1", "2130706433", "127.0.0.01", "127.0.0.1.",
-      "::1", "[::1]", "0:0:0:0:0:0:0:1", "[0:0:0:0:0:0:0:1]", "::ffff:127.0.0.1", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]",
-      "localhost", "LOCALHOST", "LocalHost", "localhost.", "LOCALHOST.",
-      "127.0.0.1:3000", "127.1:80", "[::1]:3000", "localhost:3000", "localhost.:3000",
+      "127.0.0.1",
+      "127.1",
+      "127.0.0.2",
+      "127.255.255.254",
+      "0x7f.1",
+      "2130706433",
+      "127.0.0.01",
+      "127.0.0.1.",
+      "::1",
+      "[::1]",
+      "0:0:0:0:0:0:0:1",
+      "[0:0:0:0:0:0:0:1]",
+      "::ffff:127.0.0.1",
+      "[::ffff:127.0.0.1]",
+      "[::ffff:7f00:1]",
+      "localhost",
+      "LOCALHOST",
+      "LocalHost",
+      "localhost.",
+      "LOCALHOST.",
+      "127.0.0.1:3000",
+      "127.1:80",
+      "[::1]:3000",
+      "localhost:3000",
+      "localhost.:3000",
     ];
     expect(loopback.filter((h) => !isLoopbackHost(h))).toEqual([]);
   });
 
   it("look-alikes, wildcards, other addresses and malformed values are not", () => {
     const not = [
-      "127.0.0.1.evil.example", "localhost.evil.example", "127.0.0.1.nip.io", "evil.example", "foo.localhost", "localhost..",
-      "0.0.0.0", "::", "[::]", "10.0.0.1", "192.168.1.10", "128.0.0.1", "126.255.255.255", "::2", "fe80::1", "::ffff:10.0.0.1",
-      "", " ", "localhost:abc", "127.0.0.1:99999", "127.0.0.1@evil.example", "evil.example@127.0.0.1", "127.0.0.1/x", "127.0.0.1#x",
-      "local%68ost", "[::1", "1.2.3.4.5", "127.0.0.1 evil.example",
+      "127.0.0.1.evil.example",
+      "localhost.evil.example",
+      "127.0.0.1.nip.io",
+      "evil.example",
+      "foo.localhost",
+      "localhost..",
+      "0.0.0.0",
+      "::",
+      "[::]",
+      "10.0.0.1",
+      "192.168.1.10",
+      "128.0.0.1",
+      "126.255.255.255",
+      "::2",
+      "fe80::1",
+      "::ffff:10.0.0.1",
+      "",
+      " ",
+      "localhost:abc",
+      "127.0.0.1:99999",
+      "127.0.0.1@evil.example",
+      "evil.example@127.0.0.1",
+      "127.0.0.1/x",
+      "127.0.0.1#x",
+      "local%68ost",
+      "[::1",
+      "1.2.3.4.5",
+      "127.0.0.1 evil.example",
     ];
     expect(not.filter((h) => isLoopbackHost(h))).toEqual([]);
     expect(isLoopbackHost(undefined)).toBe(false);
@@ -83,7 +144,19 @@ describe("what counts as loopback (src/config/loopback.ts)", () => {
 
   it("a peer address is loopback only as a bare address in 127/8, ::1 or ::ffff:127/104", () => {
     for (const a of ["127.0.0.1", "127.0.0.2", "::1", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1"]) expect(isLoopbackAddress(a), a).toBe(true);
-    for (const a of ["10.0.0.1", "192.0.2.2", "::ffff:10.0.0.1", "::", "0.0.0.0", "localhost", "127.1", "[::1]", "fe80::1%lo", "", undefined]) {
+    for (const a of [
+      "10.0.0.1",
+      "192.0.2.2",
+      "::ffff:10.0.0.1",
+      "::",
+      "0.0.0.0",
+      "localhost",
+      "127.1",
+      "[::1]",
+      "fe80::1%lo",
+      "",
+      undefined,
+    ]) {
       expect(isLoopbackAddress(a), String(a)).toBe(false);
     }
   });
@@ -119,7 +192,17 @@ describe("CONSOLE and HOST at start-up (loadConfig)", () => {
   });
 
   it("CONSOLE=auto is on for a loopback HOST in any spelling, off for others unless ADMIN_TOKEN is set", () => {
-    for (const HOST of ["127.0.0.1", "127.1", "127.0.0.2", "::1", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1", "localhost", "LOCALHOST", "localhost."]) {
+    for (const HOST of [
+      "127.0.0.1",
+      "127.1",
+      "127.0.0.2",
+      "::1",
+      "0:0:0:0:0:0:0:1",
+      "::ffff:127.0.0.1",
+      "localhost",
+      "LOCALHOST",
+      "localhost.",
+    ]) {
       expect(loadConfig({ HOST }).consoleEnabled, HOST).toBe(true);
       expect(loadConfig({ CONSOLE: "on", HOST }).consoleEnabled, HOST).toBe(true);
     }
@@ -130,7 +213,10 @@ describe("CONSOLE and HOST at start-up (loadConfig)", () => {
   });
 
   it("npm start with CONSOLE=on HOST=0.0.0.0 and no ADMIN_TOKEN exits 1 with that line", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, CONSOLE: "on", HOST: "0.0.0.0" } });
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH!, HOME: process.env.HOME!, CONSOLE: "on", HOST: "0.0.0.0" },
+    });
     let err = "";
     child.stderr.on("data", (d) => (err += d));
     const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
@@ -142,7 +228,10 @@ describe("CONSOLE and HOST at start-up (loadConfig)", () => {
 describe("console on a loopback HOST without ADMIN_TOKEN", () => {
   let t: TestApp;
   let port: string;
-  beforeAll(async () => { t = await app(); port = new URL(t.url).port; });
+  beforeAll(async () => {
+    t = await app();
+    port = new URL(t.url).port;
+  });
 
   it("serves the page with a strict content security policy", async () => {
     const r = await request(`${t.url}/console`);
@@ -166,15 +255,33 @@ describe("console on a loopback HOST without ADMIN_TOKEN", () => {
   });
 
   it("answers any loopback spelling of the Host header", async () => {
-    for (const host of [`localhost:${port}`, `LOCALHOST:${port}`, `localhost.:${port}`, `127.0.0.1:${port}`, `127.1:${port}`, `127.0.0.2:${port}`,
-      `[::1]:${port}`, `[0:0:0:0:0:0:0:1]:${port}`, `[::ffff:127.0.0.1]:${port}`, "localhost", "127.1"]) {
+    for (const host of [
+      `localhost:${port}`,
+      `LOCALHOST:${port}`,
+      `localhost.:${port}`,
+      `127.0.0.1:${port}`,
+      `127.1:${port}`,
+      `127.0.0.2:${port}`,
+      `[::1]:${port}`,
+      `[0:0:0:0:0:0:0:1]:${port}`,
+      `[::ffff:127.0.0.1]:${port}`,
+      "localhost",
+      "127.1",
+    ]) {
       expect((await request(`${t.url}/console`, { headers: { host } })).status, host).toBe(200);
     }
   });
 
   it("refuses 403 a Host that is not loopback (a rebound DNS name gets nothing), or none", async () => {
-    for (const host of [`evil.example:${port}`, `127.0.0.1.nip.io:${port}`, `127.0.0.1.evil.example:${port}`, `localhost.evil.example:${port}`,
-      `0.0.0.0:${port}`, `192.0.2.2:${port}`, `127.0.0.1@evil.example:${port}`]) {
+    for (const host of [
+      `evil.example:${port}`,
+      `127.0.0.1.nip.io:${port}`,
+      `127.0.0.1.evil.example:${port}`,
+      `localhost.evil.example:${port}`,
+      `0.0.0.0:${port}`,
+      `192.0.2.2:${port}`,
+      `127.0.0.1@evil.example:${port}`,
+    ]) {
       for (const p of ["/console", "/console/api/workspaces", "/r/x/D-7"]) {
         const r = await request(`${t.url}${p}`, { headers: { host } });
         expect(r.status, `${host} ${p}`).toBe(403);
@@ -186,14 +293,26 @@ describe("console on a loopback HOST without ADMIN_TOKEN", () => {
     const raw = await new Promise<string>((resolve, reject) => {
       let text = "";
       const s = net.connect(Number(port), "127.0.0.1", () => s.end("GET /console/api/workspaces HTTP/1.0\r\n\r\n"));
-      s.setEncoding("utf8").on("data", (d) => { text += d; }).on("end", () => resolve(text)).on("error", reject);
+      s.setEncoding("utf8")
+        .on("data", (d) => {
+          text += d;
+        })
+        .on("end", () => resolve(text))
+        .on("error", reject);
     });
     expect(raw).toMatch(/^HTTP\/1\.1 403 /);
   });
 
   it("refuses 403 a request that a proxy relayed (Forwarded, X-Forwarded-For, X-Real-IP, X-Forwarded-Host, Via), whatever it claims", async () => {
-    const signs: Record<string, string>[] = [{ forwarded: "for=203.0.113.9" }, { forwarded: "for=127.0.0.1" }, { "x-forwarded-for": "203.0.113.9" }, { "x-forwarded-for": "127.0.0.1" },
-      { "x-real-ip": "127.0.0.1" }, { "x-forwarded-host": "localhost" }, { via: "1.1 nginx" }];
+    const signs: Record<string, string>[] = [
+      { forwarded: "for=203.0.113.9" },
+      { forwarded: "for=127.0.0.1" },
+      { "x-forwarded-for": "203.0.113.9" },
+      { "x-forwarded-for": "127.0.0.1" },
+      { "x-real-ip": "127.0.0.1" },
+      { "x-forwarded-host": "localhost" },
+      { via: "1.1 nginx" },
+    ];
     for (const sign of signs) {
       for (const p of ["/console", "/console/api/workspaces", "/r/x/D-7"]) {
         const r = await request(`${t.url}${p}`, { headers: { host: `127.0.0.1:${port}`, ...sign } });
@@ -207,11 +326,24 @@ describe("console on a loopback HOST without ADMIN_TOKEN", () => {
     for (const forwardedHeader of ["x-forwarded-for", "forwarded"] as const) {
       const proxy = http.createServer((req, res) => {
         const from = req.socket.remoteAddress ?? "";
-        const up = http.request(`${t.url}${req.url}`, {
-          method: req.method,
-          headers: { ...req.headers, host: `127.0.0.1:${port}`, [forwardedHeader]: forwardedHeader === "forwarded" ? `for="${from}"` : from },
-        }, (upRes) => { res.writeHead(upRes.statusCode ?? 502, upRes.headers); upRes.pipe(res); });
-        up.on("error", () => { res.writeHead(502).end(); });
+        const up = http.request(
+          `${t.url}${req.url}`,
+          {
+            method: req.method,
+            headers: {
+              ...req.headers,
+              host: `127.0.0.1:${port}`,
+              [forwardedHeader]: forwardedHeader === "forwarded" ? `for="${from}"` : from,
+            },
+          },
+          (upRes) => {
+            res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+            upRes.pipe(res);
+          },
+        );
+        up.on("error", () => {
+          res.writeHead(502).end();
+        });
         req.pipe(up);
       });
       const proxyPort = await listen(proxy, "127.0.0.1");
@@ -245,22 +377,33 @@ describe("the bind address, in other loopback spellings and off loopback", () =>
   });
 
   // this machine's own non-loopback address, when it has one: a peer that is not loopback
-  const lanIp = Object.values(os.networkInterfaces()).flat().find((i) => i && !i.internal && i.family === "IPv4")?.address;
-  it.runIf(lanIp)("refuses 403 a peer that is not loopback, even when the request names 127.0.0.1 (server reachable on all addresses)", async () => {
-    const unused = new Redis({ lazyConnect: true }); // no ADMIN_TOKEN: sessions are never looked at
-    const server = http.createServer(express().use(consoleAccess(loadConfig({ HOST: "127.0.0.1" }), new ConsoleSessions(unused, { prefix: "unused", adminToken: "" })),
-      (_req, res) => { res.json({ ok: true }); }));
-    const port = await listen(server, "0.0.0.0");
-    try {
-      expect((await request(`http://127.0.0.1:${port}/console`)).status).toBe(200);
-      const r = await request(`http://${lanIp}:${port}/console`, { headers: { host: `127.0.0.1:${port}` } });
-      expect(r.status).toBe(403);
-      expect(r.json().error).toContain("not a proxy or another host");
-    } finally {
-      await close(server);
-      unused.disconnect();
-    }
-  });
+  const lanIp = Object.values(os.networkInterfaces())
+    .flat()
+    .find((i) => i && !i.internal && i.family === "IPv4")?.address;
+  it.runIf(lanIp)(
+    "refuses 403 a peer that is not loopback, even when the request names 127.0.0.1 (server reachable on all addresses)",
+    async () => {
+      const unused = new Redis({ lazyConnect: true }); // no ADMIN_TOKEN: sessions are never looked at
+      const server = http.createServer(
+        express().use(
+          consoleAccess(loadConfig({ HOST: "127.0.0.1" }), new ConsoleSessions(unused, { prefix: "unused", adminToken: "" })),
+          (_req, res) => {
+            res.json({ ok: true });
+          },
+        ),
+      );
+      const port = await listen(server, "0.0.0.0");
+      try {
+        expect((await request(`http://127.0.0.1:${port}/console`)).status).toBe(200);
+        const r = await request(`http://${lanIp}:${port}/console`, { headers: { host: `127.0.0.1:${port}` } });
+        expect(r.status).toBe(403);
+        expect(r.json().error).toContain("not a proxy or another host");
+      } finally {
+        await close(server);
+        unused.disconnect();
+      }
+    },
+  );
 
   it("on HOST=0.0.0.0 without ADMIN_TOKEN the console is off (404), also when reached by this machine's address", async () => {
     const off = await app({ HOST: "0.0.0.0" });
@@ -301,7 +444,9 @@ describe("console with ADMIN_TOKEN", () => {
     c = await consoleSession(t.url, "Token Co", "Tom Token", bearer);
     redis = new Redis(inject("redisUrl"), { maxRetriesPerRequest: 1 });
   });
-  afterAll(() => { redis?.disconnect(); });
+  afterAll(() => {
+    redis?.disconnect();
+  });
 
   it("answers 401 without the token, on the page and every API route", async () => {
     const cmd = JSON.stringify({ workspaceId: c.workspaceId, memberId: c.adminId, text: "contact add Eve" });
@@ -362,7 +507,11 @@ describe("console with ADMIN_TOKEN", () => {
     expect((await request(`${t.url}/console`, { headers: { cookie } })).status).toBe(200);
     const list = await request(`${t.url}/console/api/workspaces`, { headers: { cookie: `other=1; ${cookie}` } });
     expect(list.status).toBe(200);
-    const run = await postJson(`${t.url}/console/api/command`, JSON.stringify({ workspaceId: c.workspaceId, memberId: c.adminId, text: "contact show C-1" }), { cookie });
+    const run = await postJson(
+      `${t.url}/console/api/command`,
+      JSON.stringify({ workspaceId: c.workspaceId, memberId: c.adminId, text: "contact show C-1" }),
+      { cookie },
+    );
     expect(run.status).toBe(200);
     expect(run.json().reply.kind).toBe("ok");
     // each sign-in is a new random session
@@ -393,8 +542,18 @@ describe("console with ADMIN_TOKEN", () => {
   it("an expired, unknown, tampered or old-style (raw token) session cookie answers 401", async () => {
     const { id, cookie } = await signIn();
     const flipped = `${id.slice(0, 10)}${id[10] === "A" ? "B" : "A"}${id.slice(11)}`;
-    const bad = [`crm_console=${flipped}`, `crm_console=${randomBytes(32).toString("base64url")}`, `crm_console=${id}x`, `crm_console=${id.slice(1)}`,
-      `crm_console=${encodeURIComponent(TOKEN)}`, `crm_console=${TOKEN}`, "crm_console=", "crm_console=%", `crm_console=${"A".repeat(5000)}`, `crm_console=${id.toLowerCase()}`];
+    const bad = [
+      `crm_console=${flipped}`,
+      `crm_console=${randomBytes(32).toString("base64url")}`,
+      `crm_console=${id}x`,
+      `crm_console=${id.slice(1)}`,
+      `crm_console=${encodeURIComponent(TOKEN)}`,
+      `crm_console=${TOKEN}`,
+      "crm_console=",
+      "crm_console=%",
+      `crm_console=${"A".repeat(5000)}`,
+      `crm_console=${id.toLowerCase()}`,
+    ];
     for (const c2 of bad) {
       const r = await request(`${t.url}/console/api/workspaces`, { headers: { cookie: c2 } });
       expect(r.status, c2.slice(0, 60)).toBe(401);
@@ -412,7 +571,10 @@ describe("console with ADMIN_TOKEN", () => {
       expect(r.status, p).toBe(401);
       expect(r.headers["set-cookie"]).toBeUndefined();
     }
-    const post = await postJson(`${t.url}/console/api/workspaces?token=${encodeURIComponent(TOKEN)}`, JSON.stringify({ name: "ViaQuery", adminName: "Q" }));
+    const post = await postJson(
+      `${t.url}/console/api/workspaces?token=${encodeURIComponent(TOKEN)}`,
+      JSON.stringify({ name: "ViaQuery", adminName: "Q" }),
+    );
     expect(post.status).toBe(401);
     expect(await t.app.db.prisma.workspace.count({ where: { name: "ViaQuery" } })).toBe(0);
   });
@@ -464,7 +626,13 @@ describe("console with ADMIN_TOKEN", () => {
     const port = new URL(t.url).port;
     expect((await request(`${t.url}/console`, { headers: { ...bearer, host: `crm.example.com:${port}` } })).status).toBe(200);
     const { cookie } = await signIn();
-    expect((await request(`${t.url}/console/api/workspaces`, { headers: { cookie, host: `crm.example.com:${port}`, "x-forwarded-for": "203.0.113.9" } })).status).toBe(200);
+    expect(
+      (
+        await request(`${t.url}/console/api/workspaces`, {
+          headers: { cookie, host: `crm.example.com:${port}`, "x-forwarded-for": "203.0.113.9" },
+        })
+      ).status,
+    ).toBe(200);
   });
 });
 
@@ -481,15 +649,24 @@ describe("session cookie Secure flag and Redis outages", () => {
   });
 
   it("when Redis does not answer, a session cookie or a sign-in gets 503 with a clear error, never 500 nor a pass", async () => {
-    const dead = new Redis("redis://127.0.0.1:1", { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const dead = new Redis("redis://127.0.0.1:1", {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     dead.on("error", () => undefined);
     const config = loadConfig({ ADMIN_TOKEN: TOKEN });
     const sessions = new ConsoleSessions(dead, { prefix: "unused", adminToken: TOKEN });
-    const web = express().use(consoleAccess(config, sessions), (_req, res) => { res.json({ ok: true }); });
+    const web = express().use(consoleAccess(config, sessions), (_req, res) => {
+      res.json({ ok: true });
+    });
     const server = http.createServer(web);
     const port = await listen(server, "127.0.0.1");
     try {
-      const r = await request(`http://127.0.0.1:${port}/console/api/workspaces`, { headers: { cookie: `crm_console=${randomBytes(32).toString("base64url")}` } });
+      const r = await request(`http://127.0.0.1:${port}/console/api/workspaces`, {
+        headers: { cookie: `crm_console=${randomBytes(32).toString("base64url")}` },
+      });
       expect(r.status).toBe(503);
       expect(r.json().error).toContain("Redis is not answering");
       expect((await request(`http://127.0.0.1:${port}/x`, { headers: bearer })).status).toBe(200); // Bearer needs no Redis
@@ -527,7 +704,12 @@ describe("record links and bad input", () => {
   });
 
   it("GET /r/<ws>/<key> redirects to the console with the record's show command", async () => {
-    const cases: [string, string][] = [["D-7", "deal show D-7"], ["c-12", "contact show C-12"], ["A-3", "company show A-3"], ["T-42", "ticket show T-42"]];
+    const cases: [string, string][] = [
+      ["D-7", "deal show D-7"],
+      ["c-12", "contact show C-12"],
+      ["A-3", "company show A-3"],
+      ["T-42", "ticket show T-42"],
+    ];
     for (const [key, cmd] of cases) {
       const r = await request(`${t.url}/r/${a.workspaceId}/${key}`);
       expect(r.status).toBe(302);
@@ -584,8 +766,16 @@ describe("record links and bad input", () => {
       audit: await t.app.db.prisma.auditLog.count(),
     });
     const before = await counts();
-    for (const [workspaceId, memberId] of [[a.workspaceId, b.adminId], [b.workspaceId, a.adminId], ["no-such-ws", a.adminId], [a.workspaceId, "no-such-member"]]) {
-      const r = await postJson(`${t.url}/console/api/command`, JSON.stringify({ workspaceId, memberId, text: "/crm contact add Eve Intruder" }));
+    for (const [workspaceId, memberId] of [
+      [a.workspaceId, b.adminId],
+      [b.workspaceId, a.adminId],
+      ["no-such-ws", a.adminId],
+      [a.workspaceId, "no-such-member"],
+    ]) {
+      const r = await postJson(
+        `${t.url}/console/api/command`,
+        JSON.stringify({ workspaceId, memberId, text: "/crm contact add Eve Intruder" }),
+      );
       expect(r.status).toBe(200);
       const { reply, html } = r.json();
       expect(reply.kind).toBe("error");

@@ -18,14 +18,24 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH. This test is never skipped.`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH. This test is never skipped.`,
+    );
   }
   t = await startTestApp();
   await consoleSession(t.url, "Globex Ops", "Gil Globex"); // another workspace, made through the API
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   page.on("dialog", (d: Dialog) => {
@@ -34,8 +44,12 @@ beforeAll(async () => {
     void (answer !== undefined ? d.accept(answer) : d.dismiss());
   });
   page.on("pageerror", (e) => pageErrors.push(e.message));
-  page.on("console", (m) => { if (m.type() === "error") pageErrors.push(m.text()); });
-  page.on("response", (r) => { if (r.status() >= 400) pageErrors.push(`${r.status()} ${r.url()}`); });
+  page.on("console", (m) => {
+    if (m.type() === "error") pageErrors.push(m.text());
+  });
+  page.on("response", (r) => {
+    if (r.status() >= 400) pageErrors.push(`${r.status()} ${r.url()}`);
+  });
 });
 
 afterAll(async () => {
@@ -65,7 +79,9 @@ describe("web console in chromium", () => {
     prompts.push("Acme Sales", "Ada Admin");
     await page.locator("#newWs").click();
     await page.waitForFunction(() => (document.getElementById("ws") as HTMLSelectElement).options.length === 2);
-    await page.waitForFunction(() => (document.getElementById("member") as HTMLSelectElement).selectedOptions[0]?.text.startsWith("Ada Admin"));
+    await page.waitForFunction(() =>
+      (document.getElementById("member") as HTMLSelectElement).selectedOptions[0]?.text.startsWith("Ada Admin"),
+    );
     expect(await page.locator("#ws option:checked").innerText()).toBe("Acme Sales");
     expect(await page.locator("#member option:checked").innerText()).toBe("Ada Admin · admin");
     expect(dialogs.map((d) => d.type)).toEqual(["prompt", "prompt"]);
@@ -75,7 +91,9 @@ describe("web console in chromium", () => {
 
   it("picks the workspace and a member (added through the API) in the selects after a reload", async () => {
     const res = await fetch(`${t.url}/console/api/workspaces/${wsId}/members`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "Rita Rep", role: "agent" }),
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "Rita Rep", role: "agent" }),
     });
     expect(res.status).toBe(201);
     const rita = (await res.json()).id as string;

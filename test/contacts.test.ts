@@ -9,7 +9,9 @@ beforeAll(async () => {
   t = await startTestApp();
   c = await consoleSession(t.url);
 });
-afterAll(async () => { await t.stop(); });
+afterAll(async () => {
+  await t.stop();
+});
 
 describe("contacts and companies", () => {
   it("adds a contact with email, company and tags, and shows it by key and by email", async () => {

@@ -38,7 +38,14 @@ async function workspace(name: string) {
 }
 
 const TRICKY = [
-  { name: "Ana Lopez", email: "ana@acme.example", phone: "+1 555 0101", title: "VP Sales, EMEA", company: "Acme, Inc.", tags: ["vip", "partner"] },
+  {
+    name: "Ana Lopez",
+    email: "ana@acme.example",
+    phone: "+1 555 0101",
+    title: "VP Sales, EMEA",
+    company: "Acme, Inc.",
+    tags: ["vip", "partner"],
+  },
   { name: 'Ben "the closer" Okoro', email: "ben@globex.example", phone: null, title: "Buyer\nsecond line", company: "Globex", tags: [] },
   { name: "=SUM(A1:A9)", email: null, phone: "-42", title: "@risk", company: null, tags: ["trial"] },
   { name: "Zoë Ünal", email: "zoe@exämple.de", phone: null, title: null, company: "Acme, Inc.", tags: [] },
@@ -52,15 +59,38 @@ beforeAll(async () => {
   const acme = await db().company.create({ data: { workspaceId: source, number: 1, name: "Acme, Inc." } });
   const globex = await db().company.create({ data: { workspaceId: source, number: 2, name: "Globex" } });
   const owner = await db().member.create({ data: { workspaceId: source, name: "Maya Chen", role: "admin" } });
-  await db().contact.createMany({ data: TRICKY.map((c, i) => ({
-    workspaceId: source, number: i + 1, name: c.name, email: c.email, phone: c.phone, title: c.title, tags: c.tags, ownerId: owner.id,
-    companyId: c.company === "Acme, Inc." ? acme.id : c.company === "Globex" ? globex.id : null,
-  })) });
+  await db().contact.createMany({
+    data: TRICKY.map((c, i) => ({
+      workspaceId: source,
+      number: i + 1,
+      name: c.name,
+      email: c.email,
+      phone: c.phone,
+      title: c.title,
+      tags: c.tags,
+      ownerId: owner.id,
+      companyId: c.company === "Acme, Inc." ? acme.id : c.company === "Globex" ? globex.id : null,
+    })),
+  });
   const pipeline = await db().pipeline.findFirstOrThrow({ where: { workspaceId: source }, include: { stages: true } });
-  await db().deal.create({ data: { workspaceId: source, number: 1, title: "Acme, renewal", amount: "12000.50", currency: "EUR", pipelineId: pipeline.id, stageId: pipeline.stages[0].id, companyId: acme.id } });
+  await db().deal.create({
+    data: {
+      workspaceId: source,
+      number: 1,
+      title: "Acme, renewal",
+      amount: "12000.50",
+      currency: "EUR",
+      pipelineId: pipeline.id,
+      stageId: pipeline.stages[0].id,
+      companyId: acme.id,
+    },
+  });
   await db().ticket.create({ data: { workspaceId: source, number: 1, subject: 'Login "loop"', priority: "high" } });
 });
-afterAll(async () => { await testDb.drop(); await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await testDb.drop();
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe("export", () => {
   it("writes quoted CSV with a header; formulas are defused with an apostrophe", async () => {
@@ -81,8 +111,10 @@ describe("export", () => {
   it("deals and tickets go to stdout by workspace name", async () => {
     const deals = await crm("export", "deals", "--workspace", "Source Co");
     expect(deals.code).toBe(0);
-    expect(deals.stdout).toBe("key,title,amount,currency,stage,owner,company,contact,expected_close,created_at,closed_at,lost_reason\n"
-      + `D-1,"Acme, renewal",12000.50,EUR,lead,,"Acme, Inc.",,,${(await db().deal.findFirstOrThrow({ where: { workspaceId: source } })).createdAt.toISOString()},,\n`);
+    expect(deals.stdout).toBe(
+      "key,title,amount,currency,stage,owner,company,contact,expected_close,created_at,closed_at,lost_reason\n" +
+        `D-1,"Acme, renewal",12000.50,EUR,lead,,"Acme, Inc.",,,${(await db().deal.findFirstOrThrow({ where: { workspaceId: source } })).createdAt.toISOString()},,\n`,
+    );
     const tickets = await crm("export", "tickets", "-w", "Source Co");
     expect(tickets.stdout.split("\n")[1]).toMatch(/^T-1,"Login ""loop""",open,high,,,no,\d{4}-/);
   });
@@ -90,7 +122,13 @@ describe("export", () => {
   it("explains a wrong command line", async () => {
     expect(() => parseCrmArgs(["export", "companies", "--workspace", "x"])).toThrow("export what? contacts, deals, tickets");
     expect(() => parseCrmArgs(["import", "contacts", "--workspace", "x"])).toThrow("needs the CSV file");
-    expect(parseCrmArgs(["import", "contacts", "a.csv", "-w", "x", "--skip-invalid"])).toEqual({ cmd: "import", file: "a.csv", workspace: "x", skipInvalid: true, dryRun: false });
+    expect(parseCrmArgs(["import", "contacts", "a.csv", "-w", "x", "--skip-invalid"])).toEqual({
+      cmd: "import",
+      file: "a.csv",
+      workspace: "x",
+      skipInvalid: true,
+      dryRun: false,
+    });
     const r = await crm("export", "contacts", "--workspace", "No Such Co");
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no workspace with id or name "No Such Co"');
@@ -106,14 +144,30 @@ describe("import", () => {
     expect(r.stderr).toContain("(2 new companies)");
     expect(r.stderr).toContain("Columns not imported: created_at, last_interaction_at.");
     const back = await crm("export", "contacts", "--workspace", target);
-    const strip = (t: string) => (parse(t, { columns: true }) as Record<string, string>[]).map(({ key, name, email, phone, title, company, tags }) => ({ key, name, email, phone, title, company, tags }));
+    const strip = (t: string) =>
+      (parse(t, { columns: true }) as Record<string, string>[]).map(({ key, name, email, phone, title, company, tags }) => ({
+        key,
+        name,
+        email,
+        phone,
+        title,
+        company,
+        tags,
+      }));
     expect(strip(back.stdout)).toEqual(strip(await readFile(file, "utf8")));
-    const zoe = await db().contact.findFirstOrThrow({ where: { workspaceId: target, email: "zoe@exämple.de" }, include: { company: true } });
+    const zoe = await db().contact.findFirstOrThrow({
+      where: { workspaceId: target, email: "zoe@exämple.de" },
+      include: { company: true },
+    });
     expect(zoe).toMatchObject({ number: 4, company: { name: "Acme, Inc.", number: 1 } });
     expect((await db().contact.findFirstOrThrow({ where: { workspaceId: target, number: 3 } })).name).toBe("=SUM(A1:A9)");
     // later keys continue after the imported ones
-    expect(await db().keyCounter.findMany({ where: { workspaceId: target }, orderBy: { kind: "asc" }, select: { kind: true, value: true } }))
-      .toEqual([{ kind: "company", value: 2 }, { kind: "contact", value: 4 }]);
+    expect(
+      await db().keyCounter.findMany({ where: { workspaceId: target }, orderBy: { kind: "asc" }, select: { kind: true, value: true } }),
+    ).toEqual([
+      { kind: "company", value: 2 },
+      { kind: "contact", value: 4 },
+    ]);
   });
 
   const BAD = [
@@ -134,7 +188,9 @@ describe("import", () => {
     const before = await db().contact.count({ where: { workspaceId: target } });
     const r = await crm("import", "contacts", file, "--workspace", target);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("Nothing was imported: 5 of 8 rows were rejected. Fix them, or run again with --skip-invalid to import the 3 valid rows.");
+    expect(r.stderr).toContain(
+      "Nothing was imported: 5 of 8 rows were rejected. Fix them, or run again with --skip-invalid to import the 3 valid rows.",
+    );
     expect(r.stderr).toContain('line 3 (Dan): bad email "not-an-email"');
     expect(r.stderr).toContain("line 4: missing name");
     expect(r.stderr).toContain("line 5 (Fay): duplicate: C-1 already has ana@acme.example");
@@ -148,8 +204,14 @@ describe("import", () => {
     const report = await importContacts(db(), target, BAD, { skipInvalid: true });
     expect(report).toMatchObject({ rows: 8, imported: 3, companiesCreated: 2, committed: true });
     expect(report.rejected.map((x) => x.line)).toEqual([3, 4, 5, 7, 9]);
-    const names = (await db().contact.findMany({ where: { workspaceId: target, number: { gt: 4 } }, orderBy: { number: "asc" } })).map((c) => [c.number, c.name, c.tags]);
-    expect(names).toEqual([[5, "Carla Diaz", ["lead"]], [6, "Gus", []], [7, "Ivy, Jr.", []]]);
+    const names = (await db().contact.findMany({ where: { workspaceId: target, number: { gt: 4 } }, orderBy: { number: "asc" } })).map(
+      (c) => [c.number, c.name, c.tags],
+    );
+    expect(names).toEqual([
+      [5, "Carla Diaz", ["lead"]],
+      [6, "Gus", []],
+      [7, "Ivy, Jr.", []],
+    ]);
     expect(formatReport(report, "bad.csv")).toContain("Imported 3 of 8 contacts from bad.csv (2 new companies).\nRejected rows (5):");
     // the same file again: everything valid is now a duplicate, nothing changes
     const again = await importContacts(db(), target, BAD, { skipInvalid: true });

@@ -12,7 +12,9 @@ beforeAll(async () => {
   rep = await c.addMember("Rita Rep");
   await c.run("contact add Ana Lopez email:ana@acme.com company:Acme");
 });
-afterAll(async () => { await t.stop(); });
+afterAll(async () => {
+  await t.stop();
+});
 
 const auditCount = () => t.app.db.prisma.auditLog.count();
 

@@ -9,7 +9,9 @@ beforeAll(async () => {
   t = await startTestApp();
   c = await consoleSession(t.url, "Forecast Co", "Fay");
 });
-afterAll(async () => { await t.stop(); });
+afterAll(async () => {
+  await t.stop();
+});
 
 describe("digest: predictions and CSAT", () => {
   it("without a model the digest says the model needs history; with scored deals it shows the predicted figure", async () => {
@@ -29,7 +31,9 @@ describe("digest: predictions and CSAT", () => {
     await c.run("contact add Rae Rater email:rae@x.io");
     await c.run("ticket new Help contact:C-1 assign:me");
     const ticket = await t.app.db.prisma.ticket.findFirstOrThrow({ where: { workspaceId: c.workspaceId } });
-    await t.app.db.prisma.csatResponse.create({ data: { workspaceId: c.workspaceId, ticketId: ticket.id, rating: 4, answeredAt: new Date() } });
+    await t.app.db.prisma.csatResponse.create({
+      data: { workspaceId: c.workspaceId, ticketId: ticket.id, rating: 4, answeredAt: new Date() },
+    });
     const d = await c.run("digest today");
     expect(d.plain).toContain("Customer satisfaction");
     expect(d.plain).toContain("Fay 4.0/5 (1 rating)");

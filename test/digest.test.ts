@@ -25,13 +25,25 @@ describe("digest periods and change arithmetic", () => {
   it("periods are UTC, to date, against the same stretch of the previous period", () => {
     const w = periodFor("week", NOW);
     expect([w.start, w.end, w.prevStart, w.prevEnd].map((d) => d.toISOString())).toEqual([
-      "2026-03-16T00:00:00.000Z", "2026-03-23T00:00:00.000Z", "2026-03-09T00:00:00.000Z", "2026-03-11T12:00:00.000Z"]);
+      "2026-03-16T00:00:00.000Z",
+      "2026-03-23T00:00:00.000Z",
+      "2026-03-09T00:00:00.000Z",
+      "2026-03-11T12:00:00.000Z",
+    ]);
     const t = periodFor("today", NOW);
-    expect([t.start, t.prevStart, t.prevEnd].map((d) => d.toISOString())).toEqual(["2026-03-18T00:00:00.000Z", "2026-03-17T00:00:00.000Z", "2026-03-17T12:00:00.000Z"]);
+    expect([t.start, t.prevStart, t.prevEnd].map((d) => d.toISOString())).toEqual([
+      "2026-03-18T00:00:00.000Z",
+      "2026-03-17T00:00:00.000Z",
+      "2026-03-17T12:00:00.000Z",
+    ]);
     // 31 March: the previous stretch stops at the end of February
     const m = periodFor("month", at("2026-03-31T10:00:00"));
     expect([m.start, m.end, m.prevStart, m.prevEnd].map((d) => d.toISOString())).toEqual([
-      "2026-03-01T00:00:00.000Z", "2026-04-01T00:00:00.000Z", "2026-02-01T00:00:00.000Z", "2026-03-01T00:00:00.000Z"]);
+      "2026-03-01T00:00:00.000Z",
+      "2026-04-01T00:00:00.000Z",
+      "2026-02-01T00:00:00.000Z",
+      "2026-03-01T00:00:00.000Z",
+    ]);
     expect(periodFor("week", at("2026-03-22T23:00:00")).start.toISOString()).toBe("2026-03-16T00:00:00.000Z"); // Sunday belongs to the ISO week
   });
 
@@ -67,57 +79,179 @@ async function seedFixed(prisma: PrismaClient, name: string) {
   const pipelineId = stages.lead.pipelineId;
   const ana = await prisma.member.create({ data: { workspaceId: w.id, name: "Ana Lopez", role: "manager" } });
   const ben = await prisma.member.create({ data: { workspaceId: w.id, name: "Ben Okoro", role: "agent" } });
-  const deal = async (number: number, stage: string, amount: string, currency: string, owner: string, createdAt: string, opts: { entered?: string; closed?: string; close?: string; path?: [string, string][] } = {}) => {
-    const d = await prisma.deal.create({ data: {
-      workspaceId: w.id, number, title: `Deal ${number}`, amount, currency, pipelineId, stageId: stages[stage].id, ownerId: owner,
-      createdAt: at(createdAt), stageEnteredAt: at(opts.entered ?? opts.closed ?? createdAt), closedAt: opts.closed ? at(opts.closed) : null,
-      expectedCloseAt: opts.close ? at(opts.close) : null,
-    } });
+  const deal = async (
+    number: number,
+    stage: string,
+    amount: string,
+    currency: string,
+    owner: string,
+    createdAt: string,
+    opts: { entered?: string; closed?: string; close?: string; path?: [string, string][] } = {},
+  ) => {
+    const d = await prisma.deal.create({
+      data: {
+        workspaceId: w.id,
+        number,
+        title: `Deal ${number}`,
+        amount,
+        currency,
+        pipelineId,
+        stageId: stages[stage].id,
+        ownerId: owner,
+        createdAt: at(createdAt),
+        stageEnteredAt: at(opts.entered ?? opts.closed ?? createdAt),
+        closedAt: opts.closed ? at(opts.closed) : null,
+        expectedCloseAt: opts.close ? at(opts.close) : null,
+      },
+    });
     const path = opts.path ?? [[stage, createdAt]];
-    await prisma.dealStageChange.createMany({ data: path.map(([s, when], i) => ({
-      workspaceId: w.id, dealId: d.id, fromStageId: i ? stages[path[i - 1][0]].id : null, toStageId: stages[s].id, at: at(when), actorId: owner,
-    })) });
+    await prisma.dealStageChange.createMany({
+      data: path.map(([s, when], i) => ({
+        workspaceId: w.id,
+        dealId: d.id,
+        fromStageId: i ? stages[path[i - 1][0]].id : null,
+        toStageId: stages[s].id,
+        at: at(when),
+        actorId: owner,
+      })),
+    });
     return d;
   };
   const d1 = await deal(1, "lead", "1000.00", "USD", ana.id, "2026-03-17T10:00:00", { close: "2026-03-20T00:00:00" });
-  await deal(2, "proposal", "4000.00", "USD", ben.id, "2026-03-10T09:00:00", { entered: "2026-03-11T09:00:00", close: "2026-03-25T00:00:00",
-    path: [["lead", "2026-03-10T09:00:00"], ["proposal", "2026-03-11T09:00:00"]] });
-  await deal(3, "negotiation", "2000.00", "EUR", ana.id, "2026-03-01T00:00:00", { close: "2026-03-21T00:00:00", path: [["negotiation", "2026-03-01T00:00:00"]] });
-  await deal(4, "won", "5000.00", "USD", ana.id, "2026-03-02T00:00:00", { closed: "2026-03-16T15:00:00", path: [
-    ["lead", "2026-03-02T00:00:00"], ["qualified", "2026-03-05T00:00:00"], ["proposal", "2026-03-09T00:00:00"], ["negotiation", "2026-03-12T00:00:00"], ["won", "2026-03-16T15:00:00"]] });
-  await deal(5, "won", "3000.00", "USD", ben.id, "2026-03-01T00:00:00", { closed: "2026-03-10T10:00:00", path: [["lead", "2026-03-01T00:00:00"], ["won", "2026-03-10T10:00:00"]] });
-  await deal(6, "lost", "1500.00", "USD", ben.id, "2026-03-05T00:00:00", { closed: "2026-03-17T09:00:00", path: [["lead", "2026-03-05T00:00:00"], ["lost", "2026-03-17T09:00:00"]] });
-  const d7 = await deal(7, "qualified", "800.00", "USD", ben.id, "2026-02-01T00:00:00", { entered: "2026-02-15T00:00:00",
-    path: [["lead", "2026-02-01T00:00:00"], ["qualified", "2026-02-15T00:00:00"]] });
+  await deal(2, "proposal", "4000.00", "USD", ben.id, "2026-03-10T09:00:00", {
+    entered: "2026-03-11T09:00:00",
+    close: "2026-03-25T00:00:00",
+    path: [
+      ["lead", "2026-03-10T09:00:00"],
+      ["proposal", "2026-03-11T09:00:00"],
+    ],
+  });
+  await deal(3, "negotiation", "2000.00", "EUR", ana.id, "2026-03-01T00:00:00", {
+    close: "2026-03-21T00:00:00",
+    path: [["negotiation", "2026-03-01T00:00:00"]],
+  });
+  await deal(4, "won", "5000.00", "USD", ana.id, "2026-03-02T00:00:00", {
+    closed: "2026-03-16T15:00:00",
+    path: [
+      ["lead", "2026-03-02T00:00:00"],
+      ["qualified", "2026-03-05T00:00:00"],
+      ["proposal", "2026-03-09T00:00:00"],
+      ["negotiation", "2026-03-12T00:00:00"],
+      ["won", "2026-03-16T15:00:00"],
+    ],
+  });
+  await deal(5, "won", "3000.00", "USD", ben.id, "2026-03-01T00:00:00", {
+    closed: "2026-03-10T10:00:00",
+    path: [
+      ["lead", "2026-03-01T00:00:00"],
+      ["won", "2026-03-10T10:00:00"],
+    ],
+  });
+  await deal(6, "lost", "1500.00", "USD", ben.id, "2026-03-05T00:00:00", {
+    closed: "2026-03-17T09:00:00",
+    path: [
+      ["lead", "2026-03-05T00:00:00"],
+      ["lost", "2026-03-17T09:00:00"],
+    ],
+  });
+  const d7 = await deal(7, "qualified", "800.00", "USD", ben.id, "2026-02-01T00:00:00", {
+    entered: "2026-02-15T00:00:00",
+    path: [
+      ["lead", "2026-02-01T00:00:00"],
+      ["qualified", "2026-02-15T00:00:00"],
+    ],
+  });
   await deal(8, "lead", "600.00", "USD", ben.id, "2026-02-10T00:00:00");
 
-  const contacts = await Promise.all([1, 2, 3].map((n) => prisma.contact.create({ data: { workspaceId: w.id, number: n, name: `Contact ${n}`, email: `c${n}@x.example` } })));
-  const ia = (kind: "call" | "email" | "note" | "meeting", author: string, when: string, dealId?: string) =>
-    ({ workspaceId: w.id, kind, summary: kind, authorId: author, occurredAt: at(when), dealId: dealId ?? null, contactId: contacts[0].id });
-  await prisma.interaction.createMany({ data: [
-    ia("call", ana.id, "2026-03-16T11:00:00", d1.id), ia("email", ana.id, "2026-03-17T10:00:00", d7.id), ia("call", ben.id, "2026-03-18T09:00:00"),
-    ia("note", ben.id, "2026-03-10T10:00:00"),
-    ia("meeting", ana.id, "2026-03-12T10:00:00"), // between the two stretches: counted nowhere
-  ] });
-
-  const ticket = (number: number, priority: "normal" | "urgent", created: string, x: { first?: string; resolved?: string; firstDue: string; resolveDue: string; breached?: boolean }) => ({
-    workspaceId: w.id, number, subject: `Ticket ${number}`, priority, status: x.resolved ? "resolved" as const : "open" as const, createdAt: at(created),
-    firstResponseAt: x.first ? at(x.first) : null, resolvedAt: x.resolved ? at(x.resolved) : null,
-    firstResponseDueAt: at(x.firstDue), resolutionDueAt: at(x.resolveDue), breached: x.breached ?? false,
+  const contacts = await Promise.all(
+    [1, 2, 3].map((n) => prisma.contact.create({ data: { workspaceId: w.id, number: n, name: `Contact ${n}`, email: `c${n}@x.example` } })),
+  );
+  const ia = (kind: "call" | "email" | "note" | "meeting", author: string, when: string, dealId?: string) => ({
+    workspaceId: w.id,
+    kind,
+    summary: kind,
+    authorId: author,
+    occurredAt: at(when),
+    dealId: dealId ?? null,
+    contactId: contacts[0].id,
   });
-  await prisma.ticket.createMany({ data: [
-    ticket(1, "normal", "2026-03-16T08:00:00", { first: "2026-03-16T10:00:00", resolved: "2026-03-17T08:00:00", firstDue: "2026-03-16T16:00:00", resolveDue: "2026-03-19T08:00:00" }),
-    ticket(2, "urgent", "2026-03-17T08:00:00", { first: "2026-03-17T12:00:00", firstDue: "2026-03-17T09:00:00", resolveDue: "2026-03-17T12:00:00" }),
-    ticket(3, "normal", "2026-03-10T08:00:00", { first: "2026-03-10T09:00:00", resolved: "2026-03-10T14:00:00", firstDue: "2026-03-10T16:00:00", resolveDue: "2026-03-13T08:00:00" }),
-    ticket(4, "normal", "2026-03-01T08:00:00", { first: "2026-03-01T10:00:00", resolved: "2026-03-16T20:00:00", firstDue: "2026-03-01T16:00:00", resolveDue: "2026-03-04T08:00:00", breached: true }),
-  ] });
+  await prisma.interaction.createMany({
+    data: [
+      ia("call", ana.id, "2026-03-16T11:00:00", d1.id),
+      ia("email", ana.id, "2026-03-17T10:00:00", d7.id),
+      ia("call", ben.id, "2026-03-18T09:00:00"),
+      ia("note", ben.id, "2026-03-10T10:00:00"),
+      ia("meeting", ana.id, "2026-03-12T10:00:00"), // between the two stretches: counted nowhere
+    ],
+  });
 
-  const campaign = await prisma.campaign.create({ data: { workspaceId: w.id, number: 1, name: "Spring", segment: "all", channel: "email", status: "done" } });
-  const rcpt = (i: number, status: "sent" | "failed", when: string) => ({ workspaceId: w.id, campaignId: campaign.id, contactId: contacts[i].id, status,
-    sentAt: status === "sent" ? at(when) : null, claimedAt: at(when) });
-  await prisma.campaignRecipient.createMany({ data: [rcpt(0, "sent", "2026-03-17T10:00:00"), rcpt(1, "sent", "2026-03-17T11:00:00"), rcpt(2, "failed", "2026-03-16T10:00:00")] });
-  const c2 = await prisma.campaign.create({ data: { workspaceId: w.id, number: 2, name: "Earlier", segment: "all", channel: "email", status: "done" } });
-  await prisma.campaignRecipient.create({ data: { workspaceId: w.id, campaignId: c2.id, contactId: contacts[0].id, status: "sent", sentAt: at("2026-03-10T10:00:00") } });
+  const ticket = (
+    number: number,
+    priority: "normal" | "urgent",
+    created: string,
+    x: { first?: string; resolved?: string; firstDue: string; resolveDue: string; breached?: boolean },
+  ) => ({
+    workspaceId: w.id,
+    number,
+    subject: `Ticket ${number}`,
+    priority,
+    status: x.resolved ? ("resolved" as const) : ("open" as const),
+    createdAt: at(created),
+    firstResponseAt: x.first ? at(x.first) : null,
+    resolvedAt: x.resolved ? at(x.resolved) : null,
+    firstResponseDueAt: at(x.firstDue),
+    resolutionDueAt: at(x.resolveDue),
+    breached: x.breached ?? false,
+  });
+  await prisma.ticket.createMany({
+    data: [
+      ticket(1, "normal", "2026-03-16T08:00:00", {
+        first: "2026-03-16T10:00:00",
+        resolved: "2026-03-17T08:00:00",
+        firstDue: "2026-03-16T16:00:00",
+        resolveDue: "2026-03-19T08:00:00",
+      }),
+      ticket(2, "urgent", "2026-03-17T08:00:00", {
+        first: "2026-03-17T12:00:00",
+        firstDue: "2026-03-17T09:00:00",
+        resolveDue: "2026-03-17T12:00:00",
+      }),
+      ticket(3, "normal", "2026-03-10T08:00:00", {
+        first: "2026-03-10T09:00:00",
+        resolved: "2026-03-10T14:00:00",
+        firstDue: "2026-03-10T16:00:00",
+        resolveDue: "2026-03-13T08:00:00",
+      }),
+      ticket(4, "normal", "2026-03-01T08:00:00", {
+        first: "2026-03-01T10:00:00",
+        resolved: "2026-03-16T20:00:00",
+        firstDue: "2026-03-01T16:00:00",
+        resolveDue: "2026-03-04T08:00:00",
+        breached: true,
+      }),
+    ],
+  });
+
+  const campaign = await prisma.campaign.create({
+    data: { workspaceId: w.id, number: 1, name: "Spring", segment: "all", channel: "email", status: "done" },
+  });
+  const rcpt = (i: number, status: "sent" | "failed", when: string) => ({
+    workspaceId: w.id,
+    campaignId: campaign.id,
+    contactId: contacts[i].id,
+    status,
+    sentAt: status === "sent" ? at(when) : null,
+    claimedAt: at(when),
+  });
+  await prisma.campaignRecipient.createMany({
+    data: [rcpt(0, "sent", "2026-03-17T10:00:00"), rcpt(1, "sent", "2026-03-17T11:00:00"), rcpt(2, "failed", "2026-03-16T10:00:00")],
+  });
+  const c2 = await prisma.campaign.create({
+    data: { workspaceId: w.id, number: 2, name: "Earlier", segment: "all", channel: "email", status: "done" },
+  });
+  await prisma.campaignRecipient.create({
+    data: { workspaceId: w.id, campaignId: c2.id, contactId: contacts[0].id, status: "sent", sentAt: at("2026-03-10T10:00:00") },
+  });
   return w.id;
 }
 
@@ -126,11 +260,15 @@ beforeAll(async () => {
   ws = await seedFixed(db(), "Fixed Co");
   await seedFixed(db(), "Other Co"); // the same rows in another workspace must not count twice
 });
-afterAll(async () => { await testDb.drop(); });
+afterAll(async () => {
+  await testDb.drop();
+});
 
 describe("the digest of a small workspace, computed by hand", () => {
   let d: Digest;
-  beforeAll(async () => { d = await new DigestService(db()).build(ws, periodFor("week", NOW)); });
+  beforeAll(async () => {
+    d = await new DigestService(db()).build(ws, periodFor("week", NOW));
+  });
 
   it("pipeline now per stage and currency, weighted by stage probability", () => {
     expect(d.pipeline).toEqual([
@@ -165,22 +303,35 @@ describe("the digest of a small workspace, computed by hand", () => {
   });
 
   it("stalled deals: open, untouched for the workspace's 14 days, largest first", () => {
-    expect(d.stalled).toEqual({ days: 14, count: 2, top: [
-      { key: "D-3", title: "Deal 3", amount: "2000.00", currency: "EUR", idleDays: 17 },
-      { key: "D-8", title: "Deal 8", amount: "600.00", currency: "USD", idleDays: 36 },
-    ] });
+    expect(d.stalled).toEqual({
+      days: 14,
+      count: 2,
+      top: [
+        { key: "D-3", title: "Deal 3", amount: "2000.00", currency: "EUR", idleDays: 17 },
+        { key: "D-8", title: "Deal 8", amount: "600.00", currency: "USD", idleDays: 36 },
+      ],
+    });
   });
 
   it("tickets opened, resolved, SLA breached, and median response times", () => {
     expect(d.tickets).toEqual({
-      opened: { cur: 2, prev: 1 }, resolved: { cur: 2, prev: 1 }, breached: { cur: 1, prev: 0 },
+      opened: { cur: 2, prev: 1 },
+      resolved: { cur: 2, prev: 1 },
+      breached: { cur: 1, prev: 0 },
       firstResponseS: { cur: 3 * 3600, prev: 3600 }, // median of 2h and 4h; 1h
       resolutionS: { cur: (86400 + 15 * 86400 + 12 * 3600) / 2, prev: 6 * 3600 },
     });
   });
 
   it("interactions by kind, the leaderboard and campaign results", () => {
-    expect(d.interactions).toEqual({ total: { cur: 3, prev: 1 }, byKind: [{ kind: "call", cur: 2, prev: 0 }, { kind: "email", cur: 1, prev: 0 }, { kind: "note", cur: 0, prev: 1 }] });
+    expect(d.interactions).toEqual({
+      total: { cur: 3, prev: 1 },
+      byKind: [
+        { kind: "call", cur: 2, prev: 0 },
+        { kind: "email", cur: 1, prev: 0 },
+        { kind: "note", cur: 0, prev: 1 },
+      ],
+    });
     expect(d.leaderboard).toEqual([
       { name: "Ana Lopez", wonDeals: 1, won: [{ currency: "USD", amount: "5000.00" }], interactions: 2 },
       { name: "Ben Okoro", wonDeals: 0, won: [], interactions: 1 },
@@ -190,7 +341,9 @@ describe("the digest of a small workspace, computed by hand", () => {
 
   it("reads as a message, with the chart", async () => {
     const r = await digestReply(d, { chart: true });
-    const text = r.blocks.map((b) => (b.type === "text" || b.type === "context" ? richToPlain(b.text) : b.type === "header" ? b.text : "")).join("\n");
+    const text = r.blocks
+      .map((b) => (b.type === "text" || b.type === "context" ? richToPlain(b.text) : b.type === "header" ? b.text : ""))
+      .join("\n");
     expect(text).toContain("📊 Digest: this week");
     expect(text).toContain("Mon 16 Mar 00:00 – Wed 18 Mar 12:00 UTC");
     expect(text).toContain("🆕 New: 1 (= 0%) · $1,000");
@@ -249,10 +402,18 @@ describe("the large seed (at a hundredth of its size)", () => {
 describe("the pipeline chart", () => {
   it("is a PNG made here, with the stage names drawn in DejaVu Sans", async () => {
     const stages = ["lead", "qualified", "proposal", "negotiation"];
-    const { svg, png } = await renderChart(pipelineChartSpec("Open pipeline by stage", [
-      { stage: "lead", currency: "USD", amount: 1600, weighted: 160, deals: 2 }, { stage: "qualified", currency: "USD", amount: 800, weighted: 200, deals: 1 },
-      { stage: "proposal", currency: "USD", amount: 4000, weighted: 2000, deals: 1 }, { stage: "negotiation", currency: "EUR", amount: 2000, weighted: 1500, deals: 1 },
-    ], stages));
+    const { svg, png } = await renderChart(
+      pipelineChartSpec(
+        "Open pipeline by stage",
+        [
+          { stage: "lead", currency: "USD", amount: 1600, weighted: 160, deals: 2 },
+          { stage: "qualified", currency: "USD", amount: 800, weighted: 200, deals: 1 },
+          { stage: "proposal", currency: "USD", amount: 4000, weighted: 2000, deals: 1 },
+          { stage: "negotiation", currency: "EUR", amount: 2000, weighted: 1500, deals: 1 },
+        ],
+        stages,
+      ),
+    );
     for (const s of stages) expect(svg).toContain(`>${s}</text>`);
     expect(svg).toContain("DejaVu Sans");
     expect([...png.slice(0, 8)]).toEqual(PNG_SIGNATURE);
@@ -269,12 +430,17 @@ describe("on chat surfaces", () => {
   let fake: FakeServer;
   beforeAll(async () => {
     fake = await startFakeSlack();
-    fake.on("POST", "/api/files.getUploadURLExternal", (r) => ({ body: { ok: true, upload_url: `${fake.url}/upload/${(r.body as any).filename}`, file_id: "F0CHART" } }));
+    fake.on("POST", "/api/files.getUploadURLExternal", (r) => ({
+      body: { ok: true, upload_url: `${fake.url}/upload/${(r.body as any).filename}`, file_id: "F0CHART" },
+    }));
     fake.on("POST", /^\/upload\//, () => ({ body: "OK - 1234" }));
     fake.on("POST", "/api/files.completeUploadExternal", () => ({ body: { ok: true, files: [{ id: "F0CHART", title: "chart" }] } }));
     t = await startTestApp(slackEnv(fake));
   });
-  afterAll(async () => { await t.stop(); await fake.close(); });
+  afterAll(async () => {
+    await t.stop();
+    await fake.close();
+  });
 
   it("the console shows the digest with the chart inline", async () => {
     const c = await consoleSession(t.url);

@@ -4,8 +4,28 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import {
-  GUILD, PLAIN_MEMBER, USER, buttonBody, buttonsOf, channelMessagesPath, channelOpt, commandBody, discordEnv, discordLimitProblems, interact, messageCommandBody,
-  multipart, originalPath, payloadOf, rateLimitFixture, shown, startFakeDiscord, str, userOpt, DISCORD_TOKEN, type FakeDiscord,
+  GUILD,
+  PLAIN_MEMBER,
+  USER,
+  buttonBody,
+  buttonsOf,
+  channelMessagesPath,
+  channelOpt,
+  commandBody,
+  discordEnv,
+  discordLimitProblems,
+  interact,
+  messageCommandBody,
+  multipart,
+  originalPath,
+  payloadOf,
+  rateLimitFixture,
+  shown,
+  startFakeDiscord,
+  str,
+  userOpt,
+  DISCORD_TOKEN,
+  type FakeDiscord,
 } from "./helpers/discord.ts";
 import { createDiscordDelivery } from "../adapters/discord/delivery.ts";
 import { PermanentDeliveryError, RateLimitedError } from "../src/delivery/port.ts";
@@ -30,7 +50,10 @@ beforeAll(async () => {
   t = await startTestApp(discordEnv(fake));
   await interact(t.url, commandBody(["help"])); // the guild's workspace, and a warm server, before the timed answers
 });
-afterAll(async () => { await t.stop(); await fake.close(); });
+afterAll(async () => {
+  await t.stop();
+  await fake.close();
+});
 
 const prisma = () => t.app.db.prisma;
 const posts = (channel: string) => fake.calls(channelMessagesPath(channel)).filter((r) => r.method === "POST");
@@ -102,11 +125,16 @@ describe("deal rooms", () => {
 describe("ticket threads", () => {
   it("only managers set the support channel, and it is audited", async () => {
     await interact(t.url, commandBody(["role", "set"], [userOpt("member", AGENT), str("role", "agent")]));
-    const refused = await interact(t.url, commandBody(["support", "channel"], [channelOpt("channel", SUPPORT)], { user: AGENT, userName: "Agent", permissions: PLAIN_MEMBER }));
+    const refused = await interact(
+      t.url,
+      commandBody(["support", "channel"], [channelOpt("channel", SUPPORT)], { user: AGENT, userName: "Agent", permissions: PLAIN_MEMBER }),
+    );
     expect(shown(refused)).toContain("Only managers and admins");
     const ok = await interact(t.url, commandBody(["support", "channel"], [channelOpt("channel", SUPPORT)]));
     expect(shown(ok)).toContain(SUPPORT);
-    expect((await prisma().workspace.findFirstOrThrow({ where: { links: { some: { externalId: GUILD } } } })).supportChannelId).toBe(SUPPORT);
+    expect((await prisma().workspace.findFirstOrThrow({ where: { links: { some: { externalId: GUILD } } } })).supportChannelId).toBe(
+      SUPPORT,
+    );
     expect(await prisma().auditLog.count({ where: { action: "workspace.supportChannel" } })).toBe(1);
     expect(shown(await interact(t.url, commandBody(["support", "channel"])))).toContain(SUPPORT);
   });
@@ -116,7 +144,9 @@ describe("ticket threads", () => {
     expect(shown(res)).toContain("T-1");
     const [create] = await fake.waitFor(`/api/v10/channels/${SUPPORT}/threads`);
     expect(create.body).toMatchObject({ name: "T-1 · Printer on fire", type: 12, invitable: false });
-    const ticket = await until("the thread on the ticket", () => prisma().ticket.findFirst({ where: { number: 1, threadChannelId: { not: null } } }));
+    const ticket = await until("the thread on the ticket", () =>
+      prisma().ticket.findFirst({ where: { number: 1, threadChannelId: { not: null } } }),
+    );
     expect(ticket.threadPlatform).toBe("discord");
     await fake.waitFor(`/api/v10/channels/${ticket.threadChannelId}/thread-members/${AGENT}`);
     const [card] = await fake.waitFor(channelMessagesPath(ticket.threadChannelId!));
@@ -126,7 +156,11 @@ describe("ticket threads", () => {
   });
 
   it("'Create ticket' on a message (HTTP) opens one ticket with the message; its author joins the thread; asking again says so", async () => {
-    const body = messageCommandBody({ id: "1600000000000000077", content: "Our invoices page shows a 500 error\nsince this morning", authorId: CUSTOMER });
+    const body = messageCommandBody({
+      id: "1600000000000000077",
+      content: "Our invoices page shows a 500 error\nsince this morning",
+      authorId: CUSTOMER,
+    });
     const first = await interact(t.url, body);
     expect(first.type).toBe(4);
     expect(first.data.flags).toBe(64);
@@ -165,27 +199,49 @@ describe("share in channel", () => {
 describe("charts in answers", () => {
   it("an answer with a chart is deferred, then the original is edited with the PNG as files[0]", async () => {
     const chart = defineCommand({
-      path: ["chart"], summary: "A chart", usage: "/crm chart", readOnly: true, args: {},
-      run: async () => reply("Pipeline chart").header("Pipeline").image("Pipeline by stage", new Uint8Array([0x89, 0x50, 0x4e, 0x47, 9])).build(),
+      path: ["chart"],
+      summary: "A chart",
+      usage: "/crm chart",
+      readOnly: true,
+      args: {},
+      run: async () =>
+        reply("Pipeline chart")
+          .header("Pipeline")
+          .image("Pipeline by stage", new Uint8Array([0x89, 0x50, 0x4e, 0x47, 9]))
+          .build(),
     }) as unknown as Command;
-    const deps = { config: t.app.config, services: t.app.services, commands: [...commands, chart], logger: t.app.logger, redis: t.app.redis };
+    const deps = {
+      config: t.app.config,
+      services: t.app.services,
+      commands: [...commands, chart],
+      logger: t.app.logger,
+      redis: t.app.redis,
+    };
     const rest = createRest({ apiUrl: t.app.config.DISCORD_API_URL, botToken: t.app.config.DISCORD_BOT_TOKEN });
     const core = interactionCore(deps, { rest, buttons: new ButtonStore(t.app.redis, t.prefix) });
     const body = commandBody(["chart"]);
     const sent: any[] = [];
-    expect(await core(body, async (r) => { sent.push(r); })).toBe(true);
+    expect(
+      await core(body, async (r) => {
+        sent.push(r);
+      }),
+    ).toBe(true);
     expect(sent).toEqual([{ type: 5, data: { flags: 64 } }]);
     const [edit] = await fake.waitFor(originalPath(body.token));
     const parts = multipart(edit)!;
     expect(parts.files).toEqual([expect.objectContaining({ field: "files[0]", filename: "chart.png", contentType: "image/png" })]);
     expect(parts.payload.embeds[0]).toMatchObject({ title: "Pipeline", image: { url: "attachment://chart.png" } });
-    rest.clearHashSweeper(); rest.clearHandlerSweeper();
+    rest.clearHashSweeper();
+    rest.clearHandlerSweeper();
   });
 });
 
 describe("the delivery port", () => {
   const delivery = () => createDiscordDelivery(t.app.config, t.app.services);
-  const ws = () => prisma().workspace.findFirstOrThrow({ where: { links: { some: { externalId: GUILD } } } }).then((w) => w.id);
+  const ws = () =>
+    prisma()
+      .workspace.findFirstOrThrow({ where: { links: { some: { externalId: GUILD } } } })
+      .then((w) => w.id);
 
   it("a DM opens the user's DM channel first, then posts there", async () => {
     const d = delivery();
@@ -212,12 +268,19 @@ describe("the delivery port", () => {
 
   it("unknown channel, missing access or permissions, cannot DM → PermanentDeliveryError (no retry)", async () => {
     const d = delivery();
-    const cases = [["1540000000000000001", 404, 10003, "Unknown Channel"], ["1540000000000000002", 403, 50001, "Missing Access"], ["1540000000000000003", 403, 50013, "Missing Permissions"]] as const;
+    const cases = [
+      ["1540000000000000001", 404, 10003, "Unknown Channel"],
+      ["1540000000000000002", 403, 50001, "Missing Access"],
+      ["1540000000000000003", 403, 50013, "Missing Permissions"],
+    ] as const;
     for (const [channel, status, code, message] of cases) {
       fake.on("POST", channelMessagesPath(channel), () => ({ status, body: { code, message } }));
       await expect(d.post(await ws(), { channelId: channel }, reply("x").build())).rejects.toBeInstanceOf(PermanentDeliveryError);
     }
-    fake.on("POST", channelMessagesPath("1900000000000000043"), () => ({ status: 403, body: { code: 50007, message: "Cannot send messages to this user" } }));
+    fake.on("POST", channelMessagesPath("1900000000000000043"), () => ({
+      status: 403,
+      body: { code: 50007, message: "Cannot send messages to this user" },
+    }));
     await expect(d.post(await ws(), { userId: "1300000000000000043" }, reply("x").build())).rejects.toThrow(/50007/);
     await d.close();
   });

@@ -6,8 +6,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GatewayIntentBits } from "discord.js";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import {
-  DISCORD_TOKEN, GUILD, USER, channelMessagesPath, channelOpt, commandBody, messageCommandBody, payloadOf, shown, snowflake, startFakeDiscord, str,
-  userOpt, type FakeDiscord,
+  DISCORD_TOKEN,
+  GUILD,
+  USER,
+  channelMessagesPath,
+  channelOpt,
+  commandBody,
+  messageCommandBody,
+  payloadOf,
+  shown,
+  snowflake,
+  startFakeDiscord,
+  str,
+  userOpt,
+  type FakeDiscord,
 } from "./helpers/discord.ts";
 import { startFakeGateway, type FakeGateway } from "./helpers/discordGateway.ts";
 
@@ -27,7 +39,11 @@ beforeAll(async () => {
   identify = await gw.identified;
   await viaGateway(commandBody(["help"])); // the guild's workspace, and a warm server, before the timed answers
 });
-afterAll(async () => { await t?.stop(); await gw?.close(); await fake?.close(); });
+afterAll(async () => {
+  await t?.stop();
+  await gw?.close();
+  await fake?.close();
+});
 
 const prisma = () => t.app.db.prisma;
 const callbackOf = (body: any) => `/api/v10/interactions/${body.id}/${body.token}/callback`;
@@ -51,7 +67,11 @@ async function until<T>(what: string, check: () => T | Promise<T>, ms = 8000): P
 describe("connecting", () => {
   it("identifies with the bot token and our intents, over uncompressed JSON, and keeps the heartbeat", async () => {
     expect(identify.token).toBe(DISCORD_TOKEN);
-    const want = GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages | GatewayIntentBits.GuildMessageReactions | GatewayIntentBits.MessageContent;
+    const want =
+      GatewayIntentBits.Guilds |
+      GatewayIntentBits.GuildMessages |
+      GatewayIntentBits.GuildMessageReactions |
+      GatewayIntentBits.MessageContent;
     expect(identify.intents).toBe(want);
     expect(identify.compress).toBeFalsy();
     expect(identify.shard).toEqual([0, 1]);
@@ -71,7 +91,9 @@ describe("interactions over the gateway", () => {
     expect(shown(res)).toContain("C-1");
     expect(await prisma().contact.count({ where: { name: "Ana Lopez" } })).toBe(1);
     // set up the rest of the story the same way: an agent, and the support channel
-    expect(shown(await viaGateway(commandBody(["role", "set"], [userOpt("member", AGENT), str("role", "agent")])))).toContain("is now agent");
+    expect(shown(await viaGateway(commandBody(["role", "set"], [userOpt("member", AGENT), str("role", "agent")])))).toContain(
+      "is now agent",
+    );
     expect(shown(await viaGateway(commandBody(["support", "channel"], [channelOpt("channel", SUPPORT)])))).toContain(SUPPORT);
   });
 
@@ -88,13 +110,26 @@ describe("interactions over the gateway", () => {
 describe("tickets from messages", () => {
   const MSG = "1610000000000000001";
   const reaction = (user: string, emoji: string, message = MSG) => ({
-    user_id: user, channel_id: HERE, message_id: message, guild_id: GUILD, type: 0, burst: false,
+    user_id: user,
+    channel_id: HERE,
+    message_id: message,
+    guild_id: GUILD,
+    type: 0,
+    burst: false,
     member: { user: { id: user, username: user === USER ? "ana" : "bo", global_name: null, discriminator: "0" }, nick: null, roles: [] },
     emoji: { id: null, name: emoji },
   });
 
   it("🎫 on a message opens a ticket with its text and link, replies with the key, and opens the private thread with the author", async () => {
-    fake.messages.set(`${HERE}/${MSG}`, { id: MSG, channel_id: HERE, type: 0, content: "Checkout fails with card declined\nfor every customer", author: { id: CUSTOMER, username: "cus" }, attachments: [], embeds: [] });
+    fake.messages.set(`${HERE}/${MSG}`, {
+      id: MSG,
+      channel_id: HERE,
+      type: 0,
+      content: "Checkout fails with card declined\nfor every customer",
+      author: { id: CUSTOMER, username: "cus" },
+      attachments: [],
+      embeds: [],
+    });
     gw.dispatch("MESSAGE_REACTION_ADD", reaction(USER, "🎫"));
     const [answer] = await fake.waitFor(channelMessagesPath(HERE), 1, 8000);
     const m = payloadOf(answer);
@@ -130,8 +165,20 @@ describe("tickets from messages", () => {
 describe("the ticket's thread", () => {
   const say = (author: { id: string; bot?: boolean }, content: string, channel: string, id = snowflake()) => {
     gw.dispatch("MESSAGE_CREATE", {
-      id, channel_id: channel, guild_id: GUILD, type: 0, content, timestamp: new Date().toISOString(), tts: false, mention_everyone: false,
-      mentions: [], mention_roles: [], attachments: [], embeds: [], pinned: false, author: { username: "x", discriminator: "0", ...author },
+      id,
+      channel_id: channel,
+      guild_id: GUILD,
+      type: 0,
+      content,
+      timestamp: new Date().toISOString(),
+      tts: false,
+      mention_everyone: false,
+      mentions: [],
+      mention_roles: [],
+      attachments: [],
+      embeds: [],
+      pinned: false,
+      author: { username: "x", discriminator: "0", ...author },
       member: { roles: [], nick: null },
     });
     return id;
@@ -147,7 +194,12 @@ describe("the ticket's thread", () => {
     const id = say({ id: AGENT }, "Looking into it now", thread);
     say({ id: AGENT }, "Looking into it now", thread, id); // the same message again (a replay)
     const chat = await until("the chat on T-1", () => prisma().interaction.findFirst({ where: { ticketId: ticket.id } }));
-    expect(chat).toMatchObject({ kind: "chat", summary: "Looking into it now", source: "discord", permalink: `https://discord.com/channels/${GUILD}/${thread}/${id}` });
+    expect(chat).toMatchObject({
+      kind: "chat",
+      summary: "Looking into it now",
+      source: "discord",
+      permalink: `https://discord.com/channels/${GUILD}/${thread}/${id}`,
+    });
     await new Promise((r) => setTimeout(r, 500));
     expect(await prisma().interaction.count({ where: { ticketId: ticket.id } })).toBe(1);
     expect(await prisma().interaction.count({ where: { summary: "Hi, we are on it" } })).toBe(0);

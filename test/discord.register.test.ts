@@ -12,8 +12,12 @@ import { DISCORD_APP_ID, DISCORD_TOKEN, GUILD, discordEnv, startFakeDiscord } fr
 const ROOT = path.resolve(import.meta.dirname, "..");
 const run = promisify(execFile);
 let fake: FakeServer;
-beforeAll(async () => { fake = await startFakeDiscord(); });
-afterAll(async () => { await fake.close(); });
+beforeAll(async () => {
+  fake = await startFakeDiscord();
+});
+afterAll(async () => {
+  await fake.close();
+});
 
 const opts = () => ({ applicationId: DISCORD_APP_ID, botToken: DISCORD_TOKEN, apiUrl: `${fake.url}/api` });
 
@@ -43,12 +47,18 @@ describe("registering /crm", () => {
 
   it("npm run discord:register -- --guild <id> prints what it did", async () => {
     const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, ...discordEnv(fake) };
-    const { stdout } = await run(path.join(ROOT, "node_modules/.bin/tsx"), ["adapters/discord/register-cli.ts", "--guild", GUILD], { cwd: ROOT, env });
+    const { stdout } = await run(path.join(ROOT, "node_modules/.bin/tsx"), ["adapters/discord/register-cli.ts", "--guild", GUILD], {
+      cwd: ROOT,
+      env,
+    });
     expect(stdout).toContain(`Registered /crm (${commands.length} subcommands`);
     expect(stdout).toContain(`the message command "Create ticket"`);
     expect(stdout).toContain(`in guild ${GUILD}`);
     expect(stdout).toContain(`PUT /applications/${DISCORD_APP_ID}/guilds/${GUILD}/commands`);
-    const failed = await run(path.join(ROOT, "node_modules/.bin/tsx"), ["adapters/discord/register-cli.ts"], { cwd: ROOT, env: { PATH: env.PATH, HOME: env.HOME } }).catch((e) => e);
+    const failed = await run(path.join(ROOT, "node_modules/.bin/tsx"), ["adapters/discord/register-cli.ts"], {
+      cwd: ROOT,
+      env: { PATH: env.PATH, HOME: env.HOME },
+    }).catch((e) => e);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain("Set DISCORD_APPLICATION_ID and DISCORD_BOT_TOKEN");
   }, 30_000);

@@ -5,8 +5,26 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import type { FakeServer } from "./helpers/fakeHttp.ts";
 import {
-  GUILD, OTHER_GUILD, USER, autocompleteBody, buttonBody, buttonsOf, commandBody, discordEnv, discordLimitProblems, fixture, interact,
-  PLAIN_MEMBER, modalSubmitBody, originalPath, sendInteraction, shown, startFakeDiscord, str, userOpt, wrongKey,
+  GUILD,
+  OTHER_GUILD,
+  USER,
+  autocompleteBody,
+  buttonBody,
+  buttonsOf,
+  commandBody,
+  discordEnv,
+  discordLimitProblems,
+  fixture,
+  interact,
+  PLAIN_MEMBER,
+  modalSubmitBody,
+  originalPath,
+  sendInteraction,
+  shown,
+  startFakeDiscord,
+  str,
+  userOpt,
+  wrongKey,
 } from "./helpers/discord.ts";
 
 let t: TestApp;
@@ -15,12 +33,19 @@ beforeAll(async () => {
   fake = await startFakeDiscord();
   t = await startTestApp(discordEnv(fake));
 });
-afterAll(async () => { await t.stop(); await fake.close(); });
+afterAll(async () => {
+  await t.stop();
+  await fake.close();
+});
 
 const prisma = () => t.app.db.prisma;
-const workspaceOf = async (guild: string) => (await prisma().platformLink.findFirstOrThrow({ where: { platform: "discord", externalId: guild } })).workspaceId;
+const workspaceOf = async (guild: string) =>
+  (await prisma().platformLink.findFirstOrThrow({ where: { platform: "discord", externalId: guild } })).workspaceId;
 /** Every message we answer with must be one Discord accepts. */
-const ok = (answer: any) => { expect(discordLimitProblems(answer.data ?? {})).toEqual([]); return answer; };
+const ok = (answer: any) => {
+  expect(discordLimitProblems(answer.data ?? {})).toEqual([]);
+  return answer;
+};
 
 describe("signature verification", () => {
   it.each([
@@ -47,14 +72,21 @@ describe("signature verification", () => {
 
 describe("/crm", () => {
   it("a member adds a contact and a deal with subcommand groups; answers are ephemeral embeds with the deal's buttons", async () => {
-    const contact = ok(await interact(t.url, commandBody(["contact", "add"], [str("name", "Ana Lopez"), str("email", "ana@acme.com"), str("company", "Acme")])));
+    const contact = ok(
+      await interact(
+        t.url,
+        commandBody(["contact", "add"], [str("name", "Ana Lopez"), str("email", "ana@acme.com"), str("company", "Acme")]),
+      ),
+    );
     expect(contact.type).toBe(4);
     expect(contact.data.flags).toBe(64);
     expect(shown(contact)).toContain("C-1");
     // the first Discord user of a guild becomes its admin
     expect((await prisma().member.findFirstOrThrow({ where: { discordUserId: USER } })).role).toBe("admin");
 
-    const deal = ok(await interact(t.url, commandBody(["deal", "new"], [str("title", "Acme renewal"), str("amount", "12k"), str("contact", "C-1")])));
+    const deal = ok(
+      await interact(t.url, commandBody(["deal", "new"], [str("title", "Acme renewal"), str("amount", "12k"), str("contact", "C-1")])),
+    );
     expect(deal.type).toBe(4);
     expect(deal.data.embeds[0].title).toBe("D-1 · Acme renewal");
     expect(deal.data.allowed_mentions).toEqual({ parse: [] });
@@ -64,7 +96,9 @@ describe("/crm", () => {
 
   it("top-level subcommands and USER options work: pipeline, role set <@user>", async () => {
     expect(shown(ok(await interact(t.url, commandBody(["pipeline"]))))).toContain("Pipeline");
-    const role = ok(await interact(t.url, commandBody(["role", "set"], [userOpt("member", "1300000000000000002"), str("role", "manager")])));
+    const role = ok(
+      await interact(t.url, commandBody(["role", "set"], [userOpt("member", "1300000000000000002"), str("role", "manager")])),
+    );
     expect(shown(role)).toContain("is now manager");
     expect((await prisma().member.findFirstOrThrow({ where: { discordUserId: "1300000000000000002" } })).role).toBe("manager");
   });
@@ -81,17 +115,30 @@ describe("/crm", () => {
 
   it("a deal's button runs as the clicker: an agent who does not own it is refused privately, a manager moves it in place (type 7)", async () => {
     ok(await interact(t.url, commandBody(["role", "set"], [userOpt("member", "1300000000000000003"), str("role", "agent")])));
-    const refused = ok(await interact(t.url, buttonBody("crm:deal move D-1 qualified", { user: "1300000000000000003", userName: "Bo", permissions: PLAIN_MEMBER })));
+    const refused = ok(
+      await interact(
+        t.url,
+        buttonBody("crm:deal move D-1 qualified", { user: "1300000000000000003", userName: "Bo", permissions: PLAIN_MEMBER }),
+      ),
+    );
     expect(refused.type).toBe(4);
     expect(refused.data.flags).toBe(64);
     expect(shown(refused)).toContain("yours or unassigned");
-    const res = ok(await interact(t.url, buttonBody("crm:deal move D-1 qualified", { user: "1300000000000000002", userName: "Manager", permissions: PLAIN_MEMBER })));
+    const res = ok(
+      await interact(
+        t.url,
+        buttonBody("crm:deal move D-1 qualified", { user: "1300000000000000002", userName: "Manager", permissions: PLAIN_MEMBER }),
+      ),
+    );
     expect(res.type).toBe(7);
     expect(res.data.flags).toBeUndefined();
     expect(shown(res)).toContain("moved lead → qualified");
     const deal = await prisma().deal.findFirstOrThrow({ where: { number: 1 }, include: { stage: true } });
     expect(deal.stage.name).toBe("qualified");
-    const change = await prisma().dealStageChange.findFirstOrThrow({ where: { dealId: deal.id, fromStageId: { not: null } }, include: { actor: true } });
+    const change = await prisma().dealStageChange.findFirstOrThrow({
+      where: { dealId: deal.id, fromStageId: { not: null } },
+      include: { actor: true },
+    });
     expect(change.actor?.discordUserId).toBe("1300000000000000002");
     // clicking again fails: only the clicker sees why (type 4, ephemeral), the card stays
     const again = ok(await interact(t.url, buttonBody("crm:deal move D-1 qualified")));
@@ -134,12 +181,27 @@ describe("/crm", () => {
 describe("forms", () => {
   type Fields = Record<string, string | string[]>;
   const cases: { path: string[]; good: (s: string) => Fields; bad: Fields; count: (s: string) => Promise<number>; says: string }[] = [
-    { path: ["log"], good: (s: string) => ({ kind: ["call"], ref: "D-1", summary: `Pricing call ${s}` }), bad: { kind: ["call"], ref: "Z-9", summary: "nope" },
-      count: (s: string) => prisma().interaction.count({ where: { summary: `Pricing call ${s}` } }), says: "Logged call on" },
-    { path: ["deal", "new"], good: (s: string) => ({ title: `Form deal ${s}`, amount: "5k" }), bad: { title: "Bad form deal", amount: "lots" },
-      count: (s: string) => prisma().deal.count({ where: { title: `Form deal ${s}` } }), says: "Form deal" },
-    { path: ["ticket", "new"], good: (s: string) => ({ subject: `Printer ${s}`, priority: ["urgent"] }), bad: { subject: "Bad ticket", contact: "nobody@nowhere.example" },
-      count: (s: string) => prisma().ticket.count({ where: { subject: `Printer ${s}`, priority: "urgent" } }), says: "Printer" },
+    {
+      path: ["log"],
+      good: (s: string) => ({ kind: ["call"], ref: "D-1", summary: `Pricing call ${s}` }),
+      bad: { kind: ["call"], ref: "Z-9", summary: "nope" },
+      count: (s: string) => prisma().interaction.count({ where: { summary: `Pricing call ${s}` } }),
+      says: "Logged call on",
+    },
+    {
+      path: ["deal", "new"],
+      good: (s: string) => ({ title: `Form deal ${s}`, amount: "5k" }),
+      bad: { title: "Bad form deal", amount: "lots" },
+      count: (s: string) => prisma().deal.count({ where: { title: `Form deal ${s}` } }),
+      says: "Form deal",
+    },
+    {
+      path: ["ticket", "new"],
+      good: (s: string) => ({ subject: `Printer ${s}`, priority: ["urgent"] }),
+      bad: { subject: "Bad ticket", contact: "nobody@nowhere.example" },
+      count: (s: string) => prisma().ticket.count({ where: { subject: `Printer ${s}`, priority: "urgent" } }),
+      says: "Printer",
+    },
   ];
 
   it.each(cases)("/crm $path with no options opens a form; its submission runs the command, in both layouts", async (c) => {
@@ -149,12 +211,20 @@ describe("forms", () => {
     expect(open.data.title.length).toBeLessThanOrEqual(45);
     expect(open.data.components.length).toBeLessThanOrEqual(5);
     for (const shape of ["rows", "labels"] as const) {
-      const before = { deals: await prisma().deal.count(), tickets: await prisma().ticket.count(), logs: await prisma().interaction.count() };
+      const before = {
+        deals: await prisma().deal.count(),
+        tickets: await prisma().ticket.count(),
+        logs: await prisma().interaction.count(),
+      };
       const bad = ok(await interact(t.url, modalSubmitBody(open.data.custom_id, c.bad, shape)));
       expect(bad.type).toBe(4);
       expect(bad.data.flags).toBe(64);
       expect(bad.data.embeds[0].color).toBe(0xe74c3c);
-      expect({ deals: await prisma().deal.count(), tickets: await prisma().ticket.count(), logs: await prisma().interaction.count() }).toEqual(before);
+      expect({
+        deals: await prisma().deal.count(),
+        tickets: await prisma().ticket.count(),
+        logs: await prisma().interaction.count(),
+      }).toEqual(before);
       const good = ok(await interact(t.url, modalSubmitBody(open.data.custom_id, c.good(shape), shape)));
       expect(good.type).toBe(4);
       expect(shown(good)).toContain(c.says);
@@ -168,12 +238,18 @@ describe("autocomplete", () => {
     const res = await interact(t.url, body);
     expect(res.type).toBe(8);
     expect(res.data.choices.length).toBeLessThanOrEqual(25);
-    for (const ch of res.data.choices) { expect(ch.name.length).toBeGreaterThan(0); expect(ch.name.length).toBeLessThanOrEqual(100); expect(ch.value.length).toBeLessThanOrEqual(100); }
+    for (const ch of res.data.choices) {
+      expect(ch.name.length).toBeGreaterThan(0);
+      expect(ch.name.length).toBeLessThanOrEqual(100);
+      expect(ch.value.length).toBeLessThanOrEqual(100);
+    }
     return res.data.choices as { name: string; value: string }[];
   };
 
   it("offers the workspace's stage names for stage options", async () => {
-    expect(await choices(autocompleteBody(["deal", "move"], [str("deal", "D-1"), str("stage", "qu", true)]))).toEqual([{ name: "qualified", value: "qualified" }]);
+    expect(await choices(autocompleteBody(["deal", "move"], [str("deal", "D-1"), str("stage", "qu", true)]))).toEqual([
+      { name: "qualified", value: "qualified" },
+    ]);
     const all = await choices(autocompleteBody(["deal", "move"], [str("stage", "", true)]));
     expect(all.map((c) => c.value)).toEqual(["lead", "qualified", "proposal", "negotiation", "won", "lost"]);
   });
@@ -188,7 +264,12 @@ describe("autocomplete", () => {
 
   it("offers contacts, companies, deals and tickets where a record of any kind fits (log ref)", async () => {
     const acme = await choices(autocompleteBody(["log"], [str("kind", "call"), str("ref", "acme", true)]));
-    expect(acme).toEqual(expect.arrayContaining([{ name: "A-1 Acme", value: "A-1" }, { name: "D-1 Acme renewal", value: "D-1" }]));
+    expect(acme).toEqual(
+      expect.arrayContaining([
+        { name: "A-1 Acme", value: "A-1" },
+        { name: "D-1 Acme renewal", value: "D-1" },
+      ]),
+    );
     expect(await choices(autocompleteBody(["log"], [str("ref", "ana@", true)]))).toContainEqual({ name: "C-1 Ana Lopez", value: "C-1" });
     const tickets = await choices(autocompleteBody(["ticket", "show"], [str("ticket", "print", true)]));
     expect(tickets.map((c) => c.value)).toEqual(["T-1", "T-2"]);
@@ -204,7 +285,15 @@ describe("slow commands", () => {
     await c.connect();
     await c.query("BEGIN");
     await c.query(`SELECT id FROM "Deal" WHERE "workspaceId" = $1 AND number = $2 FOR UPDATE`, [await workspaceOf(GUILD), number]);
-    return { released: new Promise<void>((resolve) => setTimeout(async () => { await c.query("COMMIT"); await c.end(); resolve(); }, holdMs)) };
+    return {
+      released: new Promise<void>((resolve) =>
+        setTimeout(async () => {
+          await c.query("COMMIT");
+          await c.end();
+          resolve();
+        }, holdMs),
+      ),
+    };
   }
   const newDeal = async (title: string) => {
     const res = await interact(t.url, commandBody(["deal", "new"], [str("title", title), str("amount", "1k")]));
@@ -232,9 +321,15 @@ describe("slow commands", () => {
     const { released } = await holdDeal(n, 2600);
     const body = commandBody(["deal", "move"], [str("deal", `D-${n}`), str("stage", "negotiation")]);
     let calls = 0;
-    fake.on("PATCH", originalPath(body.token), (req) => (++calls === 1
-      ? { status: 429, headers: { "retry-after": "1", "x-ratelimit-scope": "user" }, body: { message: "You are being rate limited.", retry_after: 1.0, global: false } }
-      : { body: { id: "1700000000000000009", ...(req.body as object) } }));
+    fake.on("PATCH", originalPath(body.token), (req) =>
+      ++calls === 1
+        ? {
+            status: 429,
+            headers: { "retry-after": "1", "x-ratelimit-scope": "user" },
+            body: { message: "You are being rate limited.", retry_after: 1.0, global: false },
+          }
+        : { body: { id: "1700000000000000009", ...(req.body as object) } },
+    );
     expect((await interact(t.url, body)).type).toBe(5);
     await released;
     const [first, second] = await fake.waitFor(originalPath(body.token), 2, 8000);

@@ -39,16 +39,32 @@ describe("the /crm command tree", () => {
     }
     const count = tree.options.reduce((n: number, o: any) => n + (o.type === 2 ? o.options.length : 1), 0);
     expect(count).toBe(commands.length);
-    expect(tree.options.filter((o: any) => o.type === 2).map((o: any) => o.name)).toEqual(expect.arrayContaining(["contact", "company", "ticket", "deal"]));
-    expect(leaf(["log"]).options.find((o: any) => o.name === "kind").choices.map((c: any) => c.value)).toEqual(["call", "email", "meeting", "note", "chat"]);
+    expect(tree.options.filter((o: any) => o.type === 2).map((o: any) => o.name)).toEqual(
+      expect.arrayContaining(["contact", "company", "ticket", "deal"]),
+    );
+    expect(
+      leaf(["log"])
+        .options.find((o: any) => o.name === "kind")
+        .choices.map((c: any) => c.value),
+    ).toEqual(["call", "email", "meeting", "note", "chat"]);
   });
 
   it("puts a one-word command that is also a group's name into that group as 'show' (Discord allows one or the other)", () => {
-    const mk = (path: string[]) => defineCommand({ path, summary: path.join(" "), usage: path.join(" "), args: {}, run: async () => reply("x").build() }) as unknown as Command;
+    const mk = (path: string[]) =>
+      defineCommand({
+        path,
+        summary: path.join(" "),
+        usage: path.join(" "),
+        args: {},
+        run: async () => reply("x").build(),
+      }) as unknown as Command;
     const cmds = [mk(["digest"]), mk(["digest", "post"]), mk(["pipeline"])];
     expect(cmds.map((c) => discordPath(c, cmds))).toEqual([["digest", "show"], ["digest", "post"], ["pipeline"]]);
     const t: any = buildCommandTree(cmds);
-    expect(t.options.map((o: any) => [o.name, o.type, o.options?.map((x: any) => x.name)])).toEqual([["digest", 2, ["show", "post"]], ["pipeline", 1, []]]);
+    expect(t.options.map((o: any) => [o.name, o.type, o.options?.map((x: any) => x.name)])).toEqual([
+      ["digest", 2, ["show", "post"]],
+      ["pipeline", 1, []],
+    ]);
     expect(commandIndex(cmds).get("digest show")).toBe(cmds[0]);
   });
 
@@ -59,12 +75,19 @@ describe("the /crm command tree", () => {
       SlashCommandAssertions.validateDescription(o.description);
       SlashCommandAssertions.validateMaxOptionsLength(o.options ?? []);
       SlashCommandAssertions.validateChoicesLength(0, o.choices ?? []);
-      chars += o.name.length + o.description.length + (o.choices ?? []).reduce((n: number, c: any) => n + c.name.length + String(c.value).length, 0);
+      chars +=
+        o.name.length +
+        o.description.length +
+        (o.choices ?? []).reduce((n: number, c: any) => n + c.name.length + String(c.value).length, 0);
       if (o.choices && o.autocomplete) throw new Error(`${o.name}: choices and autocomplete together`);
       const opts = o.options ?? [];
       // required options first (Discord refuses a required option after an optional one)
       const firstOptional = opts.findIndex((x: any) => x.type > 2 && !x.required);
-      if (firstOptional >= 0) expect(opts.slice(firstOptional).some((x: any) => x.required), o.name).toBe(false);
+      if (firstOptional >= 0)
+        expect(
+          opts.slice(firstOptional).some((x: any) => x.required),
+          o.name,
+        ).toBe(false);
       for (const x of opts) walk(x, depth + 1);
       expect(depth).toBeLessThanOrEqual(3);
     };
@@ -84,23 +107,57 @@ describe("the /crm command tree", () => {
     expect(opt(["deal", "new"], "title")).toMatchObject({ type: 3 });
     expect(opt(["deal", "new"], "title").autocomplete).toBeUndefined();
     // required before optional, for Discord only: the registry order is unchanged
-    expect(leaf(["deal", "new"]).options.slice(0, 2).map((o: any) => o.name)).toEqual(["title", "amount"]);
+    expect(
+      leaf(["deal", "new"])
+        .options.slice(0, 2)
+        .map((o: any) => o.name),
+    ).toEqual(["title", "amount"]);
   });
 
   it("handles deeper paths, integers and long text, and maps options back to the command's raw arguments", () => {
     const deep = defineCommand({
-      path: ["score", "rule", "add"], summary: "x".repeat(150), usage: "/crm score rule add", args: {
-        note: arg.text("a note").optional().option(), points: arg.int("points", -100, 100), who: arg.member("who"), where: arg.channel("where"),
-      }, async run() { return reply("ok").build(); },
+      path: ["score", "rule", "add"],
+      summary: "x".repeat(150),
+      usage: "/crm score rule add",
+      args: {
+        note: arg.text("a note").optional().option(),
+        points: arg.int("points", -100, 100),
+        who: arg.member("who"),
+        where: arg.channel("where"),
+      },
+      async run() {
+        return reply("ok").build();
+      },
     }) as unknown as Command;
     const t: any = buildCommandTree([deep]);
     const sub = t.options[0].options[0];
     expect([t.options[0].name, sub.name]).toEqual(["score", "rule-add"]);
     expect(sub.description.length).toBeLessThanOrEqual(100);
-    expect(sub.options.map((o: any) => [o.name, o.type])).toEqual([["points", 4], ["who", 6], ["where", 7], ["note", 3]]);
-    const inv = resolveInvocation([deep], { options: [{ type: 2, name: "score", options: [{ type: 1, name: "rule-add", options: [
-      { name: "points", type: 4, value: -5 }, { name: "who", type: 6, value: "1300000000000000001" }, { name: "where", type: 7, value: "1500000000000000001" },
-    ] }] }] });
+    expect(sub.options.map((o: any) => [o.name, o.type])).toEqual([
+      ["points", 4],
+      ["who", 6],
+      ["where", 7],
+      ["note", 3],
+    ]);
+    const inv = resolveInvocation([deep], {
+      options: [
+        {
+          type: 2,
+          name: "score",
+          options: [
+            {
+              type: 1,
+              name: "rule-add",
+              options: [
+                { name: "points", type: 4, value: -5 },
+                { name: "who", type: 6, value: "1300000000000000001" },
+                { name: "where", type: 7, value: "1500000000000000001" },
+              ],
+            },
+          ],
+        },
+      ],
+    });
     expect(inv.cmd).toBe(deep);
     expect(inv.raw).toEqual({ points: "-5", who: "<@1300000000000000001>", where: "<#1500000000000000001>" });
     expect(() => buildCommandTree(Array.from({ length: 26 }, (_, i) => ({ ...deep, path: ["area", `verb${i}`] })))).toThrow();
@@ -108,9 +165,26 @@ describe("the /crm command tree", () => {
 
   it("reads Discord's subcommand-group payload shape", () => {
     const body = fixture("application_command.subcommand_group.slash_create.json");
-    body.data.options = [{ name: "deal", type: 2, options: [{ name: "move", type: 1, options: [{ name: "deal", type: 3, value: "D-7" }, { name: "stage", type: 3, value: "won" }] }] }];
+    body.data.options = [
+      {
+        name: "deal",
+        type: 2,
+        options: [
+          {
+            name: "move",
+            type: 1,
+            options: [
+              { name: "deal", type: 3, value: "D-7" },
+              { name: "stage", type: 3, value: "won" },
+            ],
+          },
+        ],
+      },
+    ];
     expect(resolveInvocation(commands, body.data).raw).toEqual({ deal: "D-7", stage: "won" });
-    expect(() => resolveInvocation(commands, fixture("application_command.subcommand_group.slash_create.json").data)).toThrow(/Unknown command/);
+    expect(() => resolveInvocation(commands, fixture("application_command.subcommand_group.slash_create.json").data)).toThrow(
+      /Unknown command/,
+    );
   });
 });
 
@@ -122,12 +196,17 @@ describe("rendering", () => {
       EmbedAssertions.descriptionPredicate.parse(e.description ?? null);
       EmbedAssertions.embedFieldsArrayPredicate.parse(e.fields ?? []);
     }
-    for (const row of m.components) new ActionRowBuilder({ ...row, components: row.components.map((x: any) => new ButtonBuilder(x).toJSON()) }).toJSON();
+    for (const row of m.components)
+      new ActionRowBuilder({ ...row, components: row.components.map((x: any) => new ButtonBuilder(x).toJSON()) }).toJSON();
   };
 
   it("stays inside Discord's limits however big the reply is", () => {
-    const r = reply("big").header("H".repeat(400)).text("x".repeat(5000)).fields(Array.from({ length: 30 }, (_, i) => ({ label: `F${i}`.repeat(100), value: "v".repeat(2000) })));
-    for (let k = 0; k < 7; k++) r.actions(Array.from({ length: 6 }, (_, i) => ({ label: "L".repeat(100), command: `deal show D-${k}${i}` })));
+    const r = reply("big")
+      .header("H".repeat(400))
+      .text("x".repeat(5000))
+      .fields(Array.from({ length: 30 }, (_, i) => ({ label: `F${i}`.repeat(100), value: "v".repeat(2000) })));
+    for (let k = 0; k < 7; k++)
+      r.actions(Array.from({ length: 6 }, (_, i) => ({ label: "L".repeat(100), command: `deal show D-${k}${i}` })));
     const m = renderDiscord(r.context("c".repeat(3000)).build()).message;
     validate(m);
     expect(m.components).toHaveLength(5);
@@ -138,10 +217,17 @@ describe("rendering", () => {
     expect(escapeDiscord("*a* _b_ ~c~ `d` |e| > f [g](h)")).toBe("\\*a\\* \\_b\\_ \\~c\\~ \\`d\\` \\|e\\| \\> f \\[g\\](h)");
     expect(escapeDiscord("# Title\n- item\n1. first")).toBe("\\# Title\n\\- item\n1\\. first");
     expect(escapeDiscord("@everyone @here <@&123456> <@42>")).toBe("@\u200Beveryone @\u200Bhere <@&\u200B123456\\> <@\u200B42\\>");
-    const m = renderDiscord(reply("x").text([b("D-7\n"), s("Acme *renewal*"), s(" "), code("a`b"), s(" "), link("docs", "https://x.example/a b")]).build()).message;
+    const m = renderDiscord(
+      reply("x")
+        .text([b("D-7\n"), s("Acme *renewal*"), s(" "), code("a`b"), s(" "), link("docs", "https://x.example/a b")])
+        .build(),
+    ).message;
     expect(m.embeds[0].description).toBe("**D-7**\nAcme \\*renewal\\* `aˋb` [docs](https://x.example/a%20b)");
     expect(m.allowed_mentions).toEqual({ parse: [] });
-    const linked = renderDiscord({ ...reply("D-7").header("D-7 · Acme").record("D-7").build(), recordUrl: "https://crm.example.com/r/ws1/D-7" }).message;
+    const linked = renderDiscord({
+      ...reply("D-7").header("D-7 · Acme").record("D-7").build(),
+      recordUrl: "https://crm.example.com/r/ws1/D-7",
+    }).message;
     expect(linked.embeds[0].url).toBe("https://crm.example.com/r/ws1/D-7");
     expect(linked.embeds[0].description).toBe("🔗 [Open D-7 in the CRM](https://crm.example.com/r/ws1/D-7)");
   });
@@ -171,7 +257,14 @@ describe("rendering", () => {
   });
 
   it("offers 'Share in channel' on an ok answer when given the command, never on an error", () => {
-    const card = renderDiscord(reply("D-7").header("D-7 · Acme").actions([{ label: "Show", command: "deal show D-7" }]).record("D-7").build(), { share: "deal show D-7" }).message;
+    const card = renderDiscord(
+      reply("D-7")
+        .header("D-7 · Acme")
+        .actions([{ label: "Show", command: "deal show D-7" }])
+        .record("D-7")
+        .build(),
+      { share: "deal show D-7" },
+    ).message;
     const rows = card.components;
     expect(rows.at(-1)!.components).toEqual([{ type: 2, style: 2, label: "Share in channel", custom_id: "crm_share:deal show D-7" }]);
     expect(renderDiscord(errorReply("nope"), { share: "deal show D-7" }).message.components).toEqual([]);
@@ -179,7 +272,14 @@ describe("rendering", () => {
 
   it("gives long button commands a hashed id and collects them to store", () => {
     const long = `deal new "${"N".repeat(120)}" 0 contact:C-1`;
-    const { message, stash } = renderDiscord(reply("x").actions([{ label: "New deal", command: long }, { label: "Show", command: "deal show D-1" }]).build());
+    const { message, stash } = renderDiscord(
+      reply("x")
+        .actions([
+          { label: "New deal", command: long },
+          { label: "Show", command: "deal show D-1" },
+        ])
+        .build(),
+    );
     const [hashed, plain] = message.components[0].components as any[];
     expect(hashed.custom_id).toMatch(/^crm#/);
     expect(stash[hashed.custom_id.slice(4)]).toBe(long);
@@ -192,7 +292,12 @@ describe("rendering", () => {
 });
 
 describe("answering within 3 seconds", () => {
-  const ok = { reply: reply("done").text("done").actions([{ label: "Show", command: "deal show D-1" }]).build() };
+  const ok = {
+    reply: reply("done")
+      .text("done")
+      .actions([{ label: "Show", command: "deal show D-1" }])
+      .build(),
+  };
   const bad = { reply: errorReply("nope") };
 
   it("waits at most the budget, then says LATE", async () => {
@@ -233,7 +338,8 @@ describe("signatures", () => {
   const now = 1_800_000_000_000;
   const ts = String(now / 1000);
   const sig = sign(null, Buffer.concat([Buffer.from(ts), raw]), privateKey).toString("hex");
-  const check = (o: Partial<Parameters<typeof verifyDiscordRequest>[0]>) => verifyDiscordRequest({ publicKey: key, signature: sig, timestamp: ts, rawBody: raw, nowMs: now, ...o });
+  const check = (o: Partial<Parameters<typeof verifyDiscordRequest>[0]>) =>
+    verifyDiscordRequest({ publicKey: key, signature: sig, timestamp: ts, rawBody: raw, nowMs: now, ...o });
 
   it("accepts Discord's signature and refuses everything else", () => {
     expect(check({})).toEqual({ ok: true });
@@ -255,7 +361,10 @@ describe("forms", () => {
       expect(m.title.length).toBeLessThanOrEqual(45);
       expect(m.components.length).toBeGreaterThan(0);
       expect(m.components.length).toBeLessThanOrEqual(5);
-      for (const c of m.components) { expect(c.type).toBe(18); expect(c.label.length).toBeLessThanOrEqual(45); }
+      for (const c of m.components) {
+        expect(c.type).toBe(18);
+        expect(c.label.length).toBeLessThanOrEqual(45);
+      }
     }
   });
 
@@ -263,10 +372,22 @@ describe("forms", () => {
     expect(modalValues(fixture("modal_submit.text_input_action_row.docs_2025-03.json").data.components)).toEqual({ name: "John" });
     expect(modalValues(fixture("modal_submit.action_row_text_input.slash_create.json").data.components)).toEqual(expect.any(Object));
     // the current docs fragment is JSON with comments and a spread placeholder
-    const jsonc = readFileSync(new URL("./fixtures/external/discord/modal_submit.label_text_input.docs_current.partial.jsonc", import.meta.url), "utf8")
-      .replace(/\/\/.*$/gm, "").replace(/^\s*\.\.\..*$/gm, "").replace(/,(\s*[}\]])/g, "$1");
-    expect(modalValues(JSON.parse(jsonc).data.components)).toEqual({ game_feedback: "The recent changes to acceleration feel much better, but shadows still need help" });
-    expect(modalValues([{ type: 18, component: { type: 3, custom_id: "kind", values: ["call"] } }, { type: 1, components: [{ type: 4, custom_id: "x", value: "  " }] }])).toEqual({ kind: "call" });
+    const jsonc = readFileSync(
+      new URL("./fixtures/external/discord/modal_submit.label_text_input.docs_current.partial.jsonc", import.meta.url),
+      "utf8",
+    )
+      .replace(/\/\/.*$/gm, "")
+      .replace(/^\s*\.\.\..*$/gm, "")
+      .replace(/,(\s*[}\]])/g, "$1");
+    expect(modalValues(JSON.parse(jsonc).data.components)).toEqual({
+      game_feedback: "The recent changes to acceleration feel much better, but shadows still need help",
+    });
+    expect(
+      modalValues([
+        { type: 18, component: { type: 3, custom_id: "kind", values: ["call"] } },
+        { type: 1, components: [{ type: 4, custom_id: "x", value: "  " }] },
+      ]),
+    ).toEqual({ kind: "call" });
   });
 });
 
@@ -277,8 +398,12 @@ describe("message commands, tickets from messages, sharing, delivery errors", ()
 
   it("takes a ticket's text from the message, an embed, or says there was none", () => {
     expect(messageText({ id: "1", channel_id: "2", content: "  Login broken  " })).toBe("Login broken");
-    expect(messageText({ id: "1", channel_id: "2", content: "", embeds: [{ title: "Alert", description: "disk full" }] })).toBe("Alert\ndisk full");
-    expect(messageText({ id: "1", channel_id: "2", content: "", attachments: [{}, {}] })).toBe("(a message with 2 attachments and no text)");
+    expect(messageText({ id: "1", channel_id: "2", content: "", embeds: [{ title: "Alert", description: "disk full" }] })).toBe(
+      "Alert\ndisk full",
+    );
+    expect(messageText({ id: "1", channel_id: "2", content: "", attachments: [{}, {}] })).toBe(
+      "(a message with 2 attachments and no text)",
+    );
     expect([..."🎫🎟"].every((e) => TICKET_EMOJI.has(e)) && TICKET_EMOJI.has("🎟️") && !TICKET_EMOJI.has("❤️")).toBe(true);
   });
 
@@ -293,13 +418,37 @@ describe("message commands, tickets from messages, sharing, delivery errors", ()
   });
 
   it("maps Discord's refusals for the queue: permanent codes, rate limits, and the rest as they are", () => {
-    const apiError = (status: number, code: number) => new DiscordAPIError({ code, message: "x" }, code, status, "POST", "/channels/1/messages", { body: undefined, files: undefined });
-    for (const [status, code] of [[404, 10003], [403, 50001], [403, 50013], [400, 50007], [400, 50035], [404, 0]]) {
+    const apiError = (status: number, code: number) =>
+      new DiscordAPIError({ code, message: "x" }, code, status, "POST", "/channels/1/messages", { body: undefined, files: undefined });
+    for (const [status, code] of [
+      [404, 10003],
+      [403, 50001],
+      [403, 50013],
+      [400, 50007],
+      [400, 50035],
+      [404, 0],
+    ]) {
       expect(() => mapDiscordError(apiError(status, code)), `${status}/${code}`).toThrow(PermanentDeliveryError);
     }
-    const limited = new RateLimitError({ timeToReset: 64_570, limit: 10, method: "POST", hash: "abcd1234", url: "x", route: "/channels/:id/messages", majorParameter: "1", global: true, retryAfter: 65_050, sublimitTimeout: 0, scope: "global" });
+    const limited = new RateLimitError({
+      timeToReset: 64_570,
+      limit: 10,
+      method: "POST",
+      hash: "abcd1234",
+      url: "x",
+      route: "/channels/:id/messages",
+      majorParameter: "1",
+      global: true,
+      retryAfter: 65_050,
+      sublimitTimeout: 0,
+      scope: "global",
+    });
     let caught: unknown;
-    try { mapDiscordError(limited); } catch (e) { caught = e; }
+    try {
+      mapDiscordError(limited);
+    } catch (e) {
+      caught = e;
+    }
     expect(caught).toBeInstanceOf(RateLimitedError);
     expect((caught as RateLimitedError).retryAfterMs).toBe(65_050);
     const boom = new Error("socket hang up");

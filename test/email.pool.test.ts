@@ -9,18 +9,35 @@ import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import { createSmtpSender } from "../adapters/email/transport.ts";
 import { EmailRejectedError, EmailUnreachableError, type EmailSender, type OutgoingEmail } from "../src/domain/campaigns/email.ts";
 
-interface Relay { port: number; url: string; messages: { from: string; to: string[]; raw: string }[]; connections: number; sockets: Set<net.Socket>; close(): Promise<void> }
+interface Relay {
+  port: number;
+  url: string;
+  messages: { from: string; to: string[]; raw: string }[];
+  connections: number;
+  sockets: Set<net.Socket>;
+  close(): Promise<void>;
+}
 
 async function startRelay(opts: Partial<SMTPServerOptions> = {}): Promise<Relay> {
   const relay: Relay = { port: 0, url: "", messages: [], connections: 0, sockets: new Set(), close: async () => {} };
   const server = new SMTPServer({
-    authOptional: true, disabledCommands: ["STARTTLS", "AUTH"], logger: false, closeTimeout: 200,
-    onConnect(session, cb) { relay.connections++; cb(); },
+    authOptional: true,
+    disabledCommands: ["STARTTLS", "AUTH"],
+    logger: false,
+    closeTimeout: 200,
+    onConnect(session, cb) {
+      relay.connections++;
+      cb();
+    },
     onData(stream, session, cb) {
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", () => {
-        relay.messages.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "", to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString() });
+        relay.messages.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks).toString(),
+        });
         cb();
       });
     },
@@ -28,22 +45,38 @@ async function startRelay(opts: Partial<SMTPServerOptions> = {}): Promise<Relay>
   });
   server.on("error", () => undefined);
   const inner = (server as unknown as { server: net.Server }).server;
-  inner.on("connection", (s: net.Socket) => { relay.sockets.add(s); s.on("close", () => relay.sockets.delete(s)); });
+  inner.on("connection", (s: net.Socket) => {
+    relay.sockets.add(s);
+    s.on("close", () => relay.sockets.delete(s));
+  });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   relay.port = (inner.address() as AddressInfo).port;
   relay.url = `smtp://127.0.0.1:${relay.port}?ignoreTLS=true`;
-  relay.close = () => new Promise<void>((r) => { for (const s of relay.sockets) s.destroy(); server.close(() => r()); });
+  relay.close = () =>
+    new Promise<void>((r) => {
+      for (const s of relay.sockets) s.destroy();
+      server.close(() => r());
+    });
   return relay;
 }
 
 const mail = (to: string, i = 0): OutgoingEmail => ({
-  from: "Acme Sales <sales@acme.test>", to, subject: `Hello ${i}`, text: `Message ${i}\n.\nwith a dot line`,
-  headers: { "List-Unsubscribe": "<https://crm.example.com/unsubscribe/t>" }, messageId: `<m${i}.k1@crm.example.com>`,
+  from: "Acme Sales <sales@acme.test>",
+  to,
+  subject: `Hello ${i}`,
+  text: `Message ${i}\n.\nwith a dot line`,
+  headers: { "List-Unsubscribe": "<https://crm.example.com/unsubscribe/t>" },
+  messageId: `<m${i}.k1@crm.example.com>`,
 });
 
 const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => { while (cleanup.length) await cleanup.pop()!().catch(() => undefined); });
-function track<T extends EmailSender | Relay>(x: T): T { cleanup.push(() => x.close()); return x; }
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!().catch(() => undefined);
+});
+function track<T extends EmailSender | Relay>(x: T): T {
+  cleanup.push(() => x.close());
+  return x;
+}
 
 describe("SMTP sender pool", () => {
   it("sends each message once, envelope from the bare address, and reuses connections up to the pool size", async () => {
@@ -72,13 +105,15 @@ describe("SMTP sender pool", () => {
   });
 
   it("a 5xx refusal is permanent, a 4xx temporary; the pool goes on sending afterwards", async () => {
-    const relay = track(await startRelay({
-      onRcptTo(address, _s, cb) {
-        if (address.address.startsWith("gone")) return cb(Object.assign(new Error("no such user"), { responseCode: 550 }));
-        if (address.address.startsWith("later")) return cb(Object.assign(new Error("try later"), { responseCode: 451 }));
-        cb();
-      },
-    }));
+    const relay = track(
+      await startRelay({
+        onRcptTo(address, _s, cb) {
+          if (address.address.startsWith("gone")) return cb(Object.assign(new Error("no such user"), { responseCode: 550 }));
+          if (address.address.startsWith("later")) return cb(Object.assign(new Error("try later"), { responseCode: 451 }));
+          cb();
+        },
+      }),
+    );
     const sender = track(createSmtpSender(relay.url, { maxConnections: 1 }));
     const gone = await sender.send(mail("gone@example.com")).catch((e: unknown) => e);
     expect(gone).toBeInstanceOf(EmailRejectedError);
@@ -104,10 +139,17 @@ describe("SMTP sender pool", () => {
   });
 
   it("logs in with the credentials in SMTP_URL; a wrong password is unreachable, not a failed recipient", async () => {
-    const relay = track(await startRelay({
-      disabledCommands: ["STARTTLS"], authOptional: false, allowInsecureAuth: true, authMethods: ["PLAIN", "LOGIN"],
-      onAuth(auth, _s, cb) { return auth.username === "mailer" && auth.password === "s3cret" ? cb(null, { user: "mailer" }) : cb(new Error("bad credentials")); },
-    }));
+    const relay = track(
+      await startRelay({
+        disabledCommands: ["STARTTLS"],
+        authOptional: false,
+        allowInsecureAuth: true,
+        authMethods: ["PLAIN", "LOGIN"],
+        onAuth(auth, _s, cb) {
+          return auth.username === "mailer" && auth.password === "s3cret" ? cb(null, { user: "mailer" }) : cb(new Error("bad credentials"));
+        },
+      }),
+    );
     const good = track(createSmtpSender(`smtp://mailer:s3cret@127.0.0.1:${relay.port}?ignoreTLS=true`));
     await good.send(mail("a@example.com"));
     expect(relay.messages).toHaveLength(1);
@@ -118,9 +160,16 @@ describe("SMTP sender pool", () => {
   });
 
   it("the connection breaking mid-message is neither rejected nor unreachable: it may have been delivered", async () => {
-    const relay = track(await startRelay({
-      onData(stream, _s, _cb) { stream.once("data", () => { for (const s of relay.sockets) s.destroy(); }); stream.resume(); },
-    }));
+    const relay = track(
+      await startRelay({
+        onData(stream, _s, _cb) {
+          stream.once("data", () => {
+            for (const s of relay.sockets) s.destroy();
+          });
+          stream.resume();
+        },
+      }),
+    );
     const sender = track(createSmtpSender(relay.url, { maxConnections: 1 }));
     const e = await sender.send(mail("a@example.com")).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(Error);
@@ -145,12 +194,22 @@ describe("SMTP sender pool", () => {
     const relay = track(await startRelay());
     const sender = track(createSmtpSender(relay.url, { maxConnections: 1 }));
     await sender.send(mail("warm@example.com"));
-    const writes = await clientWrites(relay.port, () => Promise.all(Array.from({ length: 5 }, (_, i) => sender.send(mail(`q${i}@example.com`, i)))));
-    expect(relay.messages.map((m) => m.to[0]).sort()).toEqual(["q0@example.com", "q1@example.com", "q2@example.com", "q3@example.com", "q4@example.com", "warm@example.com"]);
+    const writes = await clientWrites(relay.port, () =>
+      Promise.all(Array.from({ length: 5 }, (_, i) => sender.send(mail(`q${i}@example.com`, i)))),
+    );
+    expect(relay.messages.map((m) => m.to[0]).sort()).toEqual([
+      "q0@example.com",
+      "q1@example.com",
+      "q2@example.com",
+      "q3@example.com",
+      "q4@example.com",
+      "warm@example.com",
+    ]);
     expect(relay.connections).toBe(1);
     expect(writes).toHaveLength(6);
     // each write between the first and the last: a message's text, its dot line, the next envelope
-    for (const w of writes.slice(1, -1)) expect(w).toMatch(/Subject: Hello \d[\s\S]*\r\n\.\r\nMAIL FROM:<sales@acme\.test>\r\nRCPT TO:<q\d@example\.com>\r\nDATA\r\n$/);
+    for (const w of writes.slice(1, -1))
+      expect(w).toMatch(/Subject: Hello \d[\s\S]*\r\n\.\r\nMAIL FROM:<sales@acme\.test>\r\nRCPT TO:<q\d@example\.com>\r\nDATA\r\n$/);
     expect(writes.at(-1)).toMatch(/\r\n\.\r\n$/);
     for (let i = 0; i < 5; i++) expect(relay.messages.find((m) => m.to[0] === `q${i}@example.com`)!.raw).toContain(`Subject: Hello ${i}`);
   });
@@ -181,8 +240,12 @@ describe("SMTP sender pool", () => {
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
-    const sender = track(createSmtpSender(`smtp://127.0.0.1:${(server.address() as AddressInfo).port}?ignoreTLS=true`, { maxConnections: 1 }));
-    const results = await Promise.all(Array.from({ length: 3 }, (_, i) => sender.send(mail(`f${i}@example.com`, i)).catch((e: unknown) => e)));
+    const sender = track(
+      createSmtpSender(`smtp://127.0.0.1:${(server.address() as AddressInfo).port}?ignoreTLS=true`, { maxConnections: 1 }),
+    );
+    const results = await Promise.all(
+      Array.from({ length: 3 }, (_, i) => sender.send(mail(`f${i}@example.com`, i)).catch((e: unknown) => e)),
+    );
     for (const e of results) expect(e).toBeInstanceOf(EmailUnreachableError);
     // the first connection took the first envelope; the two queued behind it were moved to a second
     // connection (its first envelope lost the same way), and the last moved once already: not again
@@ -197,7 +260,8 @@ async function clientWrites(port: number, f: () => Promise<unknown>): Promise<st
   const proto = net.Socket.prototype as unknown as { _writeGeneric: WriteGeneric };
   const original = proto._writeGeneric;
   proto._writeGeneric = function (writev, data, ...rest) {
-    if (this.remotePort === port) writes.push(writev ? (data as { chunk: Buffer | string }[]).map((d) => String(d.chunk)).join("") : String(data));
+    if (this.remotePort === port)
+      writes.push(writev ? (data as { chunk: Buffer | string }[]).map((d) => String(d.chunk)).join("") : String(data));
     return original.call(this, writev, data, ...rest);
   };
   try {

@@ -18,16 +18,34 @@ beforeAll(async () => {
   ws = (await db().workspace.create({ data: { name: "Events Co" } })).id;
   log = new EventLog(db());
 });
-afterAll(async () => { await testDb.drop(); });
+afterAll(async () => {
+  await testDb.drop();
+});
 
 const record = (recordId: string, type: "contact.created" | "contact.changed" = "contact.created") =>
-  log.transaction((tx) => recordEvent(tx, author(), type === "contact.created"
-    ? { type, recordKind: "contact", recordId, data: {} }
-    : { type, recordKind: "contact", recordId, data: { fields: ["tags"] } }));
+  log.transaction((tx) =>
+    recordEvent(
+      tx,
+      author(),
+      type === "contact.created"
+        ? { type, recordKind: "contact", recordId, data: {} }
+        : { type, recordKind: "contact", recordId, data: { fields: ["tags"] } },
+    ),
+  );
 
-function counting(name: string, run: (e: StoredEvent, n: number, tx: Parameters<EventHandler["run"]>[1]) => Promise<void> = async () => {}) {
+function counting(
+  name: string,
+  run: (e: StoredEvent, n: number, tx: Parameters<EventHandler["run"]>[1]) => Promise<void> = async () => {},
+) {
   const runs: string[] = [];
-  const h: EventHandler = { name, handles: ["contact.created", "contact.changed"], async run(e, tx) { runs.push(e.id); await run(e, runs.length, tx); } };
+  const h: EventHandler = {
+    name,
+    handles: ["contact.created", "contact.changed"],
+    async run(e, tx) {
+      runs.push(e.id);
+      await run(e, runs.length, tx);
+    },
+  };
   return { h, runs };
 }
 
@@ -42,7 +60,11 @@ describe("EventDispatcher", () => {
     const d = log.dispatcher([first.h, flaky.h]);
 
     await expect(d.dispatch(ws, id)).rejects.toThrow("platform down");
-    expect(await db().domainEvent.findUniqueOrThrow({ where: { id } })).toMatchObject({ dispatchedAt: null, attempts: 1, lastError: "platform down" });
+    expect(await db().domainEvent.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      dispatchedAt: null,
+      attempts: 1,
+      lastError: "platform down",
+    });
     expect((await db().domainEventHandled.findMany({ where: { eventId: id } })).map((h) => h.handler)).toEqual(["first"]);
     expect(await db().notification.count({ where: { dedupeKey: `flaky:${id}` } })).toBe(0);
 
@@ -85,10 +107,12 @@ describe("EventDispatcher", () => {
 
   it("an event rolled back with its change never existed", async () => {
     const before = await db().domainEvent.count({ where: { workspaceId: ws } });
-    await expect(log.transaction(async (tx) => {
-      await recordEvent(tx, author(), { type: "contact.created", recordKind: "contact", recordId: "c-6", data: {} });
-      throw new Error("the change failed");
-    })).rejects.toThrow("the change failed");
+    await expect(
+      log.transaction(async (tx) => {
+        await recordEvent(tx, author(), { type: "contact.created", recordKind: "contact", recordId: "c-6", data: {} });
+        throw new Error("the change failed");
+      }),
+    ).rejects.toThrow("the change failed");
     expect(await db().domainEvent.count({ where: { workspaceId: ws } })).toBe(before);
   });
 });

@@ -30,20 +30,35 @@ const prisma = () => t.app.db.prisma;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** a post's summary (Slack's fallback text) and its blocks */
 const text = (r: RecordedRequest) => `${apiArgs(r).text ?? ""} ${JSON.stringify(apiArgs(r).blocks ?? "")}`;
-const sent = (channel: string, match: RegExp) => fake.calls("/api/chat.postMessage").filter((r) => apiArgs(r).channel === channel && match.test(text(r)));
-async function until<T>(what: string, fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 40_000): Promise<T> {
+const sent = (channel: string, match: RegExp) =>
+  fake.calls("/api/chat.postMessage").filter((r) => apiArgs(r).channel === channel && match.test(text(r)));
+async function until<T>(
+  what: string,
+  fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  ms = 40_000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; Slack saw: ${fake.calls("/api/chat.postMessage").map((r) => `${apiArgs(r).channel}: ${apiArgs(r).text}`).join(" | ")}`);
+    if (Date.now() > end)
+      throw new Error(
+        `timed out waiting for ${what}; Slack saw: ${fake
+          .calls("/api/chat.postMessage")
+          .map((r) => `${apiArgs(r).channel}: ${apiArgs(r).text}`)
+          .join(" | ")}`,
+      );
     await sleep(50);
   }
 }
 
 /** A command typed in the console by the workspace's admin (the console runs commands in the server process). */
 async function consoleRun(line: string): Promise<string> {
-  const res = await fetch(`${t.url}/console/api/command`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ workspaceId: ws, memberId: admin, text: line }) });
+  const res = await fetch(`${t.url}/console/api/command`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ workspaceId: ws, memberId: admin, text: line }),
+  });
   const body = await res.json();
   if (!res.ok || body.reply?.kind !== "ok") throw new Error(`${line} → ${res.status} ${JSON.stringify(body)}`);
   return JSON.stringify(body.reply);
@@ -56,17 +71,28 @@ const spawnWorker = async () => {
   return w;
 };
 async function killAll(sig: NodeJS.Signals = "SIGKILL") {
-  for (const w of running.splice(0)) { w.kill(sig); await w.exited; }
+  for (const w of running.splice(0)) {
+    w.kill(sig);
+    await w.exited;
+  }
 }
 const eventsOf = (recordId: string) => prisma().domainEvent.findMany({ where: { workspaceId: ws, recordId }, orderBy: { seq: "asc" } });
-const handled = async (eventId: string) => (await prisma().domainEventHandled.findMany({ where: { eventId } })).map((h) => h.handler).sort();
+const handled = async (eventId: string) =>
+  (await prisma().domainEventHandled.findMany({ where: { eventId } })).map((h) => h.handler).sort();
 
 beforeAll(async () => {
   fake = await startFakeSlack();
   fake.on("POST", "/api/conversations.open", (r) => ({ body: { ok: true, channel: { id: `D${apiArgs(r).users}` } } }));
   // the HTTP server only: every job runs in a child worker process
   t = await startTestApp(slackEnv(fake), { role: "server" });
-  workerEnv = { ...slackEnv(fake), DATABASE_URL: t.testDb.url, REDIS_URL: inject("redisUrl"), QUEUE_PREFIX: t.prefix, JOBS_LOCK_MS: "1000", JOBS_STALLED_MS: "1000" };
+  workerEnv = {
+    ...slackEnv(fake),
+    DATABASE_URL: t.testDb.url,
+    REDIS_URL: inject("redisUrl"),
+    QUEUE_PREFIX: t.prefix,
+    JOBS_LOCK_MS: "1000",
+    JOBS_STALLED_MS: "1000",
+  };
   dir = await mkdtemp(path.join(tmpdir(), "crm-events-"));
   // Slack's /crm runs in the workers: one is up for the set-up
   await spawnWorker();
@@ -92,7 +118,12 @@ describe("domain events", () => {
     const deal = await prisma().deal.findFirstOrThrow({ where: { workspaceId: ws, number: 1 } });
     const [created, moved] = await eventsOf(deal.id);
     expect([created.type, moved.type]).toEqual(["deal.created", "deal.moved"]);
-    expect(moved).toMatchObject({ recordKind: "deal", actorId: admin, dispatchedAt: null, data: { from: "lead", to: "qualified", via: "move", actor: { platform: "console" } } });
+    expect(moved).toMatchObject({
+      recordKind: "deal",
+      actorId: admin,
+      dispatchedAt: null,
+      data: { from: "lead", to: "qualified", via: "move", actor: { platform: "console" } },
+    });
     // no worker yet: the nudge waits in Redis, nothing was posted
     expect(await t.app.jobs.queue("domain-events").getJob(moved.id)).toBeTruthy();
     expect(fake.calls("/api/chat.postMessage")).toHaveLength(0);
@@ -100,8 +131,10 @@ describe("domain events", () => {
     const dispatcher = t.app.services.events.dispatcher(eventHandlers(t.app.services, ticketThreadQueue(t.app.jobs)));
     const nudge = bullEventNudge(t.app.jobs);
     const results = await Promise.all([
-      dispatcher.dispatch(ws, moved.id), dispatcher.dispatch(ws, moved.id),
-      nudge.dispatch([{ id: moved.id, workspaceId: ws }]), nudge.dispatch([{ id: moved.id, workspaceId: ws }]),
+      dispatcher.dispatch(ws, moved.id),
+      dispatcher.dispatch(ws, moved.id),
+      nudge.dispatch([{ id: moved.id, workspaceId: ws }]),
+      nudge.dispatch([{ id: moved.id, workspaceId: ws }]),
     ]);
     expect(results.slice(0, 2)).toContain("dispatched");
     // the earlier event of the same deal went first; each handler of each event ran once
@@ -109,7 +142,9 @@ describe("domain events", () => {
     expect(await handled(created.id)).toEqual(["deal-announcements", "rescore"]);
     expect(await handled(moved.id)).toEqual(["deal-announcements", "rescore"]);
     // a double nudge is one job
-    expect((await t.app.jobs.queue("domain-events").getJobs(["waiting", "delayed", "active"])).filter((j) => j.id === moved.id)).toHaveLength(1);
+    expect(
+      (await t.app.jobs.queue("domain-events").getJobs(["waiting", "delayed", "active"])).filter((j) => j.id === moved.id),
+    ).toHaveLength(1);
 
     // a worker delivers what was queued, and runs the leftover nudges (already dispatched: nothing more)
     await spawnWorker();
@@ -150,7 +185,10 @@ describe("domain events", () => {
     await hold.connect();
     try {
       await hold.query("BEGIN");
-      await hold.query(`INSERT INTO "DomainEventHandled" ("eventId", "handler", "workspaceId") VALUES ($1, 'rescore', $2)`, [created.id, ws]);
+      await hold.query(`INSERT INTO "DomainEventHandled" ("eventId", "handler", "workspaceId") VALUES ($1, 'rescore', $2)`, [
+        created.id,
+        ws,
+      ]);
       const w = await spawnWorker();
       await until("the new deal in #sales", () => sent("CSALES", /^D-2 .*\(created by /).length);
       await sleep(500);
@@ -165,7 +203,10 @@ describe("domain events", () => {
     }
 
     await spawnWorker();
-    await until("the event dispatched", async () => (await prisma().domainEvent.findUniqueOrThrow({ where: { id: created.id } })).dispatchedAt);
+    await until(
+      "the event dispatched",
+      async () => (await prisma().domainEvent.findUniqueOrThrow({ where: { id: created.id } })).dispatchedAt,
+    );
     expect(await handled(created.id)).toEqual(["deal-announcements", "rescore"]);
     await sleep(1500);
     expect(sent("CSALES", /^D-2 .*\(created by /)).toHaveLength(1);
@@ -174,15 +215,24 @@ describe("domain events", () => {
   it("contacts imported with `npm run crm -- import contacts` are scored and routed like one added in chat: the hot lead gets an owner, who is told", async () => {
     // in chat: scored (the adder owns it, so it is not routed)
     await consoleRun("contact add Ann Chat email:ann@chat.test tags:vip");
-    await until("the chat contact's score", async () => (await prisma().contact.findFirst({ where: { workspaceId: ws, email: "ann@chat.test" } }))?.score === 25);
+    await until(
+      "the chat contact's score",
+      async () => (await prisma().contact.findFirst({ where: { workspaceId: ws, email: "ann@chat.test" } }))?.score === 25,
+    );
 
     const file = path.join(dir, "leads.csv");
     await writeFile(file, "name,email,tags\nLea Lead,lea@import.test,vip\nCal Cold,cal@import.test,\n");
-    const r = await promisify(execFile)("npx", ["tsx", "src/cli/crm.ts", "import", "contacts", file, "--workspace", ws],
-      { cwd: ROOT, env: { ...process.env, DATABASE_URL: t.testDb.url, LOG_LEVEL: "silent" } });
+    const r = await promisify(execFile)("npx", ["tsx", "src/cli/crm.ts", "import", "contacts", file, "--workspace", ws], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: t.testDb.url, LOG_LEVEL: "silent" },
+    });
     expect(r.stderr).toContain("Imported 2 of 2 contacts");
     const [imported] = await prisma().domainEvent.findMany({ where: { workspaceId: ws, type: "contacts.imported" } });
-    expect(imported).toMatchObject({ recordKind: "workspace", actorId: null, data: { all: false, actor: { name: "CSV import", platform: "cli" } } });
+    expect(imported).toMatchObject({
+      recordKind: "workspace",
+      actorId: null,
+      data: { all: false, actor: { name: "CSV import", platform: "cli" } },
+    });
     expect((imported.data as { contactIds: string[] }).contactIds).toHaveLength(2);
 
     // no Redis in the CLI: the running worker's sweep finds the event
@@ -192,7 +242,9 @@ describe("domain events", () => {
     const lea = await prisma().contact.findFirstOrThrow({ where: { workspaceId: ws, email: "lea@import.test" } });
     expect(lea).toMatchObject({ score: 25, ownerId: admin });
     // scored too, below the threshold: nobody's lead
-    const cal = await until("the cold contact's score", () => prisma().contact.findFirst({ where: { workspaceId: ws, email: "cal@import.test", score: { not: null } } }));
+    const cal = await until("the cold contact's score", () =>
+      prisma().contact.findFirst({ where: { workspaceId: ws, email: "cal@import.test", score: { not: null } } }),
+    );
     expect(cal).toMatchObject({ ownerId: null, score: 0 });
     await sleep(1500);
     expect(sent("DW111", /your lead/)).toHaveLength(1);
@@ -207,7 +259,9 @@ describe("domain events", () => {
     reaction.event_id = "EvTicketReaction";
     reaction.event.reaction = "ticket";
     expect((await eventCallback(t.url, reaction)).status).toBe(200);
-    const ticket = await until("the reaction's ticket", () => prisma().ticket.findFirst({ where: { workspaceId: ws, sourceMessageKey: { startsWith: "slack:" } } }));
+    const ticket = await until("the reaction's ticket", () =>
+      prisma().ticket.findFirst({ where: { workspaceId: ws, sourceMessageKey: { startsWith: "slack:" } } }),
+    );
     expect(ticket.number).toBe(2);
     const [opened] = await prisma().domainEvent.findMany({ where: { workspaceId: ws, recordId: ticket.id } });
     expect(opened).toMatchObject({ type: "ticket.opened", data: { actor: { platform: "slack", platformUserId: "W111" } } });

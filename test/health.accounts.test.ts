@@ -10,11 +10,23 @@ describe("health rules", () => {
   it("judges healthy, watch and at risk with reasons", () => {
     expect(judgeHealth(base).status).toBe("healthy");
     expect(judgeHealth({ ...base, openPipeline: 1000 })).toMatchObject({ status: "watch", reasons: ["no interactions logged"] });
-    expect(judgeHealth({ ...base, wonRevenue: 5000, daysSinceInteraction: 10 })).toMatchObject({ status: "healthy", reasons: ["customer with won revenue", "last contact 10 days ago"] });
-    expect(judgeHealth({ ...base, wonRevenue: 5000, daysSinceInteraction: 45 })).toMatchObject({ status: "watch", reasons: ["no contact for 45 days"] });
-    expect(judgeHealth({ ...base, wonRevenue: 5000, daysSinceInteraction: 90 })).toMatchObject({ status: "at risk", reasons: ["no contact for 90 days"] });
+    expect(judgeHealth({ ...base, wonRevenue: 5000, daysSinceInteraction: 10 })).toMatchObject({
+      status: "healthy",
+      reasons: ["customer with won revenue", "last contact 10 days ago"],
+    });
+    expect(judgeHealth({ ...base, wonRevenue: 5000, daysSinceInteraction: 45 })).toMatchObject({
+      status: "watch",
+      reasons: ["no contact for 45 days"],
+    });
+    expect(judgeHealth({ ...base, wonRevenue: 5000, daysSinceInteraction: 90 })).toMatchObject({
+      status: "at risk",
+      reasons: ["no contact for 90 days"],
+    });
     expect(judgeHealth({ ...base, openTickets: 3 }).status).toBe("watch");
-    expect(judgeHealth({ ...base, openTickets: 6, breachedTickets: 1, daysSinceInteraction: 1 })).toMatchObject({ status: "at risk", reasons: ["1 breached ticket", "6 open tickets"] });
+    expect(judgeHealth({ ...base, openTickets: 6, breachedTickets: 1, daysSinceInteraction: 1 })).toMatchObject({
+      status: "at risk",
+      reasons: ["1 breached ticket", "6 open tickets"],
+    });
   });
 });
 
@@ -24,7 +36,9 @@ beforeAll(async () => {
   t = await startTestApp();
   c = await consoleSession(t.url);
 });
-afterAll(async () => { await t.stop(); });
+afterAll(async () => {
+  await t.stop();
+});
 
 const health = async () => /Health: (.*)/.exec((await c.run("company show A-1")).plain)?.[1];
 

@@ -16,7 +16,10 @@ beforeAll(async () => {
   await t.app.db.prisma.contact.updateMany({ where: { email: "cara@example.com" }, data: { slackUserId: "W333" } });
   expect(await slashText(t.url, 'ticket new "Login broken" contact:C-1 assign:me', fake)).toContain("T-1");
 });
-afterAll(async () => { await t.stop(); await fake.close(); });
+afterAll(async () => {
+  await t.stop();
+  await fake.close();
+});
 
 describe("CSAT", () => {
   it("resolving DMs the requester one-click ratings, once", async () => {
@@ -50,7 +53,15 @@ async function waitForDm() {
   for (;;) {
     const posts = fake.calls("/api/chat.postMessage").filter((r) => apiArgs(r).channel === "DW333");
     if (posts.length) return posts;
-    if (Date.now() > end) throw new Error(`no DM; posts: ${JSON.stringify(fake.calls("/api/chat.postMessage").map(apiArgs).map((a) => a.channel))}`);
+    if (Date.now() > end)
+      throw new Error(
+        `no DM; posts: ${JSON.stringify(
+          fake
+            .calls("/api/chat.postMessage")
+            .map(apiArgs)
+            .map((a) => a.channel),
+        )}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -3,17 +3,20 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = net.createServer().listen(0, "127.0.0.1", () => {
-    const { port } = s.address() as net.AddressInfo;
-    s.close(() => resolve(port));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
   });
-});
 
 function startRedis(port: number): Promise<ChildProcess> {
   const p = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "pipe" });
   return new Promise((resolve, reject) => {
-    p.stdout!.on("data", (d: Buffer) => { if (d.toString().includes("Ready to accept")) resolve(p); });
+    p.stdout!.on("data", (d: Buffer) => {
+      if (d.toString().includes("Ready to accept")) resolve(p);
+    });
     p.once("error", reject);
   });
 }

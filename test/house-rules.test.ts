@@ -13,7 +13,10 @@ const BIN = path.join(ROOT, "node_modules", ".bin");
 const CONFIGS = ["package.json", "tsconfig.json", ".dependency-cruiser.cjs", "eslint.config.js"];
 const LAYERS = ["src", "adapters", "jobs"];
 
-interface Run { code: number; out: string }
+interface Run {
+  code: number;
+  out: string;
+}
 
 async function run(bin: "depcruise" | "eslint", args: string[], cwd: string): Promise<Run> {
   try {
@@ -53,7 +56,9 @@ describe("house rules", () => {
       await writeFile(path.join(dir, f), text);
     }
   });
-  afterAll(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
 
   it("the real tree passes the dependency rules and eslint", { timeout: 60_000 }, async () => {
     const [deps, lint] = await Promise.all([depcruise(ROOT), run("eslint", LAYERS, ROOT)]);
@@ -83,7 +88,9 @@ describe("house rules", () => {
   it("eslint fails on process.env read in the domain, and allows it in src/config", { timeout: 60_000 }, async () => {
     const r = await run("eslint", ["src/domain/plantedEnv.ts", "src/config/plantedEnv.ts"], dir);
     expect(r.code, r.out).not.toBe(0);
-    expect(r.out).toMatch(/src\/domain\/plantedEnv\.ts\n\s+1:\d+\s+error\s+'process\.env' is restricted from being used\. Read settings in src\/config\/env\.ts.*no-restricted-properties/);
+    expect(r.out).toMatch(
+      /src\/domain\/plantedEnv\.ts\n\s+1:\d+\s+error\s+'process\.env' is restricted from being used\. Read settings in src\/config\/env\.ts.*no-restricted-properties/,
+    );
     expect(r.out).not.toContain("src/config/plantedEnv.ts");
   });
 });

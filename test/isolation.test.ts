@@ -11,7 +11,7 @@ let b: ConsoleSession;
 
 // one invocation per command, aimed at workspace A's records
 const ATTACKS: Record<string, string[]> = {
-  "help": ["help deal"],
+  help: ["help deal"],
   "contact add": ["contact add Zyxa Quorn email:zyxa@quornco.test company:A-1"],
   "contact find": ["contact find Ana", "contact find zyxa@quornco.test", "contact find C-1"],
   "contact show": ["contact show C-1", "contact show zyxa@quornco.test", "contact show Ana"],
@@ -19,7 +19,7 @@ const ATTACKS: Record<string, string[]> = {
   "company add": ["company add Globex domain:quornco.test"],
   "company show": ["company show A-1", "company show Quornco", "company show quornco.test"],
   "company channel": ["company channel A-1 <#C123>"],
-  "log": ["log call C-1 hello", "log note A-1 hi", "log meeting D-1 x", "log email T-1 y", "log chat zyxa@quornco.test z"],
+  log: ["log call C-1 hello", "log note A-1 hi", "log meeting D-1 x", "log email T-1 y", "log chat zyxa@quornco.test z"],
   "deal new": ['deal new "Steal" 1k contact:C-1', 'deal new "Steal" 1k contact:zyxa@quornco.test', 'deal new "Steal" 1k company:A-1'],
   "deal move": ["deal move D-1 won", "deal move Quornco proposal"],
   "deal won": ["deal won D-1"],
@@ -28,7 +28,7 @@ const ATTACKS: Record<string, string[]> = {
   "deal list": ["deal list", "deal list stage:proposal"],
   "deal room": ["deal room D-1"],
   "deal forum": ["deal forum <#1520000000000000001>", "deal forum"],
-  "pipeline": ["pipeline"],
+  pipeline: ["pipeline"],
   "ticket new": ["ticket new Broken contact:C-1", "ticket new Broken contact:zyxa@quornco.test"],
   "ticket assign": ["ticket assign T-1 me"],
   "ticket escalate": ["ticket escalate T-1 now"],
@@ -39,27 +39,30 @@ const ATTACKS: Record<string, string[]> = {
   "ticket priority": ["ticket priority T-1 urgent", "ticket priority Quornprinter low"],
   "sla show": ["sla show"],
   "sla set": ["sla set normal first:1s resolve:2s"],
-  "role": ["role Adaquorn admin", "role Adaquorn viewer"],
-  "oncall": ["oncall on"],
+  role: ["role Adaquorn admin", "role Adaquorn viewer"],
+  oncall: ["oncall on"],
   // B's own settings: nothing of A's join rule or role map can be read or changed from B
-  "settings": ["settings join:agent", "settings"],
+  settings: ["settings join:agent", "settings"],
   "role map": ["role map <@&1600000000000000001> agent", "role map"],
-  "notify": ["notify deals <#C123>"],
+  notify: ["notify deals <#C123>"],
   "support channel": ["support channel <#1530000000000000001>", "support channel"],
-  "link": ["link", "link ABCD-EFGH"],
-  "unlink": ["unlink"],
-  "digest": ["digest", "digest week", "digest month"],
+  link: ["link", "link ABCD-EFGH"],
+  unlink: ["unlink"],
+  digest: ["digest", "digest week", "digest month"],
   "digest post": ["digest post week"],
   "report schedule": ["report schedule daily 09:00 <#C123>"],
   "report list": ["report list"],
   "report cancel": ["report cancel R-1"],
   "score rules": ["score rules"],
   "score rule add": ["score rule add tag:vip 5", "score rule add company:quornco.test 5"],
-  "leads": ["leads", "leads 50"],
+  leads: ["leads", "leads 50"],
   "model refit": ["model refit"],
-  "csat": ["csat T-1 5"],
+  csat: ["csat T-1 5"],
   "csat report": ["csat report"],
-  "campaign new": ['campaign new "Steal" segment:"company:A-1" channel:slack message:"x"', 'campaign new "Steal" segment:"owner:Adaquorn" channel:slack message:"x"'],
+  "campaign new": [
+    'campaign new "Steal" segment:"company:A-1" channel:slack message:"x"',
+    'campaign new "Steal" segment:"owner:Adaquorn" channel:slack message:"x"',
+  ],
   "campaign message": ["campaign message K-1 hijacked"],
   "campaign preview": ["campaign preview K-1", "campaign preview Quornco launch"],
   "campaign test": ["campaign test K-1"],
@@ -77,14 +80,19 @@ beforeAll(async () => {
   a = await consoleSession(t.url, "Workspace A", "Adaquorn");
   b = await consoleSession(t.url, "Workspace B", "Bob");
   for (const cmd of [
-    "contact add Zyxa Quorn email:zyxa@quornco.test company:Quornco tags:vip", "company add Quornco Labs domain:quornco.test",
-    'deal new "Quornco renewal" 12k contact:C-1 stage:proposal', "ticket new Quornprinter broken contact:C-1 assign:me",
+    "contact add Zyxa Quorn email:zyxa@quornco.test company:Quornco tags:vip",
+    "company add Quornco Labs domain:quornco.test",
+    'deal new "Quornco renewal" 12k contact:C-1 stage:proposal',
+    "ticket new Quornprinter broken contact:C-1 assign:me",
     "log call C-1 Quorn intro call",
     'campaign new "Quornco launch" segment:"tag:vip" channel:slack message:"Hi {{first_name}}"',
-  ]) expect((await a.run(cmd)).kind, cmd).toBe("ok");
+  ])
+    expect((await a.run(cmd)).kind, cmd).toBe("ok");
   // A's report R-1, made through the service: a console workspace owns no channel to name in a command
-  await t.app.services.reports.schedule({ workspaceId: a.workspaceId, memberId: a.adminId, name: "Adaquorn", role: "admin", platform: "console" },
-    { cadence: "weekly", time: { hour: 8, minute: 0 }, channel: { platform: "slack", channelId: "C0QUORN" } });
+  await t.app.services.reports.schedule(
+    { workspaceId: a.workspaceId, memberId: a.adminId, name: "Adaquorn", role: "admin", platform: "console" },
+    { cadence: "weekly", time: { hour: 8, minute: 0 }, channel: { platform: "slack", channelId: "C0QUORN" } },
+  );
   // A's own background rescoring (debounced predict jobs) settles before the snapshots compare A
   const predict = t.app.jobs.queue("predict");
   for (let end = Date.now() + 20_000; Date.now() < end;) {
@@ -93,7 +101,9 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 200));
   }
 });
-afterAll(async () => { await t.stop(); });
+afterAll(async () => {
+  await t.stop();
+});
 
 const snapshot = async (workspaceId: string) => {
   const p = t.app.db.prisma;
@@ -106,7 +116,9 @@ const snapshot = async (workspaceId: string) => {
     p.auditLog.count({ where: { workspaceId } }),
     p.member.findMany({ where: { workspaceId }, orderBy: { createdAt: "asc" } }),
   ]);
-  return JSON.stringify({ contacts, companies, deals, tickets, interactions, audits, members }, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  return JSON.stringify({ contacts, companies, deals, tickets, interactions, audits, members }, (_k, v) =>
+    typeof v === "bigint" ? v.toString() : v,
+  );
 };
 
 describe("another workspace", () => {
@@ -125,13 +137,23 @@ describe("another workspace", () => {
       for (const text of texts) {
         const r = await b.run(text);
         // nothing of A may appear in B's answers
-        for (const secret of ["Zyxa Quorn", "zyxa@quornco.test", "Quornco renewal", "Quornprinter broken", "Quorn intro call", "Quornco Labs", "Adaquorn"]) {
+        for (const secret of [
+          "Zyxa Quorn",
+          "zyxa@quornco.test",
+          "Quornco renewal",
+          "Quornprinter broken",
+          "Quorn intro call",
+          "Quornco Labs",
+          "Adaquorn",
+        ]) {
           if (text.includes(secret) || (secret === "Zyxa Quorn" && path === "contact add")) continue;
           expect(r.plain, `${text} leaked ${secret}`).not.toContain(secret);
         }
         if (/[CADT]-1\b/.test(text) && !["contact add", "company add", "contact find"].includes(path)) {
           expect(r.kind, `${text}: ${r.plain}`).toBe("error");
-          expect(r.plain, text).toMatch(/No (contact|company|deal|ticket) [CADT]-1 in this workspace|not in this workspace|live in Slack or Discord|has no Slack connection/);
+          expect(r.plain, text).toMatch(
+            /No (contact|company|deal|ticket) [CADT]-1 in this workspace|not in this workspace|live in Slack or Discord|has no Slack connection/,
+          );
         }
       }
     }

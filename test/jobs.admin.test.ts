@@ -12,7 +12,10 @@ beforeAll(async () => {
   on = await startTestApp({ ADMIN_TOKEN: TOKEN });
   off = await startTestApp();
 });
-afterAll(async () => { await on?.stop(); await off?.stop(); });
+afterAll(async () => {
+  await on?.stop();
+  await off?.stop();
+});
 
 describe("/admin/queues", () => {
   it("is 404 when ADMIN_TOKEN is unset", async () => {
@@ -22,10 +25,14 @@ describe("/admin/queues", () => {
 
   it("is 401 without the token or with a wrong one", async () => {
     expect((await fetch(`${on.url}/admin/queues`)).status).toBe(401);
-    expect((await fetch(`${on.url}/admin/queues/api/queues`, { headers: { authorization: "Bearer wrong-token-0123456789abc" } })).status).toBe(401);
+    expect(
+      (await fetch(`${on.url}/admin/queues/api/queues`, { headers: { authorization: "Bearer wrong-token-0123456789abc" } })).status,
+    ).toBe(401);
     expect((await fetch(`${on.url}/admin/queues/api/queues`, { headers: { cookie: "crm_console=nope" } })).status).toBe(401);
     // a cookie holding the token itself (as the console once set) is not a session
-    expect((await fetch(`${on.url}/admin/queues/api/queues`, { headers: { cookie: `crm_console=${encodeURIComponent(TOKEN)}` } })).status).toBe(401);
+    expect(
+      (await fetch(`${on.url}/admin/queues/api/queues`, { headers: { cookie: `crm_console=${encodeURIComponent(TOKEN)}` } })).status,
+    ).toBe(401);
   });
 
   it("serves the dashboard and every registry queue with a Bearer token or the console's session cookie", async () => {
@@ -38,7 +45,7 @@ describe("/admin/queues", () => {
     const cookie = signIn.headers.get("set-cookie")!.split(";")[0];
     const api = await fetch(`${on.url}/admin/queues/api/queues?activeQueue=sla&status=delayed`, { headers: { cookie } });
     expect(api.status).toBe(200);
-    const body = await api.json() as { queues: { name: string; counts: Record<string, number> }[] };
+    const body = (await api.json()) as { queues: { name: string; counts: Record<string, number> }[] };
     expect(body.queues.map((q) => q.name).sort()).toEqual(Object.keys(QUEUES).sort());
     expect(body.queues.find((q) => q.name === "sla")?.counts.delayed).toBeGreaterThanOrEqual(1);
   });

@@ -19,12 +19,15 @@ import { deleteKeys, testPrefix } from "./helpers/redis.ts";
 
 const prefix = testPrefix();
 // the stall check runs every 200 ms here, so a job whose lock ran out is handed over quickly
-const runtime = () => new JobRuntime({ redisUrl: inject("redisUrl"), prefix, logger: createLogger("silent"), tuning: loadConfig({ JOBS_STALLED_MS: "200" }) });
+const runtime = () =>
+  new JobRuntime({ redisUrl: inject("redisUrl"), prefix, logger: createLogger("silent"), tuning: loadConfig({ JOBS_STALLED_MS: "200" }) });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let redis: Redis;
 const runtimes: JobRuntime[] = [];
 
-beforeAll(() => { redis = new Redis(inject("redisUrl"), { maxRetriesPerRequest: 1 }); });
+beforeAll(() => {
+  redis = new Redis(inject("redisUrl"), { maxRetriesPerRequest: 1 });
+});
 afterAll(async () => {
   for (const rt of runtimes) await rt.close(2000);
   redis.disconnect();
@@ -44,7 +47,9 @@ describe("a delivery taken over after its lock ran out", () => {
     // the real Slack adapter against a fake Slack whose first conversations.open hangs until released
     const fake = await startFakeSlack();
     let release!: () => void;
-    const hold = new Promise<void>((r) => { release = r; });
+    const hold = new Promise<void>((r) => {
+      release = r;
+    });
     let opens = 0;
     fake.on("POST", "/api/conversations.open", async (r) => {
       if (++opens === 1) await hold;
@@ -55,13 +60,23 @@ describe("a delivery taken over after its lock ran out", () => {
     const lost: unknown[] = [];
     const producer = runtime();
     runtimes.push(producer);
-    const job: DeliveryJob = { platform: "slack", workspaceId: "w1", target: { userId: "U201" }, reply: serializeReply(reply("SLA breached: T-1", false).build()) };
+    const job: DeliveryJob = {
+      platform: "slack",
+      workspaceId: "w1",
+      target: { userId: "U201" },
+      reply: serializeReply(reply("SLA breached: T-1", false).build()),
+    };
     await producer.add("deliver-slack", "deliver", job, { jobId: "breach-dm-1" });
     // two workers on the queue, as in production
     for (let i = 0; i < 2; i++) {
       const rt = runtime();
       runtimes.push(rt);
-      rt.work<DeliveryJob>("deliver-slack", (j, lease) => deliver({ slack }, j, lease).catch((e) => { lost.push(e); throw e; }));
+      rt.work<DeliveryJob>("deliver-slack", (j, lease) =>
+        deliver({ slack }, j, lease).catch((e) => {
+          lost.push(e);
+          throw e;
+        }),
+      );
     }
     const queue = producer.queue("deliver-slack");
     const posts = () => fake.calls("/api/chat.postMessage").filter((r) => apiArgs(r).channel === "DU201");
@@ -70,7 +85,10 @@ describe("a delivery taken over after its lock ran out", () => {
 
       // the lock runs out (the process froze past JOBS_LOCK_MS); a stall check hands the job over and that run posts
       expect(await redis.del(`${prefix}:deliver-slack:breach-dm-1:lock`)).toBe(1);
-      await until("the run that took it over to post and complete the job", async () => (await (await queue.getJob("breach-dm-1"))?.getState()) === "completed");
+      await until(
+        "the run that took it over to post and complete the job",
+        async () => (await (await queue.getJob("breach-dm-1"))?.getState()) === "completed",
+      );
       expect(posts()).toHaveLength(1);
 
       // the frozen run gets its DM channel at last: it must not post
@@ -93,12 +111,25 @@ describe("a delivery taken over after its lock ran out", () => {
     runtimes.push(rt);
     const discord: ChatDelivery = {
       platform: "discord",
-      async post(_ws, target, _reply, opts?: PostOptions) { await opts?.beforeWrite?.(); posts.push(`to ${target.userId}`); return { channelId: "DM7", messageId: "m1" }; },
-      async update(_ws, t) { return t; },
-      async createRoom() { return { channelId: "C1" }; },
+      async post(_ws, target, _reply, opts?: PostOptions) {
+        await opts?.beforeWrite?.();
+        posts.push(`to ${target.userId}`);
+        return { channelId: "DM7", messageId: "m1" };
+      },
+      async update(_ws, t) {
+        return t;
+      },
+      async createRoom() {
+        return { channelId: "C1" };
+      },
     };
     rt.work<DeliveryJob>("deliver-discord", (j, lease) => deliver({ discord }, j, lease));
-    const job: DeliveryJob = { platform: "discord", workspaceId: "w1", target: { userId: "U7" }, reply: serializeReply(reply("hello", false).build()) };
+    const job: DeliveryJob = {
+      platform: "discord",
+      workspaceId: "w1",
+      target: { userId: "U7" },
+      reply: serializeReply(reply("hello", false).build()),
+    };
     await rt.add("deliver-discord", "deliver", job, { jobId: "dm-2" });
     const q = rt.queue("deliver-discord");
     await until("the post", async () => (await (await q.getJob("dm-2"))?.getState()) === "completed");

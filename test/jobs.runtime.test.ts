@@ -14,8 +14,13 @@ const runtime = () => new JobRuntime({ redisUrl: inject("redisUrl"), prefix, log
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let producer: JobRuntime;
 
-beforeAll(() => { producer = runtime(); });
-afterAll(async () => { await producer.close(); await deleteKeys(prefix); });
+beforeAll(() => {
+  producer = runtime();
+});
+afterAll(async () => {
+  await producer.close();
+  await deleteKeys(prefix);
+});
 
 async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
@@ -30,10 +35,17 @@ describe("JobRuntime", () => {
   it("close() lets the active job finish, then returns: the job is completed, not handed back", async () => {
     const rt = runtime();
     let finished = 0;
-    rt.work("rooms", async () => { await sleep(800); finished++; return "done"; });
+    rt.work("rooms", async () => {
+      await sleep(800);
+      finished++;
+      return "done";
+    });
     await producer.add("rooms", "slow", { n: 1 }, { jobId: "slow-1" });
     const q = producer.queue("rooms");
-    await until(() => q.getActiveCount(), (n) => n === 1);
+    await until(
+      () => q.getActiveCount(),
+      (n) => n === 1,
+    );
     const started = Date.now();
     await rt.close();
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
@@ -54,8 +66,14 @@ describe("JobRuntime", () => {
     await producer.add("deliver-slack", "deliver", { kind: "permanent" }, { jobId: "perm-1" });
     await producer.add("deliver-slack", "deliver", { kind: "flaky" }, { jobId: "flaky-1", backoff: { type: "fixed", delay: 50 } });
     const q = producer.queue("deliver-slack");
-    const perm = await until(async () => q.getJob("perm-1"), (j) => !!j?.failedReason);
-    const flaky = await until(async () => (await q.getJob("flaky-1"))?.getState(), (s) => s === "completed");
+    const perm = await until(
+      async () => q.getJob("perm-1"),
+      (j) => !!j?.failedReason,
+    );
+    const flaky = await until(
+      async () => (await q.getJob("flaky-1"))?.getState(),
+      (s) => s === "completed",
+    );
     expect(flaky).toBe("completed");
     expect(perm?.failedReason).toBe("slack: channel_not_found");
     expect(perm?.attemptsMade).toBe(1);
@@ -73,7 +91,10 @@ describe("JobRuntime", () => {
     });
     await producer.add("deliver-discord", "deliver", {}, { jobId: "limited-1" });
     const q = producer.queue("deliver-discord");
-    const state = await until(async () => (await q.getJob("limited-1"))?.getState(), (s) => s === "completed");
+    const state = await until(
+      async () => (await q.getJob("limited-1"))?.getState(),
+      (s) => s === "completed",
+    );
     expect(state).toBe("completed");
     expect(at).toHaveLength(2);
     expect(at[1] - at[0]).toBeGreaterThanOrEqual(600);

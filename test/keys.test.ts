@@ -3,8 +3,12 @@ import { nextNumber, parseKey, formatKey } from "../src/db/keys.ts";
 import { createTestDb, type TestDb } from "./helpers/db.ts";
 
 let t: TestDb;
-beforeAll(async () => { t = await createTestDb(); });
-afterAll(async () => { await t.drop(); });
+beforeAll(async () => {
+  t = await createTestDb();
+});
+afterAll(async () => {
+  await t.drop();
+});
 
 describe("human keys", () => {
   it("parse and format", () => {
@@ -17,10 +21,11 @@ describe("human keys", () => {
   it("50 parallel inserts in one workspace get 1..50 with no gaps or repeats; another workspace starts at 1", async () => {
     const p = t.db.prisma;
     const [w1, w2] = await Promise.all([p.workspace.create({ data: { name: "one" } }), p.workspace.create({ data: { name: "two" } })]);
-    const insert = (workspaceId: string, i: number) => p.$transaction(async (tx) => {
-      const number = await nextNumber(tx, workspaceId, "contact");
-      return tx.contact.create({ data: { workspaceId, number, name: `c${i}` } });
-    });
+    const insert = (workspaceId: string, i: number) =>
+      p.$transaction(async (tx) => {
+        const number = await nextNumber(tx, workspaceId, "contact");
+        return tx.contact.create({ data: { workspaceId, number, name: `c${i}` } });
+      });
     const rows = await Promise.all(Array.from({ length: 50 }, (_, i) => insert(w1.id, i)));
     expect(rows.map((r) => r.number).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect((await insert(w2.id, 0)).number).toBe(1);
@@ -30,10 +35,15 @@ describe("human keys", () => {
     const p = t.db.prisma;
     const w = await p.workspace.create({ data: { name: "three" } });
     let taken = 0;
-    const rolledBack = await p.$transaction(async (tx) => {
-      taken = await nextNumber(tx, w.id, "deal");
-      throw new Error("roll back");
-    }).then(() => false, () => true);
+    const rolledBack = await p
+      .$transaction(async (tx) => {
+        taken = await nextNumber(tx, w.id, "deal");
+        throw new Error("roll back");
+      })
+      .then(
+        () => false,
+        () => true,
+      );
     expect(rolledBack).toBe(true);
     expect(taken).toBe(1);
     // the counter the rolled-back transaction moved is where it was, so the number is handed out again

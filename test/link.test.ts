@@ -4,7 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import type { FakeServer } from "./helpers/fakeHttp.ts";
 import { slackEnv, slash, startFakeSlack } from "./helpers/slack.ts";
-import { GUILD, OTHER_GUILD, PLAIN_MEMBER, USER, commandBody, discordEnv, interact, shown, startFakeDiscord, str } from "./helpers/discord.ts";
+import {
+  GUILD,
+  OTHER_GUILD,
+  PLAIN_MEMBER,
+  USER,
+  commandBody,
+  discordEnv,
+  interact,
+  shown,
+  startFakeDiscord,
+  str,
+} from "./helpers/discord.ts";
 
 let t: TestApp;
 let fakeSlack: FakeServer;
@@ -14,10 +25,15 @@ beforeAll(async () => {
   fakeDiscord = await startFakeDiscord();
   t = await startTestApp({ ...slackEnv(fakeSlack), ...discordEnv(fakeDiscord) });
 });
-afterAll(async () => { await t.stop(); await fakeSlack.close(); await fakeDiscord.close(); });
+afterAll(async () => {
+  await t.stop();
+  await fakeSlack.close();
+  await fakeDiscord.close();
+});
 
 const slackText = async (text: string, who = {}) => JSON.stringify(await (await slash(t.url, text, fakeSlack, who)).json());
-const discord = async (path: string[], opts: { name: string; type: number; value?: string | number | boolean }[] = [], who = {}) => shown(await interact(t.url, commandBody(path, opts, who)));
+const discord = async (path: string[], opts: { name: string; type: number; value?: string | number | boolean }[] = [], who = {}) =>
+  shown(await interact(t.url, commandBody(path, opts, who)));
 
 describe("/crm link", () => {
   let code = "";
@@ -34,8 +50,12 @@ describe("/crm link", () => {
 
   it("a non-admin on Discord cannot redeem; the admin can, once", async () => {
     // the server's manager is its admin; an ordinary member the admin made an agent may not link
-    expect(await discord(["role", "set"], [{ name: "member", type: 6, value: "1300000000000000099" }, str("role", "agent")])).toContain("is now agent");
-    expect(await discord(["link"], [str("code", code)], { user: "1300000000000000099", permissions: PLAIN_MEMBER })).toContain("Only admins can link");
+    expect(await discord(["role", "set"], [{ name: "member", type: 6, value: "1300000000000000099" }, str("role", "agent")])).toContain(
+      "is now agent",
+    );
+    expect(await discord(["link"], [str("code", code)], { user: "1300000000000000099", permissions: PLAIN_MEMBER })).toContain(
+      "Only admins can link",
+    );
     expect(await discord(["link"], [str("code", code.toLowerCase())])).toContain("Linked");
     expect(await discord(["link"], [str("code", code)])).toMatch(/unknown, expired or already used/);
   });
@@ -61,8 +81,14 @@ describe("/crm link", () => {
   it("an expired code is refused", async () => {
     const out = await slackText("link");
     expect(out).toContain("already linked"); // this workspace already has a Discord server
-    await t.app.db.prisma.linkCode.create({ data: { workspaceId: (await t.app.db.prisma.platformLink.findFirstOrThrow({ where: { externalId: OTHER_GUILD } })).workspaceId,
-      code: "OLDC-ODE2", platform: "discord", expiresAt: new Date(Date.now() - 1000) } });
+    await t.app.db.prisma.linkCode.create({
+      data: {
+        workspaceId: (await t.app.db.prisma.platformLink.findFirstOrThrow({ where: { externalId: OTHER_GUILD } })).workspaceId,
+        code: "OLDC-ODE2",
+        platform: "discord",
+        expiresAt: new Date(Date.now() - 1000),
+      },
+    });
     expect(await slackText("link OLDC-ODE2", { team: "T555", user: "U555" })).toMatch(/unknown, expired or already used/);
   });
 

@@ -17,27 +17,45 @@ async function createDeal(title: string, contactKey: number, companyKey?: number
   const ws = c.workspaceId;
   const stage = await db().stage.findFirstOrThrow({ where: { workspaceId: ws, name: "lead", pipeline: { isDefault: true } } });
   const contact = await db().contact.findUniqueOrThrow({ where: { workspaceId_number: { workspaceId: ws, number: contactKey } } });
-  const company = companyKey ? await db().company.findUniqueOrThrow({ where: { workspaceId_number: { workspaceId: ws, number: companyKey } } }) : null;
-  return db().$transaction(async (tx) => tx.deal.create({
-    data: {
-      workspaceId: ws, number: await nextNumber(tx, ws, "deal"), title, amount: "12000.00",
-      pipelineId: stage.pipelineId, stageId: stage.id, contactId: contact.id, companyId: company?.id,
-    },
-  }));
+  const company = companyKey
+    ? await db().company.findUniqueOrThrow({ where: { workspaceId_number: { workspaceId: ws, number: companyKey } } })
+    : null;
+  return db().$transaction(async (tx) =>
+    tx.deal.create({
+      data: {
+        workspaceId: ws,
+        number: await nextNumber(tx, ws, "deal"),
+        title,
+        amount: "12000.00",
+        pipelineId: stage.pipelineId,
+        stageId: stage.id,
+        contactId: contact.id,
+        companyId: company?.id,
+      },
+    }),
+  );
 }
 
 async function createWaitingTicket(subject: string, requesterKey: number, waitingForMs: number) {
   const ws = c.workspaceId;
   const requester = await db().contact.findUniqueOrThrow({ where: { workspaceId_number: { workspaceId: ws, number: requesterKey } } });
   const now = Date.now();
-  return db().$transaction(async (tx) => tx.ticket.create({
-    data: {
-      workspaceId: ws, number: await nextNumber(tx, ws, "ticket"), subject, status: "waiting", priority: "high",
-      requesterId: requester.id, createdAt: new Date(now - 2 * HOUR),
-      firstResponseDueAt: new Date(now + 2 * HOUR), resolutionDueAt: new Date(now + 22 * HOUR),
-      waitingSince: new Date(now - waitingForMs),
-    },
-  }));
+  return db().$transaction(async (tx) =>
+    tx.ticket.create({
+      data: {
+        workspaceId: ws,
+        number: await nextNumber(tx, ws, "ticket"),
+        subject,
+        status: "waiting",
+        priority: "high",
+        requesterId: requester.id,
+        createdAt: new Date(now - 2 * HOUR),
+        firstResponseDueAt: new Date(now + 2 * HOUR),
+        resolutionDueAt: new Date(now + 22 * HOUR),
+        waitingSince: new Date(now - waitingForMs),
+      },
+    }),
+  );
 }
 
 const counts = async () => ({
@@ -49,11 +67,13 @@ beforeAll(async () => {
   t = await startTestApp();
   c = await consoleSession(t.url);
   agentId = await c.addMember("Alex Agent", "agent");
-  await c.run("contact add Ana Lopez email:ana@acme.com company:Acme tags:vip");   // C-1, A-1
-  await c.run("contact add Bob Stone email:bob@globex.io company:Globex");        // C-2, A-2
-  await c.run("contact add Cleo Park email:cleo@initech.dev");                    // C-3, no company
+  await c.run("contact add Ana Lopez email:ana@acme.com company:Acme tags:vip"); // C-1, A-1
+  await c.run("contact add Bob Stone email:bob@globex.io company:Globex"); // C-2, A-2
+  await c.run("contact add Cleo Park email:cleo@initech.dev"); // C-3, no company
 });
-afterAll(async () => { await t.stop(); });
+afterAll(async () => {
+  await t.stop();
+});
 
 describe("log", () => {
   it("logs every kind on a contact, by key and by email, and contact show lists them newest first", async () => {
@@ -61,7 +81,12 @@ describe("log", () => {
     expect(call.kind).toBe("ok");
     expect(call.plain).toContain("📞 Logged call on C-1 Ana Lopez");
     expect(call.plain).toContain("[Timeline](contact show C-1)");
-    for (const [kind, icon] of [["email", "✉️"], ["meeting", "🤝"], ["note", "📝"], ["chat", "💬"]] as const) {
+    for (const [kind, icon] of [
+      ["email", "✉️"],
+      ["meeting", "🤝"],
+      ["note", "📝"],
+      ["chat", "💬"],
+    ] as const) {
       const r = await c.run(`log ${kind} ana@acme.com ${kind} about onboarding`, agentId);
       expect(r.kind).toBe("ok");
       expect(r.plain).toContain(`${icon} Logged ${kind} on C-1 Ana Lopez`);
@@ -112,7 +137,10 @@ describe("log", () => {
     expect(r.kind).toBe("ok");
     expect(r.plain).toContain(`📞 Logged call on D-${deal.number} Acme renewal`);
     expect(r.plain).toContain(`[Timeline](deal show D-${deal.number})`);
-    const x = await db().interaction.findFirstOrThrow({ where: { workspaceId: c.workspaceId, dealId: deal.id }, include: { contact: true, company: true } });
+    const x = await db().interaction.findFirstOrThrow({
+      where: { workspaceId: c.workspaceId, dealId: deal.id },
+      include: { contact: true, company: true },
+    });
     expect(x.contact?.number).toBe(2);
     expect(x.company?.number).toBe(1); // the deal's company wins over the contact's
     const bob = await db().contact.findFirstOrThrow({ where: { workspaceId: c.workspaceId, number: 2 } });
@@ -163,7 +191,7 @@ describe("log", () => {
     expect((await c.run("log call nobody@nowhere.io Hello")).plain).toContain("No contact with email nobody@nowhere.io");
     expect((await c.run("log call Ana Hello")).plain).toContain('"Ana" is not a record');
     expect((await c.run("log call C-1")).plain).toContain("summary is missing");
-    expect((await c.run("log call C-1 Future call when:\"in 2 days\"")).plain).toContain("is in the future");
+    expect((await c.run('log call C-1 Future call when:"in 2 days"')).plain).toContain("is in the future");
     const denied = await c.run("log call C-1 Sneaky", viewer);
     expect(denied.kind).toBe("error");
     expect(denied.plain).toContain("Viewers can read");
@@ -176,7 +204,10 @@ describe("log", () => {
     const end = await counts();
     expect(end.interactions - start.interactions).toBe(1);
     expect(end.audit - start.audit).toBe(1);
-    const row = await db().auditLog.findFirstOrThrow({ where: { workspaceId: c.workspaceId, action: "interaction.log" }, orderBy: { at: "desc" } });
+    const row = await db().auditLog.findFirstOrThrow({
+      where: { workspaceId: c.workspaceId, action: "interaction.log" },
+      orderBy: { at: "desc" },
+    });
     expect(row.actorId).toBe(c.adminId);
   });
 });

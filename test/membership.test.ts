@@ -8,7 +8,16 @@ import type { FakeServer } from "./helpers/fakeHttp.ts";
 import { createTestDb, type TestDb } from "./helpers/db.ts";
 import { createLogger } from "../src/log.ts";
 import {
-  GUILD, PLAIN_MEMBER, autocompleteBody, commandBody, discordEnv, interact, shown, startFakeDiscord, str, userOpt,
+  GUILD,
+  PLAIN_MEMBER,
+  autocompleteBody,
+  commandBody,
+  discordEnv,
+  interact,
+  shown,
+  startFakeDiscord,
+  str,
+  userOpt,
 } from "./helpers/discord.ts";
 import { SLACK_SECRET, SLACK_TOKEN, slashText, startFakeSlack, apiArgs } from "./helpers/slack.ts";
 
@@ -34,10 +43,24 @@ beforeAll(async () => {
     if (id === "USINGLE") return { body: { ok: true, user: { id, team_id: "TMEM", is_restricted: true, is_ultra_restricted: true } } };
     if (id === "UFOREIGN") return { body: { ok: true, user: { id, team_id: "TOTHER", is_restricted: false } } };
     if (id === "UDOWN") return { status: 500, body: { ok: false, error: "internal_error" } };
-    return { body: { ok: true, user: { id, team_id: req.raw.includes("UADM") ? "TADM" : "TMEM", is_restricted: false, is_ultra_restricted: false } } };
+    return {
+      body: {
+        ok: true,
+        user: { id, team_id: req.raw.includes("UADM") ? "TADM" : "TMEM", is_restricted: false, is_ultra_restricted: false },
+      },
+    };
   });
-  const env = { ...discordEnv(discord), SLACK_SIGNING_SECRET: SLACK_SECRET, SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_API_URL: `${slack.url}/api/` };
-  const logger = createLogger("warn", { write: (s: string) => { logLines.push(s); } });
+  const env = {
+    ...discordEnv(discord),
+    SLACK_SIGNING_SECRET: SLACK_SECRET,
+    SLACK_BOT_TOKEN: SLACK_TOKEN,
+    SLACK_API_URL: `${slack.url}/api/`,
+  };
+  const logger = createLogger("warn", {
+    write: (s: string) => {
+      logLines.push(s);
+    },
+  });
   t = await startTestApp(env, { testDb, logger });
   admins = await startTestApp({ ...env, SLACK_ADMIN_USERS: "UADMIN1, UADMIN2" }, { testDb });
 });
@@ -53,7 +76,8 @@ const prisma = () => t.app.db.prisma;
 const discordMember = (user: string) => prisma().member.findFirst({ where: { discordUserId: user } });
 const slackMember = (team: string, user: string) =>
   prisma().member.findFirst({ where: { slackUserId: user, workspace: { links: { some: { platform: "slack", externalId: team } } } } });
-const say = (app: TestApp, text: string, team: string, user: string) => slashText(app.url, text, slack, { team, user, userName: user.toLowerCase() });
+const say = (app: TestApp, text: string, team: string, user: string) =>
+  slashText(app.url, text, slack, { team, user, userName: user.toLowerCase() });
 const plain = (user: string, roles: string[] = []) => ({ user, permissions: PLAIN_MEMBER, roles });
 
 describe("Discord", () => {
@@ -77,29 +101,50 @@ describe("Discord", () => {
   });
 
   it("role map lets holders of a server role in with that role; only admins map roles", async () => {
-    const refused = shown(await interact(t.url, commandBody(["role", "map"], [{ name: "server_role", type: 8, value: SUPPORT_ROLE }, str("role", "agent")], plain(STRANGER))));
+    const refused = shown(
+      await interact(
+        t.url,
+        commandBody(["role", "map"], [{ name: "server_role", type: 8, value: SUPPORT_ROLE }, str("role", "agent")], plain(STRANGER)),
+      ),
+    );
     expect(refused).toContain("ask an admin to add you");
-    const mapped = shown(await interact(t.url, commandBody(["role", "map"], [{ name: "server_role", type: 8, value: SUPPORT_ROLE }, str("role", "agent")], { user: ADMIN })));
+    const mapped = shown(
+      await interact(
+        t.url,
+        commandBody(["role", "map"], [{ name: "server_role", type: 8, value: SUPPORT_ROLE }, str("role", "agent")], { user: ADMIN }),
+      ),
+    );
     expect(mapped).toContain(SUPPORT_ROLE);
     expect(mapped).toContain("agent");
     const user = "1300000000000000060";
-    const found = shown(await interact(t.url, commandBody(["contact", "find"], [str("query", "Ana")], plain(user, ["1600000000000000099", SUPPORT_ROLE]))));
+    const found = shown(
+      await interact(t.url, commandBody(["contact", "find"], [str("query", "Ana")], plain(user, ["1600000000000000099", SUPPORT_ROLE]))),
+    );
     expect(found).toContain("Ana Secret");
     expect((await discordMember(user))?.role).toBe("agent");
     // @everyone (the guild's own id) cannot be mapped: that is what join: is for
-    const everyone = shown(await interact(t.url, commandBody(["role", "map"], [{ name: "server_role", type: 8, value: GUILD }, str("role", "agent")], { user: ADMIN })));
+    const everyone = shown(
+      await interact(
+        t.url,
+        commandBody(["role", "map"], [{ name: "server_role", type: 8, value: GUILD }, str("role", "agent")], { user: ADMIN }),
+      ),
+    );
     expect(everyone).toContain("settings join");
   });
 
   it("settings join:viewer lets everybody in as a viewer, who can read but not write", async () => {
-    const agentTries = shown(await interact(t.url, commandBody(["settings"], [str("join", "viewer")], plain("1300000000000000060", [SUPPORT_ROLE]))));
+    const agentTries = shown(
+      await interact(t.url, commandBody(["settings"], [str("join", "viewer")], plain("1300000000000000060", [SUPPORT_ROLE]))),
+    );
     expect(agentTries).toContain("Only admins");
     expect(shown(await interact(t.url, commandBody(["settings"], [str("join", "viewer")], { user: ADMIN })))).toContain("viewers");
     const viewer = "1300000000000000070";
     expect(shown(await interact(t.url, commandBody(["contact", "find"], [str("query", "Ana")], plain(viewer))))).toContain("Ana Secret");
     expect((await discordMember(viewer))?.role).toBe("viewer");
     const before = await prisma().contact.count();
-    expect(shown(await interact(t.url, commandBody(["contact", "add"], [str("name", "Nope")], plain(viewer))))).toContain("Viewers can read");
+    expect(shown(await interact(t.url, commandBody(["contact", "add"], [str("name", "Nope")], plain(viewer))))).toContain(
+      "Viewers can read",
+    );
     expect(await prisma().contact.count()).toBe(before);
     // back to invite for the tests below
     await interact(t.url, commandBody(["settings"], [str("join", "invite")], { user: ADMIN }));
@@ -108,10 +153,14 @@ describe("Discord", () => {
   it("a mention does not make someone a member: assigning a non-member is refused; /crm role set adds them", async () => {
     const outsider = "1300000000000000080";
     shown(await interact(t.url, commandBody(["ticket", "new"], [str("subject", "Printer on fire")], { user: ADMIN })));
-    const res = shown(await interact(t.url, commandBody(["ticket", "assign"], [str("ticket", "T-1"), userOpt("to", outsider)], { user: ADMIN })));
+    const res = shown(
+      await interact(t.url, commandBody(["ticket", "assign"], [str("ticket", "T-1"), userOpt("to", outsider)], { user: ADMIN })),
+    );
     expect(res).toContain("not a member of this CRM yet");
     expect(await discordMember(outsider)).toBeNull();
-    expect(shown(await interact(t.url, commandBody(["role", "set"], [userOpt("member", outsider), str("role", "agent")], { user: ADMIN })))).toContain("is now agent");
+    expect(
+      shown(await interact(t.url, commandBody(["role", "set"], [userOpt("member", outsider), str("role", "agent")], { user: ADMIN }))),
+    ).toContain("is now agent");
     expect((await discordMember(outsider))?.role).toBe("agent");
     expect(shown(await interact(t.url, commandBody(["contact", "find"], [str("query", "Ana")], plain(outsider))))).toContain("Ana Secret");
   });

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { UserInputError } from "../src/errors.ts";
 import {
-  isValidTimeZone, parseChannel, parseDate, parseDuration, parseEmail, parseMention, parseMoney, parseTime, tokenize,
+  isValidTimeZone,
+  parseChannel,
+  parseDate,
+  parseDuration,
+  parseEmail,
+  parseMention,
+  parseMoney,
+  parseTime,
+  tokenize,
 } from "../src/parse/index.ts";
 
 const refuses = (run: () => unknown, message: RegExp) => {
@@ -135,14 +143,32 @@ describe("parseDate", () => {
 
 describe("parseDuration", () => {
   it.each<[string, number]>([
-    ["90s", 90], ["30m", 1800], ["4h", 14_400], ["2d", 172_800], ["1w", 604_800],
-    ["1h30m", 5400], ["1d12h", 129_600], ["2w3d", 1_468_800], ["4H", 14_400], ["0h30m", 1800], ["365d", 31_536_000],
+    ["90s", 90],
+    ["30m", 1800],
+    ["4h", 14_400],
+    ["2d", 172_800],
+    ["1w", 604_800],
+    ["1h30m", 5400],
+    ["1d12h", 129_600],
+    ["2w3d", 1_468_800],
+    ["4H", 14_400],
+    ["0h30m", 1800],
+    ["365d", 31_536_000],
   ])("%j → %i s", (input, seconds) => expect(parseDuration(input)).toBe(seconds));
 
   it.each<[string, RegExp]>([
-    ["", /try 90s, 30m, 4h, 2d/], ["0m", /more than zero/], ["-1h", /try 90s, 30m, 4h, 2d/],
-    ["366d", /too long/], ["53w", /too long/], ["999999999w", /too long/], ["30m1h", /try 90s/],
-    ["1h1h", /try 90s/], ["1.5h", /try 90s/], ["4", /try 90s/], ["h", /try 90s/], ["4 hours", /try 90s/],
+    ["", /try 90s, 30m, 4h, 2d/],
+    ["0m", /more than zero/],
+    ["-1h", /try 90s, 30m, 4h, 2d/],
+    ["366d", /too long/],
+    ["53w", /too long/],
+    ["999999999w", /too long/],
+    ["30m1h", /try 90s/],
+    ["1h1h", /try 90s/],
+    ["1.5h", /try 90s/],
+    ["4", /try 90s/],
+    ["h", /try 90s/],
+    ["4 hours", /try 90s/],
   ])("refuses %j", (input, message) => refuses(() => parseDuration(input), message));
 });
 
@@ -153,8 +179,13 @@ describe("mentions and channels", () => {
     ["<@U123|ann>", { platform: "slack", userId: "U123" }],
     ["<@167348773423415296>", { platform: "discord", userId: "167348773423415296" }],
     ["<@!167348773423415296>", { platform: "discord", userId: "167348773423415296" }],
-    ["<@C123>", null], ["<@u123>", null], ["@ann", null], ["U123", null], ["<@&123>", null],
-    ["<@123456789012345678901>", null], ["<@U1> <@U2>", null],
+    ["<@C123>", null],
+    ["<@u123>", null],
+    ["@ann", null],
+    ["U123", null],
+    ["<@&123>", null],
+    ["<@123456789012345678901>", null],
+    ["<@U1> <@U2>", null],
   ])("parseMention(%j)", (input, expected) => expect(parseMention(input)).toEqual(expected));
 
   it("reads the mention the tokenizer kept from Slack's escaped form", () => {
@@ -166,27 +197,55 @@ describe("mentions and channels", () => {
     ["<#C2147483705>", { platform: "slack", channelId: "C2147483705" }],
     ["<#G8PSS9T3V|foobar>", { platform: "slack", channelId: "G8PSS9T3V" }],
     ["<#772908445358620702>", { platform: "discord", channelId: "772908445358620702" }],
-    ["C0123ABC", null], ["#sales", null], ["<#U123>", null], ["<#c123>", null],
+    ["C0123ABC", null],
+    ["#sales", null],
+    ["<#U123>", null],
+    ["<#c123>", null],
   ])("parseChannel(%j)", (input, expected) => expect(parseChannel(input)).toEqual(expected));
 });
 
 describe("times, zones, emails", () => {
-  it.each<[string, number, number]>([["09:00", 9, 0], ["9:00", 9, 0], ["00:00", 0, 0], ["23:59", 23, 59], ["17:30", 17, 30]])(
-    "parseTime(%j)", (input, hour, minute) => expect(parseTime(input)).toEqual({ hour, minute }));
+  it.each<[string, number, number]>([
+    ["09:00", 9, 0],
+    ["9:00", 9, 0],
+    ["00:00", 0, 0],
+    ["23:59", 23, 59],
+    ["17:30", 17, 30],
+  ])("parseTime(%j)", (input, hour, minute) => expect(parseTime(input)).toEqual({ hour, minute }));
 
   it.each(["24:00", "9", "9:5", "09:60", "9am", "", "09:00:00", "-1:00"])("parseTime refuses %j", (input) =>
-    refuses(() => parseTime(input), /use 24-hour HH:MM like 09:00/));
+    refuses(() => parseTime(input), /use 24-hour HH:MM like 09:00/),
+  );
 
   it.each<[string, boolean]>([
-    ["UTC", true], ["Europe/Paris", true], ["America/Argentina/Buenos_Aires", true], ["Asia/Kolkata", true],
-    ["Mars/Olympus", false], ["", false], ["Paris", false], ["x".repeat(100), false],
+    ["UTC", true],
+    ["Europe/Paris", true],
+    ["America/Argentina/Buenos_Aires", true],
+    ["Asia/Kolkata", true],
+    ["Mars/Olympus", false],
+    ["", false],
+    ["Paris", false],
+    ["x".repeat(100), false],
   ])("isValidTimeZone(%j) → %s", (tz, ok) => expect(isValidTimeZone(tz)).toBe(ok));
 
   it.each<[string, string | null]>([
-    ["ann@acme.com", "ann@acme.com"], ["Ann.Lee+crm@Acme.CO.uk", "ann.lee+crm@acme.co.uk"], [" bob@x.io ", "bob@x.io"],
-    ["mailto:bob@x.io", "bob@x.io"], ["o'brien@acme.ie", "o'brien@acme.ie"], ["zoë@exämple.de", "zoë@exämple.de"],
-    ["ann@acme", null], ["ann@@acme.com", null], ["ann @acme.com", null], [".ann@acme.com", null], ["a..b@acme.com", null],
-    ["ann@-acme.com", null], ["ann@acme.c", null], ["<ann@acme.com>", null], ["", null], ["C-12", null],
-    [`${"a".repeat(65)}@acme.com`, null], [`a@${"b".repeat(250)}.com`, null],
+    ["ann@acme.com", "ann@acme.com"],
+    ["Ann.Lee+crm@Acme.CO.uk", "ann.lee+crm@acme.co.uk"],
+    [" bob@x.io ", "bob@x.io"],
+    ["mailto:bob@x.io", "bob@x.io"],
+    ["o'brien@acme.ie", "o'brien@acme.ie"],
+    ["zoë@exämple.de", "zoë@exämple.de"],
+    ["ann@acme", null],
+    ["ann@@acme.com", null],
+    ["ann @acme.com", null],
+    [".ann@acme.com", null],
+    ["a..b@acme.com", null],
+    ["ann@-acme.com", null],
+    ["ann@acme.c", null],
+    ["<ann@acme.com>", null],
+    ["", null],
+    ["C-12", null],
+    [`${"a".repeat(65)}@acme.com`, null],
+    [`a@${"b".repeat(250)}.com`, null],
   ])("parseEmail(%j) → %j", (input, expected) => expect(parseEmail(input)).toBe(expected));
 });

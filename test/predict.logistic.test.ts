@@ -23,7 +23,15 @@ describe("logistic regression", () => {
   });
 
   it("contributions sum to the log-odds less the bias", () => {
-    const m = fitLogistic([[0, 1], [1, 0], [1, 1], [0, 0]], [0, 1, 1, 0]);
+    const m = fitLogistic(
+      [
+        [0, 1],
+        [1, 0],
+        [1, 1],
+        [0, 0],
+      ],
+      [0, 1, 1, 0],
+    );
     const c = contributions(m, [1, 1]);
     const p = predictLogistic(m, [1, 1]);
     expect(Math.log(p / (1 - p))).toBeCloseTo(m.bias + c[0] + c[1], 6);

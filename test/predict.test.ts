@@ -12,7 +12,9 @@ beforeAll(async () => {
   c = await consoleSession(t.url);
   rita = await c.addMember("Rita Rep");
 });
-afterAll(async () => { await t.stop(); });
+afterAll(async () => {
+  await t.stop();
+});
 
 const deal = (number: number) => t.app.db.prisma.deal.findFirstOrThrow({ where: { workspaceId: c.workspaceId, number } });
 
@@ -37,19 +39,35 @@ async function closedHistory(n: number) {
     const end = stages[won ? "won" : "lost"];
     const createdAt = new Date(Date.now() - (90 - i) * day);
     const closedAt = new Date(createdAt.getTime() + 20 * day);
-    const d = await p.deal.create({ data: { workspaceId: c.workspaceId, number: 1000 + i, title: `History ${i}`, amount: 5000, pipelineId: open.pipelineId,
-      stageId: end.id, createdAt, closedAt, stageEnteredAt: closedAt } });
-    await p.dealStageChange.createMany({ data: [
-      { workspaceId: c.workspaceId, dealId: d.id, toStageId: open.id, at: createdAt },
-      { workspaceId: c.workspaceId, dealId: d.id, fromStageId: open.id, toStageId: end.id, at: closedAt },
-    ] });
+    const d = await p.deal.create({
+      data: {
+        workspaceId: c.workspaceId,
+        number: 1000 + i,
+        title: `History ${i}`,
+        amount: 5000,
+        pipelineId: open.pipelineId,
+        stageId: end.id,
+        createdAt,
+        closedAt,
+        stageEnteredAt: closedAt,
+      },
+    });
+    await p.dealStageChange.createMany({
+      data: [
+        { workspaceId: c.workspaceId, dealId: d.id, toStageId: open.id, at: createdAt },
+        { workspaceId: c.workspaceId, dealId: d.id, fromStageId: open.id, toStageId: end.id, at: closedAt },
+      ],
+    });
   }
 }
 
 describe("win probability", () => {
   it("with too little history, says it uses the stage probability", async () => {
     expect((await c.run('deal new "Acme expansion" 10k stage:proposal')).kind).toBe("ok");
-    await until(() => deal(1), (d) => d.winProbability != null);
+    await until(
+      () => deal(1),
+      (d) => d.winProbability != null,
+    );
     const show = await c.run("deal show D-1");
     expect(show.plain).toContain("Win probability: 50% (stage probability)");
     expect(show.plain).toContain("Only 0 closed deals; a fitted model needs 30");
@@ -67,9 +85,15 @@ describe("win probability", () => {
     await closedHistory(60);
     const r = await c.run("model refit");
     expect(r.plain).toContain("Refitting the win model");
-    const model = await until(() => t.app.db.prisma.winModel.findFirst({ where: { workspaceId: c.workspaceId } }), (m) => m != null);
+    const model = await until(
+      () => t.app.db.prisma.winModel.findFirst({ where: { workspaceId: c.workspaceId } }),
+      (m) => m != null,
+    );
     expect(model!.sampleSize).toBe(60);
-    const d = await until(() => deal(1), (x) => (x.winReasons as { source?: string } | null)?.source === "model");
+    const d = await until(
+      () => deal(1),
+      (x) => (x.winReasons as { source?: string } | null)?.source === "model",
+    );
     // proposal deals mostly won in this workspace's history: above the 50% stage default
     expect(d.winProbability!).toBeGreaterThan(0.6);
     const show = await c.run("deal show D-1");
@@ -80,7 +104,10 @@ describe("win probability", () => {
 
   it("a new deal in a weak stage gets the model's lower probability after the change", async () => {
     await c.run('deal new "Initech trial" 5k stage:qualified');
-    const d = await until(() => deal(2), (x) => (x.winReasons as { source?: string } | null)?.source === "model");
+    const d = await until(
+      () => deal(2),
+      (x) => (x.winReasons as { source?: string } | null)?.source === "model",
+    );
     expect(d.winProbability!).toBeLessThan((await deal(1)).winProbability!);
   });
 });

@@ -9,7 +9,12 @@ import { deleteKeys, testPrefix } from "./helpers/redis.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 
-interface Run { code: Promise<number | null>; stdout: () => string; stderr: () => string; kill(sig: NodeJS.Signals): void }
+interface Run {
+  code: Promise<number | null>;
+  stdout: () => string;
+  stderr: () => string;
+  kill(sig: NodeJS.Signals): void;
+}
 // every child this file starts; any still running when a test fails is killed before its keys are deleted
 const children = new Set<ChildProcess>();
 afterEach(async () => {
@@ -19,8 +24,12 @@ afterEach(async () => {
 
 function run(env: Record<string, string>, args: string[] = []): Run {
   // node --import tsx, as `npm start` runs it: one process, so signals reach our handlers directly
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env } });
-  let out = "", err = "";
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env },
+  });
+  let out = "",
+    err = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (err += d));
   children.add(child);
@@ -72,11 +81,22 @@ describe("the start command", () => {
   describe("on PostgreSQL", () => {
     let t: TestDb;
     const prefix = testPrefix();
-    beforeAll(async () => { t = await createTestDb(); });
-    afterAll(async () => { await t.drop(); await deleteKeys(prefix); });
+    beforeAll(async () => {
+      t = await createTestDb();
+    });
+    afterAll(async () => {
+      await t.drop();
+      await deleteKeys(prefix);
+    });
 
     it("serves /readyz and shuts down cleanly on SIGTERM within 10 s", async () => {
-      const r = run({ PORT: "0", DATABASE_URL: t.url, QUEUE_PREFIX: prefix, SLACK_BOT_TOKEN: "xoxb-secret-value-123", SLACK_SIGNING_SECRET: "signing-secret-value" });
+      const r = run({
+        PORT: "0",
+        DATABASE_URL: t.url,
+        QUEUE_PREFIX: prefix,
+        SLACK_BOT_TOKEN: "xoxb-secret-value-123",
+        SLACK_SIGNING_SECRET: "signing-secret-value",
+      });
       const url = await waitForUrl(r);
       expect(await waitReady(url)).toBe(200);
       const started = Date.now();
@@ -91,8 +111,13 @@ describe("the start command", () => {
   describe("embedded PGlite (no DATABASE_URL)", () => {
     let dir: string;
     const prefix = testPrefix();
-    beforeAll(async () => { dir = await mkdtemp(path.join(tmpdir(), "crm-pglite-")); });
-    afterAll(async () => { await rm(dir, { recursive: true, force: true }); await deleteKeys(prefix); });
+    beforeAll(async () => {
+      dir = await mkdtemp(path.join(tmpdir(), "crm-pglite-"));
+    });
+    afterAll(async () => {
+      await rm(dir, { recursive: true, force: true });
+      await deleteKeys(prefix);
+    });
 
     it("migrates under DATA_DIR, serves, and a second start applies nothing", { timeout: 90_000 }, async () => {
       const first = run({ PORT: "0", DATA_DIR: dir, QUEUE_PREFIX: prefix });

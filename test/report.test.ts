@@ -18,7 +18,9 @@ const extra: App[] = [];
 beforeAll(async () => {
   fake = await startFakeSlack();
   let file = 0;
-  fake.on("POST", "/api/files.getUploadURLExternal", () => ({ body: { ok: true, upload_url: `${fake.url}/upload/${++file}`, file_id: `F${file}` } }));
+  fake.on("POST", "/api/files.getUploadURLExternal", () => ({
+    body: { ok: true, upload_url: `${fake.url}/upload/${++file}`, file_id: `F${file}` },
+  }));
   fake.on("POST", /^\/upload\//, () => ({ body: "OK" }));
   fake.on("POST", "/api/files.completeUploadExternal", (r) => ({ body: { ok: true, files: JSON.parse((r.body as any).files) } }));
   // REPORT_SYNC_MS: the tests below run the lost-scheduler check themselves
@@ -76,7 +78,16 @@ describe("scheduling", () => {
     expect(made.kind).toBe("ok");
     expect(made.plain).toContain("Scheduled R-1: every Friday at 08:30 Europe/Berlin · digest of the week so far, posted to <#C0REPORT>");
     const row = await t.app.db.prisma.reportSchedule.findFirstOrThrow({ where: { workspaceId: c.workspaceId, number: 1 } });
-    expect(row).toMatchObject({ cadence: "weekly", weekday: 5, time: "08:30", timezone: "Europe/Berlin", period: "week", platform: "slack", channelId: "C0REPORT", active: true });
+    expect(row).toMatchObject({
+      cadence: "weekly",
+      weekday: 5,
+      time: "08:30",
+      timezone: "Europe/Berlin",
+      period: "week",
+      platform: "slack",
+      channelId: "C0REPORT",
+      active: true,
+    });
     const sched = await reports().getJobScheduler(`report:${row.id}`);
     expect(sched).toMatchObject({ pattern: "0 30 8 * * 5", tz: "Europe/Berlin" });
     // the next Friday 08:30 in Berlin is 06:30 or 07:30 UTC
@@ -118,7 +129,11 @@ describe("scheduling", () => {
     const row = await t.app.db.prisma.reportSchedule.findFirstOrThrow({ where: { workspaceId: c.workspaceId } });
     // Redis lost it (flush, new Redis), and a stale scheduler is left from a deleted row
     await reports().removeJobScheduler(`report:${row.id}`);
-    await reports().upsertJobScheduler("report:ghost", { pattern: "0 0 3 * * *" }, { name: "report", data: { workspaceId: "nope", scheduleId: "ghost" } });
+    await reports().upsertJobScheduler(
+      "report:ghost",
+      { pattern: "0 0 3 * * *" },
+      { name: "report", data: { workspaceId: "nope", scheduleId: "ghost" } },
+    );
     await startWorker();
     const back = await until("the scheduler back", () => reports().getJobScheduler(`report:${row.id}`));
     expect(back).toMatchObject({ pattern: "0 15 7 * * *", tz: "America/New_York" });
@@ -162,30 +177,45 @@ describe("Redis lost the scheduler (restart without persistence, flush)", () => 
 });
 
 describe("a schedule for the next minute", () => {
-  it("posts the digest with its chart to the channel within that minute, once, with two worker processes", { timeout: 80_000 }, async () => {
-    expect(extra.length).toBeGreaterThan(0); // a second worker runs beside the app's own
-    // the next whole minute (at least 3 s away), asked for in a zone half an hour off UTC
-    let fire = Math.ceil((Date.now() + 1) / 60_000) * 60_000;
-    if (fire - Date.now() < 3000) fire += 60_000;
-    const local = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "Asia/Kolkata" }).format(new Date(fire));
-    const res = await (await slash(t.url, `report schedule daily ${local} tz:Asia/Kolkata`, fake, { channel: "C0NEXT" })).json();
-    expect(JSON.stringify(res)).toContain(`at ${local} Asia/Kolkata`);
-    const row = await t.app.db.prisma.reportSchedule.findFirstOrThrow({ where: { channelId: "C0NEXT" } });
-    expect((await reports().getJobScheduler(`report:${row.id}`))?.next).toBe(fire);
+  it(
+    "posts the digest with its chart to the channel within that minute, once, with two worker processes",
+    { timeout: 80_000 },
+    async () => {
+      expect(extra.length).toBeGreaterThan(0); // a second worker runs beside the app's own
+      // the next whole minute (at least 3 s away), asked for in a zone half an hour off UTC
+      let fire = Math.ceil((Date.now() + 1) / 60_000) * 60_000;
+      if (fire - Date.now() < 3000) fire += 60_000;
+      const local = new Intl.DateTimeFormat("en-GB", {
+        hour: "2-digit",
+        minute: "2-digit",
+        hourCycle: "h23",
+        timeZone: "Asia/Kolkata",
+      }).format(new Date(fire));
+      const res = await (await slash(t.url, `report schedule daily ${local} tz:Asia/Kolkata`, fake, { channel: "C0NEXT" })).json();
+      expect(JSON.stringify(res)).toContain(`at ${local} Asia/Kolkata`);
+      const row = await t.app.db.prisma.reportSchedule.findFirstOrThrow({ where: { channelId: "C0NEXT" } });
+      expect((await reports().getJobScheduler(`report:${row.id}`))?.next).toBe(fire);
 
-    const [post] = await until("the report", () => postsTo("C0NEXT").length ? postsTo("C0NEXT") : undefined, fire - Date.now() + 20_000);
-    expect(post.at).toBeGreaterThanOrEqual(fire);
-    expect(post.at - fire).toBeLessThan(60_000);
-    const blocks = JSON.stringify(apiArgs(post).blocks);
-    expect(blocks).toContain("Digest: today");
-    expect(blocks).toContain("Scheduled report R-1");
-    const [upload] = await until("the chart", () => uploadsTo("C0NEXT").length ? uploadsTo("C0NEXT") : undefined);
-    expect(JSON.parse(apiArgs(upload).files)[0].title).toContain("Open pipeline by stage");
+      const [post] = await until(
+        "the report",
+        () => (postsTo("C0NEXT").length ? postsTo("C0NEXT") : undefined),
+        fire - Date.now() + 20_000,
+      );
+      expect(post.at).toBeGreaterThanOrEqual(fire);
+      expect(post.at - fire).toBeLessThan(60_000);
+      const blocks = JSON.stringify(apiArgs(post).blocks);
+      expect(blocks).toContain("Digest: today");
+      expect(blocks).toContain("Scheduled report R-1");
+      const [upload] = await until("the chart", () => (uploadsTo("C0NEXT").length ? uploadsTo("C0NEXT") : undefined));
+      expect(JSON.parse(apiArgs(upload).files)[0].title).toContain("Open pipeline by stage");
 
-    // both workers saw the tick; it posted once and was claimed once
-    await new Promise((r) => setTimeout(r, 3000));
-    expect(postsTo("C0NEXT")).toHaveLength(1);
-    expect(uploadsTo("C0NEXT")).toHaveLength(1);
-    expect(await t.app.db.prisma.notification.count({ where: { dedupeKey: `report:${row.id}:${new Date(fire).toISOString()}` } })).toBe(1);
-  });
+      // both workers saw the tick; it posted once and was claimed once
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(postsTo("C0NEXT")).toHaveLength(1);
+      expect(uploadsTo("C0NEXT")).toHaveLength(1);
+      expect(await t.app.db.prisma.notification.count({ where: { dedupeKey: `report:${row.id}:${new Date(fire).toISOString()}` } })).toBe(
+        1,
+      );
+    },
+  );
 });

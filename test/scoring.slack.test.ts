@@ -11,7 +11,10 @@ beforeAll(async () => {
   fake.on("POST", "/api/conversations.open", (r) => ({ body: { ok: true, channel: { id: `D${apiArgs(r).users}` } } }));
   t = await startTestApp(slackEnv(fake));
 });
-afterAll(async () => { await t.stop(); await fake.close(); });
+afterAll(async () => {
+  await t.stop();
+  await fake.close();
+});
 
 describe("/crm score, leads and model from Slack", () => {
   it("an admin adds a rule, lists rules and leads, and asks for a refit", async () => {
@@ -37,7 +40,10 @@ describe("/crm score, leads and model from Slack", () => {
     const end = Date.now() + 20_000;
     let dm: any;
     while (!dm && Date.now() < end) {
-      dm = fake.calls("/api/chat.postMessage").map(apiArgs).find((a) => /your lead/.test(JSON.stringify(a.blocks ?? a.text)));
+      dm = fake
+        .calls("/api/chat.postMessage")
+        .map(apiArgs)
+        .find((a) => /your lead/.test(JSON.stringify(a.blocks ?? a.text)));
       if (!dm) await new Promise((r) => setTimeout(r, 200));
     }
     expect(dm, "a DM to the new owner").toBeTruthy();

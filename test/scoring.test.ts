@@ -21,7 +21,9 @@ beforeAll(async () => {
   // Ana came in unowned (as an import or a campaign reply would)
   await t.app.db.prisma.contact.updateMany({ where: { workspaceId: c.workspaceId, number: 1 }, data: { ownerId: null } });
 });
-afterAll(async () => { await t.stop(); });
+afterAll(async () => {
+  await t.stop();
+});
 
 const ana = () => t.app.db.prisma.contact.findFirstOrThrow({ where: { workspaceId: c.workspaceId, number: 1 } });
 

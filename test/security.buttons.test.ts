@@ -17,7 +17,10 @@ beforeAll(async () => {
   slack = await startFakeSlack();
   t = await startTestApp(slackEnv(slack));
 });
-afterAll(async () => { await t?.stop(); await slack?.close(); });
+afterAll(async () => {
+  await t?.stop();
+  await slack?.close();
+});
 
 const db = () => t.app.db.prisma;
 

@@ -12,7 +12,9 @@ beforeAll(async () => {
   t = await createTestDb();
   svc = new InstallationService(t.db.prisma, { stateSecret: SECRET, encryptionKey: "e".repeat(40) });
 });
-afterAll(async () => { await t.drop(); });
+afterAll(async () => {
+  await t.drop();
+});
 
 describe("Slack OAuth state", () => {
   it("a genuine state works once", async () => {

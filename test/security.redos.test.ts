@@ -11,7 +11,16 @@ import { describe, expect, it } from "vitest";
 import { UserInputError } from "../src/errors.ts";
 import { mulberry32 } from "../src/random.ts";
 import {
-  bracketForm, isValidTimeZone, parseChannel, parseDate, parseDuration, parseEmail, parseMention, parseMoney, parseTime, tokenize,
+  bracketForm,
+  isValidTimeZone,
+  parseChannel,
+  parseDate,
+  parseDuration,
+  parseEmail,
+  parseMention,
+  parseMoney,
+  parseTime,
+  tokenize,
 } from "../src/parse/index.ts";
 import { decodeEntities, show } from "../src/parse/snippet.ts";
 import { parseScoreRule } from "../src/parse/scoreRule.ts";
@@ -32,18 +41,77 @@ import { parseSlackBody } from "../adapters/slack/receiver.ts";
 const BUDGET_MS = 100;
 const NOW = new Date("2026-03-04T15:00:00Z");
 
-
 /** Repeated units: runs of one character, of two alternating ones, and of separated digits. */
 const UNITS = [
-  " ", "\t", "\n", "\u00a0", "{{", "}}", "{", "*", "_", "~", "`", '"', "'", "“", ":", "|", "@", ".", "/", "\\", "<", ">", "#", "-",
-  "0", "1", "1,", "1.", "0,", "1 ", "12:", "\n#", " -", "\n1.", "{{ ", "{{|", "{ ", " :", ": ", "a:", "*_", "_~", "\"'",
-  "@.", "a@", ".a", "<@", "&amp;", "ab", " a", "x\t", "\r\n",
+  " ",
+  "\t",
+  "\n",
+  "\u00a0",
+  "{{",
+  "}}",
+  "{",
+  "*",
+  "_",
+  "~",
+  "`",
+  '"',
+  "'",
+  "“",
+  ":",
+  "|",
+  "@",
+  ".",
+  "/",
+  "\\",
+  "<",
+  ">",
+  "#",
+  "-",
+  "0",
+  "1",
+  "1,",
+  "1.",
+  "0,",
+  "1 ",
+  "12:",
+  "\n#",
+  " -",
+  "\n1.",
+  "{{ ",
+  "{{|",
+  "{ ",
+  " :",
+  ": ",
+  "a:",
+  "*_",
+  "_~",
+  "\"'",
+  "@.",
+  "a@",
+  ".a",
+  "<@",
+  "&amp;",
+  "ab",
+  " a",
+  "x\t",
+  "\r\n",
 ];
 /** What stands before and after a run: where a form begins, and a last character that trimming keeps and the form refuses. */
-const FRAMES: [string, string][] = [["", ""], ["x", "x"], ["a:", "x"], ["{{", "|"]];
+const FRAMES: [string, string][] = [
+  ["", ""],
+  ["x", "x"],
+  ["a:", "x"],
+  ["{{", "|"],
+];
 const MORE_FRAMES: [string, string][] = [
-  ["{{", ""], ["", "!"], ["tag:", "!"], ["<@U1|", "x"], ["a@", "@"], ["https://", "x"],
-  ...["x:", "$", "-", '"', "D-"].map((pre): [string, string] => [pre, ""]), ...["}}", "\n", " 5", "@"].map((suf): [string, string] => ["", suf]),
+  ["{{", ""],
+  ["", "!"],
+  ["tag:", "!"],
+  ["<@U1|", "x"],
+  ["a@", "@"],
+  ["https://", "x"],
+  ...["x:", "$", "-", '"', "D-"].map((pre): [string, string] => [pre, ""]),
+  ...["}}", "\n", " 5", "@"].map((suf): [string, string] => ["", suf]),
 ];
 
 /**
@@ -73,7 +141,11 @@ function timed(fn: () => unknown): number {
   let best = Infinity;
   for (let attempt = 0; attempt < 3 && best > BUDGET_MS; attempt++) {
     const t0 = performance.now();
-    try { fn(); } catch (e) { if (!(e instanceof UserInputError)) throw e; }
+    try {
+      fn();
+    } catch (e) {
+      if (!(e instanceof UserInputError)) throw e;
+    }
     best = Math.min(best, performance.now() - t0);
   }
   return best;
@@ -86,7 +158,10 @@ function expectLinear(name: string, fn: (text: string) => unknown, sizes = SIZES
   for (const size of sizes) {
     for (const text of adversarial(size, frames)) {
       const ms = timed(() => fn(text));
-      if (ms > BUDGET_MS) expect.fail(`${name} took ${ms.toFixed(0)} ms on ${size} characters starting ${JSON.stringify(text.slice(0, 12))}…${JSON.stringify(text.slice(-6))}`);
+      if (ms > BUDGET_MS)
+        expect.fail(
+          `${name} took ${ms.toFixed(0)} ms on ${size} characters starting ${JSON.stringify(text.slice(0, 12))}…${JSON.stringify(text.slice(-6))}`,
+        );
     }
   }
 }
@@ -97,12 +172,27 @@ const SPANS = { plain: s, bold: b, italic: i, code, link: (t: string) => link(t,
 const PLACES: Record<string, (t: string) => Reply> = {
   header: (t) => reply("r").header(t).build(),
   text: (t) => reply("r").text(t).build(),
-  spans: (t) => reply("r").text([s(t), b(t)]).build(),
-  code: (t) => reply("r").text([i(t), code(t)]).build(),
-  link: (t) => reply("r").text([link(t, `https://x.y/${t}`)]).build(),
+  spans: (t) =>
+    reply("r")
+      .text([s(t), b(t)])
+      .build(),
+  code: (t) =>
+    reply("r")
+      .text([i(t), code(t)])
+      .build(),
+  link: (t) =>
+    reply("r")
+      .text([link(t, `https://x.y/${t}`)])
+      .build(),
   context: (t) => reply("r").context(t).build(),
-  field: (t) => reply("r").fields([{ label: t.slice(0, 200), value: t }]).build(),
-  button: (t) => reply("r").actions([{ label: t, command: `contact show ${t}` }]).build(),
+  field: (t) =>
+    reply("r")
+      .fields([{ label: t.slice(0, 200), value: t }])
+      .build(),
+  button: (t) =>
+    reply("r")
+      .actions([{ label: t, command: `contact show ${t}` }])
+      .build(),
 };
 
 describe("no user text makes a parser or renderer backtrack (each call within 100 ms at up to 30,000 characters)", () => {
@@ -137,8 +227,14 @@ describe("no user text makes a parser or renderer backtrack (each call within 10
     expectLinear("parseSegment", (t) => parseSegment(t, NOW));
     expectLinear("parseScoreRule", parseScoreRule);
     const settings = { publicUrl: "https://crm.example", secret: "k" };
-    expectLinear("buildEmail (From and message)", (t) => buildEmail({ ...settings, from: t },
-      { id: "c", number: 1, name: "n", subject: t, message: t }, { id: "r", email: "a@b.co", token: "x" }, {}));
+    expectLinear("buildEmail (From and message)", (t) =>
+      buildEmail(
+        { ...settings, from: t },
+        { id: "c", number: 1, name: "n", subject: t, message: t },
+        { id: "r", email: "a@b.co", token: "x" },
+        {},
+      ),
+    );
   }, 120_000);
 
   it("the Discord, Slack and console renderers' markdown and span conversion", () => {

@@ -19,7 +19,11 @@ beforeAll(async () => {
   elsewhere = await startFakeServer(() => ({ body: { ok: true } }));
   t = await startTestApp(slackEnv(slack));
 });
-afterAll(async () => { await t?.stop(); await slack?.close(); await elsewhere?.close(); });
+afterAll(async () => {
+  await t?.stop();
+  await slack?.close();
+  await elsewhere?.close();
+});
 
 const FORM = "application/x-www-form-urlencoded";
 const contacts = (name: string) => t.app.db.prisma.contact.count({ where: { name } });
@@ -37,17 +41,32 @@ describe("isAllowedResponseUrl", () => {
     expect(isAllowedResponseUrl("https://hooks.slack.com/commands/T1/2/abc", none)).toBe(true);
     expect(isAllowedResponseUrl("https://hooks.slack.com:443/actions/T1/2/abc", none)).toBe(true); // 443 is the default
     for (const bad of [
-      "http://hooks.slack.com/commands/T1/2/abc", "https://hooks.slack.com:8443/commands/x", "https://hooks.slack.com.evil.test/x",
-      "https://evil.test/hooks.slack.com/x", "https://user:pw@hooks.slack.com/x", "https://HOOKS.slack.com.evil.test/", "hooks.slack.com/x",
-      "ftp://hooks.slack.com/x", "", "not a url", undefined, 42,
-    ]) expect(isAllowedResponseUrl(bad, none), String(bad)).toBe(false);
+      "http://hooks.slack.com/commands/T1/2/abc",
+      "https://hooks.slack.com:8443/commands/x",
+      "https://hooks.slack.com.evil.test/x",
+      "https://evil.test/hooks.slack.com/x",
+      "https://user:pw@hooks.slack.com/x",
+      "https://HOOKS.slack.com.evil.test/",
+      "hooks.slack.com/x",
+      "ftp://hooks.slack.com/x",
+      "",
+      "not a url",
+      undefined,
+      42,
+    ])
+      expect(isAllowedResponseUrl(bad, none), String(bad)).toBe(false);
   });
 
   it("takes SLACK_API_URL's host (hostname and port, same scheme) when it is set, and no other port or host", () => {
     const config = { SLACK_API_URL: "http://127.0.0.1:4100/api/" };
     expect(isAllowedResponseUrl("http://127.0.0.1:4100/response/x", config)).toBe(true);
     expect(isAllowedResponseUrl("https://hooks.slack.com/x", config)).toBe(true);
-    for (const bad of ["http://127.0.0.1:4101/response/x", "https://127.0.0.1:4100/response/x", "http://localhost:4100/response/x", "http://127.0.0.1/x"]) {
+    for (const bad of [
+      "http://127.0.0.1:4101/response/x",
+      "https://127.0.0.1:4100/response/x",
+      "http://localhost:4100/response/x",
+      "http://127.0.0.1/x",
+    ]) {
       expect(isAllowedResponseUrl(bad, config), bad).toBe(false);
     }
   });
@@ -82,7 +101,9 @@ describe("answers go only to Slack's response_url", () => {
 
   it("a queued command read back with another server as its response_url (Redis written by someone else) posts nothing there", async () => {
     const run = slashRunner({ config: t.app.config, services: t.app.services, commands, logger: t.app.logger });
-    const foreign = slashJob(Object.fromEntries(new URLSearchParams(withResponseUrl(slashBody("contact find Elsewhere", slack), elsewhereUrl()))) as never);
+    const foreign = slashJob(
+      Object.fromEntries(new URLSearchParams(withResponseUrl(slashBody("contact find Elsewhere", slack), elsewhereUrl()))) as never,
+    );
     await run(foreign);
     const home = slashJob(Object.fromEntries(new URLSearchParams(slashBody("contact find Elsewhere", slack))) as never);
     await run(home);

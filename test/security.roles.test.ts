@@ -4,7 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import { consoleSession, type ConsoleSession } from "./helpers/console.ts";
 import type { FakeServer } from "./helpers/fakeHttp.ts";
-import { CHANNEL_MESSAGES, PLAIN_MEMBER, commandBody, discordEnv, interact, shown, startFakeDiscord, str, userOpt } from "./helpers/discord.ts";
+import {
+  CHANNEL_MESSAGES,
+  PLAIN_MEMBER,
+  commandBody,
+  discordEnv,
+  interact,
+  shown,
+  startFakeDiscord,
+  str,
+  userOpt,
+} from "./helpers/discord.ts";
 
 let t: TestApp;
 let fake: FakeServer;
@@ -14,7 +24,10 @@ beforeAll(async () => {
   t = await startTestApp(discordEnv(fake));
   c = await consoleSession(t.url, "Roles Co", "Ada Admin");
 });
-afterAll(async () => { await t.stop(); await fake.close(); });
+afterAll(async () => {
+  await t.stop();
+  await fake.close();
+});
 const prisma = () => t.app.db.prisma;
 
 describe("an agent and a colleague's ticket", () => {

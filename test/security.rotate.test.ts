@@ -13,10 +13,20 @@ let t: TestDb;
 beforeAll(async () => {
   t = await createTestDb();
   const svc = new InstallationService(t.db.prisma, { encryptionKey: OLD });
-  await svc.save({ teamId: "TROT1", teamName: "One", isEnterprise: false, botUserId: "UB1", botToken: "xoxb-rot-1111", userToken: "xoxp-user-1111", raw: { a: 1 } });
+  await svc.save({
+    teamId: "TROT1",
+    teamName: "One",
+    isEnterprise: false,
+    botUserId: "UB1",
+    botToken: "xoxb-rot-1111",
+    userToken: "xoxp-user-1111",
+    raw: { a: 1 },
+  });
   await svc.save({ teamId: "TROT2", teamName: "Two", isEnterprise: false, botUserId: "UB2", botToken: "xoxb-rot-2222", raw: { b: 2 } });
 });
-afterAll(async () => { await t.drop(); });
+afterAll(async () => {
+  await t.drop();
+});
 
 const snapshot = () => t.db.prisma.installation.findMany({ orderBy: { id: "asc" } });
 
@@ -53,7 +63,8 @@ describe("ENCRYPTION_KEY rotation", () => {
       expect(await main(["rotate-key", "--from", "x".repeat(40), "--to", NEW])).toBe(1); // opens with neither
       expect(await main(["rotate-key", "--to", NEW])).toBe(2); // no old key
     } finally {
-      if (saved === undefined) delete process.env.DATABASE_URL; else process.env.DATABASE_URL = saved;
+      if (saved === undefined) delete process.env.DATABASE_URL;
+      else process.env.DATABASE_URL = saved;
     }
     const withThird = new InstallationService(t.db.prisma, { encryptionKey: THIRD });
     expect((await withThird.botFor("TROT1"))?.botToken).toBe("xoxb-rot-1111");

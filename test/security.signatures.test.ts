@@ -7,7 +7,16 @@ import { startTestApp, type TestApp } from "./helpers/app.ts";
 import type { FakeServer } from "./helpers/fakeHttp.ts";
 import { SLACK_SECRET, buttonClick, sendSigned, slackEnv, slash, slashBody, startFakeSlack } from "./helpers/slack.ts";
 import { signSlack } from "../adapters/slack/verify.ts";
-import { commandBody, discordEnv, sendInteraction, signDiscord, startFakeDiscord, str, wrongKey, type FakeDiscord } from "./helpers/discord.ts";
+import {
+  commandBody,
+  discordEnv,
+  sendInteraction,
+  signDiscord,
+  startFakeDiscord,
+  str,
+  wrongKey,
+  type FakeDiscord,
+} from "./helpers/discord.ts";
 
 let t: TestApp;
 let slack: FakeServer;
@@ -17,7 +26,11 @@ beforeAll(async () => {
   discord = await startFakeDiscord();
   t = await startTestApp({ ...slackEnv(slack), ...discordEnv(discord) });
 });
-afterAll(async () => { await t?.stop(); await slack?.close(); await discord?.close(); });
+afterAll(async () => {
+  await t?.stop();
+  await slack?.close();
+  await discord?.close();
+});
 
 const now = () => Math.floor(Date.now() / 1000);
 const contacts = (name: string) => t.app.db.prisma.contact.count({ where: { name } });
@@ -39,7 +52,18 @@ describe("Slack signatures", () => {
       ["future (5.5 min)", sendSigned(t.url, body, FORM, { ts: now() + 330 })],
       ["tampered body", sendSigned(t.url, body, FORM, { tamper: (raw) => raw.replace("Mallory", "Mallorx") })],
       ["v1 scheme", sendSigned(t.url, body, FORM, { signature: signSlack(SLACK_SECRET, now(), body).replace("v0=", "v1=") })],
-      ["malformed timestamp", fetch(`${t.url}/slack/events`, { method: "POST", headers: { "content-type": FORM, "x-slack-request-timestamp": "12abc", "x-slack-signature": signSlack(SLACK_SECRET, "12abc", body) }, body })],
+      [
+        "malformed timestamp",
+        fetch(`${t.url}/slack/events`, {
+          method: "POST",
+          headers: {
+            "content-type": FORM,
+            "x-slack-request-timestamp": "12abc",
+            "x-slack-signature": signSlack(SLACK_SECRET, "12abc", body),
+          },
+          body,
+        }),
+      ],
     ];
     for (const [what, p] of cases) expect((await p).status, what).toBe(401);
     expect(await contacts("Mallory Matrix")).toBe(0);
@@ -48,7 +72,7 @@ describe("Slack signatures", () => {
   });
 
   it("a signed body that is not a Slack request object gets 400, not 500", async () => {
-    for (const raw of ["null", "[]", "\"x\"", "42", "{"]) expect((await sendSigned(t.url, raw, "application/json")).status, raw).toBe(400);
+    for (const raw of ["null", "[]", '"x"', "42", "{"]) expect((await sendSigned(t.url, raw, "application/json")).status, raw).toBe(400);
     expect((await sendSigned(t.url, "payload=null", FORM)).status).toBe(400);
   });
 
@@ -63,7 +87,10 @@ describe("Slack signatures", () => {
     await settle("Replay Once", 1);
     expect(await contacts("Replay Once")).toBe(1);
     // Slack's signature is lower-case hex compared as text: the same signature in capitals is no signature
-    expect((await sendSigned(t.url, body, FORM, { ts, signature: signSlack(SLACK_SECRET, ts, body).toUpperCase().replace("V0=", "v0=") })).status).toBe(401);
+    expect(
+      (await sendSigned(t.url, body, FORM, { ts, signature: signSlack(SLACK_SECRET, ts, body).toUpperCase().replace("V0=", "v0=") }))
+        .status,
+    ).toBe(401);
     // the same command sent again by Slack is a new request (new timestamp, new signature): it runs
     expect((await sendSigned(t.url, slashBody("contact add Replay Once", slack), FORM, { ts: ts + 1 })).status).toBe(200);
     await settle("Replay Once", 2);
@@ -74,7 +101,10 @@ describe("Slack signatures", () => {
 describe("Slack interactive replays", () => {
   it("the same signed button click sent twice is refused the second time and acts once", async () => {
     const created = await (await slash(t.url, 'deal new "Replay Deal" 1k', slack)).json();
-    const move = (created.blocks ?? []).filter((b: any) => b.type === "actions").flatMap((b: any) => b.elements).find((e: any) => e.text?.text === "Move to qualified");
+    const move = (created.blocks ?? [])
+      .filter((b: any) => b.type === "actions")
+      .flatMap((b: any) => b.elements)
+      .find((e: any) => e.text?.text === "Move to qualified");
     const click = buttonClick(slack, move);
     const raw = "payload=" + encodeURIComponent(JSON.stringify(click));
     const ts = now();

@@ -17,7 +17,9 @@ beforeAll(async () => {
   testDb = await createTestDb();
   first = await seedDemo(db());
 });
-afterAll(async () => { await testDb.drop(); });
+afterAll(async () => {
+  await testDb.drop();
+});
 
 describe("demo seed", () => {
   it("fills Demo Co with a team, accounts, a pipeline's worth of deals, interactions and tickets", async () => {
@@ -42,11 +44,18 @@ describe("demo seed", () => {
     expect(await db().ticket.count({ where: { workspaceId: ws, status: "waiting", waitingSince: null } })).toBe(0);
     // interactions in the last 60 days, and contacts know when they were last touched
     const since = new Date(Date.now() - 61 * 86_400_000);
-    expect(await db().interaction.count({ where: { workspaceId: ws, OR: [{ occurredAt: { lt: since } }, { occurredAt: { gt: new Date() } }] } })).toBe(0);
+    expect(
+      await db().interaction.count({ where: { workspaceId: ws, OR: [{ occurredAt: { lt: since } }, { occurredAt: { gt: new Date() } }] } }),
+    ).toBe(0);
     expect(await db().contact.count({ where: { workspaceId: ws, lastInteractionAt: { not: null } } })).toBeGreaterThan(40);
     expect(await db().contact.count({ where: { workspaceId: ws, email: { not: { endsWith: ".example" } } } })).toBe(0);
     const counters = await db().keyCounter.findMany({ where: { workspaceId: ws }, orderBy: { kind: "asc" } });
-    expect(counters.map((k) => [k.kind, k.value])).toEqual([["company", 25], ["contact", 80], ["deal", 40], ["ticket", 30]]);
+    expect(counters.map((k) => [k.kind, k.value])).toEqual([
+      ["company", 25],
+      ["contact", 80],
+      ["deal", 40],
+      ["ticket", 30],
+    ]);
   });
 
   it("running it again changes nothing; reset replaces the workspace", async () => {
@@ -72,7 +81,8 @@ describe("demo seed", () => {
     let adminId: string;
     const cmd = async (text: string) => {
       const res = await fetch(`${t.url}/console/api/command`, {
-        method: "POST", headers: { "content-type": "application/json" },
+        method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify({ workspaceId: first.workspaceId, memberId: adminId, text }),
       });
       const body = await res.json();
@@ -80,15 +90,23 @@ describe("demo seed", () => {
     };
     beforeAll(async () => {
       t = await startTestApp({}, { testDb });
-      const list = await (await fetch(`${t.url}/console/api/workspaces`)).json() as { id: string; name: string }[];
+      const list = (await (await fetch(`${t.url}/console/api/workspaces`)).json()) as { id: string; name: string }[];
       expect(list.map((w) => w.name)).toContain("Demo Co");
-      const members = await (await fetch(`${t.url}/console/api/workspaces/${first.workspaceId}/members`)).json() as { id: string; role: string }[];
+      const members = (await (await fetch(`${t.url}/console/api/workspaces/${first.workspaceId}/members`)).json()) as {
+        id: string;
+        role: string;
+      }[];
       adminId = members.find((m) => m.role === "admin")!.id;
     });
-    afterAll(async () => { await t.stop(); });
+    afterAll(async () => {
+      await t.stop();
+    });
 
     it("shows contacts with their timeline and companies with their deals", async () => {
-      const busy = await db().contact.findFirstOrThrow({ where: { workspaceId: first.workspaceId, lastInteractionAt: { not: null }, companyId: { not: null } }, orderBy: { number: "asc" } });
+      const busy = await db().contact.findFirstOrThrow({
+        where: { workspaceId: first.workspaceId, lastInteractionAt: { not: null }, companyId: { not: null } },
+        orderBy: { number: "asc" },
+      });
       const show = await cmd(`contact show C-${busy.number}`);
       expect(show.kind).toBe("ok");
       expect(show.plain).toContain(`C-${busy.number} · ${busy.name}`);
@@ -97,7 +115,10 @@ describe("demo seed", () => {
       const byEmail = await cmd(`contact show ${busy.email}`);
       expect(byEmail.plain).toContain(busy.name);
 
-      const withDeals = await db().company.findFirstOrThrow({ where: { workspaceId: first.workspaceId, deals: { some: { closedAt: null } } }, orderBy: { number: "asc" } });
+      const withDeals = await db().company.findFirstOrThrow({
+        where: { workspaceId: first.workspaceId, deals: { some: { closedAt: null } } },
+        orderBy: { number: "asc" },
+      });
       const company = await cmd(`company show A-${withDeals.number}`);
       expect(company.plain).toContain("Open deals");
       expect(company.plain).toMatch(/D-\d+ /);
@@ -130,8 +151,9 @@ describe("demo seed", () => {
     // --scale large (src/seed/large.ts) is exercised at reduced scale in test/digest.test.ts
     expect(parseSeedArgs(["--scale", "large"])).toEqual({ ok: true, reset: false, scale: "large" });
     expect(parseSeedArgs(["--scale=large", "--reset"])).toEqual({ ok: true, reset: true, scale: "large" });
-    await expect(run("npx", ["tsx", "src/cli/seed.ts", "--scale=huge"], { env, cwd: new URL("..", import.meta.url).pathname }))
-      .rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('--scale "huge" is not a scale') });
+    await expect(
+      run("npx", ["tsx", "src/cli/seed.ts", "--scale=huge"], { env, cwd: new URL("..", import.meta.url).pathname }),
+    ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('--scale "huge" is not a scale') });
     expect(parseSeedArgs(["--reset"])).toEqual({ ok: true, reset: true });
   });
 });

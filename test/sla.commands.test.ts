@@ -16,7 +16,9 @@ beforeAll(async () => {
   ann = await c.addMember("Ann Agent");
   mia = await c.addMember("Mia Manager", "manager");
 });
-afterAll(async () => { await t.stop(); });
+afterAll(async () => {
+  await t.stop();
+});
 
 const policy = (priority: "urgent" | "high" | "normal" | "low") =>
   t.app.db.prisma.slaPolicy.findUniqueOrThrow({ where: { workspaceId_priority: { workspaceId: c.workspaceId, priority } } });
@@ -26,7 +28,9 @@ describe("/crm sla", () => {
     const r = await c.run("sla show", ann);
     expect(r.kind).toBe("ok");
     expect(r.plain).toContain("SLA targets");
-    expect(r.plain).toMatch(/urgent: first response 1h · resolution 4h\nhigh: first response 4h · resolution 1d\nnormal: first response 8h · resolution 3d\nlow: first response 1d · resolution 7d/);
+    expect(r.plain).toMatch(
+      /urgent: first response 1h · resolution 4h\nhigh: first response 4h · resolution 1d\nnormal: first response 8h · resolution 3d\nlow: first response 1d · resolution 7d/,
+    );
     expect(r.plain).toContain("Warnings go to the assignee at 80 %");
   });
 
@@ -43,10 +47,18 @@ describe("/crm sla", () => {
     expect(after.firstResponseDueAt!.getTime() - after.createdAt.getTime()).toBe(90 * 60_000);
     expect(after.resolutionDueAt!.getTime() - after.createdAt.getTime()).toBe(48 * H);
     const jobs = (await t.app.jobs.queue("sla").getDelayed()).filter((j) => j.id?.includes(before.id));
-    expect(jobs.map((j) => j.id).sort()).toEqual(planTimers(after).map((p) => p.id).sort());
+    expect(jobs.map((j) => j.id).sort()).toEqual(
+      planTimers(after)
+        .map((p) => p.id)
+        .sort(),
+    );
 
     const audit = await t.app.db.prisma.auditLog.findFirstOrThrow({ where: { workspaceId: c.workspaceId, action: "sla.set" } });
-    expect(audit).toMatchObject({ actorId: mia, before: { priority: "high", firstResponseSec: 14400, resolutionSec: 86400 }, after: { priority: "high", firstResponseSec: 5400, resolutionSec: 172800 } });
+    expect(audit).toMatchObject({
+      actorId: mia,
+      before: { priority: "high", firstResponseSec: 14400, resolutionSec: 86400 },
+      after: { priority: "high", firstResponseSec: 5400, resolutionSec: 172800 },
+    });
 
     // one target alone keeps the other
     expect((await c.run("sla set high resolve:36h", mia)).plain).toContain("first response within 1h 30m, resolution within 1d 12h");
@@ -74,15 +86,25 @@ describe("/crm sla", () => {
 describe("the timer plan", () => {
   const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms);
   const base: TimedTicket = {
-    id: "tk1", workspaceId: "w1", status: "open", createdAt: at(0), pausedMs: 0n,
-    firstResponseDueAt: at(10_000), resolutionDueAt: at(40_000), firstResponseAt: null,
+    id: "tk1",
+    workspaceId: "w1",
+    status: "open",
+    createdAt: at(0),
+    pausedMs: 0n,
+    firstResponseDueAt: at(10_000),
+    resolutionDueAt: at(40_000),
+    firstResponseAt: null,
   };
 
   it("warns at 80 %, breaches at the due time, reaches level 2 one target later", () => {
     const plan = planTimers(base);
     expect(plan.map((p) => [p.data.target, p.data.stage, p.fireAt - at(0).getTime()])).toEqual([
-      ["first", "warn", 8_000], ["first", "breach", 10_000], ["first", "level2", 20_000],
-      ["resolution", "warn", 32_000], ["resolution", "breach", 40_000], ["resolution", "level2", 80_000],
+      ["first", "warn", 8_000],
+      ["first", "breach", 10_000],
+      ["first", "level2", 20_000],
+      ["resolution", "warn", 32_000],
+      ["resolution", "breach", 40_000],
+      ["resolution", "level2", 80_000],
     ]);
     expect(new Set(plan.map((p) => p.id)).size).toBe(6);
     expect(plan.every((p) => !p.id.includes(":"))).toBe(true); // BullMQ custom ids
@@ -93,7 +115,11 @@ describe("the timer plan", () => {
   it("no timers while waiting or resolved, none for a met first response", () => {
     expect(planTimers({ ...base, status: "waiting" })).toEqual([]);
     expect(planTimers({ ...base, status: "resolved" })).toEqual([]);
-    expect(planTimers({ ...base, firstResponseAt: at(5_000) }).map((p) => p.data.target)).toEqual(["resolution", "resolution", "resolution"]);
+    expect(planTimers({ ...base, firstResponseAt: at(5_000) }).map((p) => p.data.target)).toEqual([
+      "resolution",
+      "resolution",
+      "resolution",
+    ]);
   });
 
   it("a pause moves the timers (new ids) but not the claim: what was notified before waiting is not notified again", () => {

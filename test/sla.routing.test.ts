@@ -22,10 +22,14 @@ beforeAll(async () => {
   for (const user of AGENTS) expect(await crm("oncall on", { user, userName: user.toLowerCase() })).toContain("You are on call");
   await crm("oncall off", { user: OFF });
 });
-afterAll(async () => { await t.stop(); await fake.close(); });
+afterAll(async () => {
+  await t.stop();
+  await fake.close();
+});
 
 const text = (r: RecordedRequest) => String(apiArgs(r).text ?? "");
-const dms = (user: string, match: RegExp) => fake.calls("/api/chat.postMessage").filter((r) => apiArgs(r).channel === `D${user}` && match.test(text(r)));
+const dms = (user: string, match: RegExp) =>
+  fake.calls("/api/chat.postMessage").filter((r) => apiArgs(r).channel === `D${user}` && match.test(text(r)));
 async function until(what: string, ok: () => boolean, ms = 30_000) {
   const end = Date.now() + ms;
   while (!ok()) {
@@ -55,7 +59,11 @@ describe("on-call routing", () => {
       expect(JSON.stringify(apiArgs(mine[0]).blocks)).toContain("(auto, you are on call) by primary-owner");
       // the DM names exactly the tickets routed to this agent
       const keys = mine.map((r) => Number(/T-(\d+)/.exec(text(r))![1])).sort((x, y) => x - y);
-      const theirs = (await t.app.db.prisma.ticket.findMany({ where: { workspaceId: ws, assignee: { slackUserId: a } }, select: { number: true } })).map((x) => x.number).sort((x, y) => x - y);
+      const theirs = (
+        await t.app.db.prisma.ticket.findMany({ where: { workspaceId: ws, assignee: { slackUserId: a } }, select: { number: true } })
+      )
+        .map((x) => x.number)
+        .sort((x, y) => x - y);
       expect(keys).toEqual(theirs);
     }
     expect(dms(OFF, /./)).toHaveLength(0);
@@ -75,6 +83,11 @@ describe("on-call routing", () => {
     // the admin takes it: no DM to themselves
     expect(await crm("ticket assign T-1 me")).toContain("now assigned to primary-owner");
     await new Promise((r) => setTimeout(r, 500));
-    expect(fake.calls("/api/chat.postMessage").slice(before).filter((r) => String(apiArgs(r).channel).startsWith("D"))).toEqual([]);
+    expect(
+      fake
+        .calls("/api/chat.postMessage")
+        .slice(before)
+        .filter((r) => String(apiArgs(r).channel).startsWith("D")),
+    ).toEqual([]);
   });
 });

@@ -10,7 +10,8 @@ import { planTimers } from "../src/domain/tickets/slaTimers.ts";
 let t: TestApp;
 let fake: FakeServer;
 let ws: string;
-const AGENT = "W200", MANAGER = "W300";
+const AGENT = "W200",
+  MANAGER = "W300";
 
 /** /crm over Slack → the text of its answer (ack body or response_url) */
 const crm = (text: string, who: Who = {}) => slashText(t.url, text, fake, who);
@@ -20,29 +21,45 @@ beforeAll(async () => {
   // a DM: conversations.open gives the IM channel D<user>, then chat.postMessage posts there
   fake.on("POST", "/api/conversations.open", (r) => ({ body: { ok: true, channel: { id: `D${apiArgs(r).users}` } } }));
   t = await startTestApp(slackEnv(fake));
-  for (const cmd of ["notify tickets <#CTICKETS|tickets>", "notify escalations <#CESC|escalations>", `role <@${MANAGER}> manager`, `role <@${AGENT}> agent`]) await crm(cmd);
+  for (const cmd of [
+    "notify tickets <#CTICKETS|tickets>",
+    "notify escalations <#CESC|escalations>",
+    `role <@${MANAGER}> manager`,
+    `role <@${AGENT}> agent`,
+  ])
+    await crm(cmd);
   expect(await crm("sla set urgent first:2s resolve:4s")).toContain("first response within 2s, resolution within 4s");
   // a wider margin where a test must act before the first timer
   expect(await crm("sla set high first:3s resolve:5s")).toContain("first response within 3s, resolution within 5s");
   ws = (await t.app.db.prisma.platformLink.findFirstOrThrow({ where: { externalId: "T111" } })).workspaceId;
 });
-afterAll(async () => { await t.stop(); await fake.close(); });
+afterAll(async () => {
+  await t.stop();
+  await fake.close();
+});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (r: RecordedRequest) => String(apiArgs(r).text ?? "");
 /** chat.postMessage calls to a channel (DMs: D<user>) whose text matches */
-const sent = (channel: string, match: RegExp) => fake.calls("/api/chat.postMessage").filter((r) => apiArgs(r).channel === channel && match.test(text(r)));
+const sent = (channel: string, match: RegExp) =>
+  fake.calls("/api/chat.postMessage").filter((r) => apiArgs(r).channel === channel && match.test(text(r)));
 async function waitSent(channel: string, match: RegExp, n = 1, ms = 20_000): Promise<RecordedRequest[]> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (sent(channel, match).length >= n) return sent(channel, match);
     await sleep(25);
   }
-  throw new Error(`expected ${n} message(s) to ${channel} matching ${match}; saw: ${fake.calls("/api/chat.postMessage").map((r) => `${apiArgs(r).channel}: ${text(r)}`).join(" | ")}`);
+  throw new Error(
+    `expected ${n} message(s) to ${channel} matching ${match}; saw: ${fake
+      .calls("/api/chat.postMessage")
+      .map((r) => `${apiArgs(r).channel}: ${text(r)}`)
+      .join(" | ")}`,
+  );
 }
 const aboutTicket = (n: number) => fake.calls("/api/chat.postMessage").filter((r) => new RegExp(`\\bT-${n}\\b`).test(text(r)));
 const ticket = (number: number) => t.app.db.prisma.ticket.findUniqueOrThrow({ where: { workspaceId_number: { workspaceId: ws, number } } });
-const slaJobsFor = async (ticketId: string) => (await t.app.jobs.queue("sla").getJobs(["delayed", "wait", "active"])).filter((j) => j.id?.includes(ticketId));
+const slaJobsFor = async (ticketId: string) =>
+  (await t.app.jobs.queue("sla").getJobs(["delayed", "wait", "active"])).filter((j) => j.id?.includes(ticketId));
 const newTicket = async (args: string) => {
   const res = await crm(`ticket new ${args}`);
   const m = /Opened (T-(\d+))/.exec(res);
@@ -90,7 +107,9 @@ describe("SLA timers", () => {
     const show = await crm("ticket show T-1");
     expect(show).toContain("escalated to level 1 by the SLA timer: first response SLA breached");
     expect(show).toContain("escalated to level 2 by the SLA timer: first response SLA still breached");
-    const claims = await t.app.db.prisma.notification.findMany({ where: { workspaceId: ws, dedupeKey: { startsWith: `sla:${(await ticket(1)).id}:first:` } } });
+    const claims = await t.app.db.prisma.notification.findMany({
+      where: { workspaceId: ws, dedupeKey: { startsWith: `sla:${(await ticket(1)).id}:first:` } },
+    });
     expect(claims.map((c) => c.dedupeKey.split(":")[3]).sort()).toEqual(["breach", "level2", "warn"]);
   });
 
@@ -102,7 +121,11 @@ describe("SLA timers", () => {
     expect(Date.now() - at).toBeLessThan(2400); // before the first warning
     expect(await slaJobsFor(id)).toEqual([]);
     await sleep(Math.max(0, at + 5500 - Date.now()));
-    expect(aboutTicket(number).map(text).filter((x) => /SLA|Escalated/.test(x))).toEqual([]);
+    expect(
+      aboutTicket(number)
+        .map(text)
+        .filter((x) => /SLA|Escalated/.test(x)),
+    ).toEqual([]);
   });
 
   it("a waiting ticket does not breach; a logged answer resumes it and the clock runs on from where it stopped", async () => {
@@ -114,7 +137,11 @@ describe("SLA timers", () => {
     expect((await ticket(number)).waitingSince!.getTime() - at).toBeLessThan(2400); // before the first warning
     expect(await slaJobsFor(id)).toEqual([]);
     await sleep(Math.max(0, at + 3800 - Date.now())); // past both the warning and the first-response due time
-    expect(aboutTicket(number).map(text).filter((x) => /SLA|Escalated/.test(x))).toEqual([]);
+    expect(
+      aboutTicket(number)
+        .map(text)
+        .filter((x) => /SLA|Escalated/.test(x)),
+    ).toEqual([]);
     expect((await ticket(number)).escalationLevel).toBe(0);
 
     // an agent's answer is the first response and resumes the clocks
@@ -129,7 +156,11 @@ describe("SLA timers", () => {
     const [breach] = await waitSent("CTICKETS", new RegExp(`SLA breached: ${k} resolution`));
     expect(breach.at).toBeGreaterThanOrEqual(t3.resolutionDueAt!.getTime());
     // the met first response never warns or breaches
-    expect(aboutTicket(number).map(text).filter((x) => /first response/.test(x) && /SLA|Escalated/.test(x))).toEqual([]);
+    expect(
+      aboutTicket(number)
+        .map(text)
+        .filter((x) => /first response/.test(x) && /SLA|Escalated/.test(x)),
+    ).toEqual([]);
     await crm(`ticket resolve ${k}`);
   });
 
@@ -148,9 +179,15 @@ describe("SLA timers", () => {
     const breach = old.find((o) => o.data.target === "first" && o.data.stage === "breach")!;
     expect(await t.app.services.escalations.fire(breach.data)).toBe("stale");
     await sleep(Math.max(0, at + 3500 - Date.now()));
-    expect(aboutTicket(number).map(text).filter((x) => /SLA|Escalated/.test(x))).toEqual([]);
+    expect(
+      aboutTicket(number)
+        .map(text)
+        .filter((x) => /SLA|Escalated/.test(x)),
+    ).toEqual([]);
     expect((await ticket(number)).escalationLevel).toBe(0);
-    const audit = await t.app.db.prisma.auditLog.findFirstOrThrow({ where: { workspaceId: ws, action: "ticket.priority", entityId: after.id } });
+    const audit = await t.app.db.prisma.auditLog.findFirstOrThrow({
+      where: { workspaceId: ws, action: "ticket.priority", entityId: after.id },
+    });
     expect(audit.before).toMatchObject({ priority: "high" });
   });
 

@@ -12,11 +12,20 @@ import { apiArgs, slackEnv, slashText, startFakeSlack, type Who } from "./helper
 const ROOT = path.resolve(import.meta.dirname, "..");
 // node --import tsx: one process, so SIGTERM/SIGKILL reach the worker itself (as with npm start)
 
-interface Worker { exited: Promise<number | null>; out: () => string; kill(sig: NodeJS.Signals): void; ready: Promise<void> }
+interface Worker {
+  exited: Promise<number | null>;
+  out: () => string;
+  kill(sig: NodeJS.Signals): void;
+  ready: Promise<void>;
+}
 
 function startWorker(env: Record<string, string>): Worker {
   // its own process group: tsx runs the app in a child node process, and SIGKILL cannot be relayed
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "--role=worker"], { cwd: ROOT, detached: true, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env } });
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "--role=worker"], {
+    cwd: ROOT,
+    detached: true,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env },
+  });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (out += d));
@@ -29,9 +38,18 @@ function startWorker(env: Record<string, string>): Worker {
     }
   })();
   return {
-    exited, out: () => out, ready,
+    exited,
+    out: () => out,
+    ready,
     // SIGKILL the whole group (tsx and the node process running the app); SIGTERM goes to tsx, which relays it
-    kill: (sig) => { try { if (sig === "SIGKILL") process.kill(-child.pid!, sig); else child.kill(sig); } catch { /* already gone */ } },
+    kill: (sig) => {
+      try {
+        if (sig === "SIGKILL") process.kill(-child.pid!, sig);
+        else child.kill(sig);
+      } catch {
+        /* already gone */
+      }
+    },
   };
 }
 
@@ -51,7 +69,11 @@ beforeAll(async () => {
   fake = await startFakeSlack();
   fake.on("POST", "/api/conversations.open", async (r) => {
     const user = String(apiArgs(r).users);
-    if (hangFor.has(user)) await new Promise<void>((res) => { held.push(res); setTimeout(res, 20_000); });
+    if (hangFor.has(user))
+      await new Promise<void>((res) => {
+        held.push(res);
+        setTimeout(res, 20_000);
+      });
     return { body: { ok: true, channel: { id: `D${user}` } } };
   });
   fake.on("POST", "/api/chat.postMessage", async (r) => {
@@ -61,10 +83,20 @@ beforeAll(async () => {
   // the HTTP server only: every job below runs in a child worker process
   t = await startTestApp(slackEnv(fake), { role: "server" });
   workerEnv = {
-    ...slackEnv(fake), DATABASE_URL: t.testDb.url, REDIS_URL: inject("redisUrl"), QUEUE_PREFIX: t.prefix,
-    JOBS_LOCK_MS: "1000", JOBS_STALLED_MS: "1000", LOG_LEVEL: "info",
+    ...slackEnv(fake),
+    DATABASE_URL: t.testDb.url,
+    REDIS_URL: inject("redisUrl"),
+    QUEUE_PREFIX: t.prefix,
+    JOBS_LOCK_MS: "1000",
+    JOBS_STALLED_MS: "1000",
+    LOG_LEVEL: "info",
   };
-  for (const cmd of ["notify tickets <#CTICKETS|tickets>", "sla set urgent first:1s resolve:30s", ...["W200", "W201", "W202"].map((u) => `role <@${u}> agent`)]) await crm(cmd);
+  for (const cmd of [
+    "notify tickets <#CTICKETS|tickets>",
+    "sla set urgent first:1s resolve:30s",
+    ...["W200", "W201", "W202"].map((u) => `role <@${u}> agent`),
+  ])
+    await crm(cmd);
 }, 60_000);
 afterAll(async () => {
   for (const w of running) w.kill("SIGKILL");
@@ -75,13 +107,20 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (r: RecordedRequest) => String(apiArgs(r).text ?? "");
-const sent = (channel: string, match: RegExp) => fake.calls("/api/chat.postMessage").filter((r) => apiArgs(r).channel === channel && match.test(text(r)));
+const sent = (channel: string, match: RegExp) =>
+  fake.calls("/api/chat.postMessage").filter((r) => apiArgs(r).channel === channel && match.test(text(r)));
 async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; Slack saw: ${fake.calls("/api/chat.postMessage").map((r) => `${apiArgs(r).channel}: ${text(r)}`).join(" | ")}`);
+    if (Date.now() > end)
+      throw new Error(
+        `timed out waiting for ${what}; Slack saw: ${fake
+          .calls("/api/chat.postMessage")
+          .map((r) => `${apiArgs(r).channel}: ${text(r)}`)
+          .join(" | ")}`,
+      );
     await sleep(25);
   }
 }
@@ -112,7 +151,12 @@ describe("npm start -- --role=worker", () => {
     // from now on Slack hangs on opening the DM to W201: the breach DM delivery sits active in the first worker
     hangFor.add("W201");
     const opensBefore = fake.calls("/api/conversations.open").length;
-    await until("the breach DM in flight", () => fake.calls("/api/conversations.open").slice(opensBefore).some((r) => apiArgs(r).users === "W201"));
+    await until("the breach DM in flight", () =>
+      fake
+        .calls("/api/conversations.open")
+        .slice(opensBefore)
+        .some((r) => apiArgs(r).users === "W201"),
+    );
     await until("the breach channel post", () => sent("CTICKETS", /SLA breached: T-2/).length);
     await sleep(300);
     expect((await t.app.jobs.queue("deliver-slack").getActive()).length).toBeGreaterThanOrEqual(1);
@@ -131,7 +175,12 @@ describe("npm start -- --role=worker", () => {
     // twice: by the killed worker (a request never answered) and again after the recovery
     const toAgent = sent("DW201", /./).map(text);
     expect(new Set(toAgent).size).toBe(toAgent.length);
-    expect(fake.calls("/api/conversations.open").slice(opensBefore).filter((r) => apiArgs(r).users === "W201").length).toBeGreaterThanOrEqual(2);
+    expect(
+      fake
+        .calls("/api/conversations.open")
+        .slice(opensBefore)
+        .filter((r) => apiArgs(r).users === "W201").length,
+    ).toBeGreaterThanOrEqual(2);
     expect(sent("CTICKETS", /SLA breached: T-2 first response/)).toHaveLength(1);
     expect(sent("DW111", /Escalated to level 2: T-2/)).toHaveLength(1);
     const ticket = await t.app.db.prisma.ticket.findFirstOrThrow({ where: { number: 2 } });

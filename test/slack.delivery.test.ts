@@ -10,17 +10,36 @@ let fake: FakeServer;
 let limitedOnce = false;
 beforeAll(async () => {
   fake = await startFakeSlack();
-  fake.on("POST", "/api/conversations.history", () => ({ body: { ok: true, messages: [{ type: "message", ts: "1599529504.000400", user: "U777", text: "Our invoices page shows a 500 error\nsince this morning" }] } }));
-  fake.on("POST", "/api/chat.getPermalink", (r) => ({ body: { ok: true, channel: (r.body as any).channel, permalink: `https://test.slack.com/archives/${(r.body as any).channel}/p${String((r.body as any).message_ts).replace(".", "")}` } }));
+  fake.on("POST", "/api/conversations.history", () => ({
+    body: {
+      ok: true,
+      messages: [
+        { type: "message", ts: "1599529504.000400", user: "U777", text: "Our invoices page shows a 500 error\nsince this morning" },
+      ],
+    },
+  }));
+  fake.on("POST", "/api/chat.getPermalink", (r) => ({
+    body: {
+      ok: true,
+      channel: (r.body as any).channel,
+      permalink: `https://test.slack.com/archives/${(r.body as any).channel}/p${String((r.body as any).message_ts).replace(".", "")}`,
+    },
+  }));
   fake.on("POST", "/api/conversations.create", () => ({ body: { ok: true, channel: { id: "GROOM1", name: "deal-d1-acme-renewal" } } }));
   t = await startTestApp(slackEnv(fake));
 });
-afterAll(async () => { await t.stop(); await fake.close(); });
+afterAll(async () => {
+  await t.stop();
+  await fake.close();
+});
 
 const posts = (channel: string) => fake.calls("/api/chat.postMessage").filter((r) => apiArgs(r).channel === channel);
 async function waitPosts(channel: string, n: number, ms = 8000) {
   const end = Date.now() + ms;
-  while (Date.now() < end) { if (posts(channel).length >= n) return posts(channel); await new Promise((r) => setTimeout(r, 50)); }
+  while (Date.now() < end) {
+    if (posts(channel).length >= n) return posts(channel);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   throw new Error(`expected ${n} posts to ${channel}, saw ${posts(channel).length}`);
 }
 
@@ -29,7 +48,10 @@ describe("notifications and deal rooms", () => {
     const routed = await (await slash(t.url, "notify deals <#CSALES|sales>", fake)).json();
     expect(JSON.stringify(routed)).toContain("deals");
     fake.on("POST", "/api/chat.postMessage", (r) => {
-      if (apiArgs(r).channel === "CSALES" && !limitedOnce) { limitedOnce = true; return { status: 429, headers: { "retry-after": "1" }, body: { ok: false, error: "ratelimited" } }; }
+      if (apiArgs(r).channel === "CSALES" && !limitedOnce) {
+        limitedOnce = true;
+        return { status: 429, headers: { "retry-after": "1" }, body: { ok: false, error: "ratelimited" } };
+      }
       return { body: { ok: true, channel: apiArgs(r).channel, ts: `${Date.now() / 1000}` } };
     });
     const started = Date.now();
@@ -72,7 +94,9 @@ describe("notifications and deal rooms", () => {
 describe("tickets from messages", () => {
   const reaction = (eventId: string, user = "W111", name = "ticket") => {
     const e = fixture("event_callback.reaction_added.bolt_python.json");
-    e.event_id = eventId; e.event.reaction = name; e.event.user = user;
+    e.event_id = eventId;
+    e.event.reaction = name;
+    e.event.user = user;
     return e;
   };
 
@@ -105,7 +129,8 @@ describe("tickets from messages", () => {
   it("'Create ticket from message' opens a ticket once and says so the second time", async () => {
     const sc = fixture("message_action.bolt_python.json");
     sc.callback_id = "crm_ticket_from_message";
-    sc.team.id = "T111"; sc.user.id = "W111";
+    sc.team.id = "T111";
+    sc.user.id = "W111";
     sc.response_url = `${fake.url}/response/shortcut1`;
     await interactive(t.url, sc);
     const [first] = await fake.waitFor("/response/shortcut1");
@@ -120,16 +145,28 @@ describe("tickets from messages", () => {
   it("'Log message to CRM' opens a form prefilled with the message and logs it with the permalink", async () => {
     await slash(t.url, "contact add Ana Lopez email:ana@acme.com", fake);
     const sc = fixture("message_action.bolt_python.json");
-    sc.callback_id = "crm_log_message"; sc.team.id = "T111"; sc.user.id = "W111";
+    sc.callback_id = "crm_log_message";
+    sc.team.id = "T111";
+    sc.user.id = "W111";
     await interactive(t.url, sc);
     const [open] = await fake.waitFor("/api/views.open");
     const view = apiArgs(open).view;
     expect(view.callback_id).toBe("crm_log_message_modal");
     const submit = fixture("view_submission.bolt_python.json");
-    submit.team.id = "T111"; submit.user.id = "W111";
-    submit.view = { ...submit.view, callback_id: "crm_log_message_modal", private_metadata: view.private_metadata, state: { values: {
-      ref: { value: { type: "plain_text_input", value: "C-999" } }, kind: { value: { type: "static_select", selected_option: { value: "chat" } } },
-      summary: { value: { type: "plain_text_input", value: "Asked about pricing" } } } } };
+    submit.team.id = "T111";
+    submit.user.id = "W111";
+    submit.view = {
+      ...submit.view,
+      callback_id: "crm_log_message_modal",
+      private_metadata: view.private_metadata,
+      state: {
+        values: {
+          ref: { value: { type: "plain_text_input", value: "C-999" } },
+          kind: { value: { type: "static_select", selected_option: { value: "chat" } } },
+          summary: { value: { type: "plain_text_input", value: "Asked about pricing" } },
+        },
+      },
+    };
     const bad = await (await interactive(t.url, submit)).json();
     expect(bad.errors.ref).toContain("No contact C-999");
     submit.view.state.values.ref.value.value = "ana@acme.com";
@@ -147,15 +184,31 @@ describe("record links", () => {
     f = await startFakeSlack();
     u = await startTestApp({ ...slackEnv(f), PUBLIC_URL: "https://crm.example.com" });
   });
-  afterAll(async () => { await u.stop(); await f.close(); });
+  afterAll(async () => {
+    await u.stop();
+    await f.close();
+  });
 
   it("every record card links to PUBLIC_URL/r/<workspace>/<key>, and the link unfurls only in its own workspace", async () => {
     const created = await (await slash(u.url, 'deal new "Unfurl me" 1k', f)).json();
     const ws = (await u.app.db.prisma.platformLink.findFirstOrThrow({ where: { externalId: "T111" } })).workspaceId;
     const link = `https://crm.example.com/r/${ws}/D-1`;
     expect(JSON.stringify(created.blocks)).toContain(`<${link}|Open D-1 in the CRM>`);
-    const ev = (team: string, id: string, url: string) => ({ token: "x", team_id: team, api_app_id: "A1", type: "event_callback", event_id: id, event_time: 1,
-      event: { type: "link_shared", channel: "C111", user: "W111", message_ts: "1700000000.000100", links: [{ domain: "crm.example.com", url }] } });
+    const ev = (team: string, id: string, url: string) => ({
+      token: "x",
+      team_id: team,
+      api_app_id: "A1",
+      type: "event_callback",
+      event_id: id,
+      event_time: 1,
+      event: {
+        type: "link_shared",
+        channel: "C111",
+        user: "W111",
+        message_ts: "1700000000.000100",
+        links: [{ domain: "crm.example.com", url }],
+      },
+    });
     await eventCallback(u.url, ev("T111", "EvLink1", link));
     const [unfurl] = await f.waitFor("/api/chat.unfurl");
     const args = apiArgs(unfurl);

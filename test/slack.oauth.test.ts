@@ -13,15 +13,35 @@ beforeAll(async () => {
   fake.on("POST", "/api/oauth.v2.access", (req) => {
     const code = (req.body as Record<string, string>).code;
     if (code !== "good-code") return { body: { ok: false, error: "invalid_code" } };
-    return { body: { ok: true, access_token: BOT_TOKEN, token_type: "bot", scope: "commands,chat:write", bot_user_id: "UBOT", app_id: "A1",
-      team: { id: "TOAUTH", name: "OAuth Team" }, enterprise: null, is_enterprise_install: false, authed_user: { id: "UINSTALLER" } } };
+    return {
+      body: {
+        ok: true,
+        access_token: BOT_TOKEN,
+        token_type: "bot",
+        scope: "commands,chat:write",
+        bot_user_id: "UBOT",
+        app_id: "A1",
+        team: { id: "TOAUTH", name: "OAuth Team" },
+        enterprise: null,
+        is_enterprise_install: false,
+        authed_user: { id: "UINSTALLER" },
+      },
+    };
   });
   t = await startTestApp({
-    SLACK_SIGNING_SECRET: SLACK_SECRET, SLACK_CLIENT_ID: "111.222", SLACK_CLIENT_SECRET: "client-secret-value", SLACK_STATE_SECRET: "state-secret-value",
-    ENCRYPTION_KEY: "k".repeat(40), SLACK_API_URL: `${fake.url}/api/`, PUBLIC_URL: "https://crm.example.com",
+    SLACK_SIGNING_SECRET: SLACK_SECRET,
+    SLACK_CLIENT_ID: "111.222",
+    SLACK_CLIENT_SECRET: "client-secret-value",
+    SLACK_STATE_SECRET: "state-secret-value",
+    ENCRYPTION_KEY: "k".repeat(40),
+    SLACK_API_URL: `${fake.url}/api/`,
+    PUBLIC_URL: "https://crm.example.com",
   });
 });
-afterAll(async () => { await t.stop(); await fake.close(); });
+afterAll(async () => {
+  await t.stop();
+  await fake.close();
+});
 
 async function begin(): Promise<{ state: string; cookie: string }> {
   const res = await fetch(`${t.url}/slack/install`, { redirect: "manual" });
@@ -63,7 +83,8 @@ describe("Slack OAuth install", () => {
 
     // an event from the installed team is answered with the installed bot token
     const e = fixture("event_callback.app_mention.bolt_python.json");
-    e.team_id = "TOAUTH"; e.event_id = "EvOauth1";
+    e.team_id = "TOAUTH";
+    e.event_id = "EvOauth1";
     await eventCallback(t.url, e);
     const [post] = await fake.waitFor("/api/chat.postMessage");
     expect(post.headers.authorization).toBe(`Bearer ${BOT_TOKEN}`);
@@ -73,7 +94,8 @@ describe("Slack OAuth install", () => {
   });
 
   it("the installer (OAuth's authed_user) is the workspace's admin; a colleague joins by the join rule (viewer on Slack)", async () => {
-    const member = (user: string) => t.app.db.prisma.member.findFirst({ where: { slackUserId: user, workspace: { links: { some: { externalId: "TOAUTH" } } } } });
+    const member = (user: string) =>
+      t.app.db.prisma.member.findFirst({ where: { slackUserId: user, workspace: { links: { some: { externalId: "TOAUTH" } } } } });
     expect((await member("UINSTALLER"))?.role).toBe("admin");
     await slash(t.url, "help", fake, { team: "TOAUTH", user: "UCOLLEAGUE" });
     expect((await member("UCOLLEAGUE"))?.role).toBe("viewer");
@@ -85,8 +107,15 @@ describe("Slack OAuth install", () => {
   });
 
   it("app_uninstalled forgets the tokens; a later event from that team is not answered", async () => {
-    const un = { token: "x", team_id: "TOAUTH", api_app_id: "A1", type: "event_callback", event_id: "EvUninstall", event_time: 1,
-      event: { type: "app_uninstalled", event_ts: "1.2" } };
+    const un = {
+      token: "x",
+      team_id: "TOAUTH",
+      api_app_id: "A1",
+      type: "event_callback",
+      event_id: "EvUninstall",
+      event_time: 1,
+      event: { type: "app_uninstalled", event_ts: "1.2" },
+    };
     await eventCallback(t.url, un);
     await new Promise((r) => setTimeout(r, 300));
     const row = await t.app.db.prisma.installation.findFirstOrThrow();
@@ -94,7 +123,8 @@ describe("Slack OAuth install", () => {
     expect(row.botTokenEnc).toBeNull();
     const before = fake.calls("/api/chat.postMessage").length;
     const e = fixture("event_callback.app_mention.bolt_python.json");
-    e.team_id = "TOAUTH"; e.event_id = "EvAfterUninstall";
+    e.team_id = "TOAUTH";
+    e.event_id = "EvAfterUninstall";
     await eventCallback(t.url, e);
     await new Promise((r) => setTimeout(r, 300));
     expect(fake.calls("/api/chat.postMessage").length).toBe(before);

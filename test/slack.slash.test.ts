@@ -36,7 +36,11 @@ const queue = () => server.app.jobs.queue("slack-commands");
 
 describe("/crm through the slack-commands queue", () => {
   it("the server acks empty, a worker runs the command and answers through response_url", async () => {
-    const res = await sendSigned(server.url, slashBody("contact add Ada Lovelace email:ada@example.com", fake), "application/x-www-form-urlencoded");
+    const res = await sendSigned(
+      server.url,
+      slashBody("contact add Ada Lovelace email:ada@example.com", fake),
+      "application/x-www-form-urlencoded",
+    );
     expect(res.status).toBe(200);
     expect(await res.text()).toBe(""); // the ack carries nothing: the answer comes from the worker
     await fake.waitFor(/^\/response\//, 1, 10_000);

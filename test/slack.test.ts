@@ -3,7 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import type { FakeServer } from "./helpers/fakeHttp.ts";
 import {
-  SLACK_SECRET, apiArgs, buttonClick, eventCallback, fixture, fixtureText, interactive, sendSigned, slackEnv, slash, slashBody, startFakeSlack,
+  SLACK_SECRET,
+  apiArgs,
+  buttonClick,
+  eventCallback,
+  fixture,
+  fixtureText,
+  interactive,
+  sendSigned,
+  slackEnv,
+  slash,
+  slashBody,
+  startFakeSlack,
 } from "./helpers/slack.ts";
 import { verifySlackSignature } from "../adapters/slack/verify.ts";
 
@@ -13,7 +24,10 @@ beforeAll(async () => {
   fake = await startFakeSlack();
   t = await startTestApp(slackEnv(fake));
 });
-afterAll(async () => { await t.stop(); await fake.close(); });
+afterAll(async () => {
+  await t.stop();
+  await fake.close();
+});
 
 const texts = (msg: any): string => JSON.stringify(msg.blocks ?? []) + (msg.text ?? "");
 const buttons = (msg: any): any[] => (msg.blocks ?? []).filter((b: any) => b.type === "actions").flatMap((b: any) => b.elements);
@@ -22,7 +36,15 @@ describe("signature verification", () => {
   it("accepts Slack's documented test vector at its own clock", () => {
     const meta = fixture("slash_command.signed_docs_vector.meta.json");
     const body = fixtureText("slash_command.signed_docs_vector.body.txt");
-    expect(verifySlackSignature({ signingSecret: meta.signing_secret, timestamp: meta.headers["X-Slack-Request-Timestamp"], signature: meta.headers["X-Slack-Signature"], rawBody: body, nowMs: meta.now_epoch_seconds_used_by_test * 1000 })).toEqual({ ok: true });
+    expect(
+      verifySlackSignature({
+        signingSecret: meta.signing_secret,
+        timestamp: meta.headers["X-Slack-Request-Timestamp"],
+        signature: meta.headers["X-Slack-Signature"],
+        rawBody: body,
+        nowMs: meta.now_epoch_seconds_used_by_test * 1000,
+      }),
+    ).toEqual({ ok: true });
   });
 
   it.each([
@@ -50,7 +72,7 @@ describe("signature verification", () => {
 
 describe("/crm", () => {
   it("acks at once with an empty body, then answers ephemerally through response_url, with a Share button for records", async () => {
-    const body = slashBody('contact add Ana Lopez email:<mailto:ana@acme.com|ana@acme.com> company:Acme', fake);
+    const body = slashBody("contact add Ana Lopez email:<mailto:ana@acme.com|ana@acme.com> company:Acme", fake);
     const ack = await sendSigned(t.url, body, "application/x-www-form-urlencoded");
     expect(ack.status).toBe(200);
     expect(await ack.text()).toBe(""); // the command runs after the ack (a worker takes it from the queue)
@@ -99,7 +121,7 @@ describe("/crm", () => {
   });
 
   it("user content is escaped: no @channel, no injected links or formatting", async () => {
-    const msg = await (await slash(t.url, 'contact add <!channel> *boss* &lt;https://evil.example|click&gt;', fake)).json();
+    const msg = await (await slash(t.url, "contact add <!channel> *boss* &lt;https://evil.example|click&gt;", fake)).json();
     const all = texts(msg);
     expect(all).not.toContain("<!channel>");
     expect(all).not.toContain("<https://evil.example|click>");
@@ -114,8 +136,17 @@ describe("/crm", () => {
     expect(view.callback_id).toBe("crm_modal");
     expect(view.title.text.length).toBeLessThanOrEqual(24);
     const submit = fixture("view_submission.bolt_python.json");
-    submit.view = { ...submit.view, callback_id: "crm_modal", private_metadata: view.private_metadata,
-      state: { values: { title: { value: { type: "plain_text_input", value: "Modal deal" } }, amount: { value: { type: "plain_text_input", value: "lots" } } } } };
+    submit.view = {
+      ...submit.view,
+      callback_id: "crm_modal",
+      private_metadata: view.private_metadata,
+      state: {
+        values: {
+          title: { value: { type: "plain_text_input", value: "Modal deal" } },
+          amount: { value: { type: "plain_text_input", value: "lots" } },
+        },
+      },
+    };
     const bad = await interactive(t.url, submit);
     const errors = await bad.json();
     expect(errors.response_action).toBe("errors");
@@ -173,7 +204,19 @@ describe("tenancy", () => {
   });
   it("slashBody keeps the documented field set", () => {
     const form = new URLSearchParams(slashBody("help", fake));
-    for (const k of ["token", "team_id", "team_domain", "channel_id", "user_id", "user_name", "command", "text", "response_url", "trigger_id"]) expect(form.has(k)).toBe(true);
+    for (const k of [
+      "token",
+      "team_id",
+      "team_domain",
+      "channel_id",
+      "user_id",
+      "user_name",
+      "command",
+      "text",
+      "response_url",
+      "trigger_id",
+    ])
+      expect(form.has(k)).toBe(true);
     expect(SLACK_SECRET).toHaveLength(32);
   });
 });

@@ -21,7 +21,11 @@ const writes = async (workspaceId = c.workspaceId, besides: string[] = []) => ({
   tickets: await db.ticket.count({ where: { workspaceId } }),
   events: await db.ticketEvent.count({ where: { workspaceId, ticketId: { notIn: besides } } }),
   interactions: await db.interaction.count({ where: { workspaceId } }),
-  members: await db.member.findMany({ where: { workspaceId }, select: { id: true, lastAssignedAt: true, onCall: true }, orderBy: { id: "asc" } }),
+  members: await db.member.findMany({
+    where: { workspaceId },
+    select: { id: true, lastAssignedAt: true, onCall: true },
+    orderBy: { id: "asc" },
+  }),
 });
 
 beforeAll(async () => {
@@ -34,7 +38,9 @@ beforeAll(async () => {
   vic = await c.addMember("Vic Viewer", "viewer");
   expect((await c.run("contact add Ana Lopez email:ana@acme.com company:Acme")).kind).toBe("ok");
 });
-afterAll(async () => { await t.stop(); });
+afterAll(async () => {
+  await t.stop();
+});
 
 describe("support desk tickets", () => {
   it("opens tickets with every option; SLA due times come from the workspace policy", async () => {
@@ -104,10 +110,20 @@ describe("support desk tickets", () => {
     const show = await c.run("ticket show T-1", vic);
     expect(show.kind).toBe("ok");
     expect(show.recordKey).toBe("T-1");
-    for (const text of ["T-1 · Printer is on fire", "Status: open", "Priority: normal", "Requester: —", "Assignee: Bob Agent",
-      "Escalation: level 2", "opened by Ada Admin (normal)", "assigned to Bob Agent by Bob Agent",
+    for (const text of [
+      "T-1 · Printer is on fire",
+      "Status: open",
+      "Priority: normal",
+      "Requester: —",
+      "Assignee: Bob Agent",
+      "Escalation: level 2",
+      "opened by Ada Admin (normal)",
+      "assigned to Bob Agent by Bob Agent",
       "escalated to level 1 by Ann Agent: customer is furious",
-      "[Assign to me](ticket assign T-1 me)", "[Escalate](ticket escalate T-1)", "[Resolve](ticket resolve T-1)"]) {
+      "[Assign to me](ticket assign T-1 me)",
+      "[Escalate](ticket escalate T-1)",
+      "[Resolve](ticket resolve T-1)",
+    ]) {
       expect(show.plain).toContain(text);
     }
     expect(show.plain).toMatch(/First response: due \d{4}-\d\d-\d\d \d\d:\d\d UTC \((8h|7h 5\dm) left\)/);
@@ -148,7 +164,10 @@ describe("support desk tickets", () => {
     expect((await c.run("ticket list breached")).plain).toContain("No tickets are past their SLA.");
 
     // a tiny SLA: the next urgent ticket is late for its first response almost at once
-    await db.slaPolicy.update({ where: { workspaceId_priority: { workspaceId: c.workspaceId, priority: "urgent" } }, data: { firstResponseSec: 1 } });
+    await db.slaPolicy.update({
+      where: { workspaceId_priority: { workspaceId: c.workspaceId, priority: "urgent" } },
+      data: { firstResponseSec: 1 },
+    });
     expect((await c.run('ticket new "Site down" priority:urgent')).plain).toContain("T-6");
     await new Promise((r) => setTimeout(r, 1100));
     // a past resolution due time, and a ticket the SLA timer already flagged
@@ -204,7 +223,13 @@ describe("support desk tickets", () => {
 
   it("viewers read tickets but cannot change them", async () => {
     expect((await c.run("ticket list", vic)).kind).toBe("ok");
-    for (const cmd of ["ticket new Viewer ticket", "ticket assign T-3 me", "ticket escalate T-3", "ticket resolve T-3", "ticket wait T-3"]) {
+    for (const cmd of [
+      "ticket new Viewer ticket",
+      "ticket assign T-3 me",
+      "ticket escalate T-3",
+      "ticket resolve T-3",
+      "ticket wait T-3",
+    ]) {
       const r = await c.run(cmd, vic);
       expect(r.kind).toBe("error");
       expect(r.plain).toContain("Viewers can read but not change records");
@@ -241,7 +266,9 @@ describe("support desk tickets", () => {
     const offCall = await desk.addMember("Otto Off");
     for (const a of agents) expect((await desk.run("oncall on", a)).kind).toBe("ok");
     for (let batch = 0; batch < 3; batch++) {
-      const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => desk.run(`ticket new Load ${batch * 10 + i + 1} assign:auto`)));
+      const replies = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => desk.run(`ticket new Load ${batch * 10 + i + 1} assign:auto`)),
+      );
       for (const r of replies) expect(r.plain).toContain("(auto, on call)");
     }
     const counts = await db.ticket.groupBy({ by: ["assigneeId"], where: { workspaceId: desk.workspaceId }, _count: true });
@@ -261,8 +288,14 @@ describe("support desk tickets", () => {
 
 describe("SLA clock", () => {
   const base: ClockedTicket = {
-    status: "open", breached: false, firstResponseDueAt: null, resolutionDueAt: null, firstResponseAt: null, resolvedAt: null,
-    waitingSince: null, pausedMs: 0n,
+    status: "open",
+    breached: false,
+    firstResponseDueAt: null,
+    resolutionDueAt: null,
+    firstResponseAt: null,
+    resolvedAt: null,
+    waitingSince: null,
+    pausedMs: 0n,
   };
   const at = (h: number) => new Date(Date.UTC(2026, 0, 1) + h * H);
 
@@ -276,7 +309,14 @@ describe("SLA clock", () => {
   });
 
   it("resuming adds the waited time to pausedMs and both due times", () => {
-    const waiting = { ...base, status: "waiting" as const, waitingSince: at(1), firstResponseDueAt: at(2), resolutionDueAt: at(10), pausedMs: 5n };
+    const waiting = {
+      ...base,
+      status: "waiting" as const,
+      waitingSince: at(1),
+      firstResponseDueAt: at(2),
+      resolutionDueAt: at(10),
+      pausedMs: 5n,
+    };
     const { data, pausedForMs } = resumeChanges(waiting, at(4));
     expect(pausedForMs).toBe(3 * H);
     expect(data).toEqual({ waitingSince: null, pausedMs: BigInt(3 * H + 5), firstResponseDueAt: at(5), resolutionDueAt: at(13) });

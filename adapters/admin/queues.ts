@@ -25,6 +25,13 @@ export function adminQueueRoutes(config: Config, jobs: JobRuntime, redis: Redis)
     options: { uiConfig: { boardTitle: "CRM queues" } },
   });
   // the console's token rules; the dashboard is on whenever ADMIN_TOKEN is set, whatever CONSOLE says
-  r.use(ADMIN_QUEUES_PATH, consoleAccess({ ...config, consoleEnabled: true }, new ConsoleSessions(redis, { prefix: config.QUEUE_PREFIX, adminToken: config.ADMIN_TOKEN })), board.getRouter());
+  r.use(
+    ADMIN_QUEUES_PATH,
+    consoleAccess(
+      { ...config, consoleEnabled: true },
+      new ConsoleSessions(redis, { prefix: config.QUEUE_PREFIX, adminToken: config.ADMIN_TOKEN }),
+    ),
+    board.getRouter(),
+  );
   return r;
 }

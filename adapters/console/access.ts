@@ -23,23 +23,39 @@ const sameSecret = (given: string, secret: string) => timingSafeEqual(digest(giv
 /** Answers a request that has no credentials (ADMIN_TOKEN set); default: 401 JSON. */
 export type Unauthenticated = (req: Request, res: Response) => void;
 
-export function consoleAccess(config: Config, sessions: ConsoleSessions, opts: { logger?: Logger; unauthenticated?: Unauthenticated } = {}): RequestHandler {
+export function consoleAccess(
+  config: Config,
+  sessions: ConsoleSessions,
+  opts: { logger?: Logger; unauthenticated?: Unauthenticated } = {},
+): RequestHandler {
   const bindsLoopback = isLoopbackHost(config.HOST);
   return async (req, res, next) => {
-    if (!config.consoleEnabled) { res.status(404).json({ error: "the console is off (set ADMIN_TOKEN or use a loopback HOST)" }); return; }
+    if (!config.consoleEnabled) {
+      res.status(404).json({ error: "the console is off (set ADMIN_TOKEN or use a loopback HOST)" });
+      return;
+    }
     const token = config.ADMIN_TOKEN;
     if (!token) {
       const refusal = notLocal(bindsLoopback, req);
-      if (refusal) { res.status(403).json({ error: refusal }); return; }
+      if (refusal) {
+        res.status(403).json({ error: refusal });
+        return;
+      }
       next();
       return;
     }
     const auth = req.headers.authorization;
-    if (auth?.startsWith("Bearer ") && sameSecret(auth.slice(7), token)) { next(); return; }
+    if (auth?.startsWith("Bearer ") && sameSecret(auth.slice(7), token)) {
+      next();
+      return;
+    }
     const id = sessionIdFrom(req.headers.cookie);
     if (id) {
       try {
-        if (await sessions.valid(id)) { next(); return; }
+        if (await sessions.valid(id)) {
+          next();
+          return;
+        }
       } catch (e) {
         opts.logger?.warn({ err: (e as Error).message }, "console session check failed");
         res.status(503).json({ error: STORE_DOWN });
@@ -58,8 +74,14 @@ export function consoleSignIn(config: Config, sessions: ConsoleSessions, logger?
   const secure = secureCookies(config.PUBLIC_URL);
   return async (req, res, next) => {
     const given = req.query.token;
-    if (given === undefined || !config.ADMIN_TOKEN || !config.consoleEnabled) { next(); return; }
-    if (typeof given !== "string" || !sameSecret(given, config.ADMIN_TOKEN)) { res.status(401).json({ error: WRONG_TOKEN }); return; }
+    if (given === undefined || !config.ADMIN_TOKEN || !config.consoleEnabled) {
+      next();
+      return;
+    }
+    if (typeof given !== "string" || !sameSecret(given, config.ADMIN_TOKEN)) {
+      res.status(401).json({ error: WRONG_TOKEN });
+      return;
+    }
     let id: string;
     try {
       id = await sessions.create();
@@ -92,6 +114,8 @@ export function consoleSignOut(config: Config, sessions: ConsoleSessions, logger
 
 /** /console with the request's other (single-valued) query parameters, token dropped. */
 export function consoleAddressWithoutToken(req: Request): string {
-  const rest = new URLSearchParams(Object.entries(req.query).filter(([k, v]) => k !== "token" && typeof v === "string") as [string, string][]);
+  const rest = new URLSearchParams(
+    Object.entries(req.query).filter(([k, v]) => k !== "token" && typeof v === "string") as [string, string][],
+  );
   return `/console${rest.size ? `?${rest}` : ""}`;
 }

@@ -13,11 +13,15 @@ import { isLoopbackAddress, isLoopbackHost } from "../../src/config/loopback.ts"
 
 const PROXY_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "via"];
 
-export interface RequestLike { headers: IncomingHttpHeaders; socket: { remoteAddress?: string } }
+export interface RequestLike {
+  headers: IncomingHttpHeaders;
+  socket: { remoteAddress?: string };
+}
 
 /** Why req is not a direct request from this machine to a loopback-bound server; undefined when it is. */
 export function notLocal(bindsLoopback: boolean, req: RequestLike): string | undefined {
-  if (!bindsLoopback) return "the console without ADMIN_TOKEN needs a loopback HOST such as 127.0.0.1 (set ADMIN_TOKEN to serve it on another address)";
+  if (!bindsLoopback)
+    return "the console without ADMIN_TOKEN needs a loopback HOST such as 127.0.0.1 (set ADMIN_TOKEN to serve it on another address)";
   if (PROXY_HEADERS.some((h) => req.headers[h] !== undefined) || !isLoopbackAddress(req.socket.remoteAddress))
     return "the console without ADMIN_TOKEN answers only a browser on this machine, not a proxy or another host (set ADMIN_TOKEN to reach it from elsewhere)";
   if (!isLoopbackHost(req.headers.host))

@@ -20,7 +20,10 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
  *  what the link itself holds (workspace id and key); without a session, /console then answers 401. */
 export function recordBounce(req: Request, res: Response): void {
   const target = recordTarget(String(req.params.workspace), String(req.params.key));
-  if (!target) { res.status(404).json({ error: "not a record key (C-12, A-3, D-7, T-42)" }); return; }
+  if (!target) {
+    res.status(404).json({ error: "not a record key (C-12, A-3, D-7, T-42)" });
+    return;
+  }
   sameSiteBounce(res, target, "Open the record in the console");
 }
 

@@ -20,16 +20,28 @@ export const rich = (r: Rich) => (typeof r === "string" ? escapeHtml(r).replace(
 
 function block(bl: Block): string {
   switch (bl.type) {
-    case "header": return `<h3>${escapeHtml(bl.text)}</h3>`;
-    case "text": return `<p>${rich(bl.text)}</p>`;
-    case "context": return `<p class="ctx">${rich(bl.text)}</p>`;
-    case "fields": return `<dl>${bl.fields.map((f) => `<div><dt>${escapeHtml(f.label)}</dt><dd>${rich(f.value)}</dd></div>`).join("")}</dl>`;
+    case "header":
+      return `<h3>${escapeHtml(bl.text)}</h3>`;
+    case "text":
+      return `<p>${rich(bl.text)}</p>`;
+    case "context":
+      return `<p class="ctx">${rich(bl.text)}</p>`;
+    case "fields":
+      return `<dl>${bl.fields.map((f) => `<div><dt>${escapeHtml(f.label)}</dt><dd>${rich(f.value)}</dd></div>`).join("")}</dl>`;
     // a form button has no modal here: it puts its command in the command box to be finished (data-fill)
-    case "actions": return `<div class="actions">${bl.actions.map((a) =>
-      `<button type="button" class="${escapeHtml(a.style ?? "")}" data-${a.form ? "fill" : "command"}="${escapeHtml(a.command)}">${escapeHtml(a.label)}</button>`).join("")}</div>`;
-    case "image": return bl.png
-      ? `<img alt="${escapeHtml(bl.alt)}" src="data:image/png;base64,${Buffer.from(bl.png).toString("base64")}">`
-      : bl.url && /^https?:\/\//i.test(bl.url) ? `<img alt="${escapeHtml(bl.alt)}" src="${escapeHtml(bl.url)}">` : "";
+    case "actions":
+      return `<div class="actions">${bl.actions
+        .map(
+          (a) =>
+            `<button type="button" class="${escapeHtml(a.style ?? "")}" data-${a.form ? "fill" : "command"}="${escapeHtml(a.command)}">${escapeHtml(a.label)}</button>`,
+        )
+        .join("")}</div>`;
+    case "image":
+      return bl.png
+        ? `<img alt="${escapeHtml(bl.alt)}" src="data:image/png;base64,${Buffer.from(bl.png).toString("base64")}">`
+        : bl.url && /^https?:\/\//i.test(bl.url)
+          ? `<img alt="${escapeHtml(bl.alt)}" src="${escapeHtml(bl.url)}">`
+          : "";
   }
 }
 

@@ -36,20 +36,36 @@ export function consoleRoutes(deps: { config: Config; services: Services; comman
   };
 
   api.get("/workspaces", async (_req, res) => {
-    try { res.json(await services.workspaces.list()); } catch (e) { fail(res, e); }
+    try {
+      res.json(await services.workspaces.list());
+    } catch (e) {
+      fail(res, e);
+    }
   });
   api.post("/workspaces", async (req, res) => {
     const body = workspaceBody.safeParse(req.body);
     if (!body.success) return bad(res, 'Send {"name": "...", "adminName": "..."}');
-    try { res.status(201).json(await services.workspaces.create(body.data.name, body.data.adminName)); } catch (e) { fail(res, e); }
+    try {
+      res.status(201).json(await services.workspaces.create(body.data.name, body.data.adminName));
+    } catch (e) {
+      fail(res, e);
+    }
   });
   api.get("/workspaces/:id/members", async (req, res) => {
-    try { res.json(await services.workspaces.members(req.params.id)); } catch (e) { fail(res, e); }
+    try {
+      res.json(await services.workspaces.members(req.params.id));
+    } catch (e) {
+      fail(res, e);
+    }
   });
   api.post("/workspaces/:id/members", async (req, res) => {
     const body = memberBody.safeParse(req.body);
     if (!body.success) return bad(res, 'Send {"name": "...", "role": "agent"}');
-    try { res.status(201).json(await services.workspaces.addMember(req.params.id, body.data.name, body.data.role)); } catch (e) { fail(res, e); }
+    try {
+      res.status(201).json(await services.workspaces.addMember(req.params.id, body.data.name, body.data.role));
+    } catch (e) {
+      fail(res, e);
+    }
   });
   api.post("/command", async (req, res) => {
     const body = commandBody.safeParse(req.body);
@@ -58,17 +74,30 @@ export function consoleRoutes(deps: { config: Config; services: Services; comman
     try {
       const actor = await consoleActorFor(services, body.data.workspaceId, body.data.memberId);
       reply = await runText(commands, body.data.text, actor, services, {
-        onError: (e, cmd) => logger.error({ err: (e as Error).message, stack: (e as Error).stack, command: cmd?.path.join(" ") }, "command failed"),
+        onError: (e, cmd) =>
+          logger.error({ err: (e as Error).message, stack: (e as Error).stack, command: cmd?.path.join(" ") }, "command failed"),
       });
     } catch (e) {
       reply = toErrorReply(e, undefined, { onError: (err) => logger.error({ err: (err as Error).message }, "console command failed") });
     }
-    res.json({ reply: { ...reply, blocks: reply.blocks.map((b) => (b.type === "image" && b.png ? { ...b, png: undefined, pngBase64: Buffer.from(b.png).toString("base64") } : b)) }, html: renderHtml(reply) });
+    res.json({
+      reply: {
+        ...reply,
+        blocks: reply.blocks.map((b) =>
+          b.type === "image" && b.png ? { ...b, png: undefined, pngBase64: Buffer.from(b.png).toString("base64") } : b,
+        ),
+      },
+      html: renderHtml(reply),
+    });
   });
   api.post("/logout", consoleSignOut(config, sessions, logger));
-  api.use((_req, res) => { res.status(404).json({ error: "not found" }); });
+  api.use((_req, res) => {
+    res.status(404).json({ error: "not found" });
+  });
   api.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
-    res.status(err.status && err.status < 500 ? err.status : 400).json({ error: "Send JSON (Content-Type: application/json), at most 64 kB." });
+    res
+      .status(err.status && err.status < 500 ? err.status : 400)
+      .json({ error: "Send JSON (Content-Type: application/json), at most 64 kB." });
   });
 
   r.use("/console/api", guard, api);
@@ -79,7 +108,10 @@ export function consoleRoutes(deps: { config: Config; services: Services; comman
       return;
     }
     const nonce = randomBytes(16).toString("base64");
-    res.setHeader("Content-Security-Policy", `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src 'self' data: http: https:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`);
+    res.setHeader(
+      "Content-Security-Policy",
+      `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src 'self' data: http: https:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+    );
     res.setHeader("Referrer-Policy", "no-referrer");
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.setHeader("Cache-Control", "no-store");
@@ -92,7 +124,10 @@ export function consoleRoutes(deps: { config: Config; services: Services; comman
   const recordGuard = consoleAccess(config, sessions, { logger, unauthenticated: recordBounce });
   r.get("/r/:workspace/:key", recordGuard, (req, res) => {
     const target = recordTarget(String(req.params.workspace), String(req.params.key));
-    if (!target) { res.status(404).json({ error: "not a record key (C-12, A-3, D-7, T-42)" }); return; }
+    if (!target) {
+      res.status(404).json({ error: "not a record key (C-12, A-3, D-7, T-42)" });
+      return;
+    }
     res.redirect(302, target);
   });
   return r;

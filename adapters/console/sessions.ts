@@ -20,7 +20,10 @@ export class SessionStoreDown extends Error {
 }
 
 export class ConsoleSessions {
-  constructor(private redis: Redis, private opts: { prefix: string; adminToken: string }) {}
+  constructor(
+    private redis: Redis,
+    private opts: { prefix: string; adminToken: string },
+  ) {}
 
   /** The Redis key of a session: an HMAC of its id under ADMIN_TOKEN, so the key names no usable cookie. */
   key(id: string): string {
@@ -46,7 +49,9 @@ export class ConsoleSessions {
 
   private async call<T>(command: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new SessionStoreDown("timeout")), REDIS_MS); });
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new SessionStoreDown("timeout")), REDIS_MS);
+    });
     try {
       return await Promise.race([command, late]);
     } catch (e) {

@@ -9,12 +9,17 @@ import { discordActor, type InteractionIdentity } from "./identity.ts";
 import { resolveInvocation, type InteractionOption } from "./options.ts";
 
 export const MAX_CHOICES = 25;
-export interface Choice { name: string; value: string }
+export interface Choice {
+  name: string;
+  value: string;
+}
 
 const choice = (name: string, value: string): Choice => ({ name: clip(name.trim() || value, 100), value: clip(value, 100) });
 
 export async function suggest(
-  services: Services, index: Map<string, Command>, body: InteractionIdentity & { data?: { options?: InteractionOption[] } },
+  services: Services,
+  index: Map<string, Command>,
+  body: InteractionIdentity & { data?: { options?: InteractionOption[] } },
 ): Promise<Choice[]> {
   if (!body.guild_id || !body.data) return [];
   let workspaceId: string;
@@ -33,10 +38,17 @@ export async function suggest(
   if (!focused) return [];
   const { spec, value } = focused;
   const typed = value.trim().toLowerCase();
-  if (spec.choices?.length) return spec.choices.filter((c) => c.startsWith(typed)).slice(0, MAX_CHOICES).map((c) => choice(c, c));
+  if (spec.choices?.length)
+    return spec.choices
+      .filter((c) => c.startsWith(typed))
+      .slice(0, MAX_CHOICES)
+      .map((c) => choice(c, c));
   if (spec.dynamic === "stage") {
     const stages = await services.pipelines.stages(workspaceId);
-    return stages.filter((s) => s.name.toLowerCase().startsWith(typed)).slice(0, MAX_CHOICES).map((s) => choice(s.name, s.name));
+    return stages
+      .filter((s) => s.name.toLowerCase().startsWith(typed))
+      .slice(0, MAX_CHOICES)
+      .map((s) => choice(s.name, s.name));
   }
   if (spec.type === "ref" && spec.refKinds?.length) {
     const hits = await services.autocomplete.records(workspaceId, spec.refKinds, value, MAX_CHOICES);

@@ -27,9 +27,9 @@ export function customId(command: string, prefix: string, hashedPrefix: string):
 }
 
 export const buttonId = (command: string, opts: { form?: boolean } = {}) =>
-  (opts.form ? customId(command, FORM_PREFIX, HASHED_FORM_PREFIX) : customId(command, BUTTON_PREFIX, HASHED_PREFIX));
+  opts.form ? customId(command, FORM_PREFIX, HASHED_FORM_PREFIX) : customId(command, BUTTON_PREFIX, HASHED_PREFIX);
 
-export type ButtonTarget = ({ command: string } | { hash: string }) & { form?: true } | null;
+export type ButtonTarget = (({ command: string } | { hash: string }) & { form?: true }) | null;
 
 export function parseButtonId(customId: string): ButtonTarget {
   if (customId.startsWith(BUTTON_PREFIX)) return { command: customId.slice(BUTTON_PREFIX.length) };
@@ -40,7 +40,10 @@ export function parseButtonId(customId: string): ButtonTarget {
 }
 
 export class ButtonStore {
-  constructor(private redis: Redis, private prefix: string) {}
+  constructor(
+    private redis: Redis,
+    private prefix: string,
+  ) {}
   private key = (hash: string) => `${this.prefix}:discord:button:${hash}`;
 
   async save(stash: Record<string, string>): Promise<void> {
@@ -65,7 +68,11 @@ export class ButtonStore {
 
   async draft(memberId: string, command: string): Promise<Record<string, string>> {
     const raw = await this.redis.get(this.draftKey(memberId, command));
-    try { return raw ? JSON.parse(raw) as Record<string, string> : {}; } catch { return {}; }
+    try {
+      return raw ? (JSON.parse(raw) as Record<string, string>) : {};
+    } catch {
+      return {};
+    }
   }
 
   async dropDraft(memberId: string, command: string): Promise<void> {

@@ -14,9 +14,14 @@ import { createDiscordRest, mapDiscordError } from "./delivery.ts";
 /** Discord's answers that mean "no channel of yours": malformed id, Missing Access, Unknown Channel. */
 const NOT_VISIBLE = new Set([400, 403, 404]);
 
-export interface DiscordChannels extends ChannelOwnership { close(): Promise<void> }
+export interface DiscordChannels extends ChannelOwnership {
+  close(): Promise<void>;
+}
 
-export function createDiscordChannels(config: Pick<Config, "DISCORD_API_URL" | "DISCORD_BOT_TOKEN">, services: Pick<Services, "identity">): DiscordChannels {
+export function createDiscordChannels(
+  config: Pick<Config, "DISCORD_API_URL" | "DISCORD_BOT_TOKEN">,
+  services: Pick<Services, "identity">,
+): DiscordChannels {
   const rest = createDiscordRest(config);
   /** channel id → its server's id ("" for a channel outside any server, such as a DM) */
   const serverOf = new LRUCache<string, string>({ max: 20_000, ttl: CHANNEL_OWNER_TTL_MS });
@@ -40,12 +45,17 @@ export function createDiscordChannels(config: Pick<Config, "DISCORD_API_URL" | "
       if (platform !== "discord") return notConnected(platform, channelId);
       const own = await services.identity.externalIdOf(workspaceId, "discord");
       if (!own) return notConnected("discord", channelId);
-      if (!config.DISCORD_BOT_TOKEN) return { ok: false, reason: `#${channelId} cannot be checked: the bot has no Discord token (DISCORD_BOT_TOKEN).` };
+      if (!config.DISCORD_BOT_TOKEN)
+        return { ok: false, reason: `#${channelId} cannot be checked: the bot has no Discord token (DISCORD_BOT_TOKEN).` };
       const guild = await lookup(channelId);
       if (guild === own) return OWN_CHANNEL;
-      return { ok: false, reason: guild === null
-        ? `#${channelId} is not a channel the bot can see in this workspace's Discord server; pick one of its own channels.`
-        : `#${channelId} is not a channel of this workspace's Discord server; pick one of its own channels.` };
+      return {
+        ok: false,
+        reason:
+          guild === null
+            ? `#${channelId} is not a channel the bot can see in this workspace's Discord server; pick one of its own channels.`
+            : `#${channelId} is not a channel of this workspace's Discord server; pick one of its own channels.`,
+      };
     },
     async close() {
       rest.clearHashSweeper();

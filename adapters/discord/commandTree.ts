@@ -5,8 +5,14 @@
 // Next to /crm: the "Create ticket" message command (right-click a message → Apps → Create ticket).
 import "./loadFirst.ts"; // before discord.js: see loadFirst.ts
 import {
-  ApplicationCommandType, ContextMenuCommandBuilder, InteractionContextType, SlashCommandBuilder, SlashCommandSubcommandBuilder,
-  SlashCommandSubcommandGroupBuilder, type RESTPostAPIChatInputApplicationCommandsJSONBody, type RESTPostAPIContextMenuApplicationCommandsJSONBody,
+  ApplicationCommandType,
+  ContextMenuCommandBuilder,
+  InteractionContextType,
+  SlashCommandBuilder,
+  SlashCommandSubcommandBuilder,
+  SlashCommandSubcommandGroupBuilder,
+  type RESTPostAPIChatInputApplicationCommandsJSONBody,
+  type RESTPostAPIContextMenuApplicationCommandsJSONBody,
 } from "discord.js";
 import type { Command } from "../../src/commands/define.ts";
 import type { ArgSpec } from "../../src/commands/args.ts";
@@ -17,7 +23,11 @@ export const ROOT_COMMAND = "crm";
 /** Discord allows at most 25 choices on an option; longer lists are offered through autocomplete. */
 export const MAX_CHOICES = 25;
 
-const discordName = (word: string) => word.toLowerCase().replace(/[^\p{Ll}\p{N}_-]+/gu, "-").slice(0, 32);
+const discordName = (word: string) =>
+  word
+    .toLowerCase()
+    .replace(/[^\p{Ll}\p{N}_-]+/gu, "-")
+    .slice(0, 32);
 
 /**
  * [subcommand] or [group, subcommand]; a deeper path ("score rule add") joins its tail: score → rule-add.
@@ -52,10 +62,18 @@ function addOption(sub: SlashCommandSubcommandBuilder, a: ArgSpec): void {
   const base = <T extends { setName(n: string): T; setDescription(d: string): T; setRequired(r: boolean): T }>(o: T) =>
     o.setName(discordName(a.name)).setDescription(describe(a.description, a.name)).setRequired(a.required);
   switch (a.type) {
-    case "member": sub.addUserOption((o) => base(o)); return;
-    case "channel": sub.addChannelOption((o) => base(o)); return;
-    case "serverRole": sub.addRoleOption((o) => base(o)); return;
-    case "int": sub.addIntegerOption((o) => base(o)); return;
+    case "member":
+      sub.addUserOption((o) => base(o));
+      return;
+    case "channel":
+      sub.addChannelOption((o) => base(o));
+      return;
+    case "serverRole":
+      sub.addRoleOption((o) => base(o));
+      return;
+    case "int":
+      sub.addIntegerOption((o) => base(o));
+      return;
     default:
       sub.addStringOption((o) => {
         base(o);
@@ -92,7 +110,10 @@ export function buildCommandTree(commands: Command[]): RESTPostAPIChatInputAppli
   const added = new Set<string>();
   for (const cmd of commands) {
     const path = paths.get(cmd)!;
-    if (path.length === 1) { root.addSubcommand(subcommand(cmd, path[0])); continue; }
+    if (path.length === 1) {
+      root.addSubcommand(subcommand(cmd, path[0]));
+      continue;
+    }
     const g = groups.get(path[0])!;
     if (!added.has(path[0])) {
       added.add(path[0]);
@@ -106,7 +127,13 @@ export function buildCommandTree(commands: Command[]): RESTPostAPIChatInputAppli
 
 /** The message commands (type 3) registered beside /crm. */
 export function buildMessageCommands(): RESTPostAPIContextMenuApplicationCommandsJSONBody[] {
-  return [new ContextMenuCommandBuilder().setName(CREATE_TICKET_COMMAND).setType(ApplicationCommandType.Message).setContexts(InteractionContextType.Guild).toJSON()];
+  return [
+    new ContextMenuCommandBuilder()
+      .setName(CREATE_TICKET_COMMAND)
+      .setType(ApplicationCommandType.Message)
+      .setContexts(InteractionContextType.Guild)
+      .toJSON(),
+  ];
 }
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

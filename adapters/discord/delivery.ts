@@ -48,7 +48,12 @@ export interface DiscordDelivery extends ChatDelivery {
 
 /** A PermanentDeliveryError that keeps Discord's JSON error code. */
 export class DiscordPermanentError extends PermanentDeliveryError {
-  constructor(public code: number, message: string) { super(message); }
+  constructor(
+    public code: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export const isDiscordDelivery = (p: ChatDelivery | undefined): p is DiscordDelivery => p?.platform === "discord" && "openThread" in p;
@@ -64,9 +69,16 @@ export function mapDiscordError(e: unknown): never {
   throw e;
 }
 
-export interface DiscordDeliveryOptions { buttons?: ButtonStore; logger?: Logger; maxRateLimitWaitMs?: number }
+export interface DiscordDeliveryOptions {
+  buttons?: ButtonStore;
+  logger?: Logger;
+  maxRateLimitWaitMs?: number;
+}
 
-export function createDiscordRest(config: Pick<Config, "DISCORD_API_URL" | "DISCORD_BOT_TOKEN">, maxWaitMs = DEFAULT_MAX_RATE_LIMIT_WAIT_MS): REST {
+export function createDiscordRest(
+  config: Pick<Config, "DISCORD_API_URL" | "DISCORD_BOT_TOKEN">,
+  maxWaitMs = DEFAULT_MAX_RATE_LIMIT_WAIT_MS,
+): REST {
   const rest = new REST({
     version: "10",
     ...(config.DISCORD_API_URL ? { api: config.DISCORD_API_URL.replace(/(?<!\/)\/+$/, "") } : {}),
@@ -88,7 +100,11 @@ export function createDiscordDelivery(config: Config, services: Services, opts: 
 
   const call = async <T>(work: () => Promise<unknown>): Promise<T> => {
     if (!config.DISCORD_BOT_TOKEN) throw new PermanentDeliveryError("discord: DISCORD_BOT_TOKEN is not set");
-    try { return (await work()) as T; } catch (e) { return mapDiscordError(e); }
+    try {
+      return (await work()) as T;
+    } catch (e) {
+      return mapDiscordError(e);
+    }
   };
 
   async function dmChannel(userId: string): Promise<string> {
@@ -132,9 +148,16 @@ export function createDiscordDelivery(config: Config, services: Services, opts: 
       const parentId = dealForumId ?? room.fromChannelId;
       if (!parentId) throw new PermanentDeliveryError("discord: no channel to open the room in; run /crm deal room in a channel");
       const name = room.topic ?? room.name;
-      const { channelId } = await delivery.openThread(workspaceId, { parentId, name, private: false, forum: Boolean(dealForumId), starter: room.topic });
+      const { channelId } = await delivery.openThread(workspaceId, {
+        parentId,
+        name,
+        private: false,
+        forum: Boolean(dealForumId),
+        starter: room.topic,
+      });
       // the thread exists now: a failure to add someone must not make the job open a second one
-      await delivery.addThreadMembers(workspaceId, channelId, room.memberUserIds)
+      await delivery
+        .addThreadMembers(workspaceId, channelId, room.memberUserIds)
         .catch((e) => opts.logger?.error({ threadId: channelId, err: (e as Error).message }, "could not add the deal room's members"));
       return { channelId };
     },
@@ -146,8 +169,17 @@ export function createDiscordDelivery(config: Config, services: Services, opts: 
     async openThread(workspaceId, t) {
       await requireOwnChannel(services.channels, workspaceId, "discord", t.parentId, opts.logger);
       const body = t.forum
-        ? { name: clip(t.name, 100), auto_archive_duration: AUTO_ARCHIVE_MINUTES, message: { content: clip(t.starter ?? t.name, 2000), allowed_mentions: { parse: [] } } }
-        : { name: clip(t.name, 100), auto_archive_duration: AUTO_ARCHIVE_MINUTES, type: t.private ? ChannelType.PrivateThread : ChannelType.PublicThread, ...(t.private ? { invitable: false } : {}) };
+        ? {
+            name: clip(t.name, 100),
+            auto_archive_duration: AUTO_ARCHIVE_MINUTES,
+            message: { content: clip(t.starter ?? t.name, 2000), allowed_mentions: { parse: [] } },
+          }
+        : {
+            name: clip(t.name, 100),
+            auto_archive_duration: AUTO_ARCHIVE_MINUTES,
+            type: t.private ? ChannelType.PrivateThread : ChannelType.PublicThread,
+            ...(t.private ? { invitable: false } : {}),
+          };
       const thread = await call<APIChannel>(() => rest.post(Routes.threads(t.parentId), { body }));
       return { channelId: thread.id };
     },

@@ -6,5 +6,9 @@ import type { Services } from "../../src/domain/services.ts";
 import type { Logger } from "../../src/log.ts";
 
 export interface DiscordDeps {
-  config: Config; services: Services; commands: Command[]; logger: Logger; redis: Redis;
+  config: Config;
+  services: Services;
+  commands: Command[];
+  logger: Logger;
+  redis: Redis;
 }

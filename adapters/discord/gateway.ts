@@ -10,7 +10,17 @@
 // "Message Content Intent" under Bot in the Developer Portal, or Discord closes the connection with 4014).
 // JSON encoding, no compression: discord.js only compresses when the optional zlib-sync is installed.
 import "./loadFirst.ts"; // before discord.js: see loadFirst.ts
-import { Client, Events, GatewayCloseCodes, GatewayDispatchEvents, GatewayIntentBits, MessageType, Options, Routes, type APIMessage } from "discord.js";
+import {
+  Client,
+  Events,
+  GatewayCloseCodes,
+  GatewayDispatchEvents,
+  GatewayIntentBits,
+  MessageType,
+  Options,
+  Routes,
+  type APIMessage,
+} from "discord.js";
 import type { REST } from "@discordjs/rest";
 import type { Services } from "../../src/domain/services.ts";
 import { b, reply, s } from "../../src/reply/reply.ts";
@@ -22,7 +32,10 @@ import { renderDiscord } from "./render.ts";
 import { TICKET_EMOJI, messageText, openTicketFromMessage, permalink, type ResolvedMessage } from "./tickets.ts";
 
 export const GATEWAY_INTENTS = [
-  GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.MessageContent,
+  GatewayIntentBits.Guilds,
+  GatewayIntentBits.GuildMessages,
+  GatewayIntentBits.GuildMessageReactions,
+  GatewayIntentBits.MessageContent,
 ];
 
 interface ReactionAdd {
@@ -39,15 +52,25 @@ type MessageCreate = APIMessage & { guild_id?: string; member?: { nick?: string 
 /** Channels known not to be ticket threads; a thread gets its ticket before anyone can write in it. */
 class NotThreads {
   private seen = new Map<string, number>();
-  constructor(private ttlMs = 10 * 60_000, private max = 10_000) {}
-  has(id: string) { const t = this.seen.get(id); return t !== undefined && t > Date.now(); }
+  constructor(
+    private ttlMs = 10 * 60_000,
+    private max = 10_000,
+  ) {}
+  has(id: string) {
+    const t = this.seen.get(id);
+    return t !== undefined && t > Date.now();
+  }
   add(id: string) {
     if (this.seen.size >= this.max) this.seen.delete(this.seen.keys().next().value!);
     this.seen.set(id, Date.now() + this.ttlMs);
   }
 }
 
-export interface DiscordGateway { client: Client; start(): void; close(): Promise<void> }
+export interface DiscordGateway {
+  client: Client;
+  start(): void;
+  close(): Promise<void>;
+}
 
 export function createGateway(deps: DiscordDeps, core: InteractionCore, rt: { rest: REST }): DiscordGateway {
   const { config, services, logger } = deps;
@@ -64,29 +87,47 @@ export function createGateway(deps: DiscordDeps, core: InteractionCore, rt: { re
     work().catch((e) => log.error({ err: (e as Error).message, stack: (e as Error).stack }, `discord gateway: ${what} failed`));
   };
 
-  client.ws.on(GatewayDispatchEvents.InteractionCreate, (d: Interaction) => guarded("interaction", () =>
-    core(d, (response) => rt.rest.post(Routes.interactionCallback(d.id ?? "", d.token ?? ""), { body: response, auth: false }).then(() => undefined))));
+  client.ws.on(GatewayDispatchEvents.InteractionCreate, (d: Interaction) =>
+    guarded("interaction", () =>
+      core(d, (response) =>
+        rt.rest.post(Routes.interactionCallback(d.id ?? "", d.token ?? ""), { body: response, auth: false }).then(() => undefined),
+      ),
+    ),
+  );
   client.ws.on(GatewayDispatchEvents.MessageReactionAdd, (d: ReactionAdd) => guarded("🎫 reaction", () => onReaction(services, d)));
   client.ws.on(GatewayDispatchEvents.MessageCreate, (d: MessageCreate) => guarded("thread message", () => onMessage(services, d)));
 
   client.on(Events.ClientReady, (c) => log.info({ user: c.user.tag, application: c.application.id }, "discord gateway ready"));
   client.on(Events.ShardError, (e) => log.warn({ err: e.message }, "discord gateway connection error; reconnecting"));
-  client.on(Events.ShardDisconnect, (ev) => log.error({ code: ev.code },
-    ev.code === GatewayCloseCodes.DisallowedIntents
-      ? "discord gateway refused our intents: enable Message Content Intent under Bot in the Developer Portal, then restart"
-      : ev.code === GatewayCloseCodes.AuthenticationFailed ? "discord gateway refused DISCORD_BOT_TOKEN" : "discord gateway disconnected for good"));
+  client.on(Events.ShardDisconnect, (ev) =>
+    log.error(
+      { code: ev.code },
+      ev.code === GatewayCloseCodes.DisallowedIntents
+        ? "discord gateway refused our intents: enable Message Content Intent under Bot in the Developer Portal, then restart"
+        : ev.code === GatewayCloseCodes.AuthenticationFailed
+          ? "discord gateway refused DISCORD_BOT_TOKEN"
+          : "discord gateway disconnected for good",
+    ),
+  );
   client.on(Events.Error, (e) => log.error({ err: e.message }, "discord client error"));
 
   async function onReaction(services: Services, d: ReactionAdd) {
     if (!d.guild_id || !TICKET_EMOJI.has(d.emoji?.name ?? "") || d.member?.user?.bot) return;
     // a reaction carries no permissions: only members (or people the role map lets in) open tickets this way
-    const actor = await discordActor(services, { guild_id: d.guild_id, member: { user: d.member?.user ?? { id: d.user_id }, nick: d.member?.nick, roles: d.member?.roles } })
-      .catch((e: unknown) => { if (e instanceof NotMemberError) return undefined; throw e; });
+    const actor = await discordActor(services, {
+      guild_id: d.guild_id,
+      member: { user: d.member?.user ?? { id: d.user_id }, nick: d.member?.nick, roles: d.member?.roles },
+    }).catch((e: unknown) => {
+      if (e instanceof NotMemberError) return undefined;
+      throw e;
+    });
     if (!actor) return;
     const message = (await rt.rest.get(Routes.channelMessage(d.channel_id, d.message_id))) as ResolvedMessage;
     const { ticket, created } = await openTicketFromMessage(services, actor, d.guild_id, { ...message, channel_id: d.channel_id });
     if (!created) return;
-    const note = reply(`🎫 Opened T-${ticket.number}`, false).text([s("🎫 Opened "), b(`T-${ticket.number}`), s(` ${ticket.subject}`)]).build();
+    const note = reply(`🎫 Opened T-${ticket.number}`, false)
+      .text([s("🎫 Opened "), b(`T-${ticket.number}`), s(` ${ticket.subject}`)])
+      .build();
     const { message: body } = renderDiscord(note);
     await rt.rest.post(Routes.channelMessages(d.channel_id), {
       body: { ...body, components: [], message_reference: { message_id: d.message_id, fail_if_not_exists: false } },
@@ -98,10 +139,16 @@ export function createGateway(deps: DiscordDeps, core: InteractionCore, rt: { re
     if (notThreads.has(d.channel_id)) return;
     const workspaceId = await services.identity.existingWorkspace("discord", d.guild_id);
     if (!workspaceId) return;
-    if (!(await services.ticketThreads.ticketInThread(workspaceId, "discord", d.channel_id))) { notThreads.add(d.channel_id); return; }
+    if (!(await services.ticketThreads.ticketInThread(workspaceId, "discord", d.channel_id))) {
+      notThreads.add(d.channel_id);
+      return;
+    }
     if (!(await services.processedEvents.claim(workspaceId, "discord", `message:${d.id}`))) return;
     const logged = await services.ticketThreads.logThreadMessage(workspaceId, "discord", {
-      channelId: d.channel_id, userId: d.author.id, text: messageText(d as ResolvedMessage), permalink: permalink(d.guild_id, d.channel_id, d.id),
+      channelId: d.channel_id,
+      userId: d.author.id,
+      text: messageText(d as ResolvedMessage),
+      permalink: permalink(d.guild_id, d.channel_id, d.id),
       at: d.timestamp ? new Date(d.timestamp) : undefined,
     });
     if (logged) log.debug({ ticket: logged.record.key, firstResponse: logged.firstResponse }, "thread message logged");
@@ -112,6 +159,8 @@ export function createGateway(deps: DiscordDeps, core: InteractionCore, rt: { re
     start() {
       client.login(config.DISCORD_BOT_TOKEN).catch((e: Error) => log.error({ err: e.message }, "discord gateway could not log in"));
     },
-    async close() { await client.destroy(); },
+    async close() {
+      await client.destroy();
+    },
   };
 }

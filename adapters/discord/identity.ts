@@ -5,7 +5,11 @@ import type { Actor } from "../../src/domain/actor.ts";
 import type { Services } from "../../src/domain/services.ts";
 import { UserInputError } from "../../src/errors.ts";
 
-export interface DiscordUser { id: string; username?: string; global_name?: string | null }
+export interface DiscordUser {
+  id: string;
+  username?: string;
+  global_name?: string | null;
+}
 export interface InteractionIdentity {
   guild_id?: string;
   member?: { user?: DiscordUser; nick?: string | null; permissions?: string; roles?: string[] };
@@ -27,10 +31,15 @@ export async function discordActor(services: Services, body: InteractionIdentity
   if (!body.guild_id) throw new UserInputError("Use /crm in a server: the CRM belongs to a server, not to direct messages.");
   const user = discordUser(body);
   if (!user?.id) throw new UserInputError("Discord did not say who you are; try again.");
-  const roles = Array.isArray(body.member?.roles) ? body.member.roles.filter((r): r is string => typeof r === "string").slice(0, 250) : undefined;
+  const roles = Array.isArray(body.member?.roles)
+    ? body.member.roles.filter((r): r is string => typeof r === "string").slice(0, 250)
+    : undefined;
   return services.identity.fromPlatform({
-    platform: "discord", externalId: body.guild_id, userId: user.id,
+    platform: "discord",
+    externalId: body.guild_id,
+    userId: user.id,
     userName: body.member?.nick || user.global_name || user.username || undefined,
-    platformAdmin: managesServer(body.member?.permissions), platformRoles: roles,
+    platformAdmin: managesServer(body.member?.permissions),
+    platformRoles: roles,
   });
 }

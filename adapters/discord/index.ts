@@ -12,7 +12,11 @@ import { createRest } from "./respond.ts";
 import { createGateway } from "./gateway.ts";
 import type { DiscordDeps } from "./deps.ts";
 
-export interface DiscordRuntime { router: Router; start(): void; close(): Promise<void> }
+export interface DiscordRuntime {
+  router: Router;
+  start(): void;
+  close(): Promise<void>;
+}
 
 /** The gateway runs with a bot token and DISCORD_GATEWAY=on (no public key needed: nothing comes over HTTP). */
 export const discordGatewayEnabled = (c: Config) => Boolean(c.DISCORD_BOT_TOKEN && c.DISCORD_GATEWAY === "on");
@@ -26,11 +30,14 @@ export function createDiscord(deps: DiscordDeps): DiscordRuntime {
   const core = interactionCore(deps, { rest, buttons });
   const router = Router();
   const replay = config.discordEnabled ? new ReplayGuard(config.REDIS_URL, config.QUEUE_PREFIX, "discord", deps.logger) : undefined;
-  if (replay) router.post("/discord/interactions", express.raw({ type: () => true, limit: "1mb" }), interactionsHandler(deps, core, replay));
+  if (replay)
+    router.post("/discord/interactions", express.raw({ type: () => true, limit: "1mb" }), interactionsHandler(deps, core, replay));
   const gateway = discordGatewayEnabled(config) ? createGateway(deps, core, { rest }) : undefined;
   return {
     router,
-    start() { gateway?.start(); },
+    start() {
+      gateway?.start();
+    },
     async close() {
       await gateway?.close();
       replay?.close();

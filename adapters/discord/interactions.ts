@@ -46,7 +46,10 @@ export interface Interaction extends InteractionIdentity {
   };
 }
 
-export interface InteractionResponse { type: InteractionResponseType; data?: unknown }
+export interface InteractionResponse {
+  type: InteractionResponseType;
+  data?: unknown;
+}
 /** How the first response travels: the HTTP answer, or POST /interactions/{id}/{token}/callback. */
 export type SendResponse = (response: InteractionResponse) => Promise<void>;
 /** Answers one interaction; false when its type is not one we know. */
@@ -55,7 +58,10 @@ export type InteractionCore = (body: Interaction, send: SendResponse) => Promise
 const STASH_BUDGET_MS = 300;
 const KIND_OF_KEY: Record<string, string> = { C: "contact", A: "company", D: "deal", T: "ticket" };
 
-export interface InteractionRuntime { rest: REST; buttons: ButtonStore }
+export interface InteractionRuntime {
+  rest: REST;
+  buttons: ButtonStore;
+}
 
 /** The read-only command that re-creates an ephemeral answer for the channel, when there is one. */
 export function shareCommandFor(parsed: Parsed | undefined, reply: Reply): string | undefined {
@@ -70,13 +76,14 @@ export function shareCommandFor(parsed: Parsed | undefined, reply: Reply): strin
 export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): InteractionCore {
   const { config, services, commands, logger } = deps;
   const index = commandIndex(commands);
-  const onError = (e: unknown, cmd?: Command) => logger.error({ err: (e as Error).message, stack: (e as Error).stack, command: cmd?.path.join(" ") }, "discord command failed");
+  const onError = (e: unknown, cmd?: Command) =>
+    logger.error({ err: (e as Error).message, stack: (e as Error).stack, command: cmd?.path.join(" ") }, "discord command failed");
   const runOpts = (body: Interaction): RunOptions => ({ channelId: body.channel_id, onError, publicUrl: config.PUBLIC_URL });
 
   /** Identity and replay protection first: the same interaction id is acted on once. */
   async function actorFor(body: Interaction) {
     const actor = await discordActor(services, body);
-    const fresh = !body.id || await services.processedEvents.claim(actor.workspaceId, "discord", `interaction:${body.id}`);
+    const fresh = !body.id || (await services.processedEvents.claim(actor.workspaceId, "discord", `interaction:${body.id}`));
     return { actor, fresh };
   }
   const DUPLICATE: Outcome = { notice: "This interaction was already handled." };
@@ -98,7 +105,10 @@ export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): Inte
 
   /** "Create ticket" on a message: one ticket per message, however often it is asked. */
   async function onMessageCommand(body: Interaction): Promise<Outcome> {
-    if (body.data?.name !== CREATE_TICKET_COMMAND) return { reply: errorReply(`Unknown command "${body.data?.name ?? ""}"; the command list may be out of date (npm run discord:register).`) };
+    if (body.data?.name !== CREATE_TICKET_COMMAND)
+      return {
+        reply: errorReply(`Unknown command "${body.data?.name ?? ""}"; the command list may be out of date (npm run discord:register).`),
+      };
     const { actor, fresh } = await actorFor(body);
     if (!fresh) return DUPLICATE;
     const target = body.data.target_id ? body.data.resolved?.messages?.[body.data.target_id] : undefined;
@@ -106,9 +116,20 @@ export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): Inte
     const { ticket, created } = await openTicketFromMessage(services, actor, body.guild_id!, target);
     const card = await runParsed(parseText(commands, `ticket show T-${ticket.number}`), actor, services, runOpts(body));
     const summary = created ? `Opened T-${ticket.number}` : `This message is already T-${ticket.number}`;
-    const reply: Reply = card.kind === "ok"
-      ? { ...card, summary, blocks: [{ type: "text", text: created ? `🎫 Opened T-${ticket.number} from this message.` : `This message is already T-${ticket.number}.` }, ...card.blocks] }
-      : card;
+    const reply: Reply =
+      card.kind === "ok"
+        ? {
+            ...card,
+            summary,
+            blocks: [
+              {
+                type: "text",
+                text: created ? `🎫 Opened T-${ticket.number} from this message.` : `This message is already T-${ticket.number}.`,
+              },
+              ...card.blocks,
+            ],
+          }
+        : card;
     return { reply, share: shareCommandFor(undefined, reply) };
   }
 
@@ -120,7 +141,11 @@ export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): Inte
     const { command } = target;
     if (target.form) return openForm(command, actor, body);
     let parsed: Parsed;
-    try { parsed = parseText(commands, command); } catch (e) { return { reply: toErrorReply(e, undefined, { onError }) }; }
+    try {
+      parsed = parseText(commands, command);
+    } catch (e) {
+      return { reply: toErrorReply(e, undefined, { onError }) };
+    }
     const reply = await run(parsed, actor, body);
     // only a private card keeps offering to share itself; a card already in the channel is shared
     const isPrivate = ((body.message?.flags ?? 0) & MessageFlags.Ephemeral) !== 0;
@@ -132,15 +157,25 @@ export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): Inte
     if (!fresh) return DUPLICATE;
     const command = (body.data?.custom_id ?? "").slice(SHARE_PREFIX.length);
     let parsed: Parsed | undefined;
-    try { parsed = parseText(commands, command); } catch { parsed = undefined; }
+    try {
+      parsed = parseText(commands, command);
+    } catch {
+      parsed = undefined;
+    }
     if (!parsed?.cmd.readOnly) return { reply: errorReply("Only records and read-only answers can be shared.") };
     const reply = await runParsed(parsed, actor, services, runOpts(body));
     return { reply: { ...reply, ephemeral: false } };
   }
 
   /** Redis is a convenience here (drafts): a slow or absent Redis costs the draft, never the answer. */
-  const bestEffort = <T>(p: Promise<T>) => within(p.catch((e) => { logger.warn({ err: (e as Error).message }, "form draft not stored"); return undefined; }), STASH_BUDGET_MS)
-    .then((v) => (v === LATE ? undefined : v));
+  const bestEffort = <T>(p: Promise<T>) =>
+    within(
+      p.catch((e) => {
+        logger.warn({ err: (e as Error).message }, "form draft not stored");
+        return undefined;
+      }),
+      STASH_BUDGET_MS,
+    ).then((v) => (v === LATE ? undefined : v));
 
   /** A form button: the modal for its command (type 9), with what this member typed into it last time it
    *  was refused, or why it cannot open (a campaign already sent). */
@@ -159,7 +194,11 @@ export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): Inte
     const target = modalTarget(body.data?.custom_id ?? "");
     const command = !target ? null : "command" in target ? target.command : await rt.buttons.load(target.hash);
     let given: Parsed | undefined;
-    try { given = command === null ? undefined : parseText(commands, command); } catch { given = undefined; }
+    try {
+      given = command === null ? undefined : parseText(commands, command);
+    } catch {
+      given = undefined;
+    }
     if (!given) return { reply: errorReply("This form is out of date; run the command again.") };
     const { actor, fresh } = await actorFor(body);
     if (!fresh) return DUPLICATE;
@@ -176,14 +215,25 @@ export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): Inte
     return { reply, share: shareCommandFor(parsed, reply) };
   }
 
-  async function answer(body: Interaction, send: SendResponse, surface: Surface, work: (b: Interaction) => Promise<Outcome>): Promise<void> {
+  async function answer(
+    body: Interaction,
+    send: SendResponse,
+    surface: Surface,
+    work: (b: Interaction) => Promise<Outcome>,
+  ): Promise<void> {
     const outcome = work(body).catch((e): Outcome => ({ reply: toErrorReply(e, undefined, { onError }) }));
     let first = await within(outcome, ACK_BUDGET_MS);
     // a chart travels as a file, which only the later edit can carry
     if (first !== LATE && "reply" in first && hasUpload(first.reply)) first = LATE;
     const initial = initialResponse(surface, first);
     // a Redis hiccup must not cost the 3-second window: its buttons then answer "expired"
-    const saved = await within(rt.buttons.save(initial.stash).then(() => true, () => false), STASH_BUDGET_MS);
+    const saved = await within(
+      rt.buttons.save(initial.stash).then(
+        () => true,
+        () => false,
+      ),
+      STASH_BUDGET_MS,
+    );
     if (saved !== true) logger.error({ surface }, "could not store long button commands in time");
     await send(initial.body);
     if (first !== LATE) return;
@@ -198,20 +248,30 @@ export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): Inte
 
   return async (body, send) => {
     switch (body.type) {
-      case InteractionType.Ping: await send({ type: InteractionResponseType.Pong }); return true;
-      case InteractionType.ApplicationCommand: await answer(body, send, "command", onCommand); return true;
+      case InteractionType.Ping:
+        await send({ type: InteractionResponseType.Pong });
+        return true;
+      case InteractionType.ApplicationCommand:
+        await answer(body, send, "command", onCommand);
+        return true;
       case InteractionType.MessageComponent: {
         const share = (body.data?.custom_id ?? "").startsWith(SHARE_PREFIX);
         await answer(body, send, share ? "share" : "component", share ? onShare : onComponent);
         return true;
       }
-      case InteractionType.ModalSubmit: await answer(body, send, "modal", onModal); return true;
+      case InteractionType.ModalSubmit:
+        await answer(body, send, "modal", onModal);
+        return true;
       case InteractionType.ApplicationCommandAutocomplete: {
-        const choices = await suggest(services, index, body).catch((e) => { logger.error({ err: (e as Error).message }, "autocomplete failed"); return []; });
+        const choices = await suggest(services, index, body).catch((e) => {
+          logger.error({ err: (e as Error).message }, "autocomplete failed");
+          return [];
+        });
         await send({ type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices } });
         return true;
       }
-      default: return false;
+      default:
+        return false;
     }
   };
 }
@@ -223,7 +283,10 @@ export function interactionsHandler(deps: DiscordDeps, core: InteractionCore, re
   return async (req: Request, res: Response) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const verdict = verifyDiscordRequest({
-      publicKey, signature: req.header("x-signature-ed25519"), timestamp: req.header("x-signature-timestamp"), rawBody: raw,
+      publicKey,
+      signature: req.header("x-signature-ed25519"),
+      timestamp: req.header("x-signature-timestamp"),
+      rawBody: raw,
     });
     if (!verdict.ok) {
       logger.warn({ reason: verdict.reason }, "discord request refused");
@@ -244,7 +307,9 @@ export function interactionsHandler(deps: DiscordDeps, core: InteractionCore, re
       res.status(400).json({ error: "unreadable body" });
       return;
     }
-    const known = await core(body, async (response) => { res.json(response); });
+    const known = await core(body, async (response) => {
+      res.json(response);
+    });
     if (!known) res.status(400).json({ error: `unknown interaction type ${body.type}` });
   };
 }

@@ -4,7 +4,14 @@
 // command's form (src/commands/forms.ts): the arguments it names ride in the modal's custom_id, the
 // rest are fields, filled in with what the form reads. A submission runs the same command.
 import "./loadFirst.ts"; // before discord.js: see loadFirst.ts
-import { LabelBuilder, ModalBuilder, StringSelectMenuBuilder, TextInputBuilder, TextInputStyle, type APIModalInteractionResponseCallbackData } from "discord.js";
+import {
+  LabelBuilder,
+  ModalBuilder,
+  StringSelectMenuBuilder,
+  TextInputBuilder,
+  TextInputStyle,
+  type APIModalInteractionResponseCallbackData,
+} from "discord.js";
 import type { Command } from "../../src/commands/define.ts";
 import { MAX_TEXT, type ArgSpec } from "../../src/commands/args.ts";
 import { formOf, type Form, type FormField } from "../../src/commands/forms.ts";
@@ -15,7 +22,7 @@ import { customId } from "./buttons.ts";
 export const MODAL_PREFIX = "crm_modal:";
 /** a modal whose command is too long for its custom_id: the command is stored under the hash */
 export const HASHED_MODAL_PREFIX = "crm_modal#";
-export const MODAL_COMMANDS: Record<string, string> = { "log": "Log an interaction", "deal new": "New deal", "ticket new": "New ticket" };
+export const MODAL_COMMANDS: Record<string, string> = { log: "Log an interaction", "deal new": "New deal", "ticket new": "New ticket" };
 export const MAX_MODAL_FIELDS = 5;
 
 const cap = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
@@ -26,16 +33,26 @@ const labelOf = (a: ArgSpec) => {
   const description = a.hint ?? (long ? a.description : undefined);
   return { label: long ? cap(a.name) : cap(a.description), ...(description ? { description: clip(cap(description), 100) } : {}) };
 };
-const placeholder = (a: ArgSpec) => ({
-  money: "12k, €12,000", date: "2026-12-31 or next friday", member: "a name, me (or auto for tickets)",
-  ref: `key, e.g. ${a.refKinds?.[0] === "deal" ? "D-7" : a.refKinds?.[0] === "ticket" ? "T-42" : "C-12"}`,
-  tags: "vip,partner", duration: "4h", email: "ana@acme.com",
-} as Record<string, string>)[a.type];
+const placeholder = (a: ArgSpec) =>
+  (
+    ({
+      money: "12k, €12,000",
+      date: "2026-12-31 or next friday",
+      member: "a name, me (or auto for tickets)",
+      ref: `key, e.g. ${a.refKinds?.[0] === "deal" ? "D-7" : a.refKinds?.[0] === "ticket" ? "T-42" : "C-12"}`,
+      tags: "vip,partner",
+      duration: "4h",
+      email: "ana@acme.com",
+    }) as Record<string, string>
+  )[a.type];
 
 /** The fields a modal shows (Discord allows five; a channel cannot be typed into a text input). */
 const modalFields = (fields: FormField[]) => {
   const order = discordOrder(fields.map((f) => f.arg));
-  return order.filter((a) => a.type !== "channel").slice(0, MAX_MODAL_FIELDS).map((a) => fields.find((f) => f.arg === a)!);
+  return order
+    .filter((a) => a.type !== "channel")
+    .slice(0, MAX_MODAL_FIELDS)
+    .map((a) => fields.find((f) => f.arg === a)!);
 };
 
 /** The fields a modal shows for cmd with nothing given. */
@@ -56,12 +73,20 @@ export function modalFor(form: Form | Command, stash: Record<string, string> = {
     const field = new LabelBuilder().setLabel(clip(label, 45));
     if (description) field.setDescription(description);
     if (a.choices?.length && a.choices.length <= 25) {
-      field.setStringSelectMenuComponent(new StringSelectMenuBuilder().setCustomId(a.name).setRequired(a.required)
-        .setMinValues(a.required ? 1 : 0).setMaxValues(1)
-        .addOptions(a.choices.map((c) => ({ label: clip(c, 100), value: clip(c, 100), ...(c === value ? { default: true } : {}) }))));
+      field.setStringSelectMenuComponent(
+        new StringSelectMenuBuilder()
+          .setCustomId(a.name)
+          .setRequired(a.required)
+          .setMinValues(a.required ? 1 : 0)
+          .setMaxValues(1)
+          .addOptions(a.choices.map((c) => ({ label: clip(c, 100), value: clip(c, 100), ...(c === value ? { default: true } : {}) }))),
+      );
     } else {
-      const input = new TextInputBuilder().setCustomId(a.name).setRequired(a.required)
-        .setStyle(a.mode === "rest" && a.type === "text" ? TextInputStyle.Paragraph : TextInputStyle.Short).setMaxLength(MAX_TEXT);
+      const input = new TextInputBuilder()
+        .setCustomId(a.name)
+        .setRequired(a.required)
+        .setStyle(a.mode === "rest" && a.type === "text" ? TextInputStyle.Paragraph : TextInputStyle.Short)
+        .setMaxLength(MAX_TEXT);
       const hint = placeholder(a);
       if (hint) input.setPlaceholder(clip(hint, 100));
       if (value) input.setValue(value.slice(0, MAX_TEXT));
@@ -73,13 +98,20 @@ export function modalFor(form: Form | Command, stash: Record<string, string> = {
 }
 
 /** A submitted field: a text input has value, a select has values. */
-interface SubmittedComponent { type: number; custom_id?: string; value?: string; values?: string[]; component?: SubmittedComponent; components?: SubmittedComponent[] }
+interface SubmittedComponent {
+  type: number;
+  custom_id?: string;
+  value?: string;
+  values?: string[];
+  component?: SubmittedComponent;
+  components?: SubmittedComponent[];
+}
 
 /** Both submission shapes: fields inside action rows (components[].components[]) or Labels (components[].component). */
 export function modalValues(components: SubmittedComponent[] = []): Record<string, string> {
   const raw: Record<string, string> = {};
   for (const top of components) {
-    const inner = top.component ? [top.component] : top.components ?? [top];
+    const inner = top.component ? [top.component] : (top.components ?? [top]);
     for (const c of inner) {
       const v = c.value ?? c.values?.[0];
       if (c.custom_id && typeof v === "string" && v.trim()) raw[c.custom_id] = v;

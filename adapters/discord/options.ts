@@ -49,13 +49,19 @@ export function resolveInvocation(commands: Command[] | Map<string, Command>, da
   const index = commands instanceof Map ? commands : commandIndex(commands);
   const { path, leaves } = flatten(data.options);
   const cmd = index.get(path.join(" "));
-  if (!cmd) throw new UserInputError(`Unknown command "/crm ${path.join(" ")}". Run /crm help; the command list may be out of date (npm run discord:register).`);
+  if (!cmd)
+    throw new UserInputError(
+      `Unknown command "/crm ${path.join(" ")}". Run /crm help; the command list may be out of date (npm run discord:register).`,
+    );
   const raw: Record<string, string> = {};
   let focused: Invocation["focused"];
   for (const o of leaves) {
     const spec = specFor(cmd, o.name);
     if (!spec) throw new UserInputError(`Unknown option "${o.name}".`, cmd.usage);
-    if (o.focused) { focused = { spec, value: String(o.value ?? "") }; continue; }
+    if (o.focused) {
+      focused = { spec, value: String(o.value ?? "") };
+      continue;
+    }
     const text = optionText(o);
     if (text.trim() !== "") raw[spec.name] = text;
   }

@@ -11,14 +11,24 @@ async function main(): Promise<number> {
   }
   const guildId = guildArg(process.argv.slice(2));
   const r = await registerCommands(commands, {
-    applicationId: config.DISCORD_APPLICATION_ID, botToken: config.DISCORD_BOT_TOKEN, apiUrl: config.DISCORD_API_URL, guildId,
+    applicationId: config.DISCORD_APPLICATION_ID,
+    botToken: config.DISCORD_BOT_TOKEN,
+    apiUrl: config.DISCORD_API_URL,
+    guildId,
   });
-  console.log(`Registered /crm (${r.subcommands} subcommands; groups: ${r.groups.join(", ")}) and the message command${r.messageCommands.length === 1 ? "" : "s"} ${r.messageCommands.map((n) => `"${n}"`).join(", ")} ${r.scope === "global" ? "globally (Discord clients may take a few minutes to show changes)" : `in ${r.scope} (available now)`}.`);
-  console.log(`PUT ${r.route} → Discord now lists ${r.registered} command(s) for this application${r.scope === "global" ? "" : " in that guild"}.`);
+  console.log(
+    `Registered /crm (${r.subcommands} subcommands; groups: ${r.groups.join(", ")}) and the message command${r.messageCommands.length === 1 ? "" : "s"} ${r.messageCommands.map((n) => `"${n}"`).join(", ")} ${r.scope === "global" ? "globally (Discord clients may take a few minutes to show changes)" : `in ${r.scope} (available now)`}.`,
+  );
+  console.log(
+    `PUT ${r.route} → Discord now lists ${r.registered} command(s) for this application${r.scope === "global" ? "" : " in that guild"}.`,
+  );
   return 0;
 }
 
-main().then((code) => process.exit(code), (e: Error) => {
-  console.error(e instanceof ConfigError ? e.message : `Registration failed: ${e.message}`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    console.error(e instanceof ConfigError ? e.message : `Registration failed: ${e.message}`);
+    process.exit(1);
+  },
+);

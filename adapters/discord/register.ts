@@ -7,8 +7,20 @@ import type { Command } from "../../src/commands/define.ts";
 import { buildCommandTree, buildMessageCommands } from "./commandTree.ts";
 import { createRest } from "./respond.ts";
 
-export interface RegisterOptions { applicationId: string; botToken: string; apiUrl?: string; guildId?: string }
-export interface RegisterResult { route: string; scope: string; subcommands: number; groups: string[]; messageCommands: string[]; registered: number }
+export interface RegisterOptions {
+  applicationId: string;
+  botToken: string;
+  apiUrl?: string;
+  guildId?: string;
+}
+export interface RegisterResult {
+  route: string;
+  scope: string;
+  subcommands: number;
+  groups: string[];
+  messageCommands: string[];
+  registered: number;
+}
 
 export async function registerCommands(commands: Command[], o: RegisterOptions): Promise<RegisterResult> {
   if (o.guildId !== undefined && !/^\d{17,20}$/.test(o.guildId)) throw new Error(`--guild expects a numeric guild id, got "${o.guildId}"`);
@@ -22,7 +34,11 @@ export async function registerCommands(commands: Command[], o: RegisterOptions):
     const groups = options.filter((x) => x.type === 2).map((x) => x.name);
     const subcommands = options.reduce((n, x) => n + (x.type === 2 ? ((x as { options?: unknown[] }).options?.length ?? 0) : 1), 0);
     return {
-      route, scope: o.guildId ? `guild ${o.guildId}` : "global", subcommands, groups, messageCommands: messageCommands.map((c) => c.name),
+      route,
+      scope: o.guildId ? `guild ${o.guildId}` : "global",
+      subcommands,
+      groups,
+      messageCommands: messageCommands.map((c) => c.name),
       registered: Array.isArray(answer) ? answer.length : 0,
     };
   } finally {

@@ -10,8 +10,17 @@ import { clip } from "../../src/reply/format.ts";
 import { buttonId } from "./buttons.ts";
 
 export const LIMITS = {
-  content: 2000, title: 256, description: 4096, fields: 25, fieldName: 256, fieldValue: 1024, footer: 2048,
-  embedTotal: 6000, rows: 5, buttonsPerRow: 5, label: 80,
+  content: 2000,
+  title: 256,
+  description: 4096,
+  fields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+  footer: 2048,
+  embedTotal: 6000,
+  rows: 5,
+  buttonsPerRow: 5,
+  label: 80,
 } as const;
 const COLOR = { ok: 0x5865f2, error: 0xe74c3c } as const;
 const ZWSP = "\u200B";
@@ -25,7 +34,9 @@ export function neutraliseMentions(text: string): string {
 export function escapeDiscord(text: string): string {
   // the indent before a marker is spaces and tabs of that line ([^\S\n\r\u2028\u2029]: \s less line breaks), so a
   // run of blank lines is read once, not again from every line start in it
-  const md = text.replace(/[\\*_~`|>\[\]]/g, "\\$&").replace(/^([^\S\n\r\u2028\u2029]*)([#-])/gm, "$1\\$2")
+  const md = text
+    .replace(/[\\*_~`|>\[\]]/g, "\\$&")
+    .replace(/^([^\S\n\r\u2028\u2029]*)([#-])/gm, "$1\\$2")
     .replace(/^([^\S\n\r\u2028\u2029]*\d+)\./gm, "$1\\.");
   return neutraliseMentions(md);
 }
@@ -35,7 +46,8 @@ function span(x: Span): string {
   // (trim, not a regex: /^(\s*)([\s\S]*?)(\s*)$/ took quadratic time on a long run of spaces)
   const core = x.text.trim();
   if (!core) return x.text;
-  const lead = x.text.slice(0, x.text.length - x.text.trimStart().length), trail = x.text.slice(x.text.trimEnd().length);
+  const lead = x.text.slice(0, x.text.length - x.text.trimStart().length),
+    trail = x.text.slice(x.text.trimEnd().length);
   let t = x.code ? "`" + neutraliseMentions(core.replace(/`/g, "ˋ")) + "`" : escapeDiscord(core);
   if (x.bold) t = `**${t}**`;
   if (x.italic) t = `*${t}*`;
@@ -57,7 +69,11 @@ export interface DiscordMessage {
 }
 
 /** A file sent as multipart files[n] next to the JSON (the shape @discordjs/rest takes). */
-export interface UploadFile { name: string; data: Buffer; contentType: string }
+export interface UploadFile {
+  name: string;
+  data: Buffer;
+  contentType: string;
+}
 
 export interface Rendered {
   message: DiscordMessage;
@@ -80,7 +96,10 @@ function buttonRows(blocks: Block[], stash: Record<string, string>): APIActionRo
   for (const bl of blocks) {
     if (bl.type !== "actions") continue;
     // custom_id must be unique in a message: a repeated command keeps its first button
-    const actions = bl.actions.filter((a) => { const id = `${a.form ? "form" : "run"}:${a.command}`; return !seen.has(id) && seen.add(id); });
+    const actions = bl.actions.filter((a) => {
+      const id = `${a.form ? "form" : "run"}:${a.command}`;
+      return !seen.has(id) && seen.add(id);
+    });
     for (let k = 0; k < actions.length && rows.length < LIMITS.rows; k += LIMITS.buttonsPerRow) {
       rows.push({ type: ComponentType.ActionRow, components: actions.slice(k, k + LIMITS.buttonsPerRow).map((a) => button(a, stash)) });
     }
@@ -91,11 +110,19 @@ function buttonRows(blocks: Block[], stash: Record<string, string>): APIActionRo
 function button(a: Action, stash: Record<string, string>): APIButtonComponent {
   const { id, hash } = buttonId(a.command, { form: a.form });
   if (hash) stash[hash] = a.command;
-  return { type: ComponentType.Button, style: a.style ? STYLE[a.style] : ButtonStyle.Secondary, label: clip(a.label.trim() || "Run", LIMITS.label), custom_id: id };
+  return {
+    type: ComponentType.Button,
+    style: a.style ? STYLE[a.style] : ButtonStyle.Secondary,
+    label: clip(a.label.trim() || "Run", LIMITS.label),
+    custom_id: id,
+  };
 }
 
-const embedSize = (e: APIEmbed) => (e.title?.length ?? 0) + (e.description?.length ?? 0) + (e.footer?.text.length ?? 0)
-  + (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0);
+const embedSize = (e: APIEmbed) =>
+  (e.title?.length ?? 0) +
+  (e.description?.length ?? 0) +
+  (e.footer?.text.length ?? 0) +
+  (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0);
 
 /** Keeps the embed under Discord's 6000-character total: trims the description, then drops fields. */
 export function fitEmbed(e: APIEmbed): APIEmbed {
@@ -105,7 +132,10 @@ export function fitEmbed(e: APIEmbed): APIEmbed {
     e.description = clip(e.description, keep);
     over = embedSize(e) - LIMITS.embedTotal;
   }
-  while (over > 0 && e.fields?.length) { e.fields.pop(); over = embedSize(e) - LIMITS.embedTotal; }
+  while (over > 0 && e.fields?.length) {
+    e.fields.pop();
+    over = embedSize(e) - LIMITS.embedTotal;
+  }
   if (over > 0 && e.footer) e.footer.text = clip(e.footer.text, Math.max(1, e.footer.text.length - over));
   return e;
 }
@@ -131,13 +161,21 @@ export function renderDiscord(reply: Reply, opts: { share?: string; retryForm?: 
         images.push({ url: `attachment://${name}`, alt: bl.alt });
       } else if (bl.url && /^https:\/\//.test(bl.url) && images.length < MAX_IMAGES) images.push({ url: bl.url, alt: bl.alt });
       else text.push(`🖼️ ${escapeDiscord(bl.alt)}`);
-    }
-    else if (bl.type === "fields") {
-      for (const f of bl.fields) fields.push({ name: clip(escapeDiscord(f.label) || "—", LIMITS.fieldName), value: clip(markdown(f.value).trim() || "—", LIMITS.fieldValue), inline: true });
+    } else if (bl.type === "fields") {
+      for (const f of bl.fields)
+        fields.push({
+          name: clip(escapeDiscord(f.label) || "—", LIMITS.fieldName),
+          value: clip(markdown(f.value).trim() || "—", LIMITS.fieldValue),
+          inline: true,
+        });
     }
   }
-  if (reply.recordUrl && reply.recordKey) text.push(`🔗 [Open ${escapeDiscord(reply.recordKey)} in the CRM](${reply.recordUrl.replace(/[()\s<>]/g, encodeURIComponent)})`);
-  if (fields.length > LIMITS.fields) { footer.push(`…and ${fields.length - LIMITS.fields} more not shown`); fields.length = LIMITS.fields; }
+  if (reply.recordUrl && reply.recordKey)
+    text.push(`🔗 [Open ${escapeDiscord(reply.recordKey)} in the CRM](${reply.recordUrl.replace(/[()\s<>]/g, encodeURIComponent)})`);
+  if (fields.length > LIMITS.fields) {
+    footer.push(`…and ${fields.length - LIMITS.fields} more not shown`);
+    fields.length = LIMITS.fields;
+  }
   const description = text.join("\n\n").trim() || (title ? "" : escapeDiscord(reply.summary));
   const embed: APIEmbed = { color: COLOR[reply.kind] };
   if (title) embed.title = clip(title, LIMITS.title);
@@ -150,10 +188,18 @@ export function renderDiscord(reply: Reply, opts: { share?: string; retryForm?: 
   const embeds = [fitEmbed(embed), ...images.slice(1).map((im): APIEmbed => ({ color: COLOR[reply.kind], image: { url: im.url } }))];
   const components = reply.kind === "ok" ? buttonRows(reply.blocks, stash) : [];
   if (opts.share && reply.kind === "ok" && components.length < LIMITS.rows && (SHARE_PREFIX + opts.share).length <= 100) {
-    components.push({ type: ComponentType.ActionRow, components: [{ type: ComponentType.Button, style: ButtonStyle.Secondary, label: "Share in channel", custom_id: SHARE_PREFIX + opts.share }] });
+    components.push({
+      type: ComponentType.ActionRow,
+      components: [
+        { type: ComponentType.Button, style: ButtonStyle.Secondary, label: "Share in channel", custom_id: SHARE_PREFIX + opts.share },
+      ],
+    });
   }
   if (opts.retryForm && reply.kind === "error") {
-    components.push({ type: ComponentType.ActionRow, components: [button({ label: "Try again", command: opts.retryForm, form: true, style: "primary" }, stash)] });
+    components.push({
+      type: ComponentType.ActionRow,
+      components: [button({ label: "Try again", command: opts.retryForm, form: true, style: "primary" }, stash)],
+    });
   }
   const message: DiscordMessage = { embeds, components, allowed_mentions: { parse: [] } };
   if (files.length) {
@@ -166,5 +212,9 @@ export function renderDiscord(reply: Reply, opts: { share?: string; retryForm?: 
 
 /** A plain ephemeral line (duplicates, expired buttons). */
 export const notice = (text: string): DiscordMessage => ({
-  content: clip(neutraliseMentions(text), LIMITS.content), embeds: [], components: [], flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] },
+  content: clip(neutraliseMentions(text), LIMITS.content),
+  embeds: [],
+  components: [],
+  flags: MessageFlags.Ephemeral,
+  allowed_mentions: { parse: [] },
 });

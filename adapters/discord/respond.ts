@@ -22,10 +22,21 @@ export type Surface = "command" | "component" | "modal" | "share";
 /** share: the read-only command behind a "Share in channel" button on this (ephemeral) answer */
 /** modal: a form to open (stash: hash → command for a custom_id too long to carry it, see buttons.ts);
  *  retryForm: the command of a refused form, offered again under the error */
-export type Outcome = { reply: Reply; share?: string; retryForm?: string } | { modal: APIModalInteractionResponseCallbackData; stash?: Record<string, string> } | { notice: string };
+export type Outcome =
+  | { reply: Reply; share?: string; retryForm?: string }
+  | { modal: APIModalInteractionResponseCallbackData; stash?: Record<string, string> }
+  | { notice: string };
 
-export interface InitialResponse { body: { type: InteractionResponseType; data?: unknown }; stash: Record<string, string> }
-export interface LateDelivery { target: "original" | "followup"; body: DiscordMessage; stash: Record<string, string>; files: UploadFile[] }
+export interface InitialResponse {
+  body: { type: InteractionResponseType; data?: unknown };
+  stash: Record<string, string>;
+}
+export interface LateDelivery {
+  target: "original" | "followup";
+  body: DiscordMessage;
+  stash: Record<string, string>;
+  files: UploadFile[];
+}
 
 const withoutFlags = ({ flags: _f, ...m }: DiscordMessage): DiscordMessage => m;
 
@@ -37,14 +48,17 @@ export function initialResponse(surface: Surface, outcome: Outcome | typeof LATE
     return { body: { type: InteractionResponseType.DeferredChannelMessageWithSource, data: { flags: MessageFlags.Ephemeral } }, stash: {} };
   }
   if ("modal" in outcome) return { body: { type: InteractionResponseType.Modal, data: outcome.modal }, stash: outcome.stash ?? {} };
-  if ("notice" in outcome) return { body: { type: InteractionResponseType.ChannelMessageWithSource, data: notice(outcome.notice) }, stash: {} };
+  if ("notice" in outcome)
+    return { body: { type: InteractionResponseType.ChannelMessageWithSource, data: notice(outcome.notice) }, stash: {} };
   const { message, stash } = renderDiscord(outcome.reply, { share: outcome.share, retryForm: outcome.retryForm });
   const ok = outcome.reply.kind === "ok";
   // a button that worked updates the card it sits on; one that failed says why to the clicker alone
   if (surface === "component" && ok) return { body: { type: InteractionResponseType.UpdateMessage, data: withoutFlags(message) }, stash };
   // a shared card is a new message everyone in the channel sees
-  if (surface === "share" && ok) return { body: { type: InteractionResponseType.ChannelMessageWithSource, data: withoutFlags(message) }, stash };
-  if (surface === "component" || surface === "share") return { body: { type: InteractionResponseType.ChannelMessageWithSource, data: { ...message, flags: MessageFlags.Ephemeral } }, stash };
+  if (surface === "share" && ok)
+    return { body: { type: InteractionResponseType.ChannelMessageWithSource, data: withoutFlags(message) }, stash };
+  if (surface === "component" || surface === "share")
+    return { body: { type: InteractionResponseType.ChannelMessageWithSource, data: { ...message, flags: MessageFlags.Ephemeral } }, stash };
   return { body: { type: InteractionResponseType.ChannelMessageWithSource, data: message }, stash };
 }
 
@@ -53,10 +67,15 @@ export function lateDelivery(surface: Surface, outcome: Outcome): LateDelivery {
   if ("modal" in outcome) {
     const late = notice("That took too long; try again to open the form.");
     // a form button's card stays as it is: the note goes to the clicker alone
-    return surface === "component" ? { target: "followup", body: late, stash: {}, files: [] } : { target: "original", body: withoutFlags(late), stash: {}, files: [] };
+    return surface === "component"
+      ? { target: "followup", body: late, stash: {}, files: [] }
+      : { target: "original", body: withoutFlags(late), stash: {}, files: [] };
   }
   const failed = "notice" in outcome || outcome.reply.kind === "error";
-  const { message, stash, files } = "notice" in outcome ? { message: notice(outcome.notice), stash: {}, files: [] } : renderDiscord(outcome.reply, { share: outcome.share, retryForm: outcome.retryForm });
+  const { message, stash, files } =
+    "notice" in outcome
+      ? { message: notice(outcome.notice), stash: {}, files: [] }
+      : renderDiscord(outcome.reply, { share: outcome.share, retryForm: outcome.retryForm });
   if (surface === "component" && failed) return { target: "followup", body: { ...message, flags: MessageFlags.Ephemeral }, stash, files };
   return { target: "original", body: withoutFlags(message), stash, files };
 }

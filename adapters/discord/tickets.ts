@@ -21,19 +21,25 @@ export interface ResolvedMessage {
 }
 
 export const messageKey = (channelId: string, messageId: string) => `discord:${channelId}:${messageId}`;
-export const permalink = (guildId: string, channelId: string, messageId: string) => `https://discord.com/channels/${guildId}/${channelId}/${messageId}`;
+export const permalink = (guildId: string, channelId: string, messageId: string) =>
+  `https://discord.com/channels/${guildId}/${channelId}/${messageId}`;
 
 /** What to make a ticket of: the text, else an embed's, else a note that there was none. */
 export function messageText(m: ResolvedMessage): string {
   const text = m.content?.trim() || [m.embeds?.[0]?.title, m.embeds?.[0]?.description].filter(Boolean).join("\n").trim();
   if (text) return text;
-  return m.attachments?.length ? `(a message with ${m.attachments.length} attachment${m.attachments.length === 1 ? "" : "s"} and no text)` : "(a message without text)";
+  return m.attachments?.length
+    ? `(a message with ${m.attachments.length} attachment${m.attachments.length === 1 ? "" : "s"} and no text)`
+    : "(a message without text)";
 }
 
 export function openTicketFromMessage(services: Services, actor: Actor, guildId: string, m: ResolvedMessage) {
   // the author wrote what the ticket is about: they belong in its thread even when not a known contact
   const author = m.author && !m.author.bot ? m.author.id : undefined;
   return services.ticketFromMessage(actor, {
-    messageKey: messageKey(m.channel_id, m.id), text: messageText(m), permalink: permalink(guildId, m.channel_id, m.id), authorUserId: author,
+    messageKey: messageKey(m.channel_id, m.id),
+    text: messageText(m),
+    permalink: permalink(guildId, m.channel_id, m.id),
+    authorUserId: author,
   });
 }

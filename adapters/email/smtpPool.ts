@@ -42,10 +42,17 @@ export class CoalescingSocket extends net.Socket {
     super();
     this.once("connect", () => {
       let corked = false;
-      const flush = () => { corked = false; this.uncork(); };
+      const flush = () => {
+        corked = false;
+        this.uncork();
+      };
       const write = this.write;
       this.write = ((...args: unknown[]) => {
-        if (!corked) { corked = true; this.cork(); setImmediate(flush); }
+        if (!corked) {
+          corked = true;
+          this.cork();
+          setImmediate(flush);
+        }
         return (write as (...a: unknown[]) => boolean).apply(this, args);
       }) as net.Socket["write"];
     });
@@ -58,7 +65,10 @@ export class SmtpPool {
   private readonly auth?: { user: string; pass: string };
   private closing = false;
 
-  constructor(url: string, private readonly opts: SmtpPoolOptions) {
+  constructor(
+    url: string,
+    private readonly opts: SmtpPoolOptions,
+  ) {
     const { auth, ...fromUrl } = parseConnectionUrl(url) as SMTPConnection.Options & { auth?: { user: string; pass: string } };
     this.auth = auth?.user || auth?.pass ? auth : undefined;
     this.connOptions = {
@@ -75,12 +85,24 @@ export class SmtpPool {
     return new Promise((resolve, reject) => {
       const smtp = new SMTPConnection({ ...this.connOptions, socket: new CoalescingSocket() });
       let settled = false;
-      const fail = (e: unknown) => { if (!settled) { settled = true; smtp.close(); reject(e); } };
+      const fail = (e: unknown) => {
+        if (!settled) {
+          settled = true;
+          smtp.close();
+          reject(e);
+        }
+      };
       smtp.on("error", fail);
-      smtp.once("end", () => fail(Object.assign(new Error("Connection closed before the SMTP greeting finished"), { code: "ECONNECTION" })));
+      smtp.once("end", () =>
+        fail(Object.assign(new Error("Connection closed before the SMTP greeting finished"), { code: "ECONNECTION" })),
+      );
       smtp.connect((err) => {
         if (err) return fail(err);
-        const done = () => { settled = true; smtp.removeListener("error", fail); resolve(smtp); };
+        const done = () => {
+          settled = true;
+          smtp.removeListener("error", fail);
+          resolve(smtp);
+        };
         if (!this.auth) return done();
         smtp.login({ user: this.auth.user, pass: this.auth.pass }, (e) => (e ? fail(e) : done()));
       });
@@ -104,7 +126,11 @@ export class SmtpPool {
     }
     if (fill) return fill;
     if (least && this.sessions.size >= this.opts.maxConnections) return least;
-    const fresh = new SmtpSession(() => this.open(), this.opts.idleTimeoutMs ?? 30_000, (s, unsent) => this.retired(s, unsent));
+    const fresh = new SmtpSession(
+      () => this.open(),
+      this.opts.idleTimeoutMs ?? 30_000,
+      (s, unsent) => this.retired(s, unsent),
+    );
     this.sessions.add(fresh);
     return fresh;
   }

@@ -18,7 +18,10 @@
 import type net from "node:net";
 import SMTPConnection from "nodemailer/lib/smtp-connection";
 
-export interface Envelope { from: string; to: string[] }
+export interface Envelope {
+  from: string;
+  to: string[];
+}
 
 /**
  * Nothing of the message reached the relay (no connection, or the connection ended before its text was
@@ -45,7 +48,10 @@ const BAD_ADDRESS = /[\r\n<>]/;
 
 function rejection(code: number, text: string, command: string): Error {
   return Object.assign(new Error(`${command} rejected: ${code} ${text}`), {
-    code: command === "DATA" ? "EMESSAGE" : "EENVELOPE", response: `${code} ${text}`, responseCode: code, command,
+    code: command === "DATA" ? "EMESSAGE" : "EENVELOPE",
+    response: `${code} ${text}`,
+    responseCode: code,
+    command,
   });
 }
 
@@ -56,7 +62,17 @@ function dataBlock(raw: string): string {
   return s.endsWith("\r\n") || s === "" ? `${s}.\r\n` : `${s}\r\n.\r\n`;
 }
 
-export interface Tx { envelope: Envelope; raw: string; resolve(): void; reject(e: unknown): void; textSent: boolean; settled: boolean; error?: Error; accepted: number; moved: number }
+export interface Tx {
+  envelope: Envelope;
+  raw: string;
+  resolve(): void;
+  reject(e: unknown): void;
+  textSent: boolean;
+  settled: boolean;
+  error?: Error;
+  accepted: number;
+  moved: number;
+}
 
 export class SmtpSession {
   /** messages handed to this session that have not settled */
@@ -85,14 +101,21 @@ export class SmtpSession {
    * open: a connected (and logged-in) SMTPConnection. onDead gets the messages that never reached the
    * wire, which the pool may hand to another session; a session that could not connect gets none back.
    */
-  constructor(open: () => Promise<SMTPConnection>, private readonly idleMs: number, private readonly onDead: (s: SmtpSession, unsent: Tx[]) => void) {
-    open().then((smtp) => this.ready(smtp), (e: unknown) => {
-      const err = e as Error;
-      if (this.dead) return;
-      this.dead = true;
-      for (const tx of this.queue.splice(0)) this.settle(tx, new SmtpNotSentError(err?.message ?? String(e), e));
-      this.onDead(this, []);
-    });
+  constructor(
+    open: () => Promise<SMTPConnection>,
+    private readonly idleMs: number,
+    private readonly onDead: (s: SmtpSession, unsent: Tx[]) => void,
+  ) {
+    open().then(
+      (smtp) => this.ready(smtp),
+      (e: unknown) => {
+        const err = e as Error;
+        if (this.dead) return;
+        this.dead = true;
+        for (const tx of this.queue.splice(0)) this.settle(tx, new SmtpNotSentError(err?.message ?? String(e), e));
+        this.onDead(this, []);
+      },
+    );
   }
 
   private ready(smtp: SMTPConnection): void {
@@ -140,8 +163,14 @@ export class SmtpSession {
     this.load++;
     this.assigned++;
     clearTimeout(this.idleTimer);
-    if (!this.smtp) { this.queue.push(tx); return; }
-    if (!this.pipelined) { this.queue.push(tx); return this.pumpNodemailer(); }
+    if (!this.smtp) {
+      this.queue.push(tx);
+      return;
+    }
+    if (!this.pipelined) {
+      this.queue.push(tx);
+      return this.pumpNodemailer();
+    }
     if (this.awaitingData) this.queue.push(tx);
     else this.write(this.envelopeOf(tx));
   }
@@ -159,7 +188,10 @@ export class SmtpSession {
     clearTimeout(this.idleTimer);
     if (this.socket) {
       const socket = this.socket;
-      const done = new Promise<void>((r) => { socket.once("close", () => r()); setTimeout(r, 1000).unref(); });
+      const done = new Promise<void>((r) => {
+        socket.once("close", () => r());
+        setTimeout(r, 1000).unref();
+      });
       socket.end("QUIT\r\n");
       await done;
       this.smtp?.close();
@@ -172,7 +204,10 @@ export class SmtpSession {
   /** An idle session is closed after idleMs (relays drop idle clients themselves, often at 5 min). */
   private armIdle(): void {
     clearTimeout(this.idleTimer);
-    if (this.load === 0 && !this.dead) this.idleTimer = setTimeout(() => { if (this.load === 0) void this.quit(); }, this.idleMs).unref();
+    if (this.load === 0 && !this.dead)
+      this.idleTimer = setTimeout(() => {
+        if (this.load === 0) void this.quit();
+      }, this.idleMs).unref();
   }
 
   /** MAIL, RCPT and DATA for one message (after an RSET if the previous transaction failed half way). */
@@ -182,16 +217,23 @@ export class SmtpSession {
     if (this.needRset) {
       this.needRset = false;
       out += "RSET\r\n";
-      this.replies.push((code, text) => { if (code >= 400) this.fail(rejection(code, text, "RSET")); });
+      this.replies.push((code, text) => {
+        if (code >= 400) this.fail(rejection(code, text, "RSET"));
+      });
     }
     const { from, to } = tx.envelope;
     const utf8 = this.smtp8 && [from, ...to].some((a) => NON_ASCII.test(a));
     out += `MAIL FROM:<${from}>${utf8 ? " SMTPUTF8" : ""}\r\n`;
-    this.replies.push((code, text) => { if (code >= 400) tx.error ??= rejection(code, text, "MAIL FROM"); });
+    this.replies.push((code, text) => {
+      if (code >= 400) tx.error ??= rejection(code, text, "MAIL FROM");
+    });
     for (const rcpt of to) {
       out += `RCPT TO:<${rcpt}>\r\n`;
       // as nodemailer: the message goes to the recipients that were accepted; it fails if none was
-      this.replies.push((code, text) => { if (code >= 400) tx.error ??= rejection(code, text, "RCPT TO"); else tx.accepted++; });
+      this.replies.push((code, text) => {
+        if (code >= 400) tx.error ??= rejection(code, text, "RCPT TO");
+        else tx.accepted++;
+      });
     }
     out += "DATA\r\n";
     this.awaitingData = true;
@@ -232,14 +274,19 @@ export class SmtpSession {
       const line = this.buf.charCodeAt(nl - 1) === 13 ? this.buf.slice(0, nl - 1) : this.buf.slice(0, nl);
       this.buf = this.buf.slice(nl + 1);
       const code = Number(line.slice(0, 3));
-      if (!(code >= 200 && code < 600)) return this.fail(Object.assign(new Error(`unexpected reply from the SMTP server: ${line.slice(0, 100)}`), { code: "EPROTOCOL" }));
-      if (line.charCodeAt(3) === 45 /* "-" */) { this.multiline += `${line.slice(4)}\n`; continue; }
+      if (!(code >= 200 && code < 600))
+        return this.fail(Object.assign(new Error(`unexpected reply from the SMTP server: ${line.slice(0, 100)}`), { code: "EPROTOCOL" }));
+      if (line.charCodeAt(3) === 45 /* "-" */) {
+        this.multiline += `${line.slice(4)}\n`;
+        continue;
+      }
       const text = this.multiline + line.slice(4);
       this.multiline = "";
       // 421: the server is closing the session; the replies still expected will not come
       if (code === 421) return this.fail(Object.assign(rejection(code, text, "CONN"), { code: "ECONNECTION" }));
       const handler = this.replies.shift();
-      if (!handler) return this.fail(Object.assign(new Error(`a reply no command waited for: ${code} ${text.slice(0, 100)}`), { code: "EPROTOCOL" }));
+      if (!handler)
+        return this.fail(Object.assign(new Error(`a reply no command waited for: ${code} ${text.slice(0, 100)}`), { code: "EPROTOCOL" }));
       handler(code, text);
       if (this.dead) return;
     }
@@ -294,12 +341,21 @@ export class SmtpSession {
     this.dead = true;
     clearTimeout(this.idleTimer);
     for (const tx of this.inPipe.splice(0)) {
-      this.settle(tx, tx.textSent
-        ? Object.assign(new Error(`the SMTP connection ended before the relay confirmed the message: ${e.message}`), { code: "ECONNECTION", cause: e })
-        : new SmtpNotSentError(`the SMTP connection ended before the message was sent: ${e.message}`, e));
+      this.settle(
+        tx,
+        tx.textSent
+          ? Object.assign(new Error(`the SMTP connection ended before the relay confirmed the message: ${e.message}`), {
+              code: "ECONNECTION",
+              cause: e,
+            })
+          : new SmtpNotSentError(`the SMTP connection ended before the message was sent: ${e.message}`, e),
+      );
     }
     const unsent = this.queue.splice(0);
-    for (const tx of unsent) { this.load--; tx.moved++; }
+    for (const tx of unsent) {
+      this.load--;
+      tx.moved++;
+    }
     for (const r of this.idle.splice(0)) r();
     this.replies = [];
     this.smtp?.close();

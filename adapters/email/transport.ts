@@ -27,7 +27,8 @@ type SmtpError = Error & { code?: string; originalCode?: string; responseCode?: 
 
 export function classifySmtpError(e: unknown): Error {
   const err = e as SmtpError;
-  if (typeof err?.responseCode === "number" && err.responseCode >= 400) return new EmailRejectedError(`smtp ${err.responseCode}: ${err.message}`.slice(0, 300), err.responseCode);
+  if (typeof err?.responseCode === "number" && err.responseCode >= 400)
+    return new EmailRejectedError(`smtp ${err.responseCode}: ${err.message}`.slice(0, 300), err.responseCode);
   if ((err?.code && UNREACHABLE_CODES.has(err.code)) || REFUSED.test(`${err?.originalCode ?? ""} ${err?.message ?? ""}`)) {
     return new EmailUnreachableError(`smtp unreachable: ${err.message}`);
   }
@@ -44,7 +45,11 @@ export function parseSender(from: string): { header: string; address: string } {
   const name = oneLine(first.name ?? "");
   if (!name) return { header: first.address, address: first.address };
   // a non-ASCII name is encoded whole, so specials in it (", ,") stay inside the encoded word
-  const phrase = !isPlainText(name) ? encodeWords(name, "Q", 52, true) : ATEXT_PHRASE.test(name) ? name : `"${name.replace(/(["\\])/g, "\\$1")}"`;
+  const phrase = !isPlainText(name)
+    ? encodeWords(name, "Q", 52, true)
+    : ATEXT_PHRASE.test(name)
+      ? name
+      : `"${name.replace(/(["\\])/g, "\\$1")}"`;
   return { header: `${phrase} <${first.address}>`, address: first.address };
 }
 
@@ -80,7 +85,10 @@ export function createSmtpSender(smtpUrl: string, opts: SmtpOptions = {}): Email
   return {
     async send(m: OutgoingEmail) {
       let sender = senders.get(m.from);
-      if (!sender) { sender = parseSender(m.from); senders.set(m.from, sender); }
+      if (!sender) {
+        sender = parseSender(m.from);
+        senders.set(m.from, sender);
+      }
       try {
         // the envelope takes the bare address ("Acme Sales <sales@acme.test>" → sales@acme.test)
         const to = m.to.includes("<") ? parseSender(m.to).address : m.to;

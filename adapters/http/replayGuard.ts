@@ -13,7 +13,12 @@ const CHECK_MS = 250;
 
 export class ReplayGuard {
   private redis: Redis;
-  constructor(redisUrl: string, private prefix: string, private platform: string, logger: Logger) {
+  constructor(
+    redisUrl: string,
+    private prefix: string,
+    private platform: string,
+    logger: Logger,
+  ) {
     // no offline queue: while Redis is down the check fails at once and the request goes through
     this.redis = createRedis(redisUrl, logger, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000 });
   }
@@ -32,5 +37,7 @@ export class ReplayGuard {
     }
   }
 
-  close(): void { this.redis.disconnect(); }
+  close(): void {
+    this.redis.disconnect();
+  }
 }

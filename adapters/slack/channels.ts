@@ -12,7 +12,11 @@ import { PermanentDeliveryError, RateLimitedError } from "../../src/delivery/por
 import { slackClients } from "./clients.ts";
 
 interface ChannelTeams {
-  context_team_id?: string; conversation_host_id?: string; shared_team_ids?: string[]; internal_team_ids?: string[]; enterprise_id?: string;
+  context_team_id?: string;
+  conversation_host_id?: string;
+  shared_team_ids?: string[];
+  internal_team_ids?: string[];
+  enterprise_id?: string;
 }
 
 /** The teams Slack says a channel belongs to; none when the answer does not say. */
@@ -20,8 +24,9 @@ export function teamsOf(channel: unknown): string[] {
   if (!channel || typeof channel !== "object") return [];
   const c = channel as ChannelTeams;
   const list = (v: unknown) => (Array.isArray(v) ? v : []);
-  return [c.context_team_id, c.conversation_host_id, ...list(c.shared_team_ids), ...list(c.internal_team_ids), c.enterprise_id]
-    .filter((t): t is string => typeof t === "string" && t !== "");
+  return [c.context_team_id, c.conversation_host_id, ...list(c.shared_team_ids), ...list(c.internal_team_ids), c.enterprise_id].filter(
+    (t): t is string => typeof t === "string" && t !== "",
+  );
 }
 
 export function createSlackChannels(config: Config, services: Pick<Services, "identity" | "installations">): ChannelOwnership {
@@ -46,12 +51,17 @@ export function createSlackChannels(config: Config, services: Pick<Services, "id
         channel = (await client.conversations.info({ channel: channelId })).channel;
       } catch (e) {
         const err = e as WebAPICallError & { retryAfter?: number; data?: { error?: string } };
-        if (err.code === ErrorCode.RateLimitedError) throw new RateLimitedError((err.retryAfter ?? 1) * 1000, "slack: rate limited on conversations.info");
+        if (err.code === ErrorCode.RateLimitedError)
+          throw new RateLimitedError((err.retryAfter ?? 1) * 1000, "slack: rate limited on conversations.info");
         if (err.code !== ErrorCode.PlatformError) throw e;
         const code = err.data?.error ?? "error";
-        return { ok: false, reason: code === "channel_not_found"
-          ? `#${channelId} is not a channel the bot can see in this workspace's Slack team; pick one of its own channels (a private one needs the bot invited first).`
-          : `Slack would not describe #${channelId} (${code}); pick one of this workspace's own channels.` };
+        return {
+          ok: false,
+          reason:
+            code === "channel_not_found"
+              ? `#${channelId} is not a channel the bot can see in this workspace's Slack team; pick one of its own channels (a private one needs the bot invited first).`
+              : `Slack would not describe #${channelId} (${code}); pick one of this workspace's own channels.`,
+        };
       }
       const teams = teamsOf(channel);
       if (teams.length && !teams.includes(team)) {

@@ -10,7 +10,11 @@ export type SlackClients = (workspaceId: string) => Promise<WebClient>;
 /** Throws PermanentDeliveryError when the workspace has no token to act with. */
 export function slackClients(config: Config, services: Pick<Services, "identity" | "installations">): SlackClients {
   const clients = new Map<string, WebClient>();
-  const apiUrl = config.SLACK_API_URL ? (config.SLACK_API_URL.endsWith("/") ? config.SLACK_API_URL : `${config.SLACK_API_URL}/`) : undefined;
+  const apiUrl = config.SLACK_API_URL
+    ? config.SLACK_API_URL.endsWith("/")
+      ? config.SLACK_API_URL
+      : `${config.SLACK_API_URL}/`
+    : undefined;
 
   return async (workspaceId) => {
     let token = config.SLACK_BOT_TOKEN;

@@ -6,7 +6,10 @@ import type { Logger } from "../../src/log.ts";
 import type { SlashJob } from "../../jobs/slashQueue.ts";
 
 export interface SlackDeps {
-  config: Config; services: Services; commands: Command[]; logger: Logger;
+  config: Config;
+  services: Services;
+  commands: Command[];
+  logger: Logger;
   /** hands a /crm command to the worker processes (the slack-commands queue); without it the server runs it */
   enqueueSlash?: (job: SlashJob) => Promise<void>;
 }

@@ -6,7 +6,9 @@ import { slackTeamId } from "./identity.ts";
 import { renderSlack, type SlackBlock } from "./render.ts";
 import type { SlackDeps } from "./deps.ts";
 
-export interface EventHelpers { runAs(body: unknown, commandText: string, channelId?: string): Promise<Reply> }
+export interface EventHelpers {
+  runAs(body: unknown, commandText: string, channelId?: string): Promise<Reply>;
+}
 
 export function registerEvents(app: App, deps: SlackDeps, h: EventHelpers): void {
   const { services, logger } = deps;
@@ -29,11 +31,16 @@ export function registerEvents(app: App, deps: SlackDeps, h: EventHelpers): void
 
   // uninstalled or tokens revoked: forget the tokens (the CRM data stays with the workspace)
   app.event("app_uninstalled", async ({ body }) => {
-    await services.installations.revoke(slackTeamId(body as Record<string, unknown>), (body as { enterprise_id?: string }).enterprise_id, "all");
+    await services.installations.revoke(
+      slackTeamId(body as Record<string, unknown>),
+      (body as { enterprise_id?: string }).enterprise_id,
+      "all",
+    );
   });
   app.event("tokens_revoked", async ({ event, body }) => {
     const tokens = (event as { tokens?: { bot?: string[]; oauth?: string[] } }).tokens ?? {};
-    const team = slackTeamId(body as Record<string, unknown>), ent = (body as { enterprise_id?: string }).enterprise_id;
+    const team = slackTeamId(body as Record<string, unknown>),
+      ent = (body as { enterprise_id?: string }).enterprise_id;
     if (tokens.bot?.length) await services.installations.revoke(team, ent, "bot");
     if (tokens.oauth?.length) await services.installations.revoke(team, ent, "user");
   });
@@ -52,14 +59,23 @@ export function registerEvents(app: App, deps: SlackDeps, h: EventHelpers): void
       if (!m || m[1] !== workspaceId) continue;
       const kind = ({ C: "contact", A: "company", D: "deal", T: "ticket" } as Record<string, string>)[m[2].toUpperCase()];
       const card = await h.runAs({ ...body, user: { id: event.user } }, `${kind} show ${m[2].toUpperCase()}-${m[3]}`, event.channel);
-      if (card.kind === "ok") unfurls[url] = { blocks: renderSlack(card).blocks.filter((b) => b.type !== "actions").slice(0, 20) };
+      if (card.kind === "ok")
+        unfurls[url] = {
+          blocks: renderSlack(card)
+            .blocks.filter((b) => b.type !== "actions")
+            .slice(0, 20),
+        };
     }
     if (Object.keys(unfurls).length) await client.chat.unfurl({ channel: event.channel, ts: event.message_ts, unfurls: unfurls as never });
   });
 
   app.event("app_mention", async ({ event, body, client }) => {
     const reply = await h.runAs({ ...body, user: { id: event.user } }, "help", event.channel);
-    await client.chat.postMessage({ channel: event.channel, thread_ts: event.thread_ts ?? event.ts, ...renderSlack({ ...reply, ephemeral: false }) });
+    await client.chat.postMessage({
+      channel: event.channel,
+      thread_ts: event.thread_ts ?? event.ts,
+      ...renderSlack({ ...reply, ephemeral: false }),
+    });
   });
 
   app.event("app_home_opened", async ({ event, body, client }) => {

@@ -6,7 +6,15 @@ type AnyBody = Record<string, any>;
 
 /** Slack team id (or the enterprise id for org-wide installs without a team). */
 export function slackTeamId(body: AnyBody): string | undefined {
-  return body.team?.id ?? body.team_id ?? body.user?.team_id ?? body.authorizations?.[0]?.team_id ?? body.enterprise?.id ?? body.enterprise_id ?? undefined;
+  return (
+    body.team?.id ??
+    body.team_id ??
+    body.user?.team_id ??
+    body.authorizations?.[0]?.team_id ??
+    body.enterprise?.id ??
+    body.enterprise_id ??
+    undefined
+  );
 }
 
 export function slackUser(body: AnyBody): { id?: string; name?: string } {
@@ -22,6 +30,10 @@ export async function slackActor(services: Services, body: AnyBody, userId?: str
   const id = userId ?? user.id;
   if (!team || !id) throw new Error("slack payload without team or user");
   return services.identity.fromPlatform({
-    platform: "slack", externalId: team, workspaceName: body.team?.domain ?? body.team_domain, userId: id, userName: userId ? undefined : user.name,
+    platform: "slack",
+    externalId: team,
+    workspaceName: body.team?.domain ?? body.team_domain,
+    userId: id,
+    userName: userId ? undefined : user.name,
   });
 }

@@ -7,15 +7,28 @@ import { oauthRoutes } from "./oauth.ts";
 import { CrmSlackReceiver } from "./receiver.ts";
 import { CrmSocketReceiver } from "./socket.ts";
 
-export interface SlackRuntime { router: Router; start(): Promise<void>; stop(): Promise<void> }
+export interface SlackRuntime {
+  router: Router;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
 
 export function createSlack(deps: SlackDeps): SlackRuntime {
   const { config, logger } = deps;
   const botToken = config.SLACK_BOT_TOKEN;
-  const apiUrl = config.SLACK_API_URL ? (config.SLACK_API_URL.endsWith("/") ? config.SLACK_API_URL : `${config.SLACK_API_URL}/`) : undefined;
+  const apiUrl = config.SLACK_API_URL
+    ? config.SLACK_API_URL.endsWith("/")
+      ? config.SLACK_API_URL
+      : `${config.SLACK_API_URL}/`
+    : undefined;
   const receiver = config.SLACK_APP_TOKEN
     ? new CrmSocketReceiver({ appToken: config.SLACK_APP_TOKEN, slackApiUrl: apiUrl, logger })
-    : new CrmSlackReceiver({ signingSecret: config.SLACK_SIGNING_SECRET ?? "", logger, redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX });
+    : new CrmSlackReceiver({
+        signingSecret: config.SLACK_SIGNING_SECRET ?? "",
+        logger,
+        redisUrl: config.REDIS_URL,
+        prefix: config.QUEUE_PREFIX,
+      });
   createSlackApp(deps, receiver, async ({ teamId, enterpriseId }) => {
     // OAuth installs first; a single-workspace SLACK_BOT_TOKEN serves any team otherwise
     if (config.slackOAuth) {

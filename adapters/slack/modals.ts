@@ -7,7 +7,7 @@ import { formOf, type Form } from "../../src/commands/forms.ts";
 import { clip } from "../../src/reply/format.ts";
 
 export const MODAL_CALLBACK = "crm_modal";
-export const MODAL_COMMANDS: Record<string, string> = { "log": "Log an interaction", "deal new": "New deal", "ticket new": "New ticket" };
+export const MODAL_COMMANDS: Record<string, string> = { log: "Log an interaction", "deal new": "New deal", "ticket new": "New ticket" };
 
 const plain = (text: string, max: number) => ({ type: "plain_text" as const, text: clip(text, max) });
 const label = (a: ArgSpec) => a.description.charAt(0).toUpperCase() + a.description.slice(1);
@@ -20,19 +20,36 @@ function element(a: ArgSpec, value?: string) {
   }
   const max = a.type === "text" ? MAX_TEXT : undefined;
   return {
-    type: "plain_text_input", action_id: "value", multiline: a.mode === "rest" && a.type === "text" && a.name !== "name",
-    placeholder: plain(placeholder(a), 150), ...(max ? { max_length: max } : {}),
+    type: "plain_text_input",
+    action_id: "value",
+    multiline: a.mode === "rest" && a.type === "text" && a.name !== "name",
+    placeholder: plain(placeholder(a), 150),
+    ...(max ? { max_length: max } : {}),
     ...(value ? { initial_value: max ? value.slice(0, max) : value } : {}),
   };
 }
 
-const placeholder = (a: ArgSpec) => ({
-  money: "12k, €12,000", date: "2026-12-31 or next friday", member: "@name or a name", ref: `key, e.g. ${a.refKinds?.[0] === "deal" ? "D-7" : a.refKinds?.[0] === "ticket" ? "T-42" : "C-12"}`,
-  tags: "vip,partner", duration: "4h", channel: "#channel", email: "ana@acme.com",
-} as Record<string, string>)[a.type] ?? label(a);
+const placeholder = (a: ArgSpec) =>
+  (
+    ({
+      money: "12k, €12,000",
+      date: "2026-12-31 or next friday",
+      member: "@name or a name",
+      ref: `key, e.g. ${a.refKinds?.[0] === "deal" ? "D-7" : a.refKinds?.[0] === "ticket" ? "T-42" : "C-12"}`,
+      tags: "vip,partner",
+      duration: "4h",
+      channel: "#channel",
+      email: "ana@acme.com",
+    }) as Record<string, string>
+  )[a.type] ?? label(a);
 
 /** What the submission needs back: the command, where to answer, the arguments given before, the fields shown. */
-export interface ModalMeta { path: string; channelId?: string; given?: Record<string, string>; fields?: string[] }
+export interface ModalMeta {
+  path: string;
+  channelId?: string;
+  given?: Record<string, string>;
+  fields?: string[];
+}
 
 /** A form (or, for the slash commands that open one, a command with nothing given) as a Slack modal. */
 export function modalView(form: Form | Command, meta: { channelId?: string }) {
@@ -48,7 +65,11 @@ export function modalView(form: Form | Command, meta: { channelId?: string }) {
     submit: plain("Save", 24),
     close: plain("Cancel", 24),
     blocks: f.fields.map(({ arg: a, value }) => ({
-      type: "input", block_id: a.name, optional: !a.required, label: plain(label(a), 2000), element: element(a, value),
+      type: "input",
+      block_id: a.name,
+      optional: !a.required,
+      label: plain(label(a), 2000),
+      element: element(a, value),
       ...(a.hint ? { hint: plain(a.hint, 2000) } : {}),
     })),
   };
@@ -69,13 +90,17 @@ export function rawArgsFromState(values: StateValues): Record<string, string> {
 
 /** zod issues keyed by argument → Slack's {block_id: message}; an issue with an argument the modal does not
  *  show (one given before) goes on the first field it shows. */
-export function fieldErrors(cmd: Command, raw: Record<string, string>, shown: string[] = cmd.args.map((a) => a.name)): Record<string, string> | null {
+export function fieldErrors(
+  cmd: Command,
+  raw: Record<string, string>,
+  shown: string[] = cmd.args.map((a) => a.name),
+): Record<string, string> | null {
   const r = cmd.schema.safeParse(raw);
   if (r.success) return null;
   const errors: Record<string, string> = {};
   for (const issue of r.error.issues) {
     const name = String(issue.path[0] ?? "");
-    const block = shown.includes(name) ? name : shown[0] ?? cmd.args[0]?.name;
+    const block = shown.includes(name) ? name : (shown[0] ?? cmd.args[0]?.name);
     errors[block] ??= clip(issue.message, 150);
   }
   return errors;

@@ -7,10 +7,19 @@ import type { Services } from "../../src/domain/services.ts";
 import type { PlatformProfile } from "../../src/domain/workspaces/identity.ts";
 import { UnavailableError } from "../../src/errors.ts";
 
-interface SlackUser { is_restricted?: boolean; is_ultra_restricted?: boolean; team_id?: string; enterprise_user?: { enterprise_id?: string } }
+interface SlackUser {
+  is_restricted?: boolean;
+  is_ultra_restricted?: boolean;
+  team_id?: string;
+  enterprise_user?: { enterprise_id?: string };
+}
 
 export function slackPeople(config: Config, services: Services) {
-  const apiUrl = config.SLACK_API_URL ? (config.SLACK_API_URL.endsWith("/") ? config.SLACK_API_URL : `${config.SLACK_API_URL}/`) : undefined;
+  const apiUrl = config.SLACK_API_URL
+    ? config.SLACK_API_URL.endsWith("/")
+      ? config.SLACK_API_URL
+      : `${config.SLACK_API_URL}/`
+    : undefined;
   const profiles = new LRUCache<string, PlatformProfile>({ max: 10_000, ttl: 10 * 60_000 });
   const clients = new Map<string, WebClient>();
 
@@ -43,7 +52,8 @@ export function slackPeople(config: Config, services: Services) {
     }
     const profile: PlatformProfile = {
       guest: Boolean(user?.is_restricted || user?.is_ultra_restricted),
-      teamId: user?.team_id, enterpriseId: user?.enterprise_user?.enterprise_id,
+      teamId: user?.team_id,
+      enterpriseId: user?.enterprise_user?.enterprise_id,
     };
     profiles.set(key, profile);
     return profile;

@@ -24,15 +24,18 @@ export class CrmSlackReceiver implements Receiver {
     if (opts.redisUrl) this.replay = new ReplayGuard(opts.redisUrl, opts.prefix ?? "crm", "slack", opts.logger);
   }
 
-  init(app: App): void { this.app = app; }
+  init(app: App): void {
+    this.app = app;
+  }
   async start(): Promise<void> {}
-  async stop(): Promise<void> { this.replay?.close(); }
+  async stop(): Promise<void> {
+    this.replay?.close();
+  }
 
   /** Keyed on the signature's bytes ("v0=" then hex), so no other spelling of the same signature passes. */
   private async firstSeen(signature: string): Promise<boolean> {
     return this.replay ? this.replay.firstSeen(Buffer.from(signature.replace(/^v0=/, ""), "hex")) : true;
   }
-
 
   /** Express handler; needs the raw body (express.raw) so the signature covers the exact bytes. */
   handle = async (req: Request, res: Response): Promise<void> => {
@@ -56,9 +59,18 @@ export class CrmSlackReceiver implements Receiver {
       return;
     }
     // a signed JSON body that is not an object (null, [], "x") is not a Slack request either
-    if (body === null || typeof body !== "object" || Array.isArray(body)) { res.status(400).json({ error: "unreadable body" }); return; }
-    if (body.ssl_check) { res.status(200).end(); return; }
-    if (body.type === "url_verification") { res.json({ challenge: body.challenge }); return; }
+    if (body === null || typeof body !== "object" || Array.isArray(body)) {
+      res.status(400).json({ error: "unreadable body" });
+      return;
+    }
+    if (body.ssl_check) {
+      res.status(200).end();
+      return;
+    }
+    if (body.type === "url_verification") {
+      res.json({ challenge: body.challenge });
+      return;
+    }
     // Slack never resends a command or an interactive payload (a button click, shortcut or form), so
     // the same signature twice inside the 5-minute window is a replay: refused like a bad signature.
     // Events are retried by Slack on purpose and are deduplicated by event_id further in.
@@ -92,7 +104,11 @@ export class CrmSlackReceiver implements Receiver {
       await this.app!.processEvent(event);
     } catch (e) {
       this.opts.logger.error({ err: (e as Error).message }, "slack listener failed");
-      if (!acked) { acked = true; clearTimeout(timer); res.status(200).end(); }
+      if (!acked) {
+        acked = true;
+        clearTimeout(timer);
+        res.status(200).end();
+      }
     }
   };
 }

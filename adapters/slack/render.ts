@@ -10,7 +10,11 @@ export const FORM_ACTION_PREFIX = "crm_form:";
 
 /** &, <, > are Slack's control characters; * ~ ` get a zero-width space so user text cannot format. */
 export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/([*~`])/g, "$1\u200B");
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/([*~`])/g, "$1\u200B");
 }
 
 function span(x: Span): string {
@@ -33,32 +37,55 @@ export type SlackBlock = Record<string, unknown>;
 /** uploads: the png images travel as uploaded files next to the message (delivery.ts), not as blocks */
 function toBlocks(bl: Block, i: number, uploads = false): SlackBlock[] {
   switch (bl.type) {
-    case "header": return [{ type: "header", text: plain(bl.text, 150) }];
-    case "text": return [{ type: "section", text: md(mrkdwn(bl.text)) }];
-    case "context": return [{ type: "context", elements: [md(mrkdwn(bl.text))] }];
+    case "header":
+      return [{ type: "header", text: plain(bl.text, 150) }];
+    case "text":
+      return [{ type: "section", text: md(mrkdwn(bl.text)) }];
+    case "context":
+      return [{ type: "context", elements: [md(mrkdwn(bl.text))] }];
     case "fields": {
       const out: SlackBlock[] = [];
       for (let k = 0; k < bl.fields.length; k += 10) {
-        out.push({ type: "section", fields: bl.fields.slice(k, k + 10).map((f) => md(`*${escapeMrkdwn(f.label)}*\n${mrkdwn(f.value)}`, 2000)) });
+        out.push({
+          type: "section",
+          fields: bl.fields.slice(k, k + 10).map((f) => md(`*${escapeMrkdwn(f.label)}*\n${mrkdwn(f.value)}`, 2000)),
+        });
       }
       return out;
     }
-    case "actions": return [{
-      type: "actions", block_id: `crm_actions_${i}`,
-      elements: bl.actions.slice(0, 25).map((a, k) => ({
-        type: "button", action_id: `${a.form ? FORM_ACTION_PREFIX : BUTTON_ACTION_PREFIX}${i}:${k}`, text: plain(a.label, 75), value: clip(a.command, 2000),
-        ...(a.style ? { style: a.style } : {}),
-      })),
-    }];
+    case "actions":
+      return [
+        {
+          type: "actions",
+          block_id: `crm_actions_${i}`,
+          elements: bl.actions.slice(0, 25).map((a, k) => ({
+            type: "button",
+            action_id: `${a.form ? FORM_ACTION_PREFIX : BUTTON_ACTION_PREFIX}${i}:${k}`,
+            text: plain(a.label, 75),
+            value: clip(a.command, 2000),
+            ...(a.style ? { style: a.style } : {}),
+          })),
+        },
+      ];
     case "image":
       if (bl.url) return [{ type: "image", image_url: bl.url, alt_text: clip(bl.alt, 2000) }];
       // a png cannot ride in an ack or a response_url message: say what it shows and where it appears
-      if (bl.png && !uploads) return [{ type: "context", elements: [md(`📊 ${escapeMrkdwn(clip(bl.alt, 300))} _(the chart image is attached when this is posted to a channel)_`)] }];
+      if (bl.png && !uploads)
+        return [
+          {
+            type: "context",
+            elements: [md(`📊 ${escapeMrkdwn(clip(bl.alt, 300))} _(the chart image is attached when this is posted to a channel)_`)],
+          },
+        ];
       return [];
   }
 }
 
-export interface SlackMessage { text: string; blocks: SlackBlock[]; response_type?: "ephemeral" | "in_channel" }
+export interface SlackMessage {
+  text: string;
+  blocks: SlackBlock[];
+  response_type?: "ephemeral" | "in_channel";
+}
 
 /** png images of a reply, for upload next to the message */
 export const pngImages = (reply: Reply) => reply.blocks.flatMap((b) => (b.type === "image" && b.png ? [{ alt: b.alt, png: b.png }] : []));
@@ -70,9 +97,14 @@ export const pngImages = (reply: Reply) => reply.blocks.flatMap((b) => (b.type =
  */
 export function renderSlack(reply: Reply, opts: { shareCommand?: string; maxBlocks?: number; uploads?: boolean } = {}): SlackMessage {
   let blocks = reply.blocks.flatMap((bl, i) => toBlocks(bl, i, opts.uploads));
-  if (reply.recordUrl && reply.recordKey) blocks.push({ type: "context", elements: [md(`🔗 <${reply.recordUrl}|Open ${reply.recordKey} in the CRM>`)] });
+  if (reply.recordUrl && reply.recordKey)
+    blocks.push({ type: "context", elements: [md(`🔗 <${reply.recordUrl}|Open ${reply.recordKey} in the CRM>`)] });
   if (opts.shareCommand && reply.kind === "ok" && !pngImages(reply).length) {
-    blocks.push({ type: "actions", block_id: "crm_share", elements: [{ type: "button", action_id: SHARE_ACTION, text: plain("Share in channel", 75), value: clip(opts.shareCommand, 2000) }] });
+    blocks.push({
+      type: "actions",
+      block_id: "crm_share",
+      elements: [{ type: "button", action_id: SHARE_ACTION, text: plain("Share in channel", 75), value: clip(opts.shareCommand, 2000) }],
+    });
   }
   const max = opts.maxBlocks ?? 50;
   if (blocks.length > max) blocks = [...blocks.slice(0, max - 1), { type: "context", elements: [md("…more in the console")] }];

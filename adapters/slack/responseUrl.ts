@@ -12,7 +12,11 @@ const SLACK_HOOKS = "hooks.slack.com";
 export function isAllowedResponseUrl(url: unknown, config: Pick<Config, "SLACK_API_URL">): url is string {
   if (typeof url !== "string") return false;
   let u: URL;
-  try { u = new URL(url); } catch { return false; }
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
   if (u.username || u.password) return false;
   if (u.protocol === "https:" && u.hostname === SLACK_HOOKS && u.port === "") return true;
   if (!config.SLACK_API_URL) return false;
@@ -22,7 +26,11 @@ export function isAllowedResponseUrl(url: unknown, config: Pick<Config, "SLACK_A
 
 /** For a log line: the host of a URL, never its path or query. */
 export function hostOf(url: unknown): string {
-  try { return new URL(String(url)).host || "(none)"; } catch { return "(not a URL)"; }
+  try {
+    return new URL(String(url)).host || "(none)";
+  } catch {
+    return "(not a URL)";
+  }
 }
 
 export const NOT_SENT = "response_url is not Slack's: the answer was not sent";
@@ -32,7 +40,9 @@ export type Respond = (message: Record<string, unknown>) => Promise<void>;
 /** Posts answers to url when it is allowed; otherwise each answer is dropped with a warning. Failures are logged, not thrown. */
 export function responder(url: unknown, config: Pick<Config, "SLACK_API_URL">, logger: Logger): Respond {
   if (!isAllowedResponseUrl(url, config)) {
-    return async () => { logger.warn({ host: hostOf(url) }, NOT_SENT); };
+    return async () => {
+      logger.warn({ host: hostOf(url) }, NOT_SENT);
+    };
   }
   return async (message) => {
     try {

@@ -14,26 +14,56 @@ import type { SlackDeps } from "./deps.ts";
 import type { SlashJob } from "../../jobs/slashQueue.ts";
 import { shareCommandFor } from "./share.ts";
 
-type SlashPayload = { team_id?: string; enterprise_id?: string; team_domain?: string; user_id: string; user_name?: string; channel_id: string; text?: string; response_url: string; trigger_id?: string };
+type SlashPayload = {
+  team_id?: string;
+  enterprise_id?: string;
+  team_domain?: string;
+  user_id: string;
+  user_name?: string;
+  channel_id: string;
+  text?: string;
+  response_url: string;
+  trigger_id?: string;
+};
 
 export function slashJob(c: SlashPayload): SlashJob {
-  const id = createHash("sha256").update(`${c.response_url}\n${c.trigger_id ?? ""}`).digest("base64url").slice(0, 24);
-  return { id, teamId: c.team_id, enterpriseId: c.enterprise_id, teamDomain: c.team_domain, userId: c.user_id, userName: c.user_name,
-    channelId: c.channel_id, text: c.text ?? "", responseUrl: c.response_url };
+  const id = createHash("sha256")
+    .update(`${c.response_url}\n${c.trigger_id ?? ""}`)
+    .digest("base64url")
+    .slice(0, 24);
+  return {
+    id,
+    teamId: c.team_id,
+    enterpriseId: c.enterprise_id,
+    teamDomain: c.team_domain,
+    userId: c.user_id,
+    userName: c.user_name,
+    channelId: c.channel_id,
+    text: c.text ?? "",
+    responseUrl: c.response_url,
+  };
 }
 
-const ALREADY_RAN = "This command was already taken once, and the CRM restarted while answering it. Check the record before running it again.";
+const ALREADY_RAN =
+  "This command was already taken once, and the CRM restarted while answering it. Check the record before running it again.";
 
 /** Runs the command once per invocation (a claim in the database decides) and posts the answer. */
 export function slashRunner(deps: Pick<SlackDeps, "config" | "services" | "commands" | "logger">) {
   const { config, services, commands, logger } = deps;
-  const onError = (e: unknown, cmd?: Command) => logger.error({ err: (e as Error).message, stack: (e as Error).stack, command: cmd?.path.join(" ") }, "command failed");
+  const onError = (e: unknown, cmd?: Command) =>
+    logger.error({ err: (e as Error).message, stack: (e as Error).stack, command: cmd?.path.join(" ") }, "command failed");
   return async function runSlash(job: SlashJob, opts: { retried?: boolean } = {}): Promise<void> {
     let reply: Reply;
     let share: string | undefined;
     let parsed: Parsed | undefined;
     try {
-      const actor = await slackActor(services, { team_id: job.teamId, enterprise_id: job.enterpriseId, team_domain: job.teamDomain, user_id: job.userId, user_name: job.userName });
+      const actor = await slackActor(services, {
+        team_id: job.teamId,
+        enterprise_id: job.enterpriseId,
+        team_domain: job.teamDomain,
+        user_id: job.userId,
+        user_name: job.userName,
+      });
       parsed = parseText(commands, job.text);
       // a command that writes runs once: a stalled job taken over by another worker, or a job that
       // arrives after the server already ran it itself, finds the claim and does nothing again
@@ -51,7 +81,10 @@ export function slashRunner(deps: Pick<SlackDeps, "config" | "services" | "comma
 
   async function respond(job: SlashJob, message: Record<string, unknown>): Promise<void> {
     // a job read back from Redis says where its answer goes: only to Slack (responseUrl.ts)
-    if (!isAllowedResponseUrl(job.responseUrl, config)) { logger.warn({ host: hostOf(job.responseUrl) }, NOT_SENT); return; }
+    if (!isAllowedResponseUrl(job.responseUrl, config)) {
+      logger.warn({ host: hostOf(job.responseUrl) }, NOT_SENT);
+      return;
+    }
     // a few quick tries: the command has run, so only the answer is retried (never the command)
     for (let attempt = 1; ; attempt++) {
       try {
@@ -62,7 +95,10 @@ export function slashRunner(deps: Pick<SlackDeps, "config" | "services" | "comma
         }
         throw new Error(`response_url answered ${status}`);
       } catch (e) {
-        if (attempt >= 3) { logger.warn({ err: (e as Error).message }, "could not post the answer to response_url"); return; }
+        if (attempt >= 3) {
+          logger.warn({ err: (e as Error).message }, "could not post the answer to response_url");
+          return;
+        }
         await new Promise((r) => setTimeout(r, 500 * attempt));
       }
     }

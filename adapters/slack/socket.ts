@@ -8,7 +8,10 @@ export class CrmSocketReceiver implements Receiver {
   readonly client: SocketModeClient;
 
   constructor(opts: { appToken: string; slackApiUrl?: string; logger: Logger }) {
-    this.client = new SocketModeClient({ appToken: opts.appToken, clientOptions: opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : undefined });
+    this.client = new SocketModeClient({
+      appToken: opts.appToken,
+      clientOptions: opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : undefined,
+    });
     this.client.on("slack_event", async ({ ack, body, retry_num, retry_reason }) => {
       try {
         await this.app!.processEvent({ body, ack, retryNum: retry_num, retryReason: retry_reason });
@@ -18,7 +21,13 @@ export class CrmSocketReceiver implements Receiver {
     });
   }
 
-  init(app: App): void { this.app = app; }
-  async start(): Promise<void> { await this.client.start(); }
-  async stop(): Promise<void> { await this.client.disconnect(); }
+  init(app: App): void {
+    this.app = app;
+  }
+  async start(): Promise<void> {
+    await this.client.start();
+  }
+  async stop(): Promise<void> {
+    await this.client.disconnect();
+  }
 }

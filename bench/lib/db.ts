@@ -6,12 +6,24 @@ import { openDatabase, type OpenedDb } from "../../src/db/client.ts";
 
 export const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
-export interface BenchDb { name: string; url: string; db: OpenedDb; drop(): Promise<void> }
+export interface BenchDb {
+  name: string;
+  url: string;
+  db: OpenedDb;
+  drop(): Promise<void>;
+}
 
-export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, url = ADMIN_URL): Promise<pg.QueryResult<T>> {
+export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  sql: string,
+  url = ADMIN_URL,
+): Promise<pg.QueryResult<T>> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
-  try { return await c.query<T>(sql); } finally { await c.end(); }
+  try {
+    return await c.query<T>(sql);
+  } finally {
+    await c.end();
+  }
 }
 
 export async function createBenchDb(): Promise<BenchDb> {
@@ -27,7 +39,9 @@ export async function createBenchDb(): Promise<BenchDb> {
     await db?.close().catch(() => {});
     await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   };
-  const onSignal = (sig: NodeJS.Signals) => { drop().finally(() => process.exit(sig === "SIGINT" ? 130 : 143)); };
+  const onSignal = (sig: NodeJS.Signals) => {
+    drop().finally(() => process.exit(sig === "SIGINT" ? 130 : 143));
+  };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {

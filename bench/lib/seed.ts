@@ -10,49 +10,399 @@ export { rng };
 export const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 
 export const FIRST_NAMES = [
-  "James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "David", "Elizabeth", "William", "Barbara",
-  "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Charles", "Karen", "Daniel", "Lisa", "Matthew", "Nancy",
-  "Anthony", "Betty", "Mark", "Margaret", "Steven", "Sandra", "Paul", "Ashley", "Andrew", "Kimberly", "Joshua", "Emily",
-  "Kenneth", "Donna", "Kevin", "Michelle", "Brian", "Carol", "George", "Amanda", "Timothy", "Melissa", "Ronald", "Deborah",
-  "Jason", "Stephanie", "Edward", "Rebecca", "Jeffrey", "Laura", "Ryan", "Sharon", "Jacob", "Cynthia", "Gary", "Kathleen",
-  "Nicholas", "Amy", "Eric", "Angela", "Jonathan", "Shirley", "Stephen", "Anna", "Larry", "Brenda", "Justin", "Pamela",
-  "Scott", "Emma", "Brandon", "Nicole", "Benjamin", "Helen", "Samuel", "Samantha", "Gregory", "Katherine", "Alexander", "Christine",
-  "Ana", "Lucia", "Mateo", "Sofia", "Diego", "Valentina", "Carlos", "Camila", "Javier", "Isabella", "Luis", "Mariana",
-  "Hiroshi", "Yuki", "Kenji", "Aiko", "Wei", "Mei", "Jun", "Li", "Arjun", "Priya", "Rahul", "Ananya", "Omar", "Fatima",
-  "Ahmed", "Leila", "Lukas", "Hannah", "Felix", "Lena", "Jonas", "Mia", "Noah", "Olivia", "Liam", "Ava", "Ethan", "Chloe",
-  "Zoe", "Ines", "Pierre", "Camille", "Hugo", "Chiara", "Marco", "Giulia", "Sven", "Ingrid", "Olga", "Dmitri", "Tomasz", "Zofia",
+  "James",
+  "Mary",
+  "John",
+  "Patricia",
+  "Robert",
+  "Jennifer",
+  "Michael",
+  "Linda",
+  "David",
+  "Elizabeth",
+  "William",
+  "Barbara",
+  "Richard",
+  "Susan",
+  "Joseph",
+  "Jessica",
+  "Thomas",
+  "Sarah",
+  "Charles",
+  "Karen",
+  "Daniel",
+  "Lisa",
+  "Matthew",
+  "Nancy",
+  "Anthony",
+  "Betty",
+  "Mark",
+  "Margaret",
+  "Steven",
+  "Sandra",
+  "Paul",
+  "Ashley",
+  "Andrew",
+  "Kimberly",
+  "Joshua",
+  "Emily",
+  "Kenneth",
+  "Donna",
+  "Kevin",
+  "Michelle",
+  "Brian",
+  "Carol",
+  "George",
+  "Amanda",
+  "Timothy",
+  "Melissa",
+  "Ronald",
+  "Deborah",
+  "Jason",
+  "Stephanie",
+  "Edward",
+  "Rebecca",
+  "Jeffrey",
+  "Laura",
+  "Ryan",
+  "Sharon",
+  "Jacob",
+  "Cynthia",
+  "Gary",
+  "Kathleen",
+  "Nicholas",
+  "Amy",
+  "Eric",
+  "Angela",
+  "Jonathan",
+  "Shirley",
+  "Stephen",
+  "Anna",
+  "Larry",
+  "Brenda",
+  "Justin",
+  "Pamela",
+  "Scott",
+  "Emma",
+  "Brandon",
+  "Nicole",
+  "Benjamin",
+  "Helen",
+  "Samuel",
+  "Samantha",
+  "Gregory",
+  "Katherine",
+  "Alexander",
+  "Christine",
+  "Ana",
+  "Lucia",
+  "Mateo",
+  "Sofia",
+  "Diego",
+  "Valentina",
+  "Carlos",
+  "Camila",
+  "Javier",
+  "Isabella",
+  "Luis",
+  "Mariana",
+  "Hiroshi",
+  "Yuki",
+  "Kenji",
+  "Aiko",
+  "Wei",
+  "Mei",
+  "Jun",
+  "Li",
+  "Arjun",
+  "Priya",
+  "Rahul",
+  "Ananya",
+  "Omar",
+  "Fatima",
+  "Ahmed",
+  "Leila",
+  "Lukas",
+  "Hannah",
+  "Felix",
+  "Lena",
+  "Jonas",
+  "Mia",
+  "Noah",
+  "Olivia",
+  "Liam",
+  "Ava",
+  "Ethan",
+  "Chloe",
+  "Zoe",
+  "Ines",
+  "Pierre",
+  "Camille",
+  "Hugo",
+  "Chiara",
+  "Marco",
+  "Giulia",
+  "Sven",
+  "Ingrid",
+  "Olga",
+  "Dmitri",
+  "Tomasz",
+  "Zofia",
 ] as const;
 
 export const LAST_NAMES = [
-  "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez", "Lopez",
-  "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White",
-  "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott",
-  "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell",
-  "Carter", "Roberts", "Gomez", "Phillips", "Evans", "Turner", "Diaz", "Parker", "Cruz", "Edwards", "Collins", "Reyes",
-  "Stewart", "Morris", "Morales", "Murphy", "Cook", "Rogers", "Gutierrez", "Ortiz", "Morgan", "Cooper", "Peterson", "Bailey",
-  "Reed", "Kelly", "Howard", "Ramos", "Kim", "Cox", "Ward", "Richardson", "Watson", "Brooks", "Chavez", "Wood", "James",
-  "Bennett", "Gray", "Mendoza", "Ruiz", "Hughes", "Price", "Alvarez", "Castillo", "Sanders", "Patel", "Myers", "Long",
-  "Tanaka", "Suzuki", "Sato", "Wang", "Zhang", "Chen", "Liu", "Singh", "Kumar", "Shah", "Haddad", "Khan", "Mueller",
-  "Schmidt", "Schneider", "Fischer", "Weber", "Dubois", "Laurent", "Rossi", "Russo", "Bianchi", "Larsen", "Nielsen",
-  "Kowalski", "Nowak", "Ivanov", "Novak", "Silva", "Santos", "Costa", "Oliveira", "Fernandes", "OBrien", "Murray", "Byrne",
+  "Smith",
+  "Johnson",
+  "Williams",
+  "Brown",
+  "Jones",
+  "Garcia",
+  "Miller",
+  "Davis",
+  "Rodriguez",
+  "Martinez",
+  "Hernandez",
+  "Lopez",
+  "Gonzalez",
+  "Wilson",
+  "Anderson",
+  "Thomas",
+  "Taylor",
+  "Moore",
+  "Jackson",
+  "Martin",
+  "Lee",
+  "Perez",
+  "Thompson",
+  "White",
+  "Harris",
+  "Sanchez",
+  "Clark",
+  "Ramirez",
+  "Lewis",
+  "Robinson",
+  "Walker",
+  "Young",
+  "Allen",
+  "King",
+  "Wright",
+  "Scott",
+  "Torres",
+  "Nguyen",
+  "Hill",
+  "Flores",
+  "Green",
+  "Adams",
+  "Nelson",
+  "Baker",
+  "Hall",
+  "Rivera",
+  "Campbell",
+  "Mitchell",
+  "Carter",
+  "Roberts",
+  "Gomez",
+  "Phillips",
+  "Evans",
+  "Turner",
+  "Diaz",
+  "Parker",
+  "Cruz",
+  "Edwards",
+  "Collins",
+  "Reyes",
+  "Stewart",
+  "Morris",
+  "Morales",
+  "Murphy",
+  "Cook",
+  "Rogers",
+  "Gutierrez",
+  "Ortiz",
+  "Morgan",
+  "Cooper",
+  "Peterson",
+  "Bailey",
+  "Reed",
+  "Kelly",
+  "Howard",
+  "Ramos",
+  "Kim",
+  "Cox",
+  "Ward",
+  "Richardson",
+  "Watson",
+  "Brooks",
+  "Chavez",
+  "Wood",
+  "James",
+  "Bennett",
+  "Gray",
+  "Mendoza",
+  "Ruiz",
+  "Hughes",
+  "Price",
+  "Alvarez",
+  "Castillo",
+  "Sanders",
+  "Patel",
+  "Myers",
+  "Long",
+  "Tanaka",
+  "Suzuki",
+  "Sato",
+  "Wang",
+  "Zhang",
+  "Chen",
+  "Liu",
+  "Singh",
+  "Kumar",
+  "Shah",
+  "Haddad",
+  "Khan",
+  "Mueller",
+  "Schmidt",
+  "Schneider",
+  "Fischer",
+  "Weber",
+  "Dubois",
+  "Laurent",
+  "Rossi",
+  "Russo",
+  "Bianchi",
+  "Larsen",
+  "Nielsen",
+  "Kowalski",
+  "Nowak",
+  "Ivanov",
+  "Novak",
+  "Silva",
+  "Santos",
+  "Costa",
+  "Oliveira",
+  "Fernandes",
+  "OBrien",
+  "Murray",
+  "Byrne",
 ] as const;
 
-const CO_A = ["Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Wonka", "Soylent", "Cyberdyne", "Tyrell", "Hooli", "Vandelay",
-  "Pied", "Aperture", "Black Mesa", "Blue Sun", "Oscorp", "Gringotts", "Monarch", "Nakatomi", "Northwind", "Contoso", "Fabrikam",
-  "Tailspin", "Litware", "Adventure", "Alpine", "Coho", "Lucerne", "Margie", "Proseware", "Wingtip", "Fourth", "Blue Yonder",
-  "Silver", "Granite", "Cedar", "Harbor", "Summit", "Pioneer", "Atlas", "Beacon", "Crescent", "Evergreen", "Falcon", "Horizon",
-  "Keystone", "Liberty", "Meridian", "Orion", "Polar", "Quantum", "Redwood", "Sterling", "Titan", "Vertex", "Zenith", "Apex"];
-const CO_B = ["Logistics", "Labs", "Systems", "Foods", "Health", "Energy", "Analytics", "Robotics", "Media", "Capital", "Retail",
-  "Software", "Networks", "Biotech", "Motors", "Consulting", "Security", "Travel", "Studios", "Supply", "Holdings", "Partners",
-  "Cloud", "Dynamics", "Works", "Solutions", "Group", "Industries", "Ventures", "Digital"];
+const CO_A = [
+  "Acme",
+  "Globex",
+  "Initech",
+  "Umbrella",
+  "Stark",
+  "Wayne",
+  "Wonka",
+  "Soylent",
+  "Cyberdyne",
+  "Tyrell",
+  "Hooli",
+  "Vandelay",
+  "Pied",
+  "Aperture",
+  "Black Mesa",
+  "Blue Sun",
+  "Oscorp",
+  "Gringotts",
+  "Monarch",
+  "Nakatomi",
+  "Northwind",
+  "Contoso",
+  "Fabrikam",
+  "Tailspin",
+  "Litware",
+  "Adventure",
+  "Alpine",
+  "Coho",
+  "Lucerne",
+  "Margie",
+  "Proseware",
+  "Wingtip",
+  "Fourth",
+  "Blue Yonder",
+  "Silver",
+  "Granite",
+  "Cedar",
+  "Harbor",
+  "Summit",
+  "Pioneer",
+  "Atlas",
+  "Beacon",
+  "Crescent",
+  "Evergreen",
+  "Falcon",
+  "Horizon",
+  "Keystone",
+  "Liberty",
+  "Meridian",
+  "Orion",
+  "Polar",
+  "Quantum",
+  "Redwood",
+  "Sterling",
+  "Titan",
+  "Vertex",
+  "Zenith",
+  "Apex",
+];
+const CO_B = [
+  "Logistics",
+  "Labs",
+  "Systems",
+  "Foods",
+  "Health",
+  "Energy",
+  "Analytics",
+  "Robotics",
+  "Media",
+  "Capital",
+  "Retail",
+  "Software",
+  "Networks",
+  "Biotech",
+  "Motors",
+  "Consulting",
+  "Security",
+  "Travel",
+  "Studios",
+  "Supply",
+  "Holdings",
+  "Partners",
+  "Cloud",
+  "Dynamics",
+  "Works",
+  "Solutions",
+  "Group",
+  "Industries",
+  "Ventures",
+  "Digital",
+];
 const CO_SUFFIX = ["", "", "", " Inc", " LLC", " Ltd", " GmbH", " SA", " Co"];
-const TITLES = ["CEO", "CTO", "VP Sales", "Head of Ops", "Engineer", "Buyer", "Procurement Lead", "Founder", "Product Manager", "Director", null, null];
+const TITLES = [
+  "CEO",
+  "CTO",
+  "VP Sales",
+  "Head of Ops",
+  "Engineer",
+  "Buyer",
+  "Procurement Lead",
+  "Founder",
+  "Product Manager",
+  "Director",
+  null,
+  null,
+];
 const DEAL_KIND = ["renewal", "expansion", "pilot", "new logo", "upsell", "annual plan", "enterprise", "POC", "seats", "support plan"];
 const FREE_MAIL = ["gmail.com", "outlook.com", "yahoo.com", "proton.me", "icloud.com"];
 
 const alpha = "abcdefghijklmnopqrstuvwxyz0123456789";
 /** cuid-shaped id (25 chars, starts with c) so index sizes look like production. */
-export const fakeId = (r: () => number) => { let s = "c"; for (let i = 0; i < 24; i++) s += alpha[Math.floor(r() * 36)]; return s; };
+export const fakeId = (r: () => number) => {
+  let s = "c";
+  for (let i = 0; i < 24; i++) s += alpha[Math.floor(r() * 36)];
+  return s;
+};
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "");
 
 /** One column of a bulk insert: its values go in as one array parameter; sql maps the unnested value when the
@@ -67,8 +417,10 @@ export async function insertUnnest(c: pg.ClientBase, tableName: string, cols: Co
   const alias = cols.map((_, i) => `c${i}`);
   const select = cols.map((x, i) => (x.sql ? x.sql(alias[i]) : alias[i])).join(", ");
   for (let off = 0; off < n; off += chunk) {
-    await c.query(`INSERT INTO "${tableName}" (${list}) SELECT ${select} FROM unnest(${args}) AS u(${alias.join(", ")})`,
-      cols.map((x) => x.values.slice(off, off + chunk)));
+    await c.query(
+      `INSERT INTO "${tableName}" (${list}) SELECT ${select} FROM unnest(${args}) AS u(${alias.join(", ")})`,
+      cols.map((x) => x.values.slice(off, off + chunk)),
+    );
   }
 }
 
@@ -81,12 +433,24 @@ export async function dropSecondaryIndexes(c: pg.ClientBase, tables: string[]): 
   const { rows } = await c.query<{ name: string; def: string }>(
     `SELECT i.indexname AS name, i.indexdef AS def FROM pg_indexes i
      WHERE i.schemaname = current_schema() AND i.tablename = ANY($1)
-       AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conname = i.indexname)`, [tables]);
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conname = i.indexname)`,
+    [tables],
+  );
   for (const x of rows) await c.query(`DROP INDEX "${x.name.replaceAll('"', '""')}"`);
-  return async () => { for (const x of rows) await c.query(x.def); };
+  return async () => {
+    for (const x of rows) await c.query(x.def);
+  };
 }
 
-export interface SeedSpec { workspaceId: string; adminId: string; contacts: number; companies: number; deals: number; agents: number; seed?: number }
+export interface SeedSpec {
+  workspaceId: string;
+  adminId: string;
+  contacts: number;
+  companies: number;
+  deals: number;
+  agents: number;
+  seed?: number;
+}
 export interface SeedResult {
   openStages: { id: string; name: string }[];
   /** index into openStages for deal number n at dealStage[n] (kept current by the bench as it moves deals) */
@@ -98,19 +462,27 @@ export async function seedWorkspace(c: pg.ClientBase, spec: SeedSpec): Promise<S
   const r = rng(spec.seed ?? 42);
   const ws = spec.workspaceId;
   const times: Record<string, number> = {};
-  const step = async (label: string, fn: () => Promise<void>) => { const t = performance.now(); await fn(); times[label] = performance.now() - t; };
+  const step = async (label: string, fn: () => Promise<void>) => {
+    const t = performance.now();
+    await fn();
+    times[label] = performance.now() - t;
+  };
 
   const { rows: stages } = await c.query<{ id: string; name: string; pipelineId: string }>(
     `SELECT s.id, s.name, s."pipelineId" FROM "Stage" s JOIN "Pipeline" p ON p.id = s."pipelineId"
-     WHERE s."workspaceId" = $1 AND p."isDefault" AND NOT s."isWon" AND NOT s."isLost" ORDER BY s.position`, [ws]);
+     WHERE s."workspaceId" = $1 AND p."isDefault" AND NOT s."isWon" AND NOT s."isLost" ORDER BY s.position`,
+    [ws],
+  );
   const pipelineId = stages[0].pipelineId;
-  const now = Date.now(), DAY = 86_400_000;
+  const now = Date.now(),
+    DAY = 86_400_000;
   const past = (days: number) => new Date(now - Math.floor(r() * days * DAY));
 
   await c.query("BEGIN");
   try {
     // the rows are generated consistent; skipping the per-row FK triggers makes the load ~2× faster (needs superuser)
-    await c.query("SAVEPOINT fk; SET LOCAL session_replication_role = replica; RELEASE SAVEPOINT fk")
+    await c
+      .query("SAVEPOINT fk; SET LOCAL session_replication_role = replica; RELEASE SAVEPOINT fk")
       .catch(() => c.query("ROLLBACK TO SAVEPOINT fk"));
     // members: the admin plus a few agents, so owners are spread the way a team's are
     const rebuildIndexes = await dropSecondaryIndexes(c, ["Company", "Contact", "Deal", "DealStageChange", "AuditLog"]);
@@ -126,7 +498,9 @@ export async function seedWorkspace(c: pg.ClientBase, spec: SeedSpec): Promise<S
       ]);
     });
 
-    const companyIds: string[] = [], companyDomain: string[] = [], companyName: string[] = [];
+    const companyIds: string[] = [],
+      companyDomain: string[] = [],
+      companyName: string[] = [];
     await step("companies", async () => {
       const created: Date[] = [];
       for (let i = 0; i < spec.companies; i++) {
@@ -147,13 +521,21 @@ export async function seedWorkspace(c: pg.ClientBase, spec: SeedSpec): Promise<S
       ]);
     });
 
-    const contactIds: string[] = [], contactCompany: number[] = []; // company index or -1
+    const contactIds: string[] = [],
+      contactCompany: number[] = []; // company index or -1
     await step("contacts", async () => {
-      const names: string[] = [], emails: (string | null)[] = [], phones: (string | null)[] = [], titles: (string | null)[] = [];
-      const owners: (string | null)[] = [], created: Date[] = [], scores: (number | null)[] = [], tags: (string | null)[] = [];
+      const names: string[] = [],
+        emails: (string | null)[] = [],
+        phones: (string | null)[] = [],
+        titles: (string | null)[] = [];
+      const owners: (string | null)[] = [],
+        created: Date[] = [],
+        scores: (number | null)[] = [],
+        tags: (string | null)[] = [];
       const seen = new Set<string>();
       for (let i = 0; i < spec.contacts; i++) {
-        const first = pick(r, FIRST_NAMES), last = pick(r, LAST_NAMES);
+        const first = pick(r, FIRST_NAMES),
+          last = pick(r, LAST_NAMES);
         const co = r() < 0.8 ? Math.floor(r() * spec.companies) : -1; // ~80 % work somewhere we know
         const domain = co >= 0 ? companyDomain[co] : pick(r, FREE_MAIL);
         let email: string | null = r() < 0.95 ? `${first}.${last}@${domain}`.toLowerCase() : null;
@@ -190,8 +572,16 @@ export async function seedWorkspace(c: pg.ClientBase, spec: SeedSpec): Promise<S
 
     const dealStage = new Uint8Array(spec.deals + 1);
     await step("deals", async () => {
-      const ids: string[] = [], titles: string[] = [], amounts: string[] = [], stageIds: string[] = [], owners: (string | null)[] = [];
-      const companies: (string | null)[] = [], contacts: (string | null)[] = [], created: Date[] = [], entered: Date[] = [], close: (Date | null)[] = [];
+      const ids: string[] = [],
+        titles: string[] = [],
+        amounts: string[] = [],
+        stageIds: string[] = [],
+        owners: (string | null)[] = [];
+      const companies: (string | null)[] = [],
+        contacts: (string | null)[] = [],
+        created: Date[] = [],
+        entered: Date[] = [],
+        close: (Date | null)[] = [];
       for (let n = 1; n <= spec.deals; n++) {
         const ci = Math.floor(r() * spec.contacts);
         const si = Math.floor(r() * stages.length);
@@ -230,20 +620,31 @@ export async function seedWorkspace(c: pg.ClientBase, spec: SeedSpec): Promise<S
 
     // history the app would have written: one stage change and one audit row per created deal
     await step("history", async () => {
-      await c.query(`INSERT INTO "DealStageChange" (id, "workspaceId", "dealId", "fromStageId", "toStageId", "actorId", at)
+      await c.query(
+        `INSERT INTO "DealStageChange" (id, "workspaceId", "dealId", "fromStageId", "toStageId", "actorId", at)
         SELECT 'c' || substr(md5(d.id || 'sc'), 1, 24), d."workspaceId", d.id, NULL, d."stageId", d."ownerId", d."createdAt"
-        FROM "Deal" d WHERE d."workspaceId" = $1`, [ws]);
-      await c.query(`INSERT INTO "AuditLog" (id, "workspaceId", "actorId", action, entity, "entityId", after, at)
+        FROM "Deal" d WHERE d."workspaceId" = $1`,
+        [ws],
+      );
+      await c.query(
+        `INSERT INTO "AuditLog" (id, "workspaceId", "actorId", action, entity, "entityId", after, at)
         SELECT 'c' || substr(md5(d.id || 'au'), 1, 24), d."workspaceId", d."ownerId", 'deal.create', 'deal', d.id,
                jsonb_build_object('title', d.title, 'amount', d.amount::text), d."createdAt"
-        FROM "Deal" d WHERE d."workspaceId" = $1`, [ws]);
+        FROM "Deal" d WHERE d."workspaceId" = $1`,
+        [ws],
+      );
     });
 
     await step("indexes", rebuildIndexes);
-    await c.query(`INSERT INTO "KeyCounter" ("workspaceId", kind, value) VALUES ($1, 'contact', $2), ($1, 'company', $3), ($1, 'deal', $4)
-      ON CONFLICT ("workspaceId", kind) DO UPDATE SET value = EXCLUDED.value`, [ws, spec.contacts, spec.companies, spec.deals]);
+    await c.query(
+      `INSERT INTO "KeyCounter" ("workspaceId", kind, value) VALUES ($1, 'contact', $2), ($1, 'company', $3), ($1, 'deal', $4)
+      ON CONFLICT ("workspaceId", kind) DO UPDATE SET value = EXCLUDED.value`,
+      [ws, spec.contacts, spec.companies, spec.deals],
+    );
     await c.query("COMMIT");
-    await step("analyze", async () => { await c.query("VACUUM ANALYZE"); });
+    await step("analyze", async () => {
+      await c.query("VACUUM ANALYZE");
+    });
     return { openStages: stages.map(({ id, name }) => ({ id, name })), dealStage, ms: times };
   } catch (e) {
     await c.query("ROLLBACK").catch(() => {});

@@ -1,7 +1,15 @@
 // Latency samples → percentiles. Nearest-rank on a sorted copy; times are milliseconds from performance.now().
 import { performance } from "node:perf_hooks";
 
-export interface Summary { n: number; p50: number; p90: number; p99: number; min: number; max: number; mean: number }
+export interface Summary {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  min: number;
+  max: number;
+  mean: number;
+}
 
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return Number.NaN;
@@ -21,20 +29,36 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
-export interface Pair { subject: number[]; baseline: number[] }
+export interface Pair {
+  subject: number[];
+  baseline: number[];
+}
 
 /**
  * Runs subject and baseline alternately (ABAB…), so drift in the machine (autovacuum, checkpoints,
  * JIT warm-up) lands on both sides. The first `warmup` rounds are discarded.
  */
-export async function measurePair(opts: { warmup: number; iterations: number; subject: (i: number) => Promise<unknown>; baseline: (i: number) => Promise<unknown> }): Promise<Pair> {
+export async function measurePair(opts: {
+  warmup: number;
+  iterations: number;
+  subject: (i: number) => Promise<unknown>;
+  baseline: (i: number) => Promise<unknown>;
+}): Promise<Pair> {
   const out: Pair = { subject: [], baseline: [] };
   for (let i = 0; i < opts.warmup + opts.iterations; i++) {
     // alternate which side goes first so neither always runs right after the other
     let a: number, b: number;
-    if (i % 2 === 0) { a = await timed(() => opts.subject(i)); b = await timed(() => opts.baseline(i)); }
-    else { b = await timed(() => opts.baseline(i)); a = await timed(() => opts.subject(i)); }
-    if (i >= opts.warmup) { out.subject.push(a); out.baseline.push(b); }
+    if (i % 2 === 0) {
+      a = await timed(() => opts.subject(i));
+      b = await timed(() => opts.baseline(i));
+    } else {
+      b = await timed(() => opts.baseline(i));
+      a = await timed(() => opts.subject(i));
+    }
+    if (i >= opts.warmup) {
+      out.subject.push(a);
+      out.baseline.push(b);
+    }
   }
   return out;
 }

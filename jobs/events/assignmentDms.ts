@@ -14,7 +14,10 @@ export function assignmentDms(services: Pick<Services, "tickets" | "members" | "
       const e = event as Assigning;
       const assigneeId = e.type === "ticket.opened" ? e.data.assigneeId : e.data.toId;
       if (!assigneeId) return;
-      const [t, assignee] = await Promise.all([services.tickets.card(e.workspaceId, e.recordId), services.members.byId(e.workspaceId, assigneeId)]);
+      const [t, assignee] = await Promise.all([
+        services.tickets.card(e.workspaceId, e.recordId),
+        services.members.byId(e.workspaceId, assigneeId),
+      ]);
       if (!t || !assignee) return;
       await services.escalations.tellAssignee(t, assignee, e.actor, e.data.auto, `event:${e.id}:assigned`);
     },

@@ -5,16 +5,30 @@ import type { EventHandler } from "../../src/domain/events/dispatcher.ts";
 import type { StoredEvent } from "../../src/domain/events/types.ts";
 import type { PredictJobs } from "../../src/domain/scoring/service.ts";
 
-const INPUTS = ["contact.created", "contact.changed", "contacts.imported", "interaction.logged", "deal.created", "deal.moved", "deal.won", "deal.lost"] as const;
+const INPUTS = [
+  "contact.created",
+  "contact.changed",
+  "contacts.imported",
+  "interaction.logged",
+  "deal.created",
+  "deal.moved",
+  "deal.won",
+  "deal.lost",
+] as const;
 type Input = StoredEvent<(typeof INPUTS)[number]>;
 
 /** The contacts whose scores this event moves (all: the whole workspace), and whether deals' win probabilities move. */
 export function rescoreTargets(e: Input): { contactIds: string[]; all: boolean; deals: boolean } {
   switch (e.type) {
-    case "contact.created": case "contact.changed": return { contactIds: [e.recordId], all: false, deals: false };
-    case "contacts.imported": return { contactIds: e.data.contactIds, all: e.data.all, deals: false };
-    case "interaction.logged": return { contactIds: e.data.contactId ? [e.data.contactId] : [], all: false, deals: !!e.data.dealId };
-    default: return { contactIds: e.data.contactId ? [e.data.contactId] : [], all: false, deals: true };
+    case "contact.created":
+    case "contact.changed":
+      return { contactIds: [e.recordId], all: false, deals: false };
+    case "contacts.imported":
+      return { contactIds: e.data.contactIds, all: e.data.all, deals: false };
+    case "interaction.logged":
+      return { contactIds: e.data.contactId ? [e.data.contactId] : [], all: false, deals: !!e.data.dealId };
+    default:
+      return { contactIds: e.data.contactId ? [e.data.contactId] : [], all: false, deals: true };
   }
 }
 

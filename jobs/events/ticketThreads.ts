@@ -15,7 +15,11 @@ export function ticketThreads(services: Pick<Services, "tickets">, threads: Thre
       if (e.actor.platform !== "discord") return;
       const t = await services.tickets.card(e.workspaceId, e.recordId);
       if (!t) return;
-      await threads.request({ workspaceId: e.workspaceId, ticket: `T-${t.number}`, extraUserIds: e.data.authorUserId ? [e.data.authorUserId] : [] });
+      await threads.request({
+        workspaceId: e.workspaceId,
+        ticket: `T-${t.number}`,
+        extraUserIds: e.data.authorUserId ? [e.data.authorUserId] : [],
+      });
     },
   };
 }

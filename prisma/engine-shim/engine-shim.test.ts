@@ -61,11 +61,18 @@ async function tempCopy(): Promise<{ dir: string; schema: string; migrations: st
   return { dir, schema: path.join(dir, "schema.prisma"), migrations: path.join(dir, "migrations") };
 }
 
-interface Run { code: number; stdout: string; stderr: string; out: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  out: string;
+}
 function run(cmd: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: "1", PRISMA_HIDE_UPDATE_MESSAGE: "1" };
   for (const k of ["DATABASE_URL", "SHADOW_DATABASE_URL", "PRISMA_SCHEMA_ENGINE_BINARY"]) delete childEnv[k];
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k]; else childEnv[k] = v;
+  for (const [k, v] of Object.entries(env))
+    if (v === undefined) delete childEnv[k];
+    else childEnv[k] = v;
   return new Promise((resolve) => {
     execFile(cmd, args, { cwd: ROOT, env: childEnv, timeout: 45_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
@@ -88,8 +95,10 @@ const expectedTables = schemaTables(readFileSync(SCHEMA, "utf8"));
 async function addBrokenMigration(migrationsDir: string) {
   await mkdir(path.join(migrationsDir, BROKEN));
   // first statement is valid: the whole script must still roll back (one implicit transaction)
-  await writeFile(path.join(migrationsDir, BROKEN, "migration.sql"),
-    'CREATE TABLE "half_applied" ("id" INTEGER);\nCREATE TABLE this is not sql;\n');
+  await writeFile(
+    path.join(migrationsDir, BROKEN, "migration.sql"),
+    'CREATE TABLE "half_applied" ("id" INTEGER);\nCREATE TABLE this is not sql;\n',
+  );
 }
 
 afterAll(async () => {
@@ -106,8 +115,8 @@ describe("schema-engine shim", () => {
     accessSync(SHIM, constants.X_OK);
     const r = await run(SHIM, ["--version"]);
     expect(r.code, r.out).toBe(0);
-    const cliEngineHash = JSON.parse(readFileSync(path.join(ROOT, "node_modules/@prisma/engines-version/package.json"), "utf8"))
-      .prisma.enginesVersion as string;
+    const cliEngineHash = JSON.parse(readFileSync(path.join(ROOT, "node_modules/@prisma/engines-version/package.json"), "utf8")).prisma
+      .enginesVersion as string;
     expect(r.stdout.trim()).toBe(`schema-engine-cli ${cliEngineHash} (wasm shim)`);
   }, 20_000);
 
@@ -125,8 +134,9 @@ describe("schema-engine shim", () => {
     expect(status.code, status.out).toBe(0);
     expect(status.out).toContain("Database schema is up to date!");
 
-    const tables = (await query<{ tablename: string }>(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
-      .map((r) => r.tablename);
+    const tables = (await query<{ tablename: string }>(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).map(
+      (r) => r.tablename,
+    );
     expect(tables).toEqual(expect.arrayContaining([...expectedTables, "_prisma_migrations"]));
   }, 45_000);
 
@@ -136,13 +146,16 @@ describe("schema-engine shim", () => {
     await addBrokenMigration(copy.migrations);
     const config = path.join(copy.dir, "prisma.config.mjs");
     // a plain object: a config outside the project cannot import "prisma/config"
-    await writeFile(config, [
-      "export default {",
-      `  schema: ${JSON.stringify(copy.schema)},`,
-      `  migrations: { path: ${JSON.stringify(copy.migrations)} },`,
-      '  datasource: { url: process.env.DATABASE_URL ?? "" },',
-      "};",
-    ].join("\n") + "\n");
+    await writeFile(
+      config,
+      [
+        "export default {",
+        `  schema: ${JSON.stringify(copy.schema)},`,
+        `  migrations: { path: ${JSON.stringify(copy.migrations)} },`,
+        '  datasource: { url: process.env.DATABASE_URL ?? "" },',
+        "};",
+      ].join("\n") + "\n",
+    );
     const env = { DATABASE_URL: url, PRISMA_SCHEMA_ENGINE_BINARY: SHIM };
 
     const deploy = await prisma(["migrate", "deploy", "--config", config], env);
@@ -150,7 +163,9 @@ describe("schema-engine shim", () => {
     expect(deploy.out).toMatch(/syntax error/i);
 
     const rows = await query<{ migration_name: string; finished_at: Date | null; rolled_back_at: Date | null; logs: string | null }>(
-      url, "SELECT migration_name, finished_at, rolled_back_at, logs FROM _prisma_migrations ORDER BY migration_name");
+      url,
+      "SELECT migration_name, finished_at, rolled_back_at, logs FROM _prisma_migrations ORDER BY migration_name",
+    );
     const broken = rows.find((r) => r.migration_name === BROKEN);
     expect(rows.filter((r) => r.finished_at !== null).map((r) => r.migration_name)).not.toContain(BROKEN);
     expect(broken).toMatchObject({ finished_at: null, rolled_back_at: null });
@@ -174,8 +189,9 @@ describe("programmatic deployMigrations (migrate-lib)", () => {
 
     const status = await migrationStatus({ adapterFactory, migrationsDir: MIGRATIONS });
     expect(status).toMatchObject({ history: null, failedMigrationNames: [], editedMigrationNames: [] });
-    const tables = (await query<{ tablename: string }>(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
-      .map((r) => r.tablename);
+    const tables = (await query<{ tablename: string }>(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).map(
+      (r) => r.tablename,
+    );
     expect(tables).toEqual(expect.arrayContaining(expectedTables));
   }, 30_000);
 
@@ -186,16 +202,18 @@ describe("programmatic deployMigrations (migrate-lib)", () => {
       const applied = await deployMigrations({ adapterFactory, migrationsDir: MIGRATIONS });
       expect(applied.length).toBeGreaterThan(0);
       expect(await deployMigrations({ adapterFactory, migrationsDir: MIGRATIONS })).toEqual([]);
-      const tables = (await db.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
-        .rows.map((r) => r.tablename);
+      const tables = (await db.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).rows.map(
+        (r) => r.tablename,
+      );
       expect(tables).toEqual(expect.arrayContaining(expectedTables));
 
       // pglite-prisma-adapter 0.7.2 did not await exec(): the broken migration was recorded as applied
       const copy = await tempCopy();
       await addBrokenMigration(copy.migrations);
       await expect(deployMigrations({ adapterFactory, migrationsDir: copy.migrations })).rejects.toThrow(/syntax error/i);
-      const rows = (await db.query<{ finished_at: Date | null }>(
-        `SELECT finished_at FROM _prisma_migrations WHERE migration_name = '${BROKEN}'`)).rows;
+      const rows = (
+        await db.query<{ finished_at: Date | null }>(`SELECT finished_at FROM _prisma_migrations WHERE migration_name = '${BROKEN}'`)
+      ).rows;
       expect(rows).toEqual([{ finished_at: null }]);
     } finally {
       await db.close();

@@ -33,11 +33,21 @@ export type CrmArgs =
 export function parseCrmArgs(argv: string[]): CrmArgs {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: {
-      workspace: { type: "string", short: "w" }, out: { type: "string", short: "o" }, "skip-invalid": { type: "boolean" }, "dry-run": { type: "boolean" },
-      from: { type: "string" }, to: { type: "string" },
-    } });
-  } catch (e) { throw new UsageError((e as Error).message); }
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        workspace: { type: "string", short: "w" },
+        out: { type: "string", short: "o" },
+        "skip-invalid": { type: "boolean" },
+        "dry-run": { type: "boolean" },
+        from: { type: "string" },
+        to: { type: "string" },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const [cmd, kind, file, ...rest] = parsed.positionals;
   const workspace = parsed.values.workspace;
   if (cmd === "export") {
@@ -74,24 +84,39 @@ async function resolveWorkspace(db: PrismaClient, ref: string): Promise<string> 
 
 export async function main(argv = process.argv.slice(2)): Promise<number> {
   let args: CrmArgs;
-  try { args = parseCrmArgs(argv); } catch (e) { console.error(`${(e as Error).message}\n${USAGE}`); return 2; }
+  try {
+    args = parseCrmArgs(argv);
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
   let config;
-  try { config = loadConfig(); } catch (e) {
-    if (e instanceof ConfigError) { console.error(e.message); return 2; }
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      return 2;
+    }
     throw e;
   }
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
   try {
     if (args.cmd === "rotate-key") {
       const r = await rotateEncryptionKey(db.prisma, args.from, args.to);
-      console.error(`Rotated ENCRYPTION_KEY: ${r.rows} installation(s), ${r.reencrypted} value(s) re-encrypted, ${r.alreadyNew} already on the new key.`);
+      console.error(
+        `Rotated ENCRYPTION_KEY: ${r.rows} installation(s), ${r.reencrypted} value(s) re-encrypted, ${r.alreadyNew} already on the new key.`,
+      );
       return 0;
     }
     const workspaceId = await resolveWorkspace(db.prisma, args.workspace);
     if (args.cmd === "export") {
       const out = args.out ? createWriteStream(args.out) : process.stdout;
       const n = await exportCsv(db.prisma, workspaceId, args.kind, out);
-      if (args.out) { (out as ReturnType<typeof createWriteStream>).end(); await once(out, "finish"); }
+      if (args.out) {
+        (out as ReturnType<typeof createWriteStream>).end();
+        await once(out, "finish");
+      }
       console.error(`Exported ${n} ${args.kind}${args.out ? ` to ${args.out}` : ""}.`);
       return 0;
     }
@@ -100,8 +125,14 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     console.error(formatReport(report, args.file));
     return report.fileError || (report.rejected.length && !report.committed) ? 1 : 0;
   } catch (e) {
-    if (e instanceof UsageError) { console.error(e.message); return 2; }
-    if (e instanceof RotationError) { console.error(e.message); return 1; }
+    if (e instanceof UsageError) {
+      console.error(e.message);
+      return 2;
+    }
+    if (e instanceof RotationError) {
+      console.error(e.message);
+      return 1;
+    }
     throw e;
   } finally {
     await db.close();
@@ -109,5 +140,13 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then((code) => { process.exitCode = code; }, (e: Error) => { console.error(`crm: ${e.message}`); process.exitCode = 1; });
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: Error) => {
+      console.error(`crm: ${e.message}`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -17,11 +17,20 @@ export function parseSeedArgs(argv: string[]): SeedArgs {
   let scale: "large" | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--reset") { reset = true; continue; }
+    if (a === "--reset") {
+      reset = true;
+      continue;
+    }
     if (a === "--scale" || a.startsWith("--scale=")) {
-      const value = a.includes("=") ? a.slice("--scale=".length) : argv[++i] ?? "";
-      if (value === "large") { scale = "large"; continue; }
-      return { ok: false, message: `--scale ${JSON.stringify(value)} is not a scale; use --scale large (or nothing for the standard demo).` };
+      const value = a.includes("=") ? a.slice("--scale=".length) : (argv[++i] ?? "");
+      if (value === "large") {
+        scale = "large";
+        continue;
+      }
+      return {
+        ok: false,
+        message: `--scale ${JSON.stringify(value)} is not a scale; use --scale large (or nothing for the standard demo).`,
+      };
     }
     if (a === "--help" || a === "-h") return { ok: false, message: USAGE };
     return { ok: false, message: `Unknown option ${JSON.stringify(a)}. ${USAGE}` };
@@ -31,23 +40,31 @@ export function parseSeedArgs(argv: string[]): SeedArgs {
 
 export function largeSummary(r: LargeSeedResult, where: string): string {
   const c = r.counts;
-  const head = r.status === "exists"
-    ? `"${r.name}" already exists in ${where}; nothing changed. Run \`npm run seed -- --scale large --reset\` to recreate it.`
-    : `Seeded "${r.name}" in ${where} in ${(r.ms / 1000).toFixed(1)} s${r.deleted ? " (replaced the previous one)" : ""}.`;
-  return [head,
+  const head =
+    r.status === "exists"
+      ? `"${r.name}" already exists in ${where}; nothing changed. Run \`npm run seed -- --scale large --reset\` to recreate it.`
+      : `Seeded "${r.name}" in ${where} in ${(r.ms / 1000).toFixed(1)} s${r.deleted ? " (replaced the previous one)" : ""}.`;
+  return [
+    head,
     `  ${c.members} members, ${c.companies} companies, ${c.contacts} contacts, ${c.interactions} interactions`,
     `  ${c.deals} deals (${c.stageChanges} stage changes), ${c.tickets} tickets`,
-    `Try \`/crm digest month\` in "${r.name}".`].join("\n");
+    `Try \`/crm digest month\` in "${r.name}".`,
+  ].join("\n");
 }
 
 export function summary(r: SeedResult, where: string, consoleUrl: string): string {
   const c = r.counts;
   const team = r.members.map((m) => `${m.name} (${m.role}${m.onCall ? ", on call" : ""})`).join(", ");
-  const stages = Object.entries(r.dealsByStage).map(([s, n]) => `${n} ${s}`).join(", ");
-  const statuses = Object.entries(r.ticketsByStatus).map(([s, n]) => `${n} ${s}`).join(", ");
-  const head = r.status === "exists"
-    ? `"${r.name}" already exists in ${where}; nothing changed. Run \`npm run seed -- --reset\` to recreate it.`
-    : `Seeded "${r.name}" in ${where}${r.deleted ? ` (replaced the previous one)` : ""}.`;
+  const stages = Object.entries(r.dealsByStage)
+    .map(([s, n]) => `${n} ${s}`)
+    .join(", ");
+  const statuses = Object.entries(r.ticketsByStatus)
+    .map(([s, n]) => `${n} ${s}`)
+    .join(", ");
+  const head =
+    r.status === "exists"
+      ? `"${r.name}" already exists in ${where}; nothing changed. Run \`npm run seed -- --reset\` to recreate it.`
+      : `Seeded "${r.name}" in ${where}${r.deleted ? ` (replaced the previous one)` : ""}.`;
   return [
     head,
     `  Team: ${team}`,
@@ -60,12 +77,18 @@ export function summary(r: SeedResult, where: string, consoleUrl: string): strin
 
 async function main(): Promise<number> {
   const args = parseSeedArgs(process.argv.slice(2));
-  if (!args.ok) { console.error(args.message); return args.message === USAGE ? 0 : 1; }
+  if (!args.ok) {
+    console.error(args.message);
+    return args.message === USAGE ? 0 : 1;
+  }
   let config;
   try {
     config = loadConfig();
   } catch (e) {
-    if (e instanceof ConfigError) { console.error(e.message); return 1; }
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      return 1;
+    }
     throw e;
   }
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
@@ -73,7 +96,10 @@ async function main(): Promise<number> {
     const where = db.kind === "postgres" ? "PostgreSQL (DATABASE_URL)" : `the embedded database under ${config.DATA_DIR}`;
     if (args.scale === "large") {
       const verbose = process.env.SEED_VERBOSE === "1";
-      const large = await seedLarge(db.prisma, { reset: args.reset, onStep: verbose ? (l, ms) => console.error(`  ${l}: ${(ms / 1000).toFixed(1)} s`) : undefined });
+      const large = await seedLarge(db.prisma, {
+        reset: args.reset,
+        onStep: verbose ? (l, ms) => console.error(`  ${l}: ${(ms / 1000).toFixed(1)} s`) : undefined,
+      });
       console.log(largeSummary(large, where));
       return 0;
     }
@@ -87,8 +113,11 @@ async function main(): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then((code) => process.exit(code), (e: Error) => {
-    console.error(`Seeding failed: ${e.message}`);
-    process.exit(1);
-  });
+  main().then(
+    (code) => process.exit(code),
+    (e: Error) => {
+      console.error(`Seeding failed: ${e.message}`);
+      process.exit(1);
+    },
+  );
 }

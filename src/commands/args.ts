@@ -3,12 +3,34 @@
 import { UserInputError } from "../errors.ts";
 import type { RefKind } from "../domain/refs.ts";
 import {
-  parseChannel, parseDate, parseDuration, parseEmail, parseMention, parseMoney, parseTime, isValidTimeZone,
-  type ChannelRef, type Money,
+  parseChannel,
+  parseDate,
+  parseDuration,
+  parseEmail,
+  parseMention,
+  parseMoney,
+  parseTime,
+  isValidTimeZone,
+  type ChannelRef,
+  type Money,
 } from "../parse/index.ts";
 import type { MemberRef } from "../parse/memberRef.ts";
 
-export type ArgType = "text" | "ref" | "money" | "date" | "member" | "channel" | "choice" | "duration" | "int" | "time" | "email" | "tags" | "timezone" | "serverRole";
+export type ArgType =
+  | "text"
+  | "ref"
+  | "money"
+  | "date"
+  | "member"
+  | "channel"
+  | "choice"
+  | "duration"
+  | "int"
+  | "time"
+  | "email"
+  | "tags"
+  | "timezone"
+  | "serverRole";
 export type ArgMode = "positional" | "rest" | "option";
 
 export interface ArgSpec {
@@ -26,11 +48,22 @@ export interface ArgSpec {
 }
 
 export class Arg<T, Req extends boolean> {
-  constructor(public spec: Omit<ArgSpec, "name"> & { name?: string }, public decode: (raw: string) => T) {}
-  optional(): Arg<T, false> { return new Arg<T, false>({ ...this.spec, required: false }, this.decode); }
-  option(): Arg<T, Req> { return new Arg<T, Req>({ ...this.spec, mode: "option" }, this.decode); }
-  rest(): Arg<T, Req> { return new Arg<T, Req>({ ...this.spec, mode: "rest" }, this.decode); }
-  hint(hint: string): Arg<T, Req> { return new Arg<T, Req>({ ...this.spec, hint }, this.decode); }
+  constructor(
+    public spec: Omit<ArgSpec, "name"> & { name?: string },
+    public decode: (raw: string) => T,
+  ) {}
+  optional(): Arg<T, false> {
+    return new Arg<T, false>({ ...this.spec, required: false }, this.decode);
+  }
+  option(): Arg<T, Req> {
+    return new Arg<T, Req>({ ...this.spec, mode: "option" }, this.decode);
+  }
+  rest(): Arg<T, Req> {
+    return new Arg<T, Req>({ ...this.spec, mode: "rest" }, this.decode);
+  }
+  hint(hint: string): Arg<T, Req> {
+    return new Arg<T, Req>({ ...this.spec, hint }, this.decode);
+  }
   declare readonly _req: Req;
 }
 
@@ -58,51 +91,71 @@ export const arg = {
   date: (description: string) => mk<Date>("date", description, (r) => parseDate(r, new Date())),
   duration: (description: string) => mk<number>("duration", description, parseDuration),
   time: (description: string) => mk("time", description, parseTime),
-  timezone: (description: string) => mk("timezone", description, (r) => {
-    if (!isValidTimeZone(r)) throw new UserInputError(`"${r}" is not a time zone; use an IANA name like Europe/Berlin`);
-    return r;
-  }),
-  email: (description: string) => mk("email", description, (r) => {
-    const e = parseEmail(r);
-    if (!e) throw new UserInputError(`"${r}" is not an email address like ana@acme.com`);
-    return e;
-  }),
-  int: (description: string, min: number, max: number) => mk<number>("int", description, (r) => {
-    const n = Number(r.replaceAll(",", ""));
-    if (!Number.isInteger(n) || n < min || n > max) throw new UserInputError(`must be a whole number from ${min} to ${max}`);
-    return n;
-  }),
-  tags: (description: string) => mk<string[]>("tags", description, (r) => {
-    const tags = [...new Set(r.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean))];
-    if (!tags.length) throw new UserInputError("give tags like vip,partner");
-    if (tags.some((t) => t.length > 50) || tags.length > 30) throw new UserInputError("at most 30 tags of 50 characters");
-    return tags;
-  }),
-  choice: <C extends string>(description: string, choices: readonly C[]) => mk<C>("choice", description, (r) => {
-    const v = r.trim().toLowerCase() as C;
-    if (!choices.includes(v)) throw new UserInputError(`"${r}" is not one of ${choices.join(", ")}`);
-    return v;
-  }, { choices }),
+  timezone: (description: string) =>
+    mk("timezone", description, (r) => {
+      if (!isValidTimeZone(r)) throw new UserInputError(`"${r}" is not a time zone; use an IANA name like Europe/Berlin`);
+      return r;
+    }),
+  email: (description: string) =>
+    mk("email", description, (r) => {
+      const e = parseEmail(r);
+      if (!e) throw new UserInputError(`"${r}" is not an email address like ana@acme.com`);
+      return e;
+    }),
+  int: (description: string, min: number, max: number) =>
+    mk<number>("int", description, (r) => {
+      const n = Number(r.replaceAll(",", ""));
+      if (!Number.isInteger(n) || n < min || n > max) throw new UserInputError(`must be a whole number from ${min} to ${max}`);
+      return n;
+    }),
+  tags: (description: string) =>
+    mk<string[]>("tags", description, (r) => {
+      const tags = [
+        ...new Set(
+          r
+            .split(",")
+            .map((t) => t.trim().toLowerCase())
+            .filter(Boolean),
+        ),
+      ];
+      if (!tags.length) throw new UserInputError("give tags like vip,partner");
+      if (tags.some((t) => t.length > 50) || tags.length > 30) throw new UserInputError("at most 30 tags of 50 characters");
+      return tags;
+    }),
+  choice: <C extends string>(description: string, choices: readonly C[]) =>
+    mk<C>(
+      "choice",
+      description,
+      (r) => {
+        const v = r.trim().toLowerCase() as C;
+        if (!choices.includes(v)) throw new UserInputError(`"${r}" is not one of ${choices.join(", ")}`);
+        return v;
+      },
+      { choices },
+    ),
   stage: (description = "pipeline stage") => mk("text", description, (r) => text(r).toLowerCase(), { dynamic: "stage" }),
-  member: (description: string, allow: ("me" | "auto")[] = ["me"]) => mk<MemberRef>("member", description, (r) => {
-    const v = r.trim();
-    const lower = v.toLowerCase().replace(/^@/, "");
-    if (allow.includes("me") && lower === "me") return { kind: "me" };
-    if (allow.includes("auto") && lower === "auto") return { kind: "auto" };
-    const m = parseMention(v);
-    if (m) return { kind: "mention", ...m };
-    if (v.startsWith("<")) throw new UserInputError(`"${v}" is not a user mention`);
-    return { kind: "name", name: text(v.replace(/^@/, "")) };
-  }),
+  member: (description: string, allow: ("me" | "auto")[] = ["me"]) =>
+    mk<MemberRef>("member", description, (r) => {
+      const v = r.trim();
+      const lower = v.toLowerCase().replace(/^@/, "");
+      if (allow.includes("me") && lower === "me") return { kind: "me" };
+      if (allow.includes("auto") && lower === "auto") return { kind: "auto" };
+      const m = parseMention(v);
+      if (m) return { kind: "mention", ...m };
+      if (v.startsWith("<")) throw new UserInputError(`"${v}" is not a user mention`);
+      return { kind: "name", name: text(v.replace(/^@/, "")) };
+    }),
   /** a Discord server role: <@&id> as typed, or the id a Discord role option sends */
-  serverRole: (description: string) => mk<string>("serverRole", description, (r) => {
-    const id = /^<@&(\d{5,25})>$/.exec(r.trim())?.[1] ?? /^\d{5,25}$/.exec(r.trim())?.[0];
-    if (!id) throw new UserInputError(`"${r}" is not a server role; mention it like @Support`);
-    return id;
-  }),
-  channel: (description: string) => mk<ChannelRef>("channel", description, (r) => {
-    const c = parseChannel(r);
-    if (!c) throw new UserInputError(`"${r}" is not a channel; mention it like #sales`);
-    return c;
-  }),
+  serverRole: (description: string) =>
+    mk<string>("serverRole", description, (r) => {
+      const id = /^<@&(\d{5,25})>$/.exec(r.trim())?.[1] ?? /^\d{5,25}$/.exec(r.trim())?.[0];
+      if (!id) throw new UserInputError(`"${r}" is not a server role; mention it like @Support`);
+      return id;
+    }),
+  channel: (description: string) =>
+    mk<ChannelRef>("channel", description, (r) => {
+      const c = parseChannel(r);
+      if (!c) throw new UserInputError(`"${r}" is not a channel; mention it like #sales`);
+      return c;
+    }),
 };

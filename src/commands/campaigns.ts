@@ -19,16 +19,33 @@ const HELP = [
 ];
 
 const VARIABLES = TEMPLATE_VARIABLES.map((v) => `{{${v}}}`).join(" ");
-const nextStep = (c: Campaign): Span[] => c.message
-  ? [s("Next: "), code(`/crm campaign preview K-${c.number}`), s(", "), code(`/crm campaign test K-${c.number}`), s(", then "), code(`/crm campaign send K-${c.number}`), s(".")]
-  : [s("Now write the message with the button, or type "), code(`/crm campaign message K-${c.number} <text>`), s(` (variables ${VARIABLES}).`)];
+const nextStep = (c: Campaign): Span[] =>
+  c.message
+    ? [
+        s("Next: "),
+        code(`/crm campaign preview K-${c.number}`),
+        s(", "),
+        code(`/crm campaign test K-${c.number}`),
+        s(", then "),
+        code(`/crm campaign send K-${c.number}`),
+        s("."),
+      ]
+    : [
+        s("Now write the message with the button, or type "),
+        code(`/crm campaign message K-${c.number} <text>`),
+        s(` (variables ${VARIABLES}).`),
+      ];
 
 /** The message can change until the campaign is sent. */
 const editable = (c: Campaign) => c.status === "draft" || c.status === "scheduled";
 /** Opens the form of `campaign message` for this campaign (a Slack or Discord modal; the console's command box). */
-const writeMessage = (c: Campaign): Action | false => editable(c) && {
-  label: c.message ? "Edit the message" : "Write the message", command: `campaign message K-${c.number}`, form: true, ...(c.message ? {} : { style: "primary" as const }),
-};
+const writeMessage = (c: Campaign): Action | false =>
+  editable(c) && {
+    label: c.message ? "Edit the message" : "Write the message",
+    command: `campaign message K-${c.number}`,
+    form: true,
+    ...(c.message ? {} : { style: "primary" as const }),
+  };
 
 export const campaignNew = defineCommand({
   path: ["campaign", "new"],
@@ -47,14 +64,19 @@ export const campaignNew = defineCommand({
     const c = await services.campaigns.create(actor, args);
     const k = `K-${c.number}`;
     return reply(`Created ${k} ${c.name}`)
-      .text([s("📣 Created "), b(k), s(` ${c.name} · ${c.channel}${c.scheduledAt ? ` · sends at ${when(c.scheduledAt)} once you say send` : ""}`)])
+      .text([
+        s("📣 Created "),
+        b(k),
+        s(` ${c.name} · ${c.channel}${c.scheduledAt ? ` · sends at ${when(c.scheduledAt)} once you say send` : ""}`),
+      ])
       .fields([
         { label: "Segment", value: [code(c.segment)] },
         { label: "Contacts", value: `${c.counts.total} (${c.counts.reachable} reachable by ${c.channel})` },
       ])
       .context(nextStep(c))
       .actions([writeMessage(c), { label: "Preview", command: `campaign preview ${k}` }])
-      .record(k).build();
+      .record(k)
+      .build();
   },
 });
 
@@ -74,14 +96,22 @@ export const campaignMessage = defineCommand({
     async load({ raw, actor, services }) {
       if (!raw.campaign) return {};
       const c = await services.campaigns.editable(actor, raw.campaign);
-      return { title: `Message of K-${c.number}`, values: { text: c.message, subject: c.subject }, hide: c.channel === "email" ? [] : ["subject"] };
+      return {
+        title: `Message of K-${c.number}`,
+        values: { text: c.message, subject: c.subject },
+        hide: c.channel === "email" ? [] : ["subject"],
+      };
     },
   },
   async run({ args, actor, services }) {
     const c = await services.campaigns.setMessage(actor, args.campaign, args.text, args.subject);
     const k = `K-${c.number}`;
-    return reply(`${k} message saved`).text([s("✏️ Message of "), b(k), s(` ${c.name} saved.`)]).context(nextStep(c))
-      .actions([{ label: "Preview", command: `campaign preview ${k}` }, writeMessage(c)]).record(k).build();
+    return reply(`${k} message saved`)
+      .text([s("✏️ Message of "), b(k), s(` ${c.name} saved.`)])
+      .context(nextStep(c))
+      .actions([{ label: "Preview", command: `campaign preview ${k}` }, writeMessage(c)])
+      .record(k)
+      .build();
   },
 });
 
@@ -93,13 +123,30 @@ export const campaignPreview = defineCommand({
   args: { campaign: key },
   async run({ args, actor, services }) {
     const { campaign: c, total, reachable, sample } = await services.campaigns.preview(actor, args.campaign);
-    const r = reply(`K-${c.number}: ${total} contacts`).header(`K-${c.number} · ${c.name}`)
-      .fields([{ label: "Segment", value: [code(c.segment)] }, { label: "Contacts", value: `${total} · ${reachable} reachable by ${c.channel}` }]);
-    r.text(sample.length
-      ? [b("Sample\n"), ...sample.flatMap((x): Span[] => [code(`C-${x.number}`), s(` ${x.name}${x.email ? ` · ${x.email}` : ""}${x.company ? ` · ${x.company}` : ""}${x.reason ? ` — skipped: ${x.reason}` : ""}\n`)])]
-      : "Nobody matches this segment right now (opted-out contacts never do).");
+    const r = reply(`K-${c.number}: ${total} contacts`)
+      .header(`K-${c.number} · ${c.name}`)
+      .fields([
+        { label: "Segment", value: [code(c.segment)] },
+        { label: "Contacts", value: `${total} · ${reachable} reachable by ${c.channel}` },
+      ]);
+    r.text(
+      sample.length
+        ? [
+            b("Sample\n"),
+            ...sample.flatMap((x): Span[] => [
+              code(`C-${x.number}`),
+              s(
+                ` ${x.name}${x.email ? ` · ${x.email}` : ""}${x.company ? ` · ${x.company}` : ""}${x.reason ? ` — skipped: ${x.reason}` : ""}\n`,
+              ),
+            ]),
+          ]
+        : "Nobody matches this segment right now (opted-out contacts never do).",
+    );
     if (c.message) r.context([s("Message: "), s(c.message.slice(0, 300))]);
-    return r.actions([writeMessage(c)]).record(`K-${c.number}`).build();
+    return r
+      .actions([writeMessage(c)])
+      .record(`K-${c.number}`)
+      .build();
   },
 });
 
@@ -111,9 +158,15 @@ export const campaignTest = defineCommand({
   async run({ args, actor, services }) {
     const t = await services.campaigns.test(actor, args.campaign);
     const as = t.sample ? ` rendered for C-${t.sample.number} ${t.sample.name}` : " rendered for a sample contact";
-    if (t.kind === "email") return reply(`Test email queued to ${t.to}`).text([s("🧪 Test email queued to "), b(t.to), s(`,${as}.`)]).build();
+    if (t.kind === "email")
+      return reply(`Test email queued to ${t.to}`)
+        .text([s("🧪 Test email queued to "), b(t.to), s(`,${as}.`)])
+        .build();
     if (t.kind === "dm") return reply("Test sent to you as a DM").text(`🧪 Test sent to you as a direct message,${as}.`).build();
-    return reply("Test render").text([s(`🧪 No chat account to DM from here; this is how it reads,${as}:\n`)]).text(t.text).build();
+    return reply("Test render")
+      .text([s(`🧪 No chat account to DM from here; this is how it reads,${as}:\n`)])
+      .text(t.text)
+      .build();
   },
 });
 
@@ -125,11 +178,30 @@ export const campaignSend = defineCommand({
   async run({ args, actor, services, channelId }) {
     const c = await services.campaigns.send(actor, args.campaign, channelId);
     const k = `K-${c.number}`;
-    const r = c.status === "scheduled"
-      ? reply(`${k} scheduled`).text([s("🕒 "), b(k), s(` ${c.name} will send at ${when(c.scheduledAt!)}.`)])
-      : reply(`${k} sending`).text([s("📤 "), b(k), s(` ${c.name} is sending.${c.statusChannelId ? " Progress is posted in this channel." : ""}`)]);
-    return r.context([s("Watch it with "), code(`/crm campaign status ${k}`), s("; stop it with "), code(`/crm campaign pause ${k}`), s(" or "), code(`cancel`), s(".")])
-      .actions([{ label: "Status", command: `campaign status ${k}` }, { label: "Pause", command: `campaign pause ${k}` }]).record(k).build();
+    const r =
+      c.status === "scheduled"
+        ? reply(`${k} scheduled`).text([s("🕒 "), b(k), s(` ${c.name} will send at ${when(c.scheduledAt!)}.`)])
+        : reply(`${k} sending`).text([
+            s("📤 "),
+            b(k),
+            s(` ${c.name} is sending.${c.statusChannelId ? " Progress is posted in this channel." : ""}`),
+          ]);
+    return r
+      .context([
+        s("Watch it with "),
+        code(`/crm campaign status ${k}`),
+        s("; stop it with "),
+        code(`/crm campaign pause ${k}`),
+        s(" or "),
+        code(`cancel`),
+        s("."),
+      ])
+      .actions([
+        { label: "Status", command: `campaign status ${k}` },
+        { label: "Pause", command: `campaign pause ${k}` },
+      ])
+      .record(k)
+      .build();
   },
 });
 
@@ -144,11 +216,15 @@ export const campaignStatus = defineCommand({
     const r = progressReply(c, counts);
     const out = { ...r, ephemeral: true, blocks: [...r.blocks] };
     if (c.scheduledAt && c.status === "scheduled") out.blocks.push({ type: "context", text: `Sends at ${when(c.scheduledAt)}.` });
-    if (failures.length) out.blocks.push({ type: "context", text: `Failures: ${failures.map((f) => `${f.n}× ${f.reason}`).join(" · ")}`.slice(0, 1500) });
+    if (failures.length)
+      out.blocks.push({ type: "context", text: `Failures: ${failures.map((f) => `${f.n}× ${f.reason}`).join(" · ")}`.slice(0, 1500) });
     if (counts.sent > 0) {
-      out.blocks.push({ type: "context", text: roi.deals
-        ? `💰 ROI: ${roi.deals} deal(s) won from reached contacts within ${roi.windowDays} days of their send: ${roi.won.map((w) => money(w.amount, w.currency)).join(" + ")}`
-        : `💰 ROI: no deal won yet from reached contacts (window ${roi.windowDays} days after each send).` });
+      out.blocks.push({
+        type: "context",
+        text: roi.deals
+          ? `💰 ROI: ${roi.deals} deal(s) won from reached contacts within ${roi.windowDays} days of their send: ${roi.won.map((w) => money(w.amount, w.currency)).join(" + ")}`
+          : `💰 ROI: no deal won yet from reached contacts (window ${roi.windowDays} days after each send).`,
+      });
     }
     const write = writeMessage(c);
     if (write) out.blocks.push({ type: "actions", actions: [write] });
@@ -156,16 +232,20 @@ export const campaignStatus = defineCommand({
   },
 });
 
-const lifecycle = (verb: "pause" | "resume", summary: string, done: string) => defineCommand({
-  path: ["campaign", verb],
-  summary,
-  usage: `/crm campaign ${verb} <K-ref>`,
-  args: { campaign: key },
-  async run({ args, actor, services }) {
-    const c = await services.campaigns[verb](actor, args.campaign);
-    return reply(`K-${c.number} ${done}`).text([b(`K-${c.number}`), s(` ${c.name} ${done}.`)]).record(`K-${c.number}`).build();
-  },
-});
+const lifecycle = (verb: "pause" | "resume", summary: string, done: string) =>
+  defineCommand({
+    path: ["campaign", verb],
+    summary,
+    usage: `/crm campaign ${verb} <K-ref>`,
+    args: { campaign: key },
+    async run({ args, actor, services }) {
+      const c = await services.campaigns[verb](actor, args.campaign);
+      return reply(`K-${c.number} ${done}`)
+        .text([b(`K-${c.number}`), s(` ${c.name} ${done}.`)])
+        .record(`K-${c.number}`)
+        .build();
+    },
+  });
 
 export const campaignPause = lifecycle("pause", "Pause a sending campaign (nothing new goes out until resume)", "is paused");
 export const campaignResume = lifecycle("resume", "Resume a paused campaign", "is sending again");
@@ -177,7 +257,14 @@ export const campaignCancel = defineCommand({
   args: { campaign: key },
   async run({ args, actor, services }) {
     const { campaign: c, skipped } = await services.campaigns.cancel(actor, args.campaign);
-    return reply(`K-${c.number} cancelled`).text([s("🛑 "), b(`K-${c.number}`), s(` ${c.name} is cancelled${skipped ? `; ${plural(skipped, "recipient")} will not receive it` : ""}.`)]).record(`K-${c.number}`).build();
+    return reply(`K-${c.number} cancelled`)
+      .text([
+        s("🛑 "),
+        b(`K-${c.number}`),
+        s(` ${c.name} is cancelled${skipped ? `; ${plural(skipped, "recipient")} will not receive it` : ""}.`),
+      ])
+      .record(`K-${c.number}`)
+      .build();
   },
 });
 
@@ -185,13 +272,21 @@ export const campaignRetry = defineCommand({
   path: ["campaign", "retry-failed"],
   summary: "Send again to recipients whose send failed (add `unknown` to include ones that may have been sent)",
   usage: "/crm campaign retry-failed <K-ref> [unknown]",
-  args: { campaign: key, unknown: arg.choice("also retry sends whose outcome is unknown (they may get it twice)", ["unknown"] as const).optional() },
+  args: {
+    campaign: key,
+    unknown: arg.choice("also retry sends whose outcome is unknown (they may get it twice)", ["unknown"] as const).optional(),
+  },
   async run({ args, actor, services }) {
     const { campaign: c, retried, unknownLeft } = await services.campaigns.retryFailed(actor, args.campaign, args.unknown === "unknown");
-    const r = reply(`K-${c.number}: ${retried} to retry`).text(retried
-      ? [s("🔁 "), b(`K-${c.number}`), s(`: ${plural(retried, "failed recipient")} queued again.`)]
-      : [s("Nothing to retry in "), b(`K-${c.number}`), s(".")]);
-    if (unknownLeft) r.context(`${plural(unknownLeft, "recipient")} failed with an unknown outcome (the message may have gone out); /crm campaign retry-failed K-${c.number} unknown retries them too.`);
+    const r = reply(`K-${c.number}: ${retried} to retry`).text(
+      retried
+        ? [s("🔁 "), b(`K-${c.number}`), s(`: ${plural(retried, "failed recipient")} queued again.`)]
+        : [s("Nothing to retry in "), b(`K-${c.number}`), s(".")],
+    );
+    if (unknownLeft)
+      r.context(
+        `${plural(unknownLeft, "recipient")} failed with an unknown outcome (the message may have gone out); /crm campaign retry-failed K-${c.number} unknown retries them too.`,
+      );
     return r.record(`K-${c.number}`).build();
   },
 });
@@ -204,14 +299,33 @@ export const campaignList = defineCommand({
   args: {},
   async run({ actor, services }) {
     const rows = await services.campaigns.list(actor);
-    if (!rows.length) return reply("No campaigns yet").text([s("No campaigns yet. Start one with "), code('/crm campaign new "<name>" segment:"tag:vip" channel:email'), s(".")]).build();
-    return reply(`${rows.length} campaigns`).header("Campaigns").text(rows.flatMap((c, i): Span[] => [
-      ...(i ? [s("\n")] : []), b(`K-${c.number}`), s(` ${c.name} · ${c.channel} · ${c.status}${c.status === "scheduled" && c.scheduledAt ? ` for ${when(c.scheduledAt)}` : ""}`),
-    ])).build();
+    if (!rows.length)
+      return reply("No campaigns yet")
+        .text([s("No campaigns yet. Start one with "), code('/crm campaign new "<name>" segment:"tag:vip" channel:email'), s(".")])
+        .build();
+    return reply(`${rows.length} campaigns`)
+      .header("Campaigns")
+      .text(
+        rows.flatMap((c, i): Span[] => [
+          ...(i ? [s("\n")] : []),
+          b(`K-${c.number}`),
+          s(` ${c.name} · ${c.channel} · ${c.status}${c.status === "scheduled" && c.scheduledAt ? ` for ${when(c.scheduledAt)}` : ""}`),
+        ]),
+      )
+      .build();
   },
 });
 
 export const campaignCommands = [
-  campaignNew, campaignMessage, campaignPreview, campaignTest, campaignSend, campaignStatus,
-  campaignPause, campaignResume, campaignCancel, campaignRetry, campaignList,
+  campaignNew,
+  campaignMessage,
+  campaignPreview,
+  campaignTest,
+  campaignSend,
+  campaignStatus,
+  campaignPause,
+  campaignResume,
+  campaignCancel,
+  campaignRetry,
+  campaignList,
 ];

@@ -12,7 +12,11 @@ import type { ChannelRef } from "../parse/index.ts";
 /** The platform (or the database) could not be asked; `cause` is what failed. */
 export class ChannelCheckFailed extends Error {
   override name = "ChannelCheckFailed";
-  constructor(platform: ChatPlatform, channelId: string, override cause: unknown) {
+  constructor(
+    platform: ChatPlatform,
+    channelId: string,
+    override cause: unknown,
+  ) {
     super(`Could not ask ${PLATFORM_NAME[platform]} whether #${channelId} is one of this workspace's channels; try again in a moment.`);
   }
 }
@@ -23,8 +27,9 @@ export async function checkChannelArgs(cmd: Command, args: unknown, actor: Actor
     if (spec.type !== "channel") continue;
     const ref = (args as Record<string, ChannelRef | undefined>)[spec.name];
     if (!ref) continue;
-    const r = await services.channels.check(actor.workspaceId, ref.platform, ref.channelId)
-      .catch((e: unknown) => { throw new ChannelCheckFailed(ref.platform, ref.channelId, e); });
+    const r = await services.channels.check(actor.workspaceId, ref.platform, ref.channelId).catch((e: unknown) => {
+      throw new ChannelCheckFailed(ref.platform, ref.channelId, e);
+    });
     if (!r.ok) throw new UserInputError(r.reason, cmd.usage);
   }
 }

@@ -18,7 +18,8 @@ export const companyAdd = defineCommand({
     return reply(`Added A-${c.number} ${c.name}`)
       .text([s("✅ Added "), b(`A-${c.number}`), s(` ${c.name}${c.domain ? ` (${c.domain})` : ""}`)])
       .actions([{ label: "Show", command: `company show A-${c.number}` }])
-      .record(`A-${c.number}`).build();
+      .record(`A-${c.number}`)
+      .build();
   },
 });
 
@@ -31,18 +32,32 @@ export const companyShow = defineCommand({
   async run({ args, actor, services }) {
     const { company: c, contacts, openDeals, won, openTickets, recent } = await services.companies.get(actor, args.company);
     const key = `A-${c.number}`;
-    const r = reply(`${key} ${c.name}`).header(`${key} · ${c.name}`).fields([
-      { label: "Domain", value: c.domain ?? "—" },
-      { label: "Won revenue", value: `${money(won.amount)} (${won.count} deals)` },
-      { label: "Open deals", value: String(openDeals.length) },
-      { label: "Open tickets", value: String(openTickets) },
-    ]);
+    const r = reply(`${key} ${c.name}`)
+      .header(`${key} · ${c.name}`)
+      .fields([
+        { label: "Domain", value: c.domain ?? "—" },
+        { label: "Won revenue", value: `${money(won.amount)} (${won.count} deals)` },
+        { label: "Open deals", value: String(openDeals.length) },
+        { label: "Open tickets", value: String(openTickets) },
+      ]);
     const health = (await services.accountHealth.of(actor.workspaceId, [c.id])).get(c.id);
     if (health) r.fields([{ label: "Health", value: `${HEALTH_ICON[health.status]} ${health.status} — ${health.reasons.join(", ")}` }]);
-    if (contacts.length) r.text([b("Contacts\n"), ...contacts.flatMap((x) => [code(`C-${x.number}`), s(` ${x.name}${x.email ? ` · ${x.email}` : ""}\n`)])]);
-    if (openDeals.length) r.text([b("Open deals\n"), ...openDeals.flatMap((d) => [code(`D-${d.number}`), s(` ${d.title} · ${money(d.amount, d.currency)} · ${d.stage.name}\n`)])]);
-    if (recent.length) r.text([b("Recent\n"), ...recent.flatMap((x) => [s(`${x.kind} · ${when(x.occurredAt)} · ${x.author?.name ?? "someone"}: ${x.summary}\n`)])]);
-    return r.actions([{ label: "Log note", command: `log note ${key} Note` }]).record(key).build();
+    if (contacts.length)
+      r.text([b("Contacts\n"), ...contacts.flatMap((x) => [code(`C-${x.number}`), s(` ${x.name}${x.email ? ` · ${x.email}` : ""}\n`)])]);
+    if (openDeals.length)
+      r.text([
+        b("Open deals\n"),
+        ...openDeals.flatMap((d) => [code(`D-${d.number}`), s(` ${d.title} · ${money(d.amount, d.currency)} · ${d.stage.name}\n`)]),
+      ]);
+    if (recent.length)
+      r.text([
+        b("Recent\n"),
+        ...recent.flatMap((x) => [s(`${x.kind} · ${when(x.occurredAt)} · ${x.author?.name ?? "someone"}: ${x.summary}\n`)]),
+      ]);
+    return r
+      .actions([{ label: "Log note", command: `log note ${key} Note` }])
+      .record(key)
+      .build();
   },
 });
 
@@ -52,9 +67,14 @@ export const companyChannel = defineCommand({
   usage: "/crm company channel <A-ref> <#channel>",
   args: { company: arg.ref("company key or name", "company"), channel: arg.channel("the company's shared channel") },
   async run({ args, actor, services }) {
-    if (args.channel.platform !== "slack") throw new UserInputError("A company's shared channel is a Slack channel (campaigns post there); run this in Slack and pick a Slack channel.", "/crm company channel <A-ref> <#channel>");
+    if (args.channel.platform !== "slack")
+      throw new UserInputError(
+        "A company's shared channel is a Slack channel (campaigns post there); run this in Slack and pick a Slack channel.",
+        "/crm company channel <A-ref> <#channel>",
+      );
     const c = await services.companies.setChannel(actor, args.company, args.channel.channelId);
     return reply(`A-${c.number} posts go to <#${args.channel.channelId}>`)
-      .text([b(`A-${c.number}`), s(` ${c.name} is mapped to channel `), code(args.channel.channelId)]).build();
+      .text([b(`A-${c.number}`), s(` ${c.name} is mapped to channel `), code(args.channel.channelId)])
+      .build();
   },
 });

@@ -24,9 +24,15 @@ export const contactAdd = defineCommand({
     const c = await services.contacts.add(actor, args);
     return reply(`Added C-${c.number} ${c.name}`)
       .text([s("✅ Added "), b(`C-${c.number}`), s(` ${c.name}`), ...(c.companyName ? [s(` at ${c.companyName}`)] : [])])
-      .fields([c.email && { label: "Email", value: c.email }, c.phone && { label: "Phone", value: c.phone },
-        c.tags.length > 0 && { label: "Tags", value: c.tags.join(", ") }])
-      .actions([{ label: "Show", command: `contact show C-${c.number}` }, { label: "Log a call", command: `log call C-${c.number} Intro call` }])
+      .fields([
+        c.email && { label: "Email", value: c.email },
+        c.phone && { label: "Phone", value: c.phone },
+        c.tags.length > 0 && { label: "Tags", value: c.tags.join(", ") },
+      ])
+      .actions([
+        { label: "Show", command: `contact show C-${c.number}` },
+        { label: "Log a call", command: `log call C-${c.number} Intro call` },
+      ])
       .record(`C-${c.number}`)
       .build();
   },
@@ -42,10 +48,15 @@ export const contactFind = defineCommand({
     const { rows, more } = await services.contacts.find(actor, args.query);
     if (!rows.length) return reply(`No contacts match "${args.query}"`).text(`No contacts match "${args.query}".`).build();
     const r = reply(`${rows.length}${more ? "+" : ""} contact(s) match "${args.query}"`).header(`Contacts matching "${args.query}"`);
-    r.text(rows.flatMap((c, i) => [
-      ...(i ? [s("\n")] : []), b(`C-${c.number}`), s(` ${c.name}`),
-      ...(c.email ? [s(` · ${c.email}`)] : []), ...(c.company ? [s(` · ${c.company.name}`)] : []),
-    ]));
+    r.text(
+      rows.flatMap((c, i) => [
+        ...(i ? [s("\n")] : []),
+        b(`C-${c.number}`),
+        s(` ${c.name}`),
+        ...(c.email ? [s(` · ${c.email}`)] : []),
+        ...(c.company ? [s(` · ${c.company.name}`)] : []),
+      ]),
+    );
     if (more) r.context(`Showing the first ${rows.length}; narrow the query to see others.`);
     return r.build();
   },
@@ -60,26 +71,43 @@ export const contactShow = defineCommand({
   async run({ args, actor, services }) {
     const { contact: c, deals, tickets, timeline } = await services.contacts.get(actor, args.contact);
     const key = `C-${c.number}`;
-    const r = reply(`${key} ${c.name}`).header(`${key} · ${c.name}`).fields([
-      { label: "Email", value: c.email ?? "—" },
-      { label: "Phone", value: c.phone ?? "—" },
-      { label: "Company", value: c.company ? `A-${c.company.number} ${c.company.name}` : "—" },
-      { label: "Owner", value: c.owner?.name ?? "—" },
-      c.tags.length > 0 && { label: "Tags", value: c.tags.join(", ") },
-      c.score != null && { label: "Lead score", value: `${c.score}/100${topReasons(c.scoreReasons).length ? ` — ${formatReasons(topReasons(c.scoreReasons))}` : ""}` },
-      c.optedOutAt && { label: "Opted out", value: day(c.optedOutAt) },
-    ]);
-    if (deals.length) r.text([b("Deals\n"), ...deals.flatMap((d) => [code(`D-${d.number}`), s(` ${d.title} · ${money(d.amount, d.currency)} · ${d.stage.name}\n`)])]);
+    const r = reply(`${key} ${c.name}`)
+      .header(`${key} · ${c.name}`)
+      .fields([
+        { label: "Email", value: c.email ?? "—" },
+        { label: "Phone", value: c.phone ?? "—" },
+        { label: "Company", value: c.company ? `A-${c.company.number} ${c.company.name}` : "—" },
+        { label: "Owner", value: c.owner?.name ?? "—" },
+        c.tags.length > 0 && { label: "Tags", value: c.tags.join(", ") },
+        c.score != null && {
+          label: "Lead score",
+          value: `${c.score}/100${topReasons(c.scoreReasons).length ? ` — ${formatReasons(topReasons(c.scoreReasons))}` : ""}`,
+        },
+        c.optedOutAt && { label: "Opted out", value: day(c.optedOutAt) },
+      ]);
+    if (deals.length)
+      r.text([
+        b("Deals\n"),
+        ...deals.flatMap((d) => [code(`D-${d.number}`), s(` ${d.title} · ${money(d.amount, d.currency)} · ${d.stage.name}\n`)]),
+      ]);
     if (tickets.length) r.text([b("Tickets\n"), ...tickets.flatMap((t) => [code(`T-${t.number}`), s(` ${t.subject} · ${t.status}\n`)])]);
-    r.text(timeline.length
-      ? [b("Timeline\n"), ...timeline.flatMap((x) => [s(`${x.kind} · ${when(x.occurredAt)} · ${x.author?.name ?? "someone"}: ${x.summary}\n`)])]
-      : "No interactions yet.");
+    r.text(
+      timeline.length
+        ? [
+            b("Timeline\n"),
+            ...timeline.flatMap((x) => [s(`${x.kind} · ${when(x.occurredAt)} · ${x.author?.name ?? "someone"}: ${x.summary}\n`)]),
+          ]
+        : "No interactions yet.",
+    );
     // the name goes in quoted and escaped (quoteArg): read back, it is the title and nothing else
-    return r.actions([
-      { label: "Log call", command: `log call ${key} Call` },
-      { label: "New deal", command: `deal new ${quoteArg(c.name)} 0 contact:${key}` },
-      { label: "New ticket", command: `ticket new ${quoteArg(`Request from ${c.name}`)} contact:${key}` },
-    ]).record(key).build();
+    return r
+      .actions([
+        { label: "Log call", command: `log call ${key} Call` },
+        { label: "New deal", command: `deal new ${quoteArg(c.name)} 0 contact:${key}` },
+        { label: "New ticket", command: `ticket new ${quoteArg(`Request from ${c.name}`)} contact:${key}` },
+      ])
+      .record(key)
+      .build();
   },
 });
 
@@ -89,10 +117,16 @@ export const contactTag = defineCommand({
   usage: "/crm contact tag <C-ref> <tag,-tag,...>",
   args: { contact: arg.ref("contact key or email", "contact"), tags: arg.text("tags, e.g. vip,-trial") },
   async run({ args, actor, services }) {
-    const parts = args.tags.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean);
+    const parts = args.tags
+      .split(",")
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean);
     const add = parts.filter((t) => !t.startsWith("-"));
     const remove = parts.filter((t) => t.startsWith("-")).map((t) => t.slice(1));
     const c = await services.contacts.tag(actor, args.contact, add, remove);
-    return reply(`C-${c.number} tags: ${c.tags.join(", ") || "none"}`).text([b(`C-${c.number}`), s(` tags: ${c.tags.join(", ") || "none"}`)]).record(`C-${c.number}`).build();
+    return reply(`C-${c.number} tags: ${c.tags.join(", ") || "none"}`)
+      .text([b(`C-${c.number}`), s(` tags: ${c.tags.join(", ") || "none"}`)])
+      .record(`C-${c.number}`)
+      .build();
   },
 });

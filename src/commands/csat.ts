@@ -15,7 +15,9 @@ export const csat = defineCommand({
   async run({ args, actor, services }) {
     const r = await services.csat.rate(actor, args.ticket, args.rating);
     if (r.already) return reply(`${r.key} was already rated`).text(`You already rated ${r.key} ${r.rating}/5; thank you!`).build();
-    return reply(`Rated ${r.key} ${r.rating}/5`).text([s(`${CSAT_STARS[r.rating - 1]} Thanks! You rated `), b(r.key), s(` ${r.rating}/5.`)]).build();
+    return reply(`Rated ${r.key} ${r.rating}/5`)
+      .text([s(`${CSAT_STARS[r.rating - 1]} Thanks! You rated `), b(r.key), s(` ${r.rating}/5.`)])
+      .build();
   },
 });
 
@@ -28,8 +30,16 @@ export const csatReport = defineCommand({
   async run({ actor, services }) {
     const rows = await services.csat.byAgent(actor.workspaceId, new Date(Date.now() - 30 * 86_400_000));
     if (!rows.length) return reply("No CSAT answers in 30 days").text("No CSAT answers in the last 30 days.").build();
-    return reply("CSAT per agent").header("CSAT per agent · last 30 days").text(rows.flatMap((x, i): Span[] => [
-      ...(i ? [s("\n")] : []), b(x.name), s(` · ${x.average.toFixed(2)}/5 from ${x.answers} answer${x.answers === 1 ? "" : "s"}`)])).build();
+    return reply("CSAT per agent")
+      .header("CSAT per agent · last 30 days")
+      .text(
+        rows.flatMap((x, i): Span[] => [
+          ...(i ? [s("\n")] : []),
+          b(x.name),
+          s(` · ${x.average.toFixed(2)}/5 from ${x.answers} answer${x.answers === 1 ? "" : "s"}`),
+        ]),
+      )
+      .build();
   },
 });
 

@@ -13,8 +13,10 @@ export const dealNew = defineCommand({
   path: ["deal", "new"],
   summary: "Create a deal",
   usage: '/crm deal new "<title>" <amount> [company:<name>] [contact:<ref>] [stage:<stage>] [owner:@user] [close:<date>]',
-  help: ['Amounts: 12000, 12,000, 12k, 1.5m, $12,000, €12k, 12000EUR. Dates: 2026-12-31, "next friday", "in 2 weeks".',
-    'Example: /crm deal new "Acme renewal" 12k company:Acme stage:proposal close:"next friday"'],
+  help: [
+    'Amounts: 12000, 12,000, 12k, 1.5m, $12,000, €12k, 12000EUR. Dates: 2026-12-31, "next friday", "in 2 weeks".',
+    'Example: /crm deal new "Acme renewal" 12k company:Acme stage:proposal close:"next friday"',
+  ],
   args: {
     title: arg.text("deal title"),
     amount: arg.money("amount, e.g. 12k or €12,000"),
@@ -79,12 +81,23 @@ export const dealShow = defineCommand({
     const win = deal.closedAt ? null : describeWin(deal.winProbability, deal.winReasons);
     if (win) r.fields([{ label: "Win probability", value: win.value }]);
     if (win?.detail) r.context(win.detail);
-    r.text([b("Stage history\n"), ...history.flatMap((h): Span[] => [
-      s(`${day(h.at)} `), h.fromStage ? s(`${h.fromStage.name} → `) : s("created in "), b(h.toStage.name), s(h.actor ? ` by ${h.actor.name}\n` : "\n"),
-    ])]);
-    r.text(timeline.length
-      ? [b("Timeline\n"), ...timeline.flatMap((x) => [s(`${x.kind} · ${when(x.occurredAt)} · ${x.author?.name ?? "someone"}: ${x.summary}\n`)])]
-      : "No interactions logged yet.");
+    r.text([
+      b("Stage history\n"),
+      ...history.flatMap((h): Span[] => [
+        s(`${day(h.at)} `),
+        h.fromStage ? s(`${h.fromStage.name} → `) : s("created in "),
+        b(h.toStage.name),
+        s(h.actor ? ` by ${h.actor.name}\n` : "\n"),
+      ]),
+    ]);
+    r.text(
+      timeline.length
+        ? [
+            b("Timeline\n"),
+            ...timeline.flatMap((x) => [s(`${x.kind} · ${when(x.occurredAt)} · ${x.author?.name ?? "someone"}: ${x.summary}\n`)]),
+          ]
+        : "No interactions logged yet.",
+    );
     return r.build();
   },
 });
@@ -99,10 +112,16 @@ export const dealList = defineCommand({
     const { rows, total, stage } = await services.deals.list(actor, { mine: args.mine === "mine", stage: args.stage });
     const title = `${args.mine ? "My" : "Open"} deals${stage ? ` in ${stage.name}` : ""}`;
     if (!rows.length) return reply(`${title}: none`).text(`${title}: none.`).build();
-    const r = reply(`${title}: ${total}`).header(title).text(rows.flatMap((d, i): Span[] => [
-      ...(i ? [s("\n")] : []), b(`D-${d.number}`), s(` ${d.title} · ${money(d.amount.toString(), d.currency.trim())} · ${d.stage.name}`),
-      s(` · ${d.owner?.name ?? "unowned"}${d.expectedCloseAt ? ` · closes ${day(d.expectedCloseAt)}` : ""}`),
-    ]));
+    const r = reply(`${title}: ${total}`)
+      .header(title)
+      .text(
+        rows.flatMap((d, i): Span[] => [
+          ...(i ? [s("\n")] : []),
+          b(`D-${d.number}`),
+          s(` ${d.title} · ${money(d.amount.toString(), d.currency.trim())} · ${d.stage.name}`),
+          s(` · ${d.owner?.name ?? "unowned"}${d.expectedCloseAt ? ` · closes ${day(d.expectedCloseAt)}` : ""}`),
+        ]),
+      );
     if (total > rows.length) r.context(`Showing ${rows.length} of ${total}, largest first.`);
     return r.build();
   },
@@ -118,21 +137,38 @@ export const pipeline = defineCommand({
     const board = await services.pipelines.board(actor);
     const fmt = (xs: { currency: string; amount: string }[]) => xs.map((x) => money(x.amount, x.currency)).join(" + ") || money("0");
     const r = reply("Pipeline").header("Pipeline");
-    r.text(board.flatMap((row, i): Span[] => [
-      ...(i ? [s("\n")] : []), b(row.stage), s(` (${row.probability}%) · ${plural(row.count, "deal")} · ${fmt(row.amounts)}`),
-      ...(row.probability > 0 && row.probability < 100 && row.count ? [s(" · weighted "), code(fmt(row.amounts.map((a) => ({ currency: a.currency, amount: a.weighted }))))] : []),
-    ]));
+    r.text(
+      board.flatMap((row, i): Span[] => [
+        ...(i ? [s("\n")] : []),
+        b(row.stage),
+        s(` (${row.probability}%) · ${plural(row.count, "deal")} · ${fmt(row.amounts)}`),
+        ...(row.probability > 0 && row.probability < 100 && row.count
+          ? [s(" · weighted "), code(fmt(row.amounts.map((a) => ({ currency: a.currency, amount: a.weighted }))))]
+          : []),
+      ]),
+    );
     const open = board.filter((x) => x.probability > 0 && x.probability < 100);
     const byCur = new Map<string, bigint>();
     for (const row of open) for (const a of row.amounts) byCur.set(a.currency, (byCur.get(a.currency) ?? 0n) + toCents(a.weighted));
-    const weighted = [...byCur].sort((x, y) => (y[1] > x[1] ? 1 : y[1] < x[1] ? -1 : 0)).map(([c, cents]) => money(fromCents(cents), c)).join(" + ");
-    r.context(`Open: ${plural(open.reduce((a, x) => a + x.count, 0), "deal")}${weighted ? ` · weighted ${weighted}` : ""}`);
+    const weighted = [...byCur]
+      .sort((x, y) => (y[1] > x[1] ? 1 : y[1] < x[1] ? -1 : 0))
+      .map(([c, cents]) => money(fromCents(cents), c))
+      .join(" + ");
+    r.context(
+      `Open: ${plural(
+        open.reduce((a, x) => a + x.count, 0),
+        "deal",
+      )}${weighted ? ` · weighted ${weighted}` : ""}`,
+    );
     return r.actions([{ label: "My deals", command: "deal list mine" }]).build();
   },
 });
 
 // decimal strings ↔ integer cents: money is never summed as floats
-const toCents = (v: string) => { const [w, f = ""] = v.split("."); return BigInt(w) * 100n + BigInt((f + "00").slice(0, 2)) * (w.startsWith("-") ? -1n : 1n); };
+const toCents = (v: string) => {
+  const [w, f = ""] = v.split(".");
+  return BigInt(w) * 100n + BigInt((f + "00").slice(0, 2)) * (w.startsWith("-") ? -1n : 1n);
+};
 const fromCents = (c: bigint) => `${c / 100n}.${String(c % 100n).padStart(2, "0")}`;
 
 export const dealRoom = defineCommand({
@@ -142,6 +178,12 @@ export const dealRoom = defineCommand({
   args: { deal: arg.ref("deal key or title", "deal").rest() },
   async run({ args, actor, services, channelId }) {
     const deal = await services.deals.card(actor.workspaceId, (await services.rooms.request(actor, args.deal, channelId)).id);
-    return reply(`Opening a room for D-${deal.deal.number}`).text([s("🚪 Opening a room for "), b(`D-${deal.deal.number}`), s(` ${deal.deal.title}; you and the owner are invited. The deal card will be pinned there.`)]).build();
+    return reply(`Opening a room for D-${deal.deal.number}`)
+      .text([
+        s("🚪 Opening a room for "),
+        b(`D-${deal.deal.number}`),
+        s(` ${deal.deal.title}; you and the owner are invited. The deal card will be pinned there.`),
+      ])
+      .build();
   },
 });

@@ -70,19 +70,22 @@ export function defineCommand<S extends ArgsShape>(def: {
 
 /** raw string (or absent) → decoded value, with decoder errors as zod issues */
 function toZod(name: string, a: Arg<unknown, boolean>) {
-  return z.string().optional().transform((raw, ctx) => {
-    if (raw === undefined) {
-      if (a.spec.required) ctx.addIssue({ code: "custom", message: `${name} is missing` });
-      return undefined;
-    }
-    try {
-      return a.decode(raw);
-    } catch (e) {
-      if (!(e instanceof UserInputError)) throw e;
-      ctx.addIssue({ code: "custom", message: `${name} ${e.message.replace(/^[A-Z]/, (c) => c.toLowerCase())}` });
-      return z.NEVER;
-    }
-  });
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) {
+        if (a.spec.required) ctx.addIssue({ code: "custom", message: `${name} is missing` });
+        return undefined;
+      }
+      try {
+        return a.decode(raw);
+      } catch (e) {
+        if (!(e instanceof UserInputError)) throw e;
+        ctx.addIssue({ code: "custom", message: `${name} ${e.message.replace(/^[A-Z]/, (c) => c.toLowerCase())}` });
+        return z.NEVER;
+      }
+    });
 }
 
 /** Validates raw string args (from text or Discord options) against a command's schema. */

@@ -7,21 +7,27 @@ import { PERIODS } from "../domain/analytics/period.ts";
 import { digestReply } from "./digestReply.ts";
 import type { ChatPlatform } from "../delivery/port.ts";
 
-const PERIOD_HELP = "Periods are UTC: today since 00:00, week since Monday 00:00, month since the 1st; each figure is compared with the same stretch of the previous period.";
+const PERIOD_HELP =
+  "Periods are UTC: today since 00:00, week since Monday 00:00, month since the 1st; each figure is compared with the same stretch of the previous period.";
 
 export const digest = defineCommand({
   path: ["digest"],
   summary: "Analytics digest: pipeline, deals won and lost, forecast, stalled deals, support and activity",
   usage: "/crm digest [today|week|month]",
-  help: [PERIOD_HELP,
-    "The pipeline chart shows in the console; in Slack and Discord press \"Post to channel with chart\" (or /crm digest post week) to post the digest with its chart to the channel."],
+  help: [
+    PERIOD_HELP,
+    'The pipeline chart shows in the console; in Slack and Discord press "Post to channel with chart" (or /crm digest post week) to post the digest with its chart to the channel.',
+  ],
   readOnly: true,
   args: { period: arg.choice("today, week or month (UTC)", PERIODS).optional() },
   async run({ args, actor, services, channelId }) {
     const period = args.period ?? "today";
     // a chat reply to one's own command is ephemeral and cannot carry an uploaded image: offer to post it
     const postable = actor.platform !== "console" && !!channelId;
-    return digestReply(await services.analytics.digest(actor, period), { chart: true, postCommand: postable ? `digest post ${period}` : undefined });
+    return digestReply(await services.analytics.digest(actor, period), {
+      chart: true,
+      postCommand: postable ? `digest post ${period}` : undefined,
+    });
   },
 });
 
@@ -34,11 +40,17 @@ export const digestPost = defineCommand({
   async run({ args, actor, services, channelId }) {
     const period = args.period ?? "today";
     if (actor.platform === "console" || !channelId) {
-      throw new UserInputError("The console shows the chart in the reply itself; posting is for Slack and Discord channels. Try /crm digest " + period + ".");
+      throw new UserInputError(
+        "The console shows the chart in the reply itself; posting is for Slack and Discord channels. Try /crm digest " + period + ".",
+      );
     }
     const channel = { platform: actor.platform as ChatPlatform, channelId };
     await services.analytics.post(actor, period, channel);
     const where = channel.platform === "slack" ? `<#${channelId}>` : "this channel";
-    return reply(`Posting the ${period} digest to ${where}`).text([s(`📊 Posting the ${period === "today" ? "daily" : period === "week" ? "weekly" : "monthly"} digest with its chart to ${where}.`)]).build();
+    return reply(`Posting the ${period} digest to ${where}`)
+      .text([
+        s(`📊 Posting the ${period === "today" ? "daily" : period === "week" ? "weekly" : "monthly"} digest with its chart to ${where}.`),
+      ])
+      .build();
   },
 });

@@ -32,7 +32,9 @@ const paren = (c: string) => (c ? ` (${c})` : "");
 export function roughDuration(seconds: number): string {
   const s = Math.round(seconds);
   if (s < 60) return `${s}s`;
-  const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+  const d = Math.floor(s / 86400),
+    h = Math.floor((s % 86400) / 3600),
+    m = Math.floor((s % 3600) / 60);
   if (d) return h ? `${d}d ${h}h` : `${d}d`;
   if (h) return m ? `${h}h ${m}m` : `${h}h`;
   return `${m}m`;
@@ -48,7 +50,11 @@ export function shortMoney(amount: string, currency: string): string {
   return m.startsWith(" ") ? `${body}${m}` : `${m}${body}`;
 }
 
-const amounts = (xs: { currency: string; amount: string }[]) => xs.filter((x) => Number(x.amount) !== 0).map((x) => shortMoney(x.amount, x.currency)).join(" + ");
+const amounts = (xs: { currency: string; amount: string }[]) =>
+  xs
+    .filter((x) => Number(x.amount) !== 0)
+    .map((x) => shortMoney(x.amount, x.currency))
+    .join(" + ");
 const curAmounts = (xs: MoneyChange[]) => amounts(xs.map((x) => ({ currency: x.currency, amount: x.cur })));
 const line = (label: string, c: Change, unit: string, money?: MoneyChange[]) => {
   const m = money ? curAmounts(money) : "";
@@ -61,8 +67,15 @@ const dayName = (d: Date) => d.toLocaleDateString("en-GB", { weekday: "short", d
 
 export function pipelineBars(d: Digest): PipelineBar[] {
   const fallback = d.pipeline.flatMap((r) => r.amounts.map((a) => a.currency))[0] ?? "USD";
-  return d.pipeline.flatMap((r) => (r.amounts.length ? r.amounts : [{ currency: fallback, amount: "0", weighted: "0", count: 0 }])
-    .map((a) => ({ stage: r.stage, currency: a.currency, amount: Number(a.amount), weighted: Number(a.weighted), deals: a.count })));
+  return d.pipeline.flatMap((r) =>
+    (r.amounts.length ? r.amounts : [{ currency: fallback, amount: "0", weighted: "0", count: 0 }]).map((a) => ({
+      stage: r.stage,
+      currency: a.currency,
+      amount: Number(a.amount),
+      weighted: Number(a.weighted),
+      deals: a.count,
+    })),
+  );
 }
 
 export function chartAlt(d: Digest): string {
@@ -80,7 +93,10 @@ export interface DigestReplyOptions {
 export async function digestReply(d: Digest, opts: DigestReplyOptions = {}): Promise<Reply> {
   const p = d.period;
   const title = `Digest: ${p.label}`;
-  const r = reply(`${title} (${d.workspace}): ${pl(d.newDeals.count.cur, "new deal")}, ${d.won.count.cur} won, ${pl(d.tickets.opened.cur, "ticket")} opened`, opts.ephemeral ?? true)
+  const r = reply(
+    `${title} (${d.workspace}): ${pl(d.newDeals.count.cur, "new deal")}, ${d.won.count.cur} won, ${pl(d.tickets.opened.cur, "ticket")} opened`,
+    opts.ephemeral ?? true,
+  )
     .header(`📊 ${title}`)
     .context(`${d.workspace} · ${describePeriod(p)} · changes compare with the same stretch of ${p.prevLabel}`);
 
@@ -89,36 +105,70 @@ export async function digestReply(d: Digest, opts: DigestReplyOptions = {}): Pro
   const pipe: Span[] = [b("Pipeline now"), s(` · ${pl(open, "open deal")}`)];
   for (const row of d.pipeline) {
     pipe.push(s("\n"), b(row.stage), s(` ${row.probability}% · ${pl(row.count, "deal")}`));
-    if (row.amounts.length) pipe.push(s(` · ${amounts(row.amounts)} · weighted `), code(amounts(row.amounts.map((a) => ({ currency: a.currency, amount: a.weighted })))));
+    if (row.amounts.length)
+      pipe.push(
+        s(` · ${amounts(row.amounts)} · weighted `),
+        code(amounts(row.amounts.map((a) => ({ currency: a.currency, amount: a.weighted })))),
+      );
   }
   r.text(pipe);
   if (opts.chart) {
     const bars = pipelineBars(d);
-    const { png } = await renderChart(pipelineChartSpec(`Open pipeline by stage · ${d.workspace}`, bars, d.pipeline.map((x) => x.stage)));
+    const { png } = await renderChart(
+      pipelineChartSpec(
+        `Open pipeline by stage · ${d.workspace}`,
+        bars,
+        d.pipeline.map((x) => x.stage),
+      ),
+    );
     r.image(chartAlt(d), png);
   }
 
-  const flow: Span[] = [b("Deals"), s(`\n🆕 ${line("New", d.newDeals.count, "", d.newDeals.amounts)}`),
-    s(`\n🏆 ${line("Won", d.won.count, "", d.won.amounts)}`), s(`\n✖️ ${line("Lost", d.lost.count, "", d.lost.amounts)}`),
-    s(`\n🎯 Win rate: ${d.winRate.cur === null ? "— (nothing closed)" : `${d.winRate.cur}%`}${paren(pointsChange(d.winRate.cur, d.winRate.prev))}`)];
+  const flow: Span[] = [
+    b("Deals"),
+    s(`\n🆕 ${line("New", d.newDeals.count, "", d.newDeals.amounts)}`),
+    s(`\n🏆 ${line("Won", d.won.count, "", d.won.amounts)}`),
+    s(`\n✖️ ${line("Lost", d.lost.count, "", d.lost.amounts)}`),
+    s(
+      `\n🎯 Win rate: ${d.winRate.cur === null ? "— (nothing closed)" : `${d.winRate.cur}%`}${paren(pointsChange(d.winRate.cur, d.winRate.prev))}`,
+    ),
+  ];
   r.text(flow);
 
   const fc = d.forecast;
-  r.text(fc.length
-    ? [b(`Forecast to ${dayName(new Date(p.end.getTime() - 1))}`), ...fc.flatMap((f): Span[] => [
-      s("\n"), code(shortMoney(f.total, f.currency)), s(` = won ${shortMoney(f.won, f.currency)} + weighted open ${shortMoney(f.weighted, f.currency)} (${pl(f.deals, "deal")} expected to close)`)])]
-    : [b(`Forecast to ${dayName(new Date(p.end.getTime() - 1))}`), s("\nNothing won yet and no open deal expected to close in this period.")]);
+  r.text(
+    fc.length
+      ? [
+          b(`Forecast to ${dayName(new Date(p.end.getTime() - 1))}`),
+          ...fc.flatMap((f): Span[] => [
+            s("\n"),
+            code(shortMoney(f.total, f.currency)),
+            s(
+              ` = won ${shortMoney(f.won, f.currency)} + weighted open ${shortMoney(f.weighted, f.currency)} (${pl(f.deals, "deal")} expected to close)`,
+            ),
+          ]),
+        ]
+      : [
+          b(`Forecast to ${dayName(new Date(p.end.getTime() - 1))}`),
+          s("\nNothing won yet and no open deal expected to close in this period."),
+        ],
+  );
   const modelled = d.predicted.filter((x) => x.modelled > 0);
   if (modelled.length) {
-    r.context(`🔮 Predicted (win model): ${modelled.map((x) => `${shortMoney(x.total, x.currency)} open, ${x.modelled} of ${pl(x.deals, "deal")} scored by the model`).join(" · ")} — beside the stage-weighted figure above.`);
+    r.context(
+      `🔮 Predicted (win model): ${modelled.map((x) => `${shortMoney(x.total, x.currency)} open, ${x.modelled} of ${pl(x.deals, "deal")} scored by the model`).join(" · ")} — beside the stage-weighted figure above.`,
+    );
   } else if (d.predicted.length) {
     r.context("🔮 No predicted forecast yet: the win model needs 30 closed deals (stage probabilities are used until then).");
   }
 
   const vel = d.velocity.filter((v) => v.cur !== null || v.prev !== null);
   if (vel.length) {
-    r.text([b("Velocity"), s(" · average days in stage, for deals that left it\n"),
-      s(vel.map((v) => `${v.stage} ${days(v.cur)}${paren(change(v.cur, v.prev))}`).join(" · "))]);
+    r.text([
+      b("Velocity"),
+      s(" · average days in stage, for deals that left it\n"),
+      s(vel.map((v) => `${v.stage} ${days(v.cur)}${paren(change(v.cur, v.prev))}`).join(" · ")),
+    ]);
   }
 
   const st = d.stalled;
@@ -128,18 +178,34 @@ export async function digestReply(d: Digest, opts: DigestReplyOptions = {}): Pro
   r.text(stalled);
 
   const t = d.tickets;
-  const med = (label: string, v: { cur: number | null; prev: number | null }) => (v.cur === null ? "" : `\n⏱️ Median ${label}: ${roughDuration(v.cur)}${paren(change(v.cur, v.prev))}`);
-  r.text([b("Support"), s(`\n🎫 ${line("Opened", t.opened, "")} · ${line("resolved", t.resolved, "")} · ${line("breached SLA", t.breached, "")}`),
-    s(med("first response", t.firstResponseS) + med("resolution", t.resolutionS))]);
+  const med = (label: string, v: { cur: number | null; prev: number | null }) =>
+    v.cur === null ? "" : `\n⏱️ Median ${label}: ${roughDuration(v.cur)}${paren(change(v.cur, v.prev))}`;
+  r.text([
+    b("Support"),
+    s(`\n🎫 ${line("Opened", t.opened, "")} · ${line("resolved", t.resolved, "")} · ${line("breached SLA", t.breached, "")}`),
+    s(med("first response", t.firstResponseS) + med("resolution", t.resolutionS)),
+  ]);
 
   const ia = d.interactions;
-  r.text([b("Activity"), s(` · ${pl(ia.total.cur, "interaction")}${paren(change(ia.total.cur, ia.total.prev))}`),
-    ...(ia.byKind.length ? [s(`\n${ia.byKind.map((k) => `${KIND_ICON[k.kind] ?? ""} ${pl(k.cur, k.kind)}${paren(change(k.cur, k.prev))}`).join(" · ")}`)] : [])]);
+  r.text([
+    b("Activity"),
+    s(` · ${pl(ia.total.cur, "interaction")}${paren(change(ia.total.cur, ia.total.prev))}`),
+    ...(ia.byKind.length
+      ? [s(`\n${ia.byKind.map((k) => `${KIND_ICON[k.kind] ?? ""} ${pl(k.cur, k.kind)}${paren(change(k.cur, k.prev))}`).join(" · ")}`)]
+      : []),
+  ]);
 
   if (d.leaderboard.length) {
-    r.text([b("Leaderboard"), ...d.leaderboard.flatMap((m, i): Span[] => [
-      s(`\n${["🥇", "🥈", "🥉"][i] ?? `${i + 1}.`} `), b(m.name),
-      s(` · won ${m.wonDeals ? `${amounts(m.won) || "0"} (${pl(m.wonDeals, "deal")})` : "nothing yet"} · ${pl(m.interactions, "interaction")}`)])]);
+    r.text([
+      b("Leaderboard"),
+      ...d.leaderboard.flatMap((m, i): Span[] => [
+        s(`\n${["🥇", "🥈", "🥉"][i] ?? `${i + 1}.`} `),
+        b(m.name),
+        s(
+          ` · won ${m.wonDeals ? `${amounts(m.won) || "0"} (${pl(m.wonDeals, "deal")})` : "nothing yet"} · ${pl(m.interactions, "interaction")}`,
+        ),
+      ]),
+    ]);
   }
 
   if (d.campaigns) {
@@ -147,10 +213,16 @@ export async function digestReply(d: Digest, opts: DigestReplyOptions = {}): Pro
     r.text([b("Campaigns"), s(`\n📣 ${line("Sent", c.sent, "")} · ${line("failed", c.failed, "")}`)]);
   }
   if (d.atRisk.length) {
-    r.text([b("Accounts at risk"), ...d.atRisk.flatMap((a): Span[] => [s("\n⚠️ "), code(a.key), s(` ${a.name}: ${a.reasons.slice(0, 2).join("; ")}`)])]);
+    r.text([
+      b("Accounts at risk"),
+      ...d.atRisk.flatMap((a): Span[] => [s("\n⚠️ "), code(a.key), s(` ${a.name}: ${a.reasons.slice(0, 2).join("; ")}`)]),
+    ]);
   }
   if (d.csat.length) {
-    r.text([b("Customer satisfaction"), s("\n" + d.csat.map((c) => `${c.name} ${c.average.toFixed(1)}/5 (${pl(c.answers, "rating")})`).join(" · "))]);
+    r.text([
+      b("Customer satisfaction"),
+      s("\n" + d.csat.map((c) => `${c.name} ${c.average.toFixed(1)}/5 (${pl(c.answers, "rating")})`).join(" · ")),
+    ]);
   }
   if (opts.postCommand) r.actions([{ label: "Post to channel with chart", command: opts.postCommand }]);
   return r.build();

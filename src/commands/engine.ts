@@ -8,7 +8,10 @@ import { decodeArgs, type Command } from "./define.ts";
 import { ChannelCheckFailed, checkChannelArgs } from "./channels.ts";
 import { tokenize, type Token } from "../parse/index.ts";
 
-export interface Parsed { cmd: Command; raw: Record<string, string> }
+export interface Parsed {
+  cmd: Command;
+  raw: Record<string, string>;
+}
 
 export function findCommand(commands: Command[], words: string[]): { cmd: Command; used: number } | null {
   let best: { cmd: Command; used: number } | null = null;
@@ -24,14 +27,19 @@ const wordText = (t: Token) => (t.kind === "word" ? t.value : `${t.key}:${t.valu
 export function parseText(commands: Command[], text: string): Parsed {
   const tokens = tokenize(text.replace(/^\s*\/?crm\b/i, ""));
   const leading: string[] = [];
-  for (const t of tokens) { if (t.kind !== "word" || t.quoted) break; leading.push(t.value); }
+  for (const t of tokens) {
+    if (t.kind !== "word" || t.quoted) break;
+    leading.push(t.value);
+  }
   if (!tokens.length) return { cmd: commands.find((c) => c.path[0] === "help")!, raw: {} };
   const found = findCommand(commands, leading);
   if (!found) {
     const area = commands.filter((c) => c.path.length > 1 && c.path[0] === leading[0]?.toLowerCase());
     if (area.length) {
-      throw new UserInputError(`Unknown ${area[0].path[0]} command${leading[1] ? ` "${leading[1]}"` : ""}. Try: ${[...new Set(area.map((c) => c.path[1]))].join(", ")}.`,
-        `/crm help ${area[0].path[0]}`);
+      throw new UserInputError(
+        `Unknown ${area[0].path[0]} command${leading[1] ? ` "${leading[1]}"` : ""}. Try: ${[...new Set(area.map((c) => c.path[1]))].join(", ")}.`,
+        `/crm help ${area[0].path[0]}`,
+      );
     }
     throw new UserInputError(`Unknown command "${leading[0] ?? wordText(tokens[0])}".`, "/crm help");
   }
@@ -66,7 +74,9 @@ function spread(cmd: Command, tokens: Token[]): Record<string, string> {
     words.splice(0, extra + 1, words.slice(0, extra + 1).join(" "));
     extra = 0;
   }
-  positionals.forEach((p, i) => { if (words[i] !== undefined) raw[p.name] = words[i]; });
+  positionals.forEach((p, i) => {
+    if (words[i] !== undefined) raw[p.name] = words[i];
+  });
   const leftover = words.slice(positionals.length);
   if (leftover.length) {
     if (!rest) throw new UserInputError(`Unexpected "${leftover.join(" ").slice(0, 60)}".`, cmd.usage);
@@ -82,10 +92,15 @@ const optionsHint = (cmd: Command) => {
 
 /** Viewers run read-only commands only (and those that touch only what is their own). */
 export function assertMayRun(cmd: Command, actor: Actor): void {
-  if (!cmd.readOnly && !cmd.ownRecordsOnly && actor.role === "viewer") throw new PermissionError("Viewers can read but not change records; ask an admin for the agent role.");
+  if (!cmd.readOnly && !cmd.ownRecordsOnly && actor.role === "viewer")
+    throw new PermissionError("Viewers can read but not change records; ask an admin for the agent role.");
 }
 
-export interface RunOptions { channelId?: string; onError?: (e: unknown, cmd?: Command) => void; /** PUBLIC_URL: record replies get a link */ publicUrl?: string }
+export interface RunOptions {
+  channelId?: string;
+  onError?: (e: unknown, cmd?: Command) => void;
+  /** PUBLIC_URL: record replies get a link */ publicUrl?: string;
+}
 
 export async function runParsed(parsed: Parsed, actor: Actor, services: Services, opts: RunOptions = {}): Promise<Reply> {
   const { cmd } = parsed;
@@ -94,7 +109,8 @@ export async function runParsed(parsed: Parsed, actor: Actor, services: Services
     assertMayRun(cmd, actor);
     await checkChannelArgs(cmd, args, actor, services);
     const reply = await cmd.run({ args, actor, services, channelId: opts.channelId });
-    if (reply.recordKey && opts.publicUrl) reply.recordUrl = new URL(`/r/${actor.workspaceId}/${reply.recordKey}`, opts.publicUrl).toString();
+    if (reply.recordKey && opts.publicUrl)
+      reply.recordUrl = new URL(`/r/${actor.workspaceId}/${reply.recordKey}`, opts.publicUrl).toString();
     return reply;
   } catch (e) {
     return toErrorReply(e, cmd, opts);
@@ -114,8 +130,14 @@ export async function runText(commands: Command[], text: string, actor: Actor, s
 const DB_DOWN = new Set(["P1001", "P1002", "P1017", "P2024", "ECONNREFUSED", "ETIMEDOUT", "57P01", "57P03"]);
 export function isUnavailable(e: unknown): boolean {
   const err = e as { code?: string; cause?: { code?: string }; message?: string };
-  return e instanceof UnavailableError || DB_DOWN.has(err?.code ?? "") || DB_DOWN.has(err?.cause?.code ?? "")
-    || /Can't reach database|Connection terminated|connection timeout|ECONNREFUSED|timeout exceeded when trying to connect/i.test(err?.message ?? "");
+  return (
+    e instanceof UnavailableError ||
+    DB_DOWN.has(err?.code ?? "") ||
+    DB_DOWN.has(err?.cause?.code ?? "") ||
+    /Can't reach database|Connection terminated|connection timeout|ECONNREFUSED|timeout exceeded when trying to connect/i.test(
+      err?.message ?? "",
+    )
+  );
 }
 
 export function toErrorReply(e: unknown, cmd?: Command, opts: RunOptions = {}): Reply {

@@ -9,7 +9,10 @@ import type { ArgSpec } from "./args.ts";
 import type { Command, FormDefaults } from "./define.ts";
 import { assertMayRun, parseText, toErrorReply, type Parsed, type RunOptions } from "./engine.ts";
 
-export interface FormField { arg: ArgSpec; value?: string }
+export interface FormField {
+  arg: ArgSpec;
+  value?: string;
+}
 
 export interface Form {
   cmd: Command;
@@ -26,10 +29,12 @@ export interface Form {
 export const FORM_LOAD_MS = 1200;
 
 const LATE = Symbol("late");
-const within = <T>(p: Promise<T>, ms: number) =>
-  Promise.race([p, new Promise<typeof LATE>((r) => setTimeout(() => r(LATE), ms).unref())]);
+const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<typeof LATE>((r) => setTimeout(() => r(LATE), ms).unref())]);
 
-const titleOf = (cmd: Command) => { const t = cmd.path.join(" "); return t.charAt(0).toUpperCase() + t.slice(1); };
+const titleOf = (cmd: Command) => {
+  const t = cmd.path.join(" ");
+  return t.charAt(0).toUpperCase() + t.slice(1);
+};
 
 /** The fields for a parsed command: the arguments not given yet, less the hidden ones (all of them, filled
  *  in, when everything is given already: the form then edits the whole command). */
@@ -56,9 +61,19 @@ export const isForm = (x: Form | Reply): x is Form => "fields" in x;
  * The form for a command text, as `actor` would fill it in; or the error reply saying why not (an unknown
  * command, a viewer, a campaign already sent). A slow form.load opens the form without its values.
  */
-export async function prepareForm(commands: Command[], command: string, actor: Actor, services: Services, opts: RunOptions & { loadMs?: number; title?: string } = {}): Promise<Form | Reply> {
+export async function prepareForm(
+  commands: Command[],
+  command: string,
+  actor: Actor,
+  services: Services,
+  opts: RunOptions & { loadMs?: number; title?: string } = {},
+): Promise<Form | Reply> {
   let parsed: Parsed;
-  try { parsed = parseText(commands, command); } catch (e) { return toErrorReply(e, undefined, opts); }
+  try {
+    parsed = parseText(commands, command);
+  } catch (e) {
+    return toErrorReply(e, undefined, opts);
+  }
   try {
     assertMayRun(parsed.cmd, actor);
     const load = parsed.cmd.form?.load;

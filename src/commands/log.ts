@@ -25,8 +25,16 @@ export const log = defineCommand({
     when: arg.date("when it happened (default now)").optional().option(),
   },
   async run({ args, actor, services }) {
-    const { interaction: x, record, resumedTicket, firstResponse } = await services.interactions.log(actor, {
-      kind: args.kind, ref: args.ref, summary: args.summary, when: args.when,
+    const {
+      interaction: x,
+      record,
+      resumedTicket,
+      firstResponse,
+    } = await services.interactions.log(actor, {
+      kind: args.kind,
+      ref: args.ref,
+      summary: args.summary,
+      when: args.when,
     });
     const line = `${ICON[args.kind]} Logged ${args.kind} on ${record.key} ${record.label}`;
     const notes = [
@@ -36,6 +44,9 @@ export const log = defineCommand({
     ].filter(Boolean);
     const r = reply(line).text([s(`${ICON[args.kind]} Logged ${args.kind} on `), b(record.key), s(` ${record.label}`)]);
     if (notes.length) r.context(notes.join(" "));
-    return r.actions([{ label: "Timeline", command: `${SHOW[record.kind]} ${record.key}` }]).record(record.key).build();
+    return r
+      .actions([{ label: "Timeline", command: `${SHOW[record.kind]} ${record.key}` }])
+      .record(record.key)
+      .build();
   },
 });

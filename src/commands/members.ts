@@ -12,7 +12,9 @@ export const role = defineCommand({
   async run({ args, actor, services }) {
     const m = await services.members.setRole(actor, args.member, args.role);
     services.identity.forget();
-    return reply(`${m.name} is now ${m.role}`).text([b(m.name), s(` is now ${m.role}.`)]).build();
+    return reply(`${m.name} is now ${m.role}`)
+      .text([b(m.name), s(` is now ${m.role}.`)])
+      .build();
   },
 });
 
@@ -25,6 +27,7 @@ export const oncall = defineCommand({
     const m = await services.members.setOnCall(actor, args.state === "on");
     services.identity.forget();
     return reply(m.onCall ? "You are on call" : "You are off call")
-      .text(m.onCall ? "🟢 You are on call: new tickets can be routed to you." : "⚪ You are off call.").build();
+      .text(m.onCall ? "🟢 You are on call: new tickets can be routed to you." : "⚪ You are off call.")
+      .build();
   },
 });

@@ -4,7 +4,11 @@ import { defineCommand } from "./define.ts";
 import { b, code, reply, s } from "../reply/reply.ts";
 import { JOIN_RULES, defaultJoinRule } from "../domain/workspaces/membership.ts";
 
-const RULE_MEANS = { agent: "join as agents", viewer: "join as viewers (read only)", invite: "are not let in: an admin adds them with /crm role @user <role>" } as const;
+const RULE_MEANS = {
+  agent: "join as agents",
+  viewer: "join as viewers (read only)",
+  invite: "are not let in: an admin adds them with /crm role @user <role>",
+} as const;
 
 export const settings = defineCommand({
   path: ["settings"],
@@ -19,15 +23,25 @@ export const settings = defineCommand({
     if (args.join) {
       await services.workspaceSettings.setJoinRule(actor, args.join);
       services.identity.forget();
-      return reply(`New people now ${RULE_MEANS[args.join]}`).text([s("👥 People who are not members yet now "), b(RULE_MEANS[args.join]), s(".")]).build();
+      return reply(`New people now ${RULE_MEANS[args.join]}`)
+        .text([s("👥 People who are not members yet now "), b(RULE_MEANS[args.join]), s(".")])
+        .build();
     }
     const { rule, platforms } = await services.workspaceSettings.joinRule(actor.workspaceId);
     const lines = rule
       ? [s("👥 join: "), code(rule), s(` — new people ${RULE_MEANS[rule]}.`)]
-      : [s("👥 join: not set — "), ...platforms.filter((p) => p !== "console").flatMap((p) => {
-        const d = defaultJoinRule(p as "slack" | "discord");
-        return [s(`on ${p === "slack" ? "Slack" : "Discord"} new people ${RULE_MEANS[d]} (`), code(d), s("). ")];
-      }), s("Change it with "), code("/crm settings join:agent|viewer|invite"), s(".")];
+      : [
+          s("👥 join: not set — "),
+          ...platforms
+            .filter((p) => p !== "console")
+            .flatMap((p) => {
+              const d = defaultJoinRule(p as "slack" | "discord");
+              return [s(`on ${p === "slack" ? "Slack" : "Discord"} new people ${RULE_MEANS[d]} (`), code(d), s("). ")];
+            }),
+          s("Change it with "),
+          code("/crm settings join:agent|viewer|invite"),
+          s("."),
+        ];
     return reply("Settings").text(lines).build();
   },
 });
@@ -46,12 +60,24 @@ export const roleMap = defineCommand({
       await services.roleMap.set(actor, args.server_role, args.role);
       services.identity.forget();
       return args.role === "none"
-        ? reply("Server role unmapped").text([s("Server role "), code(args.server_role), s(" no longer makes anyone a member.")]).build()
-        : reply(`Server role mapped to ${args.role}`).text([s("Server role "), code(args.server_role), s(" → "), b(args.role), s(`: people with that role join as ${args.role}s.`)]).build();
+        ? reply("Server role unmapped")
+            .text([s("Server role "), code(args.server_role), s(" no longer makes anyone a member.")])
+            .build()
+        : reply(`Server role mapped to ${args.role}`)
+            .text([s("Server role "), code(args.server_role), s(" → "), b(args.role), s(`: people with that role join as ${args.role}s.`)])
+            .build();
     }
-    if (args.server_role || args.role) return reply("Give both").text([s("Give a server role and a CRM role: "), code("/crm role map @Support agent"), s(".")]).build();
+    if (args.server_role || args.role)
+      return reply("Give both")
+        .text([s("Give a server role and a CRM role: "), code("/crm role map @Support agent"), s(".")])
+        .build();
     const map = await services.roleMap.list(actor);
-    if (!map.length) return reply("No server roles mapped").text([s("No server roles are mapped. Map one with "), code("/crm role map @Support agent"), s(".")]).build();
-    return reply("Server roles").text(map.flatMap((m, i) => [...(i ? [s("\n")] : []), s("Server role "), code(m.externalRoleId), s(" → "), b(m.role)])).build();
+    if (!map.length)
+      return reply("No server roles mapped")
+        .text([s("No server roles are mapped. Map one with "), code("/crm role map @Support agent"), s(".")])
+        .build();
+    return reply("Server roles")
+      .text(map.flatMap((m, i) => [...(i ? [s("\n")] : []), s("Server role "), code(m.externalRoleId), s(" → "), b(m.role)]))
+      .build();
   },
 });

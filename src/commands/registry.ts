@@ -35,23 +35,64 @@ const help = defineCommand({
       return reply(`No help topic "${args.topic}"`).text(`No help topic "${args.topic}". Topics: ${areas}.`).build();
     }
     const lines: Span[] = list.flatMap((c, i) => [...(i ? [s("\n")] : []), code(c.usage), s(` — ${c.summary}`)]);
-    const r = reply(topic ? `Help: ${topic}` : "CRM commands").header(topic ? `/crm ${topic}` : "CRM commands").text(lines);
+    const r = reply(topic ? `Help: ${topic}` : "CRM commands")
+      .header(topic ? `/crm ${topic}` : "CRM commands")
+      .text(lines);
     const extra = list.flatMap((c) => c.help ?? []);
     if (topic && extra.length) r.context(extra.join("\n"));
-    if (!topic) r.context([s("Keys: "), b("C-12"), s(" contact · "), b("A-3"), s(" company · "), b("D-7"), s(" deal · "), b("T-42"), s(" ticket. "), s("Try "), code("/crm help deal"), s(".")]);
+    if (!topic)
+      r.context([
+        s("Keys: "),
+        b("C-12"),
+        s(" contact · "),
+        b("A-3"),
+        s(" company · "),
+        b("D-7"),
+        s(" deal · "),
+        b("T-42"),
+        s(" ticket. "),
+        s("Try "),
+        code("/crm help deal"),
+        s("."),
+      ]);
     return r.build();
   },
 });
 
 export const commands: Command[] = [
   help,
-  contactAdd, contactFind, contactShow, contactTag,
-  companyAdd, companyShow, companyChannel,
-  ...ticketCommands, ...slaCommands,
+  contactAdd,
+  contactFind,
+  contactShow,
+  contactTag,
+  companyAdd,
+  companyShow,
+  companyChannel,
+  ...ticketCommands,
+  ...slaCommands,
   log,
-  dealNew, dealMove, dealWon, dealLost, dealShow, dealList, dealRoom, dealForum, pipeline,
-  digest, digestPost, ...reportCommands,
+  dealNew,
+  dealMove,
+  dealWon,
+  dealLost,
+  dealShow,
+  dealList,
+  dealRoom,
+  dealForum,
+  pipeline,
+  digest,
+  digestPost,
+  ...reportCommands,
   ...campaignCommands,
-  ...scoringCommands, ...predictCommands, ...csatCommands,
-  role, roleMap, oncall, settings, notify, supportChannel, link, unlink,
+  ...scoringCommands,
+  ...predictCommands,
+  ...csatCommands,
+  role,
+  roleMap,
+  oncall,
+  settings,
+  notify,
+  supportChannel,
+  link,
+  unlink,
 ] as unknown as Command[];

@@ -30,10 +30,18 @@ export const reportSchedule = defineCommand({
   async run({ args, actor, services, channelId }) {
     let channel = args.channel;
     if (!channel) {
-      if (actor.platform === "console" || !channelId) throw new UserInputError("Name the channel to post to, like <#C0123ABC> (the console has no channel of its own).", USAGE);
+      if (actor.platform === "console" || !channelId)
+        throw new UserInputError("Name the channel to post to, like <#C0123ABC> (the console has no channel of its own).", USAGE);
       channel = { platform: actor.platform as ChatPlatform, channelId };
     }
-    const row = await services.reports.schedule(actor, { cadence: args.cadence, time: args.time, weekday: args.weekday, timezone: args.tz, period: args.period, channel });
+    const row = await services.reports.schedule(actor, {
+      cadence: args.cadence,
+      time: args.time,
+      weekday: args.weekday,
+      timezone: args.tz,
+      period: args.period,
+      channel,
+    });
     return reply(`Scheduled R-${row.number}`)
       .text([s("🗓️ Scheduled "), b(`R-${row.number}`), s(`: ${describeSchedule(row)}, posted to ${where(row.platform, row.channelId)}.`)])
       .context([s("Cancel with "), code(`/crm report cancel R-${row.number}`), s(".")])
@@ -49,12 +57,22 @@ export const reportList = defineCommand({
   args: {},
   async run({ actor, services }) {
     const { rows, next } = await services.reports.list(actor);
-    if (!rows.length) return reply("No scheduled reports").text("No scheduled reports. Add one with /crm report schedule daily 09:00.").build();
+    if (!rows.length)
+      return reply("No scheduled reports").text("No scheduled reports. Add one with /crm report schedule daily 09:00.").build();
     const lines = rows.flatMap((r, i): Span[] => {
       const at = next.get(r.id);
-      return [...(i ? [s("\n")] : []), b(`R-${r.number}`), s(` ${describeSchedule(r)} → ${where(r.platform, r.channelId)}${at ? ` · next ${at.toISOString().slice(0, 16).replace("T", " ")} UTC` : ""}`)];
+      return [
+        ...(i ? [s("\n")] : []),
+        b(`R-${r.number}`),
+        s(
+          ` ${describeSchedule(r)} → ${where(r.platform, r.channelId)}${at ? ` · next ${at.toISOString().slice(0, 16).replace("T", " ")} UTC` : ""}`,
+        ),
+      ];
     });
-    return reply(`${rows.length} scheduled report${rows.length === 1 ? "" : "s"}`).header("Scheduled reports").text(lines).build();
+    return reply(`${rows.length} scheduled report${rows.length === 1 ? "" : "s"}`)
+      .header("Scheduled reports")
+      .text(lines)
+      .build();
   },
 });
 
@@ -65,7 +83,9 @@ export const reportCancel = defineCommand({
   args: { report: arg.text("report key, e.g. R-2") },
   async run({ args, actor, services }) {
     const row = await services.reports.cancel(actor, args.report);
-    return reply(`Cancelled R-${row.number}`).text([s("🛑 Cancelled "), b(`R-${row.number}`), s(` (${describeSchedule(row)} → ${where(row.platform, row.channelId)}).`)]).build();
+    return reply(`Cancelled R-${row.number}`)
+      .text([s("🛑 Cancelled "), b(`R-${row.number}`), s(` (${describeSchedule(row)} → ${where(row.platform, row.channelId)}).`)])
+      .build();
   },
 });
 

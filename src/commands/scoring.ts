@@ -18,10 +18,18 @@ export const scoreRules = defineCommand({
   async run({ actor, services }) {
     const rules = await services.scoring.rules(actor);
     const r = reply(`${rules.length} score rule(s)`).header("Lead scoring rules");
-    r.text(rules.length
-      ? rules.flatMap((x, i): Span[] => [...(i ? [s("\n")] : []), code(`${x.field}:${x.value}`), s(` ${x.points >= 0 ? "+" : ""}${x.points}`)])
-      : "No fit rules yet; scores come from engagement only.");
-    return r.context("Engagement adds points for interactions (meetings most), halving every 14 days, and for open deals. Scores run 0–100.").build();
+    r.text(
+      rules.length
+        ? rules.flatMap((x, i): Span[] => [
+            ...(i ? [s("\n")] : []),
+            code(`${x.field}:${x.value}`),
+            s(` ${x.points >= 0 ? "+" : ""}${x.points}`),
+          ])
+        : "No fit rules yet; scores come from engagement only.",
+    );
+    return r
+      .context("Engagement adds points for interactions (meetings most), halving every 14 days, and for open deals. Scores run 0–100.")
+      .build();
   },
 });
 
@@ -29,8 +37,10 @@ export const scoreRuleAdd = defineCommand({
   path: ["score", "rule", "add"],
   summary: "Add or change a lead-scoring rule (managers and admins)",
   usage: RULE_USAGE,
-  help: [`Fields: ${SCORE_FIELDS.join(", ")}. Title matches part of the job title; company matches its name or domain.`,
-    'Examples: /crm score rule add tag:vip 25 · /crm score rule add title:"vp sales" 15 · /crm score rule add tag:student -20'],
+  help: [
+    `Fields: ${SCORE_FIELDS.join(", ")}. Title matches part of the job title; company matches its name or domain.`,
+    'Examples: /crm score rule add tag:vip 25 · /crm score rule add title:"vp sales" 15 · /crm score rule add tag:student -20',
+  ],
   args: { rule: arg.text("field:value then points").rest() },
   async run({ args, actor, services }) {
     const parsed = parseScoreRule(args.rule);
@@ -40,7 +50,8 @@ export const scoreRuleAdd = defineCommand({
     const rule = await services.scoring.addRule(actor, field, value, points);
     return reply(`Rule ${rule.field}:${rule.value} ${rule.points}`)
       .text([s("✅ Rule "), code(`${rule.field}:${rule.value}`), s(` is now ${rule.points >= 0 ? "+" : ""}${rule.points} points.`)])
-      .context("Scores are recomputed in the background within a few seconds.").build();
+      .context("Scores are recomputed in the background within a few seconds.")
+      .build();
   },
 });
 
@@ -53,18 +64,33 @@ export const leads = defineCommand({
   async run({ args, actor, services }) {
     const rows = await services.scoring.leads(actor, args.n ?? 10);
     if (!rows.length) return reply("No scored unowned leads").text("No unowned leads with a score yet.").build();
-    return reply(`${rows.length} hottest unowned lead(s)`).header("Hottest unowned leads").text(rows.flatMap((c, i): Span[] => [
-      ...(i ? [s("\n")] : []), b(`${c.score}`), s(" "), code(`C-${c.number}`), s(` ${c.name}${c.company ? ` · ${c.company.name}` : ""}`),
-      ...(topReasons(c.scoreReasons).length ? [s(` — ${formatReasons(topReasons(c.scoreReasons))}`)] : []),
-    ])).build();
+    return reply(`${rows.length} hottest unowned lead(s)`)
+      .header("Hottest unowned leads")
+      .text(
+        rows.flatMap((c, i): Span[] => [
+          ...(i ? [s("\n")] : []),
+          b(`${c.score}`),
+          s(" "),
+          code(`C-${c.number}`),
+          s(` ${c.name}${c.company ? ` · ${c.company.name}` : ""}`),
+          ...(topReasons(c.scoreReasons).length ? [s(` — ${formatReasons(topReasons(c.scoreReasons))}`)] : []),
+        ]),
+      )
+      .build();
   },
 });
 
 /** What the deals channel sees when a lead crosses the threshold and gets an owner. */
 export function leadRoutedReply(hit: Crossed, toOwner = false): Reply {
   return reply(`C-${hit.number} ${hit.name} scored ${hit.score}: assigned to ${hit.ownerName}`, false)
-    .text([s("🔥 "), b(`C-${hit.number}`), s(` ${hit.name} reached lead score ${hit.score} and is now ${toOwner ? "your" : `${hit.ownerName}'s`} lead.`)])
-    .actions([{ label: "Show", command: `contact show C-${hit.number}` }]).record(`C-${hit.number}`).build();
+    .text([
+      s("🔥 "),
+      b(`C-${hit.number}`),
+      s(` ${hit.name} reached lead score ${hit.score} and is now ${toOwner ? "your" : `${hit.ownerName}'s`} lead.`),
+    ])
+    .actions([{ label: "Show", command: `contact show C-${hit.number}` }])
+    .record(`C-${hit.number}`)
+    .build();
 }
 
 export const scoringCommands = [scoreRules, scoreRuleAdd, leads];

@@ -6,8 +6,9 @@ import { duration, plural } from "../reply/format.ts";
 import { TICKET_PRIORITIES } from "../domain/tickets/service.ts";
 import { WARN_AT } from "../domain/tickets/slaTimers.ts";
 
-const HOW = `Warnings go to the assignee at ${WARN_AT * 100} % of a target. At the due time the ticket escalates to level 1 `
-  + "(assignee + tickets channel); one more full target later to level 2 (managers + escalations channel). Clocks pause while a ticket waits on the customer.";
+const HOW =
+  `Warnings go to the assignee at ${WARN_AT * 100} % of a target. At the due time the ticket escalates to level 1 ` +
+  "(assignee + tickets channel); one more full target later to level 2 (managers + escalations channel). Clocks pause while a ticket waits on the customer.";
 
 export const slaShow = defineCommand({
   path: ["sla", "show"],
@@ -17,8 +18,14 @@ export const slaShow = defineCommand({
   args: {},
   async run({ actor, services }) {
     const rows = await services.sla.show(actor);
-    return reply("SLA targets").header("SLA targets")
-      .fields(rows.map((r) => ({ label: r.priority, value: `first response ${duration(r.firstResponseSec)} · resolution ${duration(r.resolutionSec)}` })))
+    return reply("SLA targets")
+      .header("SLA targets")
+      .fields(
+        rows.map((r) => ({
+          label: r.priority,
+          value: `first response ${duration(r.firstResponseSec)} · resolution ${duration(r.resolutionSec)}`,
+        })),
+      )
       .context(HOW)
       .build();
   },
@@ -40,8 +47,13 @@ export const slaSet = defineCommand({
   },
   async run({ args, actor, services }) {
     const { policy, rescheduled } = await services.sla.set(actor, args.priority, { first: args.first, resolve: args.resolve });
-    const r = reply(`${policy.priority} SLA: first response ${duration(policy.firstResponseSec)}, resolution ${duration(policy.resolutionSec)}`)
-      .text([s("⏱ "), b(policy.priority), s(` tickets: first response within ${duration(policy.firstResponseSec)}, resolution within ${duration(policy.resolutionSec)}.`)]);
+    const r = reply(
+      `${policy.priority} SLA: first response ${duration(policy.firstResponseSec)}, resolution ${duration(policy.resolutionSec)}`,
+    ).text([
+      s("⏱ "),
+      b(policy.priority),
+      s(` tickets: first response within ${duration(policy.firstResponseSec)}, resolution within ${duration(policy.resolutionSec)}.`),
+    ]);
     if (rescheduled) r.context(`${plural(rescheduled, "open ticket")} rescheduled to the new targets.`);
     return r.build();
   },
@@ -63,7 +75,8 @@ export const ticketPriority = defineCommand({
         { label: "Resolution", value: `due ${due(after.resolutionDueAt)}` },
       ])
       .actions([{ label: "Show", command: `ticket show ${k}` }])
-      .record(k).build();
+      .record(k)
+      .build();
   },
 });
 

@@ -15,11 +15,16 @@ export const assignee = (t: TicketWithPeople) => t.assignee?.name ?? "unassigned
 
 export function clockText(c: ClockState, metLabel: string): string {
   switch (c.kind) {
-    case "none": return "—";
-    case "met": return `${metLabel} ${stamp(c.at)}${c.late ? " (after the SLA)" : ""}`;
-    case "running": return `due ${stamp(c.due)} (${left(c.leftMs)} left)`;
-    case "paused": return `paused while waiting (${left(c.leftMs)} left)`;
-    case "breached": return `breached (was due ${stamp(c.due)})`;
+    case "none":
+      return "—";
+    case "met":
+      return `${metLabel} ${stamp(c.at)}${c.late ? " (after the SLA)" : ""}`;
+    case "running":
+      return `due ${stamp(c.due)} (${left(c.leftMs)} left)`;
+    case "paused":
+      return `paused while waiting (${left(c.leftMs)} left)`;
+    case "breached":
+      return `breached (was due ${stamp(c.due)})`;
   }
 }
 
@@ -47,7 +52,8 @@ export function ticketOpenedReply(t: TicketWithPeople, opts: { memberId: string 
       { label: "Resolution", value: clockText(clocks.resolution, "resolved") },
     ])
     .actions([{ label: "Show", command: `ticket show ${k}` }, ...ticketActions(t, opts.memberId)])
-    .record(k).build();
+    .record(k)
+    .build();
 }
 
 export function ticketAssignedReply(t: TicketWithPeople, opts: { auto: boolean; previous: string | null }): Reply {
@@ -56,7 +62,8 @@ export function ticketAssignedReply(t: TicketWithPeople, opts: { auto: boolean; 
   return reply(`${k} assigned to ${assignee(t)}`)
     .text([s("👤 "), b(k), s(` ${t.subject} is now assigned to ${who}${opts.previous ? ` (was ${opts.previous})` : ""}.`)])
     .actions([{ label: "Show", command: `ticket show ${k}` }])
-    .record(k).build();
+    .record(k)
+    .build();
 }
 
 /** askedOn: where the requester is asked for a rating (CsatService.channelFor), if anywhere. */
@@ -65,7 +72,10 @@ export function ticketResolvedReply(t: TicketWithPeople, askedOn: string | null)
   const late = t.resolutionDueAt && t.resolvedAt && t.resolvedAt > t.resolutionDueAt;
   const r = reply(`${k} resolved`).text([s("✅ Resolved "), b(k), s(` ${t.subject}${late ? " (after the resolution SLA)" : ""}.`)]);
   if (askedOn) r.context(`The requester was asked for a rating on ${askedOn === "slack" ? "Slack" : "Discord"}.`);
-  return r.actions([{ label: "Show", command: `ticket show ${k}` }]).record(k).build();
+  return r
+    .actions([{ label: "Show", command: `ticket show ${k}` }])
+    .record(k)
+    .build();
 }
 
 /** The same reply as the team's channel sees it: shared, and saying who made the change. */

@@ -5,7 +5,18 @@ import { b, reply, s, type Span } from "../reply/reply.ts";
 import { plural } from "../reply/format.ts";
 import { eventData, TICKET_PRIORITIES, TICKET_VIEWS } from "../domain/tickets/service.ts";
 import { ticketClocks, isBreached } from "../domain/tickets/slaClock.ts";
-import { assignee, clockText, requester, spent, stamp, ticketActions, ticketAssignedReply, ticketOpenedReply, ticketResolvedReply, tkey } from "./ticketReplies.ts";
+import {
+  assignee,
+  clockText,
+  requester,
+  spent,
+  stamp,
+  ticketActions,
+  ticketAssignedReply,
+  ticketOpenedReply,
+  ticketResolvedReply,
+  tkey,
+} from "./ticketReplies.ts";
 
 // The tickets channel hears of opened, assigned and resolved tickets from the events the ticket service
 // records (jobs/events/ticketAnnouncements.ts), whichever way the change came in.
@@ -46,7 +57,10 @@ export const ticketEscalate = defineCommand({
   path: ["ticket", "escalate"],
   summary: "Escalate a ticket one level, with a reason",
   usage: "/crm ticket escalate <T-ref> [reason...]",
-  help: ["Any agent can escalate any open ticket; escalating does not change the assignee.", "Level 1 tells the assignee and the tickets channel; level 2 and up the managers and the escalations channel."],
+  help: [
+    "Any agent can escalate any open ticket; escalating does not change the assignee.",
+    "Level 1 tells the assignee and the tickets channel; level 2 and up the managers and the escalations channel.",
+  ],
   args: { ticket: arg.ref("ticket key", "ticket"), reason: arg.text("why it needs escalating").optional().rest() },
   async run({ args, actor, services }) {
     // who hears it depends on the level (escalation.ts): level 1 the assignee and tickets channel, 2+ the managers and escalations channel
@@ -54,9 +68,12 @@ export const ticketEscalate = defineCommand({
     const k = tkey(t);
     return reply(`${k} escalated to level ${t.escalationLevel}`)
       .text([s("⬆️ "), b(k), s(` ${t.subject} escalated to level ${t.escalationLevel}${args.reason ? `: ${args.reason}` : "."}`)])
-      .context(t.escalationLevel >= 2 ? "The managers and the escalations channel are told." : "The assignee and the tickets channel are told.")
+      .context(
+        t.escalationLevel >= 2 ? "The managers and the escalations channel are told." : "The assignee and the tickets channel are told.",
+      )
       .actions([{ label: "Show", command: `ticket show ${k}` }])
-      .record(k).build();
+      .record(k)
+      .build();
   },
 });
 
@@ -72,7 +89,8 @@ export const ticketWait = defineCommand({
     return reply(`${k} is waiting on the customer`)
       .text([s("⏸ "), b(k), s(` ${t.subject} is waiting on the customer; its SLA clocks are paused.`)])
       .actions([{ label: "Show", command: `ticket show ${k}` }])
-      .record(k).build();
+      .record(k)
+      .build();
   },
 });
 
@@ -100,40 +118,54 @@ export const ticketShow = defineCommand({
     const now = new Date();
     const clocks = ticketClocks(t, now);
     const status = t.status === "waiting" && t.waitingSince ? `waiting since ${stamp(t.waitingSince)}` : t.status;
-    const r = reply(`${k} ${t.subject}`).header(`${k} · ${t.subject}`).fields([
-      { label: "Status", value: `${status}${isBreached(t, now) ? " · ⚠️ SLA breached" : ""}` },
-      { label: "Priority", value: t.priority },
-      { label: "Requester", value: requester(t) },
-      { label: "Assignee", value: assignee(t) },
-      { label: "Escalation", value: t.escalationLevel ? `level ${t.escalationLevel}` : "none" },
-      { label: "First response", value: clockText(clocks.firstResponse, "responded") },
-      { label: "Resolution", value: clockText(clocks.resolution, "resolved") },
-      t.pausedMs > 0n && { label: "Time paused", value: spent(Number(t.pausedMs)) },
-    ]);
+    const r = reply(`${k} ${t.subject}`)
+      .header(`${k} · ${t.subject}`)
+      .fields([
+        { label: "Status", value: `${status}${isBreached(t, now) ? " · ⚠️ SLA breached" : ""}` },
+        { label: "Priority", value: t.priority },
+        { label: "Requester", value: requester(t) },
+        { label: "Assignee", value: assignee(t) },
+        { label: "Escalation", value: t.escalationLevel ? `level ${t.escalationLevel}` : "none" },
+        { label: "First response", value: clockText(clocks.firstResponse, "responded") },
+        { label: "Resolution", value: clockText(clocks.resolution, "resolved") },
+        t.pausedMs > 0n && { label: "Time paused", value: spent(Number(t.pausedMs)) },
+      ]);
     const who = (n: { name: string } | null) => n?.name ?? "the SLA timer";
     const lines = [
       ...events.map((e) => {
         const d = eventData(e.data);
-        const name = (id: string | null | undefined) => (id ? names.get(id) ?? "someone" : "nobody");
+        const name = (id: string | null | undefined) => (id ? (names.get(id) ?? "someone") : "nobody");
         const text =
-          e.kind === "created" ? `opened by ${who(e.actor)} (${d.priority ?? t.priority})${d.assigneeId ? `, ${d.auto ? "auto-assigned" : "assigned"} to ${name(d.assigneeId)}` : ""}`
-          : e.kind === "assigned" ? `${d.auto ? "auto-assigned" : "assigned"} to ${name(d.to)} by ${who(e.actor)}`
-          : e.kind === "escalated" ? `escalated to level ${d.level} by ${who(e.actor)}${d.reason ? `: ${d.reason}` : ""}`
-          : e.kind === "waiting" ? `waiting on the customer (${who(e.actor)})`
-          : e.kind === "resumed" ? `resumed by ${who(e.actor)} after ${spent(d.pausedMs ?? 0)} waiting`
-          : e.kind === "resolved" ? `resolved by ${who(e.actor)}${d.late ? " (after the SLA)" : ""}`
-          : `${e.kind.replaceAll("_", " ")} (${who(e.actor)})`;
+          e.kind === "created"
+            ? `opened by ${who(e.actor)} (${d.priority ?? t.priority})${d.assigneeId ? `, ${d.auto ? "auto-assigned" : "assigned"} to ${name(d.assigneeId)}` : ""}`
+            : e.kind === "assigned"
+              ? `${d.auto ? "auto-assigned" : "assigned"} to ${name(d.to)} by ${who(e.actor)}`
+              : e.kind === "escalated"
+                ? `escalated to level ${d.level} by ${who(e.actor)}${d.reason ? `: ${d.reason}` : ""}`
+                : e.kind === "waiting"
+                  ? `waiting on the customer (${who(e.actor)})`
+                  : e.kind === "resumed"
+                    ? `resumed by ${who(e.actor)} after ${spent(d.pausedMs ?? 0)} waiting`
+                    : e.kind === "resolved"
+                      ? `resolved by ${who(e.actor)}${d.late ? " (after the SLA)" : ""}`
+                      : `${e.kind.replaceAll("_", " ")} (${who(e.actor)})`;
         return { at: e.at, text };
       }),
       ...interactions.map((x) => ({ at: x.occurredAt, text: `${x.kind} by ${x.author?.name ?? "someone"}: ${x.summary}` })),
-    ].sort((a, z) => a.at.getTime() - z.at.getTime()).slice(-20);
+    ]
+      .sort((a, z) => a.at.getTime() - z.at.getTime())
+      .slice(-20);
     r.text([b("Timeline\n"), ...lines.map((l) => s(`${stamp(l.at)} · ${l.text}\n`))]);
     return r.actions(ticketActions(t, actor.memberId)).record(k).build();
   },
 });
 
 const VIEW_TITLE = { open: "Open tickets", mine: "My open tickets", breached: "Tickets past their SLA" } as const;
-const VIEW_EMPTY = { open: "No open tickets.", mine: "No open tickets assigned to you.", breached: "No tickets are past their SLA." } as const;
+const VIEW_EMPTY = {
+  open: "No open tickets.",
+  mine: "No open tickets assigned to you.",
+  breached: "No tickets are past their SLA.",
+} as const;
 
 export const ticketList = defineCommand({
   path: ["ticket", "list"],
@@ -148,11 +180,15 @@ export const ticketList = defineCommand({
     if (!rows.length) return reply(`${title}: none`).text(VIEW_EMPTY[view]).build();
     const now = new Date();
     const lines: Span[] = rows.flatMap((t, i) => [
-      ...(i ? [s("\n")] : []), b(tkey(t)),
-      s(` ${t.subject} · ${t.priority} · ${t.status} · ${assignee(t)}${t.escalationLevel ? ` · level ${t.escalationLevel}` : ""}${isBreached(t, now) ? " · ⚠️ breached" : ""}`),
+      ...(i ? [s("\n")] : []),
+      b(tkey(t)),
+      s(
+        ` ${t.subject} · ${t.priority} · ${t.status} · ${assignee(t)}${t.escalationLevel ? ` · level ${t.escalationLevel}` : ""}${isBreached(t, now) ? " · ⚠️ breached" : ""}`,
+      ),
     ]);
     const r = reply(`${title}: ${total}`).header(`${title} (${total})`).text(lines);
-    if (total > rows.length) r.context(`…and ${plural(total - rows.length, "more ticket")} not shown (showing ${rows.length} of ${total}).`);
+    if (total > rows.length)
+      r.context(`…and ${plural(total - rows.length, "more ticket")} not shown (showing ${rows.length} of ${total}).`);
     return r.build();
   },
 });

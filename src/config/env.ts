@@ -4,7 +4,10 @@ import { isLoopbackHost } from "./loopback.ts";
 
 const optionalString = z.string().trim().min(1).optional();
 const url = (what: string) =>
-  z.string().trim().refine((v) => URL.canParse(v), { message: `expected ${what}`, abort: true });
+  z
+    .string()
+    .trim()
+    .refine((v) => URL.canParse(v), { message: `expected ${what}`, abort: true });
 const protocolOf = (v: string) => (URL.canParse(v) ? new URL(v).protocol : "");
 /** a count or a time in ms: a whole number of at least `min` */
 const whole = (fallback: number, min = 1) => {
@@ -24,18 +27,43 @@ const schema = z.object({
     .default("redis://127.0.0.1:6379"),
   QUEUE_PREFIX: z.string().trim().min(1).default("crm"),
   SLACK_SIGNING_SECRET: optionalString,
-  SLACK_BOT_TOKEN: z.string().trim().regex(/^xox[bp]-/, "expected a bot token starting with xoxb-").optional(),
+  SLACK_BOT_TOKEN: z
+    .string()
+    .trim()
+    .regex(/^xox[bp]-/, "expected a bot token starting with xoxb-")
+    .optional(),
   SLACK_CLIENT_ID: optionalString,
   SLACK_CLIENT_SECRET: optionalString,
   SLACK_STATE_SECRET: optionalString,
-  SLACK_ADMIN_USERS: z.string().trim()
-    .transform((v) => v.split(",").map((u) => u.trim()).filter(Boolean))
-    .refine((ids) => ids.every((u) => /^[UW][A-Z0-9]{2,}$/.test(u)), { message: "expected Slack user ids like U012ABCDEF, comma-separated" })
+  SLACK_ADMIN_USERS: z
+    .string()
+    .trim()
+    .transform((v) =>
+      v
+        .split(",")
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .refine((ids) => ids.every((u) => /^[UW][A-Z0-9]{2,}$/.test(u)), {
+      message: "expected Slack user ids like U012ABCDEF, comma-separated",
+    })
     .default([]),
-  SLACK_APP_TOKEN: z.string().trim().regex(/^xapp-/, "expected an app-level token starting with xapp-").optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .trim()
+    .regex(/^xapp-/, "expected an app-level token starting with xapp-")
+    .optional(),
   SLACK_API_URL: url("a URL like https://slack.com/api/").optional(),
-  DISCORD_APPLICATION_ID: z.string().trim().regex(/^\d{5,25}$/, "expected a numeric application id").optional(),
-  DISCORD_PUBLIC_KEY: z.string().trim().regex(/^[0-9a-fA-F]{64}$/, "expected 64 hex characters").optional(),
+  DISCORD_APPLICATION_ID: z
+    .string()
+    .trim()
+    .regex(/^\d{5,25}$/, "expected a numeric application id")
+    .optional(),
+  DISCORD_PUBLIC_KEY: z
+    .string()
+    .trim()
+    .regex(/^[0-9a-fA-F]{64}$/, "expected 64 hex characters")
+    .optional(),
   DISCORD_BOT_TOKEN: optionalString,
   DISCORD_API_URL: url("a URL like https://discord.com/api").optional(),
   DISCORD_GATEWAY: z.enum(["on", "off"], { message: "expected on or off" }).default("off"),
@@ -56,7 +84,10 @@ const schema = z.object({
   JOBS_STALLED_MS: whole(30_000),
   REPORT_SYNC_MS: whole(60_000),
   PREDICT_DEBOUNCE_MS: whole(2000, 0),
-  CAMPAIGN_EMAIL_PER_SECOND: z.coerce.number({ message: "expected a number of messages a second above 0" }).positive({ message: "expected a number of messages a second above 0" }).default(100),
+  CAMPAIGN_EMAIL_PER_SECOND: z.coerce
+    .number({ message: "expected a number of messages a second above 0" })
+    .positive({ message: "expected a number of messages a second above 0" })
+    .default(100),
   CAMPAIGN_EMAIL_WAVE: whole(16),
   CAMPAIGN_WATCHDOG_MS: whole(10_000),
   CAMPAIGN_STALE_MS: whole(120_000),
@@ -86,8 +117,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const c = parsed.data;
   const slackOAuth = Boolean(c.SLACK_CLIENT_ID && c.SLACK_CLIENT_SECRET);
-  if (slackOAuth && !c.ENCRYPTION_KEY) throw new ConfigError("Invalid ENCRYPTION_KEY: required when SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are set (OAuth stores tokens encrypted)");
-  if (slackOAuth && !c.SLACK_STATE_SECRET) throw new ConfigError("Invalid SLACK_STATE_SECRET: required when SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are set");
+  if (slackOAuth && !c.ENCRYPTION_KEY)
+    throw new ConfigError(
+      "Invalid ENCRYPTION_KEY: required when SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are set (OAuth stores tokens encrypted)",
+    );
+  if (slackOAuth && !c.SLACK_STATE_SECRET)
+    throw new ConfigError("Invalid SLACK_STATE_SECRET: required when SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are set");
   if ((c.SLACK_BOT_TOKEN || slackOAuth) && !c.SLACK_SIGNING_SECRET && !c.SLACK_APP_TOKEN)
     throw new ConfigError("Invalid SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN or OAuth (or set SLACK_APP_TOKEN for Socket Mode)");
   if (c.DISCORD_APPLICATION_ID && !c.DISCORD_PUBLIC_KEY)
@@ -95,7 +130,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // without ADMIN_TOKEN the console is open to this machine only, so it needs a loopback HOST (any spelling)
   const loopbackHost = isLoopbackHost(c.HOST);
   if (c.CONSOLE === "on" && !loopbackHost && !c.ADMIN_TOKEN)
-    throw new ConfigError(`Invalid CONSOLE: on with HOST=${c.HOST.replace(/[^\x20-\x7e]/g, "?").slice(0, 80)} needs ADMIN_TOKEN (the console acts as every member of every workspace)`);
+    throw new ConfigError(
+      `Invalid CONSOLE: on with HOST=${c.HOST.replace(/[^\x20-\x7e]/g, "?").slice(0, 80)} needs ADMIN_TOKEN (the console acts as every member of every workspace)`,
+    );
   const consoleEnabled = c.CONSOLE === "on" || (c.CONSOLE === "auto" && (loopbackHost || Boolean(c.ADMIN_TOKEN)));
   return {
     ...c,

@@ -28,7 +28,12 @@ export interface OpenedDb {
 }
 
 /** poolSize: PostgreSQL connections of this process (DATABASE_POOL_SIZE); 10 when not given */
-export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; migrate?: boolean; poolSize?: number }): Promise<OpenedDb> {
+export async function openDatabase(opts: {
+  databaseUrl?: string;
+  dataDir: string;
+  migrate?: boolean;
+  poolSize?: number;
+}): Promise<OpenedDb> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.migrate ?? true, opts.poolSize ?? 10);
   return openPglite(opts.dataDir, opts.migrate ?? true);
 }
@@ -41,11 +46,19 @@ async function openPostgres(url: string, migrate: boolean, poolSize: number): Pr
     connectionTimeoutMillis: 2000,
     max: poolSize,
   });
-  pool.on("error", () => { /* idle client lost (database restarted): the pool replaces it */ });
+  pool.on("error", () => {
+    /* idle client lost (database restarted): the pool replaces it */
+  });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   return {
-    prisma, kind: "postgres", appliedMigrations, rawSql: pgRawSql(pool),
-    async close() { await prisma.$disconnect(); await pool.end().catch(() => {}); },
+    prisma,
+    kind: "postgres",
+    appliedMigrations,
+    rawSql: pgRawSql(pool),
+    async close() {
+      await prisma.$disconnect();
+      await pool.end().catch(() => {});
+    },
   };
 }
 
@@ -59,8 +72,14 @@ async function openPglite(dataDir: string, migrate: boolean): Promise<OpenedDb> 
   const appliedMigrations = migrate ? await applyMigrations({ kind: "pglite", db }) : [];
   const prisma = new PrismaClient({ adapter: new SafePrismaPGlite(db) });
   return {
-    prisma, kind: "pglite", appliedMigrations, rawSql: prisma,
-    async close() { await prisma.$disconnect(); await db.close(); },
+    prisma,
+    kind: "pglite",
+    appliedMigrations,
+    rawSql: prisma,
+    async close() {
+      await prisma.$disconnect();
+      await db.close();
+    },
   };
 }
 
@@ -74,12 +93,19 @@ export function pgRawSql(pool: pg.Pool): RawSqlDb {
   const run = (q: TemplateStringsArray | Prisma.Sql, values: unknown[]) => {
     const sql = q instanceof Prisma.Sql ? q : Prisma.sql(q, ...values);
     let name = names.get(sql.text);
-    if (!name) { name = `raw_${createHash("sha1").update(sql.text).digest("hex").slice(0, 20)}`; names.set(sql.text, name); }
+    if (!name) {
+      name = `raw_${createHash("sha1").update(sql.text).digest("hex").slice(0, 20)}`;
+      names.set(sql.text, name);
+    }
     return pool.query({ name, text: sql.text, values: sql.values });
   };
   const raw = {
-    async $queryRaw(q: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) { return (await run(q, values)).rows; },
-    async $executeRaw(q: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) { return (await run(q, values)).rowCount ?? 0; },
+    async $queryRaw(q: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) {
+      return (await run(q, values)).rows;
+    },
+    async $executeRaw(q: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) {
+      return (await run(q, values)).rowCount ?? 0;
+    },
   };
   // Prisma types these as PrismaPromise (lazy, batchable in $transaction); the ledger only awaits them
   return raw as unknown as RawSqlDb;

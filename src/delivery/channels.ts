@@ -23,8 +23,10 @@ export const PLATFORM_NAME: Record<ChatPlatform, string> = { slack: "Slack", dis
 
 export const OWN_CHANNEL: ChannelCheck = { ok: true };
 
-export const notConnected = (platform: ChatPlatform, channelId: string): ChannelCheck =>
-  ({ ok: false, reason: `#${channelId} is a ${PLATFORM_NAME[platform]} channel, but this workspace has no ${PLATFORM_NAME[platform]} connection; name one of its own channels.` });
+export const notConnected = (platform: ChatPlatform, channelId: string): ChannelCheck => ({
+  ok: false,
+  reason: `#${channelId} is a ${PLATFORM_NAME[platform]} channel, but this workspace has no ${PLATFORM_NAME[platform]} connection; name one of its own channels.`,
+});
 
 /** Asks the adapter of the channel's platform; a platform this process has no adapter for has no channels of ours. */
 export class PlatformChannels implements ChannelOwnership {
@@ -47,7 +49,13 @@ export class PlatformChannels implements ChannelOwnership {
  * retry cannot make it ours) and logged with the workspace and channel. Failing to ask the platform throws
  * as is, so the delivery is retried.
  */
-export async function requireOwnChannel(channels: ChannelOwnership, workspaceId: string, platform: ChatPlatform, channelId: string, logger?: Logger): Promise<void> {
+export async function requireOwnChannel(
+  channels: ChannelOwnership,
+  workspaceId: string,
+  platform: ChatPlatform,
+  channelId: string,
+  logger?: Logger,
+): Promise<void> {
   const r = await channels.check(workspaceId, platform, channelId);
   if (r.ok) return;
   logger?.warn({ workspaceId, platform, channelId, reason: r.reason }, "refused to post to a channel that is not the workspace's own");

@@ -14,7 +14,13 @@ export interface DeliveryJob {
   pinAfter?: boolean;
 }
 
-export interface RoomJob { platform: ChatPlatform; workspaceId: string; dealId: string; requesterUserId: string; fromChannelId?: string }
+export interface RoomJob {
+  platform: ChatPlatform;
+  workspaceId: string;
+  dealId: string;
+  requesterUserId: string;
+  fromChannelId?: string;
+}
 
 export interface Outbox {
   deliver(job: DeliveryJob): Promise<void>;
@@ -23,11 +29,21 @@ export interface Outbox {
 
 /** JSON-safe copy of a reply (Uint8Array images → base64) and back. */
 export function serializeReply(r: Reply): Reply {
-  return { ...r, blocks: r.blocks.map((b) => (b.type === "image" && b.png ? { ...b, png: undefined, pngBase64: Buffer.from(b.png).toString("base64") } as never : b)) };
+  return {
+    ...r,
+    blocks: r.blocks.map((b) =>
+      b.type === "image" && b.png ? ({ ...b, png: undefined, pngBase64: Buffer.from(b.png).toString("base64") } as never) : b,
+    ),
+  };
 }
 export function deserializeReply(r: Reply): Reply {
-  return { ...r, blocks: r.blocks.map((b) => {
-    const x = b as { type: string; pngBase64?: string };
-    return x.type === "image" && x.pngBase64 ? { ...(b as object), png: Buffer.from(x.pngBase64, "base64"), pngBase64: undefined } as never : b;
-  }) };
+  return {
+    ...r,
+    blocks: r.blocks.map((b) => {
+      const x = b as { type: string; pngBase64?: string };
+      return x.type === "image" && x.pngBase64
+        ? ({ ...(b as object), png: Buffer.from(x.pngBase64, "base64"), pngBase64: undefined } as never)
+        : b;
+    }),
+  };
 }

@@ -15,9 +15,17 @@ export interface DeliveryTarget {
   threadId?: string;
 }
 
-export interface Delivered { channelId: string; messageId: string }
+export interface Delivered {
+  channelId: string;
+  messageId: string;
+}
 
-export interface RoomRequest { name: string; topic?: string; memberUserIds: string[]; /** where the room starts (Discord thread parent) */ fromChannelId?: string }
+export interface RoomRequest {
+  name: string;
+  topic?: string;
+  memberUserIds: string[];
+  /** where the room starts (Discord thread parent) */ fromChannelId?: string;
+}
 
 export interface PostOptions {
   /**
@@ -41,7 +49,12 @@ export type Ports = Partial<Record<ChatPlatform, ChatDelivery>>;
 /** The platform said 429: retry after this long without counting a failed attempt. */
 export class RateLimitedError extends Error {
   override name = "RateLimitedError";
-  constructor(public retryAfterMs: number, message = "rate limited") { super(message); }
+  constructor(
+    public retryAfterMs: number,
+    message = "rate limited",
+  ) {
+    super(message);
+  }
 }
 
 /** Retrying cannot help (channel_not_found, not_in_channel, token revoked…). */

@@ -7,14 +7,24 @@ type Tx = Prisma.TransactionClient;
 const toJson = (v: unknown): Prisma.InputJsonValue | undefined =>
   v == null ? undefined : (JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x))) as Prisma.InputJsonValue);
 
-export async function audit(tx: Tx, actor: Actor | { workspaceId: string; memberId?: string | null }, action: string,
-  entity: string, entityId: string, before?: unknown, after?: unknown): Promise<void> {
+export async function audit(
+  tx: Tx,
+  actor: Actor | { workspaceId: string; memberId?: string | null },
+  action: string,
+  entity: string,
+  entityId: string,
+  before?: unknown,
+  after?: unknown,
+): Promise<void> {
   await tx.auditLog.create({
     data: {
       workspaceId: actor.workspaceId,
       actorId: actor.memberId ?? null,
-      action, entity, entityId,
-      before: toJson(before), after: toJson(after),
+      action,
+      entity,
+      entityId,
+      before: toJson(before),
+      after: toJson(after),
     },
   });
 }

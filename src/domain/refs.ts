@@ -7,12 +7,24 @@ import { formatKey, parseKey, type KeyKind } from "../db/keys.ts";
 export type RefKind = "contact" | "company" | "deal" | "ticket";
 type Db = Pick<PrismaClient, "contact" | "company" | "deal" | "ticket">;
 
-export interface RefHit { id: string; number: number; label: string }
+export interface RefHit {
+  id: string;
+  number: number;
+  label: string;
+}
 
 export class AmbiguousRefError extends UserInputError {
-  constructor(public ref: string, public kind: RefKind, public candidates: RefHit[]) {
-    super(`"${ref}" matches ${candidates.length === 6 ? "more than 5" : candidates.length} ${kind === "company" ? "companies" : kind + "s"}: ${candidates
-      .slice(0, 5).map((c) => `${formatKey(kind, c.number)} ${shortLabel(c.label)}`).join(", ")}. Use the key.`);
+  constructor(
+    public ref: string,
+    public kind: RefKind,
+    public candidates: RefHit[],
+  ) {
+    super(
+      `"${ref}" matches ${candidates.length === 6 ? "more than 5" : candidates.length} ${kind === "company" ? "companies" : kind + "s"}: ${candidates
+        .slice(0, 5)
+        .map((c) => `${formatKey(kind, c.number)} ${shortLabel(c.label)}`)
+        .join(", ")}. Use the key.`,
+    );
   }
 }
 
@@ -30,7 +42,10 @@ const nameField: Record<RefKind, "name" | "title" | "subject"> = { contact: "nam
 async function byNumber(db: Db, kind: RefKind, workspaceId: string, number: number): Promise<RefHit | null> {
   const where = { workspaceId_number: { workspaceId, number } };
   const select = { id: true, number: true, [nameField[kind]]: true } as const;
-  const row = await (db[kind] as unknown as { findUnique(a: unknown): Promise<Record<string, unknown> | null> }).findUnique({ where, select });
+  const row = await (db[kind] as unknown as { findUnique(a: unknown): Promise<Record<string, unknown> | null> }).findUnique({
+    where,
+    select,
+  });
   return row ? { id: row.id as string, number: row.number as number, label: row[nameField[kind]] as string } : null;
 }
 
@@ -51,18 +66,25 @@ export async function resolveRef(db: Db, workspaceId: string, kind: RefKind, ref
   if (!text) throw new UserInputError(`Give a ${kind} key like ${formatKey(kind, 7)}.`);
   const key = parseKey(text);
   if (key) {
-    if (key.kind !== kind) throw new UserInputError(`${text.toUpperCase()} is a ${key.kind} key; expected a ${kind} (${formatKey(kind, 7)}).`);
+    if (key.kind !== kind)
+      throw new UserInputError(`${text.toUpperCase()} is a ${key.kind} key; expected a ${kind} (${formatKey(kind, 7)}).`);
     const hit = await byNumber(db, kind, workspaceId, key.number);
     if (!hit) throw new NotFoundError(`No ${kind} ${formatKey(kind, key.number)} in this workspace.`);
     return hit;
   }
   if (kind === "contact" && looksLikeEmail(text)) {
-    const c = await db.contact.findUnique({ where: { workspaceId_email: { workspaceId, email: text.toLowerCase() } }, select: { id: true, number: true, name: true } });
+    const c = await db.contact.findUnique({
+      where: { workspaceId_email: { workspaceId, email: text.toLowerCase() } },
+      select: { id: true, number: true, name: true },
+    });
     if (!c) throw new NotFoundError(`No contact with email ${text} in this workspace.`);
     return { id: c.id, number: c.number, label: c.name };
   }
   if (kind === "company" && /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(text)) {
-    const c = await db.company.findFirst({ where: { workspaceId, domain: text.toLowerCase() }, select: { id: true, number: true, name: true } });
+    const c = await db.company.findFirst({
+      where: { workspaceId, domain: text.toLowerCase() },
+      select: { id: true, number: true, name: true },
+    });
     if (c) return { id: c.id, number: c.number, label: c.name };
   }
   const hits = await byName(db, kind, workspaceId, text);

@@ -87,7 +87,15 @@ export interface Services {
   events: EventLog;
 }
 
-export interface ServiceDeps { encryptionKey?: string; stateSecret?: string; outbox?: Outbox; logger?: Logger; slaTimers?: SlaTimerQueue; campaigns?: Omit<CampaignDeps, "outbox">; reportScheduler?: ReportScheduler; predictJobs?: PredictJobs;
+export interface ServiceDeps {
+  encryptionKey?: string;
+  stateSecret?: string;
+  outbox?: Outbox;
+  logger?: Logger;
+  slaTimers?: SlaTimerQueue;
+  campaigns?: Omit<CampaignDeps, "outbox">;
+  reportScheduler?: ReportScheduler;
+  predictJobs?: PredictJobs;
   /** draws a digest for posting (src/commands/digestReply.ts); without it digests are not posted */
   renderDigest?: DigestRenderer;
   /** how long a caller's identity is cached (IDENTITY_TTL_MS) */
@@ -95,7 +103,8 @@ export interface ServiceDeps { encryptionKey?: string; stateSecret?: string; out
   /** the platform adapters' answers; without it no channel is the workspace's own */
   channels?: ChannelOwnership;
   /** wakes the domain-events worker after a commit; without it events wait for the sweep */
-  eventNudge?: EventNudge }
+  eventNudge?: EventNudge;
+}
 
 export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Services {
   const events = new EventLog(db, deps.eventNudge, deps.logger);
@@ -128,7 +137,12 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
     processedEvents: new ProcessedEvents(db),
     autocomplete: new AutocompleteService(db),
     analytics,
-    reports: new ReportService(db, analytics.digests, { scheduler: deps.reportScheduler, outbox: deps.outbox, render: deps.renderDigest, logger: deps.logger }),
+    reports: new ReportService(db, analytics.digests, {
+      scheduler: deps.reportScheduler,
+      outbox: deps.outbox,
+      render: deps.renderDigest,
+      logger: deps.logger,
+    }),
     sla,
     escalations,
     campaigns: new CampaignService(db, { ...deps.campaigns, outbox: deps.outbox }),

@@ -28,8 +28,14 @@ function zoneFormatter(tz: string): Intl.DateTimeFormat {
   let f = formatters.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat("en-US", {
-      timeZone: tz, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric",
-      hour: "numeric", minute: "numeric", second: "numeric",
+      timeZone: tz,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
     });
     formatters.set(tz, f);
   }
@@ -95,8 +101,15 @@ export function parseDate(s: string, now: Date, timeZone = "UTC"): Date {
   } else if (start.isCertain("timezoneOffset")) {
     when = start.date();
   } else {
-    when = zonedTime(timeZone, start.get("year")!, start.get("month")!, start.get("day")!,
-      start.get("hour")!, start.get("minute")!, start.get("second") ?? 0);
+    when = zonedTime(
+      timeZone,
+      start.get("year")!,
+      start.get("month")!,
+      start.get("day")!,
+      start.get("hour")!,
+      start.get("minute")!,
+      start.get("second") ?? 0,
+    );
   }
   return inRange(when, text);
 }

@@ -18,8 +18,7 @@ const NUMBER = /^(\d+|[1-9]\d{0,2}(?:,\d{3})+)(?:\.(\d+))?([kKmM])?$/;
 const LIMIT_CENTS = 10n ** 14n; // 10^12 in whole units
 let knownCurrencies: Set<string> | undefined;
 
-const isCurrency = (code: string): boolean =>
-  (knownCurrencies ??= new Set(Intl.supportedValuesOf("currency"))).has(code);
+const isCurrency = (code: string): boolean => (knownCurrencies ??= new Set(Intl.supportedValuesOf("currency"))).has(code);
 
 const EXAMPLES = "try 12000, 12,000.50, 12.5k, $12k or 12000EUR";
 

@@ -8,10 +8,12 @@ export function parseScoreRule(text: string): { field: string; value: string; po
   const t = text.trim();
   let cut = t.length;
   while (cut > 0 && !isSpace(t[cut - 1])) cut--;
-  const points = t.slice(cut), head = t.slice(0, cut).trimEnd();
+  const points = t.slice(cut),
+    head = t.slice(0, cut).trimEnd();
   if (!/^[+-]?\d+$/.test(points)) return null;
   const colon = head.indexOf(":");
-  const field = head.slice(0, colon), value = head.slice(colon + 1);
+  const field = head.slice(0, colon),
+    value = head.slice(colon + 1);
   if (colon < 1 || !/^[a-z]+$/i.test(field) || !value || LINE_BREAK.test(value)) return null;
   return { field, value: value.replace(/^"|"$/g, ""), points: Number(points) };
 }

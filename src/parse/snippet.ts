@@ -2,7 +2,10 @@
 
 /** Quote a piece of user text for an error message: one line, at most `max` characters. */
 export function show(s: string, max = 40, mark = '"'): string {
-  const flat = s.replace(/\s+/gu, " ").replaceAll(mark, mark === "`" ? "'" : mark).trim();
+  const flat = s
+    .replace(/\s+/gu, " ")
+    .replaceAll(mark, mark === "`" ? "'" : mark)
+    .trim();
   const cut = [...flat];
   return `${mark}${cut.length > max ? cut.slice(0, max - 1).join("") + "…" : flat}${mark}`;
 }

@@ -18,9 +18,7 @@
 import { UserInputError } from "../errors.ts";
 import { decodeEntities, show } from "./snippet.ts";
 
-export type Token =
-  | { kind: "word"; value: string; quoted: boolean }
-  | { kind: "option"; key: string; value: string; quoted: boolean };
+export type Token = { kind: "word"; value: string; quoted: boolean } | { kind: "option"; key: string; value: string; quoted: boolean };
 
 export const MAX_COMMAND_LENGTH = 4000;
 
@@ -128,7 +126,10 @@ function readValue(cells: Cell[], start: number): { value: string; quoted: boole
       i++;
     }
     if (!closed) {
-      const rest = cells.slice(start).map((c) => c.text).join("");
+      const rest = cells
+        .slice(start)
+        .map((c) => c.text)
+        .join("");
       throw new UserInputError(`Unclosed quote in ${show(rest, 40, "`")}; add the closing ${open.text === "‘" ? "’" : '"'}`);
     }
   }
@@ -143,7 +144,11 @@ function readKey(cells: Cell[], i: number): { key: string; next: number } | null
   while (j < cells.length && !cells[j].atomic && KEY_CHAR.test(cells[j].text)) j++;
   if (!isPlain(cells[j], ":")) return null;
   if (isPlain(cells[j + 1], "/") && isPlain(cells[j + 2], "/")) return null; // https://…
-  const key = cells.slice(i, j).map((c) => c.text).join("").toLowerCase();
+  const key = cells
+    .slice(i, j)
+    .map((c) => c.text)
+    .join("")
+    .toLowerCase();
   return { key, next: j + 1 };
 }
 

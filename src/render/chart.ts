@@ -17,19 +17,25 @@ export class ChartUnavailableError extends Error {
 
 function fontFiles(): string[] {
   const files = FONT_FILES.map((f) => path.join(FONT_DIR, f)).filter((f) => existsSync(f));
-  if (!files.length) throw new ChartUnavailableError(`no DejaVu fonts in ${FONT_DIR}: install fonts-dejavu-core (apt-get install fonts-dejavu-core)`);
+  if (!files.length)
+    throw new ChartUnavailableError(`no DejaVu fonts in ${FONT_DIR}: install fonts-dejavu-core (apt-get install fonts-dejavu-core)`);
   return files;
 }
 
 // vega and vega-lite load on the first chart, not at start-up: vega-lite patches Set.prototype.toJSON
 // when it loads, which libraries that probe Set at their own load time (discord.js's emitter) reject.
-let engines: Promise<{ vega: typeof import("vega"); compile: typeof import("vega-lite").compile; loader: ReturnType<typeof import("vega").loader> }> | undefined;
-const loadEngines = () => (engines ??= (async () => {
-  const [vega, vl] = await Promise.all([import("vega"), import("vega-lite")]);
-  const loader = vega.loader();
-  loader.load = async (uri: string) => { throw new Error(`charts load nothing (asked for ${uri})`); };
-  return { vega, compile: vl.compile, loader };
-})());
+let engines:
+  | Promise<{ vega: typeof import("vega"); compile: typeof import("vega-lite").compile; loader: ReturnType<typeof import("vega").loader> }>
+  | undefined;
+const loadEngines = () =>
+  (engines ??= (async () => {
+    const [vega, vl] = await Promise.all([import("vega"), import("vega-lite")]);
+    const loader = vega.loader();
+    loader.load = async (uri: string) => {
+      throw new Error(`charts load nothing (asked for ${uri})`);
+    };
+    return { vega, compile: vl.compile, loader };
+  })());
 
 /** Vega-Lite spec → SVG text. */
 export async function toSvg(spec: TopLevelSpec): Promise<string> {
@@ -58,11 +64,18 @@ export async function renderChart(spec: TopLevelSpec, scale = 2): Promise<{ svg:
   return { svg, png: svgToPng(svg, scale) };
 }
 
-export interface PipelineBar { stage: string; currency: string; amount: number; weighted: number; deals: number }
+export interface PipelineBar {
+  stage: string;
+  currency: string;
+  amount: number;
+  weighted: number;
+  deals: number;
+}
 
 const SYMBOL: Record<string, string> = { USD: "$", EUR: "€", GBP: "£", JPY: "¥" };
 const withCurrency = (v: string, currency: string) => (SYMBOL[currency] ? `${SYMBOL[currency]}${v}` : `${v} ${currency}`);
-const compact = (n: number) => (Math.abs(n) >= 1e6 ? `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M` : Math.abs(n) >= 1e3 ? `${Math.round(n / 1e3)}k` : `${Math.round(n)}`);
+const compact = (n: number) =>
+  Math.abs(n) >= 1e6 ? `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M` : Math.abs(n) >= 1e3 ? `${Math.round(n / 1e3)}k` : `${Math.round(n)}`;
 
 /**
  * Open pipeline by stage: the amount as a light bar, the probability-weighted amount as a dark bar over it,
@@ -71,16 +84,32 @@ const compact = (n: number) => (Math.abs(n) >= 1e6 ? `${(n / 1e6).toFixed(n >= 1
 export function pipelineChartSpec(title: string, bars: PipelineBar[], stageOrder: string[]): TopLevelSpec {
   const currencies = [...new Set(bars.map((b) => b.currency))];
   const multi = currencies.length > 1;
-  const values = bars.map((b) => ({ ...b, label: `${b.deals.toLocaleString("en-US")} deal${b.deals === 1 ? "" : "s"} · ${withCurrency(compact(b.amount), b.currency)}` }));
+  const values = bars.map((b) => ({
+    ...b,
+    label: `${b.deals.toLocaleString("en-US")} deal${b.deals === 1 ? "" : "s"} · ${withCurrency(compact(b.amount), b.currency)}`,
+  }));
   const y = { field: "stage", type: "nominal" as const, sort: stageOrder, title: null, axis: { labelFontSize: 13, labelPadding: 6 } };
   const yOffset = multi ? { yOffset: { field: "currency", type: "nominal" as const, sort: currencies } } : {};
   const max = Math.max(1, ...bars.map((b) => b.amount));
   const color = multi
-    ? { color: { field: "currency", type: "nominal" as const, legend: { title: null, orient: "top" as const }, scale: { range: ["#1f6feb", "#bf8700", "#2da44e", "#a371f7"] } } }
+    ? {
+        color: {
+          field: "currency",
+          type: "nominal" as const,
+          legend: { title: null, orient: "top" as const },
+          scale: { range: ["#1f6feb", "#bf8700", "#2da44e", "#a371f7"] },
+        },
+      }
     : { color: { value: "#1f6feb" } };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: title, subtitle: "amount (light) · weighted by stage probability (dark)", anchor: "start", fontSize: 15, subtitleFontSize: 11 },
+    title: {
+      text: title,
+      subtitle: "amount (light) · weighted by stage probability (dark)",
+      anchor: "start",
+      fontSize: 15,
+      subtitleFontSize: 11,
+    },
     width: 560,
     height: { step: multi ? 20 * currencies.length : 34 },
     background: "white",
@@ -88,12 +117,25 @@ export function pipelineChartSpec(title: string, bars: PipelineBar[], stageOrder
     data: { values },
     encoding: { y, ...yOffset },
     layer: [
-      { mark: { type: "bar", opacity: 0.3, cornerRadiusEnd: 2 }, encoding: {
-        // room on the right for the labels
-        x: { field: "amount", type: "quantitative", title: null, scale: { domain: [0, max * 1.32], nice: false }, axis: { format: "~s", labelFontSize: 11, grid: true } }, ...color,
-      } },
+      {
+        mark: { type: "bar", opacity: 0.3, cornerRadiusEnd: 2 },
+        encoding: {
+          // room on the right for the labels
+          x: {
+            field: "amount",
+            type: "quantitative",
+            title: null,
+            scale: { domain: [0, max * 1.32], nice: false },
+            axis: { format: "~s", labelFontSize: 11, grid: true },
+          },
+          ...color,
+        },
+      },
       { mark: { type: "bar", cornerRadiusEnd: 2 }, encoding: { x: { field: "weighted", type: "quantitative" }, ...color } },
-      { mark: { type: "text", align: "left", dx: 4, fontSize: 11, color: "#333" }, encoding: { x: { field: "amount", type: "quantitative" }, text: { field: "label" } } },
+      {
+        mark: { type: "text", align: "left", dx: 4, fontSize: 11, color: "#333" },
+        encoding: { x: { field: "amount", type: "quantitative" }, text: { field: "label" } },
+      },
     ],
     config: { view: { stroke: null }, axis: { domainColor: "#888", tickColor: "#888" } },
   } as TopLevelSpec;

@@ -3,7 +3,13 @@
 import { b, reply, s, type Action, type ReplyBuilder } from "../reply/reply.ts";
 import { day, money } from "../reply/format.ts";
 
-export interface CardStage { name: string; position: number; probability: number; isWon: boolean; isLost: boolean }
+export interface CardStage {
+  name: string;
+  position: number;
+  probability: number;
+  isWon: boolean;
+  isLost: boolean;
+}
 
 export interface CardDeal {
   number: number;
@@ -36,13 +42,17 @@ export function dealCard(deal: CardDeal, stages: CardStage[], note?: string, eph
   const amount = money(deal.amount.toString(), deal.currency.trim());
   const r = reply(`${key} ${deal.title} · ${amount} · ${deal.stage.name}${note ? ` (${note})` : ""}`, ephemeral);
   if (note) r.text([b(key), s(` ${note}`)]);
-  return r.header(`${key} · ${deal.title}`).fields([
-    { label: "Amount", value: amount },
-    { label: "Stage", value: `${deal.stage.name} (${deal.stage.probability}%)` },
-    { label: "Owner", value: deal.owner?.name ?? "—" },
-    { label: "Company", value: deal.company ? `A-${deal.company.number} ${deal.company.name}` : "—" },
-    { label: "Contact", value: deal.contact ? `C-${deal.contact.number} ${deal.contact.name}` : "—" },
-    { label: "Expected close", value: day(deal.expectedCloseAt) },
-    deal.lostReason ? { label: "Lost because", value: deal.lostReason } : null,
-  ]).actions(dealActions(deal, stages)).record(key);
+  return r
+    .header(`${key} · ${deal.title}`)
+    .fields([
+      { label: "Amount", value: amount },
+      { label: "Stage", value: `${deal.stage.name} (${deal.stage.probability}%)` },
+      { label: "Owner", value: deal.owner?.name ?? "—" },
+      { label: "Company", value: deal.company ? `A-${deal.company.number} ${deal.company.name}` : "—" },
+      { label: "Contact", value: deal.contact ? `C-${deal.contact.number} ${deal.contact.name}` : "—" },
+      { label: "Expected close", value: day(deal.expectedCloseAt) },
+      deal.lostReason ? { label: "Lost because", value: deal.lostReason } : null,
+    ])
+    .actions(dealActions(deal, stages))
+    .record(key);
 }

@@ -32,8 +32,16 @@ export function when(d: Date, now = new Date()): string {
 export function duration(seconds: number): string {
   const parts: string[] = [];
   let s = Math.round(seconds);
-  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]] as const) {
-    if (s >= size) { parts.push(`${Math.floor(s / size)}${unit}`); s %= size; }
+  for (const [unit, size] of [
+    ["d", 86400],
+    ["h", 3600],
+    ["m", 60],
+    ["s", 1],
+  ] as const) {
+    if (s >= size) {
+      parts.push(`${Math.floor(s / size)}${unit}`);
+      s %= size;
+    }
   }
   return parts.join(" ") || "0s";
 }

@@ -23,7 +23,10 @@ export interface Action {
   form?: boolean;
 }
 
-export interface Field { label: string; value: Rich }
+export interface Field {
+  label: string;
+  value: Rich;
+}
 
 export type Block =
   | { type: "header"; text: string }
@@ -59,22 +62,40 @@ export const richToPlain = (r: Rich): string => (typeof r === "string" ? r : r.m
 export class ReplyBuilder {
   private blocks: Block[] = [];
   private key?: string;
-  constructor(private summaryText: string, private isEphemeral = true) {}
-  header(text: string) { this.blocks.push({ type: "header", text }); return this; }
-  text(text: Rich) { this.blocks.push({ type: "text", text }); return this; }
+  constructor(
+    private summaryText: string,
+    private isEphemeral = true,
+  ) {}
+  header(text: string) {
+    this.blocks.push({ type: "header", text });
+    return this;
+  }
+  text(text: Rich) {
+    this.blocks.push({ type: "text", text });
+    return this;
+  }
   fields(fields: (Field | false | null | undefined | "" | 0)[]) {
     const f = fields.filter(Boolean) as Field[];
     if (f.length) this.blocks.push({ type: "fields", fields: f });
     return this;
   }
-  context(text: Rich) { this.blocks.push({ type: "context", text }); return this; }
+  context(text: Rich) {
+    this.blocks.push({ type: "context", text });
+    return this;
+  }
   actions(actions: (Action | false | null | undefined | "" | 0)[]) {
     const a = actions.filter(Boolean) as Action[];
     if (a.length) this.blocks.push({ type: "actions", actions: a });
     return this;
   }
-  image(alt: string, png: Uint8Array) { this.blocks.push({ type: "image", alt, png }); return this; }
-  record(key: string) { this.key = key; return this; }
+  image(alt: string, png: Uint8Array) {
+    this.blocks.push({ type: "image", alt, png });
+    return this;
+  }
+  record(key: string) {
+    this.key = key;
+    return this;
+  }
   build(): Reply {
     return { blocks: this.blocks, ephemeral: this.isEphemeral, kind: "ok", summary: this.summaryText, recordKey: this.key };
   }

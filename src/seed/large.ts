@@ -10,16 +10,45 @@ import { COMPANIES, DEAL_KINDS, FIRST_NAMES, LAST_NAMES, LOST_REASONS, SUMMARIES
 
 export const LARGE_WORKSPACE = "Large Co";
 
-export interface LargeScale { contacts: number; companies: number; deals: number; interactions: number; tickets: number; members: number }
-export const LARGE: LargeScale = { contacts: 100_000, companies: 5_000, deals: 50_000, interactions: 1_000_000, tickets: 100_000, members: 12 };
+export interface LargeScale {
+  contacts: number;
+  companies: number;
+  deals: number;
+  interactions: number;
+  tickets: number;
+  members: number;
+}
+export const LARGE: LargeScale = {
+  contacts: 100_000,
+  companies: 5_000,
+  deals: 50_000,
+  interactions: 1_000_000,
+  tickets: 100_000,
+  members: 12,
+};
 
-export interface LargeSeedOptions { reset?: boolean; now?: Date; name?: string; scale?: Partial<LargeScale>; seed?: number; onStep?: (label: string, ms: number) => void }
+export interface LargeSeedOptions {
+  reset?: boolean;
+  now?: Date;
+  name?: string;
+  scale?: Partial<LargeScale>;
+  seed?: number;
+  onStep?: (label: string, ms: number) => void;
+}
 export interface LargeSeedResult {
   status: "created" | "exists";
   workspaceId: string;
   name: string;
   deleted: number;
-  counts: { members: number; companies: number; contacts: number; deals: number; stageChanges: number; interactions: number; tickets: number };
+  counts: {
+    members: number;
+    companies: number;
+    contacts: number;
+    deals: number;
+    stageChanges: number;
+    interactions: number;
+    tickets: number;
+  };
   ms: number;
 }
 
@@ -29,57 +58,86 @@ export interface LargeSeedResult {
  */
 const idSql = (kind: string, n: string) => `('c' || substr(md5($1), 1, 8) || '${kind}' || lpad((${n})::text, 15, '0'))`;
 /** Row g of n created over the last `days`, in creation order (keys, times and the heap follow each other, as they do in life). */
-const overTime = (g: string, n: string, days: number) => `($2::timestamp - interval '${days} days' * (1 - (${g} - 1 + random()) / ${n}::int))`;
+const overTime = (g: string, n: string, days: number) =>
+  `($2::timestamp - interval '${days} days' * (1 - (${g} - 1 + random()) / ${n}::int))`;
 
 export async function seedLarge(prisma: PrismaClient, opts: LargeSeedOptions = {}): Promise<LargeSeedResult> {
   const name = opts.name ?? LARGE_WORKSPACE;
   const scale = { ...LARGE, ...opts.scale };
   const now = opts.now ?? new Date();
   const started = performance.now();
-  const result: LargeSeedResult = await prisma.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`seed:${name}`}))`;
-    const existing = await tx.workspace.findMany({ where: { name }, select: { id: true } });
-    if (existing.length && !opts.reset) return { ...(await counts(tx, existing[0].id)), status: "exists", workspaceId: existing[0].id, name, deleted: 0, ms: performance.now() - started };
-    for (const w of existing) {
-      await tx.deal.deleteMany({ where: { workspaceId: w.id } });
-      await tx.workspace.delete({ where: { id: w.id } });
-    }
-    const ws = await tx.workspace.create({ data: { name, createdAt: new Date(now.getTime() - 400 * 86_400_000) } });
-    await createWorkspaceDefaults(tx, ws.id);
-    const stages = await tx.stage.findMany({ where: { workspaceId: ws.id }, orderBy: { position: "asc" } });
-    const open = stages.filter((s) => !s.isWon && !s.isLost).map((s) => s.id);
-    const won = stages.find((s) => s.isWon)!.id, lost = stages.find((s) => s.isLost)!.id;
-    const pipelineId = stages[0].pipelineId;
+  const result: LargeSeedResult = await prisma.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`seed:${name}`}))`;
+      const existing = await tx.workspace.findMany({ where: { name }, select: { id: true } });
+      if (existing.length && !opts.reset)
+        return {
+          ...(await counts(tx, existing[0].id)),
+          status: "exists",
+          workspaceId: existing[0].id,
+          name,
+          deleted: 0,
+          ms: performance.now() - started,
+        };
+      for (const w of existing) {
+        await tx.deal.deleteMany({ where: { workspaceId: w.id } });
+        await tx.workspace.delete({ where: { id: w.id } });
+      }
+      const ws = await tx.workspace.create({ data: { name, createdAt: new Date(now.getTime() - 400 * 86_400_000) } });
+      await createWorkspaceDefaults(tx, ws.id);
+      const stages = await tx.stage.findMany({ where: { workspaceId: ws.id }, orderBy: { position: "asc" } });
+      const open = stages.filter((s) => !s.isWon && !s.isLost).map((s) => s.id);
+      const won = stages.find((s) => s.isWon)!.id,
+        lost = stages.find((s) => s.isLost)!.id;
+      const pipelineId = stages[0].pipelineId;
 
-    // each table is analyzed right after its insert: later steps join it, and without statistics the
-    // planner picks nested loops over what it believes are empty tables
-    const step = async (table: string, sql: string, ...params: unknown[]) => {
-      const t = performance.now();
-      await tx.$executeRawUnsafe(sql, ws.id, ...params);
-      await tx.$executeRawUnsafe(`ANALYZE "${table}"`);
-      opts.onStep?.(table, performance.now() - t);
-    };
-    // random() below is repeatable within this transaction; the generated rows reference each other by formula
-    await tx.$executeRawUnsafe(`SELECT setseed(${(opts.seed ?? 0.42) % 1})`);
-    // the rows are consistent by construction: skip per-row FK triggers when allowed (superuser), else keep them
-    await tx.$executeRawUnsafe("SAVEPOINT fk");
-    try { await tx.$executeRawUnsafe("SET LOCAL session_replication_role = replica"); await tx.$executeRawUnsafe("RELEASE SAVEPOINT fk"); }
-    catch { await tx.$executeRawUnsafe("ROLLBACK TO SAVEPOINT fk"); }
+      // each table is analyzed right after its insert: later steps join it, and without statistics the
+      // planner picks nested loops over what it believes are empty tables
+      const step = async (table: string, sql: string, ...params: unknown[]) => {
+        const t = performance.now();
+        await tx.$executeRawUnsafe(sql, ws.id, ...params);
+        await tx.$executeRawUnsafe(`ANALYZE "${table}"`);
+        opts.onStep?.(table, performance.now() - t);
+      };
+      // random() below is repeatable within this transaction; the generated rows reference each other by formula
+      await tx.$executeRawUnsafe(`SELECT setseed(${(opts.seed ?? 0.42) % 1})`);
+      // the rows are consistent by construction: skip per-row FK triggers when allowed (superuser), else keep them
+      await tx.$executeRawUnsafe("SAVEPOINT fk");
+      try {
+        await tx.$executeRawUnsafe("SET LOCAL session_replication_role = replica");
+        await tx.$executeRawUnsafe("RELEASE SAVEPOINT fk");
+      } catch {
+        await tx.$executeRawUnsafe("ROLLBACK TO SAVEPOINT fk");
+      }
 
-    const nowTs = `$2::timestamp`;
-    await step("Member", `
+      const nowTs = `$2::timestamp`;
+      await step(
+        "Member",
+        `
       INSERT INTO "Member" (id, "workspaceId", name, role, "onCall", "createdAt")
       SELECT ${idSql("m", "g")}, $1, ($3::text[])[1 + (g * 7) % cardinality($3::text[])] || ' ' || ($4::text[])[1 + (g * 11) % cardinality($4::text[])],
              (CASE WHEN g = 1 THEN 'admin' WHEN g <= 3 THEN 'manager' WHEN g = $5 THEN 'viewer' ELSE 'agent' END)::"Role", g = 4, ${nowTs} - interval '400 days'
-      FROM generate_series(1, $5::int) g`, now, FIRST_NAMES, LAST_NAMES, scale.members);
+      FROM generate_series(1, $5::int) g`,
+        now,
+        FIRST_NAMES,
+        LAST_NAMES,
+        scale.members,
+      );
 
-    await step("Company", `
+      await step(
+        "Company",
+        `
       INSERT INTO "Company" (id, "workspaceId", number, name, domain, "createdAt", "updatedAt")
       SELECT ${idSql("a", "g")}, $1, g, split_part(($3::text[])[1 + g % cardinality($3::text[])], ' ', 1) || ' ' || g, 'co' || g || '.example', t, t
       FROM (SELECT g, ${overTime("g", "$4", 700)} AS t FROM generate_series(1, $4::int) g) s`,
-    now, COMPANIES.map((c) => c.name), scale.companies);
+        now,
+        COMPANIES.map((c) => c.name),
+        scale.companies,
+      );
 
-    await step("Contact", `
+      await step(
+        "Contact",
+        `
       INSERT INTO "Contact" (id, "workspaceId", number, name, email, phone, title, tags, "companyId", "ownerId", "createdAt", "updatedAt")
       SELECT ${idSql("c", "g")}, $1, g, f || ' ' || l,
              lower(regexp_replace(f || '.' || l, '[^A-Za-z.]', '', 'g')) || '.' || g || '@' || CASE WHEN co > 0 THEN 'co' || co || '.example' ELSE 'mail.example' END,
@@ -91,11 +149,20 @@ export async function seedLarge(prisma: PrismaClient, opts: LargeSeedOptions = {
                    CASE WHEN random() < 0.85 THEN 1 + floor(random() * $8)::int ELSE 0 END AS co,
                    random() AS r1, random() AS r2, random() AS r3, random() AS r4, ${overTime("g", "$6", 600)} AS t
             FROM generate_series(1, $6::int) g) s`,
-    now, FIRST_NAMES, LAST_NAMES, TITLES, scale.contacts, scale.members, scale.companies);
+        now,
+        FIRST_NAMES,
+        LAST_NAMES,
+        TITLES,
+        scale.contacts,
+        scale.members,
+        scale.companies,
+      );
 
-    // deals: 25 % won, 15 % lost, the rest spread over the open stages; closed ones closed 5-90 days after
-    // creation, all within the last year
-    await step("Deal", `
+      // deals: 25 % won, 15 % lost, the rest spread over the open stages; closed ones closed 5-90 days after
+      // creation, all within the last year
+      await step(
+        "Deal",
+        `
       INSERT INTO "Deal" (id, "workspaceId", number, title, amount, currency, "pipelineId", "stageId", "ownerId", "companyId", "contactId",
                           "expectedCloseAt", "stageEnteredAt", "closedAt", "lostReason", "createdAt", "updatedAt")
       SELECT ${idSql("d", "g")}, $1, g, 'Co ' || co || ' ' || ($3::text[])[1 + g % cardinality($3::text[])],
@@ -113,11 +180,24 @@ export async function seedLarge(prisma: PrismaClient, opts: LargeSeedOptions = {
                                random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5, random() AS r6,
                                1 - (g - 1 + random()) / $8::int AS age, (5 + random() * 85) * interval '1 day' AS dur
                         FROM (SELECT g, random() AS u FROM generate_series(1, $8::int) g) g0) s0) s1) s`,
-    now, DEAL_KINDS, pipelineId, open, won, lost, scale.deals, scale.members, scale.contacts, LOST_REASONS, scale.companies);
+        now,
+        DEAL_KINDS,
+        pipelineId,
+        open,
+        won,
+        lost,
+        scale.deals,
+        scale.members,
+        scale.contacts,
+        LOST_REASONS,
+        scale.companies,
+      );
 
-    // stage history: the open stages in order up to the deal's stage (won passes them all, lost stops after
-    // a few), evenly spaced from creation to stageEnteredAt
-    await step("DealStageChange", `
+      // stage history: the open stages in order up to the deal's stage (won passes them all, lost stops after
+      // a few), evenly spaced from creation to stageEnteredAt
+      await step(
+        "DealStageChange",
+        `
       INSERT INTO "DealStageChange" (id, "workspaceId", "dealId", "fromStageId", "toStageId", "actorId", at)
       SELECT ${idSql("s", "(d.number::bigint * 16 + i)")}, $1, d.id, CASE WHEN i > 0 THEN d.path[i] END, d.path[i + 1], d."ownerId",
              d."createdAt" + (d."stageEnteredAt" - d."createdAt") * (i::float8 / greatest(cardinality(d.path) - 1, 1))
@@ -127,9 +207,14 @@ export async function seedLarge(prisma: PrismaClient, opts: LargeSeedOptions = {
                         ELSE ($2::text[])[1 : array_position($2::text[], d."stageId")] END AS path
             FROM "Deal" d WHERE d."workspaceId" = $1) d,
            generate_series(0, cardinality(d.path) - 1) i`,
-    open, won, lost);
+        open,
+        won,
+        lost,
+      );
 
-    await step("Ticket", `
+      await step(
+        "Ticket",
+        `
       INSERT INTO "Ticket" (id, "workspaceId", number, subject, status, priority, "requesterId", "assigneeId", breached,
                             "firstResponseDueAt", "resolutionDueAt", "firstResponseAt", "resolvedAt", "waitingSince", source, "createdAt", "updatedAt")
       SELECT ${idSql("t", "g")}, $1, g, ($3::text[])[1 + g % cardinality($3::text[])], status::"TicketStatus", prio::"TicketPriority",
@@ -146,11 +231,18 @@ export async function seedLarge(prisma: PrismaClient, opts: LargeSeedOptions = {
                                (CASE WHEN random() < 0.05 THEN 'urgent' WHEN random() < 0.2 THEN 'high' WHEN random() < 0.8 THEN 'normal' ELSE 'low' END) AS prio,
                                ${overTime("g", "$4", 365)} AS t
                         FROM generate_series(1, $4::int) g) g0) s0) s`,
-    now, TICKET_SUBJECTS, scale.tickets, scale.contacts, scale.members);
+        now,
+        TICKET_SUBJECTS,
+        scale.tickets,
+        scale.contacts,
+        scale.members,
+      );
 
-    const kinds = Object.keys(SUMMARIES);
-    const summaries = kinds.map((k) => SUMMARIES[k as keyof typeof SUMMARIES][0]);
-    await step("Interaction", `
+      const kinds = Object.keys(SUMMARIES);
+      const summaries = kinds.map((k) => SUMMARIES[k as keyof typeof SUMMARIES][0]);
+      await step(
+        "Interaction",
+        `
       INSERT INTO "Interaction" (id, "workspaceId", kind, summary, "occurredAt", "authorId", "contactId", "dealId", "ticketId", source, "createdAt")
       SELECT ${idSql("i", "g")}, $1, ($3::text[])[k]::"InteractionKind", ($4::text[])[k], t,
              ${idSql("m", "(1 + floor(r1 * $6)::int)")},
@@ -161,18 +253,38 @@ export async function seedLarge(prisma: PrismaClient, opts: LargeSeedOptions = {
       FROM (SELECT g, CASE WHEN u < 0.30 THEN 1 WHEN u < 0.65 THEN 2 WHEN u < 0.77 THEN 3 WHEN u < 0.90 THEN 4 ELSE 5 END AS k,
                    random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5, ${overTime("g", "$5", 365)} AS t
             FROM (SELECT g, random() AS u FROM generate_series(1, $5::int) g) g0) s`,
-    now, kinds, summaries, scale.interactions, scale.members, scale.contacts, scale.deals, scale.tickets);
+        now,
+        kinds,
+        summaries,
+        scale.interactions,
+        scale.members,
+        scale.contacts,
+        scale.deals,
+        scale.tickets,
+      );
 
-    await step("Contact", `
+      await step(
+        "Contact",
+        `
       UPDATE "Contact" c SET "lastInteractionAt" = x.last
       FROM (SELECT "contactId", max("occurredAt") AS last FROM "Interaction" WHERE "workspaceId" = $1 AND "contactId" IS NOT NULL GROUP BY 1) x
-      WHERE c.id = x."contactId" AND c."workspaceId" = $1`);
+      WHERE c.id = x."contactId" AND c."workspaceId" = $1`,
+      );
 
-    await tx.$executeRaw`INSERT INTO "KeyCounter" ("workspaceId", kind, value)
+      await tx.$executeRaw`INSERT INTO "KeyCounter" ("workspaceId", kind, value)
       VALUES (${ws.id}, 'contact', ${scale.contacts}), (${ws.id}, 'company', ${scale.companies}), (${ws.id}, 'deal', ${scale.deals}), (${ws.id}, 'ticket', ${scale.tickets})`;
-    await audit(tx, { workspaceId: ws.id, memberId: null }, "workspace.seed", "workspace", ws.id, null, { name, scale });
-    return { ...(await counts(tx, ws.id)), status: "created", workspaceId: ws.id, name, deleted: existing.length, ms: performance.now() - started };
-  }, { maxWait: 30_000, timeout: 600_000 });
+      await audit(tx, { workspaceId: ws.id, memberId: null }, "workspace.seed", "workspace", ws.id, null, { name, scale });
+      return {
+        ...(await counts(tx, ws.id)),
+        status: "created",
+        workspaceId: ws.id,
+        name,
+        deleted: existing.length,
+        ms: performance.now() - started,
+      };
+    },
+    { maxWait: 30_000, timeout: 600_000 },
+  );
   if (result.status === "created") {
     // fresh statistics for the planner, and a visibility map so the digest's index-only scans skip the heap
     const t = performance.now();

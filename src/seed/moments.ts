@@ -12,4 +12,5 @@ export function workTime(rng: Random, now: Date, daysAgo: number): Date {
 }
 
 /** A random moment between a and b. */
-export const between = (rng: Random, a: Date, b: Date) => new Date(a.getTime() + Math.floor(rng.next() * Math.max(0, b.getTime() - a.getTime())));
+export const between = (rng: Random, a: Date, b: Date) =>
+  new Date(a.getTime() + Math.floor(rng.next() * Math.max(0, b.getTime() - a.getTime())));

@@ -23,7 +23,13 @@ export const INTERACTION_COUNT = 200;
 // how many deals end in each stage (40 in all)
 const DEALS_PER_STAGE: Record<string, number> = { lead: 8, qualified: 7, proposal: 6, negotiation: 5, won: 9, lost: 5 };
 
-const KIND_WEIGHTS: (readonly [InteractionKind, number])[] = [["call", 30], ["email", 35], ["meeting", 12], ["note", 13], ["chat", 10]];
+const KIND_WEIGHTS: (readonly [InteractionKind, number])[] = [
+  ["call", 30],
+  ["email", 35],
+  ["meeting", 12],
+  ["note", 13],
+  ["chat", 10],
+];
 
 export function planDemo(input: PlanInput): DemoPlan {
   const rng = new Random(input.seed ?? 20261122);
@@ -49,18 +55,31 @@ export function planDemo(input: PlanInput): DemoPlan {
   ];
   const contacts: Prisma.ContactCreateManyInput[] = homes.map((home, i) => {
     let first: string, last: string;
-    do { first = rng.pick(FIRST_NAMES); last = rng.pick(LAST_NAMES); } while (usedNames.has(`${first} ${last}`));
+    do {
+      first = rng.pick(FIRST_NAMES);
+      last = rng.pick(LAST_NAMES);
+    } while (usedNames.has(`${first} ${last}`));
     usedNames.add(`${first} ${last}`);
     const local = `${first}.${last}`.toLowerCase().replace(/[^a-z.]/g, "");
     let email = `${local}@${home ? home.row.domain : "mail.example"}`;
     for (let n = 2; usedEmails.has(email); n++) email = `${local}${n}@${home ? home.row.domain : "mail.example"}`;
     usedEmails.add(email);
     const tags = rng.chance(0.35) ? [] : [...new Set([rng.weighted(TAGS), ...(rng.chance(0.3) ? [rng.weighted(TAGS)] : [])])];
-    const createdAt = home ? between(rng, home.row.createdAt as Date, new Date(now.getTime() - 85 * DAY)) : workTime(rng, now, rng.int(85, 150));
+    const createdAt = home
+      ? between(rng, home.row.createdAt as Date, new Date(now.getTime() - 85 * DAY))
+      : workTime(rng, now, rng.int(85, 150));
     const row: Prisma.ContactCreateManyInput = {
-      id: newId(), workspaceId, number: i + 1, name: `${first} ${last}`, email,
+      id: newId(),
+      workspaceId,
+      number: i + 1,
+      name: `${first} ${last}`,
+      email,
       phone: rng.chance(0.6) ? (home?.eur ? `+49 30 5550 ${rng.int(1000, 1999)}` : `+1 555 01${rng.int(10, 99)}`) : null,
-      title: rng.pick(TITLES), tags, companyId: home?.row.id ?? null, ownerId: rng.pick(sellers).id, createdAt,
+      title: rng.pick(TITLES),
+      tags,
+      companyId: home?.row.id ?? null,
+      ownerId: rng.pick(sellers).id,
+      createdAt,
     };
     home?.contacts.push(row);
     return row;
@@ -71,7 +90,9 @@ export function planDemo(input: PlanInput): DemoPlan {
   const openPath = input.stages.filter((s) => !s.isWon && !s.isLost).sort((a, b) => a.position - b.position);
   const won = input.stages.find((s) => s.isWon)!;
   const lost = input.stages.find((s) => s.isLost)!;
-  const targets = rng.shuffle(Object.entries(DEALS_PER_STAGE).flatMap(([name, n]) => Array.from({ length: n }, () => stageByName.get(name)!)));
+  const targets = rng.shuffle(
+    Object.entries(DEALS_PER_STAGE).flatMap(([name, n]) => Array.from({ length: n }, () => stageByName.get(name)!)),
+  );
   const dealCompanies = [...rng.shuffle(companies), ...rng.sample(companies, targets.length - companies.length)];
   const titles = new Set<string>();
   const deals: Prisma.DealCreateManyInput[] = [];
@@ -87,29 +108,54 @@ export function planDemo(input: PlanInput): DemoPlan {
     const closed = target.isWon || target.isLost;
     const createdAt = workTime(rng, now, closed ? rng.int(25, 80) : rng.int(3, 70));
     // the stages it went through: open stages up to the target; won passes all of them; lost stops anywhere
-    const path = target.isWon ? [...openPath, won]
-      : target.isLost ? [...openPath.slice(0, rng.int(1, openPath.length)), lost]
-      : openPath.filter((s) => s.position <= target.position);
-    const end = closed ? new Date(Math.min(createdAt.getTime() + rng.int(10, 50) * DAY, now.getTime() - DAY)) : new Date(now.getTime() - rng.int(0, 3) * DAY);
-    const moments = path.slice(1).map(() => between(rng, createdAt, end)).sort((a, b) => a.getTime() - b.getTime());
+    const path = target.isWon
+      ? [...openPath, won]
+      : target.isLost
+        ? [...openPath.slice(0, rng.int(1, openPath.length)), lost]
+        : openPath.filter((s) => s.position <= target.position);
+    const end = closed
+      ? new Date(Math.min(createdAt.getTime() + rng.int(10, 50) * DAY, now.getTime() - DAY))
+      : new Date(now.getTime() - rng.int(0, 3) * DAY);
+    const moments = path
+      .slice(1)
+      .map(() => between(rng, createdAt, end))
+      .sort((a, b) => a.getTime() - b.getTime());
     const times = [createdAt, ...moments];
     const owner = rng.pick(sellers);
     const contact = company.contacts.length ? rng.pick(company.contacts) : null;
     const lastAt = times[times.length - 1];
     const dealId = newId();
     const deal: Prisma.DealCreateManyInput = {
-      id: dealId, workspaceId, number: i + 1, title: `${company.row.name} ${kind}`, amount: `${amount}.00`,
+      id: dealId,
+      workspaceId,
+      number: i + 1,
+      title: `${company.row.name} ${kind}`,
+      amount: `${amount}.00`,
       currency: company.eur || rng.chance(0.08) ? "EUR" : "USD",
-      pipelineId: input.pipelineId, stageId: target.id, ownerId: owner.id, companyId: company.row.id, contactId: contact?.id ?? null,
+      pipelineId: input.pipelineId,
+      stageId: target.id,
+      ownerId: owner.id,
+      companyId: company.row.id,
+      contactId: contact?.id ?? null,
       expectedCloseAt: closed ? new Date(lastAt.getTime() + rng.int(-10, 10) * DAY) : new Date(now.getTime() + rng.int(-10, 75) * DAY),
-      stageEnteredAt: lastAt, closedAt: closed ? lastAt : null, lostReason: target.isLost ? rng.pick(LOST_REASONS) : null,
-      createdAt, updatedAt: lastAt,
+      stageEnteredAt: lastAt,
+      closedAt: closed ? lastAt : null,
+      lostReason: target.isLost ? rng.pick(LOST_REASONS) : null,
+      createdAt,
+      updatedAt: lastAt,
     };
     deals.push(deal);
-    path.forEach((stage, k) => stageChanges.push({
-      id: newId(), workspaceId, dealId, fromStageId: k === 0 ? null : path[k - 1].id, toStageId: stage.id,
-      actorId: k === 0 || rng.chance(0.8) ? owner.id : rng.pick(everyone).id, at: times[k],
-    }));
+    path.forEach((stage, k) =>
+      stageChanges.push({
+        id: newId(),
+        workspaceId,
+        dealId,
+        fromStageId: k === 0 ? null : path[k - 1].id,
+        toStageId: stage.id,
+        actorId: k === 0 || rng.chance(0.8) ? owner.id : rng.pick(everyone).id,
+        at: times[k],
+      }),
+    );
     dealLife.push({ deal, from: createdAt, to: closed ? lastAt : now });
   });
 
@@ -118,7 +164,8 @@ export function planDemo(input: PlanInput): DemoPlan {
   const since = new Date(now.getTime() - 60 * DAY);
   /** a moment inside [from, to] ∩ the last 60 days, in office hours when the window allows; null when empty */
   const inWindow = (from: Date, to: Date): Date | null => {
-    const lo = Math.max(from.getTime(), since.getTime()), hi = Math.min(to.getTime(), now.getTime());
+    const lo = Math.max(from.getTime(), since.getTime()),
+      hi = Math.min(to.getTime(), now.getTime());
     if (hi - lo < HOUR) return null;
     const at = between(rng, new Date(lo), new Date(hi));
     const office = new Date(at);
@@ -134,9 +181,16 @@ export function planDemo(input: PlanInput): DemoPlan {
       const occurredAt = inWindow(from, to);
       if (!occurredAt) break; // closed before the 60-day window
       interactions.push({
-        id: newId(), workspaceId, kind, summary: summary(kind), occurredAt,
+        id: newId(),
+        workspaceId,
+        kind,
+        summary: summary(kind),
+        occurredAt,
         authorId: rng.chance(0.75) ? deal.ownerId : rng.pick(sellers).id,
-        dealId: deal.id as string, contactId: deal.contactId, companyId: deal.companyId, source: rng.pick(["slack", "discord", "console"] as const),
+        dealId: deal.id as string,
+        contactId: deal.contactId,
+        companyId: deal.companyId,
+        source: rng.pick(["slack", "discord", "console"] as const),
       });
     }
   }
@@ -147,9 +201,15 @@ export function planDemo(input: PlanInput): DemoPlan {
     const contact = rng.pick(contacts);
     const company = onCompany ? rng.pick(companies).row.id : (contact.companyId ?? null);
     interactions.push({
-      id: newId(), workspaceId, kind, summary: summary(kind), occurredAt: workTime(rng, now, rng.int(0, 59)),
+      id: newId(),
+      workspaceId,
+      kind,
+      summary: summary(kind),
+      occurredAt: workTime(rng, now, rng.int(0, 59)),
       authorId: rng.chance(0.6) && !onCompany ? contact.ownerId : rng.pick(sellers).id,
-      contactId: onCompany ? null : contact.id, companyId: company, source: rng.pick(["slack", "discord", "console"] as const),
+      contactId: onCompany ? null : contact.id,
+      companyId: company,
+      source: rng.pick(["slack", "discord", "console"] as const),
     });
   }
 
@@ -160,10 +220,18 @@ export function planDemo(input: PlanInput): DemoPlan {
     const at = (x.occurredAt as Date).getTime();
     if ((last.get(x.contactId) ?? 0) < at) last.set(x.contactId, at);
   }
-  for (const c of contacts) { const at = last.get(c.id as string); c.lastInteractionAt = at ? new Date(at) : null; }
+  for (const c of contacts) {
+    const at = last.get(c.id as string);
+    c.lastInteractionAt = at ? new Date(at) : null;
+  }
 
   return {
-    companies: companies.map((c) => c.row), contacts, deals, stageChanges,
-    tickets: support.tickets, ticketEvents: support.events, interactions,
+    companies: companies.map((c) => c.row),
+    contacts,
+    deals,
+    stageChanges,
+    tickets: support.tickets,
+    ticketEvents: support.events,
+    interactions,
   };
 }

@@ -11,12 +11,18 @@ const MIN = 60_000;
 const STATUSES: Record<TicketStatus, number> = { resolved: 12, open: 12, waiting: 6 };
 const PRIORITIES: Record<TicketPriority, number> = { low: 5, normal: 12, high: 8, urgent: 5 };
 const RESPONSES = [
-  "Thanks for reporting this, we are looking into it now", "Could you send a screenshot and the time it happened?",
-  "Reproduced on our side; a fix is in progress", "Shared a workaround while we investigate", "Asked for the affected user ids",
+  "Thanks for reporting this, we are looking into it now",
+  "Could you send a screenshot and the time it happened?",
+  "Reproduced on our side; a fix is in progress",
+  "Shared a workaround while we investigate",
+  "Asked for the affected user ids",
 ];
 const RESOLUTIONS = [
-  "Resolved: fix deployed, customer confirmed", "Resolved: configuration corrected on their side", "Resolved: answered with the docs link",
-  "Resolved: seats added and invoice updated", "Resolved: cleared the stuck job and re-ran it",
+  "Resolved: fix deployed, customer confirmed",
+  "Resolved: configuration corrected on their side",
+  "Resolved: answered with the docs link",
+  "Resolved: seats added and invoice updated",
+  "Resolved: cleared the stuck job and re-ran it",
 ];
 
 export interface SupportInput extends PlanInput {
@@ -49,14 +55,32 @@ export function planSupport(rng: Random, input: SupportInput) {
     const ev = (kind: string, at: Date, actorId: string | null, data?: Prisma.InputJsonValue) =>
       events.push({ id: newId(), workspaceId, ticketId: id, kind, actorId, at, data });
     const say = (kind: "email" | "chat" | "note", summary: string, at: Date, authorId: string | null) =>
-      interactions.push({ id: newId(), workspaceId, kind, summary, occurredAt: at, authorId, ticketId: id, contactId: requester.id as string, companyId, source: rng.pick(["slack", "discord", "console"] as const) });
+      interactions.push({
+        id: newId(),
+        workspaceId,
+        kind,
+        summary,
+        occurredAt: at,
+        authorId,
+        ticketId: id,
+        contactId: requester.id as string,
+        companyId,
+        source: rng.pick(["slack", "discord", "console"] as const),
+      });
 
     const responder = assignee ?? rng.pick(agents);
-    ev("created", createdAt, rng.pick(agents).id, { priority, requesterId: requester.id as string, assigneeId: assignee?.id ?? null, auto: Boolean(assignee && rng.chance(0.5)) });
+    ev("created", createdAt, rng.pick(agents).id, {
+      priority,
+      requesterId: requester.id as string,
+      assigneeId: assignee?.id ?? null,
+      auto: Boolean(assignee && rng.chance(0.5)),
+    });
 
     // first response: usually inside the SLA, sometimes late; open tickets may have none yet
     const late = rng.chance(0.15);
-    const firstAt = new Date(createdAt.getTime() + policy.firstResponseSec * 1000 * (late ? 1.1 + rng.next() * 0.9 : 0.1 + rng.next() * 0.8));
+    const firstAt = new Date(
+      createdAt.getTime() + policy.firstResponseSec * 1000 * (late ? 1.1 + rng.next() * 0.9 : 0.1 + rng.next() * 0.8),
+    );
     const firstResponseAt = (status !== "open" || rng.chance(0.8)) && past(firstAt) ? firstAt : null;
     if (firstResponseAt) {
       say(rng.chance(0.6) ? "email" : "chat", rng.pick(RESPONSES), firstResponseAt, responder.id);
@@ -83,7 +107,9 @@ export function planSupport(rng: Random, input: SupportInput) {
     let waitingSince: Date | null = null;
     if (status === "resolved") {
       const lateFix = rng.chance(0.2);
-      const target = new Date(createdAt.getTime() + pausedMs + policy.resolutionSec * 1000 * (lateFix ? 1.05 + rng.next() * 0.6 : 0.2 + rng.next() * 0.75));
+      const target = new Date(
+        createdAt.getTime() + pausedMs + policy.resolutionSec * 1000 * (lateFix ? 1.05 + rng.next() * 0.6 : 0.2 + rng.next() * 0.75),
+      );
       resolvedAt = new Date(Math.min(Math.max(target.getTime(), cursor.getTime() + 30 * MIN), now.getTime() - HOUR));
       const note = rng.pick(RESOLUTIONS);
       say("note", note, resolvedAt, responder.id);
@@ -111,10 +137,26 @@ export function planSupport(rng: Random, input: SupportInput) {
     }
 
     tickets.push({
-      id, workspaceId, number: i + 1, subject: subjects[i % subjects.length], description: null, status, priority,
-      requesterId: requester.id as string, assigneeId: assignee?.id ?? null, escalationLevel, breached,
-      firstResponseDueAt, resolutionDueAt, firstResponseAt, resolvedAt, waitingSince, pausedMs: BigInt(pausedMs),
-      source: rng.pick(["slack", "discord", "console"] as const), createdAt, updatedAt: resolvedAt ?? waitingSince ?? cursor,
+      id,
+      workspaceId,
+      number: i + 1,
+      subject: subjects[i % subjects.length],
+      description: null,
+      status,
+      priority,
+      requesterId: requester.id as string,
+      assigneeId: assignee?.id ?? null,
+      escalationLevel,
+      breached,
+      firstResponseDueAt,
+      resolutionDueAt,
+      firstResponseAt,
+      resolvedAt,
+      waitingSince,
+      pausedMs: BigInt(pausedMs),
+      source: rng.pick(["slack", "discord", "console"] as const),
+      createdAt,
+      updatedAt: resolvedAt ?? waitingSince ?? cursor,
     });
   });
   // the same day can hold a few tickets: keep events in time order per ticket for readers that do not sort

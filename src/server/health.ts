@@ -12,16 +12,20 @@ const withTimeout = <T>(p: Promise<T>, ms: number) =>
 
 export function healthRoutes(probes: Probe[], registry: client.Registry): Router {
   const r = Router();
-  r.get("/healthz", (_req, res) => { res.json({ status: "ok" }); });
+  r.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
   r.get("/readyz", async (_req, res) => {
-    const results = await Promise.all(probes.map(async (p) => {
-      try {
-        await withTimeout(p.check(), 1500);
-        return [p.name, "up"] as const;
-      } catch (e) {
-        return [p.name, `down: ${(e as Error).message}`] as const;
-      }
-    }));
+    const results = await Promise.all(
+      probes.map(async (p) => {
+        try {
+          await withTimeout(p.check(), 1500);
+          return [p.name, "up"] as const;
+        } catch (e) {
+          return [p.name, `down: ${(e as Error).message}`] as const;
+        }
+      }),
+    );
     const down = results.filter(([, s]) => s !== "up").map(([n]) => n);
     res.status(down.length ? 503 : 200).json({ status: down.length ? "unavailable" : "ok", down, checks: Object.fromEntries(results) });
   });

@@ -16,7 +16,11 @@ const N = 3000;
 /** recipients one worker has in doubt at most: 4 email send jobs (concurrency) × 2 waves of 16 (one being sent, one
  * whose `sent` rides on the next claim, or that claim's wave) */
 const IN_FLIGHT = 4 * 2 * 16;
-const MAIL = { MAIL_FROM: "Acme <news@acme.test>", PUBLIC_URL: "https://crm.example.com", ENCRYPTION_KEY: "chaos-test-encryption-key-0123456789abcdef" };
+const MAIL = {
+  MAIL_FROM: "Acme <news@acme.test>",
+  PUBLIC_URL: "https://crm.example.com",
+  ENCRYPTION_KEY: "chaos-test-encryption-key-0123456789abcdef",
+};
 
 let db: TestDb;
 let prefix: string;
@@ -29,9 +33,19 @@ beforeAll(async () => {
   db = await createTestDb();
   prefix = testPrefix();
   for (let i = 0; i < 2; i++) sinks.push(await startSmtpSink());
-  const env = (sink: SmtpSink) => ({ DATABASE_URL: db.url, REDIS_URL: inject("redisUrl"), QUEUE_PREFIX: prefix, SMTP_URL: sink.url, ...MAIL,
-    CAMPAIGN_EMAIL_PER_SECOND: "1000", CAMPAIGN_WATCHDOG_MS: "500", CAMPAIGN_STALE_MS: "3000", CAMPAIGN_PROGRESS_MS: "500",
-    JOBS_LOCK_MS: "3000", JOBS_STALLED_MS: "1000" });
+  const env = (sink: SmtpSink) => ({
+    DATABASE_URL: db.url,
+    REDIS_URL: inject("redisUrl"),
+    QUEUE_PREFIX: prefix,
+    SMTP_URL: sink.url,
+    ...MAIL,
+    CAMPAIGN_EMAIL_PER_SECOND: "1000",
+    CAMPAIGN_WATCHDOG_MS: "500",
+    CAMPAIGN_STALE_MS: "3000",
+    CAMPAIGN_PROGRESS_MS: "500",
+    JOBS_LOCK_MS: "3000",
+    JOBS_STALLED_MS: "1000",
+  });
   [servers, workers] = await Promise.all([
     Promise.all([startProcess("server", env(sinks[0])), startProcess("server", env(sinks[0]))]),
     Promise.all([startProcess("worker", env(sinks[0])), startProcess("worker", env(sinks[1]))]),
@@ -55,7 +69,12 @@ describe("kill -9 a worker during a campaign (2 servers, 2 workers)", () => {
       INSERT INTO "Contact" ("id", "workspaceId", "number", "name", "email", "tags", "updatedAt")
       SELECT gen_random_uuid()::text, ${wsId}, g, 'Person ' || g, 'chaos' || g || '@x.test', ARRAY['chaos']::text[], now()
       FROM generate_series(1, ${N}) g`;
-    const made = await consoleRun(servers[0].url!, wsId, adminId, 'campaign new "Chaos" segment:"tag:chaos" channel:email message:"Hi {{first_name}}"');
+    const made = await consoleRun(
+      servers[0].url!,
+      wsId,
+      adminId,
+      'campaign new "Chaos" segment:"tag:chaos" channel:email message:"Hi {{first_name}}"',
+    );
     expect(made.plain).toContain(`${N} (${N} reachable by email)`);
     expect((await consoleRun(servers[1].url!, wsId, adminId, "campaign send K-1")).plain).toContain("is sending");
 
@@ -71,14 +90,22 @@ describe("kill -9 a worker during a campaign (2 servers, 2 workers)", () => {
     const otherAtKill = sinks[1].messages.length;
     expect(atKill).toBeLessThan(N);
 
-    const k = await until("the campaign done", async () => {
-      const c = await db.db.prisma.campaign.findFirst({ where: { workspaceId: wsId, number: 1 } });
-      return c?.status === "done" ? c : undefined;
-    }, 90_000, 200);
+    const k = await until(
+      "the campaign done",
+      async () => {
+        const c = await db.db.prisma.campaign.findFirst({ where: { workspaceId: wsId, number: 1 } });
+        return c?.status === "done" ? c : undefined;
+      },
+      90_000,
+      200,
+    );
     const doneAt = Date.now() - t0;
     await new Promise((r) => setTimeout(r, 1000)); // nothing arrives late
 
-    const rows = await db.db.prisma.campaignRecipient.findMany({ where: { campaignId: k.id }, include: { contact: { select: { email: true } } } });
+    const rows = await db.db.prisma.campaignRecipient.findMany({
+      where: { campaignId: k.id },
+      include: { contact: { select: { email: true } } },
+    });
     expect(rows).toHaveLength(N);
     const count = new Map<string, number>();
     for (const s of sinks) for (const m of s.messages) for (const to of m.to) count.set(to, (count.get(to) ?? 0) + 1);
@@ -96,6 +123,8 @@ describe("kill -9 a worker during a campaign (2 servers, 2 workers)", () => {
     const status = await consoleRun(servers[0].url!, wsId, adminId, "campaign status K-1");
     expect(status.kind).toBe("ok");
     for (const p of procs.filter((p) => p !== victim)) expect(await running(p)).toBe(true);
-    console.info(`campaign kill: killed at ${killedAt} ms with ${atKill} delivered, done at ${doneAt} ms; ${sent.length} sent, ${failed.length} failed "unknown" (${failed.filter((r) => count.has(r.contact.email!)).length} of those did arrive); 0 duplicates; sinks ${sinks.map((s) => s.messages.length).join("/")}`);
+    console.info(
+      `campaign kill: killed at ${killedAt} ms with ${atKill} delivered, done at ${doneAt} ms; ${sent.length} sent, ${failed.length} failed "unknown" (${failed.filter((r) => count.has(r.contact.email!)).length} of those did arrive); 0 duplicates; sinks ${sinks.map((s) => s.messages.length).join("/")}`,
+    );
   });
 });

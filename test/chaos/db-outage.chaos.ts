@@ -9,7 +9,18 @@ import { createTestDb, type TestDb } from "../helpers/db.ts";
 import { deleteKeys, testPrefix } from "../helpers/redis.ts";
 import type { FakeServer } from "../helpers/fakeHttp.ts";
 import { SLACK_SECRET, SLACK_TOKEN, slash, startFakeSlack } from "../helpers/slack.ts";
-import { consoleRun, consoleWorkspace, expectDatabaseAway, running, startProcess, startProxy, stopAll, until, type Proc, type Proxy } from "./cluster.ts";
+import {
+  consoleRun,
+  consoleWorkspace,
+  expectDatabaseAway,
+  running,
+  startProcess,
+  startProxy,
+  stopAll,
+  until,
+  type Proc,
+  type Proxy,
+} from "./cluster.ts";
 
 let db: TestDb;
 let proxy: Proxy;
@@ -25,9 +36,21 @@ beforeAll(async () => {
   proxy = await startProxy(Number(new URL(db.url).port || 5432), new URL(db.url).hostname);
   const viaProxy = new URL(db.url);
   viaProxy.port = String(proxy.port);
-  const env = { DATABASE_URL: viaProxy.toString(), REDIS_URL: inject("redisUrl"), QUEUE_PREFIX: prefix,
-    SLACK_SIGNING_SECRET: SLACK_SECRET, SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_API_URL: `${fake.url}/api/`, DATABASE_POOL_SIZE: "4" };
-  const started = await Promise.all([startProcess("server", env), startProcess("server", env), startProcess("worker", env), startProcess("worker", env)]);
+  const env = {
+    DATABASE_URL: viaProxy.toString(),
+    REDIS_URL: inject("redisUrl"),
+    QUEUE_PREFIX: prefix,
+    SLACK_SIGNING_SECRET: SLACK_SECRET,
+    SLACK_BOT_TOKEN: SLACK_TOKEN,
+    SLACK_API_URL: `${fake.url}/api/`,
+    DATABASE_POOL_SIZE: "4",
+  };
+  const started = await Promise.all([
+    startProcess("server", env),
+    startProcess("server", env),
+    startProcess("worker", env),
+    startProcess("worker", env),
+  ]);
   procs.push(...started);
   servers = started.filter((p) => p.role === "server");
 });
@@ -51,7 +74,12 @@ describe("network to the database cut (TCP proxy) with 2 servers and 2 workers",
     await proxy.restore();
     for (const s of servers) {
       await until(`${s.url} ready again`, async () => (await fetch(`${s.url}/readyz`)).status === 200, 20_000);
-      await until("a command that works", async () => (await consoleRun(s.url!, wsId, adminId, `contact add After ${s.url!.slice(-5)}`)).kind === "ok", 20_000, 250);
+      await until(
+        "a command that works",
+        async () => (await consoleRun(s.url!, wsId, adminId, `contact add After ${s.url!.slice(-5)}`)).kind === "ok",
+        20_000,
+        250,
+      );
       expect(await (await slash(s.url!, "contact find Before", fake)).text()).toContain("Slack Before"); // the Slack team is its own workspace
     }
     // no process died or was restarted

@@ -28,9 +28,21 @@ beforeAll(async () => {
   db = await openDatabase({ databaseUrl: url, dataDir: "unused", migrate: false });
   prefix = testPrefix();
   fake = await startFakeSlack();
-  const env = { DATABASE_URL: url, REDIS_URL: inject("redisUrl"), QUEUE_PREFIX: prefix,
-    SLACK_SIGNING_SECRET: SLACK_SECRET, SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_API_URL: `${fake.url}/api/`, DATABASE_POOL_SIZE: "4" };
-  const started = await Promise.all([startProcess("server", env), startProcess("server", env), startProcess("worker", env), startProcess("worker", env)]);
+  const env = {
+    DATABASE_URL: url,
+    REDIS_URL: inject("redisUrl"),
+    QUEUE_PREFIX: prefix,
+    SLACK_SIGNING_SECRET: SLACK_SECRET,
+    SLACK_BOT_TOKEN: SLACK_TOKEN,
+    SLACK_API_URL: `${fake.url}/api/`,
+    DATABASE_POOL_SIZE: "4",
+  };
+  const started = await Promise.all([
+    startProcess("server", env),
+    startProcess("server", env),
+    startProcess("worker", env),
+    startProcess("worker", env),
+  ]);
   procs.push(...started);
   servers = started.filter((p) => p.role === "server");
 });
@@ -43,7 +55,9 @@ afterAll(async () => {
 });
 
 const posts = (channel: string, match: RegExp) =>
-  fake.requests.filter((r) => r.path === "/api/chat.postMessage" && apiArgs(r).channel === channel && match.test(String(apiArgs(r).text ?? "")));
+  fake.requests.filter(
+    (r) => r.path === "/api/chat.postMessage" && apiArgs(r).channel === channel && match.test(String(apiArgs(r).text ?? "")),
+  );
 
 describe("PostgreSQL crash and restart (private cluster) with 2 servers and 2 workers", () => {
   it("answers 'try again' within 3 s while it is down, loses no notice, and recovers without a restart", async () => {
@@ -66,7 +80,12 @@ describe("PostgreSQL crash and restart (private cluster) with 2 servers and 2 wo
     await pgc.start(); // same port, crash recovery
     for (const s of servers) {
       await until(`${s.url} ready again`, async () => (await fetch(`${s.url}/readyz`)).status === 200, 20_000);
-      await until(`a write on ${s.url}`, async () => (await consoleRun(s.url!, wsId, adminId, `contact add After ${s.url!.slice(-5)}`)).kind === "ok", 20_000, 250);
+      await until(
+        `a write on ${s.url}`,
+        async () => (await consoleRun(s.url!, wsId, adminId, `contact add After ${s.url!.slice(-5)}`)).kind === "ok",
+        20_000,
+        250,
+      );
       expect(await slashText(s.url!, "contact find Before", fake)).toContain("Slack Before"); // the Slack team is its own workspace
     }
     expect(await slashText(servers[1].url!, 'ticket new "After restart" priority:urgent', fake)).toContain("T-2");

@@ -12,9 +12,13 @@ import { freePort } from "./cluster.ts";
 /** The directory holding initdb and pg_ctl: the PATH first, then Debian's /usr/lib/postgresql/<major>/bin. */
 function pgBinDir(): string {
   const debian = existsSync("/usr/lib/postgresql")
-    ? readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a)).map((v) => `/usr/lib/postgresql/${v}/bin`)
+    ? readdirSync("/usr/lib/postgresql")
+        .sort((a, b) => Number(b) - Number(a))
+        .map((v) => `/usr/lib/postgresql/${v}/bin`)
     : [];
-  const dir = [...(process.env.PATH ?? "").split(":"), ...debian].find((d) => d && existsSync(path.join(d, "initdb")) && existsSync(path.join(d, "pg_ctl")));
+  const dir = [...(process.env.PATH ?? "").split(":"), ...debian].find(
+    (d) => d && existsSync(path.join(d, "initdb")) && existsSync(path.join(d, "pg_ctl")),
+  );
   if (!dir) throw new Error("initdb and pg_ctl not found (PATH, /usr/lib/postgresql/*/bin): install PostgreSQL");
   return dir;
 }
@@ -45,11 +49,13 @@ export async function startPgCluster(): Promise<PgCluster> {
   const command = (tool: string, args: string[]): [string, string[]] =>
     asRoot ? ["runuser", ["-u", "postgres", "--", path.join(bin, tool), ...args]] : [path.join(bin, tool), args];
   // async, so the fake HTTP servers in this process keep answering while PostgreSQL starts or stops
-  const run = (tool: string, args: string[]) => new Promise<void>((resolve, reject) => {
-    const [cmd, argv] = command(tool, args);
-    execFile(cmd, argv, { cwd: dir, timeout: 60_000 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${tool} ${args.join(" ")} failed: ${err.message} ${stdout}${stderr}`)) : resolve());
-  });
+  const run = (tool: string, args: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const [cmd, argv] = command(tool, args);
+      execFile(cmd, argv, { cwd: dir, timeout: 60_000 }, (err, stdout, stderr) =>
+        err ? reject(new Error(`${tool} ${args.join(" ")} failed: ${err.message} ${stdout}${stderr}`)) : resolve(),
+      );
+    });
   // fsync=off is safe here: we crash the server, not the machine, and what PostgreSQL wrote stays in the OS
   // cache (synchronous_commit stays on: off would lose the last commits on an immediate stop)
   const options = [`-p ${port}`, `-k ${dir}`, "-c listen_addresses=127.0.0.1", "-c fsync=off", "-c max_connections=100"].join(" ");
@@ -60,11 +66,15 @@ export async function startPgCluster(): Promise<PgCluster> {
     const [cmd, argv] = command("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
     spawnSync(cmd, argv, { cwd: dir, timeout: 30_000, stdio: "ignore" });
   };
-  const onExit = () => { stopNow(); rmSync(dir, { recursive: true, force: true }); };
+  const onExit = () => {
+    stopNow();
+    rmSync(dir, { recursive: true, force: true });
+  };
   process.once("exit", onExit);
 
   const cluster: PgCluster = {
-    port, dir,
+    port,
+    dir,
     url: (name) => `postgresql://postgres@127.0.0.1:${port}/${name}`,
     async start() {
       running = true; // from here on the exit hook stops it, even if start-up fails half way

@@ -30,14 +30,25 @@ beforeAll(async () => {
   db = await createTestDb();
   fake = await startFakeSlack();
   let file = 0;
-  fake.on("POST", "/api/files.getUploadURLExternal", () => ({ body: { ok: true, upload_url: `${fake.url}/upload/${++file}`, file_id: `F${file}` } }));
+  fake.on("POST", "/api/files.getUploadURLExternal", () => ({
+    body: { ok: true, upload_url: `${fake.url}/upload/${++file}`, file_id: `F${file}` },
+  }));
   fake.on("POST", /^\/upload\//, () => ({ body: "OK" }));
   fake.on("POST", "/api/files.completeUploadExternal", (r) => ({ body: { ok: true, files: JSON.parse((r.body as any).files) } }));
   redisPort = await freePort();
   redis = await startRedis(redisPort);
-  const env = { DATABASE_URL: db.url, REDIS_URL: `redis://127.0.0.1:${redisPort}`, QUEUE_PREFIX: "crmchaos",
-    SLACK_SIGNING_SECRET: SLACK_SECRET, SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_API_URL: `${fake.url}/api/`, DATABASE_POOL_SIZE: "4",
-    JOBS_LOCK_MS: "1500", JOBS_STALLED_MS: "1000", REPORT_SYNC_MS: "1000" };
+  const env = {
+    DATABASE_URL: db.url,
+    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    QUEUE_PREFIX: "crmchaos",
+    SLACK_SIGNING_SECRET: SLACK_SECRET,
+    SLACK_BOT_TOKEN: SLACK_TOKEN,
+    SLACK_API_URL: `${fake.url}/api/`,
+    DATABASE_POOL_SIZE: "4",
+    JOBS_LOCK_MS: "1500",
+    JOBS_STALLED_MS: "1000",
+    REPORT_SYNC_MS: "1000",
+  };
   [servers, workers] = await Promise.all([
     Promise.all([startProcess("server", env), startProcess("server", env)]),
     Promise.all(APP.map((name) => startProcess("worker", { ...env, PGAPPNAME: name }))),
@@ -54,7 +65,8 @@ afterAll(async () => {
 
 const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
 const postsTo = (channel: string) => fake.requests.filter((r) => r.path === "/api/chat.postMessage" && apiArgs(r).channel === channel);
-const uploadsTo = (channel: string) => fake.requests.filter((r) => r.path === "/api/files.completeUploadExternal" && apiArgs(r).channel_id === channel);
+const uploadsTo = (channel: string) =>
+  fake.requests.filter((r) => r.path === "/api/files.completeUploadExternal" && apiArgs(r).channel_id === channel);
 
 describe("Redis restart with 2 servers and 2 workers", () => {
   it("reports it, reconnects by itself, and queued notifications flow again", async () => {
@@ -64,10 +76,14 @@ describe("Redis restart with 2 servers and 2 workers", () => {
 
     await stopRedis(redis);
     for (const s of servers) {
-      await until(`${s.url} reports redis down`, async () => {
-        const r = await fetch(`${s.url}/readyz`);
-        return r.status === 503 && ((await r.json()).down as string[]).includes("redis");
-      }, 10_000);
+      await until(
+        `${s.url} reports redis down`,
+        async () => {
+          const r = await fetch(`${s.url}/readyz`);
+          return r.status === 503 && ((await r.json()).down as string[]).includes("redis");
+        },
+        10_000,
+      );
     }
     redis = await startRedis(redisPort); // empty: no persistence
     for (const s of servers) await until(`${s.url} ready again`, async () => (await fetch(`${s.url}/readyz`)).status === 200, 30_000, 250);
@@ -75,7 +91,13 @@ describe("Redis restart with 2 servers and 2 workers", () => {
     const before = postsTo("C777").length;
     expect(await slashText(servers[0].url!, "ticket new After restart", fake)).toContain("T-2");
     await until("a notification after the restart", async () => postsTo("C777").length > before, 30_000, 200);
-    expect(JSON.stringify(postsTo("C777").slice(before).map((r) => apiArgs(r)))).toContain("T-2");
+    expect(
+      JSON.stringify(
+        postsTo("C777")
+          .slice(before)
+          .map((r) => apiArgs(r)),
+      ),
+    ).toContain("T-2");
     for (const p of procs) expect(await running(p)).toBe(true);
   });
 });
@@ -101,11 +123,21 @@ describe("a scheduled report firing while Redis restarts and its worker is kille
     redis = await startRedis(redisPort); // empty
 
     // the schedulers come back from the rows and the missed tick runs: find the worker waiting in its digest
-    const waiting = await until("a worker building the missed report", async () => {
-      const { rows } = await locker!.query<{ app: string }>(
-        "SELECT application_name AS app FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name = ANY($1)", [APP]);
-      return rows[0]?.app;
-    }, 30_000, 50).catch((e) => { for (const w of workers) console.error(w.out().slice(-6000)); throw e; });
+    const waiting = await until(
+      "a worker building the missed report",
+      async () => {
+        const { rows } = await locker!.query<{ app: string }>(
+          "SELECT application_name AS app FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name = ANY($1)",
+          [APP],
+        );
+        return rows[0]?.app;
+      },
+      30_000,
+      50,
+    ).catch((e) => {
+      for (const w of workers) console.error(w.out().slice(-6000));
+      throw e;
+    });
     const victim = workers[APP.indexOf(waiting)];
     victim.kill("SIGKILL");
     expect(await victim.exited).toBeNull();

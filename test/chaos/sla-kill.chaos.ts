@@ -29,7 +29,11 @@ async function fakeSlack(): Promise<FakeServer> {
   const f = await startFakeSlack();
   f.on("POST", "/api/conversations.open", async (r) => {
     const user = String(apiArgs(r).users);
-    if (hangFor.has(user)) await new Promise<void>((res) => { held.push(res); setTimeout(res, 20_000); });
+    if (hangFor.has(user))
+      await new Promise<void>((res) => {
+        held.push(res);
+        setTimeout(res, 20_000);
+      });
     return { body: { ok: true, channel: { id: `D${user}` } } };
   });
   return f;
@@ -39,8 +43,16 @@ beforeAll(async () => {
   db = await createTestDb();
   prefix = testPrefix();
   fakeServers = await fakeSlack();
-  const env = (token: string) => ({ DATABASE_URL: db.url, REDIS_URL: inject("redisUrl"), QUEUE_PREFIX: prefix,
-    SLACK_SIGNING_SECRET: SLACK_SECRET, SLACK_BOT_TOKEN: token, SLACK_API_URL: `${fakeServers.url}/api/`, JOBS_LOCK_MS: "1000", JOBS_STALLED_MS: "1000" });
+  const env = (token: string) => ({
+    DATABASE_URL: db.url,
+    REDIS_URL: inject("redisUrl"),
+    QUEUE_PREFIX: prefix,
+    SLACK_SIGNING_SECRET: SLACK_SECRET,
+    SLACK_BOT_TOKEN: token,
+    SLACK_API_URL: `${fakeServers.url}/api/`,
+    JOBS_LOCK_MS: "1000",
+    JOBS_STALLED_MS: "1000",
+  });
   [servers, workers] = await Promise.all([
     Promise.all([startProcess("server", env(SLACK_TOKEN)), startProcess("server", env(SLACK_TOKEN))]),
     Promise.all(WORKER_TOKENS.map((token) => startProcess("worker", env(token)))),
@@ -62,7 +74,8 @@ afterAll(async () => {
 const crm = (text: string, i = 0) => slashText(servers[i % 2].url!, text, fakeServers);
 const all = (path: string): RecordedRequest[] => fakeServers.requests.filter((r) => r.path === path);
 const text = (r: RecordedRequest) => String(apiArgs(r).text ?? "");
-const sent = (channel: string, match: RegExp) => all("/api/chat.postMessage").filter((r) => apiArgs(r).channel === channel && match.test(text(r)));
+const sent = (channel: string, match: RegExp) =>
+  all("/api/chat.postMessage").filter((r) => apiArgs(r).channel === channel && match.test(text(r)));
 
 describe("kill -9 a worker during an SLA escalation (2 servers, 2 workers)", () => {
   it("each notice goes out exactly once", async () => {
@@ -75,15 +88,27 @@ describe("kill -9 a worker during an SLA escalation (2 servers, 2 workers)", () 
     // W201, so whichever came first sits active in one worker (the other may sit in either); each must go out once
     hangFor.add("W201");
     const opensBefore = all("/api/conversations.open").length;
-    const holder = await until("the breach DM in flight", async () => {
-      const open = all("/api/conversations.open").slice(opensBefore).find((r) => apiArgs(r).users === "W201");
-      const i = open ? WORKER_TOKENS.findIndex((token) => open.headers.authorization === `Bearer ${token}`) : -1;
-      return i >= 0 ? workers[i] : undefined;
-    }, 20_000, 25);
+    const holder = await until(
+      "the breach DM in flight",
+      async () => {
+        const open = all("/api/conversations.open")
+          .slice(opensBefore)
+          .find((r) => apiArgs(r).users === "W201");
+        const i = open ? WORKER_TOKENS.findIndex((token) => open.headers.authorization === `Bearer ${token}`) : -1;
+        return i >= 0 ? workers[i] : undefined;
+      },
+      20_000,
+      25,
+    );
     await until("the breach channel post", async () => sent("CTICKETS", /SLA breached: T-1/).length > 0, 20_000, 25);
     // kill once the channel post's job is done too, so only DMs are in flight: a worker killed between Slack's
     // answer and BullMQ marking the job done posts again (the window escalation.ts documents)
-    await until("the channel post's job done", async () => !(await deliveries.getActive()).some((j) => j.data.target?.channelId === "CTICKETS"), 10_000, 25);
+    await until(
+      "the channel post's job done",
+      async () => !(await deliveries.getActive()).some((j) => j.data.target?.channelId === "CTICKETS"),
+      10_000,
+      25,
+    );
     holder.kill("SIGKILL");
     expect(await holder.exited).toBeNull(); // killed by the signal
     hangFor.delete("W201");

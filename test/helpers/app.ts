@@ -14,7 +14,10 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}, opts: { role?: Role; testDb?: TestDb; logger?: Logger } = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  opts: { role?: Role; testDb?: TestDb; logger?: Logger } = {},
+): Promise<TestApp> {
   const testDb = opts.testDb ?? (await createTestDb());
   const prefix = testPrefix();
   const config = loadConfig({
@@ -28,7 +31,10 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { rol
   });
   const app = await startApp(config, { role: opts.role, logger: opts.logger ?? createLogger(config.LOG_LEVEL) });
   return {
-    app, url: app.url ?? "", testDb, prefix,
+    app,
+    url: app.url ?? "",
+    testDb,
+    prefix,
     async stop() {
       await app.close();
       if (!opts.testDb) await testDb.drop();

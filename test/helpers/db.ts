@@ -14,7 +14,11 @@ export interface TestDb {
 async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: inject("pgAdminUrl") });
   await c.connect();
-  try { return await fn(c); } finally { await c.end(); }
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
 }
 
 /** A fresh, migrated database (empty of rows) with an open Prisma client. */
@@ -35,7 +39,9 @@ export async function createTestDb(): Promise<TestDb> {
   url.pathname = `/${name}`;
   const db = await openDatabase({ databaseUrl: url.toString(), dataDir: "unused", migrate: false });
   return {
-    name, url: url.toString(), db,
+    name,
+    url: url.toString(),
+    db,
     async drop() {
       await db.close();
       await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));

@@ -21,13 +21,23 @@ const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/external/discord
 export const fixture = (name: string): any => JSON.parse(readFileSync(path.join(FIXTURES, name), "utf8"));
 
 export function discordEnv(fake: FakeServer): Record<string, string> {
-  return { DISCORD_APPLICATION_ID: DISCORD_APP_ID, DISCORD_PUBLIC_KEY, DISCORD_BOT_TOKEN: DISCORD_TOKEN, DISCORD_API_URL: `${fake.url}/api` };
+  return {
+    DISCORD_APPLICATION_ID: DISCORD_APP_ID,
+    DISCORD_PUBLIC_KEY,
+    DISCORD_BOT_TOKEN: DISCORD_TOKEN,
+    DISCORD_API_URL: `${fake.url}/api`,
+  };
 }
 
 export const signDiscord = (timestamp: string, raw: string, key: KeyObject = keys.privateKey) =>
   sign(null, Buffer.from(timestamp + raw, "utf8"), key).toString("hex");
 
-export interface SendOpts { ts?: number; key?: KeyObject; signature?: string | null; tamper?: (raw: string) => string }
+export interface SendOpts {
+  ts?: number;
+  key?: KeyObject;
+  signature?: string | null;
+  tamper?: (raw: string) => string;
+}
 
 export async function sendInteraction(baseUrl: string, body: unknown, o: SendOpts = {}): Promise<Response> {
   const raw = JSON.stringify(body);
@@ -47,8 +57,20 @@ export const MANAGE_SERVER = "32";
 export const PLAIN_MEMBER = String((1n << 10n) | (1n << 11n) | (1n << 31n));
 
 /** Who sends: by default someone who manages the server (tests of ordinary members pass PLAIN_MEMBER). */
-export interface Who { guild?: string | null; user?: string; userName?: string; channel?: string; permissions?: string; roles?: string[] }
-export interface Opt { name: string; type: number; value?: string | number | boolean; focused?: boolean }
+export interface Who {
+  guild?: string | null;
+  user?: string;
+  userName?: string;
+  channel?: string;
+  permissions?: string;
+  roles?: string[];
+}
+export interface Opt {
+  name: string;
+  type: number;
+  value?: string | number | boolean;
+  focused?: boolean;
+}
 export const str = (name: string, value: string, focused = false): Opt => ({ name, type: 3, value, ...(focused ? { focused } : {}) });
 export const userOpt = (name: string, id: string): Opt => ({ name, type: 6, value: id });
 export const channelOpt = (name: string, id: string): Opt => ({ name, type: 7, value: id });
@@ -64,7 +86,8 @@ function envelope(body: any, who: Who): any {
   body.channel_id = who.channel ?? "1500000000000000001";
   const user = { id: who.user ?? USER, username: who.userName ?? "ana", global_name: who.userName ?? "Ana", discriminator: "0" };
   if (who.guild === null) {
-    delete body.guild_id; delete body.member;
+    delete body.guild_id;
+    delete body.member;
     body.user = user;
   } else {
     body.guild_id = who.guild ?? GUILD;
@@ -78,9 +101,10 @@ function envelope(body: any, who: Who): any {
   return body;
 }
 
-const nest = (p: string[], leaves: Opt[]) => (p.length === 2
-  ? [{ type: 2, name: p[0], options: [{ type: 1, name: p[1], options: leaves }] }]
-  : [{ type: 1, name: p[0], options: leaves }]);
+const nest = (p: string[], leaves: Opt[]) =>
+  p.length === 2
+    ? [{ type: 2, name: p[0], options: [{ type: 1, name: p[1], options: leaves }] }]
+    : [{ type: 1, name: p[0], options: leaves }];
 
 /** /crm <group> <sub> options… shaped like application_command.subcommand_group.slash_create.json. */
 export function commandBody(p: string[], leaves: Opt[] = [], who: Who = {}): any {
@@ -119,12 +143,13 @@ export function buttonBody(customId: string, who: Who = {}, messageFlags?: numbe
 /** A form submission in either of Discord's layouts: action rows (older) or Labels (current). */
 export function modalSubmitBody(customId: string, fields: Record<string, string | string[]>, shape: "rows" | "labels", who: Who = {}): any {
   const body = fixture("modal_submit.text_input_action_row.docs_2025-03.json");
-  const input = (id: string, v: string | string[]) => (Array.isArray(v) ? { type: 3, custom_id: id, values: v } : { type: 4, custom_id: id, value: v });
+  const input = (id: string, v: string | string[]) =>
+    Array.isArray(v) ? { type: 3, custom_id: id, values: v } : { type: 4, custom_id: id, value: v };
   body.data = {
     custom_id: customId,
-    components: Object.entries(fields).map(([id, v], k) => (shape === "rows"
-      ? { type: 1, components: [input(id, v)] }
-      : { type: 18, id: k + 1, component: { id: k + 100, ...input(id, v) } })),
+    components: Object.entries(fields).map(([id, v], k) =>
+      shape === "rows" ? { type: 1, components: [input(id, v)] } : { type: 18, id: k + 1, component: { id: k + 100, ...input(id, v) } },
+    ),
   };
   return envelope(body, who);
 }
@@ -167,7 +192,12 @@ export function discordLimitProblems(m: any): string[] {
 export const ORIGINAL = /^\/api\/v10\/webhooks\/\d+\/[^/]+\/messages\/(%40|@)original$/;
 export const originalPath = (token: string) => `/api/v10/webhooks/${DISCORD_APP_ID}/${token}/messages/@original`;
 
-export interface UploadedFile { field: string; filename: string; contentType: string; size: number }
+export interface UploadedFile {
+  field: string;
+  filename: string;
+  contentType: string;
+  size: number;
+}
 export interface FakeDiscord extends FakeServer {
   /** messages GET /channels/{c}/messages/{m} answers with, by "c/m" */
   messages: Map<string, any>;
@@ -208,7 +238,7 @@ export const CHANNEL = /^\/api\/v10\/channels\/(\d+)$/;
  * reading a message; with Discord's 50035 refusals for messages over its limits.
  */
 export async function startFakeDiscord(): Promise<FakeDiscord> {
-  const fake = await startFakeServer() as FakeDiscord;
+  const fake = (await startFakeServer()) as FakeDiscord;
   fake.messages = new Map();
   fake.channelGuilds = new Map();
   const invalid = (problems: string[]) => ({ status: 400, body: { code: 50035, message: "Invalid Form Body", errors: problems } });
@@ -223,8 +253,12 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   fake.on("PUT", /^\/api\/v10\/applications\/\d+(\/guilds\/\d+)?\/commands$/, (req) => ({
     body: (req.body as any[]).map((c, i) => ({ id: `18000000000000000${i}`, application_id: DISCORD_APP_ID, version: "1", ...c })),
   }));
-  fake.on("POST", CHANNEL_MESSAGES, (req) => checked(req, (m) => ({ id: snowflake(), channel_id: CHANNEL_MESSAGES.exec(req.path)![1], ...m })));
-  fake.on("PATCH", /^\/api\/v10\/channels\/(\d+)\/messages\/(\d+)$/, (req) => checked(req, (m) => ({ id: req.path.split("/").pop(), ...m })));
+  fake.on("POST", CHANNEL_MESSAGES, (req) =>
+    checked(req, (m) => ({ id: snowflake(), channel_id: CHANNEL_MESSAGES.exec(req.path)![1], ...m })),
+  );
+  fake.on("PATCH", /^\/api\/v10\/channels\/(\d+)\/messages\/(\d+)$/, (req) =>
+    checked(req, (m) => ({ id: req.path.split("/").pop(), ...m })),
+  );
   fake.on("GET", /^\/api\/v10\/channels\/(\d+)\/messages\/(\d+)$/, (req) => {
     const [, c, m] = /channels\/(\d+)\/messages\/(\d+)/.exec(req.path)!;
     const found = fake.messages.get(`${c}/${m}`);
@@ -233,7 +267,9 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   fake.on("GET", CHANNEL, (req) => {
     const id = CHANNEL.exec(req.path)![1];
     const guild = fake.channelGuilds.has(id) ? fake.channelGuilds.get(id) : GUILD;
-    return guild === null ? { status: 404, body: { code: 10003, message: "Unknown Channel" } } : { body: { id, type: 0, guild_id: guild, name: `channel-${id}` } };
+    return guild === null
+      ? { status: 404, body: { code: 10003, message: "Unknown Channel" } }
+      : { body: { id, type: 0, guild_id: guild, name: `channel-${id}` } };
   });
   fake.on("PUT", /^\/api\/v10\/channels\/\d+\/messages\/pins\/\d+$/, () => ({ status: 204 }));
   fake.on("POST", /^\/api\/v10\/channels\/(\d+)\/threads$/, (req) => {
@@ -242,13 +278,21 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     return { status: 201, body: { id: snowflake(), parent_id: req.path.split("/")[4], name: b.name, type: b.message ? 11 : b.type } };
   });
   fake.on("PUT", /^\/api\/v10\/channels\/\d+\/thread-members\/\d+$/, () => ({ status: 204 }));
-  fake.on("POST", "/api/v10/users/@me/channels", (req) => ({ body: { id: `19${String((req.body as any).recipient_id).slice(2)}`, type: 1 } }));
+  fake.on("POST", "/api/v10/users/@me/channels", (req) => ({
+    body: { id: `19${String((req.body as any).recipient_id).slice(2)}`, type: 1 },
+  }));
   return fake;
 }
 
 /** A 429 exactly as Discord's docs show it (fixtures/rest_429.*.http.txt): status line, headers, JSON body. */
-export function rateLimitFixture(scope: "user" | "shared" | "global", retryAfterSeconds?: number): { status: number; headers: Record<string, string>; body: any } {
-  const text = readFileSync(path.join(FIXTURES, `rest_429.${scope === "user" ? "user_scope" : scope === "shared" ? "shared_scope" : "global"}.docs.http.txt`), "utf8");
+export function rateLimitFixture(
+  scope: "user" | "shared" | "global",
+  retryAfterSeconds?: number,
+): { status: number; headers: Record<string, string>; body: any } {
+  const text = readFileSync(
+    path.join(FIXTURES, `rest_429.${scope === "user" ? "user_scope" : scope === "shared" ? "shared_scope" : "global"}.docs.http.txt`),
+    "utf8",
+  );
   const lines = text.split("\n");
   const headers: Record<string, string> = {};
   for (const l of lines.filter((x) => x.startsWith("< ") && x.includes(": "))) {
@@ -268,5 +312,8 @@ export function rateLimitFixture(scope: "user" | "shared" | "global", retryAfter
 
 const messageOf = (m: any) => (m && typeof m.type === "number" && "data" in m ? m.data : m);
 /** Every text a message (or an interaction response carrying one) shows, for "contains" checks. */
-export const shown = (m: any): string => { const x = messageOf(m); return JSON.stringify([x?.content, x?.embeds, x?.components]); };
+export const shown = (m: any): string => {
+  const x = messageOf(m);
+  return JSON.stringify([x?.content, x?.embeds, x?.components]);
+};
 export const buttonsOf = (m: any): any[] => (messageOf(m)?.components ?? []).flatMap((r: any) => r.components);

@@ -9,7 +9,12 @@ import type { FakeServer } from "./fakeHttp.ts";
 
 export const BOT_USER = { id: "1100000000000000009", username: "crm", discriminator: "0", global_name: null, avatar: null, bot: true };
 
-export interface GatewayFrame { op: number; d?: any; s?: number | null; t?: string | null }
+export interface GatewayFrame {
+  op: number;
+  d?: any;
+  s?: number | null;
+  t?: string | null;
+}
 
 export interface FakeGateway {
   url: string;
@@ -33,15 +38,23 @@ export async function startFakeGateway(rest: FakeServer, opts: { heartbeatMs?: n
   const sockets = new Set<WebSocket>();
   let seq = 0;
   let identify!: (d: any) => void;
-  const identified = new Promise<any>((r) => { identify = r; });
+  const identified = new Promise<any>((r) => {
+    identify = r;
+  });
   const send = (ws: WebSocket, frame: GatewayFrame) => ws.send(JSON.stringify(frame));
 
   wss.on("connection", (ws, req) => {
     const query = new URL(req.url ?? "/", url).searchParams;
     connections.push(query);
     // 4012 invalid API version, 4000 unknown: what Discord does with what it does not speak
-    if (query.get("v") !== "10") { ws.close(4012, "Invalid API version"); return; }
-    if (query.get("encoding") !== "json" || query.has("compress")) { ws.close(4000, "this fake speaks uncompressed JSON only"); return; }
+    if (query.get("v") !== "10") {
+      ws.close(4012, "Invalid API version");
+      return;
+    }
+    if (query.get("encoding") !== "json" || query.has("compress")) {
+      ws.close(4000, "this fake speaks uncompressed JSON only");
+      return;
+    }
     sockets.add(ws);
     ws.on("close", () => sockets.delete(ws));
     send(ws, { op: 10, d: { heartbeat_interval: opts.heartbeatMs ?? 1000 }, s: null, t: null });
@@ -50,11 +63,21 @@ export async function startFakeGateway(rest: FakeServer, opts: { heartbeatMs?: n
       received.push(frame);
       if (frame.op === 1) send(ws, { op: 11 });
       if (frame.op === 2) {
-        if (frame.d?.token !== DISCORD_TOKEN) { ws.close(4004, "Authentication failed"); return; }
+        if (frame.d?.token !== DISCORD_TOKEN) {
+          ws.close(4004, "Authentication failed");
+          return;
+        }
         send(ws, {
-          op: 0, t: "READY", s: ++seq,
+          op: 0,
+          t: "READY",
+          s: ++seq,
           d: {
-            v: 10, user: BOT_USER, guilds: [], session_id: "fake-session", resume_gateway_url: url, shard: [0, 1],
+            v: 10,
+            user: BOT_USER,
+            guilds: [],
+            session_id: "fake-session",
+            resume_gateway_url: url,
+            shard: [0, 1],
             application: { id: DISCORD_APP_ID, flags: 0 },
           },
         });
@@ -68,7 +91,10 @@ export async function startFakeGateway(rest: FakeServer, opts: { heartbeatMs?: n
   }));
 
   return {
-    url, received, connections, identified,
+    url,
+    received,
+    connections,
+    identified,
     dispatch(t, d) {
       seq += 1;
       for (const ws of sockets) send(ws, { op: 0, t, s: seq, d });
@@ -82,6 +108,10 @@ export async function startFakeGateway(rest: FakeServer, opts: { heartbeatMs?: n
       }
       throw new Error(`fake gateway: expected ${count} op ${op} frame(s), saw ${received.filter((f) => f.op === op).length}`);
     },
-    close: () => new Promise<void>((r) => { for (const ws of sockets) ws.terminate(); wss.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const ws of sockets) ws.terminate();
+        wss.close(() => r());
+      }),
   };
 }

@@ -13,7 +13,11 @@ export interface RecordedRequest {
   at: number;
 }
 
-export interface FakeReply { status?: number; headers?: Record<string, string>; body?: unknown }
+export interface FakeReply {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
 export type FakeHandler = (req: RecordedRequest) => FakeReply | Promise<FakeReply>;
 
 export interface FakeServer {
@@ -27,7 +31,13 @@ export interface FakeServer {
 
 function parseBody(raw: string, type = ""): unknown {
   if (!raw) return undefined;
-  if (type.includes("json")) { try { return JSON.parse(raw); } catch { return raw; } }
+  if (type.includes("json")) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
+  }
   if (type.includes("x-www-form-urlencoded")) return Object.fromEntries(new URLSearchParams(raw));
   return raw;
 }
@@ -43,8 +53,13 @@ export async function startFakeServer(fallback: FakeHandler = () => ({ status: 4
     const raw = Buffer.concat(chunks).toString("utf8");
     const u = new URL(req.url ?? "/", "http://fake");
     const rec: RecordedRequest = {
-      method: req.method ?? "GET", path: u.pathname, query: u.searchParams, headers: req.headers, raw,
-      body: parseBody(raw, req.headers["content-type"]), at: Date.now(),
+      method: req.method ?? "GET",
+      path: u.pathname,
+      query: u.searchParams,
+      headers: req.headers,
+      raw,
+      body: parseBody(raw, req.headers["content-type"]),
+      at: Date.now(),
     };
     requests.push(rec);
     const route = [...routes].reverse().find((r) => (r.method === "*" || r.method === rec.method) && matches(r.path, rec.path));
@@ -56,7 +71,10 @@ export async function startFakeServer(fallback: FakeHandler = () => ({ status: 4
     }
     const status = reply.status ?? 200;
     const headers = { ...(reply.headers ?? {}) };
-    if (reply.body === undefined || status === 204) { res.writeHead(status, headers).end(); return; }
+    if (reply.body === undefined || status === 204) {
+      res.writeHead(status, headers).end();
+      return;
+    }
     const text = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
     if (!headers["content-type"]) headers["content-type"] = typeof reply.body === "string" ? "text/plain" : "application/json";
     res.writeHead(status, headers).end(text);
@@ -66,8 +84,12 @@ export async function startFakeServer(fallback: FakeHandler = () => ({ status: 4
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    on(method, path, handler) { routes.push({ method, path, handler }); },
-    calls(path) { return requests.filter((r) => matches(path, r.path)); },
+    on(method, path, handler) {
+      routes.push({ method, path, handler });
+    },
+    calls(path) {
+      return requests.filter((r) => matches(path, r.path));
+    },
     async waitFor(path, count = 1, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
@@ -75,8 +97,14 @@ export async function startFakeServer(fallback: FakeHandler = () => ({ status: 4
         if (found.length >= count) return found;
         await new Promise((r) => setTimeout(r, 20));
       }
-      throw new Error(`fake server: expected ${count} call(s) to ${path}, saw ${requests.filter((r) => matches(path, r.path)).length}: ${requests.map((r) => r.path).join(", ")}`);
+      throw new Error(
+        `fake server: expected ${count} call(s) to ${path}, saw ${requests.filter((r) => matches(path, r.path)).length}: ${requests.map((r) => r.path).join(", ")}`,
+      );
     },
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -16,7 +16,13 @@ export function slackEnv(fake: FakeServer): Record<string, string> {
   return { SLACK_SIGNING_SECRET: SLACK_SECRET, SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_API_URL: `${fake.url}/api/` };
 }
 
-export interface SendOpts { ts?: number; secret?: string; headers?: Record<string, string>; signature?: string | null; tamper?: (raw: string) => string }
+export interface SendOpts {
+  ts?: number;
+  secret?: string;
+  headers?: Record<string, string>;
+  signature?: string | null;
+  tamper?: (raw: string) => string;
+}
 
 export async function sendSigned(baseUrl: string, raw: string, contentType: string, o: SendOpts = {}): Promise<Response> {
   const ts = String(o.ts ?? Math.floor(Date.now() / 1000));
@@ -26,7 +32,13 @@ export async function sendSigned(baseUrl: string, raw: string, contentType: stri
   return fetch(`${baseUrl}/slack/events`, { method: "POST", headers, body: o.tamper ? o.tamper(raw) : raw });
 }
 
-export interface Who { team?: string; teamDomain?: string; user?: string; userName?: string; channel?: string }
+export interface Who {
+  team?: string;
+  teamDomain?: string;
+  user?: string;
+  userName?: string;
+  channel?: string;
+}
 
 /** A /crm slash command shaped like slash_command.bolt_python.txt. */
 export function slashBody(text: string, fake: FakeServer, who: Who = {}): string {
@@ -74,7 +86,12 @@ export const eventCallback = (baseUrl: string, envelope: unknown, o: SendOpts = 
   sendSigned(baseUrl, JSON.stringify(envelope), "application/json", o);
 
 /** block_actions for clicking a button we rendered (shape: block_actions.button_bolt_python.json). */
-export function buttonClick(fake: FakeServer, button: { action_id: string; value: string; text?: unknown }, who: Who = {}, channel = "C111") {
+export function buttonClick(
+  fake: FakeServer,
+  button: { action_id: string; value: string; text?: unknown },
+  who: Who = {},
+  channel = "C111",
+) {
   const body = fixture("block_actions.button_bolt_python.json");
   body.team = { id: who.team ?? "T111", domain: "test-domain" };
   body.user = { id: who.user ?? "W111", username: who.userName ?? "primary-owner", team_id: who.team ?? "T111" };
@@ -89,15 +106,23 @@ export async function startFakeSlack(): Promise<FakeServer> {
   let ts = 1700000000;
   const fake = await startFakeServer();
   fake.on("POST", /^\/response\//, () => ({ body: { ok: true } }));
-  fake.on("POST", /^\/api\//, (req) => ({ body: { ok: true, channel: (req.body as any)?.channel, ts: `${ts++}.000100`, message: { ts: `${ts}.000100` } } }));
+  fake.on("POST", /^\/api\//, (req) => ({
+    body: { ok: true, channel: (req.body as any)?.channel, ts: `${ts++}.000100`, message: { ts: `${ts}.000100` } },
+  }));
   fake.on("POST", "/api/views.open", (req) => {
     const problems = slackViewProblems(apiArgs(req).view);
-    return { body: problems.length ? { ok: false, error: "invalid_arguments", response_metadata: { messages: problems } } : { ok: true, view: { id: "V123" } } };
+    return {
+      body: problems.length
+        ? { ok: false, error: "invalid_arguments", response_metadata: { messages: problems } }
+        : { ok: true, view: { id: "V123" } },
+    };
   });
   fake.on("POST", "/api/views.publish", () => ({ body: { ok: true, view: { id: "VHOME" } } }));
   // a full member of the calling team (the fields of Slack's users.info that the CRM reads); tests of
   // guests and other teams answer for their own users
-  fake.on("POST", "/api/users.info", (req) => ({ body: { ok: true, user: { id: apiArgs(req).user, is_restricted: false, is_ultra_restricted: false, deleted: false } } }));
+  fake.on("POST", "/api/users.info", (req) => ({
+    body: { ok: true, user: { id: apiArgs(req).user, is_restricted: false, is_ultra_restricted: false, deleted: false } },
+  }));
   return fake;
 }
 
@@ -115,7 +140,9 @@ export function apiArgs(r: RecordedRequest): any {
 /** What Slack would refuse in a modal view (PLATFORM-LIMITS.md), as a list of problems. */
 export function slackViewProblems(view: any): string[] {
   const p: string[] = [];
-  const text = (t: any, max: number, what: string) => { if (!t?.text || t.text.length > max) p.push(`${what}: empty or > ${max}`); };
+  const text = (t: any, max: number, what: string) => {
+    if (!t?.text || t.text.length > max) p.push(`${what}: empty or > ${max}`);
+  };
   if (view?.type !== "modal") p.push("type is not modal");
   text(view?.title, 24, "title");
   if (view?.submit) text(view.submit, 24, "submit");
@@ -133,9 +160,11 @@ export function slackViewProblems(view: any): string[] {
     if (e.placeholder) text(e.placeholder, 150, `placeholder of ${b.block_id}`);
     if (e.type === "plain_text_input") {
       if (e.max_length !== undefined && (e.max_length < 1 || e.max_length > 3000)) p.push(`max_length of ${b.block_id}`);
-      if (e.initial_value !== undefined && (typeof e.initial_value !== "string" || e.initial_value.length > (e.max_length ?? 3000))) p.push(`initial_value of ${b.block_id}`);
+      if (e.initial_value !== undefined && (typeof e.initial_value !== "string" || e.initial_value.length > (e.max_length ?? 3000)))
+        p.push(`initial_value of ${b.block_id}`);
     }
-    if (e.type === "static_select" && e.initial_option && !(e.options ?? []).some((o: any) => o.value === e.initial_option.value)) p.push(`initial_option of ${b.block_id}`);
+    if (e.type === "static_select" && e.initial_option && !(e.options ?? []).some((o: any) => o.value === e.initial_option.value))
+      p.push(`initial_option of ${b.block_id}`);
   }
   return p;
 }

@@ -5,11 +5,18 @@ import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
-export interface WorkerProcess { exited: Promise<number | null>; out: () => string; kill(sig: NodeJS.Signals): void; ready: Promise<void> }
+export interface WorkerProcess {
+  exited: Promise<number | null>;
+  out: () => string;
+  kill(sig: NodeJS.Signals): void;
+  ready: Promise<void>;
+}
 
 export function startWorkerProcess(env: Record<string, string>, readyLine = "domain events worker started"): WorkerProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "--role=worker"], {
-    cwd: ROOT, detached: true, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, LOG_LEVEL: "info", ...env },
+    cwd: ROOT,
+    detached: true,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, LOG_LEVEL: "info", ...env },
   });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
@@ -23,7 +30,16 @@ export function startWorkerProcess(env: Record<string, string>, readyLine = "dom
     }
   })();
   return {
-    exited, out: () => out, ready,
-    kill: (sig) => { try { if (sig === "SIGKILL") process.kill(-child.pid!, sig); else child.kill(sig); } catch { /* already gone */ } },
+    exited,
+    out: () => out,
+    ready,
+    kill: (sig) => {
+      try {
+        if (sig === "SIGKILL") process.kill(-child.pid!, sig);
+        else child.kill(sig);
+      } catch {
+        /* already gone */
+      }
+    },
   };
 }

@@ -8,14 +8,29 @@ import * as q from "./digestQueries.ts";
 import { periodFor, type Period, type PeriodName } from "./period.ts";
 import type { Reply } from "../../reply/reply.ts";
 
-export interface Change { cur: number; prev: number }
-export interface MoneyChange { currency: string; cur: string; prev: string }
-export interface DealFlow { count: Change; amounts: MoneyChange[] }
+export interface Change {
+  cur: number;
+  prev: number;
+}
+export interface MoneyChange {
+  currency: string;
+  cur: string;
+  prev: string;
+}
+export interface DealFlow {
+  count: Change;
+  amounts: MoneyChange[];
+}
 
 export interface Digest {
   workspace: string;
   period: Period;
-  pipeline: { stage: string; probability: number; count: number; amounts: { currency: string; amount: string; weighted: string; count: number }[] }[];
+  pipeline: {
+    stage: string;
+    probability: number;
+    count: number;
+    amounts: { currency: string; amount: string; weighted: string; count: number }[];
+  }[];
   newDeals: DealFlow;
   won: DealFlow;
   lost: DealFlow;
@@ -26,7 +41,13 @@ export interface Digest {
   /** won so far + open weighted by stage probability with expected close before the period's end */
   forecast: { currency: string; won: string; weighted: string; deals: number; total: string }[];
   stalled: { days: number; count: number; top: { key: string; title: string; amount: string; currency: string; idleDays: number }[] };
-  tickets: { opened: Change; resolved: Change; breached: Change; firstResponseS: { cur: number | null; prev: number | null }; resolutionS: { cur: number | null; prev: number | null } };
+  tickets: {
+    opened: Change;
+    resolved: Change;
+    breached: Change;
+    firstResponseS: { cur: number | null; prev: number | null };
+    resolutionS: { cur: number | null; prev: number | null };
+  };
   interactions: { total: Change; byKind: ({ kind: string } & Change)[] };
   leaderboard: { name: string; wonDeals: number; won: { currency: string; amount: string }[]; interactions: number }[];
   /** null when the workspace has no campaigns */
@@ -50,11 +71,13 @@ function flow(rows: q.FlowRow[], metric: q.FlowRow["metric"]): DealFlow {
   const currencies = [...new Set(mine.flatMap((r) => (r.currency === null ? [] : [r.currency])))].sort();
   return {
     count: { cur: count("cur"), prev: count("prev") },
-    amounts: currencies.map((currency) => ({
-      currency,
-      cur: mine.find((r) => r.currency === currency && r.b === "cur")?.amount ?? "0.00",
-      prev: mine.find((r) => r.currency === currency && r.b === "prev")?.amount ?? "0.00",
-    })).sort((a, b) => Number(b.cur) - Number(a.cur) || a.currency.localeCompare(b.currency)),
+    amounts: currencies
+      .map((currency) => ({
+        currency,
+        cur: mine.find((r) => r.currency === currency && r.b === "cur")?.amount ?? "0.00",
+        prev: mine.find((r) => r.currency === currency && r.b === "prev")?.amount ?? "0.00",
+      }))
+      .sort((a, b) => Number(b.cur) - Number(a.cur) || a.currency.localeCompare(b.currency)),
   };
 }
 
@@ -69,14 +92,23 @@ export class DigestService {
     if (!ws) throw new NotFoundError("No such workspace.");
     const b = q.boundsFor(workspaceId, p, ws.stalledDays);
     const [pf, flows, vel, stalled, tickets, kinds, leaders, camp, predicted, csat] = await Promise.all([
-      q.pipelineAndForecast(this.db, b), q.dealFlows(this.db, b), q.velocity(this.db, b), q.stalled(this.db, b),
-      q.tickets(this.db, b), q.interactionKinds(this.db, b), q.leaderboard(this.db, b), q.campaigns(this.db, b),
-      q.predictedForecast(this.db, b), q.csatByAgent(this.db, b),
+      q.pipelineAndForecast(this.db, b),
+      q.dealFlows(this.db, b),
+      q.velocity(this.db, b),
+      q.stalled(this.db, b),
+      q.tickets(this.db, b),
+      q.interactionKinds(this.db, b),
+      q.leaderboard(this.db, b),
+      q.campaigns(this.db, b),
+      q.predictedForecast(this.db, b),
+      q.csatByAgent(this.db, b),
     ]);
     const flagged = (await q.ticketFlaggedCompanies(this.db, b)).map((r) => r.id);
     const health = flagged.length ? await new AccountHealthService(this.db).of(workspaceId, flagged, p.now) : new Map();
     const riskyIds = flagged.filter((id) => health.get(id)?.status === "at risk").slice(0, 5);
-    const riskyRows = riskyIds.length ? await this.db.company.findMany({ where: { workspaceId, id: { in: riskyIds } }, select: { id: true, number: true, name: true } }) : [];
+    const riskyRows = riskyIds.length
+      ? await this.db.company.findMany({ where: { workspaceId, id: { in: riskyIds } }, select: { id: true, number: true, name: true } })
+      : [];
     const atRisk = riskyIds.flatMap((id) => {
       const c = riskyRows.find((r) => r.id === id);
       return c ? [{ key: `A-${c.number}`, name: c.name, reasons: health.get(id)!.reasons }] : [];
@@ -86,11 +118,16 @@ export class DigestService {
     const pipeline: Digest["pipeline"] = [];
     for (const r of pf.stages) {
       let row = pipeline.find((x) => x.stage === r.name);
-      if (!row) pipeline.push(row = { stage: r.name, probability: r.probability, count: 0, amounts: [] });
-      if (!r.currency) { row.count = r.n; continue; }
+      if (!row) pipeline.push((row = { stage: r.name, probability: r.probability, count: 0, amounts: [] }));
+      if (!r.currency) {
+        row.count = r.n;
+        continue;
+      }
       row.amounts.push({ currency: r.currency, amount: r.amount ?? "0.00", weighted: r.weighted ?? "0.00", count: r.n });
     }
-    const newDeals = flow(flows, "new"), won = flow(flows, "won"), lost = flow(flows, "lost");
+    const newDeals = flow(flows, "new"),
+      won = flow(flows, "won"),
+      lost = flow(flows, "lost");
     const t = (bk: q.Bucket) => tickets.find((r) => r.b === bk);
     const k = (kind: string | null, bk: q.Bucket) => kinds.find((r) => r.kind === kind && r.b === bk)?.n ?? 0;
     const c = (bk: q.Bucket) => camp.find((r) => r.b === bk);
@@ -100,15 +137,25 @@ export class DigestService {
       workspace: ws.name,
       period: p,
       pipeline,
-      newDeals, won, lost,
+      newDeals,
+      won,
+      lost,
       winRate: { cur: rate(won.count.cur, lost.count.cur), prev: rate(won.count.prev, lost.count.prev) },
-      velocity: pf.stages.filter((s, i, all) => all.findIndex((x) => x.stage_id === s.stage_id) === i)
-        .map((s) => ({ stage: stageNames.get(s.stage_id)!, cur: v(s.stage_id, "cur")?.days ?? null, prev: v(s.stage_id, "prev")?.days ?? null, moves: v(s.stage_id, "cur")?.n ?? 0 })),
+      velocity: pf.stages
+        .filter((s, i, all) => all.findIndex((x) => x.stage_id === s.stage_id) === i)
+        .map((s) => ({
+          stage: stageNames.get(s.stage_id)!,
+          cur: v(s.stage_id, "cur")?.days ?? null,
+          prev: v(s.stage_id, "prev")?.days ?? null,
+          moves: v(s.stage_id, "cur")?.n ?? 0,
+        })),
       forecast: pf.forecast,
       stalled: {
         days: ws.stalledDays,
         count: stalled[0]?.total ?? 0,
-        top: stalled.filter((r) => r.number !== null).map((r) => ({ key: `D-${r.number}`, title: r.title!, amount: r.amount!, currency: r.currency!, idleDays: r.idle_days ?? 0 })),
+        top: stalled
+          .filter((r) => r.number !== null)
+          .map((r) => ({ key: `D-${r.number}`, title: r.title!, amount: r.amount!, currency: r.currency!, idleDays: r.idle_days ?? 0 })),
       },
       tickets: {
         opened: { cur: t("cur")?.opened ?? 0, prev: t("prev")?.opened ?? 0 },
@@ -122,8 +169,15 @@ export class DigestService {
         byKind: KINDS.map((kind) => ({ kind, cur: k(kind, "cur"), prev: k(kind, "prev") })).filter((x) => x.cur || x.prev),
       },
       leaderboard: leaders.map((r) => ({ name: r.name, wonDeals: r.won_deals, won: r.won ?? [], interactions: r.interactions })),
-      campaigns: camp.length ? { sent: { cur: c("cur")?.sent ?? 0, prev: c("prev")?.sent ?? 0 }, failed: { cur: c("cur")?.failed ?? 0, prev: c("prev")?.failed ?? 0 } } : null,
-      predicted, csat, atRisk,
+      campaigns: camp.length
+        ? {
+            sent: { cur: c("cur")?.sent ?? 0, prev: c("prev")?.sent ?? 0 },
+            failed: { cur: c("cur")?.failed ?? 0, prev: c("prev")?.failed ?? 0 },
+          }
+        : null,
+      predicted,
+      csat,
+      atRisk,
     };
   }
 }

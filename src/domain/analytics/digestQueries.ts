@@ -8,10 +8,23 @@ import type { Period } from "./period.ts";
 type Db = Pick<PrismaClient, "$queryRaw">;
 export type Bucket = "cur" | "prev";
 
-export interface Bounds { ws: string; cs: Date; now: Date; ps: Date; pe: Date; end: Date; stalledCutoff: Date }
+export interface Bounds {
+  ws: string;
+  cs: Date;
+  now: Date;
+  ps: Date;
+  pe: Date;
+  end: Date;
+  stalledCutoff: Date;
+}
 
 export const boundsFor = (ws: string, p: Period, stalledDays: number): Bounds => ({
-  ws, cs: p.start, now: p.now, ps: p.prevStart, pe: p.prevEnd, end: p.end,
+  ws,
+  cs: p.start,
+  now: p.now,
+  ps: p.prevStart,
+  pe: p.prevEnd,
+  end: p.end,
   stalledCutoff: new Date(p.now.getTime() - stalledDays * 86_400_000),
 });
 
@@ -34,8 +47,23 @@ function perWindow(b: Bounds, scan: (from: Prisma.Sql, to: Prisma.Sql, bucket: P
     UNION ALL ${scan(Prisma.sql`${b.ps}::timestamp`, Prisma.sql`${b.pe}::timestamp`, Prisma.sql`'prev'::text`)}`;
 }
 
-export interface StageRow { stage_id: string; name: string; position: number; probability: number; currency: string | null; n: number; amount: string | null; weighted: string | null }
-export interface ForecastRow { currency: string; won: string; weighted: string; deals: number; total: string }
+export interface StageRow {
+  stage_id: string;
+  name: string;
+  position: number;
+  probability: number;
+  currency: string | null;
+  n: number;
+  amount: string | null;
+  weighted: string | null;
+}
+export interface ForecastRow {
+  currency: string;
+  won: string;
+  weighted: string;
+  deals: number;
+  total: string;
+}
 
 /**
  * Open pipeline now: per open stage of the default pipeline a total row (currency null; also for empty
@@ -44,7 +72,7 @@ export interface ForecastRow { currency: string; won: string; weighted: string; 
  */
 export async function pipelineAndForecast(db: Db, b: Bounds): Promise<{ stages: StageRow[]; forecast: ForecastRow[] }> {
   const closes = Prisma.sql`d."expectedCloseAt" >= ${b.cs}::timestamp AND d."expectedCloseAt" < ${b.end}::timestamp`;
-  const rows = await db.$queryRaw<(StageRow & { kind: "stage" } | ForecastRow & { kind: "forecast" })[]>`
+  const rows = await db.$queryRaw<((StageRow & { kind: "stage" }) | (ForecastRow & { kind: "forecast" }))[]>`
     WITH st AS MATERIALIZED (
       SELECT s.id, s.name, s.position, s.probability FROM "Stage" s JOIN "Pipeline" p ON p.id = s."pipelineId" AND p."isDefault"
       WHERE s."workspaceId" = ${b.ws} AND NOT s."isWon" AND NOT s."isLost"),
@@ -79,14 +107,22 @@ export async function pipelineAndForecast(db: Db, b: Bounds): Promise<{ stages: 
     ORDER BY 1 DESC, 4, ord DESC NULLS FIRST`;
   return {
     stages: rows.filter((r) => r.kind === "stage") as StageRow[],
-    forecast: rows.filter((r) => r.kind === "forecast").map((r) => {
-      const f = r as ForecastRow;
-      return { currency: f.currency, won: f.won, weighted: f.weighted, deals: f.deals, total: f.total };
-    }),
+    forecast: rows
+      .filter((r) => r.kind === "forecast")
+      .map((r) => {
+        const f = r as ForecastRow;
+        return { currency: f.currency, won: f.won, weighted: f.weighted, deals: f.deals, total: f.total };
+      }),
   };
 }
 
-export interface FlowRow { metric: "new" | "won" | "lost"; b: Bucket; /** null: all currencies (count only) */ currency: string | null; n: number; amount: string }
+export interface FlowRow {
+  metric: "new" | "won" | "lost";
+  b: Bucket;
+  /** null: all currencies (count only) */ currency: string | null;
+  n: number;
+  amount: string;
+}
 
 /** New deals (by createdAt), won and lost (by closedAt) in both windows, per currency and in all. */
 export function dealFlows(db: Db, b: Bounds): Promise<FlowRow[]> {
@@ -107,7 +143,12 @@ export function dealFlows(db: Db, b: Bounds): Promise<FlowRow[]> {
     SELECT metric, b, NULL, sum(n)::int, NULL FROM x GROUP BY 1, 2`;
 }
 
-export interface VelocityRow { stage_id: string; b: Bucket; days: number; n: number }
+export interface VelocityRow {
+  stage_id: string;
+  b: Bucket;
+  days: number;
+  n: number;
+}
 
 /**
  * Average days a deal stayed in a stage, over the stays that ended in each window: a stage change's time
@@ -121,9 +162,12 @@ export function velocity(db: Db, b: Bounds): Promise<VelocityRow[]> {
       SELECT c."fromStageId", c.at, c.at - lag(c.at) OVER (PARTITION BY c."dealId" ORDER BY c.at) AS dwell
       FROM "DealStageChange" c
       WHERE c."workspaceId" = ${b.ws} AND c.at < ${b.now}::timestamp
-        AND c."dealId" = ANY(ARRAY(SELECT DISTINCT "dealId" FROM (${perWindow(b, (from, to) => Prisma.sql`
+        AND c."dealId" = ANY(ARRAY(SELECT DISTINCT "dealId" FROM (${perWindow(
+          b,
+          (from, to) => Prisma.sql`
           SELECT "dealId" FROM "DealStageChange"
-          WHERE "workspaceId" = ${b.ws} AND "fromStageId" IS NOT NULL AND at >= ${from} AND at < ${to}`)}) w)))
+          WHERE "workspaceId" = ${b.ws} AND "fromStageId" IS NOT NULL AND at >= ${from} AND at < ${to}`,
+        )}) w)))
     SELECT "fromStageId" AS stage_id, ${bucket(Prisma.sql`at`, b)} AS b,
            (avg(extract(epoch FROM dwell)) / 86400)::float8 AS days, count(*)::int AS n
     FROM stays
@@ -131,7 +175,14 @@ export function velocity(db: Db, b: Bounds): Promise<VelocityRow[]> {
     GROUP BY 1, 2`;
 }
 
-export interface StalledRow { total: number; number: number | null; title: string | null; amount: string | null; currency: string | null; idle_days: number | null }
+export interface StalledRow {
+  total: number;
+  number: number | null;
+  title: string | null;
+  amount: string | null;
+  currency: string | null;
+  idle_days: number | null;
+}
 
 /**
  * Open deals with no interaction and no stage move since the cutoff: how many, and the five largest.
@@ -154,7 +205,15 @@ export function stalled(db: Db, b: Bounds): Promise<StalledRow[]> {
     ORDER BY d.amount DESC NULLS LAST, d.number`;
 }
 
-export interface TicketRow { b: Bucket; opened: number; breached: number; resolved: number; resolution_s: number | null; first_responses: number; first_response_s: number | null }
+export interface TicketRow {
+  b: Bucket;
+  opened: number;
+  breached: number;
+  resolved: number;
+  resolution_s: number | null;
+  first_responses: number;
+  first_response_s: number | null;
+}
 
 /**
  * Per window: tickets opened (and of those, how many missed their SLA), resolved, and first responses,
@@ -179,7 +238,11 @@ export function tickets(db: Db, b: Bounds): Promise<TicketRow[]> {
       FROM "Ticket" t WHERE t."workspaceId" = ${b.ws} AND t."firstResponseAt" >= w.lo AND t."firstResponseAt" < w.hi) f`;
 }
 
-export interface KindRow { b: Bucket; /** null: all kinds */ kind: string | null; n: number }
+export interface KindRow {
+  b: Bucket;
+  /** null: all kinds */ kind: string | null;
+  n: number;
+}
 
 /** Interactions per kind, and in all, in both windows (index-only scans of the (workspace, time, kind…) index). */
 export function interactionKinds(db: Db, b: Bounds): Promise<KindRow[]> {
@@ -194,7 +257,12 @@ export function interactionKinds(db: Db, b: Bounds): Promise<KindRow[]> {
     SELECT b, NULL, sum(n)::int FROM k GROUP BY b`;
 }
 
-export interface LeaderRow { name: string; won_deals: number; won: { currency: string; amount: string }[] | null; interactions: number }
+export interface LeaderRow {
+  name: string;
+  won_deals: number;
+  won: { currency: string; amount: string }[] | null;
+  interactions: number;
+}
 
 /**
  * The five members with the most won (in the period's leading currency), then most interactions.
@@ -222,7 +290,11 @@ export function leaderboard(db: Db, b: Bounds): Promise<LeaderRow[]> {
     LIMIT 5`;
 }
 
-export interface CampaignRow { b: Bucket | null; sent: number; failed: number }
+export interface CampaignRow {
+  b: Bucket | null;
+  sent: number;
+  failed: number;
+}
 
 /** Campaign messages sent (sentAt) and failed (last attempt) in each window; no rows when the workspace has no campaigns. */
 export function campaigns(db: Db, b: Bounds): Promise<CampaignRow[]> {

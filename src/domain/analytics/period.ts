@@ -43,7 +43,11 @@ export function periodFor(name: PeriodName, now = new Date()): Period {
   }
   // months differ in length: the previous stretch stops at the previous month's end at the latest
   const prevEnd = new Date(Math.min(prevStart.getTime() + (now.getTime() - start.getTime()), start.getTime()));
-  const labels: Record<PeriodName, [string, string]> = { today: ["today", "yesterday"], week: ["this week", "last week"], month: ["this month", "last month"] };
+  const labels: Record<PeriodName, [string, string]> = {
+    today: ["today", "yesterday"],
+    week: ["this week", "last week"],
+    month: ["this month", "last month"],
+  };
   return { name, start, now, end, prevStart, prevEnd, label: labels[name][0], prevLabel: labels[name][1] };
 }
 

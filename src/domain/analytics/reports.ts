@@ -14,7 +14,12 @@ import type { DigestRenderer, DigestService } from "./digest.ts";
 import { PERIODS, periodFor, type PeriodName } from "./period.ts";
 
 /** What the queue needs to tick a schedule. */
-export interface ScheduledReport { id: string; workspaceId: string; cron: string; timezone: string }
+export interface ScheduledReport {
+  id: string;
+  workspaceId: string;
+  cron: string;
+  timezone: string;
+}
 
 /** The job scheduler behind reports (BullMQ in jobs/reports.ts). */
 export interface ReportScheduler {
@@ -37,7 +42,12 @@ export function cronFor(s: Pick<ReportSchedule, "cadence" | "time" | "weekday">)
   return `0 ${m} ${h} * * ${s.cadence === "weekly" ? (s.weekday ?? 1) : "*"}`;
 }
 
-export const toScheduled = (s: ReportSchedule): ScheduledReport => ({ id: s.id, workspaceId: s.workspaceId, cron: cronFor(s), timezone: s.timezone });
+export const toScheduled = (s: ReportSchedule): ScheduledReport => ({
+  id: s.id,
+  workspaceId: s.workspaceId,
+  cron: cronFor(s),
+  timezone: s.timezone,
+});
 
 export interface ScheduleInput {
   cadence: "daily" | "weekly";
@@ -51,11 +61,16 @@ export interface ScheduleInput {
 export type TickResult = "posted" | "duplicate" | "inactive";
 
 export class ReportService {
-  constructor(private db: PrismaClient, private digests: DigestService, private deps: { scheduler?: ReportScheduler; outbox?: Outbox; render?: DigestRenderer; logger?: Logger } = {}) {}
+  constructor(
+    private db: PrismaClient,
+    private digests: DigestService,
+    private deps: { scheduler?: ReportScheduler; outbox?: Outbox; render?: DigestRenderer; logger?: Logger } = {},
+  ) {}
 
   async schedule(actor: Actor, input: ScheduleInput): Promise<ReportSchedule> {
     requireRole(actor, "manager", "schedule reports");
-    if (input.cadence === "daily" && input.weekday) throw new UserInputError("weekday: is only for weekly reports.", "/crm report schedule weekly <HH:MM> weekday:<mon..sun>");
+    if (input.cadence === "daily" && input.weekday)
+      throw new UserInputError("weekday: is only for weekly reports.", "/crm report schedule weekly <HH:MM> weekday:<mon..sun>");
     const scheduler = this.deps.scheduler;
     if (!scheduler) throw new UnavailableError("Reports need the job queue (Redis), which this process does not have.");
     const time = `${String(input.time.hour).padStart(2, "0")}:${String(input.time.minute).padStart(2, "0")}`;
@@ -63,13 +78,24 @@ export class ReportService {
       const number = await nextNumber(tx, actor.workspaceId, "report");
       const row = await tx.reportSchedule.create({
         data: {
-          workspaceId: actor.workspaceId, number, cadence: input.cadence, time, timezone: input.timezone ?? "UTC",
+          workspaceId: actor.workspaceId,
+          number,
+          cadence: input.cadence,
+          time,
+          timezone: input.timezone ?? "UTC",
           weekday: input.cadence === "weekly" ? WEEKDAYS.indexOf(input.weekday ?? "mon") : null,
           period: input.period ?? (input.cadence === "weekly" ? "week" : "today"),
-          platform: input.channel.platform, channelId: input.channel.channelId, createdById: actor.memberId,
+          platform: input.channel.platform,
+          channelId: input.channel.channelId,
+          createdById: actor.memberId,
         },
       });
-      await audit(tx, actor, "report.schedule", "reportSchedule", row.id, null, { key: formatKey("report", number), cron: cronFor(row), timezone: row.timezone, channel: input.channel });
+      await audit(tx, actor, "report.schedule", "reportSchedule", row.id, null, {
+        key: formatKey("report", number),
+        cron: cronFor(row),
+        timezone: row.timezone,
+        channel: input.channel,
+      });
       // inside the transaction: when the queue cannot take it, the row is not kept either
       await scheduler.upsert(toScheduled(row));
       return row;
@@ -77,8 +103,14 @@ export class ReportService {
   }
 
   async list(actor: Actor): Promise<{ rows: ReportSchedule[]; next: Map<string, Date> }> {
-    const rows = await this.db.reportSchedule.findMany({ where: { workspaceId: actor.workspaceId, active: true }, orderBy: { number: "asc" } });
-    const next = rows.length && this.deps.scheduler ? await this.deps.scheduler.next(rows.map((r) => r.id)).catch(() => new Map<string, Date>()) : new Map<string, Date>();
+    const rows = await this.db.reportSchedule.findMany({
+      where: { workspaceId: actor.workspaceId, active: true },
+      orderBy: { number: "asc" },
+    });
+    const next =
+      rows.length && this.deps.scheduler
+        ? await this.deps.scheduler.next(rows.map((r) => r.id)).catch(() => new Map<string, Date>())
+        : new Map<string, Date>();
     return { rows, next };
   }
 
@@ -93,7 +125,11 @@ export class ReportService {
       await tx.reportSchedule.update({ where: { id: row.id }, data: { active: false } });
       await audit(tx, actor, "report.cancel", "reportSchedule", row.id, { active: true }, { active: false });
     });
-    await this.deps.scheduler?.remove(row.id).catch((e: Error) => this.deps.logger?.warn({ err: e.message, schedule: row.id }, "report scheduler not removed; the next tick removes it"));
+    await this.deps.scheduler
+      ?.remove(row.id)
+      .catch((e: Error) =>
+        this.deps.logger?.warn({ err: e.message, schedule: row.id }, "report scheduler not removed; the next tick removes it"),
+      );
     return row;
   }
 
@@ -123,17 +159,26 @@ export class ReportService {
     const digest = await this.digests.build(workspaceId, periodFor(period, now));
     const reply = await render(digest, { chart: true, ephemeral: false });
     reply.blocks.splice(1, 0, { type: "context", text: `Scheduled report ${formatKey("report", s.number)} · ${describeSchedule(s)}` });
-    return this.db.$transaction(async (tx) => {
-      // a second runner of this tick waits here on the first one's uncommitted claim, then finds it
-      const claimed = await tx.notification.createMany({ data: [{ id: `c${randomBytes(12).toString("hex")}`, workspaceId, dedupeKey }], skipDuplicates: true });
-      if (claimed.count === 0) return "duplicate" as const;
-      await outbox.deliver({ platform: s.platform as ChatPlatform, workspaceId, target: { channelId: s.channelId }, reply, dedupeKey });
-      return "posted" as const;
-    }, { maxWait: 10_000, timeout: 15_000 });
+    return this.db.$transaction(
+      async (tx) => {
+        // a second runner of this tick waits here on the first one's uncommitted claim, then finds it
+        const claimed = await tx.notification.createMany({
+          data: [{ id: `c${randomBytes(12).toString("hex")}`, workspaceId, dedupeKey }],
+          skipDuplicates: true,
+        });
+        if (claimed.count === 0) return "duplicate" as const;
+        await outbox.deliver({ platform: s.platform as ChatPlatform, workspaceId, target: { channelId: s.channelId }, reply, dedupeKey });
+        return "posted" as const;
+      },
+      { maxWait: 10_000, timeout: 15_000 },
+    );
   }
 }
 
 export function describeSchedule(s: Pick<ReportSchedule, "cadence" | "time" | "weekday" | "timezone" | "period">): string {
-  const day = s.cadence === "weekly" ? `every ${["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"][s.weekday ?? 1]}` : "every day";
+  const day =
+    s.cadence === "weekly"
+      ? `every ${["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"][s.weekday ?? 1]}`
+      : "every day";
   return `${day} at ${s.time} ${s.timezone} · digest of ${s.period === "today" ? "the day" : `the ${s.period}`} so far`;
 }

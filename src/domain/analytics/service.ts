@@ -10,7 +10,11 @@ import { periodFor, type PeriodName } from "./period.ts";
 
 export class AnalyticsService {
   readonly digests: DigestService;
-  constructor(db: PrismaClient, private outbox?: Outbox, private render?: DigestRenderer) {
+  constructor(
+    db: PrismaClient,
+    private outbox?: Outbox,
+    private render?: DigestRenderer,
+  ) {
     this.digests = new DigestService(db);
   }
 
@@ -29,7 +33,10 @@ export class AnalyticsService {
     reply.blocks.splice(1, 0, { type: "context", text: `Posted by ${actor.name}` });
     const minute = now.toISOString().slice(0, 16);
     await this.outbox.deliver({
-      platform: channel.platform, workspaceId: actor.workspaceId, target: { channelId: channel.channelId }, reply,
+      platform: channel.platform,
+      workspaceId: actor.workspaceId,
+      target: { channelId: channel.channelId },
+      reply,
       dedupeKey: `digest:${actor.workspaceId}:${channel.platform}:${channel.channelId}:${period}:${minute}`,
     });
   }

@@ -33,9 +33,14 @@ export const FINISH_CHECK_DELAY_MS = 200;
 
 export class CampaignBackground {
   private finishChecks = new Map<string, ReturnType<typeof setTimeout>>();
-  constructor(private db: PrismaClient, private deps: BackgroundDeps) {}
+  constructor(
+    private db: PrismaClient,
+    private deps: BackgroundDeps,
+  ) {}
 
-  private get runner() { return { db: this.db, jobs: this.deps.jobs, logger: this.deps.logger, emailBatch: this.deps.emailBatch }; }
+  private get runner() {
+    return { db: this.db, jobs: this.deps.jobs, logger: this.deps.logger, emailBatch: this.deps.emailBatch };
+  }
 
   /** A scheduled campaign whose time has come starts here; then the recipients are written and queued. */
   async fanout(ref: CampaignRef) {
@@ -43,7 +48,9 @@ export class CampaignBackground {
     return fanout(this.runner, ref);
   }
 
-  kick(ref: CampaignRef) { return kick(this.runner, ref); }
+  kick(ref: CampaignRef) {
+    return kick(this.runner, ref);
+  }
 
   /**
    * One batch; afterwards the progress message is due for a redraw and, once no other batch of the
@@ -51,7 +58,18 @@ export class CampaignBackground {
    * first, the watchdog of any worker finishes it.)
    */
   async send(job: SendJob): Promise<BatchResult> {
-    const result = await sendBatch({ db: this.db, email: this.deps.email, emailSettings: this.deps.emailSettings, ports: this.deps.ports, logger: this.deps.logger, emailWave: this.deps.emailWave, ledger: this.deps.ledger }, job);
+    const result = await sendBatch(
+      {
+        db: this.db,
+        email: this.deps.email,
+        emailSettings: this.deps.emailSettings,
+        ports: this.deps.ports,
+        logger: this.deps.logger,
+        emailWave: this.deps.emailWave,
+        ledger: this.deps.ledger,
+      },
+      job,
+    );
     if (result.claimed) {
       await this.deps.jobs.progress(job, false);
       this.finishSoon({ workspaceId: job.workspaceId, campaignId: job.campaignId });
@@ -63,7 +81,12 @@ export class CampaignBackground {
     clearTimeout(this.finishChecks.get(ref.campaignId));
     const t = setTimeout(() => {
       this.finishChecks.delete(ref.campaignId);
-      finish(this.runner, ref).catch((e: unknown) => this.deps.logger?.warn({ campaign: ref.campaignId, err: (e as Error).message }, "campaign finish check failed; the watchdog retries"));
+      finish(this.runner, ref).catch((e: unknown) =>
+        this.deps.logger?.warn(
+          { campaign: ref.campaignId, err: (e as Error).message },
+          "campaign finish check failed; the watchdog retries",
+        ),
+      );
     }, FINISH_CHECK_DELAY_MS);
     t.unref();
     this.finishChecks.set(ref.campaignId, t);
@@ -75,9 +98,13 @@ export class CampaignBackground {
     this.finishChecks.clear();
   }
 
-  progress(ref: CampaignRef) { return drawProgress(this.db, this.deps.ports, ref, this.deps.logger); }
+  progress(ref: CampaignRef) {
+    return drawProgress(this.db, this.deps.ports, ref, this.deps.logger);
+  }
 
-  watchdog(opts: WatchdogOptions) { return watchdog(this.runner, opts); }
+  watchdog(opts: WatchdogOptions) {
+    return watchdog(this.runner, opts);
+  }
 
   /** The test email: the campaign rendered for a sample contact, to the team's MAIL_FROM address. */
   async testEmail(job: TestEmailJob): Promise<void> {
@@ -86,9 +113,22 @@ export class CampaignBackground {
     const c = await this.db.campaign.findFirst({ where: { id: job.campaignId, workspaceId: job.workspaceId } });
     if (!c?.message) return;
     const sample = job.sampleContactId
-      ? await this.db.contact.findFirst({ where: { id: job.sampleContactId, workspaceId: job.workspaceId }, include: { company: true, owner: true } })
+      ? await this.db.contact.findFirst({
+          where: { id: job.sampleContactId, workspaceId: job.workspaceId },
+          include: { company: true, owner: true },
+        })
       : null;
-    const values = sample ? contactValues({ name: sample.name, company: sample.company?.name, owner: sample.owner?.name }) : contactValues({ name: "Sample Contact", company: "Sample Company" });
-    await email.send(buildEmail(emailSettings, { ...c, message: c.message }, { id: `test-${c.id}`, email: job.to, token: testToken(c.id, emailSettings.secret) }, values, true));
+    const values = sample
+      ? contactValues({ name: sample.name, company: sample.company?.name, owner: sample.owner?.name })
+      : contactValues({ name: "Sample Contact", company: "Sample Company" });
+    await email.send(
+      buildEmail(
+        emailSettings,
+        { ...c, message: c.message },
+        { id: `test-${c.id}`, email: job.to, token: testToken(c.id, emailSettings.secret) },
+        values,
+        true,
+      ),
+    );
   }
 }

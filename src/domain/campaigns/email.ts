@@ -22,8 +22,15 @@ export interface EmailSender {
 /** The server answered with an error code: the message was not accepted. */
 export class EmailRejectedError extends Error {
   override name = "EmailRejectedError";
-  constructor(message: string, public responseCode: number) { super(message); }
-  get permanent() { return this.responseCode >= 500; }
+  constructor(
+    message: string,
+    public responseCode: number,
+  ) {
+    super(message);
+  }
+  get permanent() {
+    return this.responseCode >= 500;
+  }
 }
 
 /** No connection could be made (refused, DNS, TLS, auth): nothing was sent. */
@@ -39,7 +46,8 @@ export interface EmailSettings {
 }
 
 /** A dedicated key for unsubscribe links, derived from ENCRYPTION_KEY (never the key itself). */
-export const unsubscribeSecret = (encryptionKey: string) => createHmac("sha256", encryptionKey).update("crm-unsubscribe-v1").digest("base64url");
+export const unsubscribeSecret = (encryptionKey: string) =>
+  createHmac("sha256", encryptionKey).update("crm-unsubscribe-v1").digest("base64url");
 
 const TEST_PREFIX = "test_";
 
@@ -54,24 +62,36 @@ export function readUnsubscribeToken(token: string, secret: string): TokenSubjec
   if (token.length > 300) return null;
   const payload = verifySignedValue(token, secret);
   if (!payload) return null;
-  return payload.startsWith(TEST_PREFIX) ? { kind: "test", campaignId: payload.slice(TEST_PREFIX.length) } : { kind: "recipient", recipientId: payload };
+  return payload.startsWith(TEST_PREFIX)
+    ? { kind: "test", campaignId: payload.slice(TEST_PREFIX.length) }
+    : { kind: "recipient", recipientId: payload };
 }
 
-export const unsubscribeUrl = (publicUrl: string, token: string) => new URL(`/unsubscribe/${encodeURIComponent(token)}`, publicUrl).toString();
+export const unsubscribeUrl = (publicUrl: string, token: string) =>
+  new URL(`/unsubscribe/${encodeURIComponent(token)}`, publicUrl).toString();
 
 /** The domain of "Name <a@b.c>" or "a@b.c" (string code, not /@([^>\s]+)>?\s*$/, which was quadratic in @s). */
 function domainOf(from: string): string {
   const t = from.trimEnd().replace(/>$/, "");
   let start = t.length;
   while (start > 0 && t[start - 1] !== ">" && t[start - 1].trim() !== "") start--;
-  const last = t.slice(start), at = last.indexOf("@");
+  const last = t.slice(start),
+    at = last.indexOf("@");
   return at >= 0 && at < last.length - 1 ? last.slice(at + 1) : "crm.invalid";
 }
 
-export function buildEmail(s: EmailSettings, c: { id: string; number: number; name: string; subject: string | null; message: string },
-  r: { id: string; email: string; token: string }, values: TemplateValues, test = false): OutgoingEmail {
+export function buildEmail(
+  s: EmailSettings,
+  c: { id: string; number: number; name: string; subject: string | null; message: string },
+  r: { id: string; email: string; token: string },
+  values: TemplateValues,
+  test = false,
+): OutgoingEmail {
   const link = unsubscribeUrl(s.publicUrl, r.token);
-  const subject = renderTemplate(c.subject ?? c.name, values).replace(/[\r\n]+/g, " ").trim() || c.name;
+  const subject =
+    renderTemplate(c.subject ?? c.name, values)
+      .replace(/[\r\n]+/g, " ")
+      .trim() || c.name;
   const body = renderTemplate(c.message, values);
   return {
     from: s.from,

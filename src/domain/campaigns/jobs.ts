@@ -2,10 +2,19 @@
 // domain never sees a queue. Every job is safe to run twice: the recipient ledger decides.
 import type { CampaignChannel } from "../../generated/prisma/enums.ts";
 
-export interface CampaignRef { workspaceId: string; campaignId: string }
+export interface CampaignRef {
+  workspaceId: string;
+  campaignId: string;
+}
 
-export interface SendJob extends CampaignRef { channel: CampaignChannel; recipientIds: string[] }
-export interface TestEmailJob extends CampaignRef { to: string; sampleContactId?: string }
+export interface SendJob extends CampaignRef {
+  channel: CampaignChannel;
+  recipientIds: string[];
+}
+export interface TestEmailJob extends CampaignRef {
+  to: string;
+  sampleContactId?: string;
+}
 
 export interface CampaignJobs {
   /** write the recipients, then queue their sends (now, or at `at` for a scheduled campaign) */

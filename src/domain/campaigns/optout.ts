@@ -5,19 +5,28 @@ import { audit } from "../audit.ts";
 import { readUnsubscribeToken } from "./email.ts";
 
 export type OptOutState =
-  | { state: "invalid" }
-  | { state: "test" }
-  | { state: "subscribed" | "unsubscribed"; contactName: string; workspaceName: string };
+  { state: "invalid" } | { state: "test" } | { state: "subscribed" | "unsubscribed"; contactName: string; workspaceName: string };
 
 export class OptOutService {
-  constructor(private db: PrismaClient, private secret?: string) {}
+  constructor(
+    private db: PrismaClient,
+    private secret?: string,
+  ) {}
 
   private async find(token: string) {
     const subject = this.secret ? readUnsubscribeToken(token, this.secret) : null;
     if (!subject) return { subject: null, recipient: null };
     if (subject.kind === "test") return { subject, recipient: null };
-    const recipient = await this.db.campaignRecipient.findUnique({ where: { id: subject.recipientId },
-      select: { id: true, workspaceId: true, campaignId: true, contact: { select: { id: true, name: true, optedOutAt: true } }, workspace: { select: { name: true } } } });
+    const recipient = await this.db.campaignRecipient.findUnique({
+      where: { id: subject.recipientId },
+      select: {
+        id: true,
+        workspaceId: true,
+        campaignId: true,
+        contact: { select: { id: true, name: true, optedOutAt: true } },
+        workspace: { select: { name: true } },
+      },
+    });
     return { subject, recipient };
   }
 
@@ -25,7 +34,11 @@ export class OptOutService {
     const { subject, recipient } = await this.find(token);
     if (subject?.kind === "test") return { state: "test" };
     if (!recipient) return { state: "invalid" };
-    return { state: recipient.contact.optedOutAt ? "unsubscribed" : "subscribed", contactName: recipient.contact.name, workspaceName: recipient.workspace.name };
+    return {
+      state: recipient.contact.optedOutAt ? "unsubscribed" : "subscribed",
+      contactName: recipient.contact.name,
+      workspaceName: recipient.workspace.name,
+    };
   }
 
   /** Idempotent: a second POST finds the contact already out and writes nothing. */
@@ -36,10 +49,20 @@ export class OptOutService {
     const base = { contactName: recipient.contact.name, workspaceName: recipient.workspace.name };
     const changed = await this.db.$transaction(async (tx) => {
       const at = new Date();
-      const n = await tx.contact.updateMany({ where: { id: recipient.contact.id, workspaceId: recipient.workspaceId, optedOutAt: null }, data: { optedOutAt: at } });
+      const n = await tx.contact.updateMany({
+        where: { id: recipient.contact.id, workspaceId: recipient.workspaceId, optedOutAt: null },
+        data: { optedOutAt: at },
+      });
       if (!n.count) return false;
-      await audit(tx, { workspaceId: recipient.workspaceId, memberId: null }, "contact.optout", "contact", recipient.contact.id,
-        { optedOutAt: null }, { optedOutAt: at, via: "unsubscribe link", campaignId: recipient.campaignId, recipientId: recipient.id });
+      await audit(
+        tx,
+        { workspaceId: recipient.workspaceId, memberId: null },
+        "contact.optout",
+        "contact",
+        recipient.contact.id,
+        { optedOutAt: null },
+        { optedOutAt: at, via: "unsubscribe link", campaignId: recipient.campaignId, recipientId: recipient.id },
+      );
       return true;
     });
     return { state: "unsubscribed", ...base, changed };

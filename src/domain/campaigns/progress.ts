@@ -18,12 +18,20 @@ export function progressBar(done: number, total: number, width = 20): string {
 }
 
 const HEADLINE: Record<CampaignStatus, string> = {
-  draft: "📝 draft", scheduled: "🕒 scheduled", sending: "📤 sending", paused: "⏸️ paused", cancelled: "🛑 cancelled", done: "✅ done",
+  draft: "📝 draft",
+  scheduled: "🕒 scheduled",
+  sending: "📤 sending",
+  paused: "⏸️ paused",
+  cancelled: "🛑 cancelled",
+  done: "✅ done",
 };
 
 export function progressReply(c: { number: number; name: string; channel: string; status: CampaignStatus }, n: StatusCounts): Reply {
   const done = n.sent + n.failed + n.skipped;
-  const r = reply(`K-${c.number} ${c.name}: ${HEADLINE[c.status]} · ${n.sent} sent, ${n.failed} failed, ${n.skipped} skipped of ${n.total}`, false)
+  const r = reply(
+    `K-${c.number} ${c.name}: ${HEADLINE[c.status]} · ${n.sent} sent, ${n.failed} failed, ${n.skipped} skipped of ${n.total}`,
+    false,
+  )
     .header(`K-${c.number} · ${c.name}`)
     .text([b(HEADLINE[c.status]), s(` · ${c.channel} · ${plural(n.total, "recipient")}\n`), s(progressBar(done, n.total))])
     .fields([
@@ -40,18 +48,36 @@ export function progressReply(c: { number: number; name: string; channel: string
  * Posts the status message the first time (claiming the slot so two jobs never post two), then edits it.
  * Re-reads the campaign after an edit: if it finished meanwhile, draws the final state again.
  */
-export async function drawProgress(db: PrismaClient, ports: Partial<Record<ChatPlatform, ChatDelivery>>, ref: { workspaceId: string; campaignId: string }, logger?: Logger): Promise<"none" | "posted" | "updated"> {
-  const load = () => db.campaign.findFirst({ where: { id: ref.campaignId, workspaceId: ref.workspaceId },
-    select: { number: true, name: true, channel: true, status: true, statusPlatform: true, statusChannelId: true, statusMessageId: true } });
+export async function drawProgress(
+  db: PrismaClient,
+  ports: Partial<Record<ChatPlatform, ChatDelivery>>,
+  ref: { workspaceId: string; campaignId: string },
+  logger?: Logger,
+): Promise<"none" | "posted" | "updated"> {
+  const load = () =>
+    db.campaign.findFirst({
+      where: { id: ref.campaignId, workspaceId: ref.workspaceId },
+      select: { number: true, name: true, channel: true, status: true, statusPlatform: true, statusChannelId: true, statusMessageId: true },
+    });
   const c = await load();
   if (!c?.statusChannelId || (c.statusPlatform !== "slack" && c.statusPlatform !== "discord")) return "none";
   const port = ports[c.statusPlatform];
-  if (!port) { logger?.warn({ platform: c.statusPlatform }, "campaign progress: platform not configured on this worker"); return "none"; }
+  if (!port) {
+    logger?.warn({ platform: c.statusPlatform }, "campaign progress: platform not configured on this worker");
+    return "none";
+  }
   if (!c.statusMessageId) {
-    const claimed = await db.campaign.updateMany({ where: { id: ref.campaignId, statusMessageId: null }, data: { statusMessageId: "posting" } });
+    const claimed = await db.campaign.updateMany({
+      where: { id: ref.campaignId, statusMessageId: null },
+      data: { statusMessageId: "posting" },
+    });
     if (!claimed.count) return "none";
     try {
-      const at = await port.post(ref.workspaceId, { channelId: c.statusChannelId }, progressReply(c, await statusCounts(db, ref.campaignId)));
+      const at = await port.post(
+        ref.workspaceId,
+        { channelId: c.statusChannelId },
+        progressReply(c, await statusCounts(db, ref.campaignId)),
+      );
       await db.campaign.update({ where: { id: ref.campaignId }, data: { statusMessageId: at.messageId, statusChannelId: at.channelId } });
     } catch (e) {
       // the bot cannot post there (not in the channel, archived…): stop trying for this campaign
@@ -69,13 +95,27 @@ export async function drawProgress(db: PrismaClient, ports: Partial<Record<ChatP
   return "updated";
 }
 
-type Loaded = { number: number; name: string; channel: string; status: CampaignStatus; statusChannelId: string | null; statusMessageId: string | null };
+type Loaded = {
+  number: number;
+  name: string;
+  channel: string;
+  status: CampaignStatus;
+  statusChannelId: string | null;
+  statusMessageId: string | null;
+};
 
 async function redraw(port: ChatDelivery, db: PrismaClient, ref: { workspaceId: string; campaignId: string }, c: Loaded): Promise<void> {
   for (let i = 0; i < 2; i++) {
-    await port.update(ref.workspaceId, { channelId: c.statusChannelId!, messageId: c.statusMessageId! }, progressReply(c, await statusCounts(db, ref.campaignId)));
+    await port.update(
+      ref.workspaceId,
+      { channelId: c.statusChannelId!, messageId: c.statusMessageId! },
+      progressReply(c, await statusCounts(db, ref.campaignId)),
+    );
     // finished while we drew: draw the final state once more so the last word is the truth
-    const now = await db.campaign.findFirst({ where: { id: ref.campaignId }, select: { number: true, name: true, channel: true, status: true, statusChannelId: true, statusMessageId: true } });
+    const now = await db.campaign.findFirst({
+      where: { id: ref.campaignId },
+      select: { number: true, name: true, channel: true, status: true, statusChannelId: true, statusMessageId: true },
+    });
     if (!now || now.status === c.status || (now.status !== "done" && now.status !== "cancelled")) return;
     c = now;
   }

@@ -18,7 +18,9 @@ export const OPTED_OUT = "opted out";
 const UNREACHABLE: Record<CampaignChannel, Prisma.Sql> = {
   email: Prisma.raw(`CASE WHEN c.email IS NULL THEN 'no email address' END`),
   discord: Prisma.raw(`CASE WHEN c."discordUserId" IS NULL THEN 'no Discord account linked' END`),
-  slack: Prisma.raw(`CASE WHEN c."companyId" IS NULL THEN 'no company' WHEN co."slackChannelId" IS NULL THEN 'company has no Slack channel (/crm company channel)' END`),
+  slack: Prisma.raw(
+    `CASE WHEN c."companyId" IS NULL THEN 'no company' WHEN co."slackChannelId" IS NULL THEN 'company has no Slack channel (/crm company channel)' END`,
+  ),
 };
 
 /**
@@ -27,7 +29,9 @@ const UNREACHABLE: Record<CampaignChannel, Prisma.Sql> = {
  * pages: measured on 100k recipients, the INSERT takes ~20 % less time than with gen_random_uuid() alone.
  * Still unguessable (~74 random bits), and the unsubscribe token signs it anyway.
  */
-const RECIPIENT_ID = Prisma.raw(`lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000000)::bigint), 14, '0') || substr(gen_random_uuid()::text, 14)`);
+const RECIPIENT_ID = Prisma.raw(
+  `lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000000)::bigint), 14, '0') || substr(gen_random_uuid()::text, 14)`,
+);
 
 /**
  * Fan-out, a chunk at a time: the next `limit` contacts of the segment after `after` (by id) become
@@ -38,8 +42,13 @@ const RECIPIENT_ID = Prisma.raw(`lpad(to_hex((extract(epoch FROM clock_timestamp
  * (speculative insertion row by row: ~16 % slower); two fan-outs of one campaign at once: the unique key
  * fails one, its retry adds nothing.
  */
-export async function insertRecipients(db: Db, c: { id: string; workspaceId: string; channel: CampaignChannel }, where: Prisma.Sql, after: string | null, limit: number):
-  Promise<{ last: string | null; examined: number; inserted: number; pending: string[] }> {
+export async function insertRecipients(
+  db: Db,
+  c: { id: string; workspaceId: string; channel: CampaignChannel },
+  where: Prisma.Sql,
+  after: string | null,
+  limit: number,
+): Promise<{ last: string | null; examined: number; inserted: number; pending: string[] }> {
   const [row] = await db.$queryRaw<{ last: string | null; examined: bigint | string; inserted: bigint | string; pending: string[] }[]>`
     WITH src AS (
       SELECT c.id, ${UNREACHABLE[c.channel]} AS reason
@@ -71,7 +80,9 @@ export async function segmentCounts(db: Db, channel: CampaignChannel, where: Pri
  * a Prisma query per job (the query compiler's cost is a visible share of a 100-recipient batch).
  */
 export async function campaignToSend(db: Db, job: { campaignId: string; workspaceId: string }) {
-  const [row] = await db.$queryRaw<{ id: string; number: number; name: string; subject: string | null; message: string | null; status: string; channel: CampaignChannel }[]>`
+  const [row] = await db.$queryRaw<
+    { id: string; number: number; name: string; subject: string | null; message: string | null; status: string; channel: CampaignChannel }[]
+  >`
     SELECT id, "number", "name", "subject", "message", "status"::text AS status, "channel"::text AS channel
     FROM "Campaign" WHERE id = ${job.campaignId} AND "workspaceId" = ${job.workspaceId}`;
   return row ? { ...row, number: Number(row.number) } : null;
@@ -100,7 +111,10 @@ export interface ClaimedRecipient {
  * statement (see markSent), so a wave costs one round trip to the database.
  */
 export async function claim(db: Db, campaignId: string, ids: string[], sent: string[] = []): Promise<ClaimedRecipient[]> {
-  if (!ids.length) { await markSent(db, sent); return []; }
+  if (!ids.length) {
+    await markSent(db, sent);
+    return [];
+  }
   // the UPDATE joins Contact by primary key (the opt-out check) and returns its data for the message.
   // Data-modifying CTEs always run to completion, referenced or not; the two touch different rows.
   const rows = await db.$queryRaw<(Omit<ClaimedRecipient, "status"> & { status: string })[]>`
@@ -122,7 +136,12 @@ export async function claim(db: Db, campaignId: string, ids: string[], sent: str
     SELECT x.id, x."status"::text AS status, x."attempts", x."contactId", x."contactNumber", x."name", x."email",
            x."discordUserId", x."companyId", co."name" AS company, co."slackChannelId", m."name" AS owner
     FROM claimed x LEFT JOIN "Company" co ON co.id = x."companyId" LEFT JOIN "Member" m ON m.id = x."ownerId"`;
-  return rows.map((r) => ({ ...r, status: r.status as RecipientStatus, attempts: Number(r.attempts), contactNumber: Number(r.contactNumber) }));
+  return rows.map((r) => ({
+    ...r,
+    status: r.status as RecipientStatus,
+    attempts: Number(r.attempts),
+    contactNumber: Number(r.contactNumber),
+  }));
 }
 
 /**

@@ -70,9 +70,15 @@ async function queueSends(deps: RunnerDeps, ref: CampaignRef, channel: SendJob["
 
 /** One send job per batch of pending recipients (per company for Slack). */
 export async function kick(deps: RunnerDeps, ref: CampaignRef): Promise<number> {
-  const c = await deps.db.campaign.findFirst({ where: { id: ref.campaignId, workspaceId: ref.workspaceId }, select: { status: true, channel: true } });
+  const c = await deps.db.campaign.findFirst({
+    where: { id: ref.campaignId, workspaceId: ref.workspaceId },
+    select: { status: true, channel: true },
+  });
   if (!c || c.status !== "sending") return 0;
-  const groups = c.channel === "slack" ? await pendingByCompany(deps.db, ref.campaignId) : await pendingBatches(deps.db, ref.campaignId, batchSize(deps, c.channel));
+  const groups =
+    c.channel === "slack"
+      ? await pendingByCompany(deps.db, ref.campaignId)
+      : await pendingBatches(deps.db, ref.campaignId, batchSize(deps, c.channel));
   const n = await queueSends(deps, ref, c.channel, groups);
   if (!n) await finish(deps, ref);
   return n;
@@ -90,7 +96,10 @@ export async function finish(deps: RunnerDeps, ref: CampaignRef): Promise<boolea
 
 /** scheduled → sending when its time has come; true for the one caller that started it. */
 export async function startIfDue(db: PrismaClient, ref: CampaignRef): Promise<boolean> {
-  const n = await db.campaign.updateMany({ where: { id: ref.campaignId, workspaceId: ref.workspaceId, status: "scheduled", scheduledAt: { lte: new Date() } }, data: { status: "sending" } });
+  const n = await db.campaign.updateMany({
+    where: { id: ref.campaignId, workspaceId: ref.workspaceId, status: "scheduled", scheduledAt: { lte: new Date() } },
+    data: { status: "sending" },
+  });
   return n.count > 0;
 }
 
@@ -107,13 +116,22 @@ export interface WatchdogOptions {
  * are marked done; and when no job is queued at all, sending campaigns get their fan-out or their
  * pending recipients queued again (a duplicate job is harmless: it claims nothing).
  */
-export async function watchdog(deps: RunnerDeps, opts: WatchdogOptions): Promise<{ started: number; stale: number; kicked: number; finished: number }> {
+export async function watchdog(
+  deps: RunnerDeps,
+  opts: WatchdogOptions,
+): Promise<{ started: number; stale: number; kicked: number; finished: number }> {
   const { db } = deps;
   const out = { started: 0, stale: 0, kicked: 0, finished: 0 };
-  const due = await db.campaign.findMany({ where: { status: "scheduled", scheduledAt: { lte: new Date() } }, select: { id: true, workspaceId: true } });
+  const due = await db.campaign.findMany({
+    where: { status: "scheduled", scheduledAt: { lte: new Date() } },
+    select: { id: true, workspaceId: true },
+  });
   for (const c of due) {
     const ref = { workspaceId: c.workspaceId, campaignId: c.id };
-    if (await startIfDue(db, ref)) { out.started++; await deps.jobs.fanout(ref); }
+    if (await startIfDue(db, ref)) {
+      out.started++;
+      await deps.jobs.fanout(ref);
+    }
   }
   const recent = new Date(Date.now() - 86_400_000);
   const live = await db.campaign.findMany({
@@ -121,19 +139,33 @@ export async function watchdog(deps: RunnerDeps, opts: WatchdogOptions): Promise
     select: { id: true, workspaceId: true, status: true, startedAt: true },
   });
   if (!live.length) return out;
-  for (const s of await failStale(db, live.map((c) => c.id), opts.staleMs)) {
+  for (const s of await failStale(
+    db,
+    live.map((c) => c.id),
+    opts.staleMs,
+  )) {
     out.stale += s.n;
     deps.logger?.warn({ campaign: s.campaignId, recipients: s.n }, "campaign: recipients stuck in sending marked failed (unknown)");
   }
   let idle: boolean | undefined;
   for (const c of live.filter((x) => x.status === "sending")) {
     const ref = { workspaceId: c.workspaceId, campaignId: c.id };
-    if (c.startedAt && (await finish(deps, ref))) { out.finished++; continue; }
+    if (c.startedAt && (await finish(deps, ref))) {
+      out.finished++;
+      continue;
+    }
     idle ??= await opts.queuesIdle();
     if (!idle) continue;
-    if (!c.startedAt) { await deps.jobs.fanout(ref); out.kicked++; continue; }
+    if (!c.startedAt) {
+      await deps.jobs.fanout(ref);
+      out.kicked++;
+      continue;
+    }
     const n = await statusCounts(db, c.id);
-    if (n.pending > 0) { await kick(deps, ref); out.kicked++; }
+    if (n.pending > 0) {
+      await kick(deps, ref);
+      out.kicked++;
+    }
   }
   return out;
 }

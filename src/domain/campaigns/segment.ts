@@ -17,8 +17,16 @@ export type SegmentTerm =
   | { kind: "has"; what: "email" | "discord" | "company"; negated: boolean };
 
 export const SEGMENT_FORMS = [
-  "tag:<tag>", "company:<name or A-key>", "stage:<deal stage>", "owner:<member name|me>",
-  "last:before:<date>", "last:after:<date>", "has:email", "has:discord", "has:company", "all",
+  "tag:<tag>",
+  "company:<name or A-key>",
+  "stage:<deal stage>",
+  "owner:<member name|me>",
+  "last:before:<date>",
+  "last:after:<date>",
+  "has:email",
+  "has:discord",
+  "has:company",
+  "all",
 ];
 export const SEGMENT_USAGE = `segment:"<terms>" — terms (all must match; -term negates): ${SEGMENT_FORMS.join(" · ")}. Example: segment:"tag:vip -tag:churned last:before:2026-01-01"`;
 
@@ -38,12 +46,24 @@ export function splitTerms(text: string): string[] {
   const closing: Record<string, string> = { "'": "'", '"': '"', "‘": "’", "“": "”" };
   for (const ch of text) {
     if (quote) {
-      if (ch === closing[quote] || (quote === "‘" && ch === "‘") || (quote === "“" && ch === "“")) { quote = null; continue; }
+      if (ch === closing[quote] || (quote === "‘" && ch === "‘") || (quote === "“" && ch === "“")) {
+        quote = null;
+        continue;
+      }
       cur += ch;
       continue;
     }
-    if (ch in closing) { quote = ch; had = true; continue; }
-    if (/\s/u.test(ch)) { if (cur || had) out.push(cur); cur = ""; had = false; continue; }
+    if (ch in closing) {
+      quote = ch;
+      had = true;
+      continue;
+    }
+    if (/\s/u.test(ch)) {
+      if (cur || had) out.push(cur);
+      cur = "";
+      had = false;
+      continue;
+    }
     cur += ch;
   }
   if (quote) fail(`unclosed quote in "${text.slice(0, 60)}"`);
@@ -92,7 +112,8 @@ function parseTerm(word: string, now: Date): SegmentTerm {
       const j = value.indexOf(":");
       const when = (j > 0 ? value.slice(0, j) : value).toLowerCase();
       const raw = j > 0 ? value.slice(j + 1).trim() : "";
-      if ((when !== "before" && when !== "after") || !raw) fail(`"${word}" — use last:before:<date> or last:after:<date>, e.g. last:before:2026-01-01`);
+      if ((when !== "before" && when !== "after") || !raw)
+        fail(`"${word}" — use last:before:<date> or last:after:<date>, e.g. last:before:2026-01-01`);
       let at: Date;
       try {
         at = parseDate(raw, now);
@@ -109,16 +130,25 @@ function parseTerm(word: string, now: Date): SegmentTerm {
 /** The canonical text of terms (quotes values with spaces), e.g. after company names became keys. */
 export function formatSegment(terms: SegmentTerm[]): string {
   const q = (v: string) => (/[\s'"]/.test(v) ? `'${v.replaceAll("'", "")}'` : v);
-  return terms.map((t) => {
-    const neg = "negated" in t && t.negated ? "-" : "";
-    switch (t.kind) {
-      case "all": return "all";
-      case "tag": return `${neg}tag:${q(t.tag)}`;
-      case "company": return `${neg}company:${q(t.ref)}`;
-      case "stage": return `${neg}stage:${q(t.stage)}`;
-      case "owner": return `${neg}owner:${q(t.owner)}`;
-      case "last": return `${neg}last:${t.when}:${/T00:00:00\.000Z$/.test(t.at.toISOString()) ? t.at.toISOString().slice(0, 10) : t.at.toISOString()}`;
-      case "has": return `${neg}has:${t.what}`;
-    }
-  }).join(" ");
+  return terms
+    .map((t) => {
+      const neg = "negated" in t && t.negated ? "-" : "";
+      switch (t.kind) {
+        case "all":
+          return "all";
+        case "tag":
+          return `${neg}tag:${q(t.tag)}`;
+        case "company":
+          return `${neg}company:${q(t.ref)}`;
+        case "stage":
+          return `${neg}stage:${q(t.stage)}`;
+        case "owner":
+          return `${neg}owner:${q(t.owner)}`;
+        case "last":
+          return `${neg}last:${t.when}:${/T00:00:00\.000Z$/.test(t.at.toISOString()) ? t.at.toISOString().slice(0, 10) : t.at.toISOString()}`;
+        case "has":
+          return `${neg}has:${t.what}`;
+      }
+    })
+    .join(" ");
 }

@@ -40,14 +40,19 @@ export async function resolveSegment(db: Db, workspaceId: string, terms: Segment
         cond = Prisma.sql`${t.tag}::text = ANY(c.tags)`;
         break;
       case "has":
-        cond = t.what === "email" ? Prisma.sql`c.email IS NOT NULL`
-          : t.what === "discord" ? Prisma.sql`c."discordUserId" IS NOT NULL` : Prisma.sql`c."companyId" IS NOT NULL`;
+        cond =
+          t.what === "email"
+            ? Prisma.sql`c.email IS NOT NULL`
+            : t.what === "discord"
+              ? Prisma.sql`c."discordUserId" IS NOT NULL`
+              : Prisma.sql`c."companyId" IS NOT NULL`;
         break;
       case "last":
         // before: no interaction since that moment (never contacted counts); after: one on or after it
-        cond = t.when === "before"
-          ? Prisma.sql`(c."lastInteractionAt" IS NULL OR c."lastInteractionAt" < (${t.at.toISOString()}::timestamptz AT TIME ZONE 'UTC'))`
-          : Prisma.sql`c."lastInteractionAt" >= (${t.at.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
+        cond =
+          t.when === "before"
+            ? Prisma.sql`(c."lastInteractionAt" IS NULL OR c."lastInteractionAt" < (${t.at.toISOString()}::timestamptz AT TIME ZONE 'UTC'))`
+            : Prisma.sql`c."lastInteractionAt" >= (${t.at.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
         break;
       case "company": {
         try {
@@ -61,9 +66,18 @@ export async function resolveSegment(db: Db, workspaceId: string, terms: Segment
         break;
       }
       case "stage": {
-        const stages = await db.stage.findMany({ where: { workspaceId, name: { equals: t.stage, mode: "insensitive" } }, select: { id: true } });
+        const stages = await db.stage.findMany({
+          where: { workspaceId, name: { equals: t.stage, mode: "insensitive" } },
+          select: { id: true },
+        });
         if (!stages.length) {
-          const names = [...new Set((await db.stage.findMany({ where: { workspaceId }, select: { name: true }, orderBy: { position: "asc" } })).map((s) => s.name))];
+          const names = [
+            ...new Set(
+              (await db.stage.findMany({ where: { workspaceId }, select: { name: true }, orderBy: { position: "asc" } })).map(
+                (s) => s.name,
+              ),
+            ),
+          ];
           cond = nothing(`no stage "${t.stage}"; stages are ${names.join(", ")}`);
         } else {
           const ids = stages.map((s) => s.id);
@@ -88,13 +102,24 @@ async function ownerId(db: Db, workspaceId: string, owner: string, opts: Resolve
   if (owner.toLowerCase() === "me") return opts.meId;
   const mention = parseMention(owner);
   if (mention) {
-    const m = await db.member.findFirst({ where: { workspaceId, [mention.platform === "slack" ? "slackUserId" : "discordUserId"]: mention.userId }, select: { id: true } });
+    const m = await db.member.findFirst({
+      where: { workspaceId, [mention.platform === "slack" ? "slackUserId" : "discordUserId"]: mention.userId },
+      select: { id: true },
+    });
     return m?.id ?? null;
   }
-  const matches = await db.member.findMany({ where: { workspaceId, name: { startsWith: owner, mode: "insensitive" } }, select: { id: true, name: true }, take: 6 });
+  const matches = await db.member.findMany({
+    where: { workspaceId, name: { startsWith: owner, mode: "insensitive" } },
+    select: { id: true, name: true },
+    take: 6,
+  });
   const exact = matches.filter((m) => m.name.toLowerCase() === owner.toLowerCase());
   if (exact.length === 1) return exact[0].id;
   if (matches.length === 1) return matches[0].id;
-  if (matches.length > 1 && opts.strict) throw new UserInputError(`Segment: owner "${owner}" matches ${matches.map((m) => m.name).join(", ")}; be more specific.`, SEGMENT_USAGE);
+  if (matches.length > 1 && opts.strict)
+    throw new UserInputError(
+      `Segment: owner "${owner}" matches ${matches.map((m) => m.name).join(", ")}; be more specific.`,
+      SEGMENT_USAGE,
+    );
   return null;
 }

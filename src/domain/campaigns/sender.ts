@@ -42,7 +42,13 @@ type Outcome =
   | { kind: "retry"; reason: string; refund: boolean }
   | { kind: "rate"; error: RateLimitedError };
 
-export interface BatchResult { claimed: number; sent: number; failed: number; skipped: number; released: number }
+export interface BatchResult {
+  claimed: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+  released: number;
+}
 
 const errText = (e: unknown) => ((e as Error)?.message ?? String(e)).slice(0, 300);
 const NOT_SENT_CODES = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/;
@@ -52,14 +58,19 @@ function chatOutcome(e: unknown): Outcome {
   if (e instanceof RateLimitedError) return { kind: "rate", error: e };
   if (e instanceof PermanentDeliveryError) return { kind: "failed", reason: e.message };
   const err = e as { code?: string; original?: { code?: string }; cause?: { code?: string } };
-  if (NOT_SENT_CODES.test(`${err.code ?? ""} ${err.original?.code ?? ""} ${err.cause?.code ?? ""} ${errText(e)}`)) return { kind: "retry", reason: errText(e), refund: true };
+  if (NOT_SENT_CODES.test(`${err.code ?? ""} ${err.original?.code ?? ""} ${err.cause?.code ?? ""} ${errText(e)}`))
+    return { kind: "retry", reason: errText(e), refund: true };
   return { kind: "failed", reason: `${UNKNOWN}: ${errText(e)}; it may have been posted, so it is not sent again` };
 }
 
 function emailOutcome(e: unknown): Outcome {
-  if (e instanceof EmailRejectedError) return e.permanent ? { kind: "failed", reason: e.message } : { kind: "retry", reason: e.message, refund: false };
+  if (e instanceof EmailRejectedError)
+    return e.permanent ? { kind: "failed", reason: e.message } : { kind: "retry", reason: e.message, refund: false };
   if (e instanceof EmailUnreachableError) return { kind: "retry", reason: e.message, refund: true };
-  return { kind: "failed", reason: `${UNKNOWN}: ${errText(e)}; the connection broke mid-send, so it may have been delivered and is not sent again` };
+  return {
+    kind: "failed",
+    reason: `${UNKNOWN}: ${errText(e)}; the connection broke mid-send, so it may have been delivered and is not sent again`,
+  };
 }
 
 export async function sendBatch(deps: SenderDeps, job: SendJob): Promise<BatchResult> {
@@ -85,10 +96,12 @@ export async function sendBatch(deps: SenderDeps, job: SendJob): Promise<BatchRe
     result.claimed += claimed.length;
     result.skipped += claimed.filter((r) => r.status === "skipped").length;
     const mine = claimed.filter((r) => r.status === "sending");
-    const sending = Promise.all(mine.map(async (r) => {
-      const o = await deliver(r).catch((e: unknown) => (c.channel === "email" ? emailOutcome(e) : chatOutcome(e)));
-      return { r, o };
-    }));
+    const sending = Promise.all(
+      mine.map(async (r) => {
+        const o = await deliver(r).catch((e: unknown) => (c.channel === "email" ? emailOutcome(e) : chatOutcome(e)));
+        return { r, o };
+      }),
+    );
     if (w + 1 < waves.length) {
       next = claim(ledger, c.id, waves[w + 1]!, accepted);
       accepted = [];
@@ -101,11 +114,24 @@ export async function sendBatch(deps: SenderDeps, job: SendJob): Promise<BatchRe
     const outcomes = await sending;
     let stop: Error | undefined;
     for (const { r, o } of outcomes) {
-      if (o.kind === "sent") { accepted.push(r.id); result.sent++; }
-      else if (o.kind === "failed" || o.kind === "skipped") { await markFinal(ledger, [r.id], o.kind, o.reason); result[o.kind]++; }
-      else if (o.kind === "rate") { await release(ledger, [r.id], true); result.released++; stop = o.error; }
-      else if (!o.refund && r.attempts >= MAX_ATTEMPTS) { await markFinal(ledger, [r.id], "failed", `${o.reason} (after ${r.attempts} attempts)`); result.failed++; }
-      else { await release(ledger, [r.id], o.refund, o.reason); result.released++; stop ??= new RetryLaterError(o.reason); }
+      if (o.kind === "sent") {
+        accepted.push(r.id);
+        result.sent++;
+      } else if (o.kind === "failed" || o.kind === "skipped") {
+        await markFinal(ledger, [r.id], o.kind, o.reason);
+        result[o.kind]++;
+      } else if (o.kind === "rate") {
+        await release(ledger, [r.id], true);
+        result.released++;
+        stop = o.error;
+      } else if (!o.refund && r.attempts >= MAX_ATTEMPTS) {
+        await markFinal(ledger, [r.id], "failed", `${o.reason} (after ${r.attempts} attempts)`);
+        result.failed++;
+      } else {
+        await release(ledger, [r.id], o.refund, o.reason);
+        result.released++;
+        stop ??= new RetryLaterError(o.reason);
+      }
     }
     // a 429 or an unreachable provider: the rest of the batch waits for the job's next run, and the wave
     // claimed meanwhile goes back to pending untouched (its attempt refunded)
@@ -128,9 +154,15 @@ type Campaign = { id: string; number: number; name: string; subject: string | nu
 
 function emailDeliverer(deps: SenderDeps, c: Campaign): Deliver {
   return async (r) => {
-    if (!deps.email || !deps.emailSettings) return { kind: "failed", reason: "email is not configured on the worker (SMTP_URL, MAIL_FROM, PUBLIC_URL, ENCRYPTION_KEY)" };
+    if (!deps.email || !deps.emailSettings)
+      return { kind: "failed", reason: "email is not configured on the worker (SMTP_URL, MAIL_FROM, PUBLIC_URL, ENCRYPTION_KEY)" };
     if (!r.email) return { kind: "skipped", reason: "no email address" };
-    const msg = buildEmail(deps.emailSettings, c, { id: r.id, email: r.email, token: unsubscribeToken(r.id, deps.emailSettings.secret) }, contactValues(r));
+    const msg = buildEmail(
+      deps.emailSettings,
+      c,
+      { id: r.id, email: r.email, token: unsubscribeToken(r.id, deps.emailSettings.secret) },
+      contactValues(r),
+    );
     await deps.email.send(msg);
     return { kind: "sent" };
   };
@@ -141,7 +173,13 @@ function discordDeliverer(deps: SenderDeps, job: SendJob, c: Campaign): Deliver 
     const port = deps.ports.discord;
     if (!port) return { kind: "failed", reason: "Discord is not configured on the worker" };
     if (!r.discordUserId) return { kind: "skipped", reason: "no Discord account linked" };
-    await port.post(job.workspaceId, { userId: r.discordUserId }, reply(c.name, false).text(renderTemplate(c.message, contactValues(r))).build());
+    await port.post(
+      job.workspaceId,
+      { userId: r.discordUserId },
+      reply(c.name, false)
+        .text(renderTemplate(c.message, contactValues(r)))
+        .build(),
+    );
     return { kind: "sent" };
   };
 }
@@ -155,7 +193,10 @@ async function sendSlack(deps: SenderDeps, job: SendJob, c: Campaign, result: Ba
   const groups = new Map<string, ClaimedRecipient[]>();
   const noChannel: string[] = [];
   for (const r of claimed.filter((x) => x.status === "sending")) {
-    if (!r.slackChannelId) { noChannel.push(r.id); continue; }
+    if (!r.slackChannelId) {
+      noChannel.push(r.id);
+      continue;
+    }
     groups.set(r.slackChannelId, [...(groups.get(r.slackChannelId) ?? []), r]);
   }
   await markFinal(db, noChannel, "skipped", "company has no Slack channel (/crm company channel)");
@@ -165,14 +206,34 @@ async function sendSlack(deps: SenderDeps, job: SendJob, c: Campaign, result: Ba
   while (open.length) {
     const [channelId, rs] = open.shift()!;
     const ids = rs.map((r) => r.id);
-    if (!port) { await markFinal(db, ids, "failed", "Slack is not configured on the worker"); result.failed += ids.length; continue; }
+    if (!port) {
+      await markFinal(db, ids, "failed", "Slack is not configured on the worker");
+      result.failed += ids.length;
+      continue;
+    }
     let o: Outcome;
     try {
-      await port.post(job.workspaceId, { channelId }, reply(c.name, false).text(renderTemplate(c.message, groupValues(rs))).build());
+      await port.post(
+        job.workspaceId,
+        { channelId },
+        reply(c.name, false)
+          .text(renderTemplate(c.message, groupValues(rs)))
+          .build(),
+      );
       o = { kind: "sent" };
-    } catch (e) { o = chatOutcome(e); }
-    if (o.kind === "sent") { await markSent(db, ids); result.sent += ids.length; continue; }
-    if (o.kind === "failed" || o.kind === "skipped") { await markFinal(db, ids, o.kind, o.reason); result[o.kind] += ids.length; continue; }
+    } catch (e) {
+      o = chatOutcome(e);
+    }
+    if (o.kind === "sent") {
+      await markSent(db, ids);
+      result.sent += ids.length;
+      continue;
+    }
+    if (o.kind === "failed" || o.kind === "skipped") {
+      await markFinal(db, ids, o.kind, o.reason);
+      result[o.kind] += ids.length;
+      continue;
+    }
     // nothing was posted: this company and the ones not tried yet go back to pending for the next run
     const back = [...ids, ...open.flatMap(([, more]) => more.map((r) => r.id))];
     await release(db, back, true, o.kind === "retry" ? o.reason : undefined);

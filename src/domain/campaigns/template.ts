@@ -22,11 +22,14 @@ export function validateTemplate(text: string, what = "message"): void {
     if (!(TEMPLATE_VARIABLES as readonly string[]).includes(name.toLowerCase())) unknown.add(name || "(empty)");
   }
   if (unknown.size) {
-    throw new UserInputError(`Unknown variable${unknown.size > 1 ? "s" : ""} in the ${what}: ${[...unknown].map((u) => `{{${u}}}`).join(", ")}. `
-      + `Use ${TEMPLATE_VARIABLES.map((v) => `{{${v}}}`).join(", ")} (a fallback after |, e.g. {{first_name|there}}).`);
+    throw new UserInputError(
+      `Unknown variable${unknown.size > 1 ? "s" : ""} in the ${what}: ${[...unknown].map((u) => `{{${u}}}`).join(", ")}. ` +
+        `Use ${TEMPLATE_VARIABLES.map((v) => `{{${v}}}`).join(", ")} (a fallback after |, e.g. {{first_name|there}}).`,
+    );
   }
   const rest = text.replace(PLACEHOLDER, "");
-  if (rest.includes("{{") || rest.includes("}}")) throw new UserInputError(`The ${what} has an unmatched {{ or }}; variables look like {{first_name}}.`);
+  if (rest.includes("{{") || rest.includes("}}"))
+    throw new UserInputError(`The ${what} has an unmatched {{ or }}; variables look like {{first_name}}.`);
 }
 
 export function renderTemplate(text: string, values: TemplateValues): string {
@@ -50,7 +53,9 @@ export function groupValues(cs: { name: string; company?: string | null; owner?:
     return u.length <= 1 ? (u[0] ?? "") : `${u.slice(0, -1).join(", ")} and ${u[u.length - 1]}`;
   };
   return {
-    first_name: list(cs.map((c) => firstName(c.name))), name: list(cs.map((c) => c.name)),
-    company: cs[0]?.company ?? "", owner: list(cs.map((c) => c.owner ?? "")),
+    first_name: list(cs.map((c) => firstName(c.name))),
+    name: list(cs.map((c) => c.name)),
+    company: cs[0]?.company ?? "",
+    owner: list(cs.map((c) => c.owner ?? "")),
   };
 }

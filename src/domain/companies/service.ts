@@ -8,13 +8,21 @@ import { resolveRef } from "../refs.ts";
 import { recordEvent, type EventLog } from "../events/record.ts";
 
 export class CompanyService {
-  constructor(private db: PrismaClient, private events: EventLog) {}
+  constructor(
+    private db: PrismaClient,
+    private events: EventLog,
+  ) {}
 
   async add(actor: Actor, input: { name: string; domain?: string }): Promise<Company> {
     requireRole(actor, "agent", "add companies");
-    const domain = input.domain?.toLowerCase().replace(/^https?:\/\//, "").split("/")[0];
+    const domain = input.domain
+      ?.toLowerCase()
+      .replace(/^https?:\/\//, "")
+      .split("/")[0];
     if (domain && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(domain)) throw new UserInputError(`"${input.domain}" is not a domain like acme.com`);
-    const existing = await this.db.company.findFirst({ where: { workspaceId: actor.workspaceId, name: { equals: input.name, mode: "insensitive" } } });
+    const existing = await this.db.company.findFirst({
+      where: { workspaceId: actor.workspaceId, name: { equals: input.name, mode: "insensitive" } },
+    });
     if (existing) throw new UserInputError(`A company named "${existing.name}" already exists (A-${existing.number}).`);
     return this.events.transaction(async (tx) => {
       const number = await nextNumber(tx, actor.workspaceId, "company");
@@ -40,13 +48,41 @@ export class CompanyService {
     const hit = await resolveRef(this.db, actor.workspaceId, "company", ref);
     const company = await this.db.company.findFirstOrThrow({ where: { id: hit.id, workspaceId: actor.workspaceId } });
     const [contacts, openDeals, wonAgg, openTickets, recent] = await Promise.all([
-      this.db.contact.findMany({ where: { workspaceId: actor.workspaceId, companyId: company.id }, orderBy: { number: "asc" }, take: 10, select: { number: true, name: true, email: true } }),
-      this.db.deal.findMany({ where: { workspaceId: actor.workspaceId, companyId: company.id, closedAt: null }, orderBy: { number: "asc" }, take: 10, include: { stage: true } }),
-      this.db.deal.aggregate({ where: { workspaceId: actor.workspaceId, companyId: company.id, stage: { isWon: true } }, _sum: { amount: true }, _count: true }),
-      this.db.ticket.count({ where: { workspaceId: actor.workspaceId, requester: { companyId: company.id }, status: { not: "resolved" } } }),
-      this.db.interaction.findMany({ where: { workspaceId: actor.workspaceId, companyId: company.id }, orderBy: { occurredAt: "desc" }, take: 5, include: { author: true } }),
+      this.db.contact.findMany({
+        where: { workspaceId: actor.workspaceId, companyId: company.id },
+        orderBy: { number: "asc" },
+        take: 10,
+        select: { number: true, name: true, email: true },
+      }),
+      this.db.deal.findMany({
+        where: { workspaceId: actor.workspaceId, companyId: company.id, closedAt: null },
+        orderBy: { number: "asc" },
+        take: 10,
+        include: { stage: true },
+      }),
+      this.db.deal.aggregate({
+        where: { workspaceId: actor.workspaceId, companyId: company.id, stage: { isWon: true } },
+        _sum: { amount: true },
+        _count: true,
+      }),
+      this.db.ticket.count({
+        where: { workspaceId: actor.workspaceId, requester: { companyId: company.id }, status: { not: "resolved" } },
+      }),
+      this.db.interaction.findMany({
+        where: { workspaceId: actor.workspaceId, companyId: company.id },
+        orderBy: { occurredAt: "desc" },
+        take: 5,
+        include: { author: true },
+      }),
     ]);
-    return { company, contacts, openDeals, won: { count: wonAgg._count, amount: wonAgg._sum.amount?.toString() ?? "0" }, openTickets, recent };
+    return {
+      company,
+      contacts,
+      openDeals,
+      won: { count: wonAgg._count, amount: wonAgg._sum.amount?.toString() ?? "0" },
+      openTickets,
+      recent,
+    };
   }
 
   async setChannel(actor: Actor, ref: string, channelId: string): Promise<Company> {
@@ -55,8 +91,21 @@ export class CompanyService {
     return this.events.transaction(async (tx) => {
       const before = await tx.company.findFirstOrThrow({ where: { id: hit.id, workspaceId: actor.workspaceId } });
       const after = await tx.company.update({ where: { id: hit.id }, data: { slackChannelId: channelId } });
-      await audit(tx, actor, "company.channel", "company", hit.id, { slackChannelId: before.slackChannelId }, { slackChannelId: channelId });
-      await recordEvent(tx, actor, { type: "company.changed", recordKind: "company", recordId: hit.id, data: { fields: ["slackChannelId"] } });
+      await audit(
+        tx,
+        actor,
+        "company.channel",
+        "company",
+        hit.id,
+        { slackChannelId: before.slackChannelId },
+        { slackChannelId: channelId },
+      );
+      await recordEvent(tx, actor, {
+        type: "company.changed",
+        recordKind: "company",
+        recordId: hit.id,
+        data: { fields: ["slackChannelId"] },
+      });
       return after;
     });
   }

@@ -8,16 +8,30 @@ import { resolveRef } from "../refs.ts";
 import type { CompanyService } from "../companies/service.ts";
 import { recordEvent, type EventLog } from "../events/record.ts";
 
-export interface NewContact { name: string; email?: string; phone?: string; company?: string; tags?: string[]; title?: string }
+export interface NewContact {
+  name: string;
+  email?: string;
+  phone?: string;
+  company?: string;
+  tags?: string[];
+  title?: string;
+}
 
 export class ContactService {
-  constructor(private db: PrismaClient, private companies: CompanyService, private events: EventLog) {}
+  constructor(
+    private db: PrismaClient,
+    private companies: CompanyService,
+    private events: EventLog,
+  ) {}
 
   async add(actor: Actor, input: NewContact): Promise<Contact & { companyName?: string }> {
     requireRole(actor, "agent", "add contacts");
-    if (input.phone && !/^\+?[0-9 ().-]{5,25}$/.test(input.phone)) throw new UserInputError(`"${input.phone}" is not a phone number like +1 555 0100`);
+    if (input.phone && !/^\+?[0-9 ().-]{5,25}$/.test(input.phone))
+      throw new UserInputError(`"${input.phone}" is not a phone number like +1 555 0100`);
     if (input.email) {
-      const dup = await this.db.contact.findUnique({ where: { workspaceId_email: { workspaceId: actor.workspaceId, email: input.email } } });
+      const dup = await this.db.contact.findUnique({
+        where: { workspaceId_email: { workspaceId: actor.workspaceId, email: input.email } },
+      });
       if (dup) throw new UserInputError(`${input.email} is already C-${dup.number} ${dup.name}.`);
     }
     // resolve the company first so a bad reference writes nothing
@@ -26,8 +40,15 @@ export class ContactService {
       const number = await nextNumber(tx, actor.workspaceId, "contact");
       const c = await tx.contact.create({
         data: {
-          workspaceId: actor.workspaceId, number, name: input.name, email: input.email, phone: input.phone, title: input.title,
-          tags: input.tags ?? [], companyId: company?.id, ownerId: actor.memberId,
+          workspaceId: actor.workspaceId,
+          number,
+          name: input.name,
+          email: input.email,
+          phone: input.phone,
+          title: input.title,
+          tags: input.tags ?? [],
+          companyId: company?.id,
+          ownerId: actor.memberId,
         },
       });
       await audit(tx, actor, "contact.add", "contact", c.id, null, c);
@@ -40,9 +61,13 @@ export class ContactService {
   async find(actor: Actor, query: string, limit = 10) {
     const q = query.trim();
     // companies first, so every branch of the OR below is a column of Contact and can use an index
-    const companyIds = (await this.db.company.findMany({
-      where: { workspaceId: actor.workspaceId, name: { startsWith: q, mode: "insensitive" } }, select: { id: true }, take: 50,
-    })).map((c) => c.id);
+    const companyIds = (
+      await this.db.company.findMany({
+        where: { workspaceId: actor.workspaceId, name: { startsWith: q, mode: "insensitive" } },
+        select: { id: true },
+        take: 50,
+      })
+    ).map((c) => c.id);
     const where = {
       workspaceId: actor.workspaceId,
       OR: [
@@ -52,7 +77,12 @@ export class ContactService {
         ...(/^C-?\d{1,9}$/i.test(q) ? [{ number: Number(q.replace(/\D/g, "")) }] : []),
       ],
     };
-    const rows = await this.db.contact.findMany({ where, orderBy: { number: "asc" }, take: limit + 1, include: { company: { select: { name: true, number: true } } } });
+    const rows = await this.db.contact.findMany({
+      where,
+      orderBy: { number: "asc" },
+      take: limit + 1,
+      include: { company: { select: { name: true, number: true } } },
+    });
     return { rows: rows.slice(0, limit), more: rows.length > limit };
   }
 
@@ -63,9 +93,19 @@ export class ContactService {
       include: { company: true, owner: true },
     });
     const [deals, tickets, timeline] = await Promise.all([
-      this.db.deal.findMany({ where: { workspaceId: actor.workspaceId, contactId: contact.id }, orderBy: { number: "desc" }, take: 5, include: { stage: true } }),
+      this.db.deal.findMany({
+        where: { workspaceId: actor.workspaceId, contactId: contact.id },
+        orderBy: { number: "desc" },
+        take: 5,
+        include: { stage: true },
+      }),
       this.db.ticket.findMany({ where: { workspaceId: actor.workspaceId, requesterId: contact.id }, orderBy: { number: "desc" }, take: 5 }),
-      this.db.interaction.findMany({ where: { workspaceId: actor.workspaceId, contactId: contact.id }, orderBy: { occurredAt: "desc" }, take: 5, include: { author: true } }),
+      this.db.interaction.findMany({
+        where: { workspaceId: actor.workspaceId, contactId: contact.id },
+        orderBy: { occurredAt: "desc" },
+        take: 5,
+        include: { author: true },
+      }),
     ]);
     return { contact, deals, tickets, timeline };
   }

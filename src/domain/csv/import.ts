@@ -11,7 +11,12 @@ import { audit } from "../audit.ts";
 import { unguardCell } from "./export.ts";
 import { recordEvent } from "../events/record.ts";
 
-export interface Rejected { line: number; reasons: string[]; name?: string; email?: string }
+export interface Rejected {
+  line: number;
+  reasons: string[];
+  name?: string;
+  email?: string;
+}
 export interface ImportReport {
   /** rows after the header */
   rows: number;
@@ -26,7 +31,10 @@ export interface ImportReport {
   fileError?: string;
 }
 
-export interface ImportOptions { skipInvalid?: boolean; dryRun?: boolean }
+export interface ImportOptions {
+  skipInvalid?: boolean;
+  dryRun?: boolean;
+}
 
 const KNOWN = ["key", "name", "email", "phone", "title", "company", "tags", "owner"] as const;
 const MAX = { name: 200, phone: 50, title: 200, company: 200 };
@@ -34,7 +42,16 @@ const newId = () => `c${randomBytes(12).toString("hex")}`;
 /** Up to this many new contacts are named in the import's event; a bigger import rescores the whole workspace. */
 const EVENT_MAX_IDS = 1000;
 
-interface Valid { line: number; name: string; email: string | null; phone: string | null; title: string | null; company: string | null; tags: string[]; owner: string | null }
+interface Valid {
+  line: number;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  title: string | null;
+  company: string | null;
+  tags: string[];
+  owner: string | null;
+}
 
 export async function importContacts(db: PrismaClient, workspaceId: string, text: string, opts: ImportOptions = {}): Promise<ImportReport> {
   const report: ImportReport = { rows: 0, imported: 0, companiesCreated: 0, rejected: [], committed: false, ignoredColumns: [] };
@@ -44,7 +61,8 @@ export async function importContacts(db: PrismaClient, workspaceId: string, text
   } catch (e) {
     return { ...report, fileError: (e as Error).message };
   }
-  if (!records.length) return { ...report, fileError: "the file is empty; the first line must name the columns (name,email,phone,title,company,tags)" };
+  if (!records.length)
+    return { ...report, fileError: "the file is empty; the first line must name the columns (name,email,phone,title,company,tags)" };
   const header = records[0].record.map((h) => h.trim().toLowerCase().replace(/\s+/g, "_"));
   const col = Object.fromEntries(KNOWN.map((k) => [k, header.indexOf(k)])) as Record<(typeof KNOWN)[number], number>;
   if (col.name < 0) return { ...report, fileError: `no "name" column in the header (${header.join(",")})` };
@@ -60,7 +78,8 @@ export async function importContacts(db: PrismaClient, workspaceId: string, text
     const cell = (k: (typeof KNOWN)[number]) => (col[k] >= 0 ? unguardCell((record[col[k]] ?? "").trim()) : "");
     const reasons: string[] = [];
     if (record.length !== header.length) reasons.push(`has ${record.length} fields, the header has ${header.length}`);
-    const name = cell("name"), rawEmail = cell("email");
+    const name = cell("name"),
+      rawEmail = cell("email");
     if (!name) reasons.push("missing name");
     else if (name.length > MAX.name) reasons.push(`name is longer than ${MAX.name} characters`);
     let email: string | null = null;
@@ -70,12 +89,31 @@ export async function importContacts(db: PrismaClient, workspaceId: string, text
       else if (firstLineOf.has(email)) reasons.push(`duplicate email ${email} (also on line ${firstLineOf.get(email)})`);
       else firstLineOf.set(email, info.lines);
     }
-    const tags = [...new Set(cell("tags").split(/[,;]/).map((x) => x.trim().toLowerCase()).filter(Boolean))];
+    const tags = [
+      ...new Set(
+        cell("tags")
+          .split(/[,;]/)
+          .map((x) => x.trim().toLowerCase())
+          .filter(Boolean),
+      ),
+    ];
     if (tags.length > 30 || tags.some((x) => x.length > 50)) reasons.push("at most 30 tags of 50 characters");
-    for (const k of ["phone", "title", "company"] as const) if (cell(k).length > MAX[k]) reasons.push(`${k} is longer than ${MAX[k]} characters`);
-    if (reasons.length) { report.rejected.push({ line: info.lines, reasons, name: name || undefined, email: rawEmail || undefined }); continue; }
-    valid.push({ line: info.lines, name, email, phone: cell("phone") || null, title: cell("title") || null, company: cell("company") || null, tags,
-      owner: memberByName.get(cell("owner").toLowerCase()) ?? null });
+    for (const k of ["phone", "title", "company"] as const)
+      if (cell(k).length > MAX[k]) reasons.push(`${k} is longer than ${MAX[k]} characters`);
+    if (reasons.length) {
+      report.rejected.push({ line: info.lines, reasons, name: name || undefined, email: rawEmail || undefined });
+      continue;
+    }
+    valid.push({
+      line: info.lines,
+      name,
+      email,
+      phone: cell("phone") || null,
+      title: cell("title") || null,
+      company: cell("company") || null,
+      tags,
+      owner: memberByName.get(cell("owner").toLowerCase()) ?? null,
+    });
   }
 
   // emails the workspace already has
@@ -87,7 +125,12 @@ export async function importContacts(db: PrismaClient, workspaceId: string, text
     for (let i = valid.length - 1; i >= 0; i--) {
       const v = valid[i];
       if (v.email && byEmail.has(v.email)) {
-        report.rejected.push({ line: v.line, reasons: [`duplicate: C-${byEmail.get(v.email)} already has ${v.email}`], name: v.name, email: v.email });
+        report.rejected.push({
+          line: v.line,
+          reasons: [`duplicate: C-${byEmail.get(v.email)} already has ${v.email}`],
+          name: v.name,
+          email: v.email,
+        });
         valid.splice(i, 1);
       }
     }
@@ -95,26 +138,33 @@ export async function importContacts(db: PrismaClient, workspaceId: string, text
   }
   if ((report.rejected.length && !opts.skipInvalid) || opts.dryRun || !valid.length) return report;
 
-  await db.$transaction(async (tx) => {
-    // companies by name (case-insensitive); new ones get the next A- numbers
-    const names = [...new Map(valid.flatMap((v) => (v.company ? [[v.company.toLowerCase(), v.company]] : []))).entries()];
-    const existing = names.length ? await tx.$queryRaw<{ id: string; lname: string }[]>`
+  await db.$transaction(
+    async (tx) => {
+      // companies by name (case-insensitive); new ones get the next A- numbers
+      const names = [...new Map(valid.flatMap((v) => (v.company ? [[v.company.toLowerCase(), v.company]] : []))).entries()];
+      const existing = names.length
+        ? await tx.$queryRaw<{ id: string; lname: string }[]>`
       SELECT DISTINCT ON (lower(name)) id, lower(name) AS lname FROM "Company"
-      WHERE "workspaceId" = ${workspaceId} AND lower(name) = ANY(${names.map(([l]) => l)}::text[]) ORDER BY lower(name), number` : [];
-    const companyId = new Map(existing.map((c) => [c.lname, c.id]));
-    const fresh = names.filter(([l]) => !companyId.has(l));
-    if (fresh.length) {
-      const first = await reserve(tx, workspaceId, "company", fresh.length);
-      const ids = fresh.map(([l]) => { const id = newId(); companyId.set(l, id); return id; });
-      await tx.$executeRaw`
+      WHERE "workspaceId" = ${workspaceId} AND lower(name) = ANY(${names.map(([l]) => l)}::text[]) ORDER BY lower(name), number`
+        : [];
+      const companyId = new Map(existing.map((c) => [c.lname, c.id]));
+      const fresh = names.filter(([l]) => !companyId.has(l));
+      if (fresh.length) {
+        const first = await reserve(tx, workspaceId, "company", fresh.length);
+        const ids = fresh.map(([l]) => {
+          const id = newId();
+          companyId.set(l, id);
+          return id;
+        });
+        await tx.$executeRaw`
         INSERT INTO "Company" (id, "workspaceId", number, name, "createdAt", "updatedAt")
         SELECT u.id, ${workspaceId}, u.n, u.name, now(), now()
         FROM unnest(${ids}::text[], ${fresh.map((_, i) => first + i)}::int[], ${fresh.map(([, n]) => n)}::text[]) AS u(id, n, name)`;
-    }
-    const first = await reserve(tx, workspaceId, "contact", valid.length);
-    const col = <T>(f: (v: Valid) => T) => valid.map(f);
-    const contactIds = col(() => newId());
-    await tx.$executeRaw`
+      }
+      const first = await reserve(tx, workspaceId, "contact", valid.length);
+      const col = <T>(f: (v: Valid) => T) => valid.map(f);
+      const contactIds = col(() => newId());
+      await tx.$executeRaw`
       INSERT INTO "Contact" (id, "workspaceId", number, name, email, phone, title, tags, "companyId", "ownerId", "createdAt", "updatedAt")
       SELECT u.id, ${workspaceId}, u.n, u.name, u.email, u.phone, u.title, CASE WHEN u.tags = '' THEN ARRAY[]::text[] ELSE string_to_array(u.tags, ',') END,
              u.company, u.owner, now(), now()
@@ -122,16 +172,27 @@ export async function importContacts(db: PrismaClient, workspaceId: string, text
                   ${col((v) => v.email)}::text[], ${col((v) => v.phone)}::text[], ${col((v) => v.title)}::text[], ${col((v) => v.tags.join(","))}::text[],
                   ${col((v) => (v.company ? companyId.get(v.company.toLowerCase())! : null))}::text[], ${col((v) => v.owner)}::text[])
            AS u(id, n, name, email, phone, title, tags, company, owner)`;
-    await audit(tx, { workspaceId, memberId: null }, "contact.import", "workspace", workspaceId, null,
-      { imported: valid.length, companiesCreated: fresh.length, rejected: report.rejected.length });
-    // scored and routed like contacts added in chat: the domain-events worker picks this up (its sweep: no Redis here)
-    const all = contactIds.length > EVENT_MAX_IDS;
-    await recordEvent(tx, { workspaceId, memberId: null, name: "CSV import", platform: "cli" }, {
-      type: "contacts.imported", recordKind: "workspace", recordId: workspaceId,
-      data: { contactIds: all ? [] : contactIds, all, companiesCreated: fresh.length },
-    });
-    report.companiesCreated = fresh.length;
-  }, { timeout: 120_000 });
+      await audit(tx, { workspaceId, memberId: null }, "contact.import", "workspace", workspaceId, null, {
+        imported: valid.length,
+        companiesCreated: fresh.length,
+        rejected: report.rejected.length,
+      });
+      // scored and routed like contacts added in chat: the domain-events worker picks this up (its sweep: no Redis here)
+      const all = contactIds.length > EVENT_MAX_IDS;
+      await recordEvent(
+        tx,
+        { workspaceId, memberId: null, name: "CSV import", platform: "cli" },
+        {
+          type: "contacts.imported",
+          recordKind: "workspace",
+          recordId: workspaceId,
+          data: { contactIds: all ? [] : contactIds, all, companiesCreated: fresh.length },
+        },
+      );
+      report.companiesCreated = fresh.length;
+    },
+    { timeout: 120_000 },
+  );
   report.imported = valid.length;
   report.committed = true;
   return report;
@@ -150,12 +211,16 @@ async function reserve(tx: Pick<PrismaClient, "$queryRaw">, workspaceId: string,
 export function formatReport(r: ImportReport, file: string): string {
   if (r.fileError) return `Could not read ${file} as CSV: ${r.fileError}. Nothing was imported.`;
   const lines: string[] = [];
-  if (r.committed) lines.push(`Imported ${r.imported} of ${r.rows} contacts from ${file}${r.companiesCreated ? ` (${r.companiesCreated} new companies)` : ""}.`);
+  if (r.committed)
+    lines.push(
+      `Imported ${r.imported} of ${r.rows} contacts from ${file}${r.companiesCreated ? ` (${r.companiesCreated} new companies)` : ""}.`,
+    );
   else if (r.rejected.length) {
     const ok = r.rows - r.rejected.length;
-    lines.push(`Nothing was imported: ${r.rejected.length} of ${r.rows} rows were rejected.${ok ? ` Fix them, or run again with --skip-invalid to import the ${ok} valid rows.` : ""}`);
-  }
-  else lines.push(`${r.rows} rows checked, all valid${r.rows ? "" : " (the file has only a header)"}; nothing written (dry run).`);
+    lines.push(
+      `Nothing was imported: ${r.rejected.length} of ${r.rows} rows were rejected.${ok ? ` Fix them, or run again with --skip-invalid to import the ${ok} valid rows.` : ""}`,
+    );
+  } else lines.push(`${r.rows} rows checked, all valid${r.rows ? "" : " (the file has only a header)"}; nothing written (dry run).`);
   if (r.rejected.length) {
     lines.push(`Rejected rows (${r.rejected.length}):`);
     for (const x of r.rejected) lines.push(`  line ${x.line}${x.name ? ` (${x.name})` : ""}: ${x.reasons.join("; ")}`);

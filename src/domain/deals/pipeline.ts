@@ -3,13 +3,22 @@ import { UserInputError } from "../../errors.ts";
 import type { PrismaClient, Stage } from "../../generated/prisma/client.ts";
 import type { Actor } from "../actor.ts";
 
-export interface BoardRow { stage: string; position: number; probability: number; count: number; amounts: { currency: string; amount: string; weighted: string }[] }
+export interface BoardRow {
+  stage: string;
+  position: number;
+  probability: number;
+  count: number;
+  amounts: { currency: string; amount: string; weighted: string }[];
+}
 
 export class PipelineService {
   constructor(private db: PrismaClient) {}
 
   async defaultPipeline(workspaceId: string) {
-    const p = await this.db.pipeline.findFirst({ where: { workspaceId, isDefault: true }, include: { stages: { orderBy: { position: "asc" } } } });
+    const p = await this.db.pipeline.findFirst({
+      where: { workspaceId, isDefault: true },
+      include: { stages: { orderBy: { position: "asc" } } },
+    });
     if (!p) throw new UserInputError("This workspace has no pipeline yet.");
     return p;
   }
@@ -37,7 +46,9 @@ export class PipelineService {
   /** Count, amount and probability-weighted amount per stage and currency, in SQL. */
   async board(actor: Actor): Promise<BoardRow[]> {
     const pipeline = await this.defaultPipeline(actor.workspaceId);
-    const rows = await this.db.$queryRaw<{ stage_id: string; currency: string | null; n: bigint; amount: string | null; weighted: string | null }[]>`
+    const rows = await this.db.$queryRaw<
+      { stage_id: string; currency: string | null; n: bigint; amount: string | null; weighted: string | null }[]
+    >`
       SELECT s.id AS stage_id, d.currency, count(d.id) AS n,
              sum(d.amount)::text AS amount, round(sum(d.amount * s.probability / 100.0), 2)::text AS weighted
       FROM "Stage" s LEFT JOIN "Deal" d ON d."stageId" = s.id AND d."workspaceId" = ${actor.workspaceId}
@@ -46,7 +57,9 @@ export class PipelineService {
     return pipeline.stages.map((st) => {
       const mine = rows.filter((r) => r.stage_id === st.id && r.currency);
       return {
-        stage: st.name, position: st.position, probability: st.probability,
+        stage: st.name,
+        position: st.position,
+        probability: st.probability,
         count: mine.reduce((a, r) => a + Number(r.n), 0),
         amounts: mine.map((r) => ({ currency: r.currency!.trim(), amount: r.amount ?? "0", weighted: r.weighted ?? "0" })),
       };

@@ -25,7 +25,13 @@ const dealInclude = { stage: true, owner: true, company: true, contact: true } s
 export type DealWithRefs = Prisma.DealGetPayload<{ include: typeof dealInclude }>;
 
 export class DealService {
-  constructor(private db: PrismaClient, private pipelines: PipelineService, private companies: CompanyService, private members: MemberService, private events: EventLog) {}
+  constructor(
+    private db: PrismaClient,
+    private pipelines: PipelineService,
+    private companies: CompanyService,
+    private members: MemberService,
+    private events: EventLog,
+  ) {}
 
   async create(actor: Actor, input: NewDeal): Promise<DealWithRefs> {
     requireRole(actor, "agent", "create deals");
@@ -42,16 +48,29 @@ export class DealService {
       const number = await nextNumber(tx, ws, "deal");
       const deal = await tx.deal.create({
         data: {
-          workspaceId: ws, number, title: input.title, amount: input.amount.amount, currency: input.amount.currency,
-          pipelineId: pipeline.id, stageId: stage.id, ownerId: owner?.id ?? actor.memberId,
-          companyId: company?.id ?? contactRow?.companyId ?? null, contactId: contact?.id,
-          expectedCloseAt: input.close, closedAt: closed ? new Date() : null,
+          workspaceId: ws,
+          number,
+          title: input.title,
+          amount: input.amount.amount,
+          currency: input.amount.currency,
+          pipelineId: pipeline.id,
+          stageId: stage.id,
+          ownerId: owner?.id ?? actor.memberId,
+          companyId: company?.id ?? contactRow?.companyId ?? null,
+          contactId: contact?.id,
+          expectedCloseAt: input.close,
+          closedAt: closed ? new Date() : null,
         },
         include: dealInclude,
       });
       await tx.dealStageChange.create({ data: { workspaceId: ws, dealId: deal.id, toStageId: stage.id, actorId: actor.memberId } });
       await audit(tx, actor, "deal.create", "deal", deal.id, null, { title: deal.title, amount: deal.amount, stage: stage.name });
-      await recordEvent(tx, actor, { type: "deal.created", recordKind: "deal", recordId: deal.id, data: { stageId: stage.id, contactId: deal.contactId } });
+      await recordEvent(tx, actor, {
+        type: "deal.created",
+        recordKind: "deal",
+        recordId: deal.id,
+        data: { stageId: stage.id, contactId: deal.contactId },
+      });
       return deal;
     });
   }
@@ -62,7 +81,13 @@ export class DealService {
   }
 
   /** via: which verb asked (deal move, won or lost): announcements word a win by `deal won` and by `deal move … won` differently. */
-  async move(actor: Actor, ref: string, stageName: string, lostReason?: string, via: "move" | "won" | "lost" = "move"): Promise<{ deal: DealWithRefs; from: string }> {
+  async move(
+    actor: Actor,
+    ref: string,
+    stageName: string,
+    lostReason?: string,
+    via: "move" | "won" | "lost" = "move",
+  ): Promise<{ deal: DealWithRefs; from: string }> {
     const deal = await this.load(actor, ref);
     requireCanChange(actor, deal.ownerId, "move deals");
     const to = await this.pipelines.stageByName(actor.workspaceId, stageName);
@@ -72,14 +97,40 @@ export class DealService {
       // conditional update: a concurrent move of the same deal cannot record a stale "from" stage
       const res = await tx.deal.updateMany({
         where: { id: deal.id, workspaceId: actor.workspaceId, stageId: deal.stageId },
-        data: { stageId: to.id, stageEnteredAt: new Date(), closedAt: closed ? new Date() : null, lostReason: to.isLost ? lostReason ?? null : null },
+        data: {
+          stageId: to.id,
+          stageEnteredAt: new Date(),
+          closedAt: closed ? new Date() : null,
+          lostReason: to.isLost ? (lostReason ?? null) : null,
+        },
       });
       if (res.count !== 1) throw new UserInputError(`D-${deal.number} was changed by someone else just now; try again.`);
-      await tx.dealStageChange.create({ data: { workspaceId: actor.workspaceId, dealId: deal.id, fromStageId: deal.stageId, toStageId: to.id, actorId: actor.memberId } });
-      await audit(tx, actor, to.isWon ? "deal.won" : to.isLost ? "deal.lost" : "deal.move", "deal", deal.id,
-        { stage: deal.stage.name }, { stage: to.name, ...(to.isLost && lostReason ? { lostReason } : {}) });
-      await recordEvent(tx, actor, { type: to.isWon ? "deal.won" : to.isLost ? "deal.lost" : "deal.moved", recordKind: "deal", recordId: deal.id,
-        data: { fromStageId: deal.stageId, toStageId: to.id, from: deal.stage.name, to: to.name, contactId: deal.contactId, lostReason: to.isLost ? lostReason ?? null : null, via } });
+      await tx.dealStageChange.create({
+        data: { workspaceId: actor.workspaceId, dealId: deal.id, fromStageId: deal.stageId, toStageId: to.id, actorId: actor.memberId },
+      });
+      await audit(
+        tx,
+        actor,
+        to.isWon ? "deal.won" : to.isLost ? "deal.lost" : "deal.move",
+        "deal",
+        deal.id,
+        { stage: deal.stage.name },
+        { stage: to.name, ...(to.isLost && lostReason ? { lostReason } : {}) },
+      );
+      await recordEvent(tx, actor, {
+        type: to.isWon ? "deal.won" : to.isLost ? "deal.lost" : "deal.moved",
+        recordKind: "deal",
+        recordId: deal.id,
+        data: {
+          fromStageId: deal.stageId,
+          toStageId: to.id,
+          from: deal.stage.name,
+          to: to.name,
+          contactId: deal.contactId,
+          lostReason: to.isLost ? (lostReason ?? null) : null,
+          via,
+        },
+      });
       return tx.deal.findUniqueOrThrow({ where: { id: deal.id }, include: dealInclude });
     });
     return { deal: updated, from: deal.stage.name };
@@ -102,8 +153,17 @@ export class DealService {
   async get(actor: Actor, ref: string) {
     const deal = await this.load(actor, ref);
     const [history, timeline, stages] = await Promise.all([
-      this.db.dealStageChange.findMany({ where: { dealId: deal.id, workspaceId: actor.workspaceId }, orderBy: { at: "asc" }, include: { toStage: true, fromStage: true, actor: true } }),
-      this.db.interaction.findMany({ where: { dealId: deal.id, workspaceId: actor.workspaceId }, orderBy: { occurredAt: "desc" }, take: 10, include: { author: true } }),
+      this.db.dealStageChange.findMany({
+        where: { dealId: deal.id, workspaceId: actor.workspaceId },
+        orderBy: { at: "asc" },
+        include: { toStage: true, fromStage: true, actor: true },
+      }),
+      this.db.interaction.findMany({
+        where: { dealId: deal.id, workspaceId: actor.workspaceId },
+        orderBy: { occurredAt: "desc" },
+        take: 10,
+        include: { author: true },
+      }),
       this.pipelines.stages(actor.workspaceId),
     ]);
     return { deal, history, timeline, stages };

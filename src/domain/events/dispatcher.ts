@@ -29,11 +29,24 @@ export type DispatchResult = "dispatched" | "already" | "missing";
 
 export function toStored(row: DomainEvent): StoredEvent {
   const { actor, ...data } = row.data as Prisma.JsonObject & { actor: EventActor };
-  return { id: row.id, workspaceId: row.workspaceId, type: row.type, recordKind: row.recordKind, recordId: row.recordId, actor, data, createdAt: row.createdAt } as StoredEvent;
+  return {
+    id: row.id,
+    workspaceId: row.workspaceId,
+    type: row.type,
+    recordKind: row.recordKind,
+    recordId: row.recordId,
+    actor,
+    data,
+    createdAt: row.createdAt,
+  } as StoredEvent;
 }
 
 export class EventDispatcher {
-  constructor(private db: PrismaClient, private handlers: readonly EventHandler[], private logger?: Logger) {
+  constructor(
+    private db: PrismaClient,
+    private handlers: readonly EventHandler[],
+    private logger?: Logger,
+  ) {
     const names = handlers.map((h) => h.name);
     if (new Set(names).size !== names.length) throw new Error(`event handler names must be unique: ${names.join(", ")}`);
   }
@@ -44,8 +57,16 @@ export class EventDispatcher {
     if (!ev) return "missing";
     if (ev.dispatchedAt) return "already";
     const earlier = await this.db.domainEvent.findMany({
-      where: { workspaceId: ev.workspaceId, recordKind: ev.recordKind, recordId: ev.recordId, dispatchedAt: null, seq: { lt: ev.seq }, attempts: { lt: MAX_ATTEMPTS } },
-      orderBy: { seq: "asc" }, take: EARLIER_BATCH,
+      where: {
+        workspaceId: ev.workspaceId,
+        recordKind: ev.recordKind,
+        recordId: ev.recordId,
+        dispatchedAt: null,
+        seq: { lt: ev.seq },
+        attempts: { lt: MAX_ATTEMPTS },
+      },
+      orderBy: { seq: "asc" },
+      take: EARLIER_BATCH,
     });
     for (const e of earlier) await this.handle(e);
     await this.handle(ev);
@@ -58,16 +79,27 @@ export class EventDispatcher {
     try {
       for (const h of this.handlers) {
         if (!h.handles.includes(event.type)) continue;
-        await this.db.$transaction(async (tx) => {
-          const { count } = await tx.domainEventHandled.createMany({ data: [{ eventId: row.id, handler: h.name, workspaceId: row.workspaceId }], skipDuplicates: true });
-          if (count) await h.run(event, tx);
-        }, { maxWait: 10_000, timeout: 30_000 });
+        await this.db.$transaction(
+          async (tx) => {
+            const { count } = await tx.domainEventHandled.createMany({
+              data: [{ eventId: row.id, handler: h.name, workspaceId: row.workspaceId }],
+              skipDuplicates: true,
+            });
+            if (count) await h.run(event, tx);
+          },
+          { maxWait: 10_000, timeout: 30_000 },
+        );
       }
       await this.db.domainEvent.updateMany({ where: { ...where, dispatchedAt: null }, data: { dispatchedAt: new Date() } });
     } catch (e) {
       const err = (e as Error).message ?? String(e);
-      this.logger?.warn({ event: row.id, type: row.type, workspaceId: row.workspaceId, err }, "a domain event handler failed; it is retried");
-      await this.db.domainEvent.updateMany({ where, data: { attempts: { increment: 1 }, lastError: err.slice(0, 1000) } }).catch(() => undefined);
+      this.logger?.warn(
+        { event: row.id, type: row.type, workspaceId: row.workspaceId, err },
+        "a domain event handler failed; it is retried",
+      );
+      await this.db.domainEvent
+        .updateMany({ where, data: { attempts: { increment: 1 }, lastError: err.slice(0, 1000) } })
+        .catch(() => undefined);
       throw e;
     }
   }
@@ -79,7 +111,9 @@ export class EventDispatcher {
   async undispatched(before: Date, limit = 200): Promise<EventRef[]> {
     return this.db.domainEvent.findMany({
       where: { dispatchedAt: null, createdAt: { lt: before }, attempts: { lt: MAX_ATTEMPTS } },
-      orderBy: { createdAt: "asc" }, take: limit, select: { id: true, workspaceId: true },
+      orderBy: { createdAt: "asc" },
+      take: limit,
+      select: { id: true, workspaceId: true },
     });
   }
 

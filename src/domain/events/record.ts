@@ -10,7 +10,9 @@ import type { DomainEventInput, EventActor, EventRef } from "./types.ts";
 type Tx = Prisma.TransactionClient;
 
 /** What the jobs runtime offers: dispatch these events soon (jobs/domainEvents.ts). */
-export interface EventNudge { dispatch(events: EventRef[]): Promise<void> }
+export interface EventNudge {
+  dispatch(events: EventRef[]): Promise<void>;
+}
 
 /** Anyone who changes a record: a member (Actor) or a tool without one (the CSV import). */
 export type EventAuthor = Pick<Actor, "workspaceId" | "name"> & { memberId: string | null; platform: string; platformUserId?: string };
@@ -22,11 +24,20 @@ const pending = new WeakMap<object, EventRef[]>();
 const NUDGE_WAIT_MS = 2000;
 
 export async function recordEvent(tx: Tx, actor: EventAuthor, event: DomainEventInput): Promise<string> {
-  const who: EventActor = { memberId: actor.memberId, name: actor.name, platform: actor.platform, ...(actor.platformUserId ? { platformUserId: actor.platformUserId } : {}) };
+  const who: EventActor = {
+    memberId: actor.memberId,
+    name: actor.name,
+    platform: actor.platform,
+    ...(actor.platformUserId ? { platformUserId: actor.platformUserId } : {}),
+  };
   const row = await tx.domainEvent.create({
     data: {
-      workspaceId: actor.workspaceId, type: event.type, recordKind: event.recordKind, recordId: event.recordId,
-      actorId: actor.memberId, data: { actor: who, ...event.data } as unknown as Prisma.InputJsonValue,
+      workspaceId: actor.workspaceId,
+      type: event.type,
+      recordKind: event.recordKind,
+      recordId: event.recordId,
+      actorId: actor.memberId,
+      data: { actor: who, ...event.data } as unknown as Prisma.InputJsonValue,
     },
     select: { id: true },
   });
@@ -35,7 +46,11 @@ export async function recordEvent(tx: Tx, actor: EventAuthor, event: DomainEvent
 }
 
 export class EventLog {
-  constructor(private db: PrismaClient, private nudge?: EventNudge, private logger?: Logger) {}
+  constructor(
+    private db: PrismaClient,
+    private nudge?: EventNudge,
+    private logger?: Logger,
+  ) {}
 
   /** db.$transaction; after it commits, the events recorded in it are handed to the dispatcher. */
   async transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: { maxWait?: number; timeout?: number }): Promise<T> {

@@ -5,7 +5,10 @@ import type { InteractionKind } from "../../generated/prisma/enums.ts";
 export type RecordKind = "deal" | "ticket" | "contact" | "company" | "interaction" | "workspace";
 
 /** An event by its id and workspace: what a nudge or the sweep hands the worker. */
-export interface EventRef { id: string; workspaceId: string }
+export interface EventRef {
+  id: string;
+  workspaceId: string;
+}
 
 /** Who made the change, as handlers need it: the name says "by …", the platform picks threads and DMs. */
 export interface EventActor {
@@ -16,16 +19,30 @@ export interface EventActor {
   platformUserId?: string;
 }
 
-interface Of<T extends string, K extends RecordKind, D = Record<string, never>> { type: T; recordKind: K; recordId: string; data: D }
+interface Of<T extends string, K extends RecordKind, D = Record<string, never>> {
+  type: T;
+  recordKind: K;
+  recordId: string;
+  data: D;
+}
 
 export type DealEvent =
   | Of<"deal.created", "deal", { stageId: string; contactId: string | null }>
   /** won and lost are moves into a won or lost stage */
-  | Of<"deal.moved" | "deal.won" | "deal.lost", "deal", {
-    fromStageId: string; toStageId: string; from: string; to: string; contactId: string | null; lostReason?: string | null;
-    /** the verb that asked: `deal won` / `deal lost`, or `deal move` (into any stage, won and lost too) */
-    via?: "move" | "won" | "lost";
-  }>;
+  | Of<
+      "deal.moved" | "deal.won" | "deal.lost",
+      "deal",
+      {
+        fromStageId: string;
+        toStageId: string;
+        from: string;
+        to: string;
+        contactId: string | null;
+        lostReason?: string | null;
+        /** the verb that asked: `deal won` / `deal lost`, or `deal move` (into any stage, won and lost too) */
+        via?: "move" | "won" | "lost";
+      }
+    >;
 
 export type TicketEvent =
   | Of<"ticket.opened", "ticket", { assigneeId: string | null; auto: boolean; requesterId: string | null; authorUserId?: string | null }>
@@ -43,9 +60,17 @@ export type ContactEvent =
 
 export type CompanyEvent = Of<"company.created" | "company.changed", "company", { fields?: string[] }>;
 
-export type InteractionEvent = Of<"interaction.logged", "interaction", {
-  kind: InteractionKind; contactId: string | null; companyId: string | null; dealId: string | null; ticketId: string | null;
-}>;
+export type InteractionEvent = Of<
+  "interaction.logged",
+  "interaction",
+  {
+    kind: InteractionKind;
+    contactId: string | null;
+    companyId: string | null;
+    dealId: string | null;
+    ticketId: string | null;
+  }
+>;
 
 /** One event as a service records it. */
 export type DomainEventInput = DealEvent | TicketEvent | ContactEvent | CompanyEvent | InteractionEvent;

@@ -13,7 +13,10 @@ export interface HealthFacts {
   daysSinceInteraction: number | null;
 }
 
-export interface AccountHealth extends HealthFacts { status: HealthStatus; reasons: string[] }
+export interface AccountHealth extends HealthFacts {
+  status: HealthStatus;
+  reasons: string[];
+}
 
 export const WATCH_DAYS = 30;
 export const RISK_DAYS = 60;
@@ -26,18 +29,30 @@ export function judgeHealth(f: HealthFacts): AccountHealth {
   if (f.breachedTickets > 0) risk.push(`${f.breachedTickets} breached ticket${f.breachedTickets === 1 ? "" : "s"}`);
   if (f.openTickets >= 5) risk.push(`${f.openTickets} open tickets`);
   else if (f.openTickets >= 2) watch.push(`${f.openTickets} open tickets`);
-  if (f.daysSinceInteraction == null) { if (hasBusiness) watch.push("no interactions logged"); }
-  else if (f.daysSinceInteraction > RISK_DAYS && hasBusiness) risk.push(`no contact for ${f.daysSinceInteraction} days`);
+  if (f.daysSinceInteraction == null) {
+    if (hasBusiness) watch.push("no interactions logged");
+  } else if (f.daysSinceInteraction > RISK_DAYS && hasBusiness) risk.push(`no contact for ${f.daysSinceInteraction} days`);
   else if (f.daysSinceInteraction > WATCH_DAYS) watch.push(`no contact for ${f.daysSinceInteraction} days`);
   const status: HealthStatus = risk.length ? "at risk" : watch.length ? "watch" : "healthy";
-  const reasons = risk.length ? risk : watch.length ? watch : [
-    f.wonRevenue > 0 ? "customer with won revenue" : f.openPipeline > 0 ? "open pipeline" : "no issues",
-    ...(f.daysSinceInteraction != null ? [`last contact ${f.daysSinceInteraction} days ago`] : []),
-  ];
+  const reasons = risk.length
+    ? risk
+    : watch.length
+      ? watch
+      : [
+          f.wonRevenue > 0 ? "customer with won revenue" : f.openPipeline > 0 ? "open pipeline" : "no issues",
+          ...(f.daysSinceInteraction != null ? [`last contact ${f.daysSinceInteraction} days ago`] : []),
+        ];
   return { ...f, status, reasons };
 }
 
-interface Row { id: string; won: number; pipeline: number; open: number; breached: number; last: Date | null }
+interface Row {
+  id: string;
+  won: number;
+  pipeline: number;
+  open: number;
+  breached: number;
+  last: Date | null;
+}
 
 export class AccountHealthService {
   constructor(private db: PrismaClient) {}
@@ -56,9 +71,17 @@ export class AccountHealthService {
           (SELECT max(i."occurredAt") FROM "Interaction" i JOIN "Deal" d ON d."id" = i."dealId" WHERE d."companyId" = co."id" AND i."workspaceId" = co."workspaceId")) AS last
       FROM "Company" co
       WHERE co."workspaceId" = ${workspaceId} AND (${ids ?? null}::text[] IS NULL OR co."id" = ANY(${ids ?? null}::text[]))`;
-    return new Map(rows.map((r) => [r.id, judgeHealth({
-      wonRevenue: r.won, openPipeline: r.pipeline, openTickets: r.open, breachedTickets: r.breached,
-      daysSinceInteraction: r.last ? Math.floor((now.getTime() - new Date(r.last).getTime()) / 86_400_000) : null,
-    })]));
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        judgeHealth({
+          wonRevenue: r.won,
+          openPipeline: r.pipeline,
+          openTickets: r.open,
+          breachedTickets: r.breached,
+          daysSinceInteraction: r.last ? Math.floor((now.getTime() - new Date(r.last).getTime()) / 86_400_000) : null,
+        }),
+      ]),
+    );
   }
 }

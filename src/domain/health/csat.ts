@@ -12,7 +12,10 @@ import { resolveRef } from "../refs.ts";
 export const CSAT_STARS = ["😞", "🙁", "😐", "🙂", "😄"];
 
 export class CsatService {
-  constructor(private db: PrismaClient, private outbox?: Outbox) {}
+  constructor(
+    private db: PrismaClient,
+    private outbox?: Outbox,
+  ) {}
 
   /**
    * Where the requester of a resolved ticket would be asked: the platform the resolver is on first, then the
@@ -31,7 +34,12 @@ export class CsatService {
    * Asks the requester once (the ticket.resolved event's handler): the CsatResponse row is written through tx,
    * the handler's claim, so a run that fails before its commit leaves no row and the next run asks again.
    */
-  async request(workspaceId: string, ticketId: string, prefer: string, tx: Pick<PrismaClient, "csatResponse"> = this.db): Promise<ChatPlatform | null> {
+  async request(
+    workspaceId: string,
+    ticketId: string,
+    prefer: string,
+    tx: Pick<PrismaClient, "csatResponse"> = this.db,
+  ): Promise<ChatPlatform | null> {
     const platform = await this.channelFor(workspaceId, ticketId, prefer);
     if (!platform || !this.outbox) return null;
     const t = await this.db.ticket.findFirstOrThrow({ where: { id: ticketId, workspaceId }, include: { requester: true } });
@@ -43,21 +51,36 @@ export class CsatService {
       .text([s("Your request "), b(key), s(` "${t.subject}" was resolved. How did we do?`)])
       .actions(CSAT_STARS.map((icon, i) => ({ label: `${icon} ${i + 1}`, command: `csat ${key} ${i + 1}` })))
       .build();
-    await this.outbox.deliver({ platform, workspaceId, target: { userId: platform === "slack" ? who.slackUserId! : who.discordUserId! }, reply: ask, dedupeKey: `csat:${t.id}` });
+    await this.outbox.deliver({
+      platform,
+      workspaceId,
+      target: { userId: platform === "slack" ? who.slackUserId! : who.discordUserId! },
+      reply: ask,
+      dedupeKey: `csat:${t.id}`,
+    });
     return platform;
   }
 
   /** The requester's rating, recorded once per ticket. */
   async rate(actor: Actor, ref: string, rating: number): Promise<{ key: string; rating: number; already: boolean }> {
     const hit = await resolveRef(this.db, actor.workspaceId, "ticket", ref);
-    const t = await this.db.ticket.findFirstOrThrow({ where: { id: hit.id, workspaceId: actor.workspaceId }, include: { requester: true } });
+    const t = await this.db.ticket.findFirstOrThrow({
+      where: { id: hit.id, workspaceId: actor.workspaceId },
+      include: { requester: true },
+    });
     const key = `T-${t.number}`;
-    const mine = actor.platformUserId && (actor.platform === "slack" ? t.requester?.slackUserId : actor.platform === "discord" ? t.requester?.discordUserId : undefined) === actor.platformUserId;
+    const mine =
+      actor.platformUserId &&
+      (actor.platform === "slack" ? t.requester?.slackUserId : actor.platform === "discord" ? t.requester?.discordUserId : undefined) ===
+        actor.platformUserId;
     if (!mine) throw new PermissionError(`Only the person who asked for ${key} can rate it.`);
     if (t.status !== "resolved") throw new UserInputError(`${key} is not resolved yet; rate it once it is.`);
     const now = new Date();
     await this.db.csatResponse.createMany({ data: [{ workspaceId: actor.workspaceId, ticketId: t.id }], skipDuplicates: true });
-    const took = await this.db.csatResponse.updateMany({ where: { ticketId: t.id, workspaceId: actor.workspaceId, rating: null }, data: { rating, answeredAt: now } });
+    const took = await this.db.csatResponse.updateMany({
+      where: { ticketId: t.id, workspaceId: actor.workspaceId, rating: null },
+      data: { rating, answeredAt: now },
+    });
     if (took.count) return { key, rating, already: false };
     const row = await this.db.csatResponse.findUniqueOrThrow({ where: { ticketId: t.id } });
     return { key, rating: row.rating ?? rating, already: true };

@@ -19,34 +19,47 @@ export class RotationError extends Error {
 const FIELDS = ["botTokenEnc", "userTokenEnc", "installationEnc"] as const;
 
 function opens(value: string, key: string): boolean {
-  try { decrypt(value, key); return true; } catch { return false; }
+  try {
+    decrypt(value, key);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function rotateEncryptionKey(db: PrismaClient, from: string, to: string): Promise<RotationReport> {
   if (from.length < 32 || to.length < 32) throw new RotationError("both keys must be at least 32 characters");
   if (from === to) throw new RotationError("the old and the new key are the same");
   const report: RotationReport = { rows: 0, reencrypted: 0, alreadyNew: 0 };
-  await db.$transaction(async (tx) => {
-    // lock the rows so a concurrent install cannot be written with the old key in between
-    const rows = await tx.$queryRawUnsafe<{ id: string; botTokenEnc: string | null; userTokenEnc: string | null; installationEnc: string }[]>(
-      `SELECT id, "botTokenEnc", "userTokenEnc", "installationEnc" FROM "Installation" ORDER BY id FOR UPDATE`,
-    );
-    for (const row of rows) {
-      report.rows++;
-      const data: Partial<Record<(typeof FIELDS)[number], string>> = {};
-      for (const f of FIELDS) {
-        const value = row[f];
-        if (value === null) continue;
-        if (opens(value, to)) { report.alreadyNew++; continue; }
-        let plain: string;
-        try { plain = decrypt(value, from); } catch {
-          throw new RotationError(`Installation ${row.id}.${f} opens with neither the old nor the new key; nothing was changed`);
+  await db.$transaction(
+    async (tx) => {
+      // lock the rows so a concurrent install cannot be written with the old key in between
+      const rows = await tx.$queryRawUnsafe<
+        { id: string; botTokenEnc: string | null; userTokenEnc: string | null; installationEnc: string }[]
+      >(`SELECT id, "botTokenEnc", "userTokenEnc", "installationEnc" FROM "Installation" ORDER BY id FOR UPDATE`);
+      for (const row of rows) {
+        report.rows++;
+        const data: Partial<Record<(typeof FIELDS)[number], string>> = {};
+        for (const f of FIELDS) {
+          const value = row[f];
+          if (value === null) continue;
+          if (opens(value, to)) {
+            report.alreadyNew++;
+            continue;
+          }
+          let plain: string;
+          try {
+            plain = decrypt(value, from);
+          } catch {
+            throw new RotationError(`Installation ${row.id}.${f} opens with neither the old nor the new key; nothing was changed`);
+          }
+          data[f] = encrypt(plain, to);
+          report.reencrypted++;
         }
-        data[f] = encrypt(plain, to);
-        report.reencrypted++;
+        if (Object.keys(data).length) await tx.installation.update({ where: { id: row.id }, data });
       }
-      if (Object.keys(data).length) await tx.installation.update({ where: { id: row.id }, data });
-    }
-  }, { timeout: 120_000 });
+    },
+    { timeout: 120_000 },
+  );
   return report;
 }

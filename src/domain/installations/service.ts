@@ -21,7 +21,10 @@ export interface SlackInstall {
 }
 
 export class InstallationService {
-  constructor(private db: PrismaClient, private secrets: { encryptionKey?: string; stateSecret?: string }) {}
+  constructor(
+    private db: PrismaClient,
+    private secrets: { encryptionKey?: string; stateSecret?: string },
+  ) {}
 
   private key(): string {
     if (!this.secrets.encryptionKey) throw new Error("ENCRYPTION_KEY is not set");
@@ -43,7 +46,10 @@ export class InstallationService {
   /** true once for a genuine, unexpired state; false for forged, expired or reused ones. */
   async consumeState(state: string): Promise<boolean> {
     if (!this.secrets.stateSecret || !verifySignedValue(state, this.secrets.stateSecret)) return false;
-    const res = await this.db.oAuthState.updateMany({ where: { state, usedAt: null, expiresAt: { gt: new Date() } }, data: { usedAt: new Date() } });
+    const res = await this.db.oAuthState.updateMany({
+      where: { state, usedAt: null, expiresAt: { gt: new Date() } },
+      data: { usedAt: new Date() },
+    });
     return res.count === 1;
   }
 
@@ -53,19 +59,24 @@ export class InstallationService {
     const workspaceId = await workspaceForPlatform(this.db, "slack", externalId, install.teamName);
     const key = this.key();
     const data = {
-      workspaceId, teamId: install.teamId ?? null, enterpriseId: install.enterpriseId ?? null, isEnterprise: install.isEnterprise,
+      workspaceId,
+      teamId: install.teamId ?? null,
+      enterpriseId: install.enterpriseId ?? null,
+      isEnterprise: install.isEnterprise,
       botUserId: install.botUserId ?? null,
       botTokenEnc: install.botToken ? encrypt(install.botToken, key) : null,
       userTokenEnc: install.userToken ? encrypt(install.userToken, key) : null,
       installationEnc: encrypt(JSON.stringify(install.raw), key),
-      installedAt: new Date(), revokedAt: null,
+      installedAt: new Date(),
+      revokedAt: null,
     };
     await this.db.$transaction(async (tx) => {
       const existing = await tx.installation.findFirst({ where: { teamId: data.teamId, enterpriseId: data.enterpriseId } });
-      const row = existing
-        ? await tx.installation.update({ where: { id: existing.id }, data })
-        : await tx.installation.create({ data });
-      await audit(tx, { workspaceId }, "slack.install", "installation", row.id, null, { teamId: data.teamId, enterpriseId: data.enterpriseId });
+      const row = existing ? await tx.installation.update({ where: { id: existing.id }, data }) : await tx.installation.create({ data });
+      await audit(tx, { workspaceId }, "slack.install", "installation", row.id, null, {
+        teamId: data.teamId,
+        enterpriseId: data.enterpriseId,
+      });
       if (install.installerUserId) await makeInstallerAdmin(tx, workspaceId, install.installerUserId);
     });
     return { workspaceId };
@@ -74,7 +85,11 @@ export class InstallationService {
   /** Bot token for a team (or enterprise) — null when not installed or revoked. */
   async botFor(teamId?: string, enterpriseId?: string): Promise<{ botToken: string; botUserId?: string } | null> {
     const row = await this.db.installation.findFirst({
-      where: { revokedAt: null, botTokenEnc: { not: null }, OR: [...(teamId ? [{ teamId }] : []), ...(enterpriseId ? [{ enterpriseId, isEnterprise: true }] : [])] },
+      where: {
+        revokedAt: null,
+        botTokenEnc: { not: null },
+        OR: [...(teamId ? [{ teamId }] : []), ...(enterpriseId ? [{ enterpriseId, isEnterprise: true }] : [])],
+      },
       orderBy: { installedAt: "desc" },
     });
     if (!row?.botTokenEnc) return null;
@@ -85,7 +100,12 @@ export class InstallationService {
   async revoke(teamId: string | undefined, enterpriseId: string | undefined, what: "all" | "bot" | "user"): Promise<number> {
     const where = { OR: [...(teamId ? [{ teamId }] : []), ...(enterpriseId ? [{ enterpriseId }] : [])] };
     if (!where.OR.length) return 0;
-    const data = what === "user" ? { userTokenEnc: null } : what === "bot" ? { botTokenEnc: null, revokedAt: new Date() } : { botTokenEnc: null, userTokenEnc: null, revokedAt: new Date() };
+    const data =
+      what === "user"
+        ? { userTokenEnc: null }
+        : what === "bot"
+          ? { botTokenEnc: null, revokedAt: new Date() }
+          : { botTokenEnc: null, userTokenEnc: null, revokedAt: new Date() };
     const res = await this.db.installation.updateMany({ where, data });
     const rows = await this.db.installation.findMany({ where, select: { id: true, workspaceId: true } });
     for (const r of rows) await audit(this.db, { workspaceId: r.workspaceId }, `slack.revoke.${what}`, "installation", r.id);
@@ -102,5 +122,13 @@ async function makeInstallerAdmin(tx: Tx, workspaceId: string, slackUserId: stri
   const m = found
     ? await tx.member.update({ where: { id: found.id }, data: { role: "admin" } })
     : await tx.member.create({ data: { workspaceId, name: slackUserId, role: "admin", slackUserId } });
-  await audit(tx, { workspaceId, memberId: m.id }, found ? "member.role" : "member.join", "member", m.id, found ? { role: found.role } : null, { role: "admin", because: "installed the app" });
+  await audit(
+    tx,
+    { workspaceId, memberId: m.id },
+    found ? "member.role" : "member.join",
+    "member",
+    m.id,
+    found ? { role: found.role } : null,
+    { role: "admin", because: "installed the app" },
+  );
 }

@@ -33,7 +33,10 @@ export interface LoggedInteraction {
   firstResponse: boolean;
 }
 
-export interface TimelineTarget { kind: RefKind; id: string }
+export interface TimelineTarget {
+  kind: RefKind;
+  id: string;
+}
 
 /** Resumes a waiting ticket's SLA clock inside the caller's transaction (TicketService.resume); null when it was not waiting. */
 export type ResumeTicket = (actor: Actor, ticketId: string, tx: Tx) => Promise<unknown>;
@@ -42,7 +45,11 @@ export type ResumeTicket = (actor: Actor, ticketId: string, tx: Tx) => Promise<u
 const FUTURE_SLACK_MS = 5 * 60_000;
 
 export class InteractionService {
-  constructor(private db: PrismaClient, private events: EventLog, private resumeTicket: ResumeTicket) {}
+  constructor(
+    private db: PrismaClient,
+    private events: EventLog,
+    private resumeTicket: ResumeTicket,
+  ) {}
 
   async log(actor: Actor, input: LogInput): Promise<LoggedInteraction> {
     requireRole(actor, "agent", "log interactions");
@@ -51,42 +58,65 @@ export class InteractionService {
     const now = new Date();
     const occurredAt = input.when ?? now;
     if (occurredAt.getTime() > now.getTime() + FUTURE_SLACK_MS) {
-      throw new UserInputError(`when: ${occurredAt.toISOString().slice(0, 16).replace("T", " ")} is in the future; log what already happened (use a date like yesterday or 2026-01-31).`);
+      throw new UserInputError(
+        `when: ${occurredAt.toISOString().slice(0, 16).replace("T", " ")} is in the future; log what already happened (use a date like yesterday or 2026-01-31).`,
+      );
     }
     const hit = await resolveAnyRef(this.db, actor.workspaceId, input.ref);
     const record = { kind: hit.kind, id: hit.id, key: formatKey(hit.kind, hit.number), label: hit.label };
     const ws = actor.workspaceId;
 
-    const result = await this.events.transaction(async (tx) => {
-      const links = await relatedLinks(tx, ws, hit.kind, hit.id);
-      // a log on a ticket answers it (first response, resumes a waiting clock): agents only on their own or unassigned tickets
-      if (links.ticket) requireCanChange(actor, links.ticket.assigneeId, "log on a ticket");
-      const interaction = await tx.interaction.create({
-        data: {
-          workspaceId: ws, kind: input.kind, summary, occurredAt, authorId: actor.memberId,
-          contactId: links.contactId, companyId: links.companyId, dealId: links.dealId, ticketId: links.ticketId,
-          source: input.source ?? actor.platform, permalink: input.permalink,
-        },
-      });
-      if (links.contactId) {
-        // a backdated entry never moves "last touched" backwards
-        await tx.contact.updateMany({
-          where: { id: links.contactId, workspaceId: ws, OR: [{ lastInteractionAt: null }, { lastInteractionAt: { lt: occurredAt } }] },
-          data: { lastInteractionAt: occurredAt },
+    const result = await this.events.transaction(
+      async (tx) => {
+        const links = await relatedLinks(tx, ws, hit.kind, hit.id);
+        // a log on a ticket answers it (first response, resumes a waiting clock): agents only on their own or unassigned tickets
+        if (links.ticket) requireCanChange(actor, links.ticket.assigneeId, "log on a ticket");
+        const interaction = await tx.interaction.create({
+          data: {
+            workspaceId: ws,
+            kind: input.kind,
+            summary,
+            occurredAt,
+            authorId: actor.memberId,
+            contactId: links.contactId,
+            companyId: links.companyId,
+            dealId: links.dealId,
+            ticketId: links.ticketId,
+            source: input.source ?? actor.platform,
+            permalink: input.permalink,
+          },
         });
-      }
-      let firstResponse = false;
-      let resumedTicket = false;
-      if (links.ticket) {
-        firstResponse = await this.markFirstResponse(tx, actor, links.ticket, occurredAt, now);
-        // an answer from our side means the customer is no longer the one we wait on
-        if (links.ticket.status === "waiting") resumedTicket = (await this.resumeTicket(actor, links.ticket.id, tx)) != null;
-      }
-      await audit(tx, actor, "interaction.log", "interaction", interaction.id, null, { ...interaction, record: record.key });
-      await recordEvent(tx, actor, { type: "interaction.logged", recordKind: "interaction", recordId: interaction.id, data: {
-        kind: input.kind, contactId: interaction.contactId, companyId: interaction.companyId, dealId: interaction.dealId, ticketId: interaction.ticketId } });
-      return { interaction, firstResponse, resumedTicket };
-    }, { maxWait: 10_000, timeout: 15_000 });
+        if (links.contactId) {
+          // a backdated entry never moves "last touched" backwards
+          await tx.contact.updateMany({
+            where: { id: links.contactId, workspaceId: ws, OR: [{ lastInteractionAt: null }, { lastInteractionAt: { lt: occurredAt } }] },
+            data: { lastInteractionAt: occurredAt },
+          });
+        }
+        let firstResponse = false;
+        let resumedTicket = false;
+        if (links.ticket) {
+          firstResponse = await this.markFirstResponse(tx, actor, links.ticket, occurredAt, now);
+          // an answer from our side means the customer is no longer the one we wait on
+          if (links.ticket.status === "waiting") resumedTicket = (await this.resumeTicket(actor, links.ticket.id, tx)) != null;
+        }
+        await audit(tx, actor, "interaction.log", "interaction", interaction.id, null, { ...interaction, record: record.key });
+        await recordEvent(tx, actor, {
+          type: "interaction.logged",
+          recordKind: "interaction",
+          recordId: interaction.id,
+          data: {
+            kind: input.kind,
+            contactId: interaction.contactId,
+            companyId: interaction.companyId,
+            dealId: interaction.dealId,
+            ticketId: interaction.ticketId,
+          },
+        });
+        return { interaction, firstResponse, resumedTicket };
+      },
+      { maxWait: 10_000, timeout: 15_000 },
+    );
     return { ...result, record };
   }
 
@@ -107,9 +137,21 @@ export class InteractionService {
     if (ticket.requester && isSamePerson(actor, ticket.requester)) return false;
     // a backdated entry cannot answer before the ticket existed, nor after now
     const at = new Date(Math.min(Math.max(occurredAt.getTime(), ticket.createdAt.getTime()), now.getTime()));
-    const n = await tx.ticket.updateMany({ where: { id: ticket.id, workspaceId: actor.workspaceId, firstResponseAt: null }, data: { firstResponseAt: at } });
+    const n = await tx.ticket.updateMany({
+      where: { id: ticket.id, workspaceId: actor.workspaceId, firstResponseAt: null },
+      data: { firstResponseAt: at },
+    });
     if (n.count === 0) return false;
-    await tx.ticketEvent.create({ data: { workspaceId: actor.workspaceId, ticketId: ticket.id, kind: "first_response", actorId: actor.memberId, data: { at: at.toISOString() }, at: now } });
+    await tx.ticketEvent.create({
+      data: {
+        workspaceId: actor.workspaceId,
+        ticketId: ticket.id,
+        kind: "first_response",
+        actorId: actor.memberId,
+        data: { at: at.toISOString() },
+        at: now,
+      },
+    });
     return true;
   }
 }
@@ -123,7 +165,13 @@ interface TicketLink {
   requester: { slackUserId: string | null; discordUserId: string | null } | null;
 }
 
-interface Links { contactId?: string; companyId?: string; dealId?: string; ticketId?: string; ticket?: TicketLink }
+interface Links {
+  contactId?: string;
+  companyId?: string;
+  dealId?: string;
+  ticketId?: string;
+  ticket?: TicketLink;
+}
 
 /** The record itself plus the records it belongs to, so contact, company, deal and ticket timelines all see the entry. */
 async function relatedLinks(tx: Tx, workspaceId: string, kind: RefKind, id: string): Promise<Links> {
@@ -135,7 +183,10 @@ async function relatedLinks(tx: Tx, workspaceId: string, kind: RefKind, id: stri
     case "company":
       return { companyId: id };
     case "deal": {
-      const d = await tx.deal.findFirstOrThrow({ where: { id, workspaceId }, select: { id: true, contactId: true, companyId: true, contact: { select: { companyId: true } } } });
+      const d = await tx.deal.findFirstOrThrow({
+        where: { id, workspaceId },
+        select: { id: true, contactId: true, companyId: true, contact: { select: { companyId: true } } },
+      });
       return { dealId: d.id, contactId: d.contactId ?? undefined, companyId: d.companyId ?? d.contact?.companyId ?? undefined };
     }
     case "ticket": {
@@ -144,7 +195,12 @@ async function relatedLinks(tx: Tx, workspaceId: string, kind: RefKind, id: stri
       const t = await tx.ticket.findFirstOrThrow({
         where: { id, workspaceId },
         select: {
-          id: true, status: true, createdAt: true, firstResponseAt: true, requesterId: true, assigneeId: true,
+          id: true,
+          status: true,
+          createdAt: true,
+          firstResponseAt: true,
+          requesterId: true,
+          assigneeId: true,
           requester: { select: { companyId: true, slackUserId: true, discordUserId: true } },
         },
       });
@@ -156,6 +212,8 @@ async function relatedLinks(tx: Tx, workspaceId: string, kind: RefKind, id: stri
 /** A member is the requester when they are the same platform user (a teammate who raised a ticket). */
 function isSamePerson(actor: Actor, requester: { slackUserId: string | null; discordUserId: string | null }): boolean {
   if (!actor.platformUserId) return false;
-  return (actor.platform === "slack" && requester.slackUserId === actor.platformUserId)
-    || (actor.platform === "discord" && requester.discordUserId === actor.platformUserId);
+  return (
+    (actor.platform === "slack" && requester.slackUserId === actor.platformUserId) ||
+    (actor.platform === "discord" && requester.discordUserId === actor.platformUserId)
+  );
 }

@@ -6,13 +6,20 @@ import type { Role } from "../../generated/prisma/enums.ts";
 import { requireRole, type Actor } from "../actor.ts";
 import { audit } from "../audit.ts";
 
-export interface RoleMapEntry { externalRoleId: string; role: Role }
+export interface RoleMapEntry {
+  externalRoleId: string;
+  role: Role;
+}
 
 export class RoleMapService {
   constructor(private db: PrismaClient) {}
 
   list(actor: Actor): Promise<RoleMapEntry[]> {
-    return this.db.roleMapping.findMany({ where: { workspaceId: actor.workspaceId, platform: "discord" }, orderBy: { createdAt: "asc" }, select: { externalRoleId: true, role: true } });
+    return this.db.roleMapping.findMany({
+      where: { workspaceId: actor.workspaceId, platform: "discord" },
+      orderBy: { createdAt: "asc" },
+      select: { externalRoleId: true, role: true },
+    });
   }
 
   /** Maps a Discord role to a CRM role, or removes the mapping (role "none"). */
@@ -20,16 +27,25 @@ export class RoleMapService {
     requireRole(actor, "admin", "map server roles");
     const link = await this.db.platformLink.findFirst({ where: { workspaceId: actor.workspaceId, platform: "discord" } });
     if (!link) throw new UserInputError("Role mapping is for Discord server roles, and this workspace has no Discord server.");
-    if (externalRoleId === link.externalId) throw new UserInputError("@everyone cannot be mapped; use /crm settings join:agent|viewer|invite for everybody.");
+    if (externalRoleId === link.externalId)
+      throw new UserInputError("@everyone cannot be mapped; use /crm settings join:agent|viewer|invite for everybody.");
     await this.db.$transaction(async (tx) => {
-      const where = { workspaceId_platform_externalRoleId: { workspaceId: actor.workspaceId, platform: "discord" as const, externalRoleId } };
+      const where = {
+        workspaceId_platform_externalRoleId: { workspaceId: actor.workspaceId, platform: "discord" as const, externalRoleId },
+      };
       const before = await tx.roleMapping.findUnique({ where });
       if (role === "none") {
         if (before) await tx.roleMapping.delete({ where });
       } else {
-        await tx.roleMapping.upsert({ where, create: { workspaceId: actor.workspaceId, platform: "discord", externalRoleId, role }, update: { role } });
+        await tx.roleMapping.upsert({
+          where,
+          create: { workspaceId: actor.workspaceId, platform: "discord", externalRoleId, role },
+          update: { role },
+        });
       }
-      await audit(tx, actor, "member.roleMap", "workspace", actor.workspaceId, before ? { [externalRoleId]: before.role } : null, { [externalRoleId]: role });
+      await audit(tx, actor, "member.roleMap", "workspace", actor.workspaceId, before ? { [externalRoleId]: before.role } : null, {
+        [externalRoleId]: role,
+      });
     });
   }
 }

@@ -26,7 +26,10 @@ export class MemberService {
       const tag = `<@${ref.userId}>`;
       throw new NotFoundError(`${tag} is not a member of this CRM yet; an admin can add them with /crm role ${tag} agent.`);
     }
-    const matches = await this.db.member.findMany({ where: { workspaceId: ws, name: { startsWith: ref.name, mode: "insensitive" } }, take: 6 });
+    const matches = await this.db.member.findMany({
+      where: { workspaceId: ws, name: { startsWith: ref.name, mode: "insensitive" } },
+      take: 6,
+    });
     const exact = matches.filter((m) => m.name.toLowerCase() === ref.name.toLowerCase());
     if (exact.length === 1) return exact[0];
     if (matches.length === 1) return matches[0];
@@ -59,7 +62,10 @@ export class MemberService {
   private async add(actor: Actor, ref: Extract<MemberRef, { kind: "mention" }>, role: Role): Promise<Member> {
     const field = ref.platform === "slack" ? "slackUserId" : "discordUserId";
     const link = await this.db.platformLink.findFirst({ where: { workspaceId: actor.workspaceId, platform: ref.platform } });
-    if (!link) throw new NotFoundError(`This workspace is not connected to ${ref.platform === "slack" ? "Slack" : "Discord"}; that user cannot be added here.`);
+    if (!link)
+      throw new NotFoundError(
+        `This workspace is not connected to ${ref.platform === "slack" ? "Slack" : "Discord"}; that user cannot be added here.`,
+      );
     return this.db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${actor.workspaceId}))`;
       const again = await tx.member.findFirst({ where: { workspaceId: actor.workspaceId, [field]: ref.userId } });

@@ -10,18 +10,28 @@ import { requireRole, type Actor } from "../actor.ts";
 import { audit } from "../audit.ts";
 
 export class NotifyService {
-  constructor(private db: PrismaClient, private outbox: Outbox | undefined, private logger?: Logger) {}
+  constructor(
+    private db: PrismaClient,
+    private outbox: Outbox | undefined,
+    private logger?: Logger,
+  ) {}
 
   async setRoute(actor: Actor, topic: NotifyTopic, channel: { platform: ChatPlatform; channelId: string }) {
     requireRole(actor, "manager", "route notifications");
     return this.db.$transaction(async (tx) => {
-      const before = await tx.notifyRoute.findUnique({ where: { workspaceId_topic_platform: { workspaceId: actor.workspaceId, topic, platform: channel.platform } } });
+      const before = await tx.notifyRoute.findUnique({
+        where: { workspaceId_topic_platform: { workspaceId: actor.workspaceId, topic, platform: channel.platform } },
+      });
       const row = await tx.notifyRoute.upsert({
         where: { workspaceId_topic_platform: { workspaceId: actor.workspaceId, topic, platform: channel.platform } },
         create: { workspaceId: actor.workspaceId, topic, platform: channel.platform, channelId: channel.channelId },
         update: { channelId: channel.channelId },
       });
-      await audit(tx, actor, "notify.route", "notifyRoute", row.id, before ? { channelId: before.channelId } : null, { topic, platform: channel.platform, channelId: channel.channelId });
+      await audit(tx, actor, "notify.route", "notifyRoute", row.id, before ? { channelId: before.channelId } : null, {
+        topic,
+        platform: channel.platform,
+        channelId: channel.channelId,
+      });
       return row;
     });
   }
@@ -37,21 +47,36 @@ export class NotifyService {
   async post(workspaceId: string, topic: NotifyTopic, reply: Reply, opts: { dealId?: string; dedupeKey?: string } = {}): Promise<number> {
     if (!this.outbox) return 0;
     const targets: { platform: ChatPlatform; channelId: string }[] = (await this.routes(workspaceId, topic))
-      .filter((r) => r.platform !== "console").map((r) => ({ platform: r.platform as ChatPlatform, channelId: r.channelId }));
+      .filter((r) => r.platform !== "console")
+      .map((r) => ({ platform: r.platform as ChatPlatform, channelId: r.channelId }));
     if (opts.dealId) {
-      const deal = await this.db.deal.findFirst({ where: { id: opts.dealId, workspaceId }, select: { roomPlatform: true, roomChannelId: true } });
-      if (deal?.roomChannelId && deal.roomPlatform && deal.roomPlatform !== "console") targets.push({ platform: deal.roomPlatform, channelId: deal.roomChannelId });
+      const deal = await this.db.deal.findFirst({
+        where: { id: opts.dealId, workspaceId },
+        select: { roomPlatform: true, roomChannelId: true },
+      });
+      if (deal?.roomChannelId && deal.roomPlatform && deal.roomPlatform !== "console")
+        targets.push({ platform: deal.roomPlatform, channelId: deal.roomChannelId });
     }
     const shared: Reply = { ...reply, ephemeral: false };
     for (const t of targets) {
-      await this.outbox.deliver({ platform: t.platform, workspaceId, target: { channelId: t.channelId }, reply: shared,
-        dedupeKey: opts.dedupeKey ? `${opts.dedupeKey}:${t.platform}:${t.channelId}` : undefined });
+      await this.outbox.deliver({
+        platform: t.platform,
+        workspaceId,
+        target: { channelId: t.channelId },
+        reply: shared,
+        dedupeKey: opts.dedupeKey ? `${opts.dedupeKey}:${t.platform}:${t.channelId}` : undefined,
+      });
     }
     return targets.length;
   }
 
   /** post, best effort: a failure to queue is logged, never thrown (the change it tells of stands). */
-  async announce(workspaceId: string, topic: NotifyTopic, reply: Reply, opts: { dealId?: string; dedupeKey?: string } = {}): Promise<number> {
+  async announce(
+    workspaceId: string,
+    topic: NotifyTopic,
+    reply: Reply,
+    opts: { dealId?: string; dedupeKey?: string } = {},
+  ): Promise<number> {
     try {
       return await this.post(workspaceId, topic, reply, opts);
     } catch (e) {

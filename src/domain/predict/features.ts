@@ -13,7 +13,9 @@ export interface DealFacts {
   ownerWinRate: number;
 }
 
-export interface FeatureSpace { stages: string[] }
+export interface FeatureSpace {
+  stages: string[];
+}
 
 const AMOUNT_BUCKETS = [1_000, 10_000, 100_000];
 
@@ -22,9 +24,11 @@ export const amountBucket = (amount: number) => AMOUNT_BUCKETS.filter((b) => amo
 export function featureNames(space: FeatureSpace): string[] {
   return [
     ...space.stages.map((s) => `stage:${s}`),
-    "daysInStage", "ageDays",
+    "daysInStage",
+    "ageDays",
     ...AMOUNT_BUCKETS.map((_, i) => `amount:${i + 1}`),
-    "recentInteractions", "ownerWinRate",
+    "recentInteractions",
+    "ownerWinRate",
   ];
 }
 
@@ -32,9 +36,11 @@ export function featuresOf(space: FeatureSpace, f: DealFacts): number[] {
   const bucket = amountBucket(f.amount);
   return [
     ...space.stages.map((s) => (s === f.stage ? 1 : 0)),
-    Math.log1p(Math.max(0, f.daysInStage)), Math.log1p(Math.max(0, f.ageDays)),
+    Math.log1p(Math.max(0, f.daysInStage)),
+    Math.log1p(Math.max(0, f.ageDays)),
     ...AMOUNT_BUCKETS.map((_, i) => (bucket === i + 1 ? 1 : 0)),
-    Math.log1p(f.recentInteractions), f.ownerWinRate,
+    Math.log1p(f.recentInteractions),
+    f.ownerWinRate,
   ];
 }
 
@@ -43,11 +49,16 @@ export function describeFeature(name: string, f: DealFacts): string {
   if (name.startsWith("stage:")) return `in ${name.slice(6)}`;
   if (name.startsWith("amount:")) return `amount ${["under 1k", "1k–10k", "10k–100k", "100k+"][amountBucket(f.amount)]}`;
   switch (name) {
-    case "daysInStage": return `${Math.round(f.daysInStage)} days in stage`;
-    case "ageDays": return `${Math.round(f.ageDays)} days old`;
-    case "recentInteractions": return `${f.recentInteractions} interactions in 14 days`;
-    case "ownerWinRate": return `owner wins ${Math.round(f.ownerWinRate * 100)}%`;
-    default: return name;
+    case "daysInStage":
+      return `${Math.round(f.daysInStage)} days in stage`;
+    case "ageDays":
+      return `${Math.round(f.ageDays)} days old`;
+    case "recentInteractions":
+      return `${f.recentInteractions} interactions in 14 days`;
+    case "ownerWinRate":
+      return `owner wins ${Math.round(f.ownerWinRate * 100)}%`;
+    default:
+      return name;
   }
 }
 

@@ -9,7 +9,12 @@ export interface LogisticModel {
   std: number[];
 }
 
-export interface FitOptions { l2?: number; learningRate?: number; epochs?: number; tolerance?: number }
+export interface FitOptions {
+  l2?: number;
+  learningRate?: number;
+  epochs?: number;
+  tolerance?: number;
+}
 
 const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
@@ -44,7 +49,10 @@ export function fitLogistic(x: number[][], y: number[], opts: FitOptions = {}): 
       loss -= y[i] ? Math.log(Math.max(p, 1e-12)) : Math.log(Math.max(1 - p, 1e-12));
     }
     let penalty = 0;
-    for (let j = 0; j < d; j++) { penalty += w[j] * w[j]; w[j] -= learningRate * (grad[j] / n + l2 * w[j]); }
+    for (let j = 0; j < d; j++) {
+      penalty += w[j] * w[j];
+      w[j] -= learningRate * (grad[j] / n + l2 * w[j]);
+    }
     b -= learningRate * (gb / n);
     loss = loss / n + (l2 / 2) * penalty;
     if (Math.abs(prevLoss - loss) < tolerance) break;
@@ -76,7 +84,11 @@ export function auc(p: number[], y: number[]): number {
     let j = i;
     while (j < idx.length && idx[j][0] === idx[i][0]) j++;
     const avgRank = (i + 1 + j) / 2;
-    for (let k = i; k < j; k++) if (idx[k][1]) { rankSum += avgRank; pos++; }
+    for (let k = i; k < j; k++)
+      if (idx[k][1]) {
+        rankSum += avgRank;
+        pos++;
+      }
     i = j;
   }
   const neg = idx.length - pos;

@@ -12,15 +12,31 @@ export const SYNTH_STAGES = [
 ] as const;
 
 export interface SynthDeal extends DealFacts {
-  won: boolean; closedAt: number; stageProbability: number; owner: number;
+  won: boolean;
+  closedAt: number;
+  stageProbability: number;
+  owner: number;
   /** sigmoid(trueLogit): the noiseless probability (an oracle for the bench, never a feature) */
   oracle: number;
 }
 
 /** The generator's log-odds before noise: the best any model of these features could know. */
-export function trueLogit(stageBase: number, amount: number, recent: number, daysInStage: number, ageDays: number, ownerSkill: number): number {
-  return stageBase - 0.35 * Math.log10(amount / 1000) + 0.45 * Math.log1p(recent) - 0.5 * Math.log1p(daysInStage / 10)
-    - 0.4 * Math.log1p(ageDays / 30) + 3 * (ownerSkill - 0.5);
+export function trueLogit(
+  stageBase: number,
+  amount: number,
+  recent: number,
+  daysInStage: number,
+  ageDays: number,
+  ownerSkill: number,
+): number {
+  return (
+    stageBase -
+    0.35 * Math.log10(amount / 1000) +
+    0.45 * Math.log1p(recent) -
+    0.5 * Math.log1p(daysInStage / 10) -
+    0.4 * Math.log1p(ageDays / 30) +
+    3 * (ownerSkill - 0.5)
+  );
 }
 
 import { mulberry32 } from "../../random.ts";
@@ -44,8 +60,19 @@ export function generateDeals(n: number, seed = 42): SynthDeal[] {
     const truth = trueLogit(st.base, amount, recent, daysInStage, ageDays, owner);
     const logit = truth + 0.6 * gauss();
     const won = rnd() < 1 / (1 + Math.exp(-logit));
-    out.push({ stage: st.name, daysInStage, ageDays, amount, recentInteractions: recent, ownerWinRate: owner, won,
-      closedAt: start + i * 3_600_000, stageProbability: st.probability / 100, owner: ownerIdx, oracle: 1 / (1 + Math.exp(-truth)) });
+    out.push({
+      stage: st.name,
+      daysInStage,
+      ageDays,
+      amount,
+      recentInteractions: recent,
+      ownerWinRate: owner,
+      won,
+      closedAt: start + i * 3_600_000,
+      stageProbability: st.probability / 100,
+      owner: ownerIdx,
+      oracle: 1 / (1 + Math.exp(-truth)),
+    });
   }
   return out;
 }
@@ -55,7 +82,10 @@ export function generateDeals(n: number, seed = 42): SynthDeal[] {
 export function withObservedOwnerRates(deals: SynthDeal[], cut: number): SynthDeal[] {
   const won = new Map<number, number>();
   const closed = new Map<number, number>();
-  for (const d of deals.slice(0, cut)) { closed.set(d.owner, (closed.get(d.owner) ?? 0) + 1); if (d.won) won.set(d.owner, (won.get(d.owner) ?? 0) + 1); }
+  for (const d of deals.slice(0, cut)) {
+    closed.set(d.owner, (closed.get(d.owner) ?? 0) + 1);
+    if (d.won) won.set(d.owner, (won.get(d.owner) ?? 0) + 1);
+  }
   return deals.map((d, i) => {
     const self = i < cut ? 1 : 0;
     const w = (won.get(d.owner) ?? 0) - (self && d.won ? 1 : 0);

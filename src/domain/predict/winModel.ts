@@ -8,13 +8,33 @@ import { describeFeature, featureNames, featuresOf, smoothedRate, type DealFacts
 export const MIN_CLOSED = 30;
 const DAY = 86_400_000;
 
-export interface WinReason { label: string; effect: number }
-export interface StoredModel extends LogisticModel { stages: string[]; names: string[] }
-export interface RefitResult { fitted: boolean; closed: number; openDeals: number; metrics?: { brier: number; baselineBrier: number; auc: number } }
+export interface WinReason {
+  label: string;
+  effect: number;
+}
+export interface StoredModel extends LogisticModel {
+  stages: string[];
+  names: string[];
+}
+export interface RefitResult {
+  fitted: boolean;
+  closed: number;
+  openDeals: number;
+  metrics?: { brier: number; baselineBrier: number; auc: number };
+}
 
 interface FactRow {
-  id: string; won: boolean; closed: boolean; stage: string; probability: number; amount: number; ownerId: string | null;
-  createdAt: Date; stageEnteredAt: Date; endAt: Date; recent: number;
+  id: string;
+  won: boolean;
+  closed: boolean;
+  stage: string;
+  probability: number;
+  amount: number;
+  ownerId: string | null;
+  createdAt: Date;
+  stageEnteredAt: Date;
+  endAt: Date;
+  recent: number;
 }
 
 export class WinModelService {
@@ -45,24 +65,35 @@ export class WinModelService {
     const closed = rows.filter((r) => r.closed).sort((a, b) => a.endAt.getTime() - b.endAt.getTime());
     const open = rows.filter((r) => !r.closed);
     const owners = new Map<string, { won: number; closed: number }>();
-    for (const r of closed) if (r.ownerId) {
-      const o = owners.get(r.ownerId) ?? { won: 0, closed: 0 };
-      o.closed++; if (r.won) o.won++;
-      owners.set(r.ownerId, o);
-    }
+    for (const r of closed)
+      if (r.ownerId) {
+        const o = owners.get(r.ownerId) ?? { won: 0, closed: 0 };
+        o.closed++;
+        if (r.won) o.won++;
+        owners.set(r.ownerId, o);
+      }
     const toFacts = (r: FactRow): DealFacts => {
       const o = r.ownerId ? owners.get(r.ownerId) : undefined;
       // leave the deal's own outcome out of its owner's rate
       const rate = o ? smoothedRate(o.won - (r.closed && r.won ? 1 : 0), o.closed - (r.closed ? 1 : 0)) : 0.5;
-      return { stage: r.stage, daysInStage: (r.endAt.getTime() - r.stageEnteredAt.getTime()) / DAY,
-        ageDays: (r.endAt.getTime() - r.createdAt.getTime()) / DAY, amount: r.amount, recentInteractions: r.recent, ownerWinRate: rate };
+      return {
+        stage: r.stage,
+        daysInStage: (r.endAt.getTime() - r.stageEnteredAt.getTime()) / DAY,
+        ageDays: (r.endAt.getTime() - r.createdAt.getTime()) / DAY,
+        amount: r.amount,
+        recentInteractions: r.recent,
+        ownerWinRate: rate,
+      };
     };
     let model: StoredModel | null = null;
     let sampleSize = closed.length;
     let metrics: RefitResult["metrics"];
     if (opts.fit === false) {
       const last = await this.latest(workspaceId);
-      if (last) { model = last.coefficients as unknown as StoredModel; sampleSize = last.sampleSize; }
+      if (last) {
+        model = last.coefficients as unknown as StoredModel;
+        sampleSize = last.sampleSize;
+      }
     }
     // no stored model yet (or a refit): fit one as soon as there is enough history
     if (!model && closed.length >= MIN_CLOSED) {
@@ -75,7 +106,14 @@ export class WinModelService {
       const holdout = fitLogistic(x.slice(0, cut), y.slice(0, cut));
       const p = x.slice(cut).map((row) => predictLogistic(holdout, row));
       const yt = y.slice(cut);
-      metrics = { brier: brier(p, yt), baselineBrier: brier(closed.slice(cut).map((r) => r.probability / 100), yt), auc: auc(p, yt) };
+      metrics = {
+        brier: brier(p, yt),
+        baselineBrier: brier(
+          closed.slice(cut).map((r) => r.probability / 100),
+          yt,
+        ),
+        auc: auc(p, yt),
+      };
       model = { ...fitLogistic(x, y), stages, names: featureNames(space) };
       await this.db.winModel.create({ data: { workspaceId, sampleSize, coefficients: model as object, metrics } });
     }
@@ -88,8 +126,11 @@ export class WinModelService {
       const facts = toFacts(r);
       const row = featuresOf({ stages: m.stages }, facts);
       const c = contributions(m, row);
-      const reasons: WinReason[] = c.map((effect, j) => ({ j, effect })).filter((e) => Math.abs(e.effect) > 0.01)
-        .sort((a, b) => Math.abs(b.effect) - Math.abs(a.effect)).slice(0, 3)
+      const reasons: WinReason[] = c
+        .map((effect, j) => ({ j, effect }))
+        .filter((e) => Math.abs(e.effect) > 0.01)
+        .sort((a, b) => Math.abs(b.effect) - Math.abs(a.effect))
+        .slice(0, 3)
         .map((e) => ({ label: describeFeature(m.names[e.j], facts), effect: Math.round(e.effect * 100) / 100 }));
       return { id: r.id, probability: predictLogistic(m, row), reasons: { source: "model", sampleSize, reasons } };
     });
@@ -98,8 +139,14 @@ export class WinModelService {
   }
 
   private async writeFallback(workspaceId: string, open: FactRow[], closedCount: number) {
-    await this.write(workspaceId, open.map((r) => ({ id: r.id, probability: r.probability / 100,
-      reasons: { source: "stage", sampleSize: closedCount, reasons: [{ label: `stage ${r.stage} probability`, effect: 0 }] } })));
+    await this.write(
+      workspaceId,
+      open.map((r) => ({
+        id: r.id,
+        probability: r.probability / 100,
+        reasons: { source: "stage", sampleSize: closedCount, reasons: [{ label: `stage ${r.stage} probability`, effect: 0 }] },
+      })),
+    );
   }
 
   private async write(workspaceId: string, rows: { id: string; probability: number; reasons: object }[]) {
@@ -123,7 +170,11 @@ export function describeWin(p: number | null, reasons: unknown): { value: string
   if (p == null) return null;
   const r = reasons as { source?: string; sampleSize?: number; reasons?: WinReason[] } | null;
   const pct = `${Math.round(p * 100)}%`;
-  if (r?.source === "stage") return { value: `${pct} (stage probability)`, detail: `Only ${r.sampleSize ?? 0} closed deals; a fitted model needs ${MIN_CLOSED}, so this is the stage's probability.` };
+  if (r?.source === "stage")
+    return {
+      value: `${pct} (stage probability)`,
+      detail: `Only ${r.sampleSize ?? 0} closed deals; a fitted model needs ${MIN_CLOSED}, so this is the stage's probability.`,
+    };
   const why = (r?.reasons ?? []).map((x) => `${x.label} ${x.effect >= 0 ? "+" : ""}${x.effect.toFixed(2)}`).join(", ");
   return { value: `${pct} (model of ${r?.sampleSize ?? "?"} closed deals)`, detail: why ? `Why: ${why}` : undefined };
 }

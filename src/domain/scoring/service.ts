@@ -18,20 +18,45 @@ export interface PredictJobs {
   rescoreDeals(workspaceId: string): Promise<void>;
 }
 
-interface Row { id: string; old: number | null; ownerId: string | null; rules: { field: string; value: string; points: number }[] | null; kinds: Record<string, number> | null; deals: number }
+interface Row {
+  id: string;
+  old: number | null;
+  ownerId: string | null;
+  rules: { field: string; value: string; points: number }[] | null;
+  kinds: Record<string, number> | null;
+  deals: number;
+}
 
-export interface Crossed { contactId: string; number: number; name: string; score: number; ownerId: string; ownerName: string; ownerSlackUserId: string | null; ownerDiscordUserId: string | null }
+export interface Crossed {
+  contactId: string;
+  number: number;
+  name: string;
+  score: number;
+  ownerId: string;
+  ownerName: string;
+  ownerSlackUserId: string | null;
+  ownerDiscordUserId: string | null;
+}
 
 export class ScoringService {
-  constructor(private db: PrismaClient, public jobs?: PredictJobs, private outbox?: Outbox) {}
+  constructor(
+    private db: PrismaClient,
+    public jobs?: PredictJobs,
+    private outbox?: Outbox,
+  ) {}
 
   /** A direct message to the new owner of a routed lead (Slack first), once per contact and owner. */
   async tellOwner(workspaceId: string, hit: Crossed, reply: Reply): Promise<boolean> {
     if (!this.outbox) return false;
     const platform = hit.ownerSlackUserId ? "slack" : hit.ownerDiscordUserId ? "discord" : null;
     if (!platform) return false;
-    await this.outbox.deliver({ platform, workspaceId, target: { userId: (platform === "slack" ? hit.ownerSlackUserId : hit.ownerDiscordUserId)! },
-      reply, dedupeKey: `lead-dm:${hit.contactId}:${hit.ownerId}` });
+    await this.outbox.deliver({
+      platform,
+      workspaceId,
+      target: { userId: (platform === "slack" ? hit.ownerSlackUserId : hit.ownerDiscordUserId)! },
+      reply,
+      dedupeKey: `lead-dm:${hit.contactId}:${hit.ownerId}`,
+    });
     return true;
   }
 
@@ -42,12 +67,17 @@ export class ScoringService {
   async addRule(actor: Actor, field: string, value: string, points: number) {
     requireRole(actor, "manager", "change score rules");
     const f = field.toLowerCase() as ScoreField;
-    if (!SCORE_FIELDS.includes(f)) throw new UserInputError(`"${field}" is not a score field; use ${SCORE_FIELDS.join(", ")}.`, "/crm score rule add <field>:<value> <points>");
+    if (!SCORE_FIELDS.includes(f))
+      throw new UserInputError(
+        `"${field}" is not a score field; use ${SCORE_FIELDS.join(", ")}.`,
+        "/crm score rule add <field>:<value> <points>",
+      );
     const v = value.trim().toLowerCase();
     const rule = await this.db.$transaction(async (tx) => {
       const r = await tx.scoreRule.upsert({
         where: { workspaceId_field_value: { workspaceId: actor.workspaceId, field: f, value: v } },
-        create: { workspaceId: actor.workspaceId, field: f, value: v, points }, update: { points },
+        create: { workspaceId: actor.workspaceId, field: f, value: v, points },
+        update: { points },
       });
       await audit(tx, actor, "score.rule.set", "ScoreRule", r.id, undefined, { field: f, value: v, points });
       return r;
@@ -65,7 +95,9 @@ export class ScoringService {
   async leads(actor: Actor, n: number) {
     return this.db.contact.findMany({
       where: { workspaceId: actor.workspaceId, ownerId: null, score: { not: null } },
-      orderBy: [{ score: "desc" }, { number: "asc" }], take: n, include: { company: { select: { name: true } } },
+      orderBy: [{ score: "desc" }, { number: "asc" }],
+      take: n,
+      include: { company: { select: { name: true } } },
     });
   }
 
@@ -79,7 +111,14 @@ export class ScoringService {
     let after = "";
     for (;;) {
       const ids = all
-        ? (await this.db.contact.findMany({ where: { workspaceId, id: { gt: after } }, orderBy: { id: "asc" }, take: BATCH, select: { id: true } })).map((c) => c.id)
+        ? (
+            await this.db.contact.findMany({
+              where: { workspaceId, id: { gt: after } },
+              orderBy: { id: "asc" },
+              take: BATCH,
+              select: { id: true },
+            })
+          ).map((c) => c.id)
         : contactIds.slice(scored, scored + BATCH);
       if (!ids.length) break;
       const rows = await this.inputs(workspaceId, ids, now);
@@ -134,7 +173,16 @@ export class ScoringService {
       if (!took.count) return null;
       await tx.member.update({ where: { id: pick[0].id }, data: { lastAssignedAt: now } });
       const c = await tx.contact.findUniqueOrThrow({ where: { id: contactId }, select: { number: true, name: true } });
-      return { contactId, number: c.number, name: c.name, score, ownerId: pick[0].id, ownerName: pick[0].name, ownerSlackUserId: pick[0].slackUserId, ownerDiscordUserId: pick[0].discordUserId };
+      return {
+        contactId,
+        number: c.number,
+        name: c.name,
+        score,
+        ownerId: pick[0].id,
+        ownerName: pick[0].name,
+        ownerSlackUserId: pick[0].slackUserId,
+        ownerDiscordUserId: pick[0].discordUserId,
+      };
     });
   }
 }

@@ -4,7 +4,11 @@ import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { formatKey, parseKey } from "../../db/keys.ts";
 import type { RefKind } from "../refs.ts";
 
-export interface Suggestion { kind: RefKind; key: string; label: string }
+export interface Suggestion {
+  kind: RefKind;
+  key: string;
+  label: string;
+}
 
 export const MAX_SUGGESTIONS = 25;
 const nameField: Record<RefKind, "name" | "title" | "subject"> = { contact: "name", company: "name", deal: "title", ticket: "subject" };
@@ -13,7 +17,8 @@ type Delegate = { findMany(a: unknown): Promise<Record<string, unknown>[]> };
 /** 1 → numbers 1, 10–19, 100–199, … (a number "starting with" 1), as ranges an index can use. */
 function numberPrefix(n: number): object[] {
   const ranges: object[] = [{ number: n }];
-  for (let scale = 10; n > 0 && n * scale < 1e9 && ranges.length < 7; scale *= 10) ranges.push({ number: { gte: n * scale, lt: (n + 1) * scale } });
+  for (let scale = 10; n > 0 && n * scale < 1e9 && ranges.length < 7; scale *= 10)
+    ranges.push({ number: { gte: n * scale, lt: (n + 1) * scale } });
   return ranges;
 }
 

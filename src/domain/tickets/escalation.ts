@@ -27,7 +27,10 @@ type Tx = Prisma.TransactionClient;
 
 export type FireResult = "notified" | "stale" | "duplicate" | "late";
 
-interface Audience { members: Member[]; topic?: NotifyTopic }
+interface Audience {
+  members: Member[];
+  topic?: NotifyTopic;
+}
 
 type TicketForNotice = Prisma.TicketGetPayload<{ include: { assignee: true } }>;
 
@@ -38,7 +41,10 @@ async function claim(tx: Tx, workspaceId: string, dedupeKey: string): Promise<bo
 }
 
 /** Where a member can get a DM: the ticket's own platform when they have an id there, else wherever they do. */
-export function dmTarget(m: Pick<Member, "slackUserId" | "discordUserId">, prefer?: Platform | null): { platform: ChatPlatform; userId: string } | null {
+export function dmTarget(
+  m: Pick<Member, "slackUserId" | "discordUserId">,
+  prefer?: Platform | null,
+): { platform: ChatPlatform; userId: string } | null {
   if (prefer === "discord" && m.discordUserId) return { platform: "discord", userId: m.discordUserId };
   if (m.slackUserId) return { platform: "slack", userId: m.slackUserId };
   if (m.discordUserId) return { platform: "discord", userId: m.discordUserId };
@@ -46,50 +52,84 @@ export function dmTarget(m: Pick<Member, "slackUserId" | "discordUserId">, prefe
 }
 
 export class EscalationService {
-  constructor(private db: PrismaClient, private outbox: Outbox | undefined) {}
+  constructor(
+    private db: PrismaClient,
+    private outbox: Outbox | undefined,
+  ) {}
 
   /** A timer fired. Does nothing for a resolved, waiting, responded or rescheduled ticket, or a second time. */
   async fire(d: SlaTimerData, now = Date.now()): Promise<FireResult> {
-    return this.db.$transaction(async (tx) => {
-      await tx.$queryRaw`SELECT "id" FROM "Ticket" WHERE "id" = ${d.ticketId} AND "workspaceId" = ${d.workspaceId} FOR UPDATE`;
-      const t = await tx.ticket.findFirst({ where: { id: d.ticketId, workspaceId: d.workspaceId }, include: { assignee: true } });
-      if (!t || t.status !== "open") return "stale";
-      // another priority, policy or a pause moved the due time: the timer planned for the new one acts
-      const due = dueOf(t, d.target);
-      if (!due || due.getTime() !== d.dueAt) return "stale";
-      if (d.target === "first" && t.firstResponseAt) return "stale";
-      // a warning after the deadline (workers were down) says nothing the breach does not
-      if (d.stage === "warn" && now >= d.dueAt) return "late";
-      const key = claimKey(d);
-      if (!(await claim(tx, d.workspaceId, key))) return "duplicate";
-      const system = { workspaceId: d.workspaceId };
-      const what = `${TARGET_LABEL[d.target]} SLA`;
+    return this.db.$transaction(
+      async (tx) => {
+        await tx.$queryRaw`SELECT "id" FROM "Ticket" WHERE "id" = ${d.ticketId} AND "workspaceId" = ${d.workspaceId} FOR UPDATE`;
+        const t = await tx.ticket.findFirst({ where: { id: d.ticketId, workspaceId: d.workspaceId }, include: { assignee: true } });
+        if (!t || t.status !== "open") return "stale";
+        // another priority, policy or a pause moved the due time: the timer planned for the new one acts
+        const due = dueOf(t, d.target);
+        if (!due || due.getTime() !== d.dueAt) return "stale";
+        if (d.target === "first" && t.firstResponseAt) return "stale";
+        // a warning after the deadline (workers were down) says nothing the breach does not
+        if (d.stage === "warn" && now >= d.dueAt) return "late";
+        const key = claimKey(d);
+        if (!(await claim(tx, d.workspaceId, key))) return "duplicate";
+        const system = { workspaceId: d.workspaceId };
+        const what = `${TARGET_LABEL[d.target]} SLA`;
 
-      if (d.stage === "warn") {
-        await tx.ticketEvent.create({ data: { workspaceId: d.workspaceId, ticketId: t.id, kind: "sla_warning", data: { target: d.target } } });
-        // nobody to DM: the team hears it instead
-        const audience: Audience = t.assignee ? { members: [t.assignee] } : { members: [], topic: "tickets" };
-        await this.deliver(tx, t, audience, warningNotice(t, d.target, d.dueAt, now), key);
+        if (d.stage === "warn") {
+          await tx.ticketEvent.create({
+            data: { workspaceId: d.workspaceId, ticketId: t.id, kind: "sla_warning", data: { target: d.target } },
+          });
+          // nobody to DM: the team hears it instead
+          const audience: Audience = t.assignee ? { members: [t.assignee] } : { members: [], topic: "tickets" };
+          await this.deliver(tx, t, audience, warningNotice(t, d.target, d.dueAt, now), key);
+          return "notified";
+        }
+
+        const level = Math.max(t.escalationLevel, d.stage === "breach" ? 1 : 2);
+        const breached = t.breached || d.stage === "level2";
+        await tx.ticket.update({ where: { id: t.id }, data: { escalationLevel: level, breached } });
+        await tx.ticketEvent.create({
+          data:
+            level > t.escalationLevel
+              ? {
+                  workspaceId: d.workspaceId,
+                  ticketId: t.id,
+                  kind: "escalated",
+                  data: { level, reason: `${what} ${d.stage === "breach" ? "breached" : "still breached"}`, auto: true },
+                }
+              : { workspaceId: d.workspaceId, ticketId: t.id, kind: "sla_breached", data: { target: d.target, level } },
+        });
+        await audit(
+          tx,
+          system,
+          "ticket.sla_escalate",
+          "ticket",
+          t.id,
+          { escalationLevel: t.escalationLevel, breached: t.breached },
+          { escalationLevel: level, breached, target: d.target, stage: d.stage },
+        );
+        const notice = { ...t, escalationLevel: level };
+        if (d.stage === "breach") {
+          await this.deliver(
+            tx,
+            t,
+            { members: t.assignee ? [t.assignee] : [], topic: "tickets" },
+            breachNotice(notice, d.target, d.dueAt, level),
+            key,
+          );
+        } else {
+          await this.deliver(
+            tx,
+            t,
+            { members: await managers(tx, d.workspaceId), topic: "escalations" },
+            level2Notice(notice, d.target, d.dueAt, d.targetMs, level),
+            key,
+          );
+        }
         return "notified";
-      }
-
-      const level = Math.max(t.escalationLevel, d.stage === "breach" ? 1 : 2);
-      const breached = t.breached || d.stage === "level2";
-      await tx.ticket.update({ where: { id: t.id }, data: { escalationLevel: level, breached } });
-      await tx.ticketEvent.create({
-        data: level > t.escalationLevel
-          ? { workspaceId: d.workspaceId, ticketId: t.id, kind: "escalated", data: { level, reason: `${what} ${d.stage === "breach" ? "breached" : "still breached"}`, auto: true } }
-          : { workspaceId: d.workspaceId, ticketId: t.id, kind: "sla_breached", data: { target: d.target, level } },
-      });
-      await audit(tx, system, "ticket.sla_escalate", "ticket", t.id, { escalationLevel: t.escalationLevel, breached: t.breached }, { escalationLevel: level, breached, target: d.target, stage: d.stage });
-      const notice = { ...t, escalationLevel: level };
-      if (d.stage === "breach") {
-        await this.deliver(tx, t, { members: t.assignee ? [t.assignee] : [], topic: "tickets" }, breachNotice(notice, d.target, d.dueAt, level), key);
-      } else {
-        await this.deliver(tx, t, { members: await managers(tx, d.workspaceId), topic: "escalations" }, level2Notice(notice, d.target, d.dueAt, d.targetMs, level), key);
-      }
-      return "notified";
-    }, { maxWait: 10_000, timeout: 15_000 });
+      },
+      { maxWait: 10_000, timeout: 15_000 },
+    );
   }
 
   /**
@@ -99,9 +139,10 @@ export class EscalationService {
   async escalated(tx: Tx, actor: Actor, t: TicketForNotice, reason?: string): Promise<void> {
     const key = `escalation:${t.id}:L${t.escalationLevel}`;
     if (!(await claim(tx, actor.workspaceId, key))) return;
-    const audience: Audience = t.escalationLevel >= 2
-      ? { members: await managers(tx, actor.workspaceId), topic: "escalations" }
-      : { members: t.assignee ? [t.assignee] : [], topic: "tickets" };
+    const audience: Audience =
+      t.escalationLevel >= 2
+        ? { members: await managers(tx, actor.workspaceId), topic: "escalations" }
+        : { members: t.assignee ? [t.assignee] : [], topic: "tickets" };
     await this.deliver(tx, t, audience, manualEscalationNotice(t, t.escalationLevel, actor.name, reason), key);
   }
 
@@ -109,13 +150,22 @@ export class EscalationService {
    * A DM to a ticket's new assignee, unless they took it themselves (the ticket.opened and ticket.assigned
    * events' handler). Throws when it cannot be queued, so the handler runs again; the key makes that one DM.
    */
-  async tellAssignee(t: Prisma.TicketGetPayload<object>, assignee: Member, by: { memberId: string | null; name: string }, auto: boolean, dedupeKey: string): Promise<boolean> {
+  async tellAssignee(
+    t: Prisma.TicketGetPayload<object>,
+    assignee: Member,
+    by: { memberId: string | null; name: string },
+    auto: boolean,
+    dedupeKey: string,
+  ): Promise<boolean> {
     if (!this.outbox || assignee.id === by.memberId) return false;
     const to = dmTarget(assignee, t.source);
     if (!to) return false;
     await this.outbox.deliver({
-      platform: to.platform, workspaceId: t.workspaceId, target: { userId: to.userId },
-      reply: assignedNotice({ ...t, assignee }, by.name, auto, Date.now()), dedupeKey,
+      platform: to.platform,
+      workspaceId: t.workspaceId,
+      target: { userId: to.userId },
+      reply: assignedNotice({ ...t, assignee }, by.name, auto, Date.now()),
+      dedupeKey,
     });
     return true;
   }
@@ -126,13 +176,25 @@ export class EscalationService {
     for (const m of audience.members) {
       const to = dmTarget(m, t.source);
       if (!to) continue; // console-only member: nowhere to DM
-      await this.outbox.deliver({ platform: to.platform, workspaceId: t.workspaceId, target: { userId: to.userId }, reply, dedupeKey: `${key}:dm:${m.id}` });
+      await this.outbox.deliver({
+        platform: to.platform,
+        workspaceId: t.workspaceId,
+        target: { userId: to.userId },
+        reply,
+        dedupeKey: `${key}:dm:${m.id}`,
+      });
     }
     if (!audience.topic) return;
     const routes = await tx.notifyRoute.findMany({ where: { workspaceId: t.workspaceId, topic: audience.topic } });
     for (const r of routes) {
       if (r.platform === "console") continue;
-      await this.outbox.deliver({ platform: r.platform, workspaceId: t.workspaceId, target: { channelId: r.channelId }, reply, dedupeKey: `${key}:${r.platform}:${r.channelId}` });
+      await this.outbox.deliver({
+        platform: r.platform,
+        workspaceId: t.workspaceId,
+        target: { channelId: r.channelId },
+        reply,
+        dedupeKey: `${key}:${r.platform}:${r.channelId}`,
+      });
     }
   }
 }

@@ -14,12 +14,25 @@ export interface MessageSource {
 }
 
 const subjectOf = (text: string) => {
-  const line = text.split("\n").map((l) => l.trim()).find(Boolean) ?? "Message from chat";
+  const line =
+    text
+      .split("\n")
+      .map((l) => l.trim())
+      .find(Boolean) ?? "Message from chat";
   return line.length > 120 ? `${line.slice(0, 119)}…` : line;
 };
 
-export async function ticketFromMessage(db: PrismaClient, tickets: TicketService, actor: Actor, m: MessageSource): Promise<{ ticket: TicketWithPeople; created: boolean }> {
-  const existing = () => db.ticket.findFirst({ where: { workspaceId: actor.workspaceId, sourceMessageKey: m.messageKey }, include: { assignee: true, requester: true } });
+export async function ticketFromMessage(
+  db: PrismaClient,
+  tickets: TicketService,
+  actor: Actor,
+  m: MessageSource,
+): Promise<{ ticket: TicketWithPeople; created: boolean }> {
+  const existing = () =>
+    db.ticket.findFirst({
+      where: { workspaceId: actor.workspaceId, sourceMessageKey: m.messageKey },
+      include: { assignee: true, requester: true },
+    });
   const found = await existing();
   if (found) return { ticket: found, created: false };
   const field = actor.platform === "discord" ? "discordUserId" : "slackUserId";
@@ -28,7 +41,11 @@ export async function ticketFromMessage(db: PrismaClient, tickets: TicketService
     : null;
   try {
     const ticket = await tickets.open(actor, {
-      subject: subjectOf(m.text), description: m.text.slice(0, 4000), sourcePermalink: m.permalink, sourceMessageKey: m.messageKey, sourceAuthorUserId: m.authorUserId,
+      subject: subjectOf(m.text),
+      description: m.text.slice(0, 4000),
+      sourcePermalink: m.permalink,
+      sourceMessageKey: m.messageKey,
+      sourceAuthorUserId: m.authorUserId,
       contact: requester ? `C-${requester.number}` : undefined,
     });
     return { ticket, created: true };

@@ -20,7 +20,9 @@ export async function pickOnCall(tx: Tx, workspaceId: string, now: Date, ignoreT
     ORDER BY count(t."id") ASC, m."lastAssignedAt" ASC NULLS FIRST, m."createdAt" ASC, m."id" ASC
     LIMIT 1`;
   if (!rows.length) {
-    throw new UserInputError("Nobody is on call, so auto-assign has no one to pick. An agent can go on call with /crm oncall on, or assign someone by name.");
+    throw new UserInputError(
+      "Nobody is on call, so auto-assign has no one to pick. An agent can go on call with /crm oncall on, or assign someone by name.",
+    );
   }
   return tx.member.update({ where: { id: rows[0].id }, data: { lastAssignedAt: now } });
 }

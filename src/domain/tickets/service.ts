@@ -20,9 +20,14 @@ export const TICKET_VIEWS = ["open", "mine", "breached"] as const;
 export type TicketView = (typeof TICKET_VIEWS)[number];
 
 export interface NewTicket {
-  subject: string; priority?: TicketPriority; contact?: string; assign?: MemberRef;
+  subject: string;
+  priority?: TicketPriority;
+  contact?: string;
+  assign?: MemberRef;
   /** a chat message the ticket comes from: its text, link, and a key that makes it create one ticket only */
-  description?: string; sourcePermalink?: string; sourceMessageKey?: string;
+  description?: string;
+  sourcePermalink?: string;
+  sourceMessageKey?: string;
   /** the platform user who wrote that message: they join the ticket's thread */
   sourceAuthorUserId?: string;
 }
@@ -45,36 +50,68 @@ export interface TicketHooks {
 }
 
 export class TicketService {
-  constructor(private db: PrismaClient, private members: MemberService, private events: EventLog, private hooks?: TicketHooks) {}
+  constructor(
+    private db: PrismaClient,
+    private members: MemberService,
+    private events: EventLog,
+    private hooks?: TicketHooks,
+  ) {}
 
   async open(actor: Actor, input: NewTicket): Promise<TicketWithPeople & { autoAssigned: boolean }> {
     requireRole(actor, "agent", "open tickets");
     const subject = input.subject.trim();
-    if (subject.length > MAX_SUBJECT) throw new UserInputError(`The subject is too long (${subject.length} characters; at most ${MAX_SUBJECT}).`);
+    if (subject.length > MAX_SUBJECT)
+      throw new UserInputError(`The subject is too long (${subject.length} characters; at most ${MAX_SUBJECT}).`);
     const priority = input.priority ?? "normal";
     const requester = input.contact ? await resolveRef(this.db, actor.workspaceId, "contact", input.contact) : undefined;
     const target = input.assign ? await this.target(actor, input.assign) : undefined;
     const policy = await this.db.slaPolicy.findUnique({ where: { workspaceId_priority: { workspaceId: actor.workspaceId, priority } } });
-    const opened = await this.events.transaction(async (tx) => {
-      const now = new Date();
-      // pick first: "nobody on call" must fail before a key number is taken
-      const assignee = target === "auto" ? await pickOnCall(tx, actor.workspaceId, now) : target;
-      if (assignee && target !== "auto") await tx.member.update({ where: { id: assignee.id }, data: { lastAssignedAt: now } });
-      const number = await nextNumber(tx, actor.workspaceId, "ticket");
-      const t = await tx.ticket.create({
-        data: {
-          workspaceId: actor.workspaceId, number, subject, priority, requesterId: requester?.id, assigneeId: assignee?.id,
-          source: actor.platform, createdAt: now, ...dueDates(policy, priority, now),
-          description: input.description, sourcePermalink: input.sourcePermalink, sourceMessageKey: input.sourceMessageKey,
-        },
-        include: people,
-      });
-      await event(tx, actor, t.id, "created", { priority, requesterId: requester?.id ?? null, assigneeId: assignee?.id ?? null, auto: target === "auto" });
-      await audit(tx, actor, "ticket.new", "ticket", t.id, null, t);
-      await recordEvent(tx, actor, { type: "ticket.opened", recordKind: "ticket", recordId: t.id,
-        data: { assigneeId: assignee?.id ?? null, auto: target === "auto", requesterId: requester?.id ?? null, authorUserId: input.sourceAuthorUserId ?? null } });
-      return { ...t, autoAssigned: target === "auto" };
-    }, { timeout: 15_000 });
+    const opened = await this.events.transaction(
+      async (tx) => {
+        const now = new Date();
+        // pick first: "nobody on call" must fail before a key number is taken
+        const assignee = target === "auto" ? await pickOnCall(tx, actor.workspaceId, now) : target;
+        if (assignee && target !== "auto") await tx.member.update({ where: { id: assignee.id }, data: { lastAssignedAt: now } });
+        const number = await nextNumber(tx, actor.workspaceId, "ticket");
+        const t = await tx.ticket.create({
+          data: {
+            workspaceId: actor.workspaceId,
+            number,
+            subject,
+            priority,
+            requesterId: requester?.id,
+            assigneeId: assignee?.id,
+            source: actor.platform,
+            createdAt: now,
+            ...dueDates(policy, priority, now),
+            description: input.description,
+            sourcePermalink: input.sourcePermalink,
+            sourceMessageKey: input.sourceMessageKey,
+          },
+          include: people,
+        });
+        await event(tx, actor, t.id, "created", {
+          priority,
+          requesterId: requester?.id ?? null,
+          assigneeId: assignee?.id ?? null,
+          auto: target === "auto",
+        });
+        await audit(tx, actor, "ticket.new", "ticket", t.id, null, t);
+        await recordEvent(tx, actor, {
+          type: "ticket.opened",
+          recordKind: "ticket",
+          recordId: t.id,
+          data: {
+            assigneeId: assignee?.id ?? null,
+            auto: target === "auto",
+            requesterId: requester?.id ?? null,
+            authorUserId: input.sourceAuthorUserId ?? null,
+          },
+        });
+        return { ...t, autoAssigned: target === "auto" };
+      },
+      { timeout: 15_000 },
+    );
     await this.hooks?.clockChanged(null, opened);
     return opened;
   }
@@ -83,7 +120,8 @@ export class TicketService {
   private async target(actor: Actor, ref: MemberRef): Promise<Member | "auto"> {
     if (ref.kind === "auto") return "auto";
     const m = await this.members.resolve(actor, ref);
-    if (m.role === "viewer") throw new UserInputError(`${m.name} is a viewer and cannot work tickets; an admin can make them an agent with /crm role.`);
+    if (m.role === "viewer")
+      throw new UserInputError(`${m.name} is a viewer and cannot work tickets; an admin can make them an agent with /crm role.`);
     return m;
   }
 
@@ -91,22 +129,34 @@ export class TicketService {
     requireRole(actor, "agent", "assign tickets");
     const hit = await resolveRef(this.db, actor.workspaceId, "ticket", ref);
     const target = await this.target(actor, to);
-    const assigned = await this.events.transaction(async (tx) => {
-      const now = new Date();
-      const before = await lockTicket(tx, actor, hit.id, "assign");
-      // agents hand over their own or unassigned tickets (to anyone); taking someone else's needs a manager
-      requireCanChange(actor, before.assigneeId, "reassign tickets");
-      if (target !== "auto" && before.assigneeId === target.id) throw new UserInputError(`${key(before)} is already assigned to ${target.name}.`);
-      const assignee = target === "auto" ? await pickOnCall(tx, actor.workspaceId, now, before.id) : target;
-      if (assignee.id === before.assigneeId) throw new UserInputError(`${key(before)} stays with ${assignee.name}: they are the on-call pick right now. Name someone to hand it over.`);
-      if (target !== "auto") await tx.member.update({ where: { id: assignee.id }, data: { lastAssignedAt: now } });
-      const previous = before.assigneeId ? (await tx.member.findUnique({ where: { id: before.assigneeId } }))?.name ?? null : null;
-      const after = await tx.ticket.update({ where: { id: before.id }, data: { assigneeId: assignee.id }, include: people });
-      await event(tx, actor, before.id, "assigned", { from: before.assigneeId, to: assignee.id, auto: target === "auto" });
-      await audit(tx, actor, "ticket.assign", "ticket", before.id, { assigneeId: before.assigneeId }, { assigneeId: assignee.id });
-      await recordEvent(tx, actor, { type: "ticket.assigned", recordKind: "ticket", recordId: before.id, data: { fromId: before.assigneeId, toId: assignee.id, auto: target === "auto", previous } });
-      return { ...after, autoAssigned: target === "auto", previous };
-    }, { timeout: 15_000 });
+    const assigned = await this.events.transaction(
+      async (tx) => {
+        const now = new Date();
+        const before = await lockTicket(tx, actor, hit.id, "assign");
+        // agents hand over their own or unassigned tickets (to anyone); taking someone else's needs a manager
+        requireCanChange(actor, before.assigneeId, "reassign tickets");
+        if (target !== "auto" && before.assigneeId === target.id)
+          throw new UserInputError(`${key(before)} is already assigned to ${target.name}.`);
+        const assignee = target === "auto" ? await pickOnCall(tx, actor.workspaceId, now, before.id) : target;
+        if (assignee.id === before.assigneeId)
+          throw new UserInputError(
+            `${key(before)} stays with ${assignee.name}: they are the on-call pick right now. Name someone to hand it over.`,
+          );
+        if (target !== "auto") await tx.member.update({ where: { id: assignee.id }, data: { lastAssignedAt: now } });
+        const previous = before.assigneeId ? ((await tx.member.findUnique({ where: { id: before.assigneeId } }))?.name ?? null) : null;
+        const after = await tx.ticket.update({ where: { id: before.id }, data: { assigneeId: assignee.id }, include: people });
+        await event(tx, actor, before.id, "assigned", { from: before.assigneeId, to: assignee.id, auto: target === "auto" });
+        await audit(tx, actor, "ticket.assign", "ticket", before.id, { assigneeId: before.assigneeId }, { assigneeId: assignee.id });
+        await recordEvent(tx, actor, {
+          type: "ticket.assigned",
+          recordKind: "ticket",
+          recordId: before.id,
+          data: { fromId: before.assigneeId, toId: assignee.id, auto: target === "auto", previous },
+        });
+        return { ...after, autoAssigned: target === "auto", previous };
+      },
+      { timeout: 15_000 },
+    );
     return assigned;
   }
 
@@ -119,8 +169,21 @@ export class TicketService {
       const level = before.escalationLevel + 1;
       const after = await tx.ticket.update({ where: { id: before.id }, data: { escalationLevel: level }, include: people });
       await event(tx, actor, before.id, "escalated", { level, reason: reason ?? null });
-      await audit(tx, actor, "ticket.escalate", "ticket", before.id, { escalationLevel: before.escalationLevel }, { escalationLevel: level, reason });
-      await recordEvent(tx, actor, { type: "ticket.escalated", recordKind: "ticket", recordId: before.id, data: { level, reason: reason ?? null } });
+      await audit(
+        tx,
+        actor,
+        "ticket.escalate",
+        "ticket",
+        before.id,
+        { escalationLevel: before.escalationLevel },
+        { escalationLevel: level, reason },
+      );
+      await recordEvent(tx, actor, {
+        type: "ticket.escalated",
+        recordKind: "ticket",
+        recordId: before.id,
+        data: { level, reason: reason ?? null },
+      });
       await this.hooks?.escalated(tx, actor, after, reason);
       return after;
     });
@@ -133,10 +196,25 @@ export class TicketService {
     const { before, after } = await this.events.transaction(async (tx) => {
       const before = await lockTicket(tx, actor, hit.id, "put on hold");
       requireCanChange(actor, before.assigneeId, "change tickets");
-      if (before.status === "waiting") throw new UserInputError(`${key(before)} is already waiting (since ${before.waitingSince?.toISOString().slice(0, 16).replace("T", " ")} UTC).`);
-      const after = await tx.ticket.update({ where: { id: before.id }, data: { status: "waiting", waitingSince: new Date() }, include: people });
+      if (before.status === "waiting")
+        throw new UserInputError(
+          `${key(before)} is already waiting (since ${before.waitingSince?.toISOString().slice(0, 16).replace("T", " ")} UTC).`,
+        );
+      const after = await tx.ticket.update({
+        where: { id: before.id },
+        data: { status: "waiting", waitingSince: new Date() },
+        include: people,
+      });
       await event(tx, actor, before.id, "waiting");
-      await audit(tx, actor, "ticket.wait", "ticket", before.id, { status: before.status }, { status: "waiting", waitingSince: after.waitingSince });
+      await audit(
+        tx,
+        actor,
+        "ticket.wait",
+        "ticket",
+        before.id,
+        { status: before.status },
+        { status: "waiting", waitingSince: after.waitingSince },
+      );
       await recordEvent(tx, actor, { type: "ticket.waiting", recordKind: "ticket", recordId: before.id, data: {} });
       return { before, after };
     });
@@ -192,12 +270,26 @@ export class TicketService {
       });
       if (note) {
         await tx.interaction.create({
-          data: { workspaceId: actor.workspaceId, kind: "note", summary: note, authorId: actor.memberId, ticketId: before.id, contactId: before.requesterId, source: actor.platform, occurredAt: now },
+          data: {
+            workspaceId: actor.workspaceId,
+            kind: "note",
+            summary: note,
+            authorId: actor.memberId,
+            ticketId: before.id,
+            contactId: before.requesterId,
+            source: actor.platform,
+            occurredAt: now,
+          },
         });
       }
       await event(tx, actor, before.id, "resolved", { note: note ?? null, late });
       await audit(tx, actor, "ticket.resolve", "ticket", before.id, pick(before), { ...pick(after), note });
-      await recordEvent(tx, actor, { type: "ticket.resolved", recordKind: "ticket", recordId: before.id, data: { late, note: note ?? null } });
+      await recordEvent(tx, actor, {
+        type: "ticket.resolved",
+        recordKind: "ticket",
+        recordId: before.id,
+        data: { late, note: note ?? null },
+      });
       return { before, after };
     });
     await this.hooks?.clockChanged(before, after);
@@ -217,7 +309,10 @@ export class TicketService {
       this.db.ticketEvent.findMany({ where, orderBy: { at: "desc" }, take: 30, include: { actor: { select: { name: true } } } }),
       this.db.interaction.findMany({ where, orderBy: { occurredAt: "desc" }, take: 30, include: { author: { select: { name: true } } } }),
     ]);
-    const names = await this.memberNames(actor, events.flatMap((e) => [eventData(e.data).to, eventData(e.data).assigneeId]));
+    const names = await this.memberNames(
+      actor,
+      events.flatMap((e) => [eventData(e.data).to, eventData(e.data).assigneeId]),
+    );
     return { ticket, events, interactions, names };
   }
 
@@ -227,19 +322,21 @@ export class TicketService {
     const unresolved = { workspaceId: ws, status: { not: "resolved" as const } };
     const waitingSince = this.db.ticket.fields.waitingSince;
     const where: Prisma.TicketWhereInput =
-      view === "mine" ? { ...unresolved, assigneeId: actor.memberId }
-      : view === "breached" ? {
-        ...unresolved,
-        OR: [
-          { breached: true },
-          { status: "open", firstResponseAt: null, firstResponseDueAt: { lt: now } },
-          { status: "open", resolutionDueAt: { lt: now } },
-          // a waiting ticket's clock stopped at waitingSince
-          { status: "waiting", firstResponseAt: null, firstResponseDueAt: { lt: waitingSince } },
-          { status: "waiting", resolutionDueAt: { lt: waitingSince } },
-        ],
-      }
-      : unresolved;
+      view === "mine"
+        ? { ...unresolved, assigneeId: actor.memberId }
+        : view === "breached"
+          ? {
+              ...unresolved,
+              OR: [
+                { breached: true },
+                { status: "open", firstResponseAt: null, firstResponseDueAt: { lt: now } },
+                { status: "open", resolutionDueAt: { lt: now } },
+                // a waiting ticket's clock stopped at waitingSince
+                { status: "waiting", firstResponseAt: null, firstResponseDueAt: { lt: waitingSince } },
+                { status: "waiting", resolutionDueAt: { lt: waitingSince } },
+              ],
+            }
+          : unresolved;
     const [rows, total] = await Promise.all([
       this.db.ticket.findMany({ where, orderBy: [{ priority: "desc" }, { number: "asc" }], take: LIST_LIMIT, include: people }),
       this.db.ticket.count({ where }),
@@ -250,7 +347,10 @@ export class TicketService {
   private async memberNames(actor: Actor, ids: (string | null | undefined)[]): Promise<Map<string, string>> {
     const want = [...new Set(ids.filter((x): x is string => !!x))];
     if (!want.length) return new Map();
-    const ms = await this.db.member.findMany({ where: { workspaceId: actor.workspaceId, id: { in: want } }, select: { id: true, name: true } });
+    const ms = await this.db.member.findMany({
+      where: { workspaceId: actor.workspaceId, id: { in: want } },
+      select: { id: true, name: true },
+    });
     return new Map(ms.map((m) => [m.id, m.name]));
   }
 }
@@ -271,10 +371,26 @@ function event(tx: Tx, actor: Actor, ticketId: string, kind: string, data?: Reco
   });
 }
 
-export type EventData = { from?: string | null; to?: string; assigneeId?: string | null; auto?: boolean; level?: number; reason?: string | null; note?: string | null; priority?: string; pausedMs?: number; late?: boolean };
+export type EventData = {
+  from?: string | null;
+  to?: string;
+  assigneeId?: string | null;
+  auto?: boolean;
+  level?: number;
+  reason?: string | null;
+  note?: string | null;
+  priority?: string;
+  pausedMs?: number;
+  late?: boolean;
+};
 export const eventData = (d: unknown): EventData => (d && typeof d === "object" && !Array.isArray(d) ? (d as EventData) : {});
 
 const pick = (t: Ticket) => ({
-  status: t.status, waitingSince: t.waitingSince, pausedMs: t.pausedMs, resolvedAt: t.resolvedAt, breached: t.breached,
-  firstResponseDueAt: t.firstResponseDueAt, resolutionDueAt: t.resolutionDueAt,
+  status: t.status,
+  waitingSince: t.waitingSince,
+  pausedMs: t.pausedMs,
+  resolvedAt: t.resolvedAt,
+  breached: t.breached,
+  firstResponseDueAt: t.firstResponseDueAt,
+  resolutionDueAt: t.resolutionDueAt,
 });

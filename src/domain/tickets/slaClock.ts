@@ -3,7 +3,10 @@
 import type { TicketPriority } from "../../generated/prisma/enums.ts";
 import { DEFAULT_SLA } from "../workspaces/defaults.ts";
 
-export interface SlaSeconds { firstResponseSec: number; resolutionSec: number }
+export interface SlaSeconds {
+  firstResponseSec: number;
+  resolutionSec: number;
+}
 
 /** The fields of a ticket the clock reads. */
 export interface ClockedTicket {
@@ -66,8 +69,9 @@ export function ticketClocks(t: ClockedTicket, now: Date) {
   const closed = t.status === "resolved";
   return {
     // a ticket resolved without a logged response has no first-response time to show
-    firstResponse: closed && !t.firstResponseAt ? ({ kind: "none" } as ClockState) : clockState(t.firstResponseDueAt, t.firstResponseAt, waiting, now),
-    resolution: clockState(t.resolutionDueAt, closed ? t.resolvedAt ?? now : null, waiting, now),
+    firstResponse:
+      closed && !t.firstResponseAt ? ({ kind: "none" } as ClockState) : clockState(t.firstResponseDueAt, t.firstResponseAt, waiting, now),
+    resolution: clockState(t.resolutionDueAt, closed ? (t.resolvedAt ?? now) : null, waiting, now),
   };
 }
 

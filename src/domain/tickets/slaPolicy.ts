@@ -20,12 +20,28 @@ export const PRIORITY_ORDER = ["urgent", "high", "normal", "low"] as const satis
 
 const SWEEP_BATCH = 500;
 
-export interface PolicyChange { first?: number; resolve?: number }
+export interface PolicyChange {
+  first?: number;
+  resolve?: number;
+}
 
-const timed = { id: true, workspaceId: true, status: true, createdAt: true, pausedMs: true, firstResponseDueAt: true, resolutionDueAt: true, firstResponseAt: true } as const;
+const timed = {
+  id: true,
+  workspaceId: true,
+  status: true,
+  createdAt: true,
+  pausedMs: true,
+  firstResponseDueAt: true,
+  resolutionDueAt: true,
+  firstResponseAt: true,
+} as const;
 
 /** Due times under a target (seconds), from the ticket's start plus the time it waited; a met first response keeps its due time. */
-function dueUnder(t: Pick<Ticket, "createdAt" | "pausedMs" | "firstResponseAt" | "firstResponseDueAt">, firstSec: number, resolveSec: number) {
+function dueUnder(
+  t: Pick<Ticket, "createdAt" | "pausedMs" | "firstResponseAt" | "firstResponseDueAt">,
+  firstSec: number,
+  resolveSec: number,
+) {
   const from = t.createdAt.getTime() + Number(t.pausedMs);
   return {
     firstResponseDueAt: t.firstResponseAt ? t.firstResponseDueAt : new Date(from + firstSec * 1000),
@@ -34,7 +50,12 @@ function dueUnder(t: Pick<Ticket, "createdAt" | "pausedMs" | "firstResponseAt" |
 }
 
 export class SlaService {
-  constructor(private db: PrismaClient, private timers: SlaTimerQueue | undefined, private escalations: EscalationService, private logger?: Logger) {}
+  constructor(
+    private db: PrismaClient,
+    private timers: SlaTimerQueue | undefined,
+    private escalations: EscalationService,
+    private logger?: Logger,
+  ) {}
 
   /** The policy table, most urgent first (a missing row shows the built-in default). */
   async show(actor: Actor): Promise<{ priority: TicketPriority; firstResponseSec: number; resolutionSec: number }[]> {
@@ -42,7 +63,11 @@ export class SlaService {
     const by = new Map(rows.map((r) => [r.priority, r]));
     return PRIORITY_ORDER.map((priority) => {
       const r = by.get(priority);
-      return { priority, firstResponseSec: r?.firstResponseSec ?? DEFAULT_SLA[priority].first, resolutionSec: r?.resolutionSec ?? DEFAULT_SLA[priority].resolve };
+      return {
+        priority,
+        firstResponseSec: r?.firstResponseSec ?? DEFAULT_SLA[priority].first,
+        resolutionSec: r?.resolutionSec ?? DEFAULT_SLA[priority].resolve,
+      };
     });
   }
 
@@ -52,31 +77,47 @@ export class SlaService {
    */
   async set(actor: Actor, priority: TicketPriority, change: PolicyChange): Promise<{ policy: SlaPolicy; rescheduled: number }> {
     requireRole(actor, "manager", "change SLA targets");
-    if (change.first === undefined && change.resolve === undefined) throw new UserInputError("Give first:<duration>, resolve:<duration> or both, e.g. first:30m resolve:4h.");
-    const { policy, moved } = await this.db.$transaction(async (tx) => {
-      const where = { workspaceId_priority: { workspaceId: actor.workspaceId, priority } };
-      const before = await tx.slaPolicy.findUnique({ where });
-      const first = change.first ?? before?.firstResponseSec ?? DEFAULT_SLA[priority].first;
-      const resolve = change.resolve ?? before?.resolutionSec ?? DEFAULT_SLA[priority].resolve;
-      if (first > resolve) throw new UserInputError(`The first response target (${first}s) cannot be longer than the resolution target (${resolve}s).`);
-      const policy = await tx.slaPolicy.upsert({
-        where, create: { workspaceId: actor.workspaceId, priority, firstResponseSec: first, resolutionSec: resolve },
-        update: { firstResponseSec: first, resolutionSec: resolve },
-      });
-      await audit(tx, actor, "sla.set", "slaPolicy", policy.id,
-        before ? { priority, firstResponseSec: before.firstResponseSec, resolutionSec: before.resolutionSec } : null,
-        { priority, firstResponseSec: first, resolutionSec: resolve });
-      // the same row locks ticket commands take, so no change to these tickets interleaves
-      await tx.$queryRaw`SELECT "id" FROM "Ticket" WHERE "workspaceId" = ${actor.workspaceId} AND "priority" = ${priority}::"TicketPriority" AND "status" <> 'resolved' FOR UPDATE`;
-      const open = await tx.ticket.findMany({ where: { workspaceId: actor.workspaceId, priority, status: { not: "resolved" } } });
-      const moved: { before: Ticket; after: Ticket }[] = [];
-      for (const t of open) {
-        const due = dueUnder(t, first, resolve);
-        if (due.firstResponseDueAt?.getTime() === t.firstResponseDueAt?.getTime() && due.resolutionDueAt.getTime() === t.resolutionDueAt?.getTime()) continue;
-        moved.push({ before: t, after: await tx.ticket.update({ where: { id: t.id }, data: due }) });
-      }
-      return { policy, moved };
-    }, { timeout: 30_000 });
+    if (change.first === undefined && change.resolve === undefined)
+      throw new UserInputError("Give first:<duration>, resolve:<duration> or both, e.g. first:30m resolve:4h.");
+    const { policy, moved } = await this.db.$transaction(
+      async (tx) => {
+        const where = { workspaceId_priority: { workspaceId: actor.workspaceId, priority } };
+        const before = await tx.slaPolicy.findUnique({ where });
+        const first = change.first ?? before?.firstResponseSec ?? DEFAULT_SLA[priority].first;
+        const resolve = change.resolve ?? before?.resolutionSec ?? DEFAULT_SLA[priority].resolve;
+        if (first > resolve)
+          throw new UserInputError(`The first response target (${first}s) cannot be longer than the resolution target (${resolve}s).`);
+        const policy = await tx.slaPolicy.upsert({
+          where,
+          create: { workspaceId: actor.workspaceId, priority, firstResponseSec: first, resolutionSec: resolve },
+          update: { firstResponseSec: first, resolutionSec: resolve },
+        });
+        await audit(
+          tx,
+          actor,
+          "sla.set",
+          "slaPolicy",
+          policy.id,
+          before ? { priority, firstResponseSec: before.firstResponseSec, resolutionSec: before.resolutionSec } : null,
+          { priority, firstResponseSec: first, resolutionSec: resolve },
+        );
+        // the same row locks ticket commands take, so no change to these tickets interleaves
+        await tx.$queryRaw`SELECT "id" FROM "Ticket" WHERE "workspaceId" = ${actor.workspaceId} AND "priority" = ${priority}::"TicketPriority" AND "status" <> 'resolved' FOR UPDATE`;
+        const open = await tx.ticket.findMany({ where: { workspaceId: actor.workspaceId, priority, status: { not: "resolved" } } });
+        const moved: { before: Ticket; after: Ticket }[] = [];
+        for (const t of open) {
+          const due = dueUnder(t, first, resolve);
+          if (
+            due.firstResponseDueAt?.getTime() === t.firstResponseDueAt?.getTime() &&
+            due.resolutionDueAt.getTime() === t.resolutionDueAt?.getTime()
+          )
+            continue;
+          moved.push({ before: t, after: await tx.ticket.update({ where: { id: t.id }, data: due }) });
+        }
+        return { policy, moved };
+      },
+      { timeout: 30_000 },
+    );
     for (const m of moved) await this.reschedule(m.before, m.after);
     return { policy, rescheduled: moved.length };
   }
@@ -93,10 +134,24 @@ export class SlaService {
       requireCanChange(actor, before.assigneeId, "change tickets");
       if (before.priority === priority) throw new UserInputError(`T-${before.number} is already ${priority}.`);
       const after = await tx.ticket.update({ where: { id: before.id }, data: { priority, ...dueUnder(before, first, resolve) } });
-      await tx.ticketEvent.create({ data: { workspaceId: actor.workspaceId, ticketId: before.id, kind: "priority_changed", actorId: actor.memberId, data: { from: before.priority, priority } } });
-      await audit(tx, actor, "ticket.priority", "ticket", before.id,
+      await tx.ticketEvent.create({
+        data: {
+          workspaceId: actor.workspaceId,
+          ticketId: before.id,
+          kind: "priority_changed",
+          actorId: actor.memberId,
+          data: { from: before.priority, priority },
+        },
+      });
+      await audit(
+        tx,
+        actor,
+        "ticket.priority",
+        "ticket",
+        before.id,
         { priority: before.priority, firstResponseDueAt: before.firstResponseDueAt, resolutionDueAt: before.resolutionDueAt },
-        { priority, firstResponseDueAt: after.firstResponseDueAt, resolutionDueAt: after.resolutionDueAt });
+        { priority, firstResponseDueAt: after.firstResponseDueAt, resolutionDueAt: after.resolutionDueAt },
+      );
       return { before, after };
     });
     await this.reschedule(r.before, r.after);
@@ -128,18 +183,26 @@ export class SlaService {
       let cursor: string | undefined;
       for (;;) {
         const page = await this.db.ticket.findMany({
-          where: { workspaceId, status: "open" }, select: timed, orderBy: { id: "asc" }, take: SWEEP_BATCH,
+          where: { workspaceId, status: "open" },
+          select: timed,
+          orderBy: { id: "asc" },
+          take: SWEEP_BATCH,
           ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}),
         });
         if (!page.length) break;
         cursor = page[page.length - 1].id;
-        const plans = page.flatMap((t) => planTimers(t))
+        const plans = page
+          .flatMap((t) => planTimers(t))
           // a warning after its deadline is skipped by the timer anyway
           .filter((p) => !(p.data.stage === "warn" && p.data.dueAt <= now));
         const past = plans.filter((p) => p.fireAt <= now).map((p) => claimKey(p.data));
-        const claimed = new Set(past.length
-          ? (await this.db.notification.findMany({ where: { workspaceId, dedupeKey: { in: past } }, select: { dedupeKey: true } })).map((n) => n.dedupeKey)
-          : []);
+        const claimed = new Set(
+          past.length
+            ? (await this.db.notification.findMany({ where: { workspaceId, dedupeKey: { in: past } }, select: { dedupeKey: true } })).map(
+                (n) => n.dedupeKey,
+              )
+            : [],
+        );
         const missing = plans.filter((p) => p.fireAt > now || !claimed.has(claimKey(p.data)));
         if (missing.length) await this.timers.replace([], missing);
         added += missing.length;

@@ -27,7 +27,11 @@ export interface SlaTimerData {
   targetMs: number;
 }
 
-export interface SlaTimer { id: string; fireAt: number; data: SlaTimerData }
+export interface SlaTimer {
+  id: string;
+  fireAt: number;
+  data: SlaTimerData;
+}
 
 /** The fields of a ticket the timers read. */
 export interface TimedTicket {
@@ -47,7 +51,8 @@ export interface SlaTimerQueue {
 }
 
 // BullMQ ids may not contain ":"; cuids and digits never do
-export const timerId = (ticketId: string, target: SlaTarget, stage: SlaStage, dueAt: number) => `sla-${ticketId}-${target}-${stage}-${dueAt}`;
+export const timerId = (ticketId: string, target: SlaTarget, stage: SlaStage, dueAt: number) =>
+  `sla-${ticketId}-${target}-${stage}-${dueAt}`;
 
 export const dueOf = (t: Pick<TimedTicket, "firstResponseDueAt" | "resolutionDueAt">, target: SlaTarget) =>
   target === "first" ? t.firstResponseDueAt : t.resolutionDueAt;

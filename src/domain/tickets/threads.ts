@@ -23,7 +23,10 @@ export interface ThreadMessage {
 const idField = (platform: ChatPlatform) => (platform === "slack" ? "slackUserId" : "discordUserId");
 
 export class TicketThreadService {
-  constructor(private db: PrismaClient, private interactions: InteractionService) {}
+  constructor(
+    private db: PrismaClient,
+    private interactions: InteractionService,
+  ) {}
 
   /** What the thread job needs: its name, where it opens, who is in it, and whether it already exists. */
   async plan(workspaceId: string, ticketRef: string, platform: ChatPlatform) {
@@ -47,7 +50,10 @@ export class TicketThreadService {
   /** Records the thread once; false when the ticket already has one. */
   async attach(workspaceId: string, ticketId: string, platform: ChatPlatform, channelId: string): Promise<boolean> {
     return this.db.$transaction(async (tx) => {
-      const res = await tx.ticket.updateMany({ where: { id: ticketId, workspaceId, threadChannelId: null }, data: { threadPlatform: platform, threadChannelId: channelId } });
+      const res = await tx.ticket.updateMany({
+        where: { id: ticketId, workspaceId, threadChannelId: null },
+        data: { threadPlatform: platform, threadChannelId: channelId },
+      });
       if (res.count === 1) await audit(tx, { workspaceId }, "ticket.thread", "ticket", ticketId, null, { platform, channelId });
       return res.count === 1;
     });
@@ -55,7 +61,10 @@ export class TicketThreadService {
 
   /** The ticket whose thread this channel is, if any. */
   ticketInThread(workspaceId: string, platform: ChatPlatform, channelId: string) {
-    return this.db.ticket.findFirst({ where: { workspaceId, threadPlatform: platform, threadChannelId: channelId }, select: { id: true, number: true } });
+    return this.db.ticket.findFirst({
+      where: { workspaceId, threadPlatform: platform, threadChannelId: channelId },
+      select: { id: true, number: true },
+    });
   }
 
   /**
@@ -70,7 +79,18 @@ export class TicketThreadService {
     if (!member || member.role === "viewer") return null;
     const actor: Actor = { workspaceId, memberId: member.id, name: member.name, role: member.role, platform, platformUserId: m.userId };
     // an agent who is not the ticket's assignee may talk in its thread, but does not answer it for them
-    return this.interactions.log(actor, { kind: "chat", ref: `T-${ticket.number}`, summary: clip(m.text, 2000), source: platform, permalink: m.permalink, when: m.at })
-      .catch((e: unknown) => { if (e instanceof PermissionError) return null; throw e; });
+    return this.interactions
+      .log(actor, {
+        kind: "chat",
+        ref: `T-${ticket.number}`,
+        summary: clip(m.text, 2000),
+        source: platform,
+        permalink: m.permalink,
+        when: m.at,
+      })
+      .catch((e: unknown) => {
+        if (e instanceof PermissionError) return null;
+        throw e;
+      });
   }
 }

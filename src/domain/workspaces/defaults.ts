@@ -11,7 +11,8 @@ export const DEFAULT_STAGES = [
   { name: "lost", probability: 0, isLost: true },
 ] as const;
 
-const H = 3600, D = 86400;
+const H = 3600,
+  D = 86400;
 export const DEFAULT_SLA: Record<TicketPriority, { first: number; resolve: number }> = {
   urgent: { first: 1 * H, resolve: 4 * H },
   high: { first: 4 * H, resolve: 1 * D },
@@ -23,13 +24,21 @@ export async function createWorkspaceDefaults(tx: Prisma.TransactionClient, work
   const pipeline = await tx.pipeline.create({ data: { workspaceId, name: "Sales", isDefault: true } });
   await tx.stage.createMany({
     data: DEFAULT_STAGES.map((st, position) => ({
-      workspaceId, pipelineId: pipeline.id, name: st.name, position, probability: st.probability,
-      isWon: "isWon" in st ? st.isWon : false, isLost: "isLost" in st ? st.isLost : false,
+      workspaceId,
+      pipelineId: pipeline.id,
+      name: st.name,
+      position,
+      probability: st.probability,
+      isWon: "isWon" in st ? st.isWon : false,
+      isLost: "isLost" in st ? st.isLost : false,
     })),
   });
   await tx.slaPolicy.createMany({
     data: (Object.keys(DEFAULT_SLA) as TicketPriority[]).map((priority) => ({
-      workspaceId, priority, firstResponseSec: DEFAULT_SLA[priority].first, resolutionSec: DEFAULT_SLA[priority].resolve,
+      workspaceId,
+      priority,
+      firstResponseSec: DEFAULT_SLA[priority].first,
+      resolutionSec: DEFAULT_SLA[priority].resolve,
     })),
   });
 }

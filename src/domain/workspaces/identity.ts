@@ -42,7 +42,11 @@ export async function workspaceForPlatform(prisma: PrismaClient, platform: Platf
 }
 
 /** What the platform says about a person the CRM does not know yet (Slack's users.info). */
-export interface PlatformProfile { guest: boolean; teamId?: string; enterpriseId?: string }
+export interface PlatformProfile {
+  guest: boolean;
+  teamId?: string;
+  enterpriseId?: string;
+}
 
 /** How identity asks a platform about people (set by the adapters at start-up; none: no questions asked). */
 export interface PeopleDirectory {
@@ -76,7 +80,9 @@ async function ensureMember(prisma: PrismaClient, workspaceId: string, id: Platf
   // asked before the transaction: a platform call must not hold the workspace's lock
   let profile: PlatformProfile | undefined;
   if (platform === "slack" && opts.directory?.slackProfile) profile = await opts.directory.slackProfile(id.externalId, id.userId);
-  const foreignTeam = Boolean(profile?.teamId && profile.teamId !== id.externalId && !(profile.enterpriseId && profile.enterpriseId === id.externalId));
+  const foreignTeam = Boolean(
+    profile?.teamId && profile.teamId !== id.externalId && !(profile.enterpriseId && profile.enterpriseId === id.externalId),
+  );
   return prisma.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${workspaceId}))`;
     const again = await tx.member.findFirst({ where: { workspaceId, [idField]: id.userId } });
@@ -89,14 +95,28 @@ async function ensureMember(prisma: PrismaClient, workspaceId: string, id: Platf
         : Promise.resolve([]),
     ]);
     const decision = decideJoin({
-      platform, rule: ws.joinRule, platformAdmin, memberCount,
+      platform,
+      rule: ws.joinRule,
+      platformAdmin,
+      memberCount,
       firstPersonAdmin: platform === "slack" && !opts.slackOAuth && !opts.slackAdmins?.size,
-      mappedRole: highestRole(mapped.map((m) => m.role)), guest: profile?.guest, foreignTeam,
+      mappedRole: highestRole(mapped.map((m) => m.role)),
+      guest: profile?.guest,
+      foreignTeam,
     });
     if ("refused" in decision) throw new NotMemberError(decision.refused);
     const m = await tx.member.create({ data: { workspaceId, name: id.userName ?? id.userId, role: decision.role, [idField]: id.userId } });
-    if (decision.firstPerson) opts.warn?.("SLACK_ADMIN_USERS is unset: the first person to use /crm became this workspace's admin; set SLACK_ADMIN_USERS to say who the admins are", { workspaceId, userId: id.userId });
-    await audit(tx, { workspaceId, memberId: m.id }, "member.join", "member", m.id, null, { name: m.name, role: m.role, platform, because: joinReason(decision.role, platformAdmin, decision.firstPerson, Boolean(mapped.length)) });
+    if (decision.firstPerson)
+      opts.warn?.(
+        "SLACK_ADMIN_USERS is unset: the first person to use /crm became this workspace's admin; set SLACK_ADMIN_USERS to say who the admins are",
+        { workspaceId, userId: id.userId },
+      );
+    await audit(tx, { workspaceId, memberId: m.id }, "member.join", "member", m.id, null, {
+      name: m.name,
+      role: m.role,
+      platform,
+      because: joinReason(decision.role, platformAdmin, decision.firstPerson, Boolean(mapped.length)),
+    });
     return m;
   });
 }
@@ -107,7 +127,15 @@ const joinReason = (role: string, platformAdmin: boolean, first: boolean, mapped
 async function promote(prisma: PrismaClient, m: Member, platform: string): Promise<Member> {
   return prisma.$transaction(async (tx) => {
     const after = await tx.member.update({ where: { id: m.id }, data: { role: "admin" } });
-    await audit(tx, { workspaceId: m.workspaceId, memberId: m.id }, "member.role", "member", m.id, { role: m.role }, { role: "admin", because: `${platform} admin` });
+    await audit(
+      tx,
+      { workspaceId: m.workspaceId, memberId: m.id },
+      "member.role",
+      "member",
+      m.id,
+      { role: m.role },
+      { role: "admin", because: `${platform} admin` },
+    );
     return after;
   });
 }
@@ -126,11 +154,17 @@ export class IdentityService {
   // lookup (and one users.info) per TTL, not one per keystroke of autocomplete.
   private cache: LRUCache<string, Actor | NotMemberError>;
   private membership: MembershipOptions = {};
-  constructor(private db: PrismaClient, cacheTtlMs = 5000) {
+  constructor(
+    private db: PrismaClient,
+    cacheTtlMs = 5000,
+  ) {
     this.cache = new LRUCache<string, Actor | NotMemberError>({ max: 20_000, ttl: cacheTtlMs });
   }
   /** Set by the composition root: how to ask Slack about people, SLACK_ADMIN_USERS, OAuth or not. */
-  configure(opts: MembershipOptions): void { this.membership = opts; this.cache.clear(); }
+  configure(opts: MembershipOptions): void {
+    this.membership = opts;
+    this.cache.clear();
+  }
   async fromPlatform(id: PlatformIdentity): Promise<Actor> {
     const key = `${id.platform}:${id.externalId}:${id.userId}:${id.platformAdmin ? "a" : ""}:${id.platformRoles?.join(",") ?? ""}`;
     const hit = this.cache.get(key);
@@ -146,7 +180,9 @@ export class IdentityService {
     }
   }
   /** Forget cached callers (after a role change, link or unlink in this process). */
-  forget(): void { this.cache.clear(); }
+  forget(): void {
+    this.cache.clear();
+  }
   workspaceFor(platform: Exclude<Platform, "console">, externalId: string, name?: string): Promise<string> {
     return workspaceForPlatform(this.db, platform, externalId, name);
   }

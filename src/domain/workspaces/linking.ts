@@ -15,7 +15,8 @@ export const newLinkCode = () => Array.from({ length: 8 }, (_, i) => (i === 4 ? 
 
 type ChatPlatform = "slack" | "discord";
 const chatPlatform = (actor: Actor): ChatPlatform => {
-  if (actor.platform !== "slack" && actor.platform !== "discord") throw new UserInputError("Linking pairs a Slack workspace and a Discord server: run /crm link in Slack or Discord.");
+  if (actor.platform !== "slack" && actor.platform !== "discord")
+    throw new UserInputError("Linking pairs a Slack workspace and a Discord server: run /crm link in Slack or Discord.");
   return actor.platform;
 };
 const otherOf = (p: ChatPlatform): ChatPlatform => (p === "slack" ? "discord" : "slack");
@@ -30,11 +31,16 @@ export class LinkService {
     const platform = chatPlatform(actor);
     const other = otherOf(platform);
     const already = await this.db.platformLink.findFirst({ where: { workspaceId: actor.workspaceId, platform: other } });
-    if (already) throw new UserInputError(`This workspace is already linked to a ${other} ${other === "slack" ? "workspace" : "server"}; an admin can /crm unlink first.`);
+    if (already)
+      throw new UserInputError(
+        `This workspace is already linked to a ${other} ${other === "slack" ? "workspace" : "server"}; an admin can /crm unlink first.`,
+      );
     const code = newLinkCode();
     const expiresAt = new Date(Date.now() + CODE_TTL_MS);
     await this.db.$transaction(async (tx) => {
-      const row = await tx.linkCode.create({ data: { workspaceId: actor.workspaceId, code, platform, createdById: actor.memberId, expiresAt } });
+      const row = await tx.linkCode.create({
+        data: { workspaceId: actor.workspaceId, code, platform, createdById: actor.memberId, expiresAt },
+      });
       await audit(tx, actor, "link.code", "linkCode", row.id, null, { platform, expiresAt });
     });
     return { code, expiresAt, joins: other };
@@ -44,11 +50,21 @@ export class LinkService {
   async redeem(actor: Actor, rawCode: string): Promise<{ workspaceId: string; name: string }> {
     requireRole(actor, "admin", "link workspaces");
     const platform = chatPlatform(actor);
-    const code = rawCode.trim().toUpperCase().replace(/[^A-Z0-9]/g, "").replace(/^(.{4})(.{4})$/, "$1-$2");
+    const code = rawCode
+      .trim()
+      .toUpperCase()
+      .replace(/[^A-Z0-9]/g, "")
+      .replace(/^(.{4})(.{4})$/, "$1-$2");
     return this.db.$transaction(async (tx) => {
       // single use: the conditional update decides, even with two redeemers at once
-      const claimed = await tx.linkCode.updateMany({ where: { code, usedAt: null, expiresAt: { gt: new Date() } }, data: { usedAt: new Date() } });
-      if (claimed.count !== 1) throw new UserInputError("That link code is unknown, expired or already used. Ask for a new one with /crm link on the other platform.");
+      const claimed = await tx.linkCode.updateMany({
+        where: { code, usedAt: null, expiresAt: { gt: new Date() } },
+        data: { usedAt: new Date() },
+      });
+      if (claimed.count !== 1)
+        throw new UserInputError(
+          "That link code is unknown, expired or already used. Ask for a new one with /crm link on the other platform.",
+        );
       const lc = await tx.linkCode.findUniqueOrThrow({ where: { code }, include: { workspace: true } });
       if (lc.platform === platform) throw new UserInputError(`That code was made on ${platform}; run it on ${otherOf(platform)}.`);
       if (lc.workspaceId === actor.workspaceId) throw new UserInputError("This is already the same workspace.");
@@ -56,7 +72,10 @@ export class LinkService {
       const records = await tx.$queryRaw<{ n: bigint }[]>`
         SELECT (SELECT count(*) FROM "Contact" WHERE "workspaceId" = ${source}) + (SELECT count(*) FROM "Company" WHERE "workspaceId" = ${source})
              + (SELECT count(*) FROM "Deal" WHERE "workspaceId" = ${source}) + (SELECT count(*) FROM "Ticket" WHERE "workspaceId" = ${source}) AS n`;
-      if (Number(records[0].n) > 0) throw new UserInputError("This workspace already has CRM records; linking only joins a fresh one. Export them (npm run crm -- export) and link from a new server, or keep them separate.");
+      if (Number(records[0].n) > 0)
+        throw new UserInputError(
+          "This workspace already has CRM records; linking only joins a fresh one. Export them (npm run crm -- export) and link from a new server, or keep them separate.",
+        );
       const link = await tx.platformLink.findFirst({ where: { workspaceId: source, platform } });
       if (!link) throw new NotFoundError(`This ${platform} space is not connected to the CRM.`);
       const taken = await tx.platformLink.findFirst({ where: { workspaceId: lc.workspaceId, platform } });
@@ -73,8 +92,12 @@ export class LinkService {
       // the joining workspace was empty (defaults and joins only): it goes away
       await tx.auditLog.updateMany({ where: { workspaceId: source }, data: { actorId: null } });
       await tx.workspace.delete({ where: { id: source } });
-      await audit(tx, { workspaceId: lc.workspaceId, memberId: actor.memberId }, "link.join", "platformLink", link.id, null,
-        { platform, externalId: link.externalId, code: lc.id, movedMembers: movers.length });
+      await audit(tx, { workspaceId: lc.workspaceId, memberId: actor.memberId }, "link.join", "platformLink", link.id, null, {
+        platform,
+        externalId: link.externalId,
+        code: lc.id,
+        movedMembers: movers.length,
+      });
       return { workspaceId: lc.workspaceId, name: lc.workspace.name };
     });
   }
@@ -98,8 +121,24 @@ export class LinkService {
       await tx.contact.updateMany({ where: { ownerId: { in: ids } }, data: { ownerId: null } });
       await tx.ticket.updateMany({ where: { assigneeId: { in: ids } }, data: { assigneeId: null } });
       await tx.member.updateMany({ where: { id: { in: ids } }, data: { workspaceId: ws.id } });
-      await audit(tx, actor, "link.unlink", "platformLink", mine.id, { workspaceId: actor.workspaceId }, { workspaceId: ws.id, movedMembers: ids.length });
-      await audit(tx, { workspaceId: ws.id, memberId: actor.memberId }, "link.unlink", "platformLink", mine.id, { workspaceId: actor.workspaceId }, { workspaceId: ws.id });
+      await audit(
+        tx,
+        actor,
+        "link.unlink",
+        "platformLink",
+        mine.id,
+        { workspaceId: actor.workspaceId },
+        { workspaceId: ws.id, movedMembers: ids.length },
+      );
+      await audit(
+        tx,
+        { workspaceId: ws.id, memberId: actor.memberId },
+        "link.unlink",
+        "platformLink",
+        mine.id,
+        { workspaceId: actor.workspaceId },
+        { workspaceId: ws.id },
+      );
       return { workspaceId: ws.id };
     });
   }

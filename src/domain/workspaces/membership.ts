@@ -49,4 +49,5 @@ export function decideJoin(f: JoinFacts): JoinDecision {
 }
 
 const RANK: Record<Role, number> = { viewer: 0, agent: 1, manager: 2, admin: 3 };
-export const highestRole = (roles: Role[]): Role | undefined => roles.reduce<Role | undefined>((best, r) => (!best || RANK[r] > RANK[best] ? r : best), undefined);
+export const highestRole = (roles: Role[]): Role | undefined =>
+  roles.reduce<Role | undefined>((best, r) => (!best || RANK[r] > RANK[best] ? r : best), undefined);

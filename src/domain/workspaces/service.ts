@@ -17,7 +17,8 @@ export class WorkspaceService {
 
   /** A console-only workspace with its first member (the admin). */
   async create(name: string, adminName: string) {
-    const n = name.trim(), a = adminName.trim();
+    const n = name.trim(),
+      a = adminName.trim();
     if (!n || n.length > 100) throw new UserInputError("A workspace needs a name of 1-100 characters.");
     if (!a || a.length > 100) throw new UserInputError("The first member needs a name of 1-100 characters.");
     return this.db.$transaction(async (tx) => {
@@ -30,7 +31,11 @@ export class WorkspaceService {
   }
 
   members(workspaceId: string) {
-    return this.db.member.findMany({ where: { workspaceId }, orderBy: { createdAt: "asc" }, select: { id: true, name: true, role: true, onCall: true, slackUserId: true, discordUserId: true } });
+    return this.db.member.findMany({
+      where: { workspaceId },
+      orderBy: { createdAt: "asc" },
+      select: { id: true, name: true, role: true, onCall: true, slackUserId: true, discordUserId: true },
+    });
   }
 
   /** Adds a local member from the console (the first member of an empty workspace becomes admin). */
