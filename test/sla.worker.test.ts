@@ -1,57 +1,15 @@
 // Scaled deployment: the HTTP server runs without workers and `npm start -- --role=worker` runs as child
 // processes against the same Postgres and Redis. A worker killed with SIGKILL mid-escalation loses nothing
 // and sends nothing twice once another worker takes over; SIGTERM lets the active job finish first.
-import { spawn } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import type { FakeServer, RecordedRequest } from "./helpers/fakeHttp.ts";
 import { apiArgs, slackEnv, slashText, startFakeSlack, type Who } from "./helpers/slack.ts";
+import { startWorkerProcess, type WorkerProcess } from "./helpers/workerProcess.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
-// node --import tsx: one process, so SIGTERM/SIGKILL reach the worker itself (as with npm start)
-
-interface Worker {
-  exited: Promise<number | null>;
-  out: () => string;
-  kill(sig: NodeJS.Signals): void;
-  ready: Promise<void>;
-}
-
-function startWorker(env: Record<string, string>): Worker {
-  // its own process group: tsx runs the app in a child node process, and SIGKILL cannot be relayed
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "--role=worker"], {
-    cwd: ROOT,
-    detached: true,
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env },
-  });
-  let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
-  const ready = (async () => {
-    const end = Date.now() + 30_000;
-    while (!out.includes("sla timers worker started")) {
-      if (Date.now() > end || child.exitCode !== null) throw new Error(`worker did not start: ${out}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
-  return {
-    exited,
-    out: () => out,
-    ready,
-    // SIGKILL the whole group (tsx and the node process running the app); SIGTERM goes to tsx, which relays it
-    kill: (sig) => {
-      try {
-        if (sig === "SIGKILL") process.kill(-child.pid!, sig);
-        else child.kill(sig);
-      } catch {
-        /* already gone */
-      }
-    },
-  };
-}
+// the worker's own process group (tsx runs the app in a child node process): SIGKILL reaches both
+const startWorker = (env: Record<string, string>): WorkerProcess => startWorkerProcess(env, "sla timers worker started");
 
 let t: TestApp;
 let fake: FakeServer;
@@ -59,7 +17,7 @@ let fake: FakeServer;
 /** /crm over Slack → the text of its answer (ack body or response_url) */
 const crm = (text: string, who: Who = {}) => slashText(t.url, text, fake, who);
 let workerEnv: Record<string, string>;
-const running: Worker[] = [];
+const running: WorkerProcess[] = [];
 /** DMs to these users hang at conversations.open (a slow Slack) until released */
 const hangFor = new Set<string>();
 let slowPostMs = 0;
