@@ -12,6 +12,7 @@ import { inject } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import type { FakeServer, RecordedRequest } from "./helpers/fakeHttp.ts";
 import { apiArgs, eventCallback, fixture, slackEnv, slashText, startFakeSlack } from "./helpers/slack.ts";
+import { until as untilDone } from "./helpers/until.ts";
 import { startWorkerProcess, type WorkerProcess } from "./helpers/workerProcess.ts";
 import { eventHandlers } from "../jobs/events/index.ts";
 import { bullEventNudge } from "../jobs/domainEvents.ts";
@@ -32,25 +33,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (r: RecordedRequest) => `${apiArgs(r).text ?? ""} ${JSON.stringify(apiArgs(r).blocks ?? "")}`;
 const sent = (channel: string, match: RegExp) =>
   fake.calls("/api/chat.postMessage").filter((r) => apiArgs(r).channel === channel && match.test(text(r)));
-async function until<T>(
-  what: string,
-  fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  ms = 40_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end)
-      throw new Error(
-        `timed out waiting for ${what}; Slack saw: ${fake
-          .calls("/api/chat.postMessage")
-          .map((r) => `${apiArgs(r).channel}: ${apiArgs(r).text}`)
-          .join(" | ")}`,
-      );
-    await sleep(50);
-  }
-}
+const until = <T>(what: string, fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 40_000) =>
+  untilDone(what, fn, {
+    ms,
+    stepMs: 50,
+    seen: () =>
+      fake
+        .calls("/api/chat.postMessage")
+        .map((r) => `${apiArgs(r).channel}: ${apiArgs(r).text}`)
+        .join(" | "),
+  });
 
 /** A command typed in the console by the workspace's admin (the console runs commands in the server process). */
 async function consoleRun(line: string): Promise<string> {

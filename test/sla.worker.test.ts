@@ -6,6 +6,7 @@ import { inject } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import type { FakeServer, RecordedRequest } from "./helpers/fakeHttp.ts";
 import { apiArgs, slackEnv, slashText, startFakeSlack, type Who } from "./helpers/slack.ts";
+import { until as untilDone } from "./helpers/until.ts";
 import { startWorkerProcess, type WorkerProcess } from "./helpers/workerProcess.ts";
 
 // the worker's own process group (tsx runs the app in a child node process): SIGKILL reaches both
@@ -67,21 +68,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (r: RecordedRequest) => String(apiArgs(r).text ?? "");
 const sent = (channel: string, match: RegExp) =>
   fake.calls("/api/chat.postMessage").filter((r) => apiArgs(r).channel === channel && match.test(text(r)));
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end)
-      throw new Error(
-        `timed out waiting for ${what}; Slack saw: ${fake
-          .calls("/api/chat.postMessage")
-          .map((r) => `${apiArgs(r).channel}: ${text(r)}`)
-          .join(" | ")}`,
-      );
-    await sleep(25);
-  }
-}
+const until = <T>(what: string, fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 30_000) =>
+  untilDone(what, fn, {
+    ms,
+    stepMs: 25,
+    seen: () =>
+      fake
+        .calls("/api/chat.postMessage")
+        .map((r) => `${apiArgs(r).channel}: ${text(r)}`)
+        .join(" | "),
+  });
 const spawnWorker = async () => {
   const w = startWorker(workerEnv);
   running.push(w);
