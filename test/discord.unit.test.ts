@@ -16,10 +16,12 @@ import { TICKET_EMOJI, messageText } from "../adapters/discord/tickets.ts";
 import { PermanentDeliveryError, RateLimitedError } from "../src/delivery/port.ts";
 import { resolveInvocation } from "../adapters/discord/options.ts";
 import { escapeDiscord, renderDiscord } from "../adapters/discord/render.ts";
-import { ACK_BUDGET_MS, LATE, initialResponse, lateDelivery, within } from "../adapters/discord/respond.ts";
+import { ACK_BUDGET_MS, initialResponse, lateDelivery } from "../adapters/discord/respond.ts";
+import { LATE, within } from "../src/commands/deadline.ts";
 import { discordPublicKey, verifyDiscordRequest } from "../adapters/discord/verify.ts";
 import { buttonId, parseButtonId } from "../adapters/discord/buttons.ts";
-import { modalFor, modalValues, MODAL_COMMANDS } from "../adapters/discord/modals.ts";
+import { modalFor, modalValues } from "../adapters/discord/modals.ts";
+import { MODAL_COMMANDS } from "../src/commands/forms.ts";
 import { discordLimitProblems, fixture } from "./helpers/discord.ts";
 
 const tree: any = buildCommandTree(commands);

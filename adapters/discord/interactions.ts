@@ -19,12 +19,13 @@ import { discordPublicKey, verifyDiscordRequest } from "./verify.ts";
 import { discordActor, type InteractionIdentity } from "./identity.ts";
 import { commandIndex } from "./commandTree.ts";
 import { resolveInvocation, type InteractionOption } from "./options.ts";
-import { MODAL_COMMANDS, modalFor, modalTarget, modalValues, wantsModal } from "./modals.ts";
-import { isForm, prepareForm } from "../../src/commands/forms.ts";
+import { modalFor, modalTarget, modalValues, wantsModal } from "./modals.ts";
+import { MODAL_COMMANDS, isForm, prepareForm } from "../../src/commands/forms.ts";
 import { suggest } from "./autocomplete.ts";
 import type { ButtonStore } from "./buttons.ts";
 import { hasUpload, SHARE_PREFIX } from "./render.ts";
-import { ACK_BUDGET_MS, LATE, deliver, initialResponse, lateDelivery, within, type Outcome, type Surface } from "./respond.ts";
+import { ACK_BUDGET_MS, deliver, initialResponse, lateDelivery, type Outcome, type Surface } from "./respond.ts";
+import { LATE, within } from "../../src/commands/deadline.ts";
 import { CREATE_TICKET_COMMAND, openTicketFromMessage, type ResolvedMessage } from "./tickets.ts";
 
 export interface Interaction extends InteractionIdentity {

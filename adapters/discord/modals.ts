@@ -14,7 +14,7 @@ import {
 } from "discord.js";
 import type { Command } from "../../src/commands/define.ts";
 import { MAX_TEXT, type ArgSpec } from "../../src/commands/args.ts";
-import { formOf, type Form, type FormField } from "../../src/commands/forms.ts";
+import { MODAL_COMMANDS, formOf, type Form, type FormField } from "../../src/commands/forms.ts";
 import { clip } from "../../src/reply/format.ts";
 import { discordOrder } from "./commandTree.ts";
 import { customId } from "./buttons.ts";
@@ -22,7 +22,6 @@ import { customId } from "./buttons.ts";
 export const MODAL_PREFIX = "crm_modal:";
 /** a modal whose command is too long for its custom_id: the command is stored under the hash */
 export const HASHED_MODAL_PREFIX = "crm_modal#";
-export const MODAL_COMMANDS: Record<string, string> = { log: "Log an interaction", "deal new": "New deal", "ticket new": "New ticket" };
 export const MAX_MODAL_FIELDS = 5;
 
 const cap = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);

@@ -11,11 +11,7 @@ import { notice, renderDiscord, type DiscordMessage, type UploadFile } from "./r
 
 /** Discord allows 3 s for the first response; leave room for the network. */
 export const ACK_BUDGET_MS = 2300;
-export const LATE = Symbol("late");
-
-export function within<T>(p: Promise<T>, ms: number): Promise<T | typeof LATE> {
-  return Promise.race([p, new Promise<typeof LATE>((r) => setTimeout(() => r(LATE), ms).unref())]);
-}
+import { LATE } from "../../src/commands/deadline.ts";
 
 /** command, modal: a new answer; component: a click on a card; share: "Share in channel" (a public answer) */
 export type Surface = "command" | "component" | "modal" | "share";

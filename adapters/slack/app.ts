@@ -7,8 +7,9 @@ import type { Actor } from "../../src/domain/actor.ts";
 import type { Logger } from "../../src/log.ts";
 import type { Reply } from "../../src/reply/reply.ts";
 import { BUTTON_ACTION_PREFIX, FORM_ACTION_PREFIX, SHARE_ACTION, renderSlack, type SlackMessage } from "./render.ts";
-import { MODAL_CALLBACK, MODAL_COMMANDS, errorField, fieldErrors, modalView, rawArgsFromState, type ModalMeta } from "./modals.ts";
-import { isForm, prepareForm, wantsForm } from "../../src/commands/forms.ts";
+import { MODAL_CALLBACK, errorField, fieldErrors, modalView, rawArgsFromState, type ModalMeta } from "./modals.ts";
+import { MODAL_COMMANDS, isForm, prepareForm, wantsForm } from "../../src/commands/forms.ts";
+import { LATE, within } from "../../src/commands/deadline.ts";
 import { slackActor } from "./identity.ts";
 import { shareCommandFor } from "./share.ts";
 import { slashJob, slashRunner } from "./slash.ts";
@@ -19,13 +20,8 @@ import { registerMessageFlows } from "./messages.ts";
 
 /** Slack allows 3 s for an ack; leave room for the network. */
 export const ACK_BUDGET_MS = 2300;
-const LATE = Symbol("late");
 /** how long the server waits for Redis to take a command before running it itself */
 const ENQUEUE_BUDGET_MS = 1000;
-
-export function within<T>(p: Promise<T>, ms: number): Promise<T | typeof LATE> {
-  return Promise.race([p, new Promise<typeof LATE>((r) => setTimeout(() => r(LATE), ms).unref())]);
-}
 
 function boltLogger(logger: Logger): BoltLogger {
   const l = logger.child({ component: "bolt" });

@@ -3,11 +3,10 @@
 // already given, src/commands/forms.ts); its submission runs the same command, with field errors inline.
 import type { Command } from "../../src/commands/define.ts";
 import { MAX_TEXT, type ArgSpec } from "../../src/commands/args.ts";
-import { formOf, type Form } from "../../src/commands/forms.ts";
+import { MODAL_COMMANDS, formOf, type Form } from "../../src/commands/forms.ts";
 import { clip } from "../../src/reply/format.ts";
 
 export const MODAL_CALLBACK = "crm_modal";
-export const MODAL_COMMANDS: Record<string, string> = { log: "Log an interaction", "deal new": "New deal", "ticket new": "New ticket" };
 
 const plain = (text: string, max: number) => ({ type: "plain_text" as const, text: clip(text, max) });
 const label = (a: ArgSpec) => a.description.charAt(0).toUpperCase() + a.description.slice(1);

@@ -8,6 +8,7 @@ import type { Reply } from "../reply/reply.ts";
 import type { ArgSpec } from "./args.ts";
 import type { Command, FormDefaults } from "./define.ts";
 import { assertMayRun, parseText, toErrorReply, type Parsed, type RunOptions } from "./engine.ts";
+import { LATE, within } from "./deadline.ts";
 
 export interface FormField {
   arg: ArgSpec;
@@ -28,8 +29,12 @@ export interface Form {
  *  Discord's first response both expire 3 s after the click. */
 export const FORM_LOAD_MS = 1200;
 
-const LATE = Symbol("late");
-const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<typeof LATE>((r) => setTimeout(() => r(LATE), ms).unref())]);
+/** Commands that open a form when typed bare (`/crm deal new`), with the form's title: one list for every surface. */
+export const MODAL_COMMANDS: Readonly<Record<string, string>> = {
+  log: "Log an interaction",
+  "deal new": "New deal",
+  "ticket new": "New ticket",
+};
 
 const titleOf = (cmd: Command) => {
   const t = cmd.path.join(" ");
