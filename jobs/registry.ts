@@ -18,7 +18,8 @@ export type QueueName =
   | "discord-threads"
   | "reports"
   | "predict"
-  | "domain-events";
+  | "domain-events"
+  | "task-reminders";
 
 export interface Limiter {
   max: number;
@@ -67,6 +68,9 @@ export const QUEUES: Record<QueueName, QueueConfig> = {
   // SLA timers (delayed, one id per ticket+target+stage+due time) and the periodic sweep; completed ids are
   // kept a week so re-adding a timer that already fired is a no-op (the Notification claim backs this up)
   sla: { concurrency: 8, defaultJobOptions: { ...retrying, removeOnComplete: { age: 7 * 86400, count: 20_000 } } },
+  // task reminders (jobs/tasks.ts): one delayed job per task and due time; completed ids are kept a week so
+  // planning a reminder that already went out is a no-op (the Notification claim backs this up)
+  "task-reminders": { concurrency: 4, defaultJobOptions: { ...retrying, removeOnComplete: { age: 7 * 86400, count: 20_000 } } },
   // Campaigns (jobs/campaignWorkers.ts): fan-out/kick/test jobs, then one send queue per channel so a 429 pauses
   // only that channel. Send jobs carry a batch (email a second's worth of its rate, at most 256 ids; Discord 10;
   // Slack one company), so the limiter counts batches: the email rate is CAMPAIGN_EMAIL_PER_SECOND.

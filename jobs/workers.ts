@@ -15,6 +15,7 @@ import { startCampaignWorkers } from "./campaignWorkers.ts";
 import { startReportWorker } from "./reports.ts";
 import { startPredictWorker } from "./predict.ts";
 import { startEventWorker } from "./domainEvents.ts";
+import { startTaskReminderWorker } from "./tasks.ts";
 import type { EmailSender, EmailSettings } from "../src/domain/campaigns/email.ts";
 import type { LedgerDb } from "../src/domain/campaigns/recipients.ts";
 
@@ -100,4 +101,5 @@ export function startWorkers(
   startReportWorker(rt, deps);
   startPredictWorker(rt, deps);
   startEventWorker(rt, deps);
+  startTaskReminderWorker(rt, deps);
 }

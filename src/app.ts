@@ -32,6 +32,7 @@ import { bullEventNudge } from "../jobs/domainEvents.ts";
 import type { Ports } from "./delivery/port.ts";
 import { bullPredictJobs } from "../jobs/predict.ts";
 import { bullSlaTimers } from "../jobs/sla.ts";
+import { bullTaskReminders } from "../jobs/tasks.ts";
 import { bullReportScheduler } from "../jobs/reports.ts";
 import { adminQueueRoutes } from "../adapters/admin/queues.ts";
 import { bullCampaignJobs } from "../jobs/campaignQueue.ts";
@@ -85,6 +86,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     identityTtlMs: config.IDENTITY_TTL_MS,
     campaigns: { jobs: bullCampaignJobs(jobs), email: campaignEmail(config) },
     eventNudge: bullEventNudge(jobs),
+    taskReminders: bullTaskReminders(jobs),
   });
   // who becomes a member: Slack is asked about new people (guests and other teams never join)
   services.identity.configure({

@@ -29,6 +29,15 @@ const ATTACKS: Record<string, string[]> = {
   "deal room": ["deal room D-1"],
   "deal forum": ["deal forum <#1520000000000000001>", "deal forum"],
   pipeline: ["pipeline"],
+  "task add": [
+    'task add "Steal" D-1 due:tomorrow',
+    'task add "Steal" zyxa@quornco.test due:tomorrow',
+    'task add "Steal" T-1 due:"in 3 days"',
+    'task add "Steal" due:tomorrow assign:Adaquorn',
+  ],
+  "task list": ["task list", "task list today", "task list overdue"],
+  "task done": ["task done F-1"],
+  "task snooze": ["task snooze F-1", "task snooze F-1 in 3 days"],
   "ticket new": ["ticket new Broken contact:C-1", "ticket new Broken contact:zyxa@quornco.test"],
   "ticket assign": ["ticket assign T-1 me"],
   "ticket escalate": ["ticket escalate T-1 now"],
@@ -42,7 +51,7 @@ const ATTACKS: Record<string, string[]> = {
   role: ["role Adaquorn admin", "role Adaquorn viewer"],
   oncall: ["oncall on"],
   // B's own settings: nothing of A's join rule or role map can be read or changed from B
-  settings: ["settings join:agent", "settings"],
+  settings: ["settings join:agent", "settings", "settings tz:Europe/Madrid"],
   "role map": ["role map <@&1600000000000000001> agent", "role map"],
   notify: ["notify deals <#C123>"],
   "support channel": ["support channel <#1530000000000000001>", "support channel"],
@@ -86,6 +95,7 @@ beforeAll(async () => {
     "ticket new Quornprinter broken contact:C-1 assign:me",
     "log call C-1 Quorn intro call",
     'campaign new "Quornco launch" segment:"tag:vip" channel:slack message:"Hi {{first_name}}"',
+    'task add "Quornchase the renewal" D-1 due:"in 2 hours"',
   ])
     expect((await a.run(cmd)).kind, cmd).toBe("ok");
   // A's report R-1, made through the service: a console workspace owns no channel to name in a command
@@ -107,7 +117,7 @@ afterAll(async () => {
 
 const snapshot = async (workspaceId: string) => {
   const p = t.app.db.prisma;
-  const [contacts, companies, deals, tickets, interactions, audits, members] = await Promise.all([
+  const [contacts, companies, deals, tickets, interactions, audits, members, tasks] = await Promise.all([
     p.contact.findMany({ where: { workspaceId }, orderBy: { number: "asc" } }),
     p.company.findMany({ where: { workspaceId }, orderBy: { number: "asc" } }),
     p.deal.findMany({ where: { workspaceId }, orderBy: { number: "asc" } }),
@@ -115,8 +125,9 @@ const snapshot = async (workspaceId: string) => {
     p.interaction.count({ where: { workspaceId } }),
     p.auditLog.count({ where: { workspaceId } }),
     p.member.findMany({ where: { workspaceId }, orderBy: { createdAt: "asc" } }),
+    p.task.findMany({ where: { workspaceId }, orderBy: { number: "asc" } }),
   ]);
-  return JSON.stringify({ contacts, companies, deals, tickets, interactions, audits, members }, (_k, v) =>
+  return JSON.stringify({ contacts, companies, deals, tickets, interactions, audits, members, tasks }, (_k, v) =>
     typeof v === "bigint" ? v.toString() : v,
   );
 };
@@ -130,7 +141,7 @@ describe("another workspace", () => {
   it("finds none of A's records by key, email or name, shows none of A's data, and changes nothing in A", async () => {
     const before = await snapshot(a.workspaceId);
     // commands that create records run last, so B's own new records cannot answer for A's keys
-    const creating = ["deal new", "ticket new", "contact add", "company add"];
+    const creating = ["deal new", "ticket new", "contact add", "company add", "task add"];
     const rank = (p: string) => creating.indexOf(p) + 1;
     const ordered = Object.entries(ATTACKS).sort(([x], [y]) => rank(x) - rank(y));
     for (const [path, texts] of ordered) {
@@ -145,14 +156,15 @@ describe("another workspace", () => {
           "Quorn intro call",
           "Quornco Labs",
           "Adaquorn",
+          "Quornchase",
         ]) {
           if (text.includes(secret) || (secret === "Zyxa Quorn" && path === "contact add")) continue;
           expect(r.plain, `${text} leaked ${secret}`).not.toContain(secret);
         }
-        if (/[CADT]-1\b/.test(text) && !["contact add", "company add", "contact find"].includes(path)) {
+        if (/[CADTF]-1\b/.test(text) && !["contact add", "company add", "contact find"].includes(path)) {
           expect(r.kind, `${text}: ${r.plain}`).toBe("error");
           expect(r.plain, text).toMatch(
-            /No (contact|company|deal|ticket) [CADT]-1 in this workspace|not in this workspace|live in Slack or Discord|has no Slack connection/,
+            /No (contact|company|deal|ticket|task) [CADTF]-1 in this workspace|not in this workspace|live in Slack or Discord|has no Slack connection/,
           );
         }
       }

@@ -1,5 +1,5 @@
 // Events API: retries never act twice (event_id claimed in the database), mentions answer with help,
-// App Home shows the member's deals, tickets and the pipeline.
+// App Home shows the member's overdue and today's tasks, their deals, tickets and the pipeline.
 import type { App } from "@slack/bolt";
 import type { Reply } from "../../src/reply/reply.ts";
 import { slackTeamId } from "./identity.ts";
@@ -81,7 +81,7 @@ export function registerEvents(app: App, deps: SlackDeps, h: EventHelpers): void
   app.event("app_home_opened", async ({ event, body, client }) => {
     if (event.tab && event.tab !== "home") return;
     const asUser = { ...body, user: { id: event.user } };
-    const parts = await Promise.all(["deal list mine", "ticket list mine", "pipeline"].map((c) => h.runAs(asUser, c)));
+    const parts = await Promise.all(["task list today", "deal list mine", "ticket list mine", "pipeline"].map((c) => h.runAs(asUser, c)));
     const blocks: SlackBlock[] = [{ type: "header", text: { type: "plain_text", text: "Your CRM" } }];
     for (const p of parts) blocks.push(...renderSlack(p).blocks, { type: "divider" });
     blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: "Type `/crm help` anywhere to see every command." }] });

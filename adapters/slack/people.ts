@@ -12,6 +12,8 @@ interface SlackUser {
   is_ultra_restricted?: boolean;
   team_id?: string;
   enterprise_user?: { enterprise_id?: string };
+  /** the person's IANA zone ("Europe/Madrid"): their task due times are read in it */
+  tz?: string;
 }
 
 export function slackPeople(config: Config, services: Services) {
@@ -54,6 +56,7 @@ export function slackPeople(config: Config, services: Services) {
       guest: Boolean(user?.is_restricted || user?.is_ultra_restricted),
       teamId: user?.team_id,
       enterpriseId: user?.enterprise_user?.enterprise_id,
+      ...(user?.tz ? { timeZone: user.tz } : {}),
     };
     profiles.set(key, profile);
     return profile;

@@ -4,6 +4,7 @@ import { defineCommand } from "./define.ts";
 import { b, code, reply, s } from "../reply/reply.ts";
 import { day, money, when } from "../reply/format.ts";
 import { quoteArg } from "../parse/tokenize.ts";
+import { remindMeActions } from "../render/remind-me.ts";
 import { formatReasons, topReasons } from "../domain/scoring/leadScore.ts";
 
 export const contactAdd = defineCommand({
@@ -106,6 +107,7 @@ export const contactShow = defineCommand({
         { label: "New deal", command: `deal new ${quoteArg(c.name)} 0 contact:${key}` },
         { label: "New ticket", command: `ticket new ${quoteArg(`Request from ${c.name}`)} contact:${key}` },
       ])
+      .actions(remindMeActions(key, c.name))
       .record(key)
       .build();
   },

@@ -5,6 +5,7 @@ import { reply, s } from "../reply/reply.ts";
 import { UserInputError } from "../errors.ts";
 import { PERIODS } from "../domain/analytics/period.ts";
 import { digestReply } from "./digestReply.ts";
+import { followUpBlocks } from "./taskReplies.ts";
 import type { ChatPlatform } from "../delivery/port.ts";
 
 const PERIOD_HELP =
@@ -24,10 +25,16 @@ export const digest = defineCommand({
     const period = args.period ?? "today";
     // a chat reply to one's own command is ephemeral and cannot carry an uploaded image: offer to post it
     const postable = actor.platform !== "console" && !!channelId;
-    return digestReply(await services.analytics.digest(actor, period), {
-      chart: true,
-      postCommand: postable ? `digest post ${period}` : undefined,
-    });
+    const now = new Date();
+    // the asker's own part: their overdue and today's follow-ups (one indexed query beside the digest's)
+    const [d, agenda] = await Promise.all([
+      services.analytics.digest(actor, period),
+      services.tasks.agenda(actor.workspaceId, actor.memberId, now),
+    ]);
+    const r = await digestReply(d, { chart: true, postCommand: postable ? `digest post ${period}` : undefined });
+    const at = r.blocks.findLastIndex((bl) => bl.type === "actions");
+    r.blocks.splice(at < 0 ? r.blocks.length : at, 0, ...followUpBlocks(agenda, now));
+    return r;
   },
 });
 

@@ -3,6 +3,7 @@ import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
 import { b, code, reply, s } from "../reply/reply.ts";
 import { JOIN_RULES, defaultJoinRule } from "../domain/workspaces/membership.ts";
+import { requireRole } from "../domain/actor.ts";
 
 const RULE_MEANS = {
   agent: "join as agents",
@@ -12,14 +13,28 @@ const RULE_MEANS = {
 
 export const settings = defineCommand({
   path: ["settings"],
-  summary: "Who joins the CRM by using it (admins); no option: show it",
-  usage: "/crm settings [join:agent|viewer|invite]",
+  summary: "Who joins the CRM by using it (admins) and your own time zone (anyone); no option: show them",
+  usage: "/crm settings [join:agent|viewer|invite] [tz:<IANA zone>]",
+  // tz: is each member's own (viewers too); join: is checked for admins by the service
+  ownRecordsOnly: true,
   help: [
     "join: what happens to someone of your Slack team or Discord server who is not a member yet and uses /crm.",
     "Defaults: viewer on Slack, invite on Discord. Slack guests and people of other teams never join; installers, SLACK_ADMIN_USERS and Discord members with Manage Server are admins.",
+    "tz: your time zone (an IANA name like Europe/Madrid) for task due times; unset, Slack's profile zone, else the workspace's report zone, else UTC.",
   ],
-  args: { join: arg.choice("agent, viewer or invite", JOIN_RULES).option().optional() },
+  args: {
+    join: arg.choice("agent, viewer or invite", JOIN_RULES).option().optional(),
+    tz: arg.timezone("your time zone, e.g. Europe/Madrid").option().optional(),
+  },
   async run({ args, actor, services }) {
+    if (args.tz && args.join) requireRole(actor, "admin", "change who joins");
+    if (args.tz) {
+      const tz = await services.zones.set(actor, args.tz);
+      if (!args.join)
+        return reply(`Your time zone is now ${tz}`)
+          .text([s("🕘 Your time zone is now "), b(tz), s(": task due times are read and shown in it.")])
+          .build();
+    }
     if (args.join) {
       await services.workspaceSettings.setJoinRule(actor, args.join);
       services.identity.forget();
@@ -27,7 +42,10 @@ export const settings = defineCommand({
         .text([s("👥 People who are not members yet now "), b(RULE_MEANS[args.join]), s(".")])
         .build();
     }
-    const { rule, platforms } = await services.workspaceSettings.joinRule(actor.workspaceId);
+    const [{ rule, platforms }, zone] = await Promise.all([
+      services.workspaceSettings.joinRule(actor.workspaceId),
+      services.zones.of(actor.workspaceId, actor.memberId),
+    ]);
     const lines = rule
       ? [s("👥 join: "), code(rule), s(` — new people ${RULE_MEANS[rule]}.`)]
       : [
@@ -42,7 +60,17 @@ export const settings = defineCommand({
           code("/crm settings join:agent|viewer|invite"),
           s("."),
         ];
-    return reply("Settings").text(lines).build();
+    const ZONE_FROM = { member: "yours", workspace: "the workspace's report zone", default: "the default" } as const;
+    return reply("Settings")
+      .text(lines)
+      .text([
+        s("🕘 tz: "),
+        code(zone.tz),
+        s(` — ${ZONE_FROM[zone.source]}; set yours with `),
+        code("/crm settings tz:Europe/Madrid"),
+        s("."),
+      ])
+      .build();
   },
 });
 

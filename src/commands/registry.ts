@@ -20,6 +20,7 @@ import { campaignCommands } from "./campaigns.ts";
 import { scoringCommands } from "./scoring.ts";
 import { predictCommands } from "./predict.ts";
 import { csatCommands } from "./csat.ts";
+import { taskCommands } from "./tasks.ts";
 
 const help = defineCommand({
   path: ["help"],
@@ -80,6 +81,7 @@ export const commands: Command[] = [
   dealRoom,
   dealForum,
   pipeline,
+  ...taskCommands,
   digest,
   digestPost,
   ...reportCommands,

@@ -3,6 +3,7 @@ import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
 import { b, reply, s, type Span } from "../reply/reply.ts";
 import { plural } from "../reply/format.ts";
+import { remindMeActions } from "../render/remind-me.ts";
 import { eventData, TICKET_PRIORITIES, TICKET_VIEWS } from "../domain/tickets/service.ts";
 import { ticketClocks, isBreached } from "../domain/tickets/slaClock.ts";
 import {
@@ -156,7 +157,7 @@ export const ticketShow = defineCommand({
       .sort((a, z) => a.at.getTime() - z.at.getTime())
       .slice(-20);
     r.text([b("Timeline\n"), ...lines.map((l) => s(`${stamp(l.at)} · ${l.text}\n`))]);
-    return r.actions(ticketActions(t, actor.memberId)).record(k).build();
+    return r.actions(ticketActions(t, actor.memberId)).actions(remindMeActions(k, t.subject)).record(k).build();
   },
 });
 

@@ -1,4 +1,5 @@
-// Human keys per workspace: C-12 (contact), A-3 (company), D-7 (deal), T-42 (ticket), K-2 (campaign), R-1 (report).
+// Human keys per workspace: C-12 (contact), A-3 (company), D-7 (deal), T-42 (ticket), K-2 (campaign), R-1 (report),
+// F-3 (task: a follow-up).
 // A number is taken from KeyCounter with one upsert inside the caller's transaction: the row lock
 // serialises concurrent inserts, and a rolled-back insert gives its number back.
 import type { Prisma } from "../generated/prisma/client.ts";
@@ -10,6 +11,7 @@ export const KEY_PREFIX = {
   ticket: "T",
   campaign: "K",
   report: "R",
+  task: "F",
 } as const;
 
 export type KeyKind = keyof typeof KEY_PREFIX;
@@ -28,7 +30,7 @@ export const formatKey = (kind: KeyKind, n: number) => `${KEY_PREFIX[kind]}-${n}
 
 /** "d-7" / "D-7" / "D7" → { kind: "deal", number: 7 }; null when it is not a key. */
 export function parseKey(text: string): { kind: KeyKind; number: number } | null {
-  const m = /^([CADTKR])-?(\d{1,9})$/i.exec(text.trim());
+  const m = /^([CADTKRF])-?(\d{1,9})$/i.exec(text.trim());
   if (!m) return null;
   const prefix = m[1].toUpperCase();
   const kind = (Object.keys(KEY_PREFIX) as KeyKind[]).find((k) => KEY_PREFIX[k] === prefix)!;

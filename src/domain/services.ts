@@ -36,6 +36,9 @@ import { WinModelService } from "./predict/winModel.ts";
 import { AccountHealthService } from "./health/accountHealth.ts";
 import { CsatService } from "./health/csat.ts";
 import { EventLog, type EventNudge } from "./events/record.ts";
+import { MemberZoneService } from "./members/timeZone.ts";
+import { TaskService } from "./tasks/service.ts";
+import { TaskReminders, type TaskReminderQueue } from "./tasks/reminders.ts";
 
 export interface Services {
   companies: CompanyService;
@@ -85,6 +88,12 @@ export interface Services {
   channels: ChannelOwnership;
   /** what happened to records, written in the changes' transactions; the domain-events worker dispatches it */
   events: EventLog;
+  /** follow-ups (F-3): add, list, done, snooze */
+  tasks: TaskService;
+  /** the DM at a task's due time, once (the task-reminders worker fires them) */
+  taskReminders: TaskReminders;
+  /** each member's time zone (their own, Slack's, the workspace's or UTC) */
+  zones: MemberZoneService;
 }
 
 export interface ServiceDeps {
@@ -104,6 +113,8 @@ export interface ServiceDeps {
   channels?: ChannelOwnership;
   /** wakes the domain-events worker after a commit; without it events wait for the sweep */
   eventNudge?: EventNudge;
+  /** delayed reminder jobs at tasks' due times; without it only the sweep sends reminders */
+  taskReminders?: TaskReminderQueue;
 }
 
 export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Services {
@@ -115,6 +126,7 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
   const escalations = new EscalationService(db, deps.outbox);
   const sla = new SlaService(db, deps.slaTimers, escalations, deps.logger);
   const tickets = new TicketService(db, members, events, sla.hooks());
+  const zones = new MemberZoneService(db);
   const interactions = new InteractionService(db, events, (actor, ticketId, tx) => tickets.resume(actor, ticketId, tx));
   return {
     companies,
@@ -153,5 +165,8 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
     csat: new CsatService(db, deps.outbox),
     channels: deps.channels ?? new PlatformChannels(),
     events,
+    tasks: new TaskService(db, members, zones, events, deps.taskReminders, deps.logger),
+    taskReminders: new TaskReminders(db, zones, deps.outbox),
+    zones,
   };
 }

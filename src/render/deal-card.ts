@@ -2,6 +2,7 @@
 // shape below (a deal row with its stage, owner, company and contact fits it), not a domain type.
 import { b, reply, s, type Action, type ReplyBuilder } from "../reply/reply.ts";
 import { day, money } from "../reply/format.ts";
+import { remindMeActions } from "./remind-me.ts";
 
 export interface CardStage {
   name: string;
@@ -54,5 +55,6 @@ export function dealCard(deal: CardDeal, stages: CardStage[], note?: string, eph
       deal.lostReason ? { label: "Lost because", value: deal.lostReason } : null,
     ])
     .actions(dealActions(deal, stages))
+    .actions(remindMeActions(key, deal.title))
     .record(key);
 }

@@ -2,7 +2,7 @@
 // to the handlers by the dispatcher (dispatcher.ts); new handlers read these, no write path changes.
 import type { InteractionKind } from "../../generated/prisma/enums.ts";
 
-export type RecordKind = "deal" | "ticket" | "contact" | "company" | "interaction" | "workspace";
+export type RecordKind = "deal" | "ticket" | "contact" | "company" | "interaction" | "workspace" | "task";
 
 /** An event by its id and workspace: what a nudge or the sweep hands the worker. */
 export interface EventRef {
@@ -72,8 +72,15 @@ export type InteractionEvent = Of<
   }
 >;
 
+/** A follow-up (src/domain/tasks): dueAt as ISO text; assigneeId is who gets the reminder. */
+export type TaskEvent = Of<
+  "task.created" | "task.done" | "task.snoozed",
+  "task",
+  { assigneeId: string; dueAt: string; recordKind: "contact" | "company" | "deal" | "ticket" | null; recordId: string | null }
+>;
+
 /** One event as a service records it. */
-export type DomainEventInput = DealEvent | TicketEvent | ContactEvent | CompanyEvent | InteractionEvent;
+export type DomainEventInput = DealEvent | TicketEvent | ContactEvent | CompanyEvent | InteractionEvent | TaskEvent;
 export type DomainEventType = DomainEventInput["type"];
 
 /** One event as a handler receives it. */

@@ -7,6 +7,7 @@ import { LRUCache } from "lru-cache";
 import { audit } from "../audit.ts";
 import { createWorkspaceDefaults } from "./defaults.ts";
 import { NotMemberError, decideJoin, highestRole } from "./membership.ts";
+import { isValidTimeZone } from "../../parse/index.ts";
 
 export interface PlatformIdentity {
   platform: Exclude<Platform, "console">;
@@ -46,6 +47,8 @@ export interface PlatformProfile {
   guest: boolean;
   teamId?: string;
   enterpriseId?: string;
+  /** the person's time zone (Slack's users.info tz), kept on the new member for their dates */
+  timeZone?: string;
 }
 
 /** How identity asks a platform about people (set by the adapters at start-up; none: no questions asked). */
@@ -105,7 +108,10 @@ async function ensureMember(prisma: PrismaClient, workspaceId: string, id: Platf
       foreignTeam,
     });
     if ("refused" in decision) throw new NotMemberError(decision.refused);
-    const m = await tx.member.create({ data: { workspaceId, name: id.userName ?? id.userId, role: decision.role, [idField]: id.userId } });
+    const timeZone = profile?.timeZone && isValidTimeZone(profile.timeZone) ? profile.timeZone : undefined;
+    const m = await tx.member.create({
+      data: { workspaceId, name: id.userName ?? id.userId, role: decision.role, [idField]: id.userId, timeZone },
+    });
     if (decision.firstPerson)
       opts.warn?.(
         "SLACK_ADMIN_USERS is unset: the first person to use /crm became this workspace's admin; set SLACK_ADMIN_USERS to say who the admins are",
