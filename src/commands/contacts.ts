@@ -1,5 +1,6 @@
 // contact add | find | show | tag
 import { arg } from "./args.ts";
+import { TEXT_LIMITS } from "../parse/limits.ts";
 import { defineCommand } from "./define.ts";
 import { b, code, reply, s } from "../reply/reply.ts";
 import { day, money, when } from "../reply/format.ts";
@@ -13,9 +14,9 @@ export const contactAdd = defineCommand({
   usage: "/crm contact add <name> [email:<e>] [phone:<p>] [company:<name>] [tags:a,b]",
   help: ["Example: /crm contact add Ana Lopez email:ana@acme.com company:Acme tags:vip"],
   args: {
-    name: arg.text("full name").rest(),
+    name: arg.text("full name", TEXT_LIMITS.name).rest(),
     email: arg.email("email address").optional().option(),
-    phone: arg.text("phone number").optional().option(),
+    phone: arg.text("phone number", TEXT_LIMITS.phone).optional().option(),
     company: arg.text("company name or A- key (created when new)").optional().option(),
     tags: arg.tags("comma-separated tags").optional().option(),
     title: arg.text("job title").optional().option(),

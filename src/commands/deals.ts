@@ -1,5 +1,6 @@
 // deal new | move | won | lost | show | list, and pipeline
 import { arg } from "./args.ts";
+import { TEXT_LIMITS } from "../parse/limits.ts";
 import { defineCommand } from "./define.ts";
 import { b, code, reply, s, type Span } from "../reply/reply.ts";
 import { day, money, plural, when } from "../reply/format.ts";
@@ -18,7 +19,7 @@ export const dealNew = defineCommand({
     'Example: /crm deal new "Acme renewal" 12k company:Acme stage:proposal close:"next friday"',
   ],
   args: {
-    title: arg.text("deal title"),
+    title: arg.text("deal title", TEXT_LIMITS.name),
     amount: arg.money("amount, e.g. 12k or €12,000"),
     company: arg.text("company name or A- key (created when new)").optional().option(),
     contact: arg.ref("contact key, email or name", "contact").optional().option(),
@@ -61,7 +62,7 @@ export const dealLost = defineCommand({
   path: ["deal", "lost"],
   summary: "Mark a deal lost, with a reason",
   usage: "/crm deal lost <D-ref> [reason...]",
-  args: { deal: arg.ref("deal key", "deal"), reason: arg.text("why it was lost").optional().rest() },
+  args: { deal: arg.ref("deal key", "deal"), reason: arg.prose("why it was lost").optional().rest() },
   async run({ args, actor, services }) {
     const { deal } = await services.deals.lost(actor, args.deal, args.reason);
     const stages = await services.pipelines.stages(actor.workspaceId);

@@ -1,8 +1,6 @@
 // Every command, in help order. Slack text, Discord's option tree and the console all read this list.
 import type { Command } from "./define.ts";
-import { arg } from "./args.ts";
-import { defineCommand } from "./define.ts";
-import { b, code, reply, s, type Span } from "../reply/reply.ts";
+import { helpCommand } from "./help.ts";
 import { contactAdd, contactFind, contactShow, contactTag } from "./contacts.ts";
 import { companyAdd, companyChannel, companyShow } from "./companies.ts";
 import { ticketCommands } from "./tickets.ts";
@@ -22,43 +20,7 @@ import { predictCommands } from "./predict.ts";
 import { csatCommands } from "./csat.ts";
 import { taskCommands } from "./tasks.ts";
 
-const help = defineCommand({
-  path: ["help"],
-  summary: "List commands, or the commands of one area",
-  usage: "/crm help [topic]",
-  readOnly: true,
-  args: { topic: arg.text("area such as deal, ticket, contact").optional() },
-  async run({ args }) {
-    const topic = args.topic?.toLowerCase();
-    const list = topic ? commands.filter((c) => c.path[0] === topic || c.path.join(" ") === topic) : commands;
-    if (!list.length) {
-      const areas = [...new Set(commands.map((c) => c.path[0]))].join(", ");
-      return reply(`No help topic "${args.topic}"`).text(`No help topic "${args.topic}". Topics: ${areas}.`).build();
-    }
-    const lines: Span[] = list.flatMap((c, i) => [...(i ? [s("\n")] : []), code(c.usage), s(` — ${c.summary}`)]);
-    const r = reply(topic ? `Help: ${topic}` : "CRM commands")
-      .header(topic ? `/crm ${topic}` : "CRM commands")
-      .text(lines);
-    const extra = list.flatMap((c) => c.help ?? []);
-    if (topic && extra.length) r.context(extra.join("\n"));
-    if (!topic)
-      r.context([
-        s("Keys: "),
-        b("C-12"),
-        s(" contact · "),
-        b("A-3"),
-        s(" company · "),
-        b("D-7"),
-        s(" deal · "),
-        b("T-42"),
-        s(" ticket. "),
-        s("Try "),
-        code("/crm help deal"),
-        s("."),
-      ]);
-    return r.build();
-  },
-});
+const help = helpCommand(() => commands);
 
 export const commands: Command[] = [
   help,

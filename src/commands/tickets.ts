@@ -1,5 +1,6 @@
 // ticket new | assign | escalate | wait | resolve | show | list
 import { arg } from "./args.ts";
+import { TEXT_LIMITS } from "../parse/limits.ts";
 import { defineCommand } from "./define.ts";
 import { b, reply, s, type Span } from "../reply/reply.ts";
 import { plural } from "../reply/format.ts";
@@ -31,7 +32,7 @@ export const ticketNew = defineCommand({
     "assign:auto picks the on-call agent with the fewest open tickets (go on call with /crm oncall on).",
   ],
   args: {
-    subject: arg.text("what the ticket is about").rest(),
+    subject: arg.text("what the ticket is about", TEXT_LIMITS.subject).rest(),
     priority: arg.choice("priority", TICKET_PRIORITIES).optional().option(),
     contact: arg.ref("requester: contact key, email or name", "contact").optional().option(),
     assign: arg.member("assignee: @user, me or auto", ["me", "auto"]).optional().option(),
@@ -62,7 +63,7 @@ export const ticketEscalate = defineCommand({
     "Any agent can escalate any open ticket; escalating does not change the assignee.",
     "Level 1 tells the assignee and the tickets channel; level 2 and up the managers and the escalations channel.",
   ],
-  args: { ticket: arg.ref("ticket key", "ticket"), reason: arg.text("why it needs escalating").optional().rest() },
+  args: { ticket: arg.ref("ticket key", "ticket"), reason: arg.prose("why it needs escalating").optional().rest() },
   async run({ args, actor, services }) {
     // who hears it depends on the level (escalation.ts): level 1 the assignee and tickets channel, 2+ the managers and escalations channel
     const t = await services.tickets.escalate(actor, args.ticket, args.reason);
@@ -99,7 +100,7 @@ export const ticketResolve = defineCommand({
   path: ["ticket", "resolve"],
   summary: "Resolve a ticket, with an optional closing note",
   usage: "/crm ticket resolve <T-ref> [note...]",
-  args: { ticket: arg.ref("ticket key", "ticket"), note: arg.text("closing note (logged on the ticket)").optional().rest() },
+  args: { ticket: arg.ref("ticket key", "ticket"), note: arg.prose("closing note (logged on the ticket)").optional().rest() },
   async run({ args, actor, services }) {
     const t = await services.tickets.resolve(actor, args.ticket, args.note);
     // the requester gets a one-click rating when they can be reached in chat: the ticket.resolved event asks them
