@@ -1,10 +1,13 @@
-// Domain events on BullMQ: after a commit the service nudges one job per event (job id = event id, so a
-// double nudge is one job); a worker hands it to EventDispatcher, which runs each handler once. A nudge
-// lost to a crash or a Redis outage costs only time: every worker process sweeps the table every few
-// seconds (a timer of its own, so a Redis restart that empties the queues cannot stop it) and queues the
-// events left undispatched; it also deletes old dispatched ones.
+// Domain events. A process that runs this worker (--role=worker, or all) dispatches the events its own
+// commands record right after their commit, without a queue job (src/domain/events/local.ts). Any other
+// process (the HTTP server) nudges one job per event on the domain-events queue (job id = event id, so a
+// double nudge is one job), and a worker hands it to EventDispatcher; either way each handler runs once.
+// An event whose dispatch was lost to a crash or a Redis outage costs only time: every worker process
+// sweeps the table every few seconds (a timer of its own, so a Redis restart that empties the queues
+// cannot stop it) and queues the events left undispatched; it also deletes old dispatched ones.
 import type { Job } from "bullmq";
 import type { EventNudge } from "../src/domain/events/record.ts";
+import { LocalDispatcher } from "../src/domain/events/local.ts";
 import type { EventRef } from "../src/domain/events/types.ts";
 import type { Services } from "../src/domain/services.ts";
 import type { Logger } from "../src/log.ts";
@@ -19,6 +22,9 @@ const SWEEP_MIN_AGE_MS = 5000;
 /** dispatched events are kept this long (what happened, for anyone debugging), then deleted */
 const KEEP_DISPATCHED_MS = 14 * 86_400_000;
 const PRUNE_EVERY_MS = 3600_000;
+/** events dispatched at once by the process that recorded them, and how many it holds before nudging the queue instead */
+const LOCAL_LANES = 4;
+const LOCAL_MAX = 2000;
 
 export function bullEventNudge(rt: JobRuntime): EventNudge {
   return {
@@ -36,6 +42,8 @@ export function startEventWorker(rt: JobRuntime, deps: { services: Services; log
   const dispatcher = deps.services.events.dispatcher(handlers);
   const nudge = bullEventNudge(rt);
   const worker = rt.work(EVENTS_QUEUE, (job: Job<EventRef>) => dispatcher.dispatch(job.data.workspaceId, job.data.id));
+  const local = new LocalDispatcher(dispatcher, { lanes: LOCAL_LANES, max: LOCAL_MAX, logger: deps.logger });
+  deps.services.events.dispatchHere(local);
 
   let sweeping = false;
   let prunedAt = 0;
@@ -43,7 +51,8 @@ export function startEventWorker(rt: JobRuntime, deps: { services: Services; log
     if (sweeping) return; // one at a time (a sweep waits while the database or Redis is away)
     sweeping = true;
     try {
-      await nudge.dispatch(await dispatcher.undispatched(new Date(Date.now() - SWEEP_MIN_AGE_MS)));
+      const left = await dispatcher.undispatched(new Date(Date.now() - SWEEP_MIN_AGE_MS));
+      await nudge.dispatch(left.filter((e) => !local.has(e.id)));
       if (Date.now() - prunedAt > PRUNE_EVERY_MS) {
         prunedAt = Date.now();
         const pruned = await dispatcher.prune(new Date(Date.now() - KEEP_DISPATCHED_MS));
@@ -57,6 +66,10 @@ export function startEventWorker(rt: JobRuntime, deps: { services: Services; log
   };
   const timer = setInterval(() => void sweep(), EVENTS_SWEEP_EVERY_MS);
   timer.unref();
-  worker.on("closed", () => clearInterval(timer));
+  worker.on("closed", () => {
+    clearInterval(timer);
+    deps.services.events.dispatchHere(undefined);
+    local.stop();
+  });
   deps.logger.info({ queue: EVENTS_QUEUE, handlers: handlers.map((h) => h.name) }, "domain events worker started");
 }

@@ -5,7 +5,7 @@ import { emailBatchSize } from "../src/domain/campaigns/jobs.ts";
 import type { JobTuning } from "./tuning.ts";
 
 export type QueueName =
-  | "slack-commands"
+  | "commands"
   | "deliver-slack"
   | "deliver-discord"
   | "rooms"
@@ -42,9 +42,9 @@ const retrying: JobsOptions = {
 };
 
 export const QUEUES: Record<QueueName, QueueConfig> = {
-  // /crm commands a --role=server process acked and handed on (adapters/slack/slash.ts): one attempt,
-  // the answer goes to response_url; a stalled job is taken over once and finds its claim (no rerun)
-  "slack-commands": {
+  // commands a --role=server process received and handed on (src/commands/dispatch.ts): one attempt; the
+  // answer goes to its address or back to the server; a stalled job is taken over once and finds its claim
+  commands: {
     concurrency: (t) => t.SLACK_COMMAND_CONCURRENCY,
     defaultJobOptions: { attempts: 1, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } },
   },

@@ -1,6 +1,6 @@
 // BullMQ queues and workers with one connection setup, typed queue names, failure types mapped once
 // (rate limit → pause the queue without burning an attempt; permanent → no retry), graceful close.
-import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from "bullmq";
+import { Queue, QueueEvents, UnrecoverableError, Worker, type Job, type JobsOptions } from "bullmq";
 import { Redis } from "ioredis";
 import type { Logger } from "../src/log.ts";
 import { JobLockLostError, PermanentDeliveryError, RateLimitedError } from "../src/delivery/port.ts";
@@ -17,6 +17,7 @@ export type Processor<T = unknown> = (job: Job<T>, lease: JobLease) => Promise<u
 export class JobRuntime {
   private queues = new Map<QueueName, Queue>();
   private workers: Worker[] = [];
+  private events = new Map<QueueName, QueueEvents>();
   private connections: Redis[] = [];
 
   constructor(private opts: { redisUrl: string; prefix: string; logger: Logger; tuning: JobTuning }) {}
@@ -46,7 +47,22 @@ export class JobRuntime {
   }
 
   async add<T>(name: QueueName, jobName: string, data: T, opts: JobsOptions = {}): Promise<void> {
-    await this.queue(name).add(jobName, data, opts);
+    await this.addJob(name, jobName, data, opts);
+  }
+
+  addJob<T>(name: QueueName, jobName: string, data: T, opts: JobsOptions = {}): Promise<Job<T>> {
+    return this.queue(name).add(jobName, data, opts) as Promise<Job<T>>;
+  }
+
+  /** The queue's completed/failed notifications (one blocking connection per queue, opened on first use). */
+  queueEvents(name: QueueName): QueueEvents {
+    let e = this.events.get(name);
+    if (!e) {
+      e = new QueueEvents(name, { connection: this.connection(), prefix: this.opts.prefix });
+      e.on("error", (err) => this.opts.logger.warn({ queue: name, err: err.message }, "queue events error"));
+      this.events.set(name, e);
+    }
+    return e;
   }
 
   work<T>(name: QueueName, processor: Processor<T>): Worker {
@@ -93,7 +109,7 @@ export class JobRuntime {
   async close(graceMs = 6000): Promise<void> {
     const settled = (ps: Promise<unknown>[]) => Promise.race([Promise.allSettled(ps), new Promise((r) => setTimeout(r, graceMs).unref())]);
     await settled(this.workers.map((w) => w.close()));
-    await settled([...this.queues.values()].map((q) => q.close()));
+    await settled([...this.queues.values(), ...this.events.values()].map((q) => q.close()));
     // past the grace period (a job that will not finish, a connection that never answers): cut the
     // connections; BullMQ hands unfinished jobs to another worker when their lock expires
     for (const c of this.connections) c.disconnect();

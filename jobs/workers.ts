@@ -10,7 +10,9 @@ import { dealCard } from "../src/render/deal-card.ts";
 import type { JobLease, JobRuntime } from "./runtime.ts";
 import { startSlaWorker } from "./sla.ts";
 import type { TicketThreadJob, TicketThreadOpener } from "./ticketThreads.ts";
-import type { SlashJob } from "./slashQueue.ts";
+import type { Invocation } from "../src/commands/invocation.ts";
+import type { RunInvocation } from "../src/commands/runner.ts";
+import { commandProcessor } from "./commandQueue.ts";
 import { startCampaignWorkers } from "./campaignWorkers.ts";
 import { startReportWorker } from "./reports.ts";
 import { startPredictWorker } from "./predict.ts";
@@ -71,7 +73,6 @@ export async function createRoom(ports: Ports, services: Services, job: Job<Room
 }
 
 /** Runs a queued chat command; `retried` when this job was taken over from a stalled worker. */
-export type CommandRunner<T> = (data: T, opts: { retried: boolean }) => Promise<void>;
 
 export function startWorkers(
   rt: JobRuntime,
@@ -82,13 +83,15 @@ export function startWorkers(
     email?: EmailSender;
     emailSettings?: EmailSettings;
     ledger?: LedgerDb;
-    slackCommands?: CommandRunner<SlashJob>;
+    /** the command runner (src/commands/runner.ts) with this process's surfaces */
+    commands?: RunInvocation;
     openTicketThread?: TicketThreadOpener;
   },
 ): void {
-  const { slackCommands } = deps;
-  if (slackCommands)
-    rt.work<SlashJob>("slack-commands", (job) => slackCommands(job.data, { retried: job.attemptsMade > 0 || job.stalledCounter > 0 }));
+  if (deps.commands) {
+    const process = commandProcessor(deps.commands);
+    rt.work<Invocation>("commands", (job) => process(job.data, job.attemptsMade > 0 || job.stalledCounter > 0));
+  }
   rt.work<DeliveryJob>("deliver-slack", (job, lease) => deliver(deps.ports, job, lease));
   rt.work<DeliveryJob>("deliver-discord", (job, lease) => deliver(deps.ports, job, lease));
   rt.work<RoomJob>("rooms", (job) => createRoom(deps.ports, deps.services, job));

@@ -15,7 +15,10 @@ import { createServices, type Services } from "./domain/services.ts";
 import { consoleRoutes } from "../adapters/console/routes.ts";
 import { createSlack } from "../adapters/slack/index.ts";
 import { createSlackDelivery } from "../adapters/slack/delivery.ts";
-import { slashRunner } from "../adapters/slack/slash.ts";
+import { slackSurface } from "../adapters/slack/surface.ts";
+import { discordSurface } from "../adapters/discord/surface.ts";
+import { commandRunner } from "./commands/runner.ts";
+import { commandDispatcher, type Dispatch } from "./commands/dispatch.ts";
 import { slackPeople } from "../adapters/slack/people.ts";
 import { createDiscord, discordDeliveryEnabled, discordGatewayEnabled } from "../adapters/discord/index.ts";
 import { createDiscordDelivery } from "../adapters/discord/delivery.ts";
@@ -26,7 +29,7 @@ import { ButtonStore } from "../adapters/discord/buttons.ts";
 import { openTicketThread } from "../adapters/discord/threads.ts";
 import { JobRuntime } from "../jobs/runtime.ts";
 import { bullOutbox } from "../jobs/outbox.ts";
-import { slashQueue } from "../jobs/slashQueue.ts";
+import { commandQueue } from "../jobs/commandQueue.ts";
 import { startWorkers } from "../jobs/workers.ts";
 import { bullEventNudge } from "../jobs/domainEvents.ts";
 import type { Ports } from "./delivery/port.ts";
@@ -115,6 +118,14 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     channels.use("discord", discordChannels);
     closables.push({ name: "discord channel checks", close: () => discordChannels.close() });
   }
+  // the one command runner, with every surface this process can identify people of (src/commands/runner.ts)
+  const runCommand = commandRunner({
+    services,
+    commands,
+    logger,
+    publicUrl: config.PUBLIC_URL,
+    surfaces: { discord: discordSurface(services), ...(config.slackEnabled ? { slack: slackSurface({ config, services, logger }) } : {}) },
+  });
   if (role !== "server") {
     const ports: Ports = {};
     if (config.slackEnabled) ports.slack = createSlackDelivery(config, services, { logger });
@@ -128,7 +139,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
       services,
       ports,
       logger,
-      slackCommands: config.slackEnabled ? slashRunner({ config, services, commands, logger }) : undefined,
+      commands: runCommand,
       email: config.SMTP_URL
         ? createSmtpSender(config.SMTP_URL, { maxConnections: config.SMTP_MAX_CONNECTIONS, pipelineDepth: config.SMTP_PIPELINE_DEPTH })
         : undefined,
@@ -151,12 +162,14 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
       res.on("finish", () => end({ route: req.route?.path ?? req.path.split("/").slice(0, 2).join("/"), status: res.statusCode }));
       next();
     });
+    // commands from every surface go to the worker processes (role all runs one here too) by the one rule
+    // of src/commands/dispatch.ts; the server verifies, identifies the request and answers the platform
+    const queue = commandQueue(jobs, logger);
+    closables.push({ name: "commands queue", close: queue.close });
+    const dispatch: Dispatch = commandDispatcher({ run: runCommand, queue, concurrency: config.SLACK_COMMAND_CONCURRENCY, logger });
     // Slack first: its 3-second window is the tightest, so its requests skip the other routers
     if (config.slackEnabled) {
-      // /crm commands go to the worker processes (role all runs one here too); the server only acks
-      const slashes = slashQueue(jobs, logger);
-      closables.push({ name: "slack-commands queue", close: slashes.close });
-      const slack = createSlack({ config, services, commands, logger, enqueueSlash: slashes.enqueue });
+      const slack = createSlack({ config, services, commands, logger, dispatch });
       web.use(slack.router);
       await slack.start().catch((e: Error) => logger.error({ err: e.message }, "slack socket mode could not connect; it keeps retrying"));
       closables.push({ name: "slack", close: () => slack.stop() });
@@ -186,7 +199,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     if (config.DISCORD_GATEWAY === "on" && !config.DISCORD_BOT_TOKEN)
       logger.warn("DISCORD_GATEWAY=on needs DISCORD_BOT_TOKEN; the Discord gateway stays off");
     if (config.discordEnabled || discordGatewayEnabled(config)) {
-      const discord = createDiscord({ config, services, commands, logger, redis });
+      const discord = createDiscord({ config, services, commands, logger, redis, dispatch });
       web.use(discord.router);
       discord.start(); // the gateway, when DISCORD_GATEWAY=on: connects (and reconnects) in the background
       closables.push({ name: "discord", close: () => discord.close() });

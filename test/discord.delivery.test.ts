@@ -1,6 +1,9 @@
 // Discord, the slow paths through the queue and the fake REST API: notifications to a channel (a 429
 // honoured), deal rooms as threads (or forum posts), a private support thread per ticket, "Share in
 // channel", the "Create ticket" message command, DMs, charts as attachments, and errors mapped for BullMQ.
+import { commandDispatcher } from "../src/commands/dispatch.ts";
+import { commandRunner } from "../src/commands/runner.ts";
+import { discordSurface } from "../adapters/discord/surface.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import {
@@ -216,6 +219,16 @@ describe("charts in answers", () => {
       commands: [...commands, chart],
       logger: t.app.logger,
       redis: t.app.redis,
+      dispatch: commandDispatcher({
+        run: commandRunner({
+          services: t.app.services,
+          commands: [...commands, chart],
+          logger: t.app.logger,
+          surfaces: { discord: discordSurface(t.app.services) },
+        }),
+        concurrency: 4,
+        logger: t.app.logger,
+      }),
     };
     const rest = createRest({ apiUrl: t.app.config.DISCORD_API_URL, botToken: t.app.config.DISCORD_BOT_TOKEN });
     const core = interactionCore(deps, { rest, buttons: new ButtonStore(t.app.redis, t.prefix) });

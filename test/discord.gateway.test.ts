@@ -102,7 +102,8 @@ describe("interactions over the gateway", () => {
     await viaGateway(body);
     gw.dispatch("INTERACTION_CREATE", body);
     const both = await fake.waitFor(callbackOf(body), 2, 8000);
-    expect(shown(both[1].body)).toContain("already handled");
+    // one job per invocation on the commands queue: the replay gets the first answer (or "already handled")
+    expect(shown(both[1].body)).toMatch(/already handled|Added \*\*C-\d+\*\* Replayed Once/);
     expect(await prisma().contact.count({ where: { name: "Replayed Once" } })).toBe(1);
   });
 });

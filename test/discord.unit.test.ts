@@ -11,7 +11,7 @@ import { errorReply, reply, s, b, code, link } from "../src/reply/reply.ts";
 import { buildCommandTree, buildMessageCommands, commandIndex, discordPath } from "../adapters/discord/commandTree.ts";
 import { DiscordAPIError, RateLimitError } from "@discordjs/rest";
 import { mapDiscordError } from "../adapters/discord/delivery.ts";
-import { shareCommandFor } from "../adapters/discord/interactions.ts";
+import { shareCommandFor } from "../src/commands/share.ts";
 import { TICKET_EMOJI, messageText } from "../adapters/discord/tickets.ts";
 import { PermanentDeliveryError, RateLimitedError } from "../src/delivery/port.ts";
 import { resolveInvocation } from "../adapters/discord/options.ts";

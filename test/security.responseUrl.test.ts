@@ -8,7 +8,8 @@ import { startTestApp, type TestApp } from "./helpers/app.ts";
 import { startFakeServer, type FakeServer } from "./helpers/fakeHttp.ts";
 import { buttonClick, interactive, sendSigned, slackEnv, slash, slashBody, slashText, startFakeSlack } from "./helpers/slack.ts";
 import { isAllowedResponseUrl } from "../adapters/slack/responseUrl.ts";
-import { slashJob, slashRunner } from "../adapters/slack/slash.ts";
+import { slackInvocation, slackSurface } from "../adapters/slack/surface.ts";
+import { commandRunner } from "../src/commands/runner.ts";
 import { commands } from "../src/commands/registry.ts";
 
 let t: TestApp;
@@ -100,14 +101,14 @@ describe("answers go only to Slack's response_url", () => {
   });
 
   it("a queued command read back with another server as its response_url (Redis written by someone else) posts nothing there", async () => {
-    const run = slashRunner({ config: t.app.config, services: t.app.services, commands, logger: t.app.logger });
-    const foreign = slashJob(
-      Object.fromEntries(new URLSearchParams(withResponseUrl(slashBody("contact find Elsewhere", slack), elsewhereUrl()))) as never,
-    );
-    await run(foreign);
-    const home = slashJob(Object.fromEntries(new URLSearchParams(slashBody("contact find Elsewhere", slack))) as never);
+    const { config, services, logger } = t.app;
+    const run = commandRunner({ services, commands, logger, surfaces: { slack: slackSurface({ config, services, logger }) } });
+    const invocation = (body: string) =>
+      slackInvocation(Object.fromEntries(new URLSearchParams(body)), "contact find Elsewhere", "command");
+    await run(invocation(withResponseUrl(slashBody("contact find Elsewhere", slack), elsewhereUrl())));
+    const home = invocation(slashBody("contact find Elsewhere", slack));
     await run(home);
-    const [answer] = await slack.waitFor(new URL(home.responseUrl).pathname, 1, 5_000);
+    const [answer] = await slack.waitFor(new URL(String(home.answerTo!.responseUrl)).pathname, 1, 5_000);
     expect(JSON.stringify(answer.body)).toContain("Elsewhere Slash");
     expect(elsewhere.requests).toHaveLength(0);
   });

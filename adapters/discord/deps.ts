@@ -2,6 +2,7 @@
 import type { Redis } from "ioredis";
 import type { Config } from "../../src/config/env.ts";
 import type { Command } from "../../src/commands/define.ts";
+import type { Dispatch } from "../../src/commands/dispatch.ts";
 import type { Services } from "../../src/domain/services.ts";
 import type { Logger } from "../../src/log.ts";
 
@@ -11,4 +12,6 @@ export interface DiscordDeps {
   commands: Command[];
   logger: Logger;
   redis: Redis;
+  /** runs a command by the one rule (src/commands/dispatch.ts): on a worker, or in this process */
+  dispatch: Dispatch;
 }

@@ -11,12 +11,16 @@ import type { Request, RequestHandler, Response } from "express";
 import { ApplicationCommandType, InteractionResponseType, InteractionType, MessageFlags } from "discord.js";
 import type { REST } from "@discordjs/rest";
 import type { Command } from "../../src/commands/define.ts";
+import { randomUUID } from "node:crypto";
 import { parseText, runParsed, toErrorReply, type Parsed, type RunOptions } from "../../src/commands/engine.ts";
+import type { Invocation, RunResult } from "../../src/commands/invocation.ts";
+import { shareCommandFor } from "../../src/commands/share.ts";
 import type { Actor } from "../../src/domain/actor.ts";
 import { errorReply, type Reply } from "../../src/reply/reply.ts";
 import type { DiscordDeps } from "./deps.ts";
 import { discordPublicKey, verifyDiscordRequest } from "./verify.ts";
 import { discordActor, type InteractionIdentity } from "./identity.ts";
+import { discordIdentity } from "./surface.ts";
 import { commandIndex } from "./commandTree.ts";
 import { resolveInvocation, type InteractionOption } from "./options.ts";
 import { modalFor, modalTarget, modalValues, wantsModal } from "./modals.ts";
@@ -57,21 +61,10 @@ export type SendResponse = (response: InteractionResponse) => Promise<void>;
 export type InteractionCore = (body: Interaction, send: SendResponse) => Promise<boolean>;
 
 const STASH_BUDGET_MS = 300;
-const KIND_OF_KEY: Record<string, string> = { C: "contact", A: "company", D: "deal", T: "ticket" };
 
 export interface InteractionRuntime {
   rest: REST;
   buttons: ButtonStore;
-}
-
-/** The read-only command that re-creates an ephemeral answer for the channel, when there is one. */
-export function shareCommandFor(parsed: Parsed | undefined, reply: Reply): string | undefined {
-  if (reply.kind !== "ok" || !reply.ephemeral) return undefined;
-  const kind = reply.recordKey ? KIND_OF_KEY[reply.recordKey[0]] : undefined;
-  if (kind) return `${kind} show ${reply.recordKey}`;
-  // a read-only answer without arguments (pipeline, ticket list) is its own command
-  if (parsed?.cmd.readOnly && parsed.cmd.path[0] !== "help" && !Object.keys(parsed.raw).length) return parsed.cmd.path.join(" ");
-  return undefined;
 }
 
 export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): InteractionCore {
@@ -89,19 +82,28 @@ export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): Inte
   }
   const DUPLICATE: Outcome = { notice: "This interaction was already handled." };
 
-  /** Runs a command (a ticket it opens gets its support thread from the ticket.opened event: jobs/events/ticketThreads.ts). */
-  function run(parsed: Parsed, actor: Actor, body: Interaction): Promise<Reply> {
-    return runParsed(parsed, actor, services, runOpts(body));
+  /** A command through the one dispatcher (src/commands/dispatch.ts): on a worker or here, once per
+   *  interaction id; its answer comes back here, because Discord's first response is this process's to send. */
+  async function dispatched(body: Interaction, command: Invocation["command"]): Promise<RunResult> {
+    const result = await deps.dispatch({
+      surface: "discord",
+      id: `interaction:${body.id ?? randomUUID()}`,
+      identity: discordIdentity(body),
+      command,
+      channelId: body.channel_id,
+    });
+    return result ?? { reply: errorReply("No answer came back; try again.") };
   }
 
   async function onCommand(body: Interaction): Promise<Outcome> {
     if (body.data?.type === ApplicationCommandType.Message) return onMessageCommand(body);
-    const { actor, fresh } = await actorFor(body);
-    if (!fresh) return DUPLICATE;
     const { cmd, raw } = resolveInvocation(index, body.data ?? {});
-    if (wantsModal(cmd.path.join(" "), raw)) return { modal: modalFor(cmd) };
-    const reply = await run({ cmd, raw }, actor, body);
-    return { reply, share: shareCommandFor({ cmd, raw }, reply) };
+    if (wantsModal(cmd.path.join(" "), raw)) {
+      await discordActor(services, body); // a form only for a member
+      return { modal: modalFor(cmd) };
+    }
+    const { reply, share } = await dispatched(body, { path: cmd.path.join(" "), raw });
+    return { reply, share };
   }
 
   /** "Create ticket" on a message: one ticket per message, however often it is asked. */
@@ -135,27 +137,17 @@ export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): Inte
   }
 
   async function onComponent(body: Interaction): Promise<Outcome> {
-    const { actor, fresh } = await actorFor(body);
-    if (!fresh) return DUPLICATE;
     const target = await rt.buttons.target(body.data?.custom_id ?? "");
     if (target === null) return { reply: errorReply("This button has expired or is not one of ours; run the command again.") };
     const { command } = target;
-    if (target.form) return openForm(command, actor, body);
-    let parsed: Parsed;
-    try {
-      parsed = parseText(commands, command);
-    } catch (e) {
-      return { reply: toErrorReply(e, undefined, { onError }) };
-    }
-    const reply = await run(parsed, actor, body);
+    if (target.form) return openForm(command, await discordActor(services, body), body);
+    const { reply, share } = await dispatched(body, { text: command });
     // only a private card keeps offering to share itself; a card already in the channel is shared
     const isPrivate = ((body.message?.flags ?? 0) & MessageFlags.Ephemeral) !== 0;
-    return { reply, share: isPrivate ? shareCommandFor(parsed, reply) : undefined };
+    return { reply, share: isPrivate ? share : undefined };
   }
 
   async function onShare(body: Interaction): Promise<Outcome> {
-    const { actor, fresh } = await actorFor(body);
-    if (!fresh) return DUPLICATE;
     const command = (body.data?.custom_id ?? "").slice(SHARE_PREFIX.length);
     let parsed: Parsed | undefined;
     try {
@@ -164,7 +156,7 @@ export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): Inte
       parsed = undefined;
     }
     if (!parsed?.cmd.readOnly) return { reply: errorReply("Only records and read-only answers can be shared.") };
-    const reply = await runParsed(parsed, actor, services, runOpts(body));
+    const { reply } = await dispatched(body, { text: command });
     return { reply: { ...reply, ephemeral: false } };
   }
 
@@ -201,19 +193,17 @@ export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): Inte
       given = undefined;
     }
     if (!given) return { reply: errorReply("This form is out of date; run the command again.") };
-    const { actor, fresh } = await actorFor(body);
-    if (!fresh) return DUPLICATE;
+    const actor = await discordActor(services, body);
     // the fields typed in, over the arguments the form was opened with ("campaign message K-1")
     const typed = modalValues(body.data?.components);
-    const parsed = { cmd: given.cmd, raw: { ...given.raw, ...typed } };
-    const reply = await run(parsed, actor, body);
+    const { reply, share } = await dispatched(body, { path: given.cmd.path.join(" "), raw: { ...given.raw, ...typed } });
     if (reply.kind === "error") {
       // Discord has closed the modal: keep what was typed for "Try again"
       if (Object.keys(typed).length) await bestEffort(rt.buttons.saveDraft(actor.memberId, command!, typed));
       return { reply, retryForm: command! };
     }
     await bestEffort(rt.buttons.dropDraft(actor.memberId, command!));
-    return { reply, share: shareCommandFor(parsed, reply) };
+    return { reply, share };
   }
 
   async function answer(

@@ -1,9 +1,11 @@
 // The Bolt app: /crm, buttons, "Share in channel", modals, mentions and App Home, on our own receiver.
-import pLimit from "p-limit";
+// Every command goes to the one dispatcher (src/commands/dispatch.ts → runner.ts) as an Invocation;
+// what is Slack's here is the ack, the forms, and where the answer goes (surface.ts).
+import { randomUUID } from "node:crypto";
 import { App, LogLevel, type Logger as BoltLogger, type Receiver } from "@slack/bolt";
 import type { Command } from "../../src/commands/define.ts";
-import { parseText, runParsed, runText, toErrorReply } from "../../src/commands/engine.ts";
-import type { Actor } from "../../src/domain/actor.ts";
+import { parseText, toErrorReply } from "../../src/commands/engine.ts";
+import type { Invocation } from "../../src/commands/invocation.ts";
 import type { Logger } from "../../src/log.ts";
 import type { Reply } from "../../src/reply/reply.ts";
 import { BUTTON_ACTION_PREFIX, FORM_ACTION_PREFIX, SHARE_ACTION, renderSlack, type SlackMessage } from "./render.ts";
@@ -11,8 +13,7 @@ import { MODAL_CALLBACK, errorField, fieldErrors, modalView, rawArgsFromState, t
 import { MODAL_COMMANDS, isForm, prepareForm, wantsForm } from "../../src/commands/forms.ts";
 import { LATE, within } from "../../src/commands/deadline.ts";
 import { slackActor } from "./identity.ts";
-import { shareCommandFor } from "./share.ts";
-import { slashJob, slashRunner } from "./slash.ts";
+import { slackIdentity, slackInvocation } from "./surface.ts";
 import type { SlackDeps } from "./deps.ts";
 import { hostOf, isAllowedResponseUrl, responder } from "./responseUrl.ts";
 import { registerEvents } from "./events.ts";
@@ -20,8 +21,6 @@ import { registerMessageFlows } from "./messages.ts";
 
 /** Slack allows 3 s for an ack; leave room for the network. */
 export const ACK_BUDGET_MS = 2300;
-/** how long the server waits for Redis to take a command before running it itself */
-const ENQUEUE_BUDGET_MS = 1000;
 
 function boltLogger(logger: Logger): BoltLogger {
   const l = logger.child({ component: "bolt" });
@@ -51,18 +50,19 @@ export function createSlackApp(deps: SlackDeps, receiver: Receiver, authorize: A
       ? { slackApiUrl: config.SLACK_API_URL.endsWith("/") ? config.SLACK_API_URL : `${config.SLACK_API_URL}/` }
       : undefined,
   });
-  const runSlash = slashRunner(deps);
-  /** Commands this process runs itself (no queue) wait their turn here, at most SLACK_COMMAND_CONCURRENCY at
-   *  once, so a burst queues instead of starving the event loop that sends the acks. */
-  const background = pLimit(config.SLACK_COMMAND_CONCURRENCY);
+  const { dispatch } = deps;
   /** Answers through the payload's response_url, only when it is Slack's (responseUrl.ts), never Bolt's respond. */
   const respondTo = (body: unknown) => responder((body as { response_url?: unknown }).response_url, config, logger);
   const onError = (e: unknown, cmd?: Command) =>
     logger.error({ err: (e as Error).message, stack: (e as Error).stack, command: cmd?.path.join(" ") }, "command failed");
 
+  /** Runs the dispatch for an answer that goes to response_url; nothing waits for it. */
+  const handOn = (inv: Invocation) =>
+    dispatch(inv).catch((e: Error) => logger.error({ err: e.message, surface: "slack" }, "could not dispatch a command"));
+
   // Ack first, always: Slack's 3-second window never depends on the database. The command then goes
-  // to the slack-commands queue for a worker process (or runs here when the queue cannot take it) and
-  // is answered through response_url; forms open with the trigger_id, which expires after 3 s.
+  // to the dispatcher (a worker, or this process) and is answered through response_url; forms open with
+  // the trigger_id, which expires after 3 s.
   app.command("/crm", async ({ command, ack, client }) => {
     // an answer that could only go somewhere other than Slack: say so in the ack and run nothing
     if (!isAllowedResponseUrl(command.response_url, config)) {
@@ -86,32 +86,15 @@ export function createSlackApp(deps: SlackDeps, receiver: Receiver, authorize: A
       );
       return;
     }
-    const job = slashJob(command);
-    if (deps.enqueueSlash) {
-      if (
-        (await within(
-          deps.enqueueSlash(job).then(
-            () => true,
-            () => false,
-          ),
-          ENQUEUE_BUDGET_MS,
-        )) === true
-      )
-        return;
-      logger.warn("slack-commands queue unavailable: running the command in this process");
-    }
-    await background(() => runSlash(job));
+    await handOn(slackInvocation(command as unknown as Record<string, unknown>, text, "command", command.channel_id));
   });
 
   // a button on one of our messages: run its command as the person who clicked, update the message
   app.action(new RegExp(`^${BUTTON_ACTION_PREFIX}`), async ({ ack, body, action }) => {
     await ack();
-    const respond = respondTo(body);
     const commandText = (action as { value?: string }).value ?? "";
-    const reply = await runAs(body, commandText, (body as { channel?: { id: string } }).channel?.id);
-    if (reply.kind === "ok")
-      await respond({ replace_original: true, ...renderSlack(reply, { shareCommand: shareCommandFor(undefined, commandText, reply) }) });
-    else await respond({ response_type: "ephemeral", replace_original: false, ...renderSlack(reply) });
+    const b = body as unknown as Record<string, unknown> & { channel?: { id: string } };
+    await handOn(slackInvocation(withActionTs(b, action), commandText, "button", b.channel?.id));
   });
 
   // a form button ("Write the message"): open its modal at once, the trigger_id expires 3 s after the click
@@ -148,9 +131,8 @@ export function createSlackApp(deps: SlackDeps, receiver: Receiver, authorize: A
       await respond({ response_type: "ephemeral", replace_original: false, text: "Only records and read-only answers can be shared." });
       return;
     }
-    const reply = await runAs(body, commandText, (body as { channel?: { id: string } }).channel?.id);
-    await respond({ response_type: "in_channel", replace_original: false, ...renderSlack({ ...reply, ephemeral: false }) });
-    await respond({ delete_original: true });
+    const b = body as unknown as Record<string, unknown> & { channel?: { id: string } };
+    await handOn(slackInvocation(withActionTs(b, action), commandText, "share", b.channel?.id));
   });
 
   app.view(MODAL_CALLBACK, async ({ ack, body, view, client }) => {
@@ -168,12 +150,19 @@ export function createSlackApp(deps: SlackDeps, receiver: Receiver, authorize: A
       await ack({ response_action: "errors", errors });
       return;
     }
-    const work = (async () =>
-      runParsed({ cmd, raw }, await slackActor(services, body), services, {
-        channelId: meta.channelId,
-        onError,
-        publicUrl: config.PUBLIC_URL,
-      }))().catch((e) => toErrorReply(e, cmd, { onError }));
+    // the answer comes back here: the view's ack shows a refusal beside the field it is about
+    const work = dispatch({
+      surface: "slack",
+      // each submission is a request of its own (a refused form is sent again from the same view, and
+      // Slack never resends a submission)
+      id: `view:${randomUUID()}`,
+      identity: slackIdentity(body as unknown as Record<string, unknown>),
+      command: { path: cmd.path.join(" "), raw },
+      channelId: meta.channelId,
+    }).then(
+      (r) => r?.reply ?? toErrorReply(new Error("no answer came back"), cmd, { onError }),
+      (e) => toErrorReply(e, cmd, { onError }),
+    );
     const reply = await within(work, ACK_BUDGET_MS);
     const post = async (r: Reply) => {
       const msg = renderSlack(r);
@@ -232,14 +221,25 @@ export function createSlackApp(deps: SlackDeps, receiver: Receiver, authorize: A
     }
   };
 
+  /** A command for an event (a mention, App Home, a 🎫 reaction): the answer comes back to the caller. */
   async function runAs(body: unknown, commandText: string, channelId?: string): Promise<Reply> {
-    let actor: Actor;
     try {
-      actor = await slackActor(services, body as Record<string, unknown>);
+      const result = await dispatch({
+        surface: "slack",
+        id: randomUUID(),
+        identity: slackIdentity(body as Record<string, unknown>),
+        command: { text: commandText },
+        channelId,
+      });
+      return result?.reply ?? toErrorReply(new Error("no answer came back"), undefined, { onError });
     } catch (e) {
       return toErrorReply(e, undefined, { onError });
     }
-    return runText(commands, commandText, actor, services, { channelId, onError, publicUrl: config.PUBLIC_URL });
+  }
+
+  /** A click's own id: response_url is shared by every button of a message, action_ts is the click's. */
+  function withActionTs(body: Record<string, unknown>, action: unknown): Record<string, unknown> {
+    return { ...body, action_ts: (action as { action_ts?: string }).action_ts ?? body.action_ts };
   }
 
   registerEvents(app, deps, { runAs });

@@ -3,13 +3,13 @@ import type { Config } from "../../src/config/env.ts";
 import type { Command } from "../../src/commands/define.ts";
 import type { Services } from "../../src/domain/services.ts";
 import type { Logger } from "../../src/log.ts";
-import type { SlashJob } from "../../jobs/slashQueue.ts";
+import type { Dispatch } from "../../src/commands/dispatch.ts";
 
 export interface SlackDeps {
   config: Config;
   services: Services;
   commands: Command[];
   logger: Logger;
-  /** hands a /crm command to the worker processes (the slack-commands queue); without it the server runs it */
-  enqueueSlash?: (job: SlashJob) => Promise<void>;
+  /** runs a command by the one rule (src/commands/dispatch.ts): on a worker, or in this process */
+  dispatch: Dispatch;
 }

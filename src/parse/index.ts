@@ -2,7 +2,6 @@
 export { tokenize, bracketForm, quoteArg, MAX_COMMAND_LENGTH, type Token } from "./tokenize.ts";
 export {
   parseMoney,
-  thousandsSeparatorError,
   parseDate,
   parseDuration,
   parseMention,
@@ -15,5 +14,3 @@ export {
   type Mention,
   type ChannelRef,
 } from "./values.ts";
-export { nearest } from "./suggest.ts";
-export { TEXT_LIMITS } from "./limits.ts";

@@ -1,14 +1,20 @@
 // Hands each recorded event to its handlers, once per (event, handler), however often it is dispatched and
 // by however many workers:
-//  - a handler runs inside a transaction that first inserts its DomainEventHandled row; a second dispatcher
-//    blocks on that row's key until the first commits, then finds it taken and skips;
+//  - a handler runs inside a transaction whose first statement claims it (inserts its DomainEventHandled
+//    row); a second dispatcher blocks on that row's key until the first commits, then finds it taken and skips;
 //  - a handler that fails or a worker that dies mid-handler rolls its row back, so the next dispatch runs it
 //    again; handlers make their effects idempotent with keys derived from the event id (the delivery
 //    outbox's dedupe keys, one thread job per ticket, debounced rescoring), so a rerun repeats nothing;
-//  - the event is marked dispatched when every handler is done; the sweep retries the others.
+//  - the last handler's claim also marks the event dispatched (every other handler's row exists by then),
+//    so it commits with that handler, or not at all; the sweep retries the others.
+// One statement per handler, in its transaction (claim.ts); an event with one handler (most) costs one
+// transaction of one statement besides the handler's own work.
 import type { DomainEvent, Prisma, PrismaClient } from "../../generated/prisma/client.ts";
 import type { Logger } from "../../log.ts";
+import { claimHandler, markDispatched, MAX_ATTEMPTS, type RecordedEvent } from "./claim.ts";
 import type { DomainEventType, EventActor, EventRef, StoredEvent } from "./types.ts";
+
+export { MAX_ATTEMPTS, type RecordedEvent } from "./claim.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -20,17 +26,16 @@ export interface EventHandler {
   run(event: StoredEvent, tx: Tx): Promise<void>;
 }
 
-/** Failures after which the sweep stops retrying an event (its lastError says why). */
-export const MAX_ATTEMPTS = 20;
 /** Earlier events of one record dispatched before a later one (so "created" is announced before "moved"). */
 const EARLIER_BATCH = 50;
 
 export type DispatchResult = "dispatched" | "already" | "missing";
 
-export function toStored(row: DomainEvent): StoredEvent {
+export function toStored(row: DomainEvent): RecordedEvent {
   const { actor, ...data } = row.data as Prisma.JsonObject & { actor: EventActor };
   return {
     id: row.id,
+    seq: row.seq,
     workspaceId: row.workspaceId,
     type: row.type,
     recordKind: row.recordKind,
@@ -38,8 +43,11 @@ export function toStored(row: DomainEvent): StoredEvent {
     actor,
     data,
     createdAt: row.createdAt,
-  } as StoredEvent;
+  } as RecordedEvent;
 }
+
+/** Thrown when an event cannot be dispatched before earlier ones of its record: dispatch() handles those first. */
+class EarlierFirst extends Error {}
 
 export class EventDispatcher {
   constructor(
@@ -49,6 +57,11 @@ export class EventDispatcher {
   ) {
     const names = handlers.map((h) => h.name);
     if (new Set(names).size !== names.length) throw new Error(`event handler names must be unique: ${names.join(", ")}`);
+  }
+
+  /** Whether any handler reacts to this type (events of other types are marked dispatched and nothing more). */
+  handles(type: string): boolean {
+    return this.handlers.some((h) => h.handles.includes(type as DomainEventType));
   }
 
   /** Runs the handlers of this event that have not run yet, after those of earlier undispatched events of the same record. */
@@ -68,37 +81,56 @@ export class EventDispatcher {
       orderBy: { seq: "asc" },
       take: EARLIER_BATCH,
     });
-    for (const e of earlier) await this.handle(e);
-    await this.handle(ev);
+    for (const e of earlier) await this.handle(toStored(e), false);
+    await this.handle(toStored(ev), false);
     return "dispatched";
   }
 
-  private async handle(row: DomainEvent): Promise<void> {
-    const event = toStored(row);
-    const where = { id: row.id, workspaceId: row.workspaceId };
+  /**
+   * An event as its writer recorded it, right after its commit (no read back): its first claim also checks
+   * that no earlier event of the record waits, and hands over to dispatch() when one does.
+   */
+  async dispatchRecorded(event: RecordedEvent): Promise<DispatchResult> {
     try {
-      for (const h of this.handlers) {
-        if (!h.handles.includes(event.type)) continue;
+      await this.handle(event, true);
+      return "dispatched";
+    } catch (e) {
+      if (e instanceof EarlierFirst) return this.dispatch(event.workspaceId, event.id);
+      throw e;
+    }
+  }
+
+  private async handle(event: RecordedEvent, checkEarlier: boolean): Promise<void> {
+    const mine = this.handlers.filter((h) => h.handles.includes(event.type));
+    try {
+      if (!mine.length) {
+        await markDispatched(this.db, event);
+        return;
+      }
+      for (let i = 0; i < mine.length; i++) {
+        const h = mine[i];
+        const last = i === mine.length - 1;
         await this.db.$transaction(
           async (tx) => {
-            const { count } = await tx.domainEventHandled.createMany({
-              data: [{ eventId: row.id, handler: h.name, workspaceId: row.workspaceId }],
-              skipDuplicates: true,
-            });
-            if (count) await h.run(event, tx);
+            const claim = await claimHandler(tx, event, h.name, { last, checkEarlier: checkEarlier && i === 0 });
+            if (claim === "earlier") throw new EarlierFirst();
+            if (claim === "claimed") await h.run(event, tx);
           },
           { maxWait: 10_000, timeout: 30_000 },
         );
       }
-      await this.db.domainEvent.updateMany({ where: { ...where, dispatchedAt: null }, data: { dispatchedAt: new Date() } });
     } catch (e) {
+      if (e instanceof EarlierFirst) throw e;
       const err = (e as Error).message ?? String(e);
       this.logger?.warn(
-        { event: row.id, type: row.type, workspaceId: row.workspaceId, err },
+        { event: event.id, type: event.type, workspaceId: event.workspaceId, err },
         "a domain event handler failed; it is retried",
       );
       await this.db.domainEvent
-        .updateMany({ where, data: { attempts: { increment: 1 }, lastError: err.slice(0, 1000) } })
+        .updateMany({
+          where: { id: event.id, workspaceId: event.workspaceId },
+          data: { attempts: { increment: 1 }, lastError: err.slice(0, 1000) },
+        })
         .catch(() => undefined);
       throw e;
     }

@@ -1,10 +1,12 @@
 // Writing events: recordEvent(tx, actor, event) inside the transaction that makes the change, so the event
-// exists exactly when the change does (a rollback takes both). EventLog.transaction is db.$transaction plus
-// a nudge after commit, so the worker starts at once; a lost nudge costs only time (the sweep finds the row).
+// exists exactly when the change does (a rollback takes both). EventLog.transaction is db.$transaction plus,
+// after commit, a hand-over: to this process's own dispatcher when it runs one (a worker process: local.ts),
+// otherwise a nudge to the workers' queue. Either can be lost to a crash; that costs only time (the sweep
+// finds the row).
 import type { Prisma, PrismaClient } from "../../generated/prisma/client.ts";
 import type { Logger } from "../../log.ts";
 import type { Actor } from "../actor.ts";
-import { EventDispatcher, type EventHandler } from "./dispatcher.ts";
+import { EventDispatcher, type EventHandler, type RecordedEvent } from "./dispatcher.ts";
 import type { DomainEventInput, EventActor, EventRef } from "./types.ts";
 
 type Tx = Prisma.TransactionClient;
@@ -17,8 +19,13 @@ export interface EventNudge {
 /** Anyone who changes a record: a member (Actor) or a tool without one (the CSV import). */
 export type EventAuthor = Pick<Actor, "workspaceId" | "name"> & { memberId: string | null; platform: string; platformUserId?: string };
 
-// ids recorded in a transaction opened by EventLog.transaction, to nudge after its commit
-const pending = new WeakMap<object, EventRef[]>();
+/** This process's own dispatcher (local.ts): takes events just committed, or declines (then they are nudged). */
+export interface LocalDispatch {
+  accept(events: RecordedEvent[]): boolean;
+}
+
+// events recorded in a transaction opened by EventLog.transaction, to hand over after its commit
+const pending = new WeakMap<object, RecordedEvent[]>();
 
 /** How long a command waits for the nudge (Redis) before answering anyway; the sweep covers the rest. */
 const NUDGE_WAIT_MS = 2000;
@@ -39,13 +46,20 @@ export async function recordEvent(tx: Tx, actor: EventAuthor, event: DomainEvent
       actorId: actor.memberId,
       data: { actor: who, ...event.data } as unknown as Prisma.InputJsonValue,
     },
-    select: { id: true },
+    select: { id: true, seq: true, createdAt: true },
   });
-  pending.get(tx)?.push({ id: row.id, workspaceId: actor.workspaceId });
+  // what a handler receives, as the dispatcher would read it back (toStored)
+  const list = pending.get(tx);
+  if (list) {
+    const data = JSON.parse(JSON.stringify(event.data)) as unknown; // as the JSON column gives it back
+    list.push({ ...event, ...row, data, workspaceId: actor.workspaceId, actor: who } as RecordedEvent);
+  }
   return row.id;
 }
 
 export class EventLog {
+  private local?: LocalDispatch;
+
   constructor(
     private db: PrismaClient,
     private nudge?: EventNudge,
@@ -54,13 +68,18 @@ export class EventLog {
 
   /** db.$transaction; after it commits, the events recorded in it are handed to the dispatcher. */
   async transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: { maxWait?: number; timeout?: number }): Promise<T> {
-    const ids: EventRef[] = [];
+    const events: RecordedEvent[] = [];
     const result = await this.db.$transaction(async (tx) => {
-      pending.set(tx, ids);
+      pending.set(tx, events);
       return fn(tx);
     }, opts);
-    if (ids.length) await this.wake(ids);
+    if (events.length && !this.local?.accept(events)) await this.wake(events.map((e) => ({ id: e.id, workspaceId: e.workspaceId })));
     return result;
+  }
+
+  /** A worker process dispatches the events its own commands record (local.ts); undefined stops that. */
+  dispatchHere(local: LocalDispatch | undefined): void {
+    this.local = local;
   }
 
   /** A dispatcher over this log with the worker's handlers (jobs/events). */

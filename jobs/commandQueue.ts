@@ -1,0 +1,65 @@
+// The commands queue (src/commands/dispatch.ts decides when it is used): invocations from every surface
+// for the worker processes. A server checks every few seconds whether any worker listens, so a
+// deployment, or a moment, without workers still gets its answers from the server itself. A result that
+// goes back to the server (an invocation without answerTo) travels as the job's return value.
+import { createHash } from "node:crypto";
+import type { CommandQueue } from "../src/commands/dispatch.ts";
+import type { Invocation, RunResult } from "../src/commands/invocation.ts";
+import type { RunInvocation } from "../src/commands/runner.ts";
+import type { Logger } from "../src/log.ts";
+import { errorReply } from "../src/reply/reply.ts";
+import { fromWire, toWire, type WireReply } from "../src/reply/wire.ts";
+import type { JobRuntime } from "./runtime.ts";
+
+const CHECK_EVERY_MS = 5000;
+/** Discord's interaction token and Slack's response_url both last 15–30 minutes: no answer matters later */
+const RESULT_TTL_MS = 15 * 60_000;
+const WORKER_LOST = "The worker running this command stopped before answering; check the record before running it again.";
+
+/** One job per invocation (BullMQ refuses ':' in a job id, and ids come in every platform's shape). */
+const jobIdOf = (inv: Invocation) => `cmd-${createHash("sha256").update(`${inv.surface}\n${inv.id}`).digest("base64url").slice(0, 27)}`;
+
+type WireResult = Omit<RunResult, "reply"> & { reply: WireReply };
+
+export function commandQueue(rt: JobRuntime, logger: Logger): CommandQueue & { close(): Promise<void> } {
+  let listening = true;
+  const check = async () => {
+    try {
+      const now = (await rt.queue("commands").getWorkersCount()) > 0;
+      if (now !== listening)
+        logger.warn({ listening: now }, now ? "commands workers are back" : "no worker takes commands: this server runs them itself");
+      listening = now;
+    } catch {
+      /* Redis down: enqueueing fails by itself and the server runs the command */
+    }
+  };
+  void check();
+  // subscribed from the start: the first answer that comes back does not wait for a new connection
+  const events = rt.queueEvents("commands");
+  const timer = setInterval(() => void check(), CHECK_EVERY_MS).unref();
+  return {
+    listening: () => listening,
+    async enqueue(invocation) {
+      const job = await rt.addJob("commands", invocation.surface, invocation, { jobId: jobIdOf(invocation) });
+      return {
+        wait: () =>
+          job.waitUntilFinished(events, RESULT_TTL_MS).then(
+            (r: WireResult | undefined) => (r ? { ...r, reply: fromWire(r.reply) } : undefined),
+            (e: Error) => {
+              logger.warn({ err: e.message, surface: invocation.surface }, "a queued command did not finish");
+              return { reply: errorReply(WORKER_LOST) };
+            },
+          ),
+      };
+    },
+    close: async () => clearInterval(timer),
+  };
+}
+
+/** The worker's side: runs an invocation and hands back, as JSON, what must return to the server. */
+export function commandProcessor(run: RunInvocation) {
+  return async (invocation: Invocation, retried: boolean): Promise<WireResult | undefined> => {
+    const result = await run(invocation, { retried });
+    return result && { ...result, reply: toWire(result.reply) };
+  };
+}

@@ -1,0 +1,56 @@
+// The dispatcher's statements (dispatcher.ts). A handler's claim is one statement in the handler's own
+// transaction: it inserts the (event, handler) row, and for the event's last handler also marks the event
+// dispatched, so the mark commits with that handler or not at all. When asked, the same statement first
+// checks that no earlier event of the record waits (then it claims nothing and the caller goes back to
+// dispatching those first).
+import { Prisma, type PrismaClient } from "../../generated/prisma/client.ts";
+import type { StoredEvent } from "./types.ts";
+
+type Tx = Prisma.TransactionClient;
+
+/** Failures after which the sweep stops retrying an event (its lastError says why). */
+export const MAX_ATTEMPTS = 20;
+
+/** An event as written: what a handler receives, and its commit order within its record. */
+export type RecordedEvent = StoredEvent & { seq: bigint };
+
+// Prisma writes DateTime columns (timestamp without time zone) in UTC
+const NOW = Prisma.raw(`(now() AT TIME ZONE 'UTC')`);
+
+export type Claim = "claimed" | "taken" | "earlier";
+
+export async function claimHandler(
+  tx: Tx,
+  e: Pick<RecordedEvent, "id" | "seq" | "workspaceId" | "recordKind" | "recordId">,
+  handler: string,
+  opts: { last: boolean; checkEarlier: boolean },
+): Promise<Claim> {
+  const [row] = await tx.$queryRaw<{ earlier: number; claimed: number }[]>`
+    WITH earlier AS (
+      SELECT 1 FROM "DomainEvent"
+      WHERE ${opts.checkEarlier}::boolean AND "workspaceId" = ${e.workspaceId} AND "recordKind" = ${e.recordKind}
+        AND "recordId" = ${e.recordId} AND "seq" < ${e.seq}::bigint AND "dispatchedAt" IS NULL AND "attempts" < ${MAX_ATTEMPTS}::int
+      LIMIT 1
+    ), claimed AS (
+      INSERT INTO "DomainEventHandled" ("eventId", "handler", "workspaceId", "doneAt")
+      SELECT ${e.id}, ${handler}, ${e.workspaceId}, ${NOW} WHERE NOT EXISTS (SELECT 1 FROM earlier)
+      ON CONFLICT DO NOTHING
+      RETURNING 1
+    ), done AS (
+      -- after the claim (which waits for another dispatcher's claim of the same handler): every handler's row exists now
+      UPDATE "DomainEvent" SET "dispatchedAt" = ${NOW}
+      WHERE ${opts.last}::boolean AND "id" = ${e.id} AND "workspaceId" = ${e.workspaceId} AND "dispatchedAt" IS NULL
+        AND NOT EXISTS (SELECT 1 FROM earlier) AND (SELECT count(*) FROM claimed) >= 0
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM earlier)::int AS "earlier", (SELECT count(*) FROM claimed)::int AS "claimed",
+      (SELECT count(*) FROM done)::int AS "done"`;
+  if (row.earlier) return "earlier";
+  return row.claimed ? "claimed" : "taken";
+}
+
+/** An event no handler reacts to: done as soon as it is seen. */
+export async function markDispatched(db: PrismaClient, e: Pick<RecordedEvent, "id" | "workspaceId">): Promise<void> {
+  await db.$executeRaw`
+    UPDATE "DomainEvent" SET "dispatchedAt" = ${NOW} WHERE "id" = ${e.id} AND "workspaceId" = ${e.workspaceId} AND "dispatchedAt" IS NULL`;
+}

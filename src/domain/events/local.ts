@@ -1,0 +1,61 @@
+// A worker process dispatches the events its own commands record, right after their commit, without a job
+// on the domain-events queue: queueing, fetching and finishing a BullMQ job cost the worker more CPU than
+// the dispatch itself (bench/README.md). Nothing is lost when the process dies before it gets to them: they
+// are rows, and every worker's sweep queues the ones left undispatched. A full hand (a burst) declines, and
+// those events are nudged to the queue as before, for any worker to take.
+import type { Logger } from "../../log.ts";
+import type { EventDispatcher, RecordedEvent } from "./dispatcher.ts";
+import type { LocalDispatch } from "./record.ts";
+
+export class LocalDispatcher implements LocalDispatch {
+  private waiting: RecordedEvent[] = [];
+  private ids = new Set<string>();
+  private lanes = 0;
+  private stopped = false;
+
+  constructor(
+    private dispatcher: EventDispatcher,
+    private opts: { lanes: number; max: number; logger?: Logger },
+  ) {}
+
+  accept(events: RecordedEvent[]): boolean {
+    if (this.stopped || this.ids.size + events.length > this.opts.max) return false;
+    for (const e of events) {
+      this.waiting.push(e);
+      this.ids.add(e.id);
+    }
+    // after the command that committed them has answered (its continuation runs first)
+    while (this.lanes < Math.min(this.opts.lanes, this.waiting.length)) {
+      this.lanes++;
+      setImmediate(() => void this.lane());
+    }
+    return true;
+  }
+
+  /** Whether this process still has the event in hand (the sweep leaves it alone). */
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  /** Takes no more; the events not yet started are left to the sweep. */
+  stop(): void {
+    this.stopped = true;
+    this.waiting = [];
+  }
+
+  private async lane(): Promise<void> {
+    try {
+      for (let e = this.waiting.shift(); e && !this.stopped; e = this.waiting.shift()) {
+        try {
+          await this.dispatcher.dispatchRecorded(e);
+        } catch {
+          // the dispatcher logged it and counted the attempt; the sweep retries it
+        } finally {
+          this.ids.delete(e.id);
+        }
+      }
+    } finally {
+      this.lanes--;
+    }
+  }
+}
