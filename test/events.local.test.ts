@@ -1,0 +1,181 @@
+// A worker process dispatches the events its own commands record, right after commit and from the event
+// as recorded (src/domain/events/local.ts, EventDispatcher.dispatchRecorded), on a real database: the same
+// once-per-handler rule as a dispatch from the queue, earlier events of the record still first, nothing
+// handed over before commit or from a rolled-back change, and a full hand nudges the queue instead.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDb, type TestDb } from "./helpers/db.ts";
+import { EventLog, recordEvent, type EventNudge } from "../src/domain/events/record.ts";
+import type { EventHandler, RecordedEvent } from "../src/domain/events/dispatcher.ts";
+import { LocalDispatcher } from "../src/domain/events/local.ts";
+import type { EventRef, StoredEvent } from "../src/domain/events/types.ts";
+import { until } from "./helpers/until.ts";
+
+let testDb: TestDb;
+let ws: string;
+const db = () => testDb.db.prisma;
+const author = () => ({ workspaceId: ws, memberId: null, name: "Test", platform: "console" });
+
+beforeAll(async () => {
+  testDb = await createTestDb();
+  ws = (await db().workspace.create({ data: { name: "Local Events Co" } })).id;
+});
+afterAll(async () => {
+  await testDb.drop();
+});
+
+/** An EventLog whose hand-over is captured: what the dispatcher would receive right after commit. */
+function capturing() {
+  const handed: RecordedEvent[] = [];
+  const nudged: EventRef[] = [];
+  const nudge: EventNudge = { dispatch: async (refs) => void nudged.push(...refs) };
+  const log = new EventLog(db(), nudge);
+  log.dispatchHere({ accept: (events) => (handed.push(...events), true) });
+  return { log, handed, nudged };
+}
+
+const created = (log: EventLog, recordId: string) =>
+  log.transaction((tx) => recordEvent(tx, author(), { type: "contact.created", recordKind: "contact", recordId, data: {} }));
+const changed = (log: EventLog, recordId: string) =>
+  log.transaction((tx) =>
+    recordEvent(tx, author(), { type: "contact.changed", recordKind: "contact", recordId, data: { fields: ["tags"] } }),
+  );
+
+function counting(name: string, handles: EventHandler["handles"], run: (e: StoredEvent, n: number) => Promise<void> = async () => {}) {
+  const runs: string[] = [];
+  const h: EventHandler = {
+    name,
+    handles,
+    async run(e) {
+      runs.push(e.id);
+      await run(e, runs.length);
+    },
+  };
+  return { h, runs };
+}
+
+const row = (id: string) => db().domainEvent.findUniqueOrThrow({ where: { id } });
+const handledBy = async (id: string) => (await db().domainEventHandled.findMany({ where: { eventId: id } })).map((h) => h.handler).sort();
+
+describe("dispatching events as recorded", () => {
+  it("the event handed over after commit is the stored one: same id, type, record, actor, data and order", async () => {
+    const { log, handed, nudged } = capturing();
+    const id = await changed(log, "l-1");
+    expect(nudged).toEqual([]);
+    expect(handed).toHaveLength(1);
+    const stored = await row(id);
+    expect(handed[0]).toMatchObject({
+      id,
+      seq: stored.seq,
+      workspaceId: ws,
+      type: "contact.changed",
+      recordKind: "contact",
+      recordId: "l-1",
+      actor: { memberId: null, name: "Test", platform: "console" },
+      data: { fields: ["tags"] },
+      createdAt: stored.createdAt,
+    });
+  });
+
+  it("runs each handler once, marks the event dispatched with its last handler, and a second dispatch of either kind runs nothing", async () => {
+    const { log, handed } = capturing();
+    const id = await created(log, "l-2");
+    const a = counting("a", ["contact.created"]);
+    const b = counting("b", ["contact.created"]);
+    const d = log.dispatcher([a.h, b.h]);
+    expect(await d.dispatchRecorded(handed[0])).toBe("dispatched");
+    expect((await row(id)).dispatchedAt).not.toBeNull();
+    expect(await handledBy(id)).toEqual(["a", "b"]);
+    await d.dispatchRecorded(handed[0]);
+    expect(await d.dispatch(ws, id)).toBe("already");
+    expect([a.runs, b.runs]).toEqual([[id], [id]]);
+  });
+
+  it("dispatched as recorded and from the queue at the same time, a handler runs once", async () => {
+    const { log, handed } = capturing();
+    const id = await created(log, "l-3");
+    const slow = counting("slow", ["contact.created"], () => new Promise((r) => setTimeout(r, 300)));
+    const [x, y] = [log.dispatcher([slow.h]), log.dispatcher([slow.h])];
+    await Promise.all([x.dispatchRecorded(handed[0]), y.dispatch(ws, id), y.dispatchRecorded(handed[0])]);
+    expect(slow.runs).toEqual([id]);
+    expect((await row(id)).dispatchedAt).not.toBeNull();
+  });
+
+  it("an earlier undispatched event of the same record goes first", async () => {
+    const { log, handed } = capturing();
+    const first = await created(log, "l-4");
+    const second = await changed(log, "l-4");
+    const seen = counting("seen", ["contact.created", "contact.changed"]);
+    await log.dispatcher([seen.h]).dispatchRecorded(handed[1]);
+    expect(seen.runs).toEqual([first, second]);
+    expect((await row(first)).dispatchedAt).not.toBeNull();
+  });
+
+  it("a failing handler leaves the event undispatched with its attempt counted; the next dispatch runs only it", async () => {
+    const { log, handed } = capturing();
+    const id = await created(log, "l-5");
+    const fine = counting("fine", ["contact.created"]);
+    const flaky = counting("flaky", ["contact.created"], async (_e, n) => {
+      if (n === 1) throw new Error("platform down");
+    });
+    const d = log.dispatcher([fine.h, flaky.h]);
+    await expect(d.dispatchRecorded(handed[0])).rejects.toThrow("platform down");
+    expect(await row(id)).toMatchObject({ dispatchedAt: null, attempts: 1, lastError: "platform down" });
+    expect(await handledBy(id)).toEqual(["fine"]);
+    expect(await d.dispatchRecorded(handed[0])).toBe("dispatched");
+    expect([fine.runs.length, flaky.runs.length]).toEqual([1, 2]);
+    expect((await row(id)).dispatchedAt).not.toBeNull();
+  });
+
+  it("an event no handler reacts to is marked dispatched at once", async () => {
+    const { log, handed } = capturing();
+    const id = await changed(log, "l-6");
+    const other = counting("other", ["contact.created"]);
+    await log.dispatcher([other.h]).dispatchRecorded(handed[0]);
+    expect(other.runs).toEqual([]);
+    expect((await row(id)).dispatchedAt).not.toBeNull();
+    expect(await handledBy(id)).toEqual([]);
+  });
+});
+
+describe("LocalDispatcher", () => {
+  it("dispatches what this process commits without a nudge; a rolled-back change hands over nothing", async () => {
+    const nudged: EventRef[] = [];
+    const log = new EventLog(db(), { dispatch: async (refs) => void nudged.push(...refs) });
+    const seen = counting("seen", ["contact.created"]);
+    const local = new LocalDispatcher(log.dispatcher([seen.h]), { lanes: 2, max: 100 });
+    log.dispatchHere(local);
+    const ids = await Promise.all(["m-1", "m-2", "m-3"].map((r) => created(log, r)));
+    await expect(
+      log.transaction(async (tx) => {
+        await recordEvent(tx, author(), { type: "contact.created", recordKind: "contact", recordId: "m-4", data: {} });
+        throw new Error("the change failed");
+      }),
+    ).rejects.toThrow("the change failed");
+    await until(
+      "the three dispatched",
+      async () => (await db().domainEvent.count({ where: { id: { in: ids }, dispatchedAt: { not: null } } })) === 3,
+    );
+    expect(seen.runs.sort()).toEqual([...ids].sort());
+    expect(nudged).toEqual([]);
+    expect(ids.some((id) => local.has(id))).toBe(false);
+  });
+
+  it("with its hands full, or stopped, it declines and the events are nudged to the queue", async () => {
+    const nudged: EventRef[] = [];
+    const log = new EventLog(db(), { dispatch: async (refs) => void nudged.push(...refs) });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const held = counting("held", ["contact.created"], () => gate);
+    const local = new LocalDispatcher(log.dispatcher([held.h]), { lanes: 1, max: 1 });
+    log.dispatchHere(local);
+    const kept = await created(log, "n-1");
+    const overflow = await created(log, "n-2");
+    expect(nudged.map((e) => e.id)).toEqual([overflow]);
+    expect(local.has(kept)).toBe(true);
+    release();
+    await until("the kept one dispatched", async () => (await row(kept)).dispatchedAt);
+    local.stop();
+    const after = await created(log, "n-3");
+    expect(nudged.map((e) => e.id)).toEqual([overflow, after]);
+  });
+});
