@@ -77,7 +77,7 @@ describe("tokenize", () => {
     ['"multi\nline"', [w("multi\nline", true)]],
     ['"Acme"s', [w("Acmes", true)]],
     ["stage:proposal", [o("stage", "proposal")]],
-    ["Stage:Proposal", [o("stage", "Proposal")]],
+    ["Stage:Proposal", [{ kind: "option", key: "stage", value: "Proposal", quoted: false, typedKey: "Stage" }]],
     ["first_name:Ann x-id:7", [o("first_name", "Ann"), o("x-id", "7")]],
     ['close:"next friday"', [o("close", "next friday", true)]],
     ["close:“next friday”", [o("close", "next friday", true)]],

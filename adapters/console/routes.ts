@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { Config } from "../../src/config/env.ts";
 import type { Command } from "../../src/commands/define.ts";
 import { runText, toErrorReply } from "../../src/commands/engine.ts";
+import { MAX_COMMAND_LENGTH } from "../../src/parse/index.ts";
 import type { Services } from "../../src/domain/services.ts";
 import { consoleActorFor } from "../../src/domain/workspaces/console.ts";
 import type { Logger } from "../../src/log.ts";
@@ -17,7 +18,9 @@ import { consoleAccess, consoleAddressWithoutToken, consoleSignIn, consoleSignOu
 import { ConsoleSessions } from "./sessions.ts";
 import { recordBounce, recordTarget } from "./recordLink.ts";
 
-const commandBody = z.object({ workspaceId: z.string().min(1).max(100), memberId: z.string().min(1).max(100), text: z.string().max(4000) });
+// text: any length the body allows (64 kB); an over-long command is the engine's to answer, as a normal
+// error reply with the limit (MAX_COMMAND_LENGTH), like on every other surface
+const commandBody = z.object({ workspaceId: z.string().min(1).max(100), memberId: z.string().min(1).max(100), text: z.string() });
 const workspaceBody = z.object({ name: z.string().max(100), adminName: z.string().max(100) });
 const memberBody = z.object({ name: z.string().max(100), role: z.enum(["admin", "manager", "agent", "viewer"]).optional() });
 
@@ -95,9 +98,13 @@ export function consoleRoutes(deps: { config: Config; services: Services; comman
     res.status(404).json({ error: "not found" });
   });
   api.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
-    res
-      .status(err.status && err.status < 500 ? err.status : 400)
-      .json({ error: "Send JSON (Content-Type: application/json), at most 64 kB." });
+    const status = err.status && err.status < 500 ? err.status : 400;
+    res.status(status).json({
+      error:
+        status === 413
+          ? `Send at most 64 kB; a command is at most ${MAX_COMMAND_LENGTH} characters.`
+          : "Send JSON (Content-Type: application/json), at most 64 kB.",
+    });
   });
 
   r.use("/console/api", guard, api);

@@ -85,10 +85,10 @@ export function modalFor(form: Form | Command, stash: Record<string, string> = {
         .setCustomId(a.name)
         .setRequired(a.required)
         .setStyle(a.mode === "rest" && a.type === "text" ? TextInputStyle.Paragraph : TextInputStyle.Short)
-        .setMaxLength(MAX_TEXT);
+        .setMaxLength(a.maxLength ?? MAX_TEXT);
       const hint = placeholder(a);
       if (hint) input.setPlaceholder(clip(hint, 100));
-      if (value) input.setValue(value.slice(0, MAX_TEXT));
+      if (value) input.setValue(value.slice(0, a.maxLength ?? MAX_TEXT));
       field.setTextInputComponent(input);
     }
     modal.addLabelComponents(field);

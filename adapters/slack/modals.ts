@@ -17,7 +17,7 @@ function element(a: ArgSpec, value?: string) {
     const initial = options.find((o) => o.value === value);
     return { type: "static_select", action_id: "value", options, ...(initial ? { initial_option: initial } : {}) };
   }
-  const max = a.type === "text" ? MAX_TEXT : undefined;
+  const max = a.type === "text" ? (a.maxLength ?? MAX_TEXT) : undefined;
   return {
     type: "plain_text_input",
     action_id: "value",

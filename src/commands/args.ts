@@ -1,6 +1,7 @@
 // Argument builders. One description per argument drives the text parser (Slack, console), the Discord
 // option tree, help text, and the zod schema that validates the decoded values.
 import { UserInputError } from "../errors.ts";
+import { show } from "../parse/snippet.ts";
 import type { RefKind } from "../domain/refs.ts";
 import {
   parseChannel,
@@ -15,6 +16,7 @@ import {
   type Money,
 } from "../parse/index.ts";
 import type { MemberRef } from "../parse/memberRef.ts";
+import { TEXT_LIMITS } from "../parse/limits.ts";
 
 export type ArgType =
   | "text"
@@ -45,6 +47,16 @@ export interface ArgSpec {
   dynamic?: "stage";
   /** a longer explanation shown under the field in forms (Slack input hint, Discord label description) */
   hint?: string;
+  /** the most characters a text value may have (src/parse/limits.ts); forms allow as many */
+  maxLength?: number;
+  /**
+   * What a rest argument does with a word shaped like an option (`foo:bar`) whose key the command does not
+   * know (README "Typing values"). Unset: it is refused (names, subjects, references: surely a mistyped
+   * option). "prose" (summaries, reasons, notes, messages, where "re:pricing" or "ETA:friday" is ordinary
+   * text): refused only when the key is near a known option (`whn:` for `when:`) or the word stands among
+   * the options after the text; kept as text otherwise. "literal": always text (a scoring rule `title:ceo 10`).
+   */
+  freeText?: "prose" | "literal";
 }
 
 export class Arg<T, Req extends boolean> {
@@ -64,6 +76,10 @@ export class Arg<T, Req extends boolean> {
   hint(hint: string): Arg<T, Req> {
     return new Arg<T, Req>({ ...this.spec, hint }, this.decode);
   }
+  /** every word is text, even one shaped like an option (see ArgSpec.freeText) */
+  literal(): Arg<T, Req> {
+    return new Arg<T, Req>({ ...this.spec, freeText: "literal" }, this.decode);
+  }
   declare readonly _req: Req;
 }
 
@@ -75,18 +91,27 @@ export type ArgsOf<S extends ArgsShape> = {
 const mk = <T>(type: ArgType, description: string, decode: (raw: string) => T, extra: Partial<ArgSpec> = {}) =>
   new Arg<T, true>({ type, mode: "positional", required: true, description, ...extra }, decode);
 
-/** the longest text argument (a form's text field allows as much) */
-export const MAX_TEXT = 2000;
-const text = (raw: string) => {
+/** the longest text argument (a form's text field allows as much when the argument names no limit) */
+export const MAX_TEXT = TEXT_LIMITS.note;
+const text = (raw: string, max: number = TEXT_LIMITS.line) => {
   const v = raw.trim();
   if (!v) throw new UserInputError("must not be empty");
-  if (v.length > MAX_TEXT) throw new UserInputError(`is too long (${v.length} characters; at most ${MAX_TEXT})`);
+  if (v.length > max) throw new UserInputError(`is too long (${v.length} characters; at most ${max})`);
   return v;
 };
 
+/** how to give a channel on each surface: Slack and Discord turn a picked channel into a link, the console takes its id */
+export const CHANNEL_HOW =
+  "On Slack, type # and pick the channel from the list so it becomes a link (<#C…>); on Discord, pick it in the channel option; in the console, type its id in brackets, like <#C0123ABC> (Slack) or <#112233445566778899> (Discord).";
+
 export const arg = {
-  text: (description: string) => mk("text", description, text),
-  ref: (description: string, ...kinds: RefKind[]) => mk("ref", description, (r) => text(r), { refKinds: kinds }),
+  /** one line of text: a name, subject or value, at most `max` characters (src/parse/limits.ts) */
+  text: (description: string, max: number = TEXT_LIMITS.line) => mk("text", description, (r) => text(r, max), { maxLength: max }),
+  /** free text (a summary, reason, note or message), up to TEXT_LIMITS.note; as a rest argument "re:pricing" stays text */
+  prose: (description: string) =>
+    mk("text", description, (r) => text(r, TEXT_LIMITS.note), { maxLength: TEXT_LIMITS.note, freeText: "prose" }),
+  ref: (description: string, ...kinds: RefKind[]) =>
+    mk("ref", description, (r) => text(r), { refKinds: kinds, maxLength: TEXT_LIMITS.line }),
   money: (description: string) => mk<Money>("money", description, (r) => parseMoney(r)),
   date: (description: string) => mk<Date>("date", description, (r) => parseDate(r, new Date())),
   duration: (description: string) => mk<number>("duration", description, parseDuration),
@@ -133,7 +158,8 @@ export const arg = {
       },
       { choices },
     ),
-  stage: (description = "pipeline stage") => mk("text", description, (r) => text(r).toLowerCase(), { dynamic: "stage" }),
+  stage: (description = "pipeline stage") =>
+    mk("text", description, (r) => text(r).toLowerCase(), { dynamic: "stage", maxLength: TEXT_LIMITS.line }),
   member: (description: string, allow: ("me" | "auto")[] = ["me"]) =>
     mk<MemberRef>("member", description, (r) => {
       const v = r.trim();
@@ -155,7 +181,7 @@ export const arg = {
   channel: (description: string) =>
     mk<ChannelRef>("channel", description, (r) => {
       const c = parseChannel(r);
-      if (!c) throw new UserInputError(`"${r}" is not a channel; mention it like #sales`);
+      if (!c) throw new UserInputError(`${show(r)} is not a channel link. ${CHANNEL_HOW}`);
       return c;
     }),
 };

@@ -1,5 +1,6 @@
 // campaign new | message | preview | test | send | status | pause | resume | cancel | retry-failed | list
 import { arg } from "./args.ts";
+import { TEXT_LIMITS } from "../parse/limits.ts";
 import { defineCommand } from "./define.ts";
 import { b, code, reply, s, type Action, type Span } from "../reply/reply.ts";
 import { money, plural } from "../reply/format.ts";
@@ -53,11 +54,11 @@ export const campaignNew = defineCommand({
   usage: '/crm campaign new "<name>" segment:"<filter>" channel:<email|slack|discord> [message:"<text>"] [subject:"<text>"] [at:<date>]',
   help: HELP,
   args: {
-    name: arg.text("campaign name"),
+    name: arg.text("campaign name", TEXT_LIMITS.campaignName),
     segment: arg.text("which contacts, e.g. tag:vip -tag:churned").option(),
     channel: arg.choice("how to reach them", CHANNELS).option(),
-    message: arg.text("the message; {{first_name}} {{name}} {{company}} {{owner}}").optional().option(),
-    subject: arg.text("email subject (default: the name)").optional().option(),
+    message: arg.prose("the message; {{first_name}} {{name}} {{company}} {{owner}}").optional().option(),
+    subject: arg.text("email subject (default: the name)", TEXT_LIMITS.subject).optional().option(),
     at: arg.date("send at this time instead of when you say send").optional().option(),
   },
   async run({ args, actor, services }) {
@@ -87,8 +88,8 @@ export const campaignMessage = defineCommand({
   help: HELP,
   args: {
     campaign: key,
-    text: arg.text("the message").rest().hint(`Variables: ${VARIABLES}; a fallback after |, e.g. {{first_name|there}}`),
-    subject: arg.text("email subject").optional().option(),
+    text: arg.prose("the message").rest().hint(`Variables: ${VARIABLES}; a fallback after |, e.g. {{first_name|there}}`),
+    subject: arg.text("email subject", TEXT_LIMITS.subject).optional().option(),
   },
   // the "Write the message" button: the current message filled in, the subject only for email
   form: {

@@ -1,5 +1,6 @@
 // company add | show | channel
 import { arg } from "./args.ts";
+import { TEXT_LIMITS } from "../parse/limits.ts";
 import { UserInputError } from "../errors.ts";
 import { defineCommand } from "./define.ts";
 import { b, code, reply, s } from "../reply/reply.ts";
@@ -12,7 +13,7 @@ export const companyAdd = defineCommand({
   path: ["company", "add"],
   summary: "Add a company",
   usage: "/crm company add <name> [domain:<d>]",
-  args: { name: arg.text("company name").rest(), domain: arg.text("web domain, e.g. acme.com").optional().option() },
+  args: { name: arg.text("company name", TEXT_LIMITS.name).rest(), domain: arg.text("web domain, e.g. acme.com").optional().option() },
   async run({ args, actor, services }) {
     const c = await services.companies.add(actor, args);
     return reply(`Added A-${c.number} ${c.name}`)

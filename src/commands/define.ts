@@ -82,15 +82,31 @@ function toZod(name: string, a: Arg<unknown, boolean>) {
         return a.decode(raw);
       } catch (e) {
         if (!(e instanceof UserInputError)) throw e;
-        ctx.addIssue({ code: "custom", message: `${name} ${e.message.replace(/^[A-Z]/, (c) => c.toLowerCase())}` });
+        ctx.addIssue({ code: "custom", message: named(name, e.message) });
         return z.NEVER;
       }
     });
 }
 
-/** Validates raw string args (from text or Discord options) against a command's schema. */
-export function decodeArgs<A>(cmd: Command<A>, raw: Record<string, string>): A {
+/** "must not be empty" → "name must not be empty"; a message that already starts with the argument's name
+ *  ("Amounts cannot be negative" for amount) is kept as it is rather than doubled. */
+function named(name: string, message: string): string {
+  const first = /^\p{L}+/u.exec(message)?.[0].toLowerCase();
+  if (first === name.toLowerCase() || first === `${name.toLowerCase()}s`) return message;
+  return `${name} ${message.replace(/^[A-Z]/, (c) => c.toLowerCase())}`;
+}
+
+/**
+ * Validates raw string args (from text or Discord options) against a command's schema. `hints` (from the
+ * text parser) are added to the error of the argument they name: what to write when a word that follows
+ * an option was probably part of it.
+ */
+export function decodeArgs<A>(cmd: Command<A>, raw: Record<string, string>, hints: Record<string, string> = {}): A {
   const r = cmd.schema.safeParse(raw);
   if (r.success) return r.data;
-  throw new UserInputError(r.error.issues.map((i) => i.message).join("; "), cmd.usage);
+  const messages = r.error.issues.map((i) => {
+    const hint = typeof i.path[0] === "string" && Object.hasOwn(hints, i.path[0]) ? hints[i.path[0]] : undefined;
+    return hint ? `${i.message}. ${hint}` : i.message;
+  });
+  throw new UserInputError(messages.join("; "), cmd.usage);
 }

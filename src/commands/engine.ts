@@ -7,10 +7,15 @@ import { errorReply, type Reply } from "../reply/reply.ts";
 import { decodeArgs, type Command } from "./define.ts";
 import { ChannelCheckFailed, checkChannelArgs } from "./channels.ts";
 import { tokenize, type Token } from "../parse/index.ts";
+import { nearest } from "../parse/suggest.ts";
+import { show } from "../parse/snippet.ts";
+import { spread } from "./spread.ts";
 
 export interface Parsed {
   cmd: Command;
   raw: Record<string, string>;
+  /** from the text parser: what to add to an argument's decode error (see spread.ts) */
+  hints?: Record<string, string>;
 }
 
 export function findCommand(commands: Command[], words: string[]): { cmd: Command; used: number } | null {
@@ -33,62 +38,30 @@ export function parseText(commands: Command[], text: string): Parsed {
   }
   if (!tokens.length) return { cmd: commands.find((c) => c.path[0] === "help")!, raw: {} };
   const found = findCommand(commands, leading);
-  if (!found) {
-    const area = commands.filter((c) => c.path.length > 1 && c.path[0] === leading[0]?.toLowerCase());
-    if (area.length) {
-      throw new UserInputError(
-        `Unknown ${area[0].path[0]} command${leading[1] ? ` "${leading[1]}"` : ""}. Try: ${[...new Set(area.map((c) => c.path[1]))].join(", ")}.`,
-        `/crm help ${area[0].path[0]}`,
-      );
-    }
-    throw new UserInputError(`Unknown command "${leading[0] ?? wordText(tokens[0])}".`, "/crm help");
-  }
-  return { cmd: found.cmd, raw: spread(found.cmd, tokens.slice(found.used)) };
+  if (!found) throw unknownCommand(commands, leading, tokens);
+  const { raw, hints } = spread(found.cmd, tokens.slice(found.used));
+  return { cmd: found.cmd, raw, hints };
 }
 
-/** Options by name anywhere; words fill positionals in order, the rest argument takes what is left. */
-function spread(cmd: Command, tokens: Token[]): Record<string, string> {
-  const raw: Record<string, string> = {};
-  const positionals = cmd.args.filter((a) => a.mode === "positional");
-  const rest = cmd.args.find((a) => a.mode === "rest");
-  const words: string[] = [];
-  for (const t of tokens) {
-    if (t.kind === "option") {
-      const spec = cmd.args.find((a) => a.mode === "option" && a.name === t.key);
-      if (spec) {
-        if (raw[spec.name] !== undefined) throw new UserInputError(`${t.key}: is given twice.`, cmd.usage);
-        raw[spec.name] = t.value;
-        continue;
-      }
-      if (!rest) throw new UserInputError(`Unknown option "${t.key}:".${optionsHint(cmd)}`, cmd.usage);
-    }
-    if (t.kind === "word" && !t.quoted && /^[a-z][a-z_-]*:$/i.test(t.value)) {
-      const spec = cmd.args.find((a) => a.mode === "option" && a.name === t.value.slice(0, -1).toLowerCase());
-      if (spec) throw new UserInputError(`Missing value after "${spec.name}:"; write ${spec.name}:<value> with no space.`, cmd.usage);
-    }
-    words.push(wordText(t));
+/** `Unknown command "dael". Did you mean deal?` / `Unknown contact command "edti". Did you mean edit? Try: …` */
+function unknownCommand(commands: Command[], leading: string[], tokens: Token[]): UserInputError {
+  const first = leading[0]?.toLowerCase();
+  const area = commands.filter((c) => c.path.length > 1 && c.path[0] === first);
+  if (area.length) {
+    const verbs = [...new Set(area.map((c) => c.path[1]))];
+    const near = leading[1] === undefined ? undefined : nearest(leading[1], verbs);
+    return new UserInputError(
+      `Unknown ${first} command${leading[1] ? ` "${leading[1]}"` : ""}.${near ? ` Did you mean ${first} ${near}?` : ""} Try: ${verbs.join(", ")}.`,
+      `/crm help ${first}`,
+    );
   }
-  let extra = words.length - positionals.length;
-  // an unquoted multi-word title in front of other positionals ("deal new Acme renewal 12k")
-  if (extra > 0 && !rest && positionals[0]?.type === "text" && positionals.length > 1) {
-    words.splice(0, extra + 1, words.slice(0, extra + 1).join(" "));
-    extra = 0;
-  }
-  positionals.forEach((p, i) => {
-    if (words[i] !== undefined) raw[p.name] = words[i];
-  });
-  const leftover = words.slice(positionals.length);
-  if (leftover.length) {
-    if (!rest) throw new UserInputError(`Unexpected "${leftover.join(" ").slice(0, 60)}".`, cmd.usage);
-    raw[rest.name] = leftover.join(" ");
-  }
-  return raw;
+  const typed = leading[0] ?? wordText(tokens[0]);
+  const near = nearest(typed, [...new Set(commands.map((c) => c.path[0]))]);
+  return new UserInputError(
+    `Unknown command ${show(typed)}.${near ? ` Did you mean ${near}?` : ""}`,
+    near ? `/crm help ${near}` : "/crm help",
+  );
 }
-
-const optionsHint = (cmd: Command) => {
-  const opts = cmd.args.filter((a) => a.mode === "option").map((a) => `${a.name}:`);
-  return opts.length ? ` Options: ${opts.join(" ")}` : "";
-};
 
 /** Viewers run read-only commands only (and those that touch only what is their own). */
 export function assertMayRun(cmd: Command, actor: Actor): void {
@@ -105,7 +78,7 @@ export interface RunOptions {
 export async function runParsed(parsed: Parsed, actor: Actor, services: Services, opts: RunOptions = {}): Promise<Reply> {
   const { cmd } = parsed;
   try {
-    const args = decodeArgs(cmd, parsed.raw);
+    const args = decodeArgs(cmd, parsed.raw, parsed.hints);
     assertMayRun(cmd, actor);
     await checkChannelArgs(cmd, args, actor, services);
     const reply = await cmd.run({ args, actor, services, channelId: opts.channelId });

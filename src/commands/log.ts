@@ -21,7 +21,7 @@ export const log = defineCommand({
   args: {
     kind: arg.choice("what happened", INTERACTION_KINDS),
     ref: arg.ref("contact, company, deal or ticket key, or a contact's email", "contact", "company", "deal", "ticket"),
-    summary: arg.text("what was said or agreed").rest(),
+    summary: arg.prose("what was said or agreed").rest(),
     when: arg.date("when it happened (default now)").optional().option(),
   },
   async run({ args, actor, services }) {

@@ -41,7 +41,7 @@ export const scoreRuleAdd = defineCommand({
     `Fields: ${SCORE_FIELDS.join(", ")}. Title matches part of the job title; company matches its name or domain.`,
     'Examples: /crm score rule add tag:vip 25 · /crm score rule add title:"vp sales" 15 · /crm score rule add tag:student -20',
   ],
-  args: { rule: arg.text("field:value then points").rest() },
+  args: { rule: arg.text("field:value then points").rest().literal() },
   async run({ args, actor, services }) {
     const parsed = parseScoreRule(args.rule);
     if (!parsed) throw new UserInputError(`Write the rule as <field>:<value> <points>, e.g. tag:vip 25.`, RULE_USAGE);

@@ -16,12 +16,16 @@ export const supportChannel = defineCommand({
   async run({ args, actor, services }) {
     if (!args.channel) {
       const { supportChannelId } = await services.workspaceSettings.get(actor.workspaceId);
+      if (!supportChannelId)
+        return reply("No support channel yet")
+          .text([
+            s("🧵 No support channel is set yet, so new tickets get no Discord thread. Set one with "),
+            code("/crm support channel #channel"),
+            s("."),
+          ])
+          .build();
       return reply("Support channel")
-        .text([
-          s("🧵 Ticket threads open in "),
-          where(supportChannelId),
-          s(supportChannelId ? "." : "; set it with /crm support channel #channel."),
-        ])
+        .text([s("🧵 Ticket threads open in "), where(supportChannelId), s(".")])
         .build();
     }
     await services.workspaceSettings.setSupportChannel(actor, args.channel);

@@ -2,6 +2,7 @@
 export { tokenize, bracketForm, quoteArg, MAX_COMMAND_LENGTH, type Token } from "./tokenize.ts";
 export {
   parseMoney,
+  thousandsSeparatorError,
   parseDate,
   parseDuration,
   parseMention,
@@ -14,3 +15,5 @@ export {
   type Mention,
   type ChannelRef,
 } from "./values.ts";
+export { nearest } from "./suggest.ts";
+export { TEXT_LIMITS } from "./limits.ts";

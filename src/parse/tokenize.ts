@@ -17,10 +17,14 @@
 //   Invisible control characters are dropped. At most 4000 characters.
 import { UserInputError } from "../errors.ts";
 import { decodeEntities, show } from "./snippet.ts";
+import { TEXT_LIMITS } from "./limits.ts";
 
-export type Token = { kind: "word"; value: string; quoted: boolean } | { kind: "option"; key: string; value: string; quoted: boolean };
+export type Token =
+  | { kind: "word"; value: string; quoted: boolean }
+  /** `typedKey`: the key as typed, when that was not all lower-case ("ETA:friday" kept as text stays so) */
+  | { kind: "option"; key: string; value: string; quoted: boolean; typedKey?: string };
 
-export const MAX_COMMAND_LENGTH = 4000;
+export const MAX_COMMAND_LENGTH = TEXT_LIMITS.command;
 
 /** One character of decoded text, or a whole bracket form that no later rule may split or reinterpret. */
 type Cell = { text: string; atomic: boolean };
@@ -138,18 +142,17 @@ function readValue(cells: Cell[], start: number): { value: string; quoted: boole
 }
 
 /** If an option key starts at cells[i], returns the lower-cased key and the index after the colon. */
-function readKey(cells: Cell[], i: number): { key: string; next: number } | null {
+function readKey(cells: Cell[], i: number): { key: string; typed: string; next: number } | null {
   if (cells[i].atomic || !KEY_START.test(cells[i].text)) return null;
   let j = i + 1;
   while (j < cells.length && !cells[j].atomic && KEY_CHAR.test(cells[j].text)) j++;
   if (!isPlain(cells[j], ":")) return null;
   if (isPlain(cells[j + 1], "/") && isPlain(cells[j + 2], "/")) return null; // https://…
-  const key = cells
+  const typed = cells
     .slice(i, j)
     .map((c) => c.text)
-    .join("")
-    .toLowerCase();
-  return { key, next: j + 1 };
+    .join("");
+  return { key: typed.toLowerCase(), typed, next: j + 1 };
 }
 
 /**
@@ -193,7 +196,13 @@ export function tokenize(text: string): Token[] {
       if (read.value === "") {
         throw new UserInputError(`Missing value after "${key.key}:"; write ${key.key}:<value>, or put the text in quotes`);
       }
-      tokens.push({ kind: "option", key: key.key, value: read.value, quoted: read.quoted });
+      tokens.push({
+        kind: "option",
+        key: key.key,
+        value: read.value,
+        quoted: read.quoted,
+        ...(key.typed === key.key ? {} : { typedKey: key.typed }),
+      });
       i = read.next;
       continue;
     }

@@ -7,7 +7,7 @@
 import { UserInputError } from "../errors.ts";
 import { show } from "./snippet.ts";
 
-export { parseMoney, type Money } from "./money.ts";
+export { parseMoney, thousandsSeparatorError, type Money } from "./money.ts";
 export { parseDate, isValidTimeZone } from "./dates.ts";
 
 const UNIT_SECONDS = { w: 604_800, d: 86_400, h: 3_600, m: 60, s: 1 } as const;
