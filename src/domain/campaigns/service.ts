@@ -14,6 +14,7 @@ import type { CampaignJobs, CampaignRef } from "./jobs.ts";
 import { CampaignBackground, type BackgroundDeps } from "./background.ts";
 import { segmentCounts, statusCounts, UNKNOWN, type StatusCounts } from "./recipients.ts";
 import { formatSegment, parseSegment } from "./segment.ts";
+import { TEXT_LIMITS } from "../../parse/limits.ts";
 import { resolveSegment } from "./segmentSql.ts";
 import { contactValues, renderTemplate, validateTemplate } from "./template.ts";
 
@@ -55,7 +56,8 @@ export class CampaignService {
   async create(actor: Actor, input: NewCampaign): Promise<Campaign & { counts: { total: number; reachable: number } }> {
     requireRole(actor, "manager", "create campaigns");
     const name = input.name.trim();
-    if (name.length > 120) throw new UserInputError("The campaign name is too long (at most 120 characters).");
+    if (name.length > TEXT_LIMITS.campaignName)
+      throw new UserInputError(`The campaign name is too long (at most ${TEXT_LIMITS.campaignName} characters).`);
     if (input.channel === "email") this.requireEmail();
     if (input.message) validateTemplate(input.message);
     if (input.subject) this.checkSubject(input.subject, input.channel);
@@ -344,7 +346,8 @@ export class CampaignService {
 
   private checkSubject(subject: string, channel: CampaignChannel) {
     if (channel !== "email") throw new UserInputError("subject: is for email campaigns.");
-    if (subject.length > 200) throw new UserInputError("The subject is too long (at most 200 characters).");
+    if (subject.length > TEXT_LIMITS.subject)
+      throw new UserInputError(`The subject is too long (at most ${TEXT_LIMITS.subject} characters).`);
     validateTemplate(subject, "subject");
   }
 

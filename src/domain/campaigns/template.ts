@@ -2,6 +2,7 @@
 // for empty values: {{first_name|there}}. Unknown variables are refused when the campaign is written,
 // so a typo never reaches a customer as "{{frist_name}}".
 import { UserInputError } from "../../errors.ts";
+import { TEXT_LIMITS } from "../../parse/limits.ts";
 
 export const TEMPLATE_VARIABLES = ["first_name", "name", "company", "owner"] as const;
 export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
@@ -10,7 +11,7 @@ export type TemplateValues = Partial<Record<TemplateVariable, string | null | un
 // One run per part and no part that can give characters to its neighbour: linear on any text (the name's
 // spaces are trimmed in code, not by \s* around a lazy name, which backtracked cubically).
 const PLACEHOLDER = /\{\{([^{}|]*)(?:\|([^{}]*))?\}\}/g;
-export const MAX_MESSAGE = 3000;
+export const MAX_MESSAGE = TEXT_LIMITS.note;
 
 /** Throws UserInputError for unknown variables, stray braces or an over-long text. */
 export function validateTemplate(text: string, what = "message"): void {

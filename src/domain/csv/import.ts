@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { parse } from "csv-parse/sync";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { parseEmail } from "../../parse/values.ts";
+import { TEXT_LIMITS } from "../../parse/limits.ts";
 import { audit } from "../audit.ts";
 import { unguardCell } from "./export.ts";
 import { recordEvent } from "../events/record.ts";
@@ -37,7 +38,7 @@ export interface ImportOptions {
 }
 
 const KNOWN = ["key", "name", "email", "phone", "title", "company", "tags", "owner"] as const;
-const MAX = { name: 200, phone: 50, title: 200, company: 200 };
+const MAX = { name: TEXT_LIMITS.name, phone: TEXT_LIMITS.phone, title: TEXT_LIMITS.line, company: TEXT_LIMITS.line };
 const newId = () => `c${randomBytes(12).toString("hex")}`;
 /** Up to this many new contacts are named in the import's event; a bigger import rescores the whole workspace. */
 const EVENT_MAX_IDS = 1000;

@@ -4,6 +4,7 @@ import { UserInputError } from "../../errors.ts";
 import type { Member, Prisma, PrismaClient, Ticket } from "../../generated/prisma/client.ts";
 import type { TicketPriority } from "../../generated/prisma/enums.ts";
 import type { MemberRef } from "../../parse/memberRef.ts";
+import { TEXT_LIMITS } from "../../parse/limits.ts";
 import { formatKey, nextNumber } from "../../db/keys.ts";
 import { requireCanChange, requireRole, type Actor } from "../actor.ts";
 import { audit } from "../audit.ts";
@@ -32,7 +33,7 @@ export interface NewTicket {
   sourceAuthorUserId?: string;
 }
 
-const MAX_SUBJECT = 200;
+const MAX_SUBJECT = TEXT_LIMITS.subject;
 const LIST_LIMIT = 20;
 const people = { assignee: true, requester: true } as const;
 export type TicketWithPeople = Prisma.TicketGetPayload<{ include: typeof people }>;
