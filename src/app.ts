@@ -17,6 +17,7 @@ import { createSlack } from "../adapters/slack/index.ts";
 import { createSlackDelivery } from "../adapters/slack/delivery.ts";
 import { slackSurface } from "../adapters/slack/surface.ts";
 import { discordSurface } from "../adapters/discord/surface.ts";
+import { consoleSurface } from "../adapters/console/surface.ts";
 import { commandRunner } from "./commands/runner.ts";
 import { commandDispatcher, type Dispatch } from "./commands/dispatch.ts";
 import { slackPeople } from "../adapters/slack/people.ts";
@@ -124,7 +125,11 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     commands,
     logger,
     publicUrl: config.PUBLIC_URL,
-    surfaces: { discord: discordSurface(services), ...(config.slackEnabled ? { slack: slackSurface({ config, services, logger }) } : {}) },
+    surfaces: {
+      console: consoleSurface(services),
+      discord: discordSurface(services),
+      ...(config.slackEnabled ? { slack: slackSurface({ config, services, logger }) } : {}),
+    },
   });
   if (role !== "server") {
     const ports: Ports = {};
@@ -193,7 +198,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
         metrics.registry,
       ),
     );
-    web.use(consoleRoutes({ config, services, commands, logger, redis }));
+    web.use(consoleRoutes({ config, services, commands, logger, redis, dispatch }));
     web.use(unsubscribeRoutes({ services, logger }));
     web.use(adminQueueRoutes(config, jobs, redis));
     if (config.DISCORD_GATEWAY === "on" && !config.DISCORD_BOT_TOKEN)

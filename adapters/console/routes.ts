@@ -7,10 +7,12 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { Config } from "../../src/config/env.ts";
 import type { Command } from "../../src/commands/define.ts";
-import { runText, toErrorReply } from "../../src/commands/engine.ts";
+import { randomUUID } from "node:crypto";
+import { toErrorReply } from "../../src/commands/engine.ts";
+import type { Dispatch } from "../../src/commands/dispatch.ts";
+import { toWire } from "../../src/reply/wire.ts";
 import { MAX_COMMAND_LENGTH } from "../../src/parse/index.ts";
 import type { Services } from "../../src/domain/services.ts";
-import { consoleActorFor } from "../../src/domain/workspaces/console.ts";
 import type { Logger } from "../../src/log.ts";
 import { renderHtml } from "./render.ts";
 import { consolePage } from "./page.ts";
@@ -24,8 +26,16 @@ const commandBody = z.object({ workspaceId: z.string().min(1).max(100), memberId
 const workspaceBody = z.object({ name: z.string().max(100), adminName: z.string().max(100) });
 const memberBody = z.object({ name: z.string().max(100), role: z.enum(["admin", "manager", "agent", "viewer"]).optional() });
 
-export function consoleRoutes(deps: { config: Config; services: Services; commands: Command[]; logger: Logger; redis: Redis }): Router {
-  const { config, services, commands, logger } = deps;
+export function consoleRoutes(deps: {
+  config: Config;
+  services: Services;
+  commands: Command[];
+  logger: Logger;
+  redis: Redis;
+  /** runs a command by the one rule (src/commands/dispatch.ts); the console's people: adapters/console/surface.ts */
+  dispatch: Dispatch;
+}): Router {
+  const { config, services, logger } = deps;
   const r = Router();
   const sessions = new ConsoleSessions(deps.redis, { prefix: config.QUEUE_PREFIX, adminToken: config.ADMIN_TOKEN ?? "" }); // unused without a token
   const guard = consoleAccess(config, sessions, { logger });
@@ -73,25 +83,21 @@ export function consoleRoutes(deps: { config: Config; services: Services; comman
   api.post("/command", async (req, res) => {
     const body = commandBody.safeParse(req.body);
     if (!body.success) return bad(res, 'Send {"workspaceId": "...", "memberId": "...", "text": "/crm help"}');
-    let reply;
-    try {
-      const actor = await consoleActorFor(services, body.data.workspaceId, body.data.memberId);
-      reply = await runText(commands, body.data.text, actor, services, {
-        onError: (e, cmd) =>
-          logger.error({ err: (e as Error).message, stack: (e as Error).stack, command: cmd?.path.join(" ") }, "command failed"),
-      });
-    } catch (e) {
-      reply = toErrorReply(e, undefined, { onError: (err) => logger.error({ err: (err as Error).message }, "console command failed") });
-    }
-    res.json({
-      reply: {
-        ...reply,
-        blocks: reply.blocks.map((b) =>
-          b.type === "image" && b.png ? { ...b, png: undefined, pngBase64: Buffer.from(b.png).toString("base64") } : b,
-        ),
-      },
-      html: renderHtml(reply),
-    });
+    const onError = (err: unknown) => logger.error({ err: (err as Error).message }, "console command failed");
+    // the member picked in the page, through the same dispatcher and runner as Slack and Discord
+    const reply = await deps
+      .dispatch({
+        surface: "console",
+        id: randomUUID(),
+        identity: { workspaceId: body.data.workspaceId, memberId: body.data.memberId },
+        command: { text: body.data.text },
+      })
+      .then(
+        (r) => r?.reply ?? toErrorReply(new Error("no answer came back"), undefined, { onError }),
+        (e) => toErrorReply(e, undefined, { onError }),
+      );
+    // chart images travel as base64, as they do from a worker (src/reply/wire.ts)
+    res.json({ reply: toWire(reply), html: renderHtml(reply) });
   });
   api.post("/logout", consoleSignOut(config, sessions, logger));
   api.use((_req, res) => {

@@ -6,7 +6,7 @@ import type { Reply } from "../reply/reply.ts";
 
 export interface Invocation {
   /** the surface that received it: its SurfacePort identifies the person and delivers the answer */
-  surface: "slack" | "discord";
+  surface: "slack" | "discord" | "console";
   /** unique per platform request (Slack's response_url + trigger_id, Discord's interaction id): a
    *  command that writes runs once per id, however often the request is delivered or the job retried */
   id: string;
