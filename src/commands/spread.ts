@@ -9,7 +9,7 @@
 //   amount), that error says the same;
 // - an amount split by a space ("12 000") is refused with the accepted forms, never read as 12 or 0.
 import { UserInputError } from "../errors.ts";
-import { thousandsSeparatorError, type Token } from "../parse/index.ts";
+import { parseMoney, thousandsSeparatorError, type Token } from "../parse/index.ts";
 import { nearest } from "../parse/suggest.ts";
 import { show } from "../parse/snippet.ts";
 import type { ArgSpec, ArgType } from "./args.ts";
@@ -33,6 +33,7 @@ interface Word {
 /** option types whose value may have spaces, so a word after an unquoted value may be part of it */
 const SPACED: ReadonlySet<ArgType> = new Set(["text", "ref", "date", "member"]);
 const MAX_SHOWN_WORDS = 6;
+const AMOUNT_FORMS = "Amounts are one word: 12000, 12,000.50, 12.5k, $12k or 12000EUR.";
 
 export function spread(cmd: Command, tokens: Token[]): Spread {
   const options = cmd.args.filter((a) => a.mode === "option");
@@ -163,8 +164,31 @@ function checkSpacedAmount(cmd: Command, words: Word[], j: number, positionals: 
       if (error && (!best || to - from > best.to - best.from)) best = { from, to, error };
     }
   }
-  if (!best) return;
+  if (!best) {
+    // "12000 EUR", "EUR 12000", "$ 12k": a currency a space away
+    const currency = (k: number) => k >= 0 && k < words.length && !words[k].quoted && /^(?:[A-Za-z]{3}|[$€£¥])$/u.test(words[k].text);
+    for (const [a, b] of [
+      [j, j + 1],
+      [j - 1, j],
+    ]) {
+      if (!plain(a === j ? b : a) || !(currency(a) || currency(b))) continue;
+      const joined = words[a].text + words[b].text;
+      const owner = a < j ? positionals.find((_, i) => slots[i].includes(a)) : undefined;
+      const title = owner ? ` If ${show(words[a].text)} is part of the ${owner.name}, put the ${owner.name} in quotes.` : "";
+      if (readsAsAmount(joined)) throw new UserInputError(`Write the amount as one word: ${joined}. ${AMOUNT_FORMS}${title}`, cmd.usage);
+    }
+    return;
+  }
   const owner = positionals.find((_, i) => slots[i].includes(best.from) && !slots[i].includes(j));
   const title = owner ? ` If ${show(words[best.from].text)} is part of the ${owner.name}, put the ${owner.name} in quotes.` : "";
   throw new UserInputError(`${best.error.message}${title}`, cmd.usage);
+}
+
+function readsAsAmount(text: string): boolean {
+  try {
+    parseMoney(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
