@@ -13,9 +13,16 @@ let b: ConsoleSession;
 const ATTACKS: Record<string, string[]> = {
   help: ["help deal"],
   "contact add": ["contact add Zyxa Quorn email:zyxa@quornco.test company:A-1"],
-  "contact find": ["contact find Ana", "contact find zyxa@quornco.test", "contact find C-1"],
+  "contact find": ["contact find Ana", "contact find zyxa@quornco.test", "contact find C-1", "contact find Zyxa Qorn", "contact find quornco"],
+  "contact list": ["contact list", "contact list after:C-1"],
+  search: ["search Zyxa", "search quorn", "search Quornco renewl", "search zyxa@quornco.test", "search C-1", "search D-1", "search T-1", "search A-1"],
+  "company list": ["company list", "company list after:A-1"],
   "contact show": ["contact show C-1", "contact show zyxa@quornco.test", "contact show Ana"],
   "contact tag": ["contact tag C-1 vip", "contact tag zyxa@quornco.test -vip"],
+  "contact edit": ["contact edit C-1 name:Stolen", "contact edit zyxa@quornco.test email:x@y.test"],
+  "company edit": ["company edit A-1 name:Stolen", "company edit Quornco domain:stolen.test"],
+  "deal edit": ["deal edit D-1 amount:1", "deal edit Quornco owner:Adaquorn"],
+  "ticket edit": ["ticket edit T-1 priority:low", "ticket edit T-1 requester:zyxa@quornco.test"],
   "company add": ["company add Globex domain:quornco.test"],
   "company show": ["company show A-1", "company show Quornco", "company show quornco.test"],
   "company channel": ["company channel A-1 <#C123>"],
@@ -25,7 +32,7 @@ const ATTACKS: Record<string, string[]> = {
   "deal won": ["deal won D-1"],
   "deal lost": ["deal lost D-1 because"],
   "deal show": ["deal show D-1", "deal show Quornco renewal"],
-  "deal list": ["deal list", "deal list stage:proposal"],
+  "deal list": ["deal list", "deal list stage:proposal", "deal list after:D-1", "deal list mine stage:proposal after:D-1"],
   "deal room": ["deal room D-1"],
   "deal forum": ["deal forum <#1520000000000000001>", "deal forum"],
   pipeline: ["pipeline"],
@@ -43,8 +50,9 @@ const ATTACKS: Record<string, string[]> = {
   "ticket escalate": ["ticket escalate T-1 now"],
   "ticket wait": ["ticket wait T-1"],
   "ticket resolve": ["ticket resolve T-1 done"],
+  "ticket reopen": ["ticket reopen T-1 again"],
   "ticket show": ["ticket show T-1"],
-  "ticket list": ["ticket list", "ticket list breached"],
+  "ticket list": ["ticket list", "ticket list breached", "ticket list resolved", "ticket list all", "ticket list all after:T-1"],
   "ticket priority": ["ticket priority T-1 urgent", "ticket priority Quornprinter low"],
   "sla show": ["sla show"],
   "sla set": ["sla set normal first:1s resolve:2s"],
@@ -161,7 +169,7 @@ describe("another workspace", () => {
           if (text.includes(secret) || (secret === "Zyxa Quorn" && path === "contact add")) continue;
           expect(r.plain, `${text} leaked ${secret}`).not.toContain(secret);
         }
-        if (/[CADTF]-1\b/.test(text) && !["contact add", "company add", "contact find"].includes(path)) {
+        if (/[CADTF]-1\b/.test(text) && !["contact add", "company add", "contact find", "search"].includes(path)) {
           expect(r.kind, `${text}: ${r.plain}`).toBe("error");
           expect(r.plain, text).toMatch(
             /No (contact|company|deal|ticket|task) [CADTF]-1 in this workspace|not in this workspace|live in Slack or Discord|has no Slack connection/,

@@ -30,11 +30,13 @@ export function clockText(c: ClockState, metLabel: string): string {
 
 /** The buttons a ticket offers; none once it is resolved (they could only fail). */
 export function ticketActions(t: TicketWithPeople, memberId: string | null): Action[] {
-  if (t.status === "resolved") return [];
   const k = tkey(t);
+  const edit: Action = { label: "Edit", command: `ticket edit ${k}`, form: true };
+  if (t.status === "resolved") return [{ label: "Reopen", command: `ticket reopen ${k}` }, edit];
   const actions: Action[] = [
     { label: "Escalate", command: `ticket escalate ${k}` },
     { label: "Resolve", command: `ticket resolve ${k}`, style: "primary" },
+    edit,
   ];
   return t.assigneeId === memberId ? actions : [{ label: "Assign to me", command: `ticket assign ${k} me` }, ...actions];
 }

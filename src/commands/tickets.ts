@@ -1,11 +1,12 @@
-// ticket new | assign | escalate | wait | resolve | show | list
+// ticket new | assign | escalate | wait | resolve | show | list (open, mine, breached, resolved, all)
 import { arg } from "./args.ts";
 import { TEXT_LIMITS } from "../parse/limits.ts";
 import { defineCommand } from "./define.ts";
 import { b, reply, s, type Span } from "../reply/reply.ts";
-import { plural } from "../reply/format.ts";
 import { remindMeActions } from "../render/remind-me.ts";
-import { eventData, TICKET_PRIORITIES, TICKET_VIEWS } from "../domain/tickets/service.ts";
+import { eventData, TICKET_PRIORITIES } from "../domain/tickets/service.ts";
+import { TICKET_LIST_VIEWS } from "../domain/search/lists.ts";
+import { addMore, afterArg, afterNote } from "./paging.ts";
 import { ticketClocks, isBreached } from "../domain/tickets/slaClock.ts";
 import {
   assignee,
@@ -36,6 +37,16 @@ export const ticketNew = defineCommand({
     priority: arg.choice("priority", TICKET_PRIORITIES).optional().option(),
     contact: arg.ref("requester: contact key, email or name", "contact").optional().option(),
     assign: arg.member("assignee: @user, me or auto", ["me", "auto"]).optional().option(),
+  },
+  // the New ticket button of a contact card (`ticket new contact:C-3`): a form with a subject to change
+  form: {
+    title: "New ticket",
+    buttonOnly: true,
+    async load({ raw, actor, services }) {
+      if (!raw.contact) return {};
+      const { contact: c } = await services.contacts.get(actor, raw.contact);
+      return { title: `New ticket for C-${c.number}`, values: { subject: `Request from ${c.name}` } };
+    },
   },
   async run({ args, actor, services }) {
     const t = await services.tickets.open(actor, args);
@@ -108,6 +119,22 @@ export const ticketResolve = defineCommand({
   },
 });
 
+export const ticketReopen = defineCommand({
+  path: ["ticket", "reopen"],
+  summary: "Reopen a resolved ticket: its resolution clock starts again",
+  usage: "/crm ticket reopen <T-ref> [reason...]",
+  args: { ticket: arg.ref("ticket key", "ticket"), reason: arg.prose("why it is open again (logged on the ticket)").optional().rest() },
+  async run({ args, actor, services }) {
+    const t = await services.tickets.reopen(actor, args.ticket, args.reason);
+    const k = `T-${t.number}`;
+    const due = t.resolutionDueAt ? ` Resolution due ${t.resolutionDueAt.toISOString().slice(0, 16).replace("T", " ")} UTC.` : "";
+    return reply(`Reopened ${k}`)
+      .text([s("↩️ Reopened "), b(k), s(` ${t.subject}.${due}`)])
+      .record(k)
+      .build();
+  },
+});
+
 export const ticketShow = defineCommand({
   path: ["ticket", "show"],
   summary: "Show a ticket: people, SLA clocks and timeline",
@@ -150,7 +177,9 @@ export const ticketShow = defineCommand({
                     ? `resumed by ${who(e.actor)} after ${spent(d.pausedMs ?? 0)} waiting`
                     : e.kind === "resolved"
                       ? `resolved by ${who(e.actor)}${d.late ? " (after the SLA)" : ""}`
-                      : `${e.kind.replaceAll("_", " ")} (${who(e.actor)})`;
+                      : e.kind === "reopened"
+                        ? `reopened by ${who(e.actor)}${d.reason ? `: ${d.reason}` : ""}`
+                        : `${e.kind.replaceAll("_", " ")} (${who(e.actor)})`;
         return { at: e.at, text };
       }),
       ...interactions.map((x) => ({ at: x.occurredAt, text: `${x.kind} by ${x.author?.name ?? "someone"}: ${x.summary}` })),
@@ -162,37 +191,52 @@ export const ticketShow = defineCommand({
   },
 });
 
-const VIEW_TITLE = { open: "Open tickets", mine: "My open tickets", breached: "Tickets past their SLA" } as const;
+const VIEW_TITLE = {
+  open: "Open tickets",
+  mine: "My open tickets",
+  breached: "Tickets past their SLA",
+  resolved: "Resolved tickets",
+  all: "All tickets",
+} as const;
 const VIEW_EMPTY = {
   open: "No open tickets.",
   mine: "No open tickets assigned to you.",
   breached: "No tickets are past their SLA.",
+  resolved: "No resolved tickets.",
+  all: "No tickets yet.",
 } as const;
 
 export const ticketList = defineCommand({
   path: ["ticket", "list"],
-  summary: "List unresolved tickets: open (default), mine, or breached",
-  usage: "/crm ticket list [mine|open|breached]",
-  help: ["open: every unresolved ticket (waiting ones too); mine: assigned to you; breached: past an SLA due time or flagged."],
+  summary: "List tickets: open (default), mine, breached, resolved or all, a page at a time",
+  usage: "/crm ticket list [mine|open|breached|resolved|all] [after:<T-ref>]",
+  help: [
+    "open: every unresolved ticket (waiting ones too); mine: assigned to you; breached: past an SLA due time or flagged (most urgent first); resolved, all: newest first.",
+    "More shows the next page: the same list with after: the last ticket shown (ticket list resolved after:T-40).",
+  ],
   readOnly: true,
-  args: { view: arg.choice("which tickets", TICKET_VIEWS).optional() },
+  args: { view: arg.choice("which tickets", TICKET_LIST_VIEWS).optional(), after: afterArg("ticket", "after:T-40") },
   async run({ args, actor, services }) {
-    const { rows, total, view } = await services.tickets.list(actor, args.view ?? "open");
-    const title = VIEW_TITLE[view];
-    if (!rows.length) return reply(`${title}: none`).text(VIEW_EMPTY[view]).build();
+    const page = await services.lists.tickets(actor, args.view ?? "open", args.after);
+    const { rows, total, view } = page;
+    const title = `${VIEW_TITLE[view]}${afterNote(args.after)}`;
+    if (!rows.length)
+      return reply(`${title}: none`)
+        .text(args.after ? `${title}: none.` : VIEW_EMPTY[view])
+        .build();
     const now = new Date();
     const lines: Span[] = rows.flatMap((t, i) => [
       ...(i ? [s("\n")] : []),
       b(tkey(t)),
       s(
-        ` ${t.subject} · ${t.priority} · ${t.status} · ${assignee(t)}${t.escalationLevel ? ` · level ${t.escalationLevel}` : ""}${isBreached(t, now) ? " · ⚠️ breached" : ""}`,
+        ` ${t.subject} · ${t.priority} · ${t.status} · ${assignee(t)}${t.escalationLevel ? ` · level ${t.escalationLevel}` : ""}${t.status !== "resolved" && isBreached(t, now) ? " · ⚠️ breached" : ""}`,
       ),
     ]);
-    const r = reply(`${title}: ${total}`).header(`${title} (${total})`).text(lines);
-    if (total > rows.length)
-      r.context(`…and ${plural(total - rows.length, "more ticket")} not shown (showing ${rows.length} of ${total}).`);
-    return r.build();
+    const r = reply(`${title}: ${rows.length} of ${total}`)
+      .header(args.after ? title : `${title} (${total})`)
+      .text(lines);
+    return addMore(r, `ticket list ${view}`, page, "tickets").build();
   },
 });
 
-export const ticketCommands = [ticketNew, ticketAssign, ticketEscalate, ticketWait, ticketResolve, ticketShow, ticketList];
+export const ticketCommands = [ticketNew, ticketAssign, ticketEscalate, ticketWait, ticketResolve, ticketReopen, ticketShow, ticketList];

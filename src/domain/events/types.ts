@@ -42,7 +42,9 @@ export type DealEvent =
         /** the verb that asked: `deal won` / `deal lost`, or `deal move` (into any stage, won and lost too) */
         via?: "move" | "won" | "lost";
       }
-    >;
+    >
+  /** edited, archived, restored or merged: which columns changed */
+  | Of<"deal.changed", "deal", { fields: string[]; contactId: string | null }>;
 
 export type TicketEvent =
   | Of<"ticket.opened", "ticket", { assigneeId: string | null; auto: boolean; requesterId: string | null; authorUserId?: string | null }>
@@ -50,7 +52,10 @@ export type TicketEvent =
   | Of<"ticket.escalated", "ticket", { level: number; reason: string | null }>
   | Of<"ticket.waiting", "ticket">
   | Of<"ticket.resumed", "ticket", { pausedMs: number }>
-  | Of<"ticket.resolved", "ticket", { late: boolean; note: string | null }>;
+  | Of<"ticket.resolved", "ticket", { late: boolean; note: string | null }>
+  | Of<"ticket.reopened", "ticket", { reason: string | null }>
+  /** edited, archived or restored: which columns changed */
+  | Of<"ticket.changed", "ticket", { fields: string[] }>;
 
 export type ContactEvent =
   | Of<"contact.created", "contact">

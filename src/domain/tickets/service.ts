@@ -1,4 +1,4 @@
-// Support tickets: open, assign (by name or on-call routing), escalate, wait, resume, resolve, show, list.
+// Support tickets: open, assign (by name or on-call routing), escalate, wait, resume, resolve, show (lists: src/domain/search/lists.ts).
 // Keys T-n. Refs and members are resolved before a transaction opens, so a bad command writes nothing.
 import { UserInputError } from "../../errors.ts";
 import type { Member, Prisma, PrismaClient, Ticket } from "../../generated/prisma/client.ts";
@@ -17,8 +17,6 @@ import { recordEvent, type EventLog } from "../events/record.ts";
 type Tx = Prisma.TransactionClient;
 
 export const TICKET_PRIORITIES = ["low", "normal", "high", "urgent"] as const satisfies readonly TicketPriority[];
-export const TICKET_VIEWS = ["open", "mine", "breached"] as const;
-export type TicketView = (typeof TICKET_VIEWS)[number];
 
 export interface NewTicket {
   subject: string;
@@ -34,7 +32,6 @@ export interface NewTicket {
 }
 
 const MAX_SUBJECT = TEXT_LIMITS.subject;
-const LIST_LIMIT = 20;
 const people = { assignee: true, requester: true } as const;
 export type TicketWithPeople = Prisma.TicketGetPayload<{ include: typeof people }>;
 
@@ -297,6 +294,41 @@ export class TicketService {
     return after;
   }
 
+  /**
+   * A resolved ticket back to open: the customer is waiting again, so the resolution clock restarts from
+   * now under the ticket's priority (a first response already given stays given); the rating stays as it was.
+   */
+  async reopen(actor: Actor, ref: string, reason?: string): Promise<TicketWithPeople> {
+    requireRole(actor, "agent", "reopen tickets");
+    const hit = await resolveRef(this.db, actor.workspaceId, "ticket", ref);
+    const { before, after } = await this.events.transaction(async (tx) => {
+      await tx.$queryRaw`SELECT "id" FROM "Ticket" WHERE "id" = ${hit.id} AND "workspaceId" = ${actor.workspaceId} FOR UPDATE`;
+      const before = await tx.ticket.findFirstOrThrow({ where: { id: hit.id, workspaceId: actor.workspaceId } });
+      requireCanChange(actor, before.assigneeId, "reopen tickets");
+      if (before.status !== "resolved") throw new UserInputError(`${key(before)} is ${before.status}, not resolved: nothing to reopen.`);
+      const now = new Date();
+      const policy = await tx.slaPolicy.findUnique({
+        where: { workspaceId_priority: { workspaceId: actor.workspaceId, priority: before.priority } },
+      });
+      const after = await tx.ticket.update({
+        where: { id: before.id },
+        data: { status: "open", resolvedAt: null, resolutionDueAt: dueDates(policy, before.priority, now).resolutionDueAt },
+        include: people,
+      });
+      await event(tx, actor, before.id, "reopened", { reason: reason ?? null });
+      await audit(tx, actor, "ticket.reopen", "ticket", before.id, pick(before), { ...pick(after), reason });
+      await recordEvent(tx, actor, {
+        type: "ticket.reopened",
+        recordKind: "ticket",
+        recordId: before.id,
+        data: { reason: reason ?? null },
+      });
+      return { before, after };
+    });
+    await this.hooks?.clockChanged(before, after);
+    return after;
+  }
+
   /** A ticket with its people, for a card or notice outside a command (event handlers, jobs). */
   card(workspaceId: string, ticketId: string): Promise<TicketWithPeople | null> {
     return this.db.ticket.findFirst({ where: { id: ticketId, workspaceId }, include: people });
@@ -317,34 +349,6 @@ export class TicketService {
     return { ticket, events, interactions, names };
   }
 
-  /** open: unresolved (open or waiting); mine: unresolved and assigned to me; breached: unresolved and past due or flagged. */
-  async list(actor: Actor, view: TicketView = "open", now = new Date()) {
-    const ws = actor.workspaceId;
-    const unresolved = { workspaceId: ws, status: { not: "resolved" as const } };
-    const waitingSince = this.db.ticket.fields.waitingSince;
-    const where: Prisma.TicketWhereInput =
-      view === "mine"
-        ? { ...unresolved, assigneeId: actor.memberId }
-        : view === "breached"
-          ? {
-              ...unresolved,
-              OR: [
-                { breached: true },
-                { status: "open", firstResponseAt: null, firstResponseDueAt: { lt: now } },
-                { status: "open", resolutionDueAt: { lt: now } },
-                // a waiting ticket's clock stopped at waitingSince
-                { status: "waiting", firstResponseAt: null, firstResponseDueAt: { lt: waitingSince } },
-                { status: "waiting", resolutionDueAt: { lt: waitingSince } },
-              ],
-            }
-          : unresolved;
-    const [rows, total] = await Promise.all([
-      this.db.ticket.findMany({ where, orderBy: [{ priority: "desc" }, { number: "asc" }], take: LIST_LIMIT, include: people }),
-      this.db.ticket.count({ where }),
-    ]);
-    return { rows, total, view };
-  }
-
   private async memberNames(actor: Actor, ids: (string | null | undefined)[]): Promise<Map<string, string>> {
     const want = [...new Set(ids.filter((x): x is string => !!x))];
     if (!want.length) return new Map();
@@ -362,7 +366,10 @@ const key = (t: { number: number }) => formatKey("ticket", t.number);
 async function lockTicket(tx: Tx, actor: Actor, id: string, what: string): Promise<Ticket> {
   await tx.$queryRaw`SELECT "id" FROM "Ticket" WHERE "id" = ${id} AND "workspaceId" = ${actor.workspaceId} FOR UPDATE`;
   const t = await tx.ticket.findFirstOrThrow({ where: { id, workspaceId: actor.workspaceId } });
-  if (t.status === "resolved") throw new UserInputError(`${key(t)} is already resolved; there is nothing to ${what}.`);
+  if (t.status === "resolved")
+    throw new UserInputError(
+      `${key(t)} is already resolved; there is nothing to ${what}. To work on it again: /crm ticket reopen ${key(t)}`,
+    );
   return t;
 }
 
