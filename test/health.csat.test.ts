@@ -22,6 +22,12 @@ afterAll(async () => {
 });
 
 describe("CSAT", () => {
+  it("a rating asked for before the ticket is resolved says it is not resolved yet, to anyone, and records nothing", async () => {
+    expect(await slashText(t.url, "csat T-1 5", fake)).toContain("T-1 is not resolved yet; rate it once it is.");
+    expect(await slashText(t.url, "csat T-1 5", fake, cara)).toContain("T-1 is not resolved yet; rate it once it is.");
+    expect(await t.app.db.prisma.csatResponse.count()).toBe(0);
+  });
+
   it("resolving DMs the requester one-click ratings, once", async () => {
     expect(await slashText(t.url, "ticket resolve T-1 fixed the SSO config", fake)).toContain("asked for a rating on Slack");
     const posts = await waitForDm();

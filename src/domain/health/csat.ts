@@ -73,8 +73,9 @@ export class CsatService {
       actor.platformUserId &&
       (actor.platform === "slack" ? t.requester?.slackUserId : actor.platform === "discord" ? t.requester?.discordUserId : undefined) ===
         actor.platformUserId;
-    if (!mine) throw new PermissionError(`Only the person who asked for ${key} can rate it.`);
+    // an open ticket first: whoever asks, the answer is that there is nothing to rate yet
     if (t.status !== "resolved") throw new UserInputError(`${key} is not resolved yet; rate it once it is.`);
+    if (!mine) throw new PermissionError(`Only the person who asked for ${key} can rate it.`);
     const now = new Date();
     await this.db.csatResponse.createMany({ data: [{ workspaceId: actor.workspaceId, ticketId: t.id }], skipDuplicates: true });
     const took = await this.db.csatResponse.updateMany({
