@@ -28,6 +28,17 @@ export const notConnected = (platform: ChatPlatform, channelId: string): Channel
   reason: `#${channelId} is a ${PLATFORM_NAME[platform]} channel, but this workspace has no ${PLATFORM_NAME[platform]} connection; name one of its own channels.`,
 });
 
+const SETTINGS: Record<ChatPlatform, string> = {
+  slack: "SLACK_SIGNING_SECRET or SLACK_APP_TOKEN",
+  discord: "DISCORD_BOT_TOKEN with DISCORD_PUBLIC_KEY or DISCORD_GATEWAY=on",
+};
+
+/** A channel of a platform this server does not run: nothing could ever be posted there. */
+export const notServed = (platform: ChatPlatform, channelId: string): ChannelCheck => ({
+  ok: false,
+  reason: `#${channelId} is a ${PLATFORM_NAME[platform]} channel, but this server does not run ${PLATFORM_NAME[platform]} (${SETTINGS[platform]} is not set), so nothing could be posted there.`,
+});
+
 /** Asks the adapter of the channel's platform; a platform this process has no adapter for has no channels of ours. */
 export class PlatformChannels implements ChannelOwnership {
   private adapters = new Map<ChatPlatform, ChannelOwnership>();
@@ -40,7 +51,7 @@ export class PlatformChannels implements ChannelOwnership {
 
   async check(workspaceId: string, platform: ChatPlatform, channelId: string): Promise<ChannelCheck> {
     const adapter = this.adapters.get(platform);
-    return adapter ? adapter.check(workspaceId, platform, channelId) : notConnected(platform, channelId);
+    return adapter ? adapter.check(workspaceId, platform, channelId) : notServed(platform, channelId);
   }
 }
 
