@@ -122,7 +122,7 @@ describe("naming a channel in a setting", () => {
     expect(await prisma().notifyRoute.count({ where: { workspaceId: ws, topic: "escalations" } })).toBe(0);
   });
 
-  it("the server's workspace, in the console, may not name a Slack channel: it has no Slack connection (it used to save and fail quietly)", async () => {
+  it("the server's workspace, in the console, may not name a Slack channel: this server does not run Slack (it used to save and fail quietly)", async () => {
     const admin = await prisma().member.findFirstOrThrow({ where: { workspaceId: ws, discordUserId: USER } });
     const res = await fetch(`${t.url}/console/api/command`, {
       method: "POST",
@@ -130,7 +130,7 @@ describe("naming a channel in a setting", () => {
       body: JSON.stringify({ workspaceId: ws, memberId: admin.id, text: "notify deals <#C0123ABC>" }),
     });
     expect(res.status).toBe(200);
-    expect(JSON.stringify((await res.json()).reply)).toContain("#C0123ABC is a Slack channel, but this workspace has no Slack connection");
+    expect(JSON.stringify((await res.json()).reply)).toContain("#C0123ABC is a Slack channel, but this server does not run Slack");
     expect(await prisma().notifyRoute.count({ where: { workspaceId: ws, platform: "slack" } })).toBe(0);
   });
 
@@ -138,7 +138,7 @@ describe("naming a channel in a setting", () => {
     const c = await consoleSession(t.url, "Console Only Co");
     const slack = await c.run("notify deals <#C0123ABC>");
     expect(slack.kind).toBe("error");
-    expect(slack.plain).toContain("#C0123ABC is a Slack channel, but this workspace has no Slack connection");
+    expect(slack.plain).toContain("#C0123ABC is a Slack channel, but this server does not run Slack");
     const discord = await c.run(`notify deals <#${OURS}>`);
     expect(discord.plain).toContain(`#${OURS} is a Discord channel, but this workspace has no Discord connection`);
     expect(await prisma().notifyRoute.count({ where: { workspaceId: c.workspaceId } })).toBe(0);

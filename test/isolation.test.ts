@@ -13,9 +13,24 @@ let b: ConsoleSession;
 const ATTACKS: Record<string, string[]> = {
   help: ["help deal"],
   "contact add": ["contact add Zyxa Quorn email:zyxa@quornco.test company:A-1"],
-  "contact find": ["contact find Ana", "contact find zyxa@quornco.test", "contact find C-1", "contact find Zyxa Qorn", "contact find quornco"],
+  "contact find": [
+    "contact find Ana",
+    "contact find zyxa@quornco.test",
+    "contact find C-1",
+    "contact find Zyxa Qorn",
+    "contact find quornco",
+  ],
   "contact list": ["contact list", "contact list after:C-1"],
-  search: ["search Zyxa", "search quorn", "search Quornco renewl", "search zyxa@quornco.test", "search C-1", "search D-1", "search T-1", "search A-1"],
+  search: [
+    "search Zyxa",
+    "search quorn",
+    "search Quornco renewl",
+    "search zyxa@quornco.test",
+    "search C-1",
+    "search D-1",
+    "search T-1",
+    "search A-1",
+  ],
   "company list": ["company list", "company list after:A-1"],
   "contact show": ["contact show C-1", "contact show zyxa@quornco.test", "contact show Ana"],
   "contact tag": ["contact tag C-1 vip", "contact tag zyxa@quornco.test -vip"],
@@ -172,7 +187,7 @@ describe("another workspace", () => {
         if (/[CADTF]-1\b/.test(text) && !["contact add", "company add", "contact find", "search"].includes(path)) {
           expect(r.kind, `${text}: ${r.plain}`).toBe("error");
           expect(r.plain, text).toMatch(
-            /No (contact|company|deal|ticket|task) [CADTF]-1 in this workspace|not in this workspace|live in Slack or Discord|has no Slack connection/,
+            /No (contact|company|deal|ticket|task) [CADTF]-1 in this workspace|not in this workspace|live in Slack or Discord|has no Slack connection|does not run Slack/,
           );
         }
       }
