@@ -151,12 +151,13 @@ describe("/crm", () => {
     const name = "Maximilian Alexander Montgomery-Fitzgerald von Hohenzollern-Sigmaringen the Third";
     ok(await interact(t.url, commandBody(["contact", "add"], [str("name", name)])));
     const card = ok(await interact(t.url, commandBody(["contact", "show"], [str("contact", "C-2")])));
-    const newDeal = buttonsOf(card.data).find((b) => b.label === "New deal");
-    expect(newDeal.custom_id).toMatch(/^crm#[\w-]{22}$/);
-    const res = ok(await interact(t.url, buttonBody(newDeal.custom_id)));
+    // the Remind me button's command holds the name: `task add "Follow up: <name>" C-2 due:"tomorrow 9:00"`
+    const remind = buttonsOf(card.data).find((b) => b.label.startsWith("⏰ Remind me"));
+    expect(remind.custom_id).toMatch(/^crm#[\w-]{22}$/);
+    const res = ok(await interact(t.url, buttonBody(remind.custom_id)));
     expect(res.type).toBe(7);
     expect(shown(res)).toContain(name.slice(0, 40));
-    expect(await prisma().deal.count({ where: { title: name } })).toBe(1);
+    expect(await prisma().task.count({ where: { what: `Follow up: ${name}` } })).toBe(1);
     const unknown = ok(await interact(t.url, buttonBody("crm#AAAAAAAAAAAAAAAAAAAAAA")));
     expect(unknown.type).toBe(4);
     expect(shown(unknown)).toContain("expired");

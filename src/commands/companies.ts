@@ -6,6 +6,7 @@ import { defineCommand } from "./define.ts";
 import { b, code, reply, s } from "../reply/reply.ts";
 import { money, when } from "../reply/format.ts";
 import type { HealthStatus } from "../domain/health/accountHealth.ts";
+import { editAction } from "./edits.ts";
 
 const HEALTH_ICON: Record<HealthStatus, string> = { healthy: "🟢", watch: "🟡", "at risk": "🔴" };
 
@@ -18,7 +19,7 @@ export const companyAdd = defineCommand({
     const c = await services.companies.add(actor, args);
     return reply(`Added A-${c.number} ${c.name}`)
       .text([s("✅ Added "), b(`A-${c.number}`), s(` ${c.name}${c.domain ? ` (${c.domain})` : ""}`)])
-      .actions([{ label: "Show", command: `company show A-${c.number}` }])
+      .actions([{ label: "Show", command: `company show A-${c.number}` }, editAction(`A-${c.number}`)])
       .record(`A-${c.number}`)
       .build();
   },
@@ -56,7 +57,7 @@ export const companyShow = defineCommand({
         ...recent.flatMap((x) => [s(`${x.kind} · ${when(x.occurredAt)} · ${x.author?.name ?? "someone"}: ${x.summary}\n`)]),
       ]);
     return r
-      .actions([{ label: "Log note", command: `log note ${key} Note` }])
+      .actions([{ label: "Log note", command: `log note ${key}`, form: true }, editAction(key)])
       .record(key)
       .build();
   },

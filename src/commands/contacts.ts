@@ -4,7 +4,7 @@ import { TEXT_LIMITS } from "../parse/limits.ts";
 import { defineCommand } from "./define.ts";
 import { b, code, reply, s } from "../reply/reply.ts";
 import { day, money, when } from "../reply/format.ts";
-import { quoteArg } from "../parse/tokenize.ts";
+import { editAction } from "./edits.ts";
 import { remindMeActions } from "../render/remind-me.ts";
 import { formatReasons, topReasons } from "../domain/scoring/leadScore.ts";
 
@@ -33,7 +33,8 @@ export const contactAdd = defineCommand({
       ])
       .actions([
         { label: "Show", command: `contact show C-${c.number}` },
-        { label: "Log a call", command: `log call C-${c.number} Intro call` },
+        { label: "Log a call", command: `log call C-${c.number}`, form: true },
+        editAction(`C-${c.number}`),
       ])
       .record(`C-${c.number}`)
       .build();
@@ -101,12 +102,14 @@ export const contactShow = defineCommand({
           ]
         : "No interactions yet.",
     );
-    // the name goes in quoted and escaped (quoteArg): read back, it is the title and nothing else
+    // New deal and New ticket open a form filled in from the contact (dealNew, ticketNew form.load): nothing
+    // is created until the person saves it, and the name never becomes part of a command text
     return r
       .actions([
-        { label: "Log call", command: `log call ${key} Call` },
-        { label: "New deal", command: `deal new ${quoteArg(c.name)} 0 contact:${key}` },
-        { label: "New ticket", command: `ticket new ${quoteArg(`Request from ${c.name}`)} contact:${key}` },
+        { label: "Log call", command: `log call ${key}`, form: true },
+        { label: "New deal", command: `deal new contact:${key}`, form: true },
+        { label: "New ticket", command: `ticket new contact:${key}`, form: true },
+        editAction(key),
       ])
       .actions(remindMeActions(key, c.name))
       .record(key)

@@ -27,6 +27,17 @@ export const dealNew = defineCommand({
     owner: arg.member("owner (default: you)").optional().option(),
     close: arg.date("expected close date").optional().option(),
   },
+  // the New deal button of a contact card (`deal new contact:C-3`): a form titled with the contact's name
+  // and filled in with their company; nothing is created until it is saved
+  form: {
+    title: "New deal",
+    buttonOnly: true,
+    async load({ raw, actor, services }) {
+      if (!raw.contact) return {};
+      const { contact: c } = await services.contacts.get(actor, raw.contact);
+      return { title: `New deal for C-${c.number}`, values: { title: c.name, company: c.company ? `A-${c.company.number}` : undefined } };
+    },
+  },
   async run({ args, actor, services }) {
     const deal = await services.deals.create(actor, args);
     const stages = await services.pipelines.stages(actor.workspaceId);

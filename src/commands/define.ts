@@ -31,6 +31,9 @@ export interface CommandForm {
   /** Reads what to fill in from the arguments already given; throws like run does when the form makes no
    *  sense (the campaign is already sent), so the person learns it before typing anything. */
   load?(ctx: { raw: Record<string, string>; actor: Actor; services: Services }): Promise<FormDefaults>;
+  /** only buttons open it (New deal on a contact card): typed without its required arguments, the
+   *  command still answers with what is missing */
+  buttonOnly?: boolean;
 }
 
 export interface Command<A = Record<string, unknown>> {

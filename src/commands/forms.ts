@@ -57,7 +57,7 @@ export function formOf(parsed: Parsed, command: string, defaults: FormDefaults =
 
 /** A command with a form, typed without all its required arguments, is better asked for in the form. */
 export function wantsForm(parsed: Parsed): boolean {
-  return !!parsed.cmd.form && parsed.cmd.args.some((a) => a.required && parsed.raw[a.name] === undefined);
+  return !!parsed.cmd.form && !parsed.cmd.form.buttonOnly && parsed.cmd.args.some((a) => a.required && parsed.raw[a.name] === undefined);
 }
 
 export const isForm = (x: Form | Reply): x is Form => "fields" in x;

@@ -19,6 +19,7 @@ import { scoringCommands } from "./scoring.ts";
 import { predictCommands } from "./predict.ts";
 import { csatCommands } from "./csat.ts";
 import { taskCommands } from "./tasks.ts";
+import { companyEdit, contactEdit, dealEdit, ticketEdit } from "./edits.ts";
 
 const help = helpCommand(() => commands);
 
@@ -28,10 +29,13 @@ export const commands: Command[] = [
   contactFind,
   contactShow,
   contactTag,
+  contactEdit,
   companyAdd,
   companyShow,
   companyChannel,
+  companyEdit,
   ...ticketCommands,
+  ticketEdit,
   ...slaCommands,
   log,
   dealNew,
@@ -40,6 +44,7 @@ export const commands: Command[] = [
   dealLost,
   dealShow,
   dealList,
+  dealEdit,
   dealRoom,
   dealForum,
   pipeline,

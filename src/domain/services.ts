@@ -39,6 +39,10 @@ import { EventLog, type EventNudge } from "./events/record.ts";
 import { MemberZoneService } from "./members/timeZone.ts";
 import { TaskService } from "./tasks/service.ts";
 import { TaskReminders, type TaskReminderQueue } from "./tasks/reminders.ts";
+import { ContactEdits } from "./contacts/edit.ts";
+import { CompanyEdits } from "./companies/edit.ts";
+import { DealEdits } from "./deals/edit.ts";
+import { TicketEdits } from "./tickets/edit.ts";
 
 export interface Services {
   companies: CompanyService;
@@ -94,6 +98,8 @@ export interface Services {
   taskReminders: TaskReminders;
   /** each member's time zone (their own, Slack's, the workspace's or UTC) */
   zones: MemberZoneService;
+  /** contact, company, deal and ticket edit (and what the Edit forms show) */
+  edits: { contacts: ContactEdits; companies: CompanyEdits; deals: DealEdits; tickets: TicketEdits };
 }
 
 export interface ServiceDeps {
@@ -168,5 +174,11 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
     tasks: new TaskService(db, members, zones, events, deps.taskReminders, deps.logger),
     taskReminders: new TaskReminders(db, zones, deps.outbox),
     zones,
+    edits: {
+      contacts: new ContactEdits(db, companies, events),
+      companies: new CompanyEdits(db, events),
+      deals: new DealEdits(db, companies, members, events),
+      tickets: new TicketEdits(db, events, sla),
+    },
   };
 }

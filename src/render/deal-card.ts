@@ -28,13 +28,17 @@ export interface CardDeal {
 
 export function dealActions(deal: CardDeal, stages: CardStage[]): Action[] {
   const key = `D-${deal.number}`;
-  if (deal.stage.isWon || deal.stage.isLost) return [{ label: "Reopen as lead", command: `deal move ${key} ${stages[0]?.name ?? "lead"}` }];
+  // Edit opens the deal's edit form with its current values (a form button: nothing changes until it is saved)
+  const edit: Action = { label: "Edit", command: `deal edit ${key}`, form: true };
+  if (deal.stage.isWon || deal.stage.isLost)
+    return [{ label: "Reopen as lead", command: `deal move ${key} ${stages[0]?.name ?? "lead"}` }, edit];
   const next = stages.find((st) => st.position > deal.stage.position && !st.isWon && !st.isLost);
   return [
     ...(next ? [{ label: `Move to ${next.name}`, command: `deal move ${key} ${next.name}`, style: "primary" as const }] : []),
     { label: "Won", command: `deal won ${key}`, style: "primary" },
     { label: "Lost", command: `deal lost ${key}`, style: "danger" },
-    { label: "Log call", command: `log call ${key} Call` },
+    { label: "Log call", command: `log call ${key}`, form: true },
+    edit,
   ];
 }
 

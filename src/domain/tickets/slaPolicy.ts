@@ -37,7 +37,7 @@ const timed = {
 } as const;
 
 /** Due times under a target (seconds), from the ticket's start plus the time it waited; a met first response keeps its due time. */
-function dueUnder(
+export function dueUnder(
   t: Pick<Ticket, "createdAt" | "pausedMs" | "firstResponseAt" | "firstResponseDueAt">,
   firstSec: number,
   resolveSec: number,
