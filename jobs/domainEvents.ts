@@ -22,8 +22,13 @@ const SWEEP_MIN_AGE_MS = 5000;
 /** dispatched events are kept this long (what happened, for anyone debugging), then deleted */
 const KEEP_DISPATCHED_MS = 14 * 86_400_000;
 const PRUNE_EVERY_MS = 3600_000;
-/** events dispatched at once by the process that recorded them, and how many it holds before nudging the queue instead */
-const LOCAL_LANES = 4;
+/**
+ * The process that recorded events dispatches them on this many lanes, each taking up to LOCAL_BATCH of
+ * those waiting at a time (one transaction for the one-handler events among them); past LOCAL_MAX waiting
+ * it nudges the queue instead.
+ */
+const LOCAL_LANES = 2;
+const LOCAL_BATCH = 25;
 const LOCAL_MAX = 2000;
 
 export function bullEventNudge(rt: JobRuntime): EventNudge {
@@ -42,7 +47,7 @@ export function startEventWorker(rt: JobRuntime, deps: { services: Services; log
   const dispatcher = deps.services.events.dispatcher(handlers);
   const nudge = bullEventNudge(rt);
   const worker = rt.work(EVENTS_QUEUE, (job: Job<EventRef>) => dispatcher.dispatch(job.data.workspaceId, job.data.id));
-  const local = new LocalDispatcher(dispatcher, { lanes: LOCAL_LANES, max: LOCAL_MAX, logger: deps.logger });
+  const local = new LocalDispatcher(dispatcher, { lanes: LOCAL_LANES, batch: LOCAL_BATCH, max: LOCAL_MAX, logger: deps.logger });
   deps.services.events.dispatchHere(local);
 
   let sweeping = false;

@@ -40,14 +40,18 @@ const changed = (log: EventLog, recordId: string) =>
     recordEvent(tx, author(), { type: "contact.changed", recordKind: "contact", recordId, data: { fields: ["tags"] } }),
   );
 
-function counting(name: string, handles: EventHandler["handles"], run: (e: StoredEvent, n: number) => Promise<void> = async () => {}) {
+function counting(
+  name: string,
+  handles: EventHandler["handles"],
+  run: (e: StoredEvent, n: number, tx: Parameters<EventHandler["run"]>[1]) => Promise<void> = async () => {},
+) {
   const runs: string[] = [];
   const h: EventHandler = {
     name,
     handles,
-    async run(e) {
+    async run(e, tx) {
       runs.push(e.id);
-      await run(e, runs.length);
+      await run(e, runs.length, tx);
     },
   };
   return { h, runs };
@@ -134,6 +138,54 @@ describe("dispatching events as recorded", () => {
     expect(other.runs).toEqual([]);
     expect((await row(id)).dispatchedAt).not.toBeNull();
     expect(await handledBy(id)).toEqual([]);
+  });
+});
+
+describe("dispatching several events as recorded at once", () => {
+  it("one-handler events share a transaction: each runs once, a record's earlier event first, and all are marked", async () => {
+    const { log, handed } = capturing();
+    const a = await created(log, "b-1");
+    const b = await created(log, "b-2");
+    const a2 = await changed(log, "b-1"); // behind a, in the same batch
+    const other = await changed(log, "b-3");
+    const order: string[] = [];
+    const txs = new Set<unknown>();
+    const seen = counting("seen", ["contact.created"], async (e, _n, tx) => void (order.push(e.id), txs.add(tx)));
+    const also = counting("also", ["contact.changed"], async (e) => void order.push(e.id));
+    const d = log.dispatcher([seen.h, also.h]);
+    await d.dispatchRecordedMany(handed);
+    expect(seen.runs).toEqual([a, b]);
+    expect(txs.size).toBe(1);
+    expect([...also.runs].sort()).toEqual([a2, other].sort());
+    expect(order.indexOf(a)).toBeLessThan(order.indexOf(a2));
+    for (const id of [a, b, a2, other]) expect((await row(id)).dispatchedAt).not.toBeNull();
+    await d.dispatchRecordedMany(handed);
+    expect([seen.runs.length, also.runs.length]).toEqual([2, 2]);
+  });
+
+  it("when one handler fails, the others are still dispatched and only the failing event stays to retry", async () => {
+    const { log, handed } = capturing();
+    const ok = await created(log, "b-4");
+    const bad = await created(log, "b-5");
+    const picky = counting("picky", ["contact.created"], async (e) => {
+      if (e.recordId === "b-5") throw new Error("platform down");
+    });
+    await log.dispatcher([picky.h]).dispatchRecordedMany(handed);
+    expect((await row(ok)).dispatchedAt).not.toBeNull();
+    expect(await row(bad)).toMatchObject({ dispatchedAt: null, attempts: 1, lastError: "platform down" });
+    expect(await handledBy(ok)).toEqual(["picky"]);
+    expect(await handledBy(bad)).toEqual([]);
+  });
+
+  it("a handler already claimed by another dispatcher is not run again in a batch", async () => {
+    const { log, handed } = capturing();
+    const first = await created(log, "b-6");
+    const second = await created(log, "b-7");
+    const seen = counting("seen", ["contact.created"]);
+    const d = log.dispatcher([seen.h]);
+    await d.dispatch(ws, first);
+    await d.dispatchRecordedMany(handed);
+    expect(seen.runs).toEqual([first, second]);
   });
 });
 

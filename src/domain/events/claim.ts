@@ -49,8 +49,48 @@ export async function claimHandler(
   return row.claimed ? "claimed" : "taken";
 }
 
-/** An event no handler reacts to: done as soon as it is seen. */
-export async function markDispatched(db: PrismaClient, e: Pick<RecordedEvent, "id" | "workspaceId">): Promise<void> {
+/**
+ * claimHandler for several events that have one handler each, in one statement (the caller's transaction
+ * then runs those handlers): returns the events it claimed and those that must wait for an earlier event
+ * of their record (claimed nothing: the caller dispatches them one by one). Claimed events are marked
+ * dispatched with their claim.
+ */
+export async function claimEach(
+  tx: Tx,
+  batch: { event: Pick<RecordedEvent, "id" | "seq" | "workspaceId" | "recordKind" | "recordId">; handler: string }[],
+): Promise<{ claimed: Set<string>; earlier: Set<string> }> {
+  const col = <T>(f: (x: (typeof batch)[number]) => T) => batch.map(f);
+  const [row] = await tx.$queryRaw<{ earlier: string[]; claimed: string[] }[]>`
+    WITH ev AS (
+      SELECT * FROM unnest(${col((x) => x.event.id)}::text[], ${col((x) => x.event.workspaceId)}::text[],
+        ${col((x) => x.event.recordKind)}::text[], ${col((x) => x.event.recordId)}::text[],
+        ${col((x) => String(x.event.seq))}::bigint[], ${col((x) => x.handler)}::text[]) AS ev(id, ws, kind, rid, seq, handler)
+    ), earlier AS (
+      SELECT ev.id FROM ev WHERE EXISTS (
+        SELECT 1 FROM "DomainEvent" d
+        WHERE d."workspaceId" = ev.ws AND d."recordKind" = ev.kind AND d."recordId" = ev.rid AND d."seq" < ev.seq
+          AND d."dispatchedAt" IS NULL AND d."attempts" < ${MAX_ATTEMPTS}::int)
+    ), claimed AS (
+      INSERT INTO "DomainEventHandled" ("eventId", "handler", "workspaceId", "doneAt")
+      SELECT ev.id, ev.handler, ev.ws, ${NOW} FROM ev WHERE ev.id NOT IN (SELECT id FROM earlier) ORDER BY ev.seq
+      ON CONFLICT DO NOTHING
+      RETURNING "eventId"
+    ), done AS (
+      UPDATE "DomainEvent" d SET "dispatchedAt" = ${NOW} FROM ev
+      WHERE d."id" = ev.id AND d."workspaceId" = ev.ws AND d."dispatchedAt" IS NULL AND ev.id NOT IN (SELECT id FROM earlier)
+        AND (SELECT count(*) FROM claimed) >= 0
+      RETURNING d."id"
+    )
+    SELECT coalesce((SELECT array_agg(id) FROM earlier), '{}') AS "earlier",
+      coalesce((SELECT array_agg("eventId") FROM claimed), '{}') AS "claimed", (SELECT count(*) FROM done)::int AS "done"`;
+  return { claimed: new Set(row.claimed), earlier: new Set(row.earlier) };
+}
+
+/** Events no handler reacts to: done as soon as they are seen. */
+export async function markDispatched(db: PrismaClient, events: Pick<RecordedEvent, "id" | "workspaceId">[]): Promise<void> {
+  if (!events.length) return;
   await db.$executeRaw`
-    UPDATE "DomainEvent" SET "dispatchedAt" = ${NOW} WHERE "id" = ${e.id} AND "workspaceId" = ${e.workspaceId} AND "dispatchedAt" IS NULL`;
+    UPDATE "DomainEvent" SET "dispatchedAt" = ${NOW}
+    WHERE "id" = ANY(${events.map((e) => e.id)}::text[]) AND "workspaceId" = ANY(${events.map((e) => e.workspaceId)}::text[])
+      AND "dispatchedAt" IS NULL`;
 }

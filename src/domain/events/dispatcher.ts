@@ -11,7 +11,7 @@
 // transaction of one statement besides the handler's own work.
 import type { DomainEvent, Prisma, PrismaClient } from "../../generated/prisma/client.ts";
 import type { Logger } from "../../log.ts";
-import { claimHandler, markDispatched, MAX_ATTEMPTS, type RecordedEvent } from "./claim.ts";
+import { claimEach, claimHandler, markDispatched, MAX_ATTEMPTS, type RecordedEvent } from "./claim.ts";
 import type { DomainEventType, EventActor, EventRef, StoredEvent } from "./types.ts";
 
 export { MAX_ATTEMPTS, type RecordedEvent } from "./claim.ts";
@@ -100,11 +100,55 @@ export class EventDispatcher {
     }
   }
 
+  /**
+   * Events as recorded, several at once (a worker's commands in a burst). Those with one handler (most) are
+   * claimed in one statement and run in one transaction, which saves a transaction per event; when one of
+   * them fails, that transaction rolls back whole and each is dispatched alone (handlers repeat nothing on a
+   * rerun). The rest, and those behind an earlier event of their record, go one by one, in commit order.
+   * Failures are logged and counted by the dispatcher, and retried by the sweep.
+   */
+  async dispatchRecordedMany(events: RecordedEvent[]): Promise<void> {
+    const alone: RecordedEvent[] = [];
+    const unhandled: RecordedEvent[] = [];
+    const single: { event: RecordedEvent; handler: EventHandler }[] = [];
+    for (const event of events) {
+      const mine = this.handlers.filter((h) => h.handles.includes(event.type));
+      if (!mine.length) unhandled.push(event);
+      else if (mine.length === 1) single.push({ event, handler: mine[0] });
+      else alone.push(event);
+    }
+    await markDispatched(this.db, unhandled).catch((e: Error) =>
+      this.logger?.warn({ err: e.message, events: unhandled.length }, "could not mark events dispatched; the sweep retries"),
+    );
+    if (single.length === 1) alone.push(single[0].event);
+    else if (single.length > 1) {
+      try {
+        await this.db.$transaction(
+          async (tx) => {
+            const { claimed, earlier } = await claimEach(
+              tx,
+              single.map((x) => ({ event: x.event, handler: x.handler.name })),
+            );
+            for (const x of single) {
+              if (earlier.has(x.event.id)) alone.push(x.event);
+              else if (claimed.has(x.event.id)) await x.handler.run(x.event, tx);
+            }
+          },
+          { maxWait: 10_000, timeout: 30_000 },
+        );
+      } catch {
+        alone.push(...single.map((x) => x.event).filter((e) => !alone.includes(e)));
+      }
+    }
+    alone.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+    for (const e of alone) await this.dispatchRecorded(e).catch(() => undefined);
+  }
+
   private async handle(event: RecordedEvent, checkEarlier: boolean): Promise<void> {
     const mine = this.handlers.filter((h) => h.handles.includes(event.type));
     try {
       if (!mine.length) {
-        await markDispatched(this.db, event);
+        await markDispatched(this.db, [event]);
         return;
       }
       for (let i = 0; i < mine.length; i++) {

@@ -15,7 +15,7 @@ export class LocalDispatcher implements LocalDispatch {
 
   constructor(
     private dispatcher: EventDispatcher,
-    private opts: { lanes: number; max: number; logger?: Logger },
+    private opts: { lanes: number; max: number; batch?: number; logger?: Logger },
   ) {}
 
   accept(events: RecordedEvent[]): boolean {
@@ -45,13 +45,15 @@ export class LocalDispatcher implements LocalDispatch {
 
   private async lane(): Promise<void> {
     try {
-      for (let e = this.waiting.shift(); e && !this.stopped; e = this.waiting.shift()) {
+      while (this.waiting.length && !this.stopped) {
+        // what came in while the last batch ran goes together (a burst shares its transactions)
+        const batch = this.waiting.splice(0, this.opts.batch ?? 1);
         try {
-          await this.dispatcher.dispatchRecorded(e);
+          await this.dispatcher.dispatchRecordedMany(batch);
         } catch {
-          // the dispatcher logged it and counted the attempt; the sweep retries it
+          // the dispatcher logged what failed and counted the attempts; the sweep retries those
         } finally {
-          this.ids.delete(e.id);
+          for (const e of batch) this.ids.delete(e.id);
         }
       }
     } finally {
