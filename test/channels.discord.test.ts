@@ -3,6 +3,7 @@
 // (GET /channels/{id} → guild_id) before it is saved, and every post and thread is checked again.
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { until } from "./helpers/until.ts";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import { channelSettingsOf } from "./helpers/channelSettings.ts";
 import {
@@ -44,7 +45,13 @@ beforeAll(async () => {
   fake.channelGuilds.set(GONE, null);
   t = await startTestApp(discordEnv(fake));
   await interact(t.url, commandBody(["company", "add"], [str("name", "Acme")])); // the server's workspace (we are its admin) and A-1
-  ws = (await t.app.db.prisma.platformLink.findFirstOrThrow({ where: { platform: "discord", externalId: GUILD } })).workspaceId;
+  // a first command may be answered after a deferral on a busy machine: wait for what it wrote, not for its answer
+  ws = (
+    await until("the server's workspace", () =>
+      t.app.db.prisma.platformLink.findFirst({ where: { platform: "discord", externalId: GUILD } }),
+    )
+  ).workspaceId;
+  await until("A-1", () => t.app.db.prisma.company.findFirst({ where: { workspaceId: ws, name: "Acme" } }));
 });
 afterAll(async () => {
   await t?.stop();
