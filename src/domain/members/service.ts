@@ -26,15 +26,38 @@ export class MemberService {
       const tag = `<@${ref.userId}>`;
       throw new NotFoundError(`${tag} is not a member of this CRM yet; an admin can add them with /crm role ${tag} agent.`);
     }
+    // two people with one name are told apart by their place in joining order: "Raj Patel (2)"
+    const numbered = /^(.*\S)\s*\((\d{1,3})\)$/.exec(ref.name.trim());
+    if (numbered) {
+      const same = await this.sameName(ws, numbered[1]);
+      const hit = same[Number(numbered[2]) - 1];
+      if (hit) return hit;
+      if (same.length)
+        throw new NotFoundError(`There ${same.length === 1 ? "is one" : `are ${same.length}`} "${same[0].name}"; ${choices(same)}.`);
+    }
     const matches = await this.db.member.findMany({
       where: { workspaceId: ws, name: { startsWith: ref.name, mode: "insensitive" } },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
       take: 6,
     });
     const exact = matches.filter((m) => m.name.toLowerCase() === ref.name.toLowerCase());
     if (exact.length === 1) return exact[0];
+    if (exact.length > 1) {
+      const same = await this.sameName(ws, ref.name);
+      throw new UserInputError(`${same.length} members are named "${same[0].name}": ${choices(same)}.`);
+    }
     if (matches.length === 1) return matches[0];
     if (!matches.length) throw new NotFoundError(`No member named "${ref.name}" in this workspace.`);
-    throw new UserInputError(`"${ref.name}" matches ${matches.map((m) => m.name).join(", ")}; be more specific.`);
+    throw new UserInputError(`"${ref.name}" matches ${[...new Set(matches.map((m) => m.name))].join(", ")}; be more specific.`);
+  }
+
+  /** Members with exactly this name (any case), in joining order: the order their "(n)" counts in. */
+  private sameName(workspaceId: string, name: string) {
+    return this.db.member.findMany({
+      where: { workspaceId, name: { equals: name, mode: "insensitive" } },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      take: 50,
+    });
   }
 
   private findMention(workspaceId: string, ref: Extract<MemberRef, { kind: "mention" }>) {
@@ -89,4 +112,17 @@ export class MemberService {
   list(actor: Actor) {
     return this.db.member.findMany({ where: { workspaceId: actor.workspaceId }, orderBy: { createdAt: "asc" } });
   }
+}
+
+/** How to name each of several members who share a name: `"Raj Patel (2)"`, with where they are. */
+function choices(same: Member[]): string {
+  return same
+    .map((m, i) => {
+      const where = [m.slackUserId && `Slack <@${m.slackUserId}>`, m.discordUserId && `Discord <@${m.discordUserId}>`]
+        .filter(Boolean)
+        .join(", ");
+      return `"${m.name} (${i + 1})"${where ? ` (${where})` : ""}`;
+    })
+    .join(", ")
+    .concat("; write one of these, or mention the person");
 }
