@@ -1,5 +1,5 @@
 // When a task is due, read from what a person types, in their own time zone:
-//   tomorrow 9:00 · tue 15:00 · friday 4pm · in 3 days · in 2 hours · 2026-12-24 10:00 · 2026-12-24 · next week
+//   tomorrow 9:00 · tue 15:00 · friday 4pm · in 3 days · in 2 hours · in 30 minutes · 2026-12-24 10:00 · 2026-12-24 · next week
 // A day without a time means 09:00 that day; "next week" means Monday 09:00 of next week. The whole text must
 // be a date ("call bob friday" is refused) and it must not be in the past.
 import * as chrono from "chrono-node";
@@ -64,7 +64,7 @@ export function parseDue(input: string, now: Date, tz: string): Date {
     const [y, mo, d] = [s.get("year")!, s.get("month")!, s.get("day")!];
     if (!s.isCertain("hour") && !s.isCertain("minute")) due = zonedTime(tz, y, mo, d, DEFAULT_HOUR, 0);
     else if (s.isCertain("timezoneOffset")) due = s.date();
-    else due = zonedTime(tz, y, mo, d, s.get("hour")!, s.get("minute")!, 0);
+    else due = zonedTime(tz, y, mo, d, s.get("hour")!, s.get("minute")!, s.get("second") ?? 0);
   }
   if (Number.isNaN(due.getTime()) || due.getUTCFullYear() > 9999) throw bad();
   if (due.getTime() < now.getTime() - PAST_SLACK_MS) throw new UserInputError(`${show(text)} is in the past; ${HINT}`);
