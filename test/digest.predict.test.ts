@@ -1,6 +1,7 @@
 // The digest carries the predicted forecast beside the stage-weighted one, and CSAT per agent.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { until } from "./helpers/until.ts";
 import { consoleSession, type ConsoleSession } from "./helpers/console.ts";
 
 let t: TestApp;
@@ -14,15 +15,24 @@ afterAll(async () => {
 });
 
 describe("digest: predictions and CSAT", () => {
-  it("without a model the digest says the model needs history; with scored deals it shows the predicted figure", async () => {
+  it("under the stage fallback the digest and deal show agree no model scored the deal; a fitted model's scores show as the predicted figure", async () => {
     // today (UTC, the workspace's zone): always before the month's end, whatever the hour the suite runs
     const close = new Date().toISOString().slice(0, 10);
     expect((await c.run(`deal new "Soon" 10k stage:proposal close:${close}`)).kind).toBe("ok");
     const before = await c.run("digest month");
     expect(before.plain).toContain("No predicted forecast yet: the win model needs 30 closed deals");
-    // let the debounced re-scoring of the new deal run first (it applies the stored model, if any)
-    await new Promise((r) => setTimeout(r, 3500));
-    await t.app.db.prisma.deal.updateMany({ where: { workspaceId: c.workspaceId }, data: { winProbability: 0.8 } });
+    // the debounced re-scoring of the new deal gives it the stage's probability (no model yet): the digest
+    // and `deal show` agree that no model scored it
+    await until("the stage fallback's probability", () =>
+      t.app.db.prisma.deal.findFirst({ where: { workspaceId: c.workspaceId, winProbability: { not: null } } }),
+    );
+    expect((await c.run("deal show D-1")).plain).toContain("a fitted model needs 30");
+    expect((await c.run("digest month")).plain).toContain("No predicted forecast yet: the win model needs 30 closed deals");
+    // a fitted model's score (what winModel.ts writes once 30 deals have closed)
+    await t.app.db.prisma.deal.updateMany({
+      where: { workspaceId: c.workspaceId },
+      data: { winProbability: 0.8, winReasons: { source: "model", sampleSize: 40, reasons: [] } },
+    });
     const after = await c.run("digest month");
     expect(after.plain).toMatch(/Predicted \(win model\): \$8,000 open, 1 of 1 deal scored by the model/);
   });

@@ -311,12 +311,15 @@ export function campaigns(db: Db, b: Bounds): Promise<CampaignRow[]> {
 }
 
 /** Predicted forecast: open deals expected to close before the period's end, weighted by the fitted
- *  win probability where one exists (else the stage's), per currency; and how many used the model. */
+ *  win probability where one exists (else the stage's), per currency; and how many a fitted model scored
+ *  (the same test as `deal show`'s describeWin: winReasons.source = 'model'). */
 export function predictedForecast(db: PrismaClient, b: Bounds) {
   return db.$queryRaw<{ currency: string; total: string; modelled: number; deals: number }[]>`
     SELECT trim(d."currency") AS currency,
            round(sum(d."amount" * coalesce(d."winProbability"::numeric, s."probability" / 100.0)), 2)::text AS total,
-           count(d."winProbability")::int AS modelled, count(*)::int AS deals
+           -- a probability the stage fallback wrote (too few closed deals to fit) is not the model's
+           (count(*) FILTER (WHERE d."winProbability" IS NOT NULL AND d."winReasons"->>'source' = 'model'))::int AS modelled,
+           count(*)::int AS deals
     FROM "Deal" d JOIN "Stage" s ON s."id" = d."stageId"
     WHERE d."workspaceId" = ${b.ws} AND d."closedAt" IS NULL AND d."expectedCloseAt" < ${b.end}
     GROUP BY 1 ORDER BY 1`;
