@@ -40,7 +40,7 @@ export class AutocompleteService {
         if (kind === "contact") or.push({ email: { startsWith: text.toLowerCase() } });
       }
       const rows = await (this.db[kind] as unknown as Delegate).findMany({
-        where: { workspaceId, ...(or.length ? { OR: or } : {}) },
+        where: { workspaceId, archivedAt: null, ...(or.length ? { OR: or } : {}) },
         select: { number: true, [field]: true },
         // nothing typed: the newest records first
         orderBy: { number: text ? "asc" : "desc" },
