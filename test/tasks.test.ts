@@ -158,6 +158,15 @@ describe("task commands", () => {
     expect(audits.map((a) => a.action).sort()).toEqual(["task.create", "task.snooze", "task.snooze"]);
   });
 
+  it("a viewer given a task completes it, and cannot touch anyone else's", async () => {
+    const r = await ws.run('task add "Read the contract" D-1 due:tomorrow assign:Vic');
+    expect(r.kind, r.plain).toBe("ok");
+    const key = r.recordKey!;
+    expect((await ws.run("task done F-1", viewer)).plain).toContain("F-1 is Ada Admin's; only they, whoever added it, or a manager");
+    expect((await ws.run(`task snooze ${key} in 3 days`, viewer)).kind).toBe("ok");
+    expect((await ws.run(`task done ${key}`, viewer)).plain).toContain(`✅ ${key} Read the contract is done.`);
+  });
+
   it("deal, contact and ticket cards carry Remind me buttons whose commands add a follow-up on that record", async () => {
     for (const [show, key, name] of [
       ["deal show D-1", "D-1", "Acme renewal"],
@@ -181,6 +190,16 @@ describe("task commands", () => {
     const made = (await tasks())[before];
     expect(made).toMatchObject({ what: "Follow up: Acme renewal", assigneeId: agent });
     expect(made.dueAt.toISOString()).toBe(nextWeek("Europe/Madrid", new Date()).toISOString());
+  });
+
+  it("a resolved ticket's card offers no Remind me", async () => {
+    expect((await ws.run('ticket new "Old issue" contact:C-1')).kind).toBe("ok");
+    const key = (await ws.run('ticket new "Done issue" contact:C-1')).recordKey!;
+    expect((await ws.run(`ticket resolve ${key} fixed`)).kind).toBe("ok");
+    const card = await ws.run(`ticket show ${key}`);
+    expect(card.blocks.flatMap((bl) => (bl.type === "actions" ? bl.actions : [])).some((a) => a.command.startsWith("task add"))).toBe(
+      false,
+    );
   });
 
   it("a name with quotes in it stays the task's text in the Remind me command", async () => {

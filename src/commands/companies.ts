@@ -1,12 +1,14 @@
-// company add | show | channel
+// company add | list | show | channel
 import { arg } from "./args.ts";
 import { TEXT_LIMITS } from "../parse/limits.ts";
 import { UserInputError } from "../errors.ts";
 import { defineCommand } from "./define.ts";
 import { b, code, reply, s } from "../reply/reply.ts";
-import { money, when } from "../reply/format.ts";
+import { money, plural, when } from "../reply/format.ts";
 import type { HealthStatus } from "../domain/health/accountHealth.ts";
 import { editAction } from "./edits.ts";
+import { archivedNote } from "./records.ts";
+import { addMore, afterArg, afterNote } from "./paging.ts";
 
 const HEALTH_ICON: Record<HealthStatus, string> = { healthy: "🟢", watch: "🟡", "at risk": "🔴" };
 
@@ -25,6 +27,32 @@ export const companyAdd = defineCommand({
   },
 });
 
+export const companyList = defineCommand({
+  path: ["company", "list"],
+  summary: "List every company by key, a page at a time (More shows the next page)",
+  usage: "/crm company list [after:<A-ref>]",
+  readOnly: true,
+  args: { after: afterArg("company", "after:A-20") },
+  async run({ args, actor, services }) {
+    const page = await services.lists.companies(actor, args.after);
+    const title = `Companies${afterNote(args.after)}`;
+    if (!page.rows.length)
+      return reply(`${title}: none`)
+        .text(args.after ? `No companies${afterNote(args.after)}.` : "No companies yet.")
+        .build();
+    const r = reply(`${title}: ${page.rows.length} of ${page.total}`)
+      .header(`${title} (${page.total})`)
+      .text(
+        page.rows.flatMap((c, i) => [
+          ...(i ? [s("\n")] : []),
+          b(`A-${c.number}`),
+          s(` ${c.name}${c.domain ? ` · ${c.domain}` : ""} · ${plural(c._count.contacts, "contact")}`),
+        ]),
+      );
+    return addMore(r, "company list", page, "companies").build();
+  },
+});
+
 export const companyShow = defineCommand({
   path: ["company", "show"],
   summary: "Show a company: contacts, open deals, won revenue, tickets",
@@ -32,7 +60,7 @@ export const companyShow = defineCommand({
   readOnly: true,
   args: { company: arg.ref("company key or name", "company").rest() },
   async run({ args, actor, services }) {
-    const { company: c, contacts, openDeals, won, openTickets, recent } = await services.companies.get(actor, args.company);
+    const { company: c, contacts, openDeals, won, openTickets, recent, mergedInto } = await services.companies.get(actor, args.company);
     const key = `A-${c.number}`;
     const r = reply(`${key} ${c.name}`)
       .header(`${key} · ${c.name}`)
@@ -42,6 +70,8 @@ export const companyShow = defineCommand({
         { label: "Open deals", value: String(openDeals.length) },
         { label: "Open tickets", value: String(openTickets) },
       ]);
+    const archived = archivedNote("company", key, c, mergedInto ? `A-${mergedInto.number} ${mergedInto.name}` : undefined);
+    if (archived) r.context(`🗄️ ${archived}`);
     const health = (await services.accountHealth.of(actor.workspaceId, [c.id])).get(c.id);
     if (health) r.fields([{ label: "Health", value: `${HEALTH_ICON[health.status]} ${health.status} — ${health.reasons.join(", ")}` }]);
     if (contacts.length)

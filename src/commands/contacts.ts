@@ -1,12 +1,18 @@
-// contact add | find | show | tag
+// contact add | find | list | show | tag
 import { arg } from "./args.ts";
 import { TEXT_LIMITS } from "../parse/limits.ts";
 import { defineCommand } from "./define.ts";
 import { b, code, reply, s } from "../reply/reply.ts";
 import { day, money, when } from "../reply/format.ts";
 import { editAction } from "./edits.ts";
+import { archivedNote } from "./records.ts";
 import { remindMeActions } from "../render/remind-me.ts";
 import { formatReasons, topReasons } from "../domain/scoring/leadScore.ts";
+import { hitLine } from "./search.ts";
+import { addMore, afterArg, afterNote } from "./paging.ts";
+
+/** contact find shows the best this many */
+const FIND_LIMIT = 10;
 
 export const contactAdd = defineCommand({
   path: ["contact", "add"],
@@ -24,17 +30,25 @@ export const contactAdd = defineCommand({
   async run({ args, actor, services }) {
     // scoring follows the contact.created event (jobs/events/rescore.ts)
     const c = await services.contacts.add(actor, args);
-    return reply(`Added C-${c.number} ${c.name}`)
+    const r = reply(`Added C-${c.number} ${c.name}`)
       .text([s("✅ Added "), b(`C-${c.number}`), s(` ${c.name}`), ...(c.companyName ? [s(` at ${c.companyName}`)] : [])])
       .fields([
         c.email && { label: "Email", value: c.email },
         c.phone && { label: "Phone", value: c.phone },
         c.tags.length > 0 && { label: "Tags", value: c.tags.join(", ") },
-      ])
+      ]);
+    // an exact name that exists already: perhaps the same person
+    const same = c.sameName[0];
+    if (same)
+      r.context(
+        `⚠️ Same name as ${c.sameName.map((x) => `C-${x.number} ${x.name}`).join(", ")}. If it is the same person: /crm contact merge C-${c.number} into C-${same.number}`,
+      );
+    return r
       .actions([
         { label: "Show", command: `contact show C-${c.number}` },
         { label: "Log a call", command: `log call C-${c.number}`, form: true },
         editAction(`C-${c.number}`),
+        same && { label: `Merge into C-${same.number}`, command: `contact merge C-${c.number} into C-${same.number}` },
       ])
       .record(`C-${c.number}`)
       .build();
@@ -43,25 +57,48 @@ export const contactAdd = defineCommand({
 
 export const contactFind = defineCommand({
   path: ["contact", "find"],
-  summary: "Find contacts by name, email or company",
+  summary: "Find contacts by name, email or company (typos and accents forgiven)",
   usage: "/crm contact find <query>",
+  help: ['Lopes finds "Lopez", zoe finds "Zoë"; % and _ are searched as themselves. The best matches come first.'],
   readOnly: true,
   args: { query: arg.text("name, email or company").rest() },
   async run({ args, actor, services }) {
-    const { rows, more } = await services.contacts.find(actor, args.query);
-    if (!rows.length) return reply(`No contacts match "${args.query}"`).text(`No contacts match "${args.query}".`).build();
-    const r = reply(`${rows.length}${more ? "+" : ""} contact(s) match "${args.query}"`).header(`Contacts matching "${args.query}"`);
-    r.text(
-      rows.flatMap((c, i) => [
-        ...(i ? [s("\n")] : []),
-        b(`C-${c.number}`),
-        s(` ${c.name}`),
-        ...(c.email ? [s(` · ${c.email}`)] : []),
-        ...(c.company ? [s(` · ${c.company.name}`)] : []),
-      ]),
-    );
-    if (more) r.context(`Showing the first ${rows.length}; narrow the query to see others.`);
+    const { contact: g } = await services.search.search(actor, args.query, {
+      kinds: ["contact"],
+      perKind: FIND_LIMIT,
+      contactsByCompany: true,
+    });
+    if (!g.hits.length) return reply(`No contacts match "${args.query}"`).text(`No contacts match "${args.query}".`).build();
+    const r = reply(`${g.hits.length}${g.more ? "+" : ""} contact(s) match "${args.query}"`).header(`Contacts matching "${args.query}"`);
+    r.text(g.hits.flatMap((h, i) => [...(i ? [s("\n")] : []), ...hitLine(h)]));
+    if (g.more) r.context(`Showing the best ${g.hits.length}; narrow the query to see others, or page through all with /crm contact list.`);
     return r.build();
+  },
+});
+
+export const contactList = defineCommand({
+  path: ["contact", "list"],
+  summary: "List every contact by key, a page at a time (More shows the next page)",
+  usage: "/crm contact list [after:<C-ref>]",
+  readOnly: true,
+  args: { after: afterArg("contact", "after:C-20") },
+  async run({ args, actor, services }) {
+    const page = await services.lists.contacts(actor, args.after);
+    const title = `Contacts${afterNote(args.after)}`;
+    if (!page.rows.length)
+      return reply(`${title}: none`)
+        .text(args.after ? `No contacts${afterNote(args.after)}.` : "No contacts yet.")
+        .build();
+    const r = reply(`${title}: ${page.rows.length} of ${page.total}`)
+      .header(`${title} (${page.total})`)
+      .text(
+        page.rows.flatMap((c, i) => [
+          ...(i ? [s("\n")] : []),
+          b(`C-${c.number}`),
+          s(` ${c.name}${c.email ? ` · ${c.email}` : ""}${c.company ? ` · ${c.company.name}` : ""}`),
+        ]),
+      );
+    return addMore(r, "contact list", page, "contacts").build();
   },
 });
 
@@ -72,7 +109,7 @@ export const contactShow = defineCommand({
   readOnly: true,
   args: { contact: arg.ref("contact key, email or name", "contact").rest() },
   async run({ args, actor, services }) {
-    const { contact: c, deals, tickets, timeline } = await services.contacts.get(actor, args.contact);
+    const { contact: c, deals, tickets, timeline, mergedInto } = await services.contacts.get(actor, args.contact);
     const key = `C-${c.number}`;
     const r = reply(`${key} ${c.name}`)
       .header(`${key} · ${c.name}`)
@@ -88,6 +125,8 @@ export const contactShow = defineCommand({
         },
         c.optedOutAt && { label: "Opted out", value: day(c.optedOutAt) },
       ]);
+    const archived = archivedNote("contact", key, c, mergedInto ? `C-${mergedInto.number} ${mergedInto.name}` : undefined);
+    if (archived) r.context(`🗄️ ${archived}`);
     if (deals.length)
       r.text([
         b("Deals\n"),

@@ -5,7 +5,10 @@ import { defineCommand } from "./define.ts";
 import { b, code, reply, s, type Span } from "../reply/reply.ts";
 import { day, money, plural, when } from "../reply/format.ts";
 import { dealCard } from "../render/deal-card.ts";
+import { archivedNote } from "./records.ts";
 import { describeWin } from "../domain/predict/winModel.ts";
+import { quoteArg } from "../parse/tokenize.ts";
+import { addMore, afterArg, afterNote } from "./paging.ts";
 
 // The deals channel and the deal's room hear of every change, and scores follow it, from the events the deal
 // service records (jobs/events): a deal created or moved by an import or another path gets the same.
@@ -90,6 +93,8 @@ export const dealShow = defineCommand({
   async run({ args, actor, services }) {
     const { deal, history, timeline, stages } = await services.deals.get(actor, args.deal);
     const r = dealCard(deal, stages);
+    const archived = archivedNote("deal", `D-${deal.number}`, deal);
+    if (archived) r.context(`🗄️ ${archived}`);
     const win = deal.closedAt ? null : describeWin(deal.winProbability, deal.winReasons);
     if (win) r.fields([{ label: "Win probability", value: win.value }]);
     if (win?.detail) r.context(win.detail);
@@ -116,16 +121,22 @@ export const dealShow = defineCommand({
 
 export const dealList = defineCommand({
   path: ["deal", "list"],
-  summary: "List open deals (yours with mine, or one stage)",
-  usage: "/crm deal list [mine] [stage:<stage>]",
+  summary: "List open deals (yours with mine, or one stage), largest first, a page at a time",
+  usage: "/crm deal list [mine] [stage:<stage>] [after:<D-ref>]",
+  help: ["More shows the next page: the same list with after: the last deal shown (deal list mine after:D-12)."],
   readOnly: true,
-  args: { mine: arg.choice("only my deals", ["mine"] as const).optional(), stage: arg.stage().optional().option() },
+  args: {
+    mine: arg.choice("only my deals", ["mine"] as const).optional(),
+    stage: arg.stage().optional().option(),
+    after: afterArg("deal", "after:D-12"),
+  },
   async run({ args, actor, services }) {
-    const { rows, total, stage } = await services.deals.list(actor, { mine: args.mine === "mine", stage: args.stage });
-    const title = `${args.mine ? "My" : "Open"} deals${stage ? ` in ${stage.name}` : ""}`;
+    const page = await services.lists.deals(actor, { mine: args.mine === "mine", stage: args.stage, after: args.after });
+    const { rows, total, stage } = page;
+    const title = `${args.mine ? "My" : "Open"} deals${stage ? ` in ${stage.name}` : ""}${afterNote(args.after)}`;
     if (!rows.length) return reply(`${title}: none`).text(`${title}: none.`).build();
-    const r = reply(`${title}: ${total}`)
-      .header(title)
+    const r = reply(`${title}: ${rows.length} of ${total}`)
+      .header(args.after ? title : `${title} (${total})`)
       .text(
         rows.flatMap((d, i): Span[] => [
           ...(i ? [s("\n")] : []),
@@ -134,8 +145,10 @@ export const dealList = defineCommand({
           s(` · ${d.owner?.name ?? "unowned"}${d.expectedCloseAt ? ` · closes ${day(d.expectedCloseAt)}` : ""}`),
         ]),
       );
-    if (total > rows.length) r.context(`Showing ${rows.length} of ${total}, largest first.`);
-    return r.build();
+    const command = ["deal list", args.mine && "mine", stage && `stage:${/^[\w-]+$/.test(stage.name) ? stage.name : quoteArg(stage.name)}`]
+      .filter(Boolean)
+      .join(" ");
+    return addMore(r, command, page, "deals").build();
   },
 });
 

@@ -66,6 +66,8 @@ export const taskList = defineCommand({
 
 export const taskDone = defineCommand({
   path: ["task", "done"],
+  // a viewer may be given a task: they complete or snooze their own (the service checks it is theirs)
+  ownRecordsOnly: true,
   summary: "Mark a task done",
   usage: "/crm task done <F-ref>",
   args: { task: arg.text("task key, e.g. F-3") },
@@ -76,6 +78,8 @@ export const taskDone = defineCommand({
 
 export const taskSnooze = defineCommand({
   path: ["task", "snooze"],
+  // a viewer may be given a task: they complete or snooze their own (the service checks it is theirs)
+  ownRecordsOnly: true,
   summary: "Move a task's due time (default: tomorrow 9:00 your time); it reminds you again then",
   usage: "/crm task snooze <F-ref> [until]",
   help: [DUE_FORMS, "Example: /crm task snooze F-3 in 3 days"],

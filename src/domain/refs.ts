@@ -52,7 +52,8 @@ async function byNumber(db: Db, kind: RefKind, workspaceId: string, number: numb
 async function byName(db: Db, kind: RefKind, workspaceId: string, text: string): Promise<RefHit[]> {
   const field = nameField[kind];
   const rows = await (db[kind] as unknown as { findMany(a: unknown): Promise<Record<string, unknown>[]> }).findMany({
-    where: { workspaceId, [field]: { startsWith: text, mode: "insensitive" } },
+    // archived records answer to their key only: a name finds the live ones
+    where: { workspaceId, archivedAt: null, [field]: { startsWith: text, mode: "insensitive" } },
     select: { id: true, number: true, [field]: true },
     orderBy: { number: "asc" },
     take: 6,
@@ -82,7 +83,7 @@ export async function resolveRef(db: Db, workspaceId: string, kind: RefKind, ref
   }
   if (kind === "company" && /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(text)) {
     const c = await db.company.findFirst({
-      where: { workspaceId, domain: text.toLowerCase() },
+      where: { workspaceId, domain: text.toLowerCase(), archivedAt: null },
       select: { id: true, number: true, name: true },
     });
     if (c) return { id: c.id, number: c.number, label: c.name };

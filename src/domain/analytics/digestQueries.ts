@@ -80,12 +80,12 @@ export async function pipelineAndForecast(db: Db, b: Bounds): Promise<{ stages: 
       SELECT d."stageId", d.currency, count(*)::int AS n, sum(d.amount) AS amount,
              count(*) FILTER (WHERE ${closes})::int AS fn, coalesce(sum(d.amount) FILTER (WHERE ${closes}), 0) AS famount
       FROM "Deal" d
-      WHERE d."workspaceId" = ${b.ws} AND d."stageId" IN (SELECT id FROM st)
+      WHERE d."workspaceId" = ${b.ws} AND d."archivedAt" IS NULL AND d."stageId" IN (SELECT id FROM st)
       GROUP BY 1, 2),
     won AS (
       SELECT d.currency, sum(d.amount) AS amount
       FROM "Deal" d JOIN "Stage" s ON s.id = d."stageId" AND s."isWon"
-      WHERE d."workspaceId" = ${b.ws} AND d."closedAt" >= ${b.cs}::timestamp AND d."closedAt" < ${b.now}::timestamp
+      WHERE d."workspaceId" = ${b.ws} AND d."archivedAt" IS NULL AND d."closedAt" >= ${b.cs}::timestamp AND d."closedAt" < ${b.now}::timestamp
       GROUP BY 1),
     fc AS (
       SELECT a.currency, sum(a.fn)::int AS deals, sum(a.famount * st.probability / 100.0) AS weighted
@@ -132,11 +132,11 @@ export function dealFlows(db: Db, b: Bounds): Promise<FlowRow[]> {
       FROM ${windows(b)} CROSS JOIN LATERAL (
         SELECT metric, currency, count(*)::int AS n, sum(amount) AS amount
         FROM (SELECT 'new' AS metric, d.currency, d.amount
-              FROM "Deal" d WHERE d."workspaceId" = ${b.ws} AND d."createdAt" >= w.lo AND d."createdAt" < w.hi
+              FROM "Deal" d WHERE d."workspaceId" = ${b.ws} AND d."archivedAt" IS NULL AND d."createdAt" >= w.lo AND d."createdAt" < w.hi
               UNION ALL
               SELECT CASE WHEN s."isWon" THEN 'won' ELSE 'lost' END, d.currency, d.amount
               FROM "Deal" d JOIN "Stage" s ON s.id = d."stageId" AND (s."isWon" OR s."isLost")
-              WHERE d."workspaceId" = ${b.ws} AND d."closedAt" >= w.lo AND d."closedAt" < w.hi) r
+              WHERE d."workspaceId" = ${b.ws} AND d."archivedAt" IS NULL AND d."closedAt" >= w.lo AND d."closedAt" < w.hi) r
         GROUP BY 1, 2) f)
     SELECT metric, b, trim(currency) AS currency, n, round(amount, 2)::text AS amount FROM x
     UNION ALL
@@ -194,7 +194,7 @@ export function stalled(db: Db, b: Bounds): Promise<StalledRow[]> {
     WITH s AS MATERIALIZED (
       SELECT d.id, d.number, d.amount
       FROM "Deal" d JOIN "Stage" st ON st.id = d."stageId" AND NOT st."isWon" AND NOT st."isLost"
-      WHERE d."workspaceId" = ${b.ws} AND d."stageEnteredAt" < ${b.stalledCutoff}::timestamp
+      WHERE d."workspaceId" = ${b.ws} AND d."archivedAt" IS NULL AND d."stageEnteredAt" < ${b.stalledCutoff}::timestamp
         AND d.id NOT IN (SELECT "dealId" FROM "Interaction"
                          WHERE "workspaceId" = ${b.ws} AND "occurredAt" >= ${b.stalledCutoff}::timestamp AND "dealId" IS NOT NULL)),
     top AS (SELECT id FROM s ORDER BY amount DESC, number LIMIT 5)
@@ -229,13 +229,13 @@ export function tickets(db: Db, b: Bounds): Promise<TicketRow[]> {
     FROM ${windows(b)}
     CROSS JOIN LATERAL (
       SELECT count(*)::int AS opened, count(*) FILTER (WHERE ${missed})::int AS breached
-      FROM "Ticket" t WHERE t."workspaceId" = ${b.ws} AND t."createdAt" >= w.lo AND t."createdAt" < w.hi) o
+      FROM "Ticket" t WHERE t."workspaceId" = ${b.ws} AND t."archivedAt" IS NULL AND t."createdAt" >= w.lo AND t."createdAt" < w.hi) o
     CROSS JOIN LATERAL (
       SELECT count(*)::int AS resolved, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t."resolvedAt" - t."createdAt"))::float8 AS resolution_s
-      FROM "Ticket" t WHERE t."workspaceId" = ${b.ws} AND t."resolvedAt" >= w.lo AND t."resolvedAt" < w.hi) r
+      FROM "Ticket" t WHERE t."workspaceId" = ${b.ws} AND t."archivedAt" IS NULL AND t."resolvedAt" >= w.lo AND t."resolvedAt" < w.hi) r
     CROSS JOIN LATERAL (
       SELECT count(*)::int AS first_responses, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t."firstResponseAt" - t."createdAt"))::float8 AS first_response_s
-      FROM "Ticket" t WHERE t."workspaceId" = ${b.ws} AND t."firstResponseAt" >= w.lo AND t."firstResponseAt" < w.hi) f`;
+      FROM "Ticket" t WHERE t."workspaceId" = ${b.ws} AND t."archivedAt" IS NULL AND t."firstResponseAt" >= w.lo AND t."firstResponseAt" < w.hi) f`;
 }
 
 export interface KindRow {
@@ -272,7 +272,7 @@ export function leaderboard(db: Db, b: Bounds): Promise<LeaderRow[]> {
     WITH won AS (
       SELECT d."ownerId" AS id, trim(d.currency) AS currency, count(*) AS n, sum(d.amount) AS amount
       FROM "Deal" d JOIN "Stage" s ON s.id = d."stageId" AND s."isWon"
-      WHERE d."workspaceId" = ${b.ws} AND d."ownerId" IS NOT NULL AND d."closedAt" >= ${b.cs}::timestamp AND d."closedAt" < ${b.now}::timestamp
+      WHERE d."workspaceId" = ${b.ws} AND d."archivedAt" IS NULL AND d."ownerId" IS NOT NULL AND d."closedAt" >= ${b.cs}::timestamp AND d."closedAt" < ${b.now}::timestamp
       GROUP BY 1, 2),
     lead AS (SELECT currency FROM won GROUP BY 1 ORDER BY sum(amount) DESC, 1 LIMIT 1),
     per AS (
@@ -321,7 +321,7 @@ export function predictedForecast(db: PrismaClient, b: Bounds) {
            (count(*) FILTER (WHERE d."winProbability" IS NOT NULL AND d."winReasons"->>'source' = 'model'))::int AS modelled,
            count(*)::int AS deals
     FROM "Deal" d JOIN "Stage" s ON s."id" = d."stageId"
-    WHERE d."workspaceId" = ${b.ws} AND d."closedAt" IS NULL AND d."expectedCloseAt" < ${b.end}
+    WHERE d."workspaceId" = ${b.ws} AND d."archivedAt" IS NULL AND d."closedAt" IS NULL AND d."expectedCloseAt" < ${b.end}
     GROUP BY 1 ORDER BY 1`;
 }
 
@@ -339,7 +339,7 @@ export function csatByAgent(db: PrismaClient, b: Bounds) {
 export function ticketFlaggedCompanies(db: PrismaClient, b: Bounds) {
   return db.$queryRaw<{ id: string }[]>`
     SELECT c."companyId" AS id FROM "Ticket" t JOIN "Contact" c ON c."id" = t."requesterId"
-    WHERE t."workspaceId" = ${b.ws} AND t."status" <> 'resolved' AND c."companyId" IS NOT NULL
+    WHERE t."workspaceId" = ${b.ws} AND t."archivedAt" IS NULL AND t."status" <> 'resolved' AND c."companyId" IS NOT NULL
     GROUP BY 1 HAVING bool_or(t."breached") OR count(*) >= 2
     ORDER BY count(*) DESC LIMIT 50`;
 }

@@ -24,7 +24,12 @@ type Db = Pick<PrismaClient, "contact" | "company" | "deal" | "ticket" | "member
 
 export async function resolveSegment(db: Db, workspaceId: string, terms: SegmentTerm[], opts: ResolveOptions): Promise<ResolvedSegment> {
   const out: SegmentTerm[] = [];
-  const conds: Prisma.Sql[] = [Prisma.sql`c."workspaceId" = ${workspaceId}`, Prisma.sql`c."optedOutAt" IS NULL`];
+  // archived (deleted, merged, forgotten) contacts are in no segment
+  const conds: Prisma.Sql[] = [
+    Prisma.sql`c."workspaceId" = ${workspaceId}`,
+    Prisma.sql`c."optedOutAt" IS NULL`,
+    Prisma.sql`c."archivedAt" IS NULL`,
+  ];
   const nothing = (message: string): Prisma.Sql => {
     if (opts.strict) throw new UserInputError(`Segment: ${message}`, SEGMENT_USAGE);
     return Prisma.sql`FALSE`;
@@ -81,7 +86,7 @@ export async function resolveSegment(db: Db, workspaceId: string, terms: Segment
           cond = nothing(`no stage "${t.stage}"; stages are ${names.join(", ")}`);
         } else {
           const ids = stages.map((s) => s.id);
-          cond = Prisma.sql`EXISTS (SELECT 1 FROM "Deal" d WHERE d."contactId" = c.id AND d."workspaceId" = ${workspaceId} AND d."stageId" = ANY(${ids}::text[]))`;
+          cond = Prisma.sql`EXISTS (SELECT 1 FROM "Deal" d WHERE d."contactId" = c.id AND d."workspaceId" = ${workspaceId} AND d."archivedAt" IS NULL AND d."stageId" = ANY(${ids}::text[]))`;
         }
         break;
       }

@@ -47,26 +47,26 @@ export class CompanyService {
   async get(actor: Actor, ref: string) {
     const hit = await resolveRef(this.db, actor.workspaceId, "company", ref);
     const company = await this.db.company.findFirstOrThrow({ where: { id: hit.id, workspaceId: actor.workspaceId } });
-    const [contacts, openDeals, wonAgg, openTickets, recent] = await Promise.all([
+    const [contacts, openDeals, wonAgg, openTickets, recent, mergedInto] = await Promise.all([
       this.db.contact.findMany({
-        where: { workspaceId: actor.workspaceId, companyId: company.id },
+        where: { workspaceId: actor.workspaceId, companyId: company.id, archivedAt: null },
         orderBy: { number: "asc" },
         take: 10,
         select: { number: true, name: true, email: true },
       }),
       this.db.deal.findMany({
-        where: { workspaceId: actor.workspaceId, companyId: company.id, closedAt: null },
+        where: { workspaceId: actor.workspaceId, companyId: company.id, closedAt: null, archivedAt: null },
         orderBy: { number: "asc" },
         take: 10,
         include: { stage: true },
       }),
       this.db.deal.aggregate({
-        where: { workspaceId: actor.workspaceId, companyId: company.id, stage: { isWon: true } },
+        where: { workspaceId: actor.workspaceId, companyId: company.id, stage: { isWon: true }, archivedAt: null },
         _sum: { amount: true },
         _count: true,
       }),
       this.db.ticket.count({
-        where: { workspaceId: actor.workspaceId, requester: { companyId: company.id }, status: { not: "resolved" } },
+        where: { workspaceId: actor.workspaceId, requester: { companyId: company.id }, status: { not: "resolved" }, archivedAt: null },
       }),
       this.db.interaction.findMany({
         where: { workspaceId: actor.workspaceId, companyId: company.id },
@@ -74,8 +74,15 @@ export class CompanyService {
         take: 5,
         include: { author: true },
       }),
+      company.mergedIntoId
+        ? this.db.company.findFirst({
+            where: { id: company.mergedIntoId, workspaceId: actor.workspaceId },
+            select: { number: true, name: true },
+          })
+        : null,
     ]);
     return {
+      mergedInto,
       company,
       contacts,
       openDeals,

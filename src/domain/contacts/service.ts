@@ -7,6 +7,7 @@ import { audit } from "../audit.ts";
 import { resolveRef } from "../refs.ts";
 import type { CompanyService } from "../companies/service.ts";
 import { recordEvent, type EventLog } from "../events/record.ts";
+import { requireEditable } from "./edit.ts";
 
 export interface NewContact {
   name: string;
@@ -24,7 +25,8 @@ export class ContactService {
     private events: EventLog,
   ) {}
 
-  async add(actor: Actor, input: NewContact): Promise<Contact & { companyName?: string }> {
+  /** Adds a contact; `sameName` lists live contacts with exactly this name (the reply warns: perhaps a duplicate). */
+  async add(actor: Actor, input: NewContact): Promise<Contact & { companyName?: string; sameName: { number: number; name: string }[] }> {
     requireRole(actor, "agent", "add contacts");
     if (input.phone && !/^\+?[0-9 ().-]{5,25}$/.test(input.phone))
       throw new UserInputError(`"${input.phone}" is not a phone number like +1 555 0100`);
@@ -32,8 +34,19 @@ export class ContactService {
       const dup = await this.db.contact.findUnique({
         where: { workspaceId_email: { workspaceId: actor.workspaceId, email: input.email } },
       });
-      if (dup) throw new UserInputError(`${input.email} is already C-${dup.number} ${dup.name}.`);
+      if (dup)
+        throw new UserInputError(
+          dup.archivedAt
+            ? `${input.email} is already C-${dup.number} ${dup.name}, archived; bring it back with /crm contact restore C-${dup.number}.`
+            : `${input.email} is already C-${dup.number} ${dup.name}.`,
+        );
     }
+    const sameName = await this.db.contact.findMany({
+      where: { workspaceId: actor.workspaceId, name: { equals: input.name, mode: "insensitive" }, archivedAt: null },
+      orderBy: { number: "asc" },
+      take: 3,
+      select: { number: true, name: true },
+    });
     // resolve the company first so a bad reference writes nothing
     const company = input.company ? await this.companies.findOrCreate(actor, input.company) : undefined;
     return this.events.transaction(async (tx) => {
@@ -53,7 +66,7 @@ export class ContactService {
       });
       await audit(tx, actor, "contact.add", "contact", c.id, null, c);
       await recordEvent(tx, actor, { type: "contact.created", recordKind: "contact", recordId: c.id, data: {} });
-      return { ...c, companyName: company?.name };
+      return { ...c, companyName: company?.name, sameName };
     });
   }
 
@@ -92,28 +105,40 @@ export class ContactService {
       where: { id: hit.id, workspaceId: actor.workspaceId },
       include: { company: true, owner: true },
     });
-    const [deals, tickets, timeline] = await Promise.all([
+    const [deals, tickets, timeline, mergedInto] = await Promise.all([
       this.db.deal.findMany({
-        where: { workspaceId: actor.workspaceId, contactId: contact.id },
+        where: { workspaceId: actor.workspaceId, contactId: contact.id, archivedAt: null },
         orderBy: { number: "desc" },
         take: 5,
         include: { stage: true },
       }),
-      this.db.ticket.findMany({ where: { workspaceId: actor.workspaceId, requesterId: contact.id }, orderBy: { number: "desc" }, take: 5 }),
+      this.db.ticket.findMany({
+        where: { workspaceId: actor.workspaceId, requesterId: contact.id, archivedAt: null },
+        orderBy: { number: "desc" },
+        take: 5,
+      }),
       this.db.interaction.findMany({
         where: { workspaceId: actor.workspaceId, contactId: contact.id },
         orderBy: { occurredAt: "desc" },
         take: 5,
         include: { author: true },
       }),
+      // a merged contact points at the one it was merged into
+      contact.mergedIntoId
+        ? this.db.contact.findFirst({
+            where: { id: contact.mergedIntoId, workspaceId: actor.workspaceId },
+            select: { number: true, name: true },
+          })
+        : null,
     ]);
-    return { contact, deals, tickets, timeline };
+    return { contact, deals, tickets, timeline, mergedInto };
   }
 
   async tag(actor: Actor, ref: string, add: string[], remove: string[]): Promise<Contact> {
     const hit = await resolveRef(this.db, actor.workspaceId, "contact", ref);
     return this.events.transaction(async (tx) => {
       const before = await tx.contact.findFirstOrThrow({ where: { id: hit.id, workspaceId: actor.workspaceId } });
+      requireEditable(before);
       requireCanChange(actor, before.ownerId, "tag contacts");
       const tags = [...new Set([...before.tags.filter((t) => !remove.includes(t)), ...add])];
       const after = await tx.contact.update({ where: { id: hit.id }, data: { tags } });

@@ -51,7 +51,7 @@ export class PipelineService {
     >`
       SELECT s.id AS stage_id, d.currency, count(d.id) AS n,
              sum(d.amount)::text AS amount, round(sum(d.amount * s.probability / 100.0), 2)::text AS weighted
-      FROM "Stage" s LEFT JOIN "Deal" d ON d."stageId" = s.id AND d."workspaceId" = ${actor.workspaceId}
+      FROM "Stage" s LEFT JOIN "Deal" d ON d."stageId" = s.id AND d."workspaceId" = ${actor.workspaceId} AND d."archivedAt" IS NULL
       WHERE s."workspaceId" = ${actor.workspaceId} AND s."pipelineId" = ${pipeline.id}
       GROUP BY s.id, d.currency`;
     return pipeline.stages.map((st) => {

@@ -1,4 +1,4 @@
-// Deals: new, move, won, lost, show, list. Every stage change is a DealStageChange row and an audit row.
+// Deals: new, move, won, lost, show (lists: src/domain/search/lists.ts). Every stage change is a DealStageChange row and an audit row.
 import { UserInputError } from "../../errors.ts";
 import type { PrismaClient, Prisma } from "../../generated/prisma/client.ts";
 import type { MemberRef } from "../../parse/memberRef.ts";
@@ -10,6 +10,7 @@ import type { CompanyService } from "../companies/service.ts";
 import type { MemberService } from "../members/service.ts";
 import type { PipelineService } from "./pipeline.ts";
 import { recordEvent, type EventLog } from "../events/record.ts";
+import { requireLive } from "../records/changes.ts";
 
 export interface NewDeal {
   title: string;
@@ -89,25 +90,45 @@ export class DealService {
     via: "move" | "won" | "lost" = "move",
   ): Promise<{ deal: DealWithRefs; from: string }> {
     const deal = await this.load(actor, ref);
+    requireLive("deal", `D-${deal.number}`, deal);
     requireCanChange(actor, deal.ownerId, "move deals");
     const to = await this.pipelines.stageByName(actor.workspaceId, stageName);
     if (to.id === deal.stageId) throw new UserInputError(`D-${deal.number} is already in ${to.name}.`);
-    const closed = to.isWon || to.isLost;
     const updated = await this.events.transaction(async (tx) => {
-      // conditional update: a concurrent move of the same deal cannot record a stale "from" stage
-      const res = await tx.deal.updateMany({
-        where: { id: deal.id, workspaceId: actor.workspaceId, stageId: deal.stageId },
-        data: {
-          stageId: to.id,
-          stageEnteredAt: new Date(),
-          closedAt: closed ? new Date() : null,
-          lostReason: to.isLost ? (lostReason ?? null) : null,
-        },
-      });
-      if (res.count !== 1) throw new UserInputError(`D-${deal.number} was changed by someone else just now; try again.`);
-      await tx.dealStageChange.create({
-        data: { workspaceId: actor.workspaceId, dealId: deal.id, fromStageId: deal.stageId, toStageId: to.id, actorId: actor.memberId },
-      });
+      await this.moveIn(tx, actor, deal, to, { lostReason, via });
+      return tx.deal.findUniqueOrThrow({ where: { id: deal.id }, include: dealInclude });
+    });
+    return { deal: updated, from: deal.stage.name };
+  }
+
+  /**
+   * The stage change itself, inside the caller's transaction: the conditional update (a concurrent move of the
+   * same deal cannot record a stale "from" stage), the DealStageChange row, the audit row (unless `audited` is
+   * false: /crm undo writes its own) and the deal.moved / won / lost event.
+   */
+  async moveIn(
+    tx: Prisma.TransactionClient,
+    actor: Actor,
+    deal: { id: string; number: number; stageId: string; stage: { name: string }; contactId: string | null },
+    to: { id: string; name: string; isWon: boolean; isLost: boolean },
+    opts: { lostReason?: string | null; via?: "move" | "won" | "lost"; enteredAt?: Date; audited?: boolean } = {},
+  ): Promise<void> {
+    const { lostReason, via = "move" } = opts;
+    const closed = to.isWon || to.isLost;
+    const res = await tx.deal.updateMany({
+      where: { id: deal.id, workspaceId: actor.workspaceId, stageId: deal.stageId },
+      data: {
+        stageId: to.id,
+        stageEnteredAt: opts.enteredAt ?? new Date(),
+        closedAt: closed ? new Date() : null,
+        lostReason: to.isLost ? (lostReason ?? null) : null,
+      },
+    });
+    if (res.count !== 1) throw new UserInputError(`D-${deal.number} was changed by someone else just now; try again.`);
+    await tx.dealStageChange.create({
+      data: { workspaceId: actor.workspaceId, dealId: deal.id, fromStageId: deal.stageId, toStageId: to.id, actorId: actor.memberId },
+    });
+    if (opts.audited !== false)
       await audit(
         tx,
         actor,
@@ -117,23 +138,20 @@ export class DealService {
         { stage: deal.stage.name },
         { stage: to.name, ...(to.isLost && lostReason ? { lostReason } : {}) },
       );
-      await recordEvent(tx, actor, {
-        type: to.isWon ? "deal.won" : to.isLost ? "deal.lost" : "deal.moved",
-        recordKind: "deal",
-        recordId: deal.id,
-        data: {
-          fromStageId: deal.stageId,
-          toStageId: to.id,
-          from: deal.stage.name,
-          to: to.name,
-          contactId: deal.contactId,
-          lostReason: to.isLost ? (lostReason ?? null) : null,
-          via,
-        },
-      });
-      return tx.deal.findUniqueOrThrow({ where: { id: deal.id }, include: dealInclude });
+    await recordEvent(tx, actor, {
+      type: to.isWon ? "deal.won" : to.isLost ? "deal.lost" : "deal.moved",
+      recordKind: "deal",
+      recordId: deal.id,
+      data: {
+        fromStageId: deal.stageId,
+        toStageId: to.id,
+        from: deal.stage.name,
+        to: to.name,
+        contactId: deal.contactId,
+        lostReason: to.isLost ? (lostReason ?? null) : null,
+        via,
+      },
     });
-    return { deal: updated, from: deal.stage.name };
   }
 
   async won(actor: Actor, ref: string) {
@@ -167,20 +185,6 @@ export class DealService {
       this.pipelines.stages(actor.workspaceId),
     ]);
     return { deal, history, timeline, stages };
-  }
-
-  async list(actor: Actor, opts: { mine?: boolean; stage?: string; limit?: number }) {
-    const stage = opts.stage ? await this.pipelines.stageByName(actor.workspaceId, opts.stage) : undefined;
-    const where: Prisma.DealWhereInput = {
-      workspaceId: actor.workspaceId,
-      ...(opts.mine ? { ownerId: actor.memberId } : {}),
-      ...(stage ? { stageId: stage.id } : { closedAt: null }),
-    };
-    const [rows, total] = await Promise.all([
-      this.db.deal.findMany({ where, orderBy: [{ amount: "desc" }, { number: "asc" }], take: opts.limit ?? 20, include: dealInclude }),
-      this.db.deal.count({ where }),
-    ]);
-    return { rows, total, stage };
   }
 
   /** A deal and its stages for rendering its card outside a command (jobs, rooms). */

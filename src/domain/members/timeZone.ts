@@ -16,10 +16,13 @@ export interface MemberZone {
 export class MemberZoneService {
   constructor(private db: PrismaClient) {}
 
+  /** Both lookups side by side: one round trip whichever answers. */
   async of(workspaceId: string, memberId: string): Promise<MemberZone> {
-    const m = await this.db.member.findFirst({ where: { id: memberId, workspaceId }, select: { timeZone: true } });
-    if (m?.timeZone && isValidTimeZone(m.timeZone)) return { tz: m.timeZone, source: "member" };
-    return this.workspaceZone(workspaceId);
+    const [m, ws] = await Promise.all([
+      this.db.member.findFirst({ where: { id: memberId, workspaceId }, select: { timeZone: true } }),
+      this.workspaceZone(workspaceId),
+    ]);
+    return m?.timeZone && isValidTimeZone(m.timeZone) ? { tz: m.timeZone, source: "member" } : ws;
   }
 
   async workspaceZone(workspaceId: string): Promise<MemberZone> {

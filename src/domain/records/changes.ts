@@ -16,7 +16,8 @@ export interface Change {
 export function plain(v: unknown): unknown {
   if (v == null) return null;
   if (v instanceof Date) return v.toISOString();
-  if (typeof v === "object" && !Array.isArray(v)) return String(v); // Prisma.Decimal
+  // Prisma.Decimal as its text; JSON values as they are
+  if (typeof v === "object" && !Array.isArray(v) && typeof (v as { toFixed?: unknown }).toFixed === "function") return String(v);
   return v;
 }
 

@@ -94,7 +94,7 @@ export class ScoringService {
 
   async leads(actor: Actor, n: number) {
     return this.db.contact.findMany({
-      where: { workspaceId: actor.workspaceId, ownerId: null, score: { not: null } },
+      where: { workspaceId: actor.workspaceId, ownerId: null, score: { not: null }, archivedAt: null },
       orderBy: [{ score: "desc" }, { number: "asc" }],
       take: n,
       include: { company: { select: { name: true } } },

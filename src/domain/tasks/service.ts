@@ -125,13 +125,18 @@ export class TaskService {
     now = new Date(),
     limit = 10,
   ): Promise<{ overdue: TaskRow[]; today: TaskRow[]; more: boolean; zone: MemberZone }> {
-    const zone = await this.zones.of(workspaceId, memberId);
-    const rows = await this.db.task.findMany({
-      where: { workspaceId, assigneeId: memberId, doneAt: null, dueAt: { lt: todayIn(zone.tz, now).end } },
-      include: taskInclude,
-      orderBy: [{ dueAt: "asc" }, { number: "asc" }],
-      take: limit + 1,
-    });
+    // side by side: the zone, and the first tasks by due time up to a day past any zone's "today"
+    const [zone, upcoming] = await Promise.all([
+      this.zones.of(workspaceId, memberId),
+      this.db.task.findMany({
+        where: { workspaceId, assigneeId: memberId, doneAt: null, dueAt: { lt: new Date(now.getTime() + 2 * 86_400_000) } },
+        include: taskInclude,
+        orderBy: [{ dueAt: "asc" }, { number: "asc" }],
+        take: limit + 1,
+      }),
+    ]);
+    const end = todayIn(zone.tz, now).end;
+    const rows = upcoming.filter((t) => t.dueAt < end);
     const shown = rows.slice(0, limit);
     return {
       overdue: shown.filter((t) => t.dueAt < now),
@@ -183,14 +188,15 @@ export class TaskService {
 
   /** Locks the task, checks who may change it (its assignee, its creator, managers and admins), runs fn. */
   private async change(actor: Actor, ref: string, what: string, fn: (tx: Prisma.TransactionClient, t: TaskRow) => Promise<TaskRow>) {
-    requireRole(actor, "agent", what === "snooze it" ? "snooze tasks" : "complete tasks");
     const number = taskNumber(ref);
     return this.events.transaction(async (tx) => {
       const locked = await tx.$queryRaw<{ id: string }[]>`
         SELECT "id" FROM "Task" WHERE "workspaceId" = ${actor.workspaceId} AND "number" = ${number} FOR UPDATE`;
       if (!locked.length) throw new NotFoundError(`No task ${formatKey("task", number)} in this workspace.`);
       const t = await tx.task.findUniqueOrThrow({ where: { id: locked[0].id }, include: taskInclude });
-      if (!atLeast(actor, "manager") && actor.memberId !== t.assigneeId && actor.memberId !== t.createdById)
+      // a viewer may be given a task: they complete and snooze their own, and nothing else
+      const own = actor.memberId === t.assigneeId || (actor.role !== "viewer" && actor.memberId === t.createdById);
+      if (!own && !atLeast(actor, "manager"))
         throw new PermissionError(
           `${formatKey("task", t.number)} is ${t.assignee.name}'s; only they, whoever added it, or a manager can ${what}.`,
         );

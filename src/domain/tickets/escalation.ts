@@ -63,7 +63,8 @@ export class EscalationService {
       async (tx) => {
         await tx.$queryRaw`SELECT "id" FROM "Ticket" WHERE "id" = ${d.ticketId} AND "workspaceId" = ${d.workspaceId} FOR UPDATE`;
         const t = await tx.ticket.findFirst({ where: { id: d.ticketId, workspaceId: d.workspaceId }, include: { assignee: true } });
-        if (!t || t.status !== "open") return "stale";
+        // a deleted (archived) ticket is nobody's to answer: its timers do nothing (after a restore the sweep plans them again)
+        if (!t || t.status !== "open" || t.archivedAt) return "stale";
         // another priority, policy or a pause moved the due time: the timer planned for the new one acts
         const due = dueOf(t, d.target);
         if (!due || due.getTime() !== d.dueAt) return "stale";

@@ -183,7 +183,7 @@ export class SlaService {
       let cursor: string | undefined;
       for (;;) {
         const page = await this.db.ticket.findMany({
-          where: { workspaceId, status: "open" },
+          where: { workspaceId, status: "open", archivedAt: null },
           select: timed,
           orderBy: { id: "asc" },
           take: SWEEP_BATCH,
