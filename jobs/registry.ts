@@ -19,7 +19,8 @@ export type QueueName =
   | "reports"
   | "predict"
   | "domain-events"
-  | "task-reminders";
+  | "task-reminders"
+  | "mailboxes";
 
 export interface Limiter {
   max: number;
@@ -71,6 +72,9 @@ export const QUEUES: Record<QueueName, QueueConfig> = {
   // task reminders (jobs/tasks.ts): one delayed job per task and due time; completed ids are kept a week so
   // planning a reminder that already went out is a no-op (the Notification claim backs this up)
   "task-reminders": { concurrency: 4, defaultJobOptions: { ...retrying, removeOnComplete: { age: 7 * 86400, count: 20_000 } } },
+  // IMAP polls (jobs/mailboxes.ts): one job per mailbox and sweep (job id = workspace), no retries (the next
+  // sweep polls again); done and failed jobs are removed at once so the next sweep can queue the id again
+  mailboxes: { concurrency: 4, defaultJobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: true } },
   // Campaigns (jobs/campaignWorkers.ts): fan-out/kick/test jobs, then one send queue per channel so a 429 pauses
   // only that channel. Send jobs carry a batch (email a second's worth of its rate, at most 256 ids; Discord 10;
   // Slack one company), so the limiter counts batches: the email rate is CAMPAIGN_EMAIL_PER_SECOND.

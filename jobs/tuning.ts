@@ -14,4 +14,5 @@ export type JobTuning = Pick<
   | "CAMPAIGN_WATCHDOG_MS"
   | "CAMPAIGN_STALE_MS"
   | "CAMPAIGN_PROGRESS_MS"
+  | "IMAP_POLL_SECONDS"
 >;

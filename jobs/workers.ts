@@ -18,6 +18,7 @@ import { startReportWorker } from "./reports.ts";
 import { startPredictWorker } from "./predict.ts";
 import { startEventWorker } from "./domainEvents.ts";
 import { startTaskReminderWorker } from "./tasks.ts";
+import { startMailboxWorker, type MailboxPoller } from "./mailboxes.ts";
 import type { EmailSender, EmailSettings } from "../src/domain/campaigns/email.ts";
 import type { LedgerDb } from "../src/domain/campaigns/recipients.ts";
 
@@ -82,10 +83,14 @@ export function startWorkers(
     logger: Logger;
     email?: EmailSender;
     emailSettings?: EmailSettings;
+    /** MAIL_FROM: the sender of replies to customers when the server has no inbound domain */
+    mailFrom?: string;
     ledger?: LedgerDb;
     /** the command runner (src/commands/runner.ts) with this process's surfaces */
     commands?: RunInvocation;
     openTicketThread?: TicketThreadOpener;
+    /** the IMAP adapter's poll of one workspace's mailbox (jobs/ imports no adapter) */
+    pollMailbox?: MailboxPoller;
   },
 ): void {
   if (deps.commands) {
@@ -105,4 +110,5 @@ export function startWorkers(
   startPredictWorker(rt, deps);
   startEventWorker(rt, deps);
   startTaskReminderWorker(rt, deps);
+  startMailboxWorker(rt, deps);
 }

@@ -4,18 +4,20 @@ import type { Services } from "../../src/domain/services.ts";
 import type { ThreadRequests } from "../ticketThreads.ts";
 import { assignmentDms } from "./assignmentDms.ts";
 import { csatRequests } from "./csatRequests.ts";
+import { customerReplies, type ReplyMail } from "./customerReplies.ts";
 import { dealAnnouncements } from "./dealAnnouncements.ts";
 import { rescoreOnChange } from "./rescore.ts";
 import { ticketAnnouncements } from "./ticketAnnouncements.ts";
 import { ticketThreads } from "./ticketThreads.ts";
 
-export function eventHandlers(services: Services, threads: ThreadRequests): EventHandler[] {
+export function eventHandlers(services: Services, threads: ThreadRequests, mail?: ReplyMail): EventHandler[] {
   return [
     dealAnnouncements(services),
     ticketAnnouncements(services),
     assignmentDms(services),
     ticketThreads(services, threads),
     csatRequests(services),
+    customerReplies(services, mail),
     rescoreOnChange(services.scoring.jobs),
   ];
 }

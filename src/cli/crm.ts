@@ -105,7 +105,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     if (args.cmd === "rotate-key") {
       const r = await rotateEncryptionKey(db.prisma, args.from, args.to);
       console.error(
-        `Rotated ENCRYPTION_KEY: ${r.rows} installation(s), ${r.reencrypted} value(s) re-encrypted, ${r.alreadyNew} already on the new key.`,
+        `Rotated ENCRYPTION_KEY: ${r.rows} installation(s) and mailbox(es), ${r.reencrypted} value(s) re-encrypted, ${r.alreadyNew} already on the new key.`,
       );
       return 0;
     }

@@ -34,8 +34,11 @@ export function ticketActions(t: TicketWithPeople, memberId: string | null): Act
   const edit: Action = { label: "Edit", command: `ticket edit ${k}`, form: true };
   if (t.status === "resolved") return [{ label: "Reopen", command: `ticket reopen ${k}` }, edit];
   const actions: Action[] = [
+    // Reply writes to the customer (their email); Note stays with the team
+    ...(t.requester?.email ? [{ label: "Reply", command: `reply ${k}`, form: true, style: "primary" as const }] : []),
+    { label: "Note", command: `note ${k}`, form: true },
     { label: "Escalate", command: `ticket escalate ${k}` },
-    { label: "Resolve", command: `ticket resolve ${k}`, style: "primary" },
+    { label: "Resolve", command: `ticket resolve ${k}` },
     edit,
   ];
   return t.assigneeId === memberId ? actions : [{ label: "Assign to me", command: `ticket assign ${k} me` }, ...actions];

@@ -8,6 +8,8 @@ import { eventData, TICKET_PRIORITIES } from "../domain/tickets/service.ts";
 import { TICKET_LIST_VIEWS } from "../domain/search/lists.ts";
 import { addMore, afterArg, afterNote } from "./paging.ts";
 import { ticketClocks, isBreached } from "../domain/tickets/slaClock.ts";
+import { archivedNote } from "./records.ts";
+import { conversationSpans } from "./conversationLines.ts";
 import {
   assignee,
   clockText,
@@ -159,6 +161,8 @@ export const ticketShow = defineCommand({
         { label: "Resolution", value: clockText(clocks.resolution, "resolved") },
         t.pausedMs > 0n && { label: "Time paused", value: spent(Number(t.pausedMs)) },
       ]);
+    const archived = archivedNote("ticket", k, t);
+    if (archived) r.context(`🗄️ ${archived}`);
     const who = (n: { name: string } | null) => n?.name ?? "the SLA timer";
     const lines = [
       ...events.map((e) => {
@@ -187,7 +191,11 @@ export const ticketShow = defineCommand({
       .sort((a, z) => a.at.getTime() - z.at.getTime())
       .slice(-20);
     r.text([b("Timeline\n"), ...lines.map((l) => s(`${stamp(l.at)} · ${l.text}\n`))]);
-    return r.actions(ticketActions(t, actor.memberId)).actions(remindMeActions(k, t.subject)).record(k).build();
+    const talk = await services.conversations.conversation(actor.workspaceId, t.id);
+    if (talk.lines.length) r.text(conversationSpans(talk.lines, talk.total));
+    // Remind me: a follow-up on an open ticket (a resolved one offers Reopen instead)
+    const remind = t.status === "resolved" ? [] : remindMeActions(k, t.subject);
+    return r.actions(ticketActions(t, actor.memberId)).actions(remind).record(k).build();
   },
 });
 

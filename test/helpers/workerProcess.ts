@@ -1,4 +1,4 @@
-// `npm start -- --role=worker` as a child process of its own process group (tsx runs the app in a child
+// `npm start -- --role=worker` (or another role) as a child process of its own process group (tsx runs the app in a child
 // node process, so SIGKILL must reach the group), ready once a log line says its workers run.
 import { spawn } from "node:child_process";
 import path from "node:path";
@@ -12,8 +12,12 @@ export interface WorkerProcess {
   ready: Promise<void>;
 }
 
-export function startWorkerProcess(env: Record<string, string>, readyLine = "domain events worker started"): WorkerProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "--role=worker"], {
+export function startWorkerProcess(
+  env: Record<string, string>,
+  readyLine = "domain events worker started",
+  role: "worker" | "server" | "all" = "worker",
+): WorkerProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", `--role=${role}`], {
     cwd: ROOT,
     detached: true,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME!, LOG_LEVEL: "info", ...env },

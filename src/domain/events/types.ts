@@ -54,6 +54,8 @@ export type TicketEvent =
   | Of<"ticket.resumed", "ticket", { pausedMs: number }>
   | Of<"ticket.resolved", "ticket", { late: boolean; note: string | null }>
   | Of<"ticket.reopened", "ticket", { reason: string | null }>
+  /** a reply to the customer (a TicketMessage, delivery pending) and an internal note */
+  | Of<"ticket.replied" | "ticket.noted", "ticket", { messageId: string }>
   /** edited, archived or restored: which columns changed */
   | Of<"ticket.changed", "ticket", { fields: string[] }>;
 

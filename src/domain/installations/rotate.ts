@@ -1,5 +1,6 @@
 // ENCRYPTION_KEY rotation: re-encrypts every stored platform token (Installation.botTokenEnc,
-// userTokenEnc, installationEnc) from the old key to the new one, in one transaction.
+// userTokenEnc, installationEnc) and IMAP mailbox password (Mailbox.passwordEnc) from the old key to the
+// new one, in one transaction.
 // Idempotent: a value that already opens with the new key is left as it is, so a rotation that was
 // interrupted (or run twice) can simply be run again. A value that opens with neither key stops the
 // whole rotation and nothing is written.
@@ -7,6 +8,7 @@ import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { decrypt, encrypt } from "../../crypto.ts";
 
 export interface RotationReport {
+  /** installations and mailboxes */
   rows: number;
   reencrypted: number;
   alreadyNew: number;
@@ -57,6 +59,24 @@ export async function rotateEncryptionKey(db: PrismaClient, from: string, to: st
           report.reencrypted++;
         }
         if (Object.keys(data).length) await tx.installation.update({ where: { id: row.id }, data });
+      }
+      const mailboxes = await tx.$queryRawUnsafe<{ id: string; passwordEnc: string }[]>(
+        `SELECT id, "passwordEnc" FROM "Mailbox" ORDER BY id FOR UPDATE`,
+      );
+      for (const row of mailboxes) {
+        report.rows++;
+        if (opens(row.passwordEnc, to)) {
+          report.alreadyNew++;
+          continue;
+        }
+        let plain: string;
+        try {
+          plain = decrypt(row.passwordEnc, from);
+        } catch {
+          throw new RotationError(`Mailbox ${row.id}.passwordEnc opens with neither the old nor the new key; nothing was changed`);
+        }
+        await tx.mailbox.update({ where: { id: row.id }, data: { passwordEnc: encrypt(plain, to) } });
+        report.reencrypted++;
       }
     },
     { timeout: 120_000 },

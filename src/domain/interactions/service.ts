@@ -64,60 +64,77 @@ export class InteractionService {
     }
     const hit = await resolveAnyRef(this.db, actor.workspaceId, input.ref);
     const record = { kind: hit.kind, id: hit.id, key: formatKey(hit.kind, hit.number), label: hit.label };
-    const ws = actor.workspaceId;
 
     const result = await this.events.transaction(
-      async (tx) => {
-        const links = await relatedLinks(tx, ws, hit.kind, hit.id);
-        // a log on a ticket answers it (first response, resumes a waiting clock): agents only on their own or unassigned tickets
-        if (links.ticket) requireCanChange(actor, links.ticket.assigneeId, "log on a ticket");
-        const interaction = await tx.interaction.create({
-          data: {
-            workspaceId: ws,
-            kind: input.kind,
-            summary,
-            occurredAt,
-            authorId: actor.memberId,
-            contactId: links.contactId,
-            companyId: links.companyId,
-            dealId: links.dealId,
-            ticketId: links.ticketId,
-            source: input.source ?? actor.platform,
-            permalink: input.permalink,
-          },
-        });
-        if (links.contactId) {
-          // a backdated entry never moves "last touched" backwards
-          await tx.contact.updateMany({
-            where: { id: links.contactId, workspaceId: ws, OR: [{ lastInteractionAt: null }, { lastInteractionAt: { lt: occurredAt } }] },
-            data: { lastInteractionAt: occurredAt },
-          });
-        }
-        let firstResponse = false;
-        let resumedTicket = false;
-        if (links.ticket) {
-          firstResponse = await this.markFirstResponse(tx, actor, links.ticket, occurredAt, now);
-          // an answer from our side means the customer is no longer the one we wait on
-          if (links.ticket.status === "waiting") resumedTicket = (await this.resumeTicket(actor, links.ticket.id, tx)) != null;
-        }
-        await audit(tx, actor, "interaction.log", "interaction", interaction.id, null, { ...interaction, record: record.key });
-        await recordEvent(tx, actor, {
-          type: "interaction.logged",
-          recordKind: "interaction",
-          recordId: interaction.id,
-          data: {
-            kind: input.kind,
-            contactId: interaction.contactId,
-            companyId: interaction.companyId,
-            dealId: interaction.dealId,
-            ticketId: interaction.ticketId,
-          },
-        });
-        return { interaction, firstResponse, resumedTicket };
+      (tx) => this.logIn(tx, actor, { kind: hit.kind, id: hit.id, key: record.key }, input, now),
+      {
+        maxWait: 10_000,
+        timeout: 15_000,
       },
-      { maxWait: 10_000, timeout: 15_000 },
     );
     return { ...result, record };
+  }
+
+  /**
+   * Writes one interaction inside the caller's transaction: the row, the contact's last touch, a ticket's
+   * first response and resumed clock, the audit row and the interaction.logged event (ticket replies use it too).
+   */
+  async logIn(
+    tx: Tx,
+    actor: Actor,
+    target: { kind: RefKind; id: string; key: string },
+    input: Omit<LogInput, "ref">,
+    now = new Date(),
+  ): Promise<{ interaction: Interaction; firstResponse: boolean; resumedTicket: boolean }> {
+    const ws = actor.workspaceId;
+    const summary = input.summary.trim();
+    const occurredAt = input.when ?? now;
+    const links = await relatedLinks(tx, ws, target.kind, target.id);
+    // a log on a ticket answers it (first response, resumes a waiting clock): agents only on their own or unassigned tickets
+    if (links.ticket) requireCanChange(actor, links.ticket.assigneeId, "log on a ticket");
+    const interaction = await tx.interaction.create({
+      data: {
+        workspaceId: ws,
+        kind: input.kind,
+        summary,
+        occurredAt,
+        authorId: actor.memberId,
+        contactId: links.contactId,
+        companyId: links.companyId,
+        dealId: links.dealId,
+        ticketId: links.ticketId,
+        source: input.source ?? actor.platform,
+        permalink: input.permalink,
+      },
+    });
+    if (links.contactId) {
+      // a backdated entry never moves "last touched" backwards
+      await tx.contact.updateMany({
+        where: { id: links.contactId, workspaceId: ws, OR: [{ lastInteractionAt: null }, { lastInteractionAt: { lt: occurredAt } }] },
+        data: { lastInteractionAt: occurredAt },
+      });
+    }
+    let firstResponse = false;
+    let resumedTicket = false;
+    if (links.ticket) {
+      firstResponse = await this.markFirstResponse(tx, actor, links.ticket, occurredAt, now);
+      // an answer from our side means the customer is no longer the one we wait on
+      if (links.ticket.status === "waiting") resumedTicket = (await this.resumeTicket(actor, links.ticket.id, tx)) != null;
+    }
+    await audit(tx, actor, "interaction.log", "interaction", interaction.id, null, { ...interaction, record: target.key });
+    await recordEvent(tx, actor, {
+      type: "interaction.logged",
+      recordKind: "interaction",
+      recordId: interaction.id,
+      data: {
+        kind: input.kind,
+        contactId: interaction.contactId,
+        companyId: interaction.companyId,
+        dealId: interaction.dealId,
+        ticketId: interaction.ticketId,
+      },
+    });
+    return { interaction, firstResponse, resumedTicket };
   }
 
   /** Most recent first, with the author's name. A company's timeline includes its contacts' and deals' entries. */
