@@ -19,6 +19,8 @@ const WORKER_LOST = "The worker running this command stopped before answering; c
 /** One job per invocation (BullMQ refuses ':' in a job id, and ids come in every platform's shape). */
 const jobIdOf = (inv: Invocation) => `cmd-${createHash("sha256").update(`${inv.surface}\n${inv.id}`).digest("base64url").slice(0, 27)}`;
 
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
 type WireResult = Omit<RunResult, "reply"> & { reply: WireReply };
 
 export function commandQueue(rt: JobRuntime, logger: Logger): CommandQueue & { close(): Promise<void> } {
@@ -41,9 +43,39 @@ export function commandQueue(rt: JobRuntime, logger: Logger): CommandQueue & { c
     listening: () => listening,
     async enqueue(invocation) {
       const job = await rt.addJob("commands", invocation.surface, invocation, { jobId: jobIdOf(invocation) });
+      const finished = job.waitUntilFinished(events, RESULT_TTL_MS);
+      finished.catch(() => undefined); // wait() reports it
       return {
+        async taken(ms) {
+          const done = await Promise.race([
+            finished.then(
+              () => true,
+              () => true,
+            ),
+            sleep(ms).then(() => false),
+          ]);
+          if (done) return true;
+          // still queued with no worker left (the last one died since the check): take it back and run it here
+          const state = await job.getState().catch(() => "unknown");
+          if (!["waiting", "prioritized", "delayed"].includes(state)) return true;
+          if (
+            (await rt
+              .queue("commands")
+              .getWorkersCount()
+              .catch(() => 1)) > 0
+          )
+            return true;
+          try {
+            await job.remove(); // refused once a worker holds it
+          } catch {
+            return true;
+          }
+          listening = false;
+          logger.warn({ surface: invocation.surface }, "no worker takes commands: this server runs them itself");
+          return false;
+        },
         wait: () =>
-          job.waitUntilFinished(events, RESULT_TTL_MS).then(
+          finished.then(
             (r: WireResult | undefined) => (r ? { ...r, reply: fromWire(r.reply) } : undefined),
             (e: Error) => {
               logger.warn({ err: e.message, surface: invocation.surface }, "a queued command did not finish");

@@ -42,6 +42,9 @@ import { adminQueueRoutes } from "../adapters/admin/queues.ts";
 import { bullCampaignJobs } from "../jobs/campaignQueue.ts";
 import { createSmtpSender } from "../adapters/email/transport.ts";
 import { unsubscribeRoutes } from "../adapters/email/unsubscribe.ts";
+import { startInboundSmtp } from "../adapters/email/inbound/smtpListener.ts";
+import { imapProbe } from "../adapters/email/inbound/imap.ts";
+import { pollMailbox } from "../adapters/email/inbound/imapPoller.ts";
 import { unsubscribeSecret } from "./domain/campaigns/email.ts";
 
 export type Role = "all" | "server" | "worker";
@@ -58,6 +61,8 @@ export interface App {
   jobs: JobRuntime;
   server?: http.Server;
   url?: string;
+  /** the inbound SMTP listener's port (INBOUND_SMTP_PORT; 0 picks a free one), when it runs */
+  inboundSmtpPort?: number;
   close(): Promise<void>;
 }
 
@@ -91,6 +96,9 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     campaigns: { jobs: bullCampaignJobs(jobs), email: campaignEmail(config) },
     eventNudge: bullEventNudge(jobs),
     taskReminders: bullTaskReminders(jobs),
+    inboundDomain: config.inboundDomain,
+    replyDomain: config.SMTP_URL ? (config.inboundDomain ?? mailDomain(config.MAIL_FROM)) : undefined,
+    mailboxProbe: imapProbe,
   });
   // who becomes a member: Slack is asked about new people (guests and other teams never join)
   services.identity.configure({
@@ -149,8 +157,11 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
         ? createSmtpSender(config.SMTP_URL, { maxConnections: config.SMTP_MAX_CONNECTIONS, pipelineDepth: config.SMTP_PIPELINE_DEPTH })
         : undefined,
       ledger: db.rawSql,
+      mailFrom: config.MAIL_FROM,
       // the workers' port to Discord threads (jobs/ imports no adapter)
       openTicketThread: (job) => openTicketThread(ports.discord, services, job),
+      // the workspaces' support mailboxes over IMAP, every IMAP_POLL_SECONDS (jobs/mailboxes.ts)
+      pollMailbox: (workspaceId) => pollMailbox({ services, logger, maxBytes: config.INBOUND_MAX_BYTES }, workspaceId),
       emailSettings:
         mail.from && mail.publicUrl && mail.secret ? { from: mail.from, publicUrl: mail.publicUrl, secret: mail.secret } : undefined,
     });
@@ -158,6 +169,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
 
   let server: http.Server | undefined;
   let url: string | undefined;
+  let inboundSmtpPort: number | undefined;
   if (role !== "worker") {
     const metrics = createMetrics();
     const web = express();
@@ -234,6 +246,19 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
         }),
     });
     logger.info({ url }, "http server listening");
+    // mail to the workspaces' addresses (src/domain/conversations), when INBOUND_SMTP_PORT is set
+    if (config.INBOUND_SMTP_PORT !== undefined) {
+      if (!config.inboundDomain) logger.warn("INBOUND_SMTP_PORT is set but neither INBOUND_DOMAIN nor PUBLIC_URL: no address is ours");
+      const listener = await startInboundSmtp({
+        services,
+        logger,
+        port: config.INBOUND_SMTP_PORT,
+        host: config.HOST,
+        maxBytes: config.INBOUND_MAX_BYTES,
+      });
+      inboundSmtpPort = listener.port;
+      closables.push({ name: "inbound smtp", close: () => listener.close() });
+    }
   }
 
   let closing: Promise<void> | undefined;
@@ -246,6 +271,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     jobs,
     server,
     url,
+    inboundSmtpPort,
     close() {
       closing ??= (async () => {
         for (const c of [...closables].reverse()) {
@@ -274,4 +300,16 @@ function campaignEmail(config: Config) {
     publicUrl: config.PUBLIC_URL,
     secret: config.ENCRYPTION_KEY ? unsubscribeSecret(config.ENCRYPTION_KEY) : undefined,
   };
+}
+
+/** "Acme <news@acme.test>" → acme.test */
+function mailDomain(from: string | undefined): string | undefined {
+  const at = from?.lastIndexOf("@") ?? -1;
+  if (!from || at < 0) return undefined;
+  const domain = from
+    .slice(at + 1)
+    .split(">")[0]
+    .trim()
+    .toLowerCase();
+  return domain || undefined;
 }

@@ -141,9 +141,30 @@ describe("commands through the one queue", () => {
     expect(JSON.stringify(slack.calls(new URL(String(list.answerTo!.responseUrl)).pathname)[0].body)).toContain("Grace Hopper");
   });
 
-  it("with no worker listening, the server runs commands from both surfaces itself", async () => {
+  it("a command with a password in it runs in the server: its text never reaches the commands queue in Redis", async () => {
+    const states = ["completed", "waiting", "active", "failed", "delayed"] as const;
+    const before = (await queue().getJobs([...states], 0, 2000)).length;
+    const said = await answer("inbox imap host:127.0.0.1 port:1 user:support@acme.test password:hunter2-secret");
+    expect(said).toContain("cannot store a mailbox password"); // answered in the ack by the server itself
+    const jobs = await queue().getJobs([...states], 0, 2000);
+    expect(jobs.length).toBe(before);
+    expect(jobs.some((j) => JSON.stringify(j.data).includes("hunter2-secret"))).toBe(false);
+  });
+
+  it("a command sent as the last worker stops, before the server's next check for workers, is taken back out of the queue and run by the server", async () => {
     await worker!.stop();
     worker = undefined;
+    const waitingBefore = await queue().getWaitingCount();
+    const started = Date.now();
+    const res = await interact(server.url, commandBody(["contact", "add"], [str("name", "Mary Jackson")]));
+    expect(shown(res)).toContain("Mary Jackson");
+    expect(Date.now() - started).toBeLessThan(3000); // answered in Discord's 3 seconds, not after a worker's timeout
+    expect(await queue().getWaitingCount()).toBe(waitingBefore);
+    expect(await server.app.db.prisma.contact.count({ where: { name: "Mary Jackson" } })).toBe(1);
+  });
+
+  it("with no worker listening, the server runs commands from both surfaces itself", async () => {
+    expect(worker).toBeUndefined(); // stopped by the test before
     const waitingBefore = await queue().getWaitingCount();
     await new Promise((r) => setTimeout(r, 6000)); // the server checks for workers every 5 s
     expect(await answer("contact add Katherine Johnson email:kj@example.com")).toContain("Katherine Johnson");

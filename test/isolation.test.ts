@@ -38,6 +38,19 @@ const ATTACKS: Record<string, string[]> = {
   "company edit": ["company edit A-1 name:Stolen", "company edit Quornco domain:stolen.test"],
   "deal edit": ["deal edit D-1 amount:1", "deal edit Quornco owner:Adaquorn"],
   "ticket edit": ["ticket edit T-1 priority:low", "ticket edit T-1 requester:zyxa@quornco.test"],
+  "contact delete": ["contact delete C-1", "contact delete zyxa@quornco.test"],
+  "contact restore": ["contact restore C-1"],
+  "company delete": ["company delete A-1", "company delete Quornco"],
+  "company restore": ["company restore A-1"],
+  "deal delete": ["deal delete D-1", "deal delete Quornco renewal"],
+  "deal restore": ["deal restore D-1"],
+  "ticket delete": ["ticket delete T-1"],
+  "ticket restore": ["ticket restore T-1"],
+  "contact merge": ["contact merge C-1 into C-2", "contact merge zyxa@quornco.test into C-1"],
+  "company merge": ["company merge A-1 into A-2", "company merge Quornco into A-1"],
+  "contact forget": ["contact forget C-1", "contact forget C-1 confirm", "contact forget zyxa@quornco.test confirm"],
+  history: ["history C-1", "history D-1", "history zyxa@quornco.test", "history F-1"],
+  undo: ["undo"],
   "company add": ["company add Globex domain:quornco.test"],
   "company show": ["company show A-1", "company show Quornco", "company show quornco.test"],
   "company channel": ["company channel A-1 <#C123>"],
@@ -57,6 +70,11 @@ const ATTACKS: Record<string, string[]> = {
     'task add "Steal" T-1 due:"in 3 days"',
     'task add "Steal" due:tomorrow assign:Adaquorn',
   ],
+  "inbox email": ["inbox email"],
+  reply: ["reply T-1 we stole your ticket", "reply Quornprinter broken hello"],
+  note: ["note T-1 we stole your ticket"],
+  "inbox imap": ["inbox imap host:127.0.0.1 port:1 user:zyxa@quornco.test password:x"],
+  "inbox imap off": ["inbox imap off"],
   "task list": ["task list", "task list today", "task list overdue"],
   "task done": ["task done F-1"],
   "task snooze": ["task snooze F-1", "task snooze F-1 in 3 days"],
@@ -187,7 +205,7 @@ describe("another workspace", () => {
         if (/[CADTF]-1\b/.test(text) && !["contact add", "company add", "contact find", "search"].includes(path)) {
           expect(r.kind, `${text}: ${r.plain}`).toBe("error");
           expect(r.plain, text).toMatch(
-            /No (contact|company|deal|ticket|task) [CADTF]-1 in this workspace|not in this workspace|live in Slack or Discord|has no Slack connection|does not run Slack/,
+            /No (contact|company|deal|ticket|task) [CADTF]-1 in this workspace|not in this workspace|No contact with email|No (contact|company|deal|ticket) matches "[^"]+" in this workspace|live in Slack or Discord|has no Slack connection|does not run Slack/,
           );
         }
       }

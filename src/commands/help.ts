@@ -4,6 +4,7 @@ import { arg } from "./args.ts";
 import { defineCommand, type Command } from "./define.ts";
 import { b, code, reply, s, type Span } from "../reply/reply.ts";
 import { nearest } from "../parse/suggest.ts";
+import { clip } from "../reply/format.ts";
 
 /** `list` is the registry, read when help runs (the registry lists help itself) */
 export function helpCommand(list: () => Command[]) {
@@ -33,7 +34,10 @@ export function helpCommand(list: () => Command[]) {
           .build();
       }
       const shown = topic ? matching(topic) : commands;
-      const lines: Span[] = shown.flatMap((c, i) => [...(i ? [s("\n")] : []), code(c.usage), s(` — ${c.summary}`)]);
+      // every command with its summary for a topic; one line per area for all of them (a chat message holds ~3,000 characters)
+      const lines: Span[] = topic
+        ? shown.flatMap((c, i) => [...(i ? [s("\n")] : []), code(c.usage), s(` — ${c.summary}`)])
+        : areas.flatMap((area, i) => [...(i ? [s("\n")] : []), ...areaLine(commands.filter((c) => c.path[0] === area))]);
       const r = reply(topic ? `Help: ${topic}` : "CRM commands")
         .header(topic ? `/crm ${topic}` : "CRM commands")
         .text(lines);
@@ -52,9 +56,19 @@ export function helpCommand(list: () => Command[]) {
           s(" ticket. "),
           s("Try "),
           code("/crm help deal"),
-          s("."),
+          s(" for an area's commands in full."),
         ]);
       return r.build();
     },
   });
+}
+
+/** An area in the overview: its first command's form, then its other verbs (or, alone, what it does). */
+function areaLine(area: Command[]): Span[] {
+  const [first, ...rest] = area;
+  if (!rest.length) return [code(first.usage), s(` — ${clip(first.summary, 70)}`)];
+  return [
+    code(first.usage),
+    s(` · also ${rest.map((c) => (c.path.length > 1 ? c.path.slice(1).join(" ") : c.usage.replace(/^\/crm /, ""))).join(", ")}`),
+  ];
 }

@@ -68,6 +68,18 @@ const schema = z.object({
   DISCORD_API_URL: url("a URL like https://discord.com/api").optional(),
   DISCORD_GATEWAY: z.enum(["on", "off"], { message: "expected on or off" }).default("off"),
   SMTP_URL: url("a URL like smtp://user:pass@host:587").optional(),
+  INBOUND_SMTP_PORT: z.coerce.number({ message: "expected a port number 0-65535" }).int().min(0).max(65535).optional(),
+  INBOUND_DOMAIN: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(
+      /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/,
+      "expected a domain like support.example.com",
+    )
+    .optional(),
+  INBOUND_MAX_BYTES: whole(10 * 1024 * 1024, 1024),
+  IMAP_POLL_SECONDS: whole(60, 5),
   MAIL_FROM: optionalString,
   PUBLIC_URL: url("a URL like https://crm.example.com").optional(),
   ENCRYPTION_KEY: z.string().trim().min(32, "expected at least 32 characters (e.g. openssl rand -hex 32)").optional(),
@@ -98,6 +110,8 @@ export type Config = z.infer<typeof schema> & {
   consoleEnabled: boolean;
   slackEnabled: boolean;
   slackOAuth: boolean;
+  /** the domain of the workspaces' mail addresses: INBOUND_DOMAIN, else PUBLIC_URL's host */
+  inboundDomain?: string;
   discordEnabled: boolean;
 };
 
@@ -140,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slackEnabled: Boolean(c.SLACK_SIGNING_SECRET || c.SLACK_APP_TOKEN),
     slackOAuth,
     discordEnabled: Boolean(c.DISCORD_PUBLIC_KEY && c.DISCORD_APPLICATION_ID),
+    inboundDomain: c.INBOUND_DOMAIN ?? (c.PUBLIC_URL ? new URL(c.PUBLIC_URL).hostname.toLowerCase() : undefined),
   };
 }
 

@@ -1,4 +1,8 @@
 // The domain services a command can call. Built once per process from the Prisma client.
+import { InboxService } from "./conversations/inbox.ts";
+import { ConversationService } from "./conversations/replies.ts";
+import { MailboxService } from "./mailboxes/service.ts";
+import type { MailboxProbe } from "./mailboxes/mailbox.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Actor } from "./actor.ts";
 import type { Outbox } from "../delivery/outbox.ts";
@@ -23,6 +27,8 @@ import { InstallationService } from "./installations/service.ts";
 import { IdentityService } from "./workspaces/identity.ts";
 import { ProcessedEvents } from "./workspaces/processed-events.ts";
 import { AutocompleteService } from "./search/autocomplete.ts";
+import { SearchService } from "./search/search.ts";
+import { RecordLists } from "./search/lists.ts";
 import { AnalyticsService } from "./analytics/service.ts";
 import type { DigestRenderer } from "./analytics/digest.ts";
 import { ReportService, type ReportScheduler } from "./analytics/reports.ts";
@@ -43,8 +49,19 @@ import { ContactEdits } from "./contacts/edit.ts";
 import { CompanyEdits } from "./companies/edit.ts";
 import { DealEdits } from "./deals/edit.ts";
 import { TicketEdits } from "./tickets/edit.ts";
+import { RecordArchive } from "./records/archive.ts";
+import { RecordMerge } from "./records/merge.ts";
+import { ContactForget } from "./records/forget.ts";
+import { RecordHistory } from "./records/history.ts";
+import { RecordUndo } from "./records/undo.ts";
 
 export interface Services {
+  /** mail to the workspaces' addresses: tickets from email, the sales BCC (src/domain/conversations) */
+  inbox: InboxService;
+  /** a ticket's conversation: replies to the customer (sent by a worker, once) and internal notes */
+  conversations: ConversationService;
+  /** the support mailbox at a mail provider, polled over IMAP (src/domain/mailboxes) */
+  mailboxes: MailboxService;
   companies: CompanyService;
   contacts: ContactService;
   deals: DealService;
@@ -69,6 +86,10 @@ export interface Services {
   processedEvents: ProcessedEvents;
   /** read-only type-ahead over keys and names (Discord autocomplete) */
   autocomplete: AutocompleteService;
+  /** /crm search and contact find: every kind of record, typo- and accent-tolerant */
+  search: SearchService;
+  /** contact, company, deal and ticket lists, a page at a time (after:<key>) */
+  lists: RecordLists;
   /** digests on demand (reply or post to a channel) */
   analytics: AnalyticsService;
   /** scheduled digests per channel */
@@ -100,6 +121,16 @@ export interface Services {
   zones: MemberZoneService;
   /** contact, company, deal and ticket edit (and what the Edit forms show) */
   edits: { contacts: ContactEdits; companies: CompanyEdits; deals: DealEdits; tickets: TicketEdits };
+  /** delete (archive) and restore any record */
+  archive: RecordArchive;
+  /** contact merge, company merge */
+  merge: RecordMerge;
+  /** contact forget: the right to erasure */
+  forget: ContactForget;
+  /** a record's audit trail, a page at a time */
+  history: RecordHistory;
+  /** the caller's own last change, reverted within 10 minutes */
+  undo: RecordUndo;
 }
 
 export interface ServiceDeps {
@@ -121,6 +152,12 @@ export interface ServiceDeps {
   eventNudge?: EventNudge;
   /** delayed reminder jobs at tasks' due times; without it only the sweep sends reminders */
   taskReminders?: TaskReminderQueue;
+  /** the domain of the workspaces' mail addresses (Config.inboundDomain); without it there are none */
+  inboundDomain?: string;
+  /** the domain of our outgoing Message-IDs when replies can be mailed (SMTP_URL set): INBOUND_DOMAIN, else MAIL_FROM's */
+  replyDomain?: string;
+  /** logs in to an IMAP mailbox before it is saved (adapters/email/inbound/imap.ts); without it none can be set up */
+  mailboxProbe?: MailboxProbe;
 }
 
 export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Services {
@@ -133,8 +170,12 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
   const sla = new SlaService(db, deps.slaTimers, escalations, deps.logger);
   const tickets = new TicketService(db, members, events, sla.hooks());
   const zones = new MemberZoneService(db);
+  const deals = new DealService(db, pipelines, companies, members, events);
   const interactions = new InteractionService(db, events, (actor, ticketId, tx) => tickets.resume(actor, ticketId, tx));
   return {
+    inbox: new InboxService(db, events, sla.hooks(), deps.inboundDomain),
+    conversations: new ConversationService(db, events, interactions, deps.replyDomain),
+    mailboxes: new MailboxService(db, { encryptionKey: deps.encryptionKey, probe: deps.mailboxProbe }),
     companies,
     contacts: new ContactService(db, companies, events),
     members,
@@ -142,7 +183,7 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
     tickets,
     ticketFromMessage: (actor, m) => ticketFromMessage(db, tickets, actor, m),
     pipelines,
-    deals: new DealService(db, pipelines, companies, members, events),
+    deals,
     rooms: new RoomService(db, deps.outbox),
     notify: new NotifyService(db, deps.outbox, deps.logger),
     interactions,
@@ -154,6 +195,8 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
     identity: new IdentityService(db, deps.identityTtlMs),
     processedEvents: new ProcessedEvents(db),
     autocomplete: new AutocompleteService(db),
+    search: new SearchService(db),
+    lists: new RecordLists(db, pipelines),
     analytics,
     reports: new ReportService(db, analytics.digests, {
       scheduler: deps.reportScheduler,
@@ -180,5 +223,10 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
       deals: new DealEdits(db, companies, members, events),
       tickets: new TicketEdits(db, events, sla),
     },
+    archive: new RecordArchive(db, events),
+    merge: new RecordMerge(db, events),
+    forget: new ContactForget(db, events),
+    history: new RecordHistory(db),
+    undo: new RecordUndo(db, events, deals, pipelines, sla),
   };
 }

@@ -13,6 +13,7 @@ import type { MemberService } from "../members/service.ts";
 import { pickOnCall } from "./onCallRouting.ts";
 import { dueDates, resumeChanges } from "./slaClock.ts";
 import { recordEvent, type EventLog } from "../events/record.ts";
+import { requireLive } from "../records/changes.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -366,6 +367,7 @@ const key = (t: { number: number }) => formatKey("ticket", t.number);
 async function lockTicket(tx: Tx, actor: Actor, id: string, what: string): Promise<Ticket> {
   await tx.$queryRaw`SELECT "id" FROM "Ticket" WHERE "id" = ${id} AND "workspaceId" = ${actor.workspaceId} FOR UPDATE`;
   const t = await tx.ticket.findFirstOrThrow({ where: { id, workspaceId: actor.workspaceId } });
+  requireLive("ticket", key(t), t);
   if (t.status === "resolved")
     throw new UserInputError(
       `${key(t)} is already resolved; there is nothing to ${what}. To work on it again: /crm ticket reopen ${key(t)}`,
