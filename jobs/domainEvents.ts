@@ -14,6 +14,7 @@ import type { Logger } from "../src/log.ts";
 import type { JobRuntime } from "./runtime.ts";
 import { eventHandlers } from "./events/index.ts";
 import type { EmailSender } from "../src/domain/campaigns/email.ts";
+import type { Ports } from "../src/delivery/port.ts";
 import { ticketThreadQueue } from "./ticketThreads.ts";
 
 export const EVENTS_QUEUE = "domain-events" as const;
@@ -45,10 +46,10 @@ export function bullEventNudge(rt: JobRuntime): EventNudge {
 
 export function startEventWorker(
   rt: JobRuntime,
-  deps: { services: Services; logger: Logger; email?: EmailSender; mailFrom?: string },
+  deps: { services: Services; logger: Logger; email?: EmailSender; mailFrom?: string; ports?: Ports },
 ): void {
   const mail = deps.email ? { sender: deps.email, from: deps.mailFrom } : undefined;
-  const handlers = eventHandlers(deps.services, ticketThreadQueue(rt), mail);
+  const handlers = eventHandlers(deps.services, ticketThreadQueue(rt), mail, deps.ports);
   const dispatcher = deps.services.events.dispatcher(handlers);
   const nudge = bullEventNudge(rt);
   const worker = rt.work(EVENTS_QUEUE, (job: Job<EventRef>) => dispatcher.dispatch(job.data.workspaceId, job.data.id));

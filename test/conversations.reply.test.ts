@@ -75,9 +75,11 @@ describe("replying to the customer", () => {
 
     // the job that sends it running again sends nothing
     const again = await t.app.services.conversations.deliver(c.workspaceId, out.id, {
-      from: async () => "x@y.test",
-      send: async () => {
-        throw new Error("must not be called");
+      mail: {
+        from: async () => "x@y.test",
+        send: async () => {
+          throw new Error("must not be called");
+        },
       },
     });
     expect(again).toBe("already");

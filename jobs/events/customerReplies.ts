@@ -1,10 +1,13 @@
-// ticket.replied → the reply goes to the customer by email, once (ConversationService.deliver claims it
-// pending → sending). From: the workspace's support address, so the customer's answer comes back to the
-// inbox; MAIL_FROM when the server has no inbound domain.
+// ticket.replied → the reply goes to the customer, once (ConversationService.deliver claims it pending →
+// sending): by email from the workspace's support address (MAIL_FROM when the server has no inbound domain),
+// so the customer's answer comes back to the inbox; or into the customer's Slack or Discord thread, signed
+// with the agent's name, through that platform's delivery port.
 import type { EventHandler } from "../../src/domain/events/dispatcher.ts";
 import type { Services } from "../../src/domain/services.ts";
 import type { EmailSender } from "../../src/domain/campaigns/email.ts";
-import type { ReplyMailer } from "../../src/domain/conversations/replies.ts";
+import type { ChatPoster, ReplyMailer } from "../../src/domain/conversations/replies.ts";
+import type { Ports } from "../../src/delivery/port.ts";
+import { b, reply, s } from "../../src/reply/reply.ts";
 
 export interface ReplyMail {
   sender: EmailSender;
@@ -12,7 +15,7 @@ export interface ReplyMail {
   from?: string;
 }
 
-export function customerReplies(services: Pick<Services, "conversations" | "inbox">, mail?: ReplyMail): EventHandler {
+export function customerReplies(services: Pick<Services, "conversations" | "inbox">, mail?: ReplyMail, chatPorts?: Ports): EventHandler {
   const mailer: ReplyMailer | undefined = mail && {
     async from(workspaceId) {
       const own = await services.inbox.replyFrom(workspaceId);
@@ -22,11 +25,24 @@ export function customerReplies(services: Pick<Services, "conversations" | "inbo
     },
     send: (m) => mail.sender.send(m),
   };
+  const chat: ChatPoster | undefined = chatPorts
+    ? async (platform, workspaceId, target, text, author) => {
+        const port = chatPorts[platform];
+        if (!port) throw new Error(`this worker does not post to ${platform}`);
+        await port.post(
+          workspaceId,
+          target,
+          reply(`${author}: ${text}`, false)
+            .text([b(author), s(`\n${text}`)])
+            .build(),
+        );
+      }
+    : undefined;
   return {
     name: "customer-replies",
     handles: ["ticket.replied"],
     async run(e) {
-      await services.conversations.deliver(e.workspaceId, (e.data as { messageId: string }).messageId, mailer);
+      await services.conversations.deliver(e.workspaceId, (e.data as { messageId: string }).messageId, { mail: mailer, chat });
     },
   };
 }

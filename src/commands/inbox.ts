@@ -3,6 +3,7 @@
 import { defineCommand } from "./define.ts";
 import { b, code, reply, s } from "../reply/reply.ts";
 import { inboxImap, inboxImapOff, mailboxName, pollState } from "./inboxImap.ts";
+import { inboxChannelCommands } from "./inboxChannels.ts";
 
 export const inboxEmail = defineCommand({
   path: ["inbox", "email"],
@@ -39,4 +40,4 @@ export const inboxEmail = defineCommand({
   },
 });
 
-export const inboxCommands = [inboxEmail, inboxImap, inboxImapOff];
+export const inboxCommands = [inboxEmail, inboxImap, inboxImapOff, ...inboxChannelCommands];

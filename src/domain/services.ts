@@ -1,6 +1,7 @@
 // The domain services a command can call. Built once per process from the Prisma client.
 import { InboxService } from "./conversations/inbox.ts";
 import { ConversationService } from "./conversations/replies.ts";
+import { ChatInbox } from "./conversations/chat.ts";
 import { MailboxService } from "./mailboxes/service.ts";
 import type { MailboxProbe } from "./mailboxes/mailbox.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
@@ -60,6 +61,8 @@ export interface Services {
   inbox: InboxService;
   /** a ticket's conversation: replies to the customer (sent by a worker, once) and internal notes */
   conversations: ConversationService;
+  /** Slack and Discord channels where customers write: their messages become tickets and conversations */
+  chatInbox: ChatInbox;
   /** the support mailbox at a mail provider, polled over IMAP (src/domain/mailboxes) */
   mailboxes: MailboxService;
   companies: CompanyService;
@@ -171,10 +174,12 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
   const tickets = new TicketService(db, members, events, sla.hooks());
   const zones = new MemberZoneService(db);
   const deals = new DealService(db, pipelines, companies, members, events);
+  const tasks = new TaskService(db, members, zones, events, deps.taskReminders, deps.logger);
   const interactions = new InteractionService(db, events, (actor, ticketId, tx) => tickets.resume(actor, ticketId, tx));
   return {
     inbox: new InboxService(db, events, sla.hooks(), deps.inboundDomain),
     conversations: new ConversationService(db, events, interactions, deps.replyDomain),
+    chatInbox: new ChatInbox(db, events, interactions, sla.hooks()),
     mailboxes: new MailboxService(db, { encryptionKey: deps.encryptionKey, probe: deps.mailboxProbe }),
     companies,
     contacts: new ContactService(db, companies, events),
@@ -214,7 +219,7 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
     csat: new CsatService(db, deps.outbox),
     channels: deps.channels ?? new PlatformChannels(),
     events,
-    tasks: new TaskService(db, members, zones, events, deps.taskReminders, deps.logger),
+    tasks,
     taskReminders: new TaskReminders(db, zones, deps.outbox),
     zones,
     edits: {
@@ -227,6 +232,6 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
     merge: new RecordMerge(db, events),
     forget: new ContactForget(db, events),
     history: new RecordHistory(db),
-    undo: new RecordUndo(db, events, deals, pipelines, sla),
+    undo: new RecordUndo(db, events, deals, pipelines, sla, tasks),
   };
 }

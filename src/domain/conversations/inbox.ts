@@ -10,7 +10,8 @@ import { TEXT_LIMITS } from "../../parse/limits.ts";
 import { audit } from "../audit.ts";
 import { recordEvent, type EventAuthor, type EventLog } from "../events/record.ts";
 import type { TicketHooks } from "../tickets/service.ts";
-import { dueDates, resumeChanges } from "../tickets/slaClock.ts";
+import { dueDates } from "../tickets/slaClock.ts";
+import { wakeUp } from "./wake.ts";
 import { automaticReason, ticketTag, type InboundMail } from "./mail.ts";
 import { inboxTarget, logAddress, newInboxKey, supportAddress, type InboxTarget } from "./address.ts";
 
@@ -131,7 +132,7 @@ export class InboxService {
           outcome = "opened";
         } else {
           before = thread;
-          ticket = await this.wakeUp(tx, author, thread, now);
+          ticket = await wakeUp(tx, author, thread, now);
           outcome = thread.status === "resolved" ? "reopened" : "appended";
         }
         await tx.ticketMessage.create({
@@ -171,38 +172,6 @@ export class InboxService {
     );
     if (done.before?.status !== done.ticket.status || !done.before) await this.hooks?.clockChanged(done.before, done.ticket);
     return { outcome: done.outcome, ticket: formatKey("ticket", done.ticket.number) };
-  }
-
-  /** The customer wrote again: a resolved ticket reopens (a fresh resolution clock), a waiting one resumes. */
-  private async wakeUp(tx: Tx, author: EventAuthor, t: Ticket, now: Date): Promise<Ticket> {
-    const { workspaceId } = t;
-    if (t.status === "resolved") {
-      const policy = await tx.slaPolicy.findUnique({ where: { workspaceId_priority: { workspaceId, priority: t.priority } } });
-      const after = await tx.ticket.update({
-        where: { id: t.id },
-        data: { status: "open", resolvedAt: null, resolutionDueAt: dueDates(policy, t.priority, now).resolutionDueAt },
-      });
-      await tx.ticketEvent.create({
-        data: { workspaceId, ticketId: t.id, kind: "reopened", data: { reason: "the customer wrote again" } },
-      });
-      await audit(tx, { workspaceId }, "ticket.reopen", "ticket", t.id, { status: t.status }, { status: "open", via: "email" });
-      await recordEvent(tx, author, {
-        type: "ticket.reopened",
-        recordKind: "ticket",
-        recordId: t.id,
-        data: { reason: "the customer wrote again" },
-      });
-      return after;
-    }
-    if (t.status === "waiting") {
-      const { data, pausedForMs } = resumeChanges(t, now);
-      const after = await tx.ticket.update({ where: { id: t.id }, data: { ...data, status: "open" } });
-      await tx.ticketEvent.create({ data: { workspaceId, ticketId: t.id, kind: "resumed", data: { pausedMs: pausedForMs } } });
-      await audit(tx, { workspaceId }, "ticket.resume", "ticket", t.id, { status: t.status }, { status: "open", via: "email" });
-      await recordEvent(tx, author, { type: "ticket.resumed", recordKind: "ticket", recordId: t.id, data: { pausedMs: pausedForMs } });
-      return after;
-    }
-    return t;
   }
 
   /**

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { UserInputError } from "../../errors.ts";
 import type { Prisma, PrismaClient, Ticket, TicketMessage } from "../../generated/prisma/client.ts";
 import type { ConversationChannel } from "../../generated/prisma/enums.ts";
+import type { ChatPlatform } from "../../delivery/port.ts";
 import { formatKey } from "../../db/keys.ts";
 import { TEXT_LIMITS } from "../../parse/limits.ts";
 import { requireCanChange, requireRole, type Actor } from "../actor.ts";
@@ -23,6 +24,20 @@ export interface ReplyMailer {
   /** From: the workspace's support address, so the customer's answer comes back to the inbox */
   from(workspaceId: string): Promise<string>;
   send(m: { from: string; to: string; subject: string; text: string; messageId: string; headers: Record<string, string> }): Promise<void>;
+}
+
+/** How the worker posts a reply into the customer's chat thread (the platform's delivery port). */
+export type ChatPoster = (
+  platform: ChatPlatform,
+  workspaceId: string,
+  target: { channelId: string; threadId: string },
+  text: string,
+  author: string,
+) => Promise<void>;
+
+export interface ReplyPorts {
+  mail?: ReplyMailer;
+  chat?: ChatPoster;
 }
 
 export type Delivered = "sent" | "failed" | "already";
@@ -49,6 +64,30 @@ export class ConversationService {
         const t = await lock(tx, actor.workspaceId, hit.id);
         requireLive("ticket", key, t);
         requireCanChange(actor, t.assigneeId, "reply on tickets");
+        const chat = await chatThread(tx, t);
+        if (chat) {
+          const message = await tx.ticketMessage.create({
+            data: {
+              workspaceId: actor.workspaceId,
+              ticketId: t.id,
+              kind: "outbound",
+              channel: chat.platform,
+              memberId: actor.memberId,
+              text: body,
+              inReplyTo: chat.root,
+              delivery: "pending",
+            },
+          });
+          await this.interactions.logIn(
+            tx,
+            actor,
+            { kind: "ticket", id: t.id, key },
+            { kind: "chat", summary: `Reply: ${clip(body, 480)}` },
+          );
+          await audit(tx, actor, "ticket.reply", "ticket", t.id, null, { messageId: message.id, to: chat.root });
+          await recordEvent(tx, actor, { type: "ticket.replied", recordKind: "ticket", recordId: t.id, data: { messageId: message.id } });
+          return { ticket: key, to: `the customer's ${chat.platform === "slack" ? "Slack" : "Discord"} thread`, channel: message.channel };
+        }
         const requester = t.requesterId
           ? await tx.contact.findFirst({ where: { id: t.requesterId, workspaceId: actor.workspaceId } })
           : null;
@@ -131,13 +170,15 @@ export class ConversationService {
    * Sends one reply, once: only the call that moves it from pending to sending sends it. A send that fails says
    * why on the ticket; one cut off mid-message may have arrived, and says that instead of sending it twice.
    */
-  async deliver(workspaceId: string, messageId: string, mailer: ReplyMailer | undefined): Promise<Delivered> {
+  async deliver(workspaceId: string, messageId: string, ports: ReplyPorts): Promise<Delivered> {
     const claimed = await this.db.ticketMessage.updateMany({
       where: { id: messageId, workspaceId, kind: "outbound", delivery: "pending" },
       data: { delivery: "sending" },
     });
     if (!claimed.count) return "already";
-    const m = await this.db.ticketMessage.findFirstOrThrow({ where: { id: messageId, workspaceId } });
+    const m = await this.db.ticketMessage.findFirstOrThrow({ where: { id: messageId, workspaceId }, include: { member: true } });
+    if (m.channel === "slack" || m.channel === "discord") return this.deliverChat(m, ports.chat);
+    const mailer = ports.mail;
     try {
       if (!mailer)
         throw Object.assign(new Error("this worker sends no email: set SMTP_URL and MAIL_FROM"), { name: "EmailUnreachableError" });
@@ -162,6 +203,26 @@ export class ConversationService {
       await this.db.ticketMessage.updateMany({
         where: { id: m.id, workspaceId },
         data: { delivery: "failed", deliveryError: clip(why, 300) },
+      });
+      return "failed";
+    }
+  }
+
+  private async deliverChat(m: TicketMessage & { member: { name: string } | null }, chat: ChatPoster | undefined): Promise<Delivered> {
+    const [channelId, threadId] = splitKey(m.inReplyTo ?? "");
+    try {
+      if (!chat) throw new Error(`this worker does not post to ${m.channel}`);
+      if (!channelId || !threadId) throw new Error("the customer's thread is unknown");
+      await chat(m.channel as ChatPlatform, m.workspaceId, { channelId, threadId }, m.text, m.member?.name ?? "The team");
+      await this.db.ticketMessage.updateMany({
+        where: { id: m.id, workspaceId: m.workspaceId },
+        data: { delivery: "sent", sentAt: new Date() },
+      });
+      return "sent";
+    } catch (e) {
+      await this.db.ticketMessage.updateMany({
+        where: { id: m.id, workspaceId: m.workspaceId },
+        data: { delivery: "failed", deliveryError: clip((e as Error).message, 300) },
       });
       return "failed";
     }
@@ -199,6 +260,22 @@ async function emailThread(tx: Tx, t: Ticket): Promise<{ subject?: string; last?
   });
   return { subject: last?.subject ?? undefined, last: last?.externalId ?? undefined };
 }
+
+/** The customer's chat thread, when the ticket came from one: its platform and root message ("channel:ts"). */
+async function chatThread(tx: Tx, t: Ticket): Promise<{ platform: ChatPlatform; root: string } | null> {
+  const first = await tx.ticketMessage.findFirst({
+    where: { workspaceId: t.workspaceId, ticketId: t.id, kind: "inbound", channel: { in: ["slack", "discord"] } },
+    orderBy: { createdAt: "asc" },
+    select: { channel: true, externalId: true, inReplyTo: true },
+  });
+  if (!first?.externalId) return null;
+  return { platform: first.channel as ChatPlatform, root: first.inReplyTo ?? first.externalId };
+}
+
+const splitKey = (key: string): [string, string] => {
+  const i = key.indexOf(":");
+  return i > 0 ? [key.slice(0, i), key.slice(i + 1)] : ["", ""];
+};
 
 /** "Re: Printer on fire [T-42]": one Re:, and the tag that threads the answer when the headers get lost. */
 export function replySubject(subject: string, key: string): string {
