@@ -1,10 +1,15 @@
 // /crm history <ref> and /crm undo (#13 item 3) through the console's command path, and once through a
 // signed Discord interaction: history lists a record's audited changes (who, when, before → after), 20 at a
 // time with More; undo reverts the caller's own last change within 10 minutes (edits, delete, merge, deal
-// moves), refuses when someone else changed the record since or when the change is older, never redoes,
-// and writes nothing when it refuses.
+// moves, task add / done / snooze with their reminders planned again through the task-reminders queue the
+// worker of this process runs), refuses when someone else changed the record since or when the change is
+// older, never redoes, and writes nothing when it refuses.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { until } from "./helpers/until.ts";
+import { reminderJobId } from "../src/domain/tasks/reminders.ts";
+import { TASKS_QUEUE } from "../jobs/tasks.ts";
+import { reminderReply } from "../src/commands/taskReplies.ts";
 import { consoleSession, type ConsoleSession } from "./helpers/console.ts";
 import {
   commandBody,
@@ -246,6 +251,123 @@ describe("undo", () => {
     const r = await c.run("undo", viewer);
     expect(r.kind).toBe("error");
     expect(r.plain).toContain("Nothing to undo: you have made no changes in this workspace yet.");
+    expect(await writes()).toBe(before);
+  });
+});
+
+describe("undo of tasks", () => {
+  let tasker: string;
+  beforeAll(async () => {
+    tasker = await c.addMember("Tess Tasker", "agent");
+  });
+  const taskNo = (number: number) => db().task.findUniqueOrThrow({ where: { workspaceId_number: { workspaceId: ws(), number } } });
+  const reminderJob = async (task: { id: string; dueAt: Date }) =>
+    t.app.jobs.queue(TASKS_QUEUE).getJob(reminderJobId({ taskId: task.id, dueAt: task.dueAt.getTime() }));
+  const undoRow = (taskId: string) =>
+    db().auditLog.findFirstOrThrow({ where: { workspaceId: ws(), action: "task.undo", entityId: taskId }, orderBy: { at: "desc" } });
+  const lastEvent = (taskId: string) =>
+    db().domainEvent.findFirstOrThrow({ where: { workspaceId: ws(), recordId: taskId }, orderBy: { createdAt: "desc" } });
+
+  it("reverts task done: open again with its due time, and its reminder, planned again after a lost job, fires then", async () => {
+    const n = keyNo((await ok('task add "Ping Pat" due:"in 6 seconds"', tasker)).plain, "F");
+    await ok(`task done F-${n}`, tasker);
+    const f = await taskNo(n);
+    expect([f.doneAt === null, f.reminderPending]).toEqual([false, false]);
+    // the delayed job planned at add is lost (a Redis restart): undo plans it again, through the service's path
+    await (await reminderJob(f))!.remove();
+    expect(await reminderJob(f)).toBeUndefined();
+
+    const r = await ok("undo", tasker);
+    expect(r.plain).toMatch(new RegExp(`Undid task\\.done on F-${n}: F-${n} is open again, due .* UTC; its reminder goes out then\\.`));
+    const open = await taskNo(n);
+    expect([open.doneAt, open.reminderPending, open.dueAt.getTime()]).toEqual([null, true, f.dueAt.getTime()]);
+    expect(await (await reminderJob(open))?.getState()).toBe("delayed");
+    expect((await ok("task list", tasker)).plain).toContain(`F-${n}`);
+    expect((await undoRow(f.id)).after).toMatchObject({ doneAt: null, undid: "task.done" });
+    expect(await lastEvent(f.id)).toMatchObject({ type: "task.reopened", recordKind: "task", data: { assigneeId: tasker } });
+    // the job fires at the due time (well before the sweep's 15 s grace): claimed once, nothing pending
+    const reminded = await until("the reminder at the due time", async () => (await taskNo(n)).remindedAt, { ms: 10_000 });
+    expect(reminded.getTime()).toBeGreaterThanOrEqual(f.dueAt.getTime() - 2000);
+    expect((await taskNo(n)).reminderPending).toBe(false);
+    expect(await db().notification.count({ where: { workspaceId: ws(), dedupeKey: `task:${f.id}:${f.dueAt.getTime()}` } })).toBe(1);
+  }, 20_000);
+
+  it("reverts a snooze: back to the due time before, whose reminder is planned again; one already sent is not sent twice", async () => {
+    const n = keyNo((await ok('task add "Quote for Lee" due:"in 2 hours"', tasker)).plain, "F");
+    const f0 = await taskNo(n);
+    await ok(`task snooze F-${n} tomorrow`, tasker);
+    expect((await taskNo(n)).snoozeCount).toBe(1);
+    const r = await ok("undo", tasker);
+    expect(r.plain).toContain(
+      `Undid task.snooze on F-${n}: F-${n} is due ${f0.dueAt.toISOString().slice(0, 16).replace("T", " ")} UTC again`,
+    );
+    const back = await taskNo(n);
+    expect([back.dueAt.getTime(), back.reminderPending, back.snoozeCount]).toEqual([f0.dueAt.getTime(), true, 0]);
+    expect(await (await reminderJob(back))?.getState()).toBe("delayed");
+    expect(await lastEvent(f0.id)).toMatchObject({ type: "task.snoozed", data: { dueAt: f0.dueAt.toISOString() } });
+    expect((await undoRow(f0.id)).after).toMatchObject({ dueAt: f0.dueAt.toISOString(), undid: "task.snooze" });
+
+    // reminded, then snoozed (as from the reminder's Snooze button), then the snooze undone: no second reminder
+    const m = keyNo((await ok('task add "Call Lee" due:"in 2 seconds"', tasker)).plain, "F");
+    const g = await until(
+      "the first reminder",
+      async () => {
+        const x = await taskNo(m);
+        return x.remindedAt ? x : null;
+      },
+      { ms: 10_000 },
+    );
+    await ok(`task snooze F-${m} tomorrow`, tasker);
+    expect((await ok("undo", tasker)).plain).toMatch(new RegExp(`F-${m} is due .* UTC again; overdue, so no reminder\\.`));
+    // nothing pending: the sweep leaves it alone, the one claim stays the only one
+    const again = await taskNo(m);
+    expect([again.dueAt.getTime(), again.reminderPending, again.doneAt]).toEqual([g.dueAt.getTime(), false, null]);
+    expect(await db().notification.count({ where: { workspaceId: ws(), dedupeKey: { startsWith: `task:${g.id}:` } } })).toBe(1);
+  }, 20_000);
+
+  it("reverts task add: the task is closed, not deleted, leaves the lists, its reminder does nothing, and F-n keeps its history", async () => {
+    const n = keyNo((await ok('task add "Oops wrong person" due:"in 2 hours"', tasker)).plain, "F");
+    const f = await taskNo(n);
+    const r = await ok("undo", tasker);
+    expect(r.plain).toContain(`Undid task.create on F-${n}: F-${n} is closed: off the task lists, and its reminder will not go out.`);
+    const closed = await taskNo(n);
+    expect(closed.doneAt).not.toBeNull();
+    expect(closed.reminderPending).toBe(false);
+    expect((await ok("task list", tasker)).plain).not.toContain(`F-${n}`);
+    expect(await lastEvent(f.id)).toMatchObject({ type: "task.cancelled", recordKind: "task" });
+    // the job planned at add finds a closed task when it runs
+    expect(
+      await t.app.services.taskReminders.fire(
+        { workspaceId: ws(), taskId: f.id, dueAt: f.dueAt.getTime() },
+        reminderReply,
+        f.dueAt.getTime(),
+      ),
+    ).toBe("stale");
+    const h = (await ok(`history F-${n}`, tasker)).plain;
+    expect(h).toContain("task.undo by Tess Tasker");
+    expect(h).toContain("— undid task.create");
+    expect(h).toContain("task.create by Tess Tasker");
+  });
+
+  it("refuses to undo a task someone else changed since, naming them, and writes nothing", async () => {
+    const n = keyNo((await ok('task add "Shared chore" due:"in 2 hours"', tasker)).plain, "F");
+    await ok(`task snooze F-${n} tomorrow`, manager);
+    const before = await writes();
+    const r = await c.run("undo", tasker);
+    expect(r.kind).toBe("error");
+    expect(r.plain).toMatch(
+      new RegExp(`F-${n} was changed since by Mia Manager \\(task\\.snooze, .* UTC, \\d+s ago\\); undo would overwrite that\\.`),
+    );
+    expect(await writes()).toBe(before);
+  });
+
+  it("ticket assign is not undone: the refusal says whose the ticket was and how to hand it back, writing nothing", async () => {
+    const n = keyNo((await ok('ticket new "Hand me over" assign:me', tasker)).plain, "T");
+    await ok(`ticket assign T-${n} "Raj Patel"`, tasker);
+    const before = await writes();
+    const r = await c.run("undo", tasker);
+    expect(r.kind).toBe("error");
+    expect(r.plain).toContain(`cannot be undone; hand it back with /crm ticket assign T-${n} <@user> (it was Tess Tasker's).`);
     expect(await writes()).toBe(before);
   });
 });

@@ -49,7 +49,7 @@ export const undo = defineCommand({
   summary: "Undo your own last change (within 10 minutes)",
   usage: "/crm undo",
   help: [
-    "It reverts edits, tags, delete and restore, contact and company merges, and deal moves (won and lost too); someone else's later change on the record blocks it. Undoing again steps further back; it never redoes.",
+    "It reverts edits, tags, delete and restore, contact and company merges, deal moves (won and lost too), and task add, done and snooze (the reminder is planned again); someone else's later change on the record blocks it. Undoing again steps further back; it never redoes.",
   ],
   // it writes only to revert the caller's own change; the service applies the original change's role rules
   ownRecordsOnly: true,

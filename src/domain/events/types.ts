@@ -79,9 +79,12 @@ export type InteractionEvent = Of<
   }
 >;
 
-/** A follow-up (src/domain/tasks): dueAt as ISO text; assigneeId is who gets the reminder. */
+/**
+ * A follow-up (src/domain/tasks): dueAt as ISO text; assigneeId is who gets the reminder. /crm undo raises
+ * task.reopened (a done task open again), task.cancelled (an added task closed) and task.snoozed (the due time back).
+ */
 export type TaskEvent = Of<
-  "task.created" | "task.done" | "task.snoozed",
+  "task.created" | "task.done" | "task.snoozed" | "task.reopened" | "task.cancelled",
   "task",
   { assigneeId: string; dueAt: string; recordKind: "contact" | "company" | "deal" | "ticket" | null; recordId: string | null }
 >;

@@ -2,7 +2,8 @@
 // from its audit row's before/after. Undo rows ("<kind>.undo", whose after names the row they undid) are
 // never undone themselves, and an undone row is not picked again: undoing twice steps further back, never
 // redoes. What it can revert: field edits of contacts, companies, deals and tickets (and contact tags), delete
-// and restore, contact and company merges, deal moves (won and lost too). It refuses when someone else has
+// and restore, contact and company merges, deal moves (won and lost too), and task add, done and snooze
+// (src/domain/tasks/undo.ts; the reminder is planned again after commit). It refuses when someone else has
 // changed the record since, naming who and when. One transaction with the records' rows locked; the same
 // role rules as the original change; audited and raising the same domain events as the change it reverts.
 import { UserInputError } from "../../errors.ts";
@@ -18,6 +19,8 @@ import type { RefKind } from "../refs.ts";
 import { DEFAULT_SLA } from "../workspaces/defaults.ts";
 import { dueUnder, type SlaService } from "../tickets/slaPolicy.ts";
 import type { TicketPriority } from "../../generated/prisma/enums.ts";
+import type { TaskService } from "../tasks/service.ts";
+import { TASK_UNDOABLE, untask } from "../tasks/undo.ts";
 import { changedEvent, loadRow, requireMayChange, setArchived } from "./archive.ts";
 import { diff, plain, requireLive } from "./changes.ts";
 import { META_KEYS } from "./history.ts";
@@ -48,8 +51,6 @@ function instead(action: string, key: string): string {
   const [kind, verb] = action.split(".");
   if (["add", "create", "new"].includes(verb) && RECORD_KINDS.includes(kind)) return `delete it instead with /crm ${kind} delete ${key}`;
   if (action === "contact.forget") return "a forgotten contact's data is erased for good";
-  if (action === "task.create") return `mark it done instead with /crm task done ${key}`;
-  if (action === "task.done" || action === "task.snooze") return `add a new one with /crm task add, or snooze ${key} again`;
   if (action === "interaction.log") return "a logged interaction stays; log a note that corrects it";
   if (kind === "ticket") return `change it back with the ticket command (see /crm help ticket; /crm history ${key} shows what changed)`;
   return "change it back with the command that made it (see /crm help)";
@@ -62,12 +63,14 @@ export class RecordUndo {
     private deals: DealService,
     private pipelines: PipelineService,
     private sla: SlaService,
+    private tasks: TaskService,
   ) {}
 
   async undo(actor: Actor, now = new Date()): Promise<Undone> {
     const row = await this.pick(actor, now);
     const kind = row.entity as RefKind;
     const key = await this.keyOf(row);
+    if (row.entity === "task" && TASK_UNDOABLE.includes(row.action)) return this.undoTask(actor, row, key, now);
     const verb = row.action.slice(row.entity.length + 1);
     const supported =
       RECORD_KINDS.includes(row.entity) &&
@@ -78,7 +81,7 @@ export class RecordUndo {
         (kind === "deal" && ["move", "won", "lost"].includes(verb)));
     if (!supported)
       throw new UserInputError(
-        `Your last change (${row.action} on ${key}, ${stamp(row.at, now)}) cannot be undone; ${instead(row.action, key)}.`,
+        `Your last change (${row.action} on ${key}, ${stamp(row.at, now)}) cannot be undone; ${row.action === "ticket.assign" ? await this.assignBack(row, key) : instead(row.action, key)}.`,
       );
     // a deal move back needs its stage before the transaction (the pipeline is read outside it)
     const stage = kind === "deal" && ["move", "won", "lost"].includes(verb) ? await this.stageBefore(actor, row, key) : undefined;
@@ -112,6 +115,29 @@ export class RecordUndo {
     });
     if (ticketPriority) await this.sla.reschedule(ticketPriority.before, ticketPriority.after);
     return { action: row.action, key, at: row.at, what: result };
+  }
+
+  /** task add / done / snooze: reverted in the task's locked row, its reminder planned again after commit */
+  private async undoTask(actor: Actor, row: AuditLog, key: string, now: Date): Promise<Undone> {
+    const r = await this.events.transaction(async (tx) => {
+      await tx.$queryRaw`SELECT "id" FROM "Task" WHERE "id" = ${row.entityId} AND "workspaceId" = ${actor.workspaceId} FOR UPDATE`;
+      await this.requireNotUndone(tx, actor, row, key);
+      await this.requireUnchangedSince(tx, actor, row, [row.entityId], key, now);
+      return untask(tx, actor, row, key, now);
+    });
+    await this.tasks.schedule(r.task);
+    return { action: row.action, key, at: row.at, what: r.what };
+  }
+
+  /**
+   * ticket assign is not undone here: handing a ticket back goes through TicketService.assign (its checks, the
+   * new assignee's DM), whose own audit row a second undo would then pick as a change to revert. Say to whom.
+   */
+  private async assignBack(row: AuditLog, key: string): Promise<string> {
+    const was = obj(row.before).assigneeId;
+    const m = typeof was === "string" ? await this.db.member.findFirst({ where: { id: was, workspaceId: row.workspaceId } }) : null;
+    if (!m) return `it was unassigned before; hand it on with /crm ticket assign ${key} <@user|me|auto>`;
+    return `hand it back with /crm ticket assign ${key} <@user> (it was ${m.name}'s)`;
   }
 
   /** The actor's most recent audit row within the window that is neither an undo nor undone already. */

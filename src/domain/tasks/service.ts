@@ -47,7 +47,8 @@ function recordOf(t: Pick<TaskRow, "contactId" | "companyId" | "dealId" | "ticke
   return { recordKind: null, recordId: null };
 }
 
-const eventOf = (type: TaskEvent["type"], t: TaskRow): TaskEvent => ({
+/** The task.* event of a change to t, as the handlers read it. */
+export const eventOf = (type: TaskEvent["type"], t: TaskRow): TaskEvent => ({
   type,
   recordKind: "task",
   recordId: t.id,
@@ -194,12 +195,7 @@ export class TaskService {
         SELECT "id" FROM "Task" WHERE "workspaceId" = ${actor.workspaceId} AND "number" = ${number} FOR UPDATE`;
       if (!locked.length) throw new NotFoundError(`No task ${formatKey("task", number)} in this workspace.`);
       const t = await tx.task.findUniqueOrThrow({ where: { id: locked[0].id }, include: taskInclude });
-      // a viewer may be given a task: they complete and snooze their own, and nothing else
-      const own = actor.memberId === t.assigneeId || (actor.role !== "viewer" && actor.memberId === t.createdById);
-      if (!own && !atLeast(actor, "manager"))
-        throw new PermissionError(
-          `${formatKey("task", t.number)} is ${t.assignee.name}'s; only they, whoever added it, or a manager can ${what}.`,
-        );
+      requireMayChangeTask(actor, t, what);
       return fn(tx, t);
     });
   }
@@ -215,13 +211,27 @@ export class TaskService {
     return { kind: hit.kind, id: hit.id };
   }
 
-  /** Plans the reminder: best effort, the sweep (reminders.ts) sends any that Redis lost. */
-  private async schedule(t: TaskRow): Promise<void> {
+  /** Plans the reminder of an open task that has one pending: best effort, the sweep (reminders.ts) sends any that Redis lost. */
+  async schedule(t: TaskRow): Promise<void> {
     if (!this.reminders || !t.reminderPending || t.doneAt) return;
     await this.reminders
       .schedule({ workspaceId: t.workspaceId, taskId: t.id, dueAt: t.dueAt.getTime() })
       .catch((e: Error) => this.logger?.warn({ err: e.message, task: t.id }, "could not schedule a task reminder; the sweep sends it"));
   }
+}
+
+/** Who may change a task: its assignee, whoever added it (not a viewer), managers and admins. */
+export function requireMayChangeTask(
+  actor: Actor,
+  t: Pick<TaskRow, "number" | "assigneeId" | "createdById" | "assignee">,
+  what: string,
+): void {
+  // a viewer may be given a task: they complete and snooze their own, and nothing else
+  const own = actor.memberId === t.assigneeId || (actor.role !== "viewer" && actor.memberId === t.createdById);
+  if (!own && !atLeast(actor, "manager"))
+    throw new PermissionError(
+      `${formatKey("task", t.number)} is ${t.assignee.name}'s; only they, whoever added it, or a manager can ${what}.`,
+    );
 }
 
 /** "F-3", "f3" → 3; anything else is refused with the form to use. */
