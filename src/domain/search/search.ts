@@ -132,16 +132,27 @@ const QUERIES: Record<SearchKind, (c: Ctx, o: SearchOptions) => Prisma.Sql> = {
     const k = keyMatch("contact", "x", c);
     // an email's start ranks near a name's; anywhere in it (the domain: "acme") under the names
     const email = Prisma.sql`x."email" LIKE lower(${c.like}) || '%'`;
-    const inEmail = Prisma.sql`x."email" LIKE '%' || lower(${c.like}) || '%'`;
+    const inEmail = (col: Prisma.Sql) => Prisma.sql`${col} LIKE '%' || lower(${c.like}) || '%'`;
     // contacts of companies whose name matches, ranked under direct matches
-    const byCompany = o.contactsByCompany
-      ? Prisma.sql`x."companyId" IN (SELECT y."id" FROM "Company" y WHERE y."workspaceId" = ${c.ws}
-          AND ${matches(Prisma.sql`f_unaccent(lower(y."name"))`, c)})`
-      : Prisma.sql`FALSE`;
+    const companies = Prisma.sql`SELECT y."id" FROM "Company" y WHERE y."workspaceId" = ${c.ws}
+          AND ${matches(Prisma.sql`f_unaccent(lower(y."name"))`, c)}`;
+    const byCompany = o.contactsByCompany ? Prisma.sql`x."companyId" IN (${companies})` : Prisma.sql`FALSE`;
+    // the candidates, one index per branch (name and email trigram indexes, the key, the company's contacts):
+    // an OR of them in one WHERE would read every contact of the workspace
+    const branches = [
+      Prisma.sql`SELECT n."id" FROM "Contact" n WHERE n."workspaceId" = ${c.ws} AND ${matches(Prisma.sql`f_unaccent(lower(n."name"))`, c)}`,
+      Prisma.sql`SELECT e."id" FROM "Contact" e WHERE e."workspaceId" = ${c.ws} AND ${inEmail(Prisma.sql`e."email"`)}`,
+      ...(c.key?.kind === "contact"
+        ? [Prisma.sql`SELECT n."id" FROM "Contact" n WHERE n."workspaceId" = ${c.ws} AND n."number" = ${c.key.number}`]
+        : []),
+      ...(o.contactsByCompany
+        ? [Prisma.sql`SELECT m."id" FROM "Contact" m WHERE m."workspaceId" = ${c.ws} AND m."companyId" IN (${companies})`]
+        : []),
+    ];
     return Prisma.sql`(SELECT 'contact' AS kind, x."number", x."name" AS label, x."email" AS d1, co."name" AS d2, NULL::text AS d3,
-        GREATEST(${score(f, c)}, ${k.score}, CASE WHEN ${email} THEN 0.95 WHEN ${inEmail} THEN 0.65 ELSE 0 END, CASE WHEN ${byCompany} THEN 0.6 ELSE 0 END)::float8 AS rank
+        GREATEST(${score(f, c)}, ${k.score}, CASE WHEN ${email} THEN 0.95 WHEN ${inEmail(Prisma.sql`x."email"`)} THEN 0.65 ELSE 0 END, CASE WHEN ${byCompany} THEN 0.6 ELSE 0 END)::float8 AS rank
       FROM "Contact" x LEFT JOIN "Company" co ON co."id" = x."companyId"
-      WHERE x."workspaceId" = ${c.ws} AND x."archivedAt" IS NULL AND (${matches(f, c)} OR ${inEmail} OR ${k.where} OR ${byCompany})
+      WHERE x."id" IN (${Prisma.join(branches, " UNION ")}) AND x."workspaceId" = ${c.ws} AND x."archivedAt" IS NULL
       ORDER BY rank DESC, x."number" ASC LIMIT ${c.take})`;
   },
   company(c) {
