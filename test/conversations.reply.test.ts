@@ -134,4 +134,35 @@ describe("replying to the customer", () => {
     expect(card.plain).toContain("[Note](note T-1)");
     expect((await c.run("ticket show T-3")).plain).not.toContain("[Reply]");
   });
+
+  it("resolving tells the customer by email and asks for 1–5; their '5' rates it and keeps it resolved, anything else reopens it", async () => {
+    await customerSends({ subject: "Wifi down", text: "No wifi on floor 3.", messageId: "<w1@customer.example>" });
+    const n = (await db.ticket.findFirstOrThrow({ where: { workspaceId: c.workspaceId, subject: "Wifi down" } })).number;
+    expect((await c.run(`ticket resolve T-${n} Router rebooted`)).kind).toBe("ok");
+    const notice = await until("the resolution mail", () =>
+      sink.messages.find((m) => m.headers.get("subject") === `Re: Wifi down [T-${n}]`),
+    );
+    expect(notice.to).toEqual(["ana@customer.example"]);
+    expect(notice.headers.get("in-reply-to")).toBe("<w1@customer.example>");
+    expect(notice.body).toContain(`Your request T-${n} "Wifi down" is resolved: Router rebooted`);
+    expect(notice.body).toContain("Reply with a number from 1 (poor) to 5 (great)");
+
+    await customerSends({
+      subject: `Re: Wifi down [T-${n}]`,
+      text: "5 - thanks, quick fix!",
+      messageId: "<w2@customer.example>",
+      inReplyTo: notice.headers.get("message-id")!,
+    });
+    const t = await ticket(n);
+    expect(t.status).toBe("resolved");
+    expect(await db.csatResponse.findUniqueOrThrow({ where: { ticketId: t.id } })).toMatchObject({ rating: 5 });
+
+    await customerSends({
+      subject: `Re: Wifi down [T-${n}]`,
+      text: "It is down again.",
+      messageId: "<w3@customer.example>",
+      inReplyTo: "<w2@customer.example>",
+    });
+    expect((await ticket(n)).status).toBe("open");
+  });
 });

@@ -114,6 +114,15 @@ describe("a Slack Connect inbox channel", () => {
   it("inbox list shows the channel and its company; a customer writing after the ticket is resolved reopens it; inbox remove stops new tickets", async () => {
     expect(await slashText(t.url, "inbox list", fake)).toContain("A-1 Initech");
     await slashText(t.url, "ticket resolve T-1 fixed", fake);
+    // the customer hears it in their thread (no DM: the thread is where they are) and rates it by answering
+    await until("the resolution in the thread", () =>
+      posts().find((p) => p.thread_ts === root && /T-1 .* is resolved: fixed/.test(p.text)),
+    );
+    await message({ user: "UCUST1", customer: true, thread: root, text: "4" });
+    const rated = await until("the rating", async () => db.csatResponse.findFirst({ where: { workspaceId, rating: 4 } }));
+    expect(rated.ticketId).toBe((await tickets())[0].id);
+    expect((await tickets())[0].status).toBe("resolved");
+    expect(fake.calls("/api/conversations.open")).toHaveLength(0);
     await message({ user: "UCUST1", customer: true, thread: root, text: "It broke again" });
     await until("T-1 reopened", async () => (await tickets())[0].status === "open");
     expect(await slashText(t.url, `inbox remove <#${SHARED}|initech-shared>`, fake)).toContain("no longer a customer inbox");

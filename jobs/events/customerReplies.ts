@@ -1,4 +1,5 @@
-// ticket.replied → the reply goes to the customer, once (ConversationService.deliver claims it pending →
+// ticket.replied → the reply goes to the customer, once; ticket.resolved → the customer hears it and is asked
+// to rate it, once per resolution. Both (ConversationService.deliver claims it pending →
 // sending): by email from the workspace's support address (MAIL_FROM when the server has no inbound domain),
 // so the customer's answer comes back to the inbox; or into the customer's Slack or Discord thread, signed
 // with the agent's name, through that platform's delivery port.
@@ -40,8 +41,16 @@ export function customerReplies(services: Pick<Services, "conversations" | "inbo
     : undefined;
   return {
     name: "customer-replies",
-    handles: ["ticket.replied"],
+    handles: ["ticket.replied", "ticket.resolved"],
     async run(e) {
+      if (e.type === "ticket.resolved") {
+        // the customer hears it on their own channel and can rate it by answering (src/domain/conversations/rating.ts)
+        await services.conversations.resolved(e.workspaceId, e.recordId, (e.data as { note: string | null }).note, e.id, {
+          mail: mailer,
+          chat,
+        });
+        return;
+      }
       await services.conversations.deliver(e.workspaceId, (e.data as { messageId: string }).messageId, { mail: mailer, chat });
     },
   };

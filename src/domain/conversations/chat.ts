@@ -16,6 +16,7 @@ import type { TicketHooks } from "../tickets/service.ts";
 import { dueDates } from "../tickets/slaClock.ts";
 import { resolveRef } from "../refs.ts";
 import { wakeUp } from "./wake.ts";
+import { rateFromMessage } from "./rating.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -32,7 +33,9 @@ export interface ChatMessageIn {
 }
 
 export type ChatReceived =
-  { outcome: "opened" | "appended" | "reopened"; ticket: string } | { outcome: "duplicate" } | { outcome: "ignored"; reason: string };
+  | { outcome: "opened" | "appended" | "reopened" | "rated"; ticket: string }
+  | { outcome: "duplicate" }
+  | { outcome: "ignored"; reason: string };
 
 /** "thanks", "ok 👍", "🙏": no ticket for these alone. */
 const PLEASANTRY =
@@ -135,11 +138,13 @@ export class ChatInbox {
         const now = new Date();
         let before: Ticket | null = null;
         let ticket: Ticket;
-        let outcome: "opened" | "appended" | "reopened";
+        let outcome: "opened" | "appended" | "reopened" | "rated";
         if (thread) {
           before = thread;
-          ticket = await wakeUp(tx, author, thread, now, m.platform);
-          outcome = thread.status === "resolved" ? "reopened" : "appended";
+          // the requester answering the resolution notice with 1–5 rates it; anything else wakes it up
+          const rated = await rateFromMessage(tx, thread, contact.id, m.text);
+          ticket = rated ? thread : await wakeUp(tx, author, thread, now, m.platform);
+          outcome = rated ? "rated" : thread.status === "resolved" ? "reopened" : "appended";
         } else {
           ticket = await this.open(tx, author, m, contact.id, now);
           outcome = "opened";

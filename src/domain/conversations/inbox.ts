@@ -12,13 +12,14 @@ import { recordEvent, type EventAuthor, type EventLog } from "../events/record.t
 import type { TicketHooks } from "../tickets/service.ts";
 import { dueDates } from "../tickets/slaClock.ts";
 import { wakeUp } from "./wake.ts";
+import { rateFromMessage } from "./rating.ts";
 import { automaticReason, ticketTag, type InboundMail } from "./mail.ts";
 import { inboxTarget, logAddress, newInboxKey, supportAddress, type InboxTarget } from "./address.ts";
 
 type Tx = Prisma.TransactionClient;
 
 export type Received =
-  | { outcome: "opened" | "appended" | "reopened"; ticket: string }
+  | { outcome: "opened" | "appended" | "reopened" | "rated"; ticket: string }
   | { outcome: "logged"; contacts: string[] }
   | { outcome: "duplicate" }
   | { outcome: "ignored"; reason: string };
@@ -104,7 +105,7 @@ export class InboxService {
         const now = new Date();
         let before: Ticket | null = null;
         let ticket: Ticket;
-        let outcome: "opened" | "appended" | "reopened";
+        let outcome: "opened" | "appended" | "reopened" | "rated";
         if (!thread) {
           const policy = await tx.slaPolicy.findUnique({ where: { workspaceId_priority: { workspaceId, priority: "normal" } } });
           const number = await nextNumber(tx, workspaceId, "ticket");
@@ -132,8 +133,10 @@ export class InboxService {
           outcome = "opened";
         } else {
           before = thread;
-          ticket = await wakeUp(tx, author, thread, now);
-          outcome = thread.status === "resolved" ? "reopened" : "appended";
+          // the requester answering the resolution notice with 1–5 rates it; anything else wakes it up
+          const rated = await rateFromMessage(tx, thread, contact.id, mail.text);
+          ticket = rated ? thread : await wakeUp(tx, author, thread, now);
+          outcome = rated ? "rated" : thread.status === "resolved" ? "reopened" : "appended";
         }
         await tx.ticketMessage.create({
           data: {

@@ -18,6 +18,8 @@ import { resolveRef } from "../refs.ts";
 import { requireLive } from "../records/changes.ts";
 
 type Tx = Prisma.TransactionClient;
+/** a transaction or the client: the thread lookups only read messages */
+type Reader = Pick<Tx, "ticketMessage">;
 
 /** How the worker hands a reply to the customer's channel (the email port in a worker; see jobs/events). */
 export interface ReplyMailer {
@@ -152,6 +154,54 @@ export class ConversationService {
     return { ticket: key };
   }
 
+  /**
+   * Tells the customer their ticket is resolved, on its own channel, and asks for a 1–5 rating by reply
+   * (rating.ts reads it): once per resolution (the message's key is the event's), sent like a reply.
+   * Nothing when the ticket has no customer conversation.
+   */
+  async resolved(
+    workspaceId: string,
+    ticketId: string,
+    note: string | null,
+    eventId: string,
+    ports: ReplyPorts,
+  ): Promise<Delivered | null> {
+    const t = await this.db.ticket.findFirst({ where: { id: ticketId, workspaceId }, include: { requester: true } });
+    if (!t) return null;
+    const key = formatKey("ticket", t.number);
+    const text = [
+      `Your request ${key} "${t.subject}" is resolved${note ? `: ${note}` : "."}`,
+      "How did we do? Reply with a number from 1 (poor) to 5 (great).",
+      "If something is still wrong, just reply and we will pick it up again.",
+    ].join("\n\n");
+    const chat = await chatThread(this.db, t);
+    const email = !chat && t.requester?.email && this.mailDomain ? await emailThread(this.db, t) : null;
+    if (!chat && !email) return null;
+    const externalId = chat ? `resolved:${eventId}` : `resolved-${eventId}@${this.mailDomain}`;
+    const channel = chat ? chat.platform : "email";
+    await this.db.ticketMessage.createMany({
+      data: [
+        {
+          workspaceId,
+          ticketId,
+          kind: "outbound",
+          channel,
+          text,
+          externalId,
+          subject: chat ? undefined : replySubject(email?.subject ?? t.subject, key),
+          inReplyTo: chat ? chat.root : email?.last,
+          toAddress: chat ? undefined : t.requester!.email,
+          delivery: "pending",
+        },
+      ],
+      skipDuplicates: true,
+    });
+    const m = await this.db.ticketMessage.findUniqueOrThrow({
+      where: { workspaceId_channel_externalId: { workspaceId, channel, externalId } },
+    });
+    return this.deliver(workspaceId, m.id, ports);
+  }
+
   /** The last `limit` messages of a ticket's conversation, oldest first. */
   async conversation(workspaceId: string, ticketId: string, limit = 10): Promise<{ lines: ConversationLine[]; total: number }> {
     const [rows, total] = await Promise.all([
@@ -252,7 +302,7 @@ export class ConversationService {
 }
 
 /** The customer's side of the email thread: the subject they used and the Message-ID to answer. */
-async function emailThread(tx: Tx, t: Ticket): Promise<{ subject?: string; last?: string }> {
+async function emailThread(tx: Reader, t: Ticket): Promise<{ subject?: string; last?: string }> {
   const last = await tx.ticketMessage.findFirst({
     where: { workspaceId: t.workspaceId, ticketId: t.id, channel: "email", kind: "inbound" },
     orderBy: { createdAt: "desc" },
@@ -262,7 +312,7 @@ async function emailThread(tx: Tx, t: Ticket): Promise<{ subject?: string; last?
 }
 
 /** The customer's chat thread, when the ticket came from one: its platform and root message ("channel:ts"). */
-async function chatThread(tx: Tx, t: Ticket): Promise<{ platform: ChatPlatform; root: string } | null> {
+async function chatThread(tx: Reader, t: Ticket): Promise<{ platform: ChatPlatform; root: string } | null> {
   const first = await tx.ticketMessage.findFirst({
     where: { workspaceId: t.workspaceId, ticketId: t.id, kind: "inbound", channel: { in: ["slack", "discord"] } },
     orderBy: { createdAt: "asc" },

@@ -26,6 +26,11 @@ export class CsatService {
     const t = await this.db.ticket.findFirst({ where: { id: ticketId, workspaceId, status: "resolved" }, include: { requester: true } });
     const who = t?.requester;
     if (!who) return null;
+    // a customer who wrote in a shared channel is asked in their thread (conversations/replies.ts resolved()), not by DM
+    const inChat = await this.db.ticketMessage.count({
+      where: { workspaceId, ticketId, kind: "inbound", channel: { in: ["slack", "discord"] } },
+    });
+    if (inChat) return null;
     const order: ChatPlatform[] = prefer === "discord" ? ["discord", "slack"] : ["slack", "discord"];
     return order.find((p) => (p === "slack" ? who.slackUserId : who.discordUserId)) ?? null;
   }
