@@ -5,7 +5,8 @@
 // - INTERACTION_CREATE → the same core as POST /discord/interactions; the first response goes to
 //   POST /interactions/{id}/{token}/callback.
 // - MESSAGE_REACTION_ADD with 🎫 → a ticket from that message (one per message), a reply with its key.
-// - MESSAGE_CREATE in a ticket's thread → a chat logged on the ticket (an agent's first is the first response).
+// - MESSAGE_CREATE in a ticket's thread → a chat logged on the ticket (an agent's first is the first response);
+//   in an inbox channel or its tickets' threads → the customer's conversation (customerInbox.ts).
 // Intents: Guilds, GuildMessages, GuildMessageReactions and MessageContent (privileged: enable
 // "Message Content Intent" under Bot in the Developer Portal, or Discord closes the connection with 4014).
 // JSON encoding, no compression: discord.js only compresses when the optional zlib-sync is installed.
@@ -27,6 +28,7 @@ import { b, reply, s } from "../../src/reply/reply.ts";
 import type { DiscordDeps } from "./deps.ts";
 import type { Interaction, InteractionCore } from "./interactions.ts";
 import { NotMemberError } from "../../src/domain/workspaces/membership.ts";
+import { customerInbox, type InboxMessage } from "./customerInbox.ts";
 import { discordActor, type DiscordUser } from "./identity.ts";
 import { renderDiscord } from "./render.ts";
 import { TICKET_EMOJI, messageText, openTicketFromMessage, permalink, type ResolvedMessage } from "./tickets.ts";
@@ -82,6 +84,7 @@ export function createGateway(deps: DiscordDeps, core: InteractionCore, rt: { re
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0, ReactionManager: 0 }),
   });
   const notThreads = new NotThreads();
+  const inbox = customerInbox(services, rt.rest, log);
 
   const guarded = (what: string, work: () => Promise<unknown>) => {
     work().catch((e) => log.error({ err: (e as Error).message, stack: (e as Error).stack }, `discord gateway: ${what} failed`));
@@ -136,6 +139,8 @@ export function createGateway(deps: DiscordDeps, core: InteractionCore, rt: { re
 
   async function onMessage(services: Services, d: MessageCreate) {
     if (!d.guild_id || d.author?.bot || d.webhook_id || (d.type !== MessageType.Default && d.type !== MessageType.Reply)) return;
+    // asked every time (an indexed lookup): /crm inbox add works at once, whatever was cached
+    if (await inbox.inChannel(d as InboxMessage)) return;
     if (notThreads.has(d.channel_id)) return;
     const workspaceId = await services.identity.existingWorkspace("discord", d.guild_id);
     if (!workspaceId) return;
@@ -143,6 +148,7 @@ export function createGateway(deps: DiscordDeps, core: InteractionCore, rt: { re
       notThreads.add(d.channel_id);
       return;
     }
+    if (await inbox.inThread(workspaceId, d as InboxMessage)) return; // the thread started on a customer's message
     if (!(await services.processedEvents.claim(workspaceId, "discord", `message:${d.id}`))) return;
     const logged = await services.ticketThreads.logThreadMessage(workspaceId, "discord", {
       channelId: d.channel_id,

@@ -277,6 +277,16 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     if (!b?.name || b.name.length > 100) return invalid(["name"]);
     return { status: 201, body: { id: snowflake(), parent_id: req.path.split("/")[4], name: b.name, type: b.message ? 11 : b.type } };
   });
+  // a thread started on a message shares the message's id; a second start is refused with 160004
+  const started = new Set<string>();
+  fake.on("POST", /^\/api\/v10\/channels\/(\d+)\/messages\/(\d+)\/threads$/, (req) => {
+    const [, parent, message] = /channels\/(\d+)\/messages\/(\d+)/.exec(req.path)!;
+    const b = req.body as any;
+    if (!b?.name || b.name.length > 100) return invalid(["name"]);
+    if (started.has(message)) return { status: 400, body: { code: 160004, message: "A thread has already been created for this message" } };
+    started.add(message);
+    return { status: 201, body: { id: message, parent_id: parent, guild_id: GUILD, name: b.name, type: 11 } };
+  });
   fake.on("PUT", /^\/api\/v10\/channels\/\d+\/thread-members\/\d+$/, () => ({ status: 204 }));
   fake.on("POST", "/api/v10/users/@me/channels", (req) => ({
     body: { id: `19${String((req.body as any).recipient_id).slice(2)}`, type: 1 },

@@ -104,6 +104,26 @@ export class ChatInbox {
     return root ? this.db.ticket.findFirst({ where: { id: root.ticketId, workspaceId } }) : null;
   }
 
+  /**
+   * Discord: the customer's message a thread hangs from, when the thread (a channel of its own there) is the
+   * one recorded on a ticket opened from an inbox channel (Ticket.threadChannelId). Null for any other thread.
+   */
+  async threadRoot(workspaceId: string, platform: ChatPlatform, threadChannelId: string) {
+    const ticket = await this.db.ticket.findFirst({
+      where: { workspaceId, threadPlatform: platform, threadChannelId },
+      select: { id: true },
+    });
+    if (!ticket) return null;
+    const first = await this.db.ticketMessage.findFirst({
+      where: { workspaceId, ticketId: ticket.id, channel: platform, kind: "inbound", inReplyTo: null },
+      orderBy: { createdAt: "asc" },
+      select: { externalId: true },
+    });
+    const key = first?.externalId ?? "";
+    const at = key.indexOf(":");
+    return at > 0 ? { channelId: key.slice(0, at), rootId: key.slice(at + 1) } : null;
+  }
+
   /** A customer's message in an inbox channel: a new ticket (top level), or an append to its thread's ticket. */
   async customerSaid(inbox: InboxChannel, m: ChatMessageIn): Promise<ChatReceived> {
     const { workspaceId } = inbox;

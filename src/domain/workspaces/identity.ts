@@ -185,6 +185,27 @@ export class IdentityService {
       throw e;
     }
   }
+  /**
+   * Someone who is on the team without asking them to join: a member already, or one by the workspace's role
+   * map (made a member now, as /crm would). Null for anyone else, whatever the join rule: a customer writing
+   * in an inbox channel (src/domain/conversations/chat.ts) never becomes a member by writing.
+   */
+  async knownMember(id: PlatformIdentity): Promise<Actor | null> {
+    const workspaceId = await this.existingWorkspace(id.platform, id.externalId);
+    if (!workspaceId) return null;
+    const idField = id.platform === "slack" ? "slackUserId" : "discordUserId";
+    const known = await this.db.member.findFirst({ where: { workspaceId, [idField]: id.userId }, select: { id: true } });
+    const mapped =
+      !known && id.platformRoles?.length
+        ? await this.db.roleMapping.count({ where: { workspaceId, platform: id.platform, externalRoleId: { in: id.platformRoles } } })
+        : 0;
+    if (!known && !mapped) return null;
+    return this.fromPlatform(id).catch((e: unknown) => {
+      if (e instanceof NotMemberError) return null;
+      throw e;
+    });
+  }
+
   /** Forget cached callers (after a role change, link or unlink in this process). */
   forget(): void {
     this.cache.clear();

@@ -1,0 +1,196 @@
+// Customers writing in a Discord channel made an inbox (#14 item 3, Discord) through the real path: a
+// discord.js Client on the fake gateway receiving MESSAGE_CREATE dispatches, commands as INTERACTION_CREATE,
+// and the fake REST API recording what the bot sent. Someone who is not a member of the CRM opens a ticket
+// with a top-level message and the bot starts a thread on it with the key; their messages in the thread join
+// it; a member's message there is the first response; /crm reply and the resolution notice post into the
+// thread; the customer's "4" rates it. Members' top-level talk and pleasantries open nothing.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
+import {
+  DISCORD_TOKEN,
+  GUILD,
+  USER,
+  channelMessagesPath,
+  channelOpt,
+  commandBody,
+  payloadOf,
+  shown,
+  snowflake,
+  startFakeDiscord,
+  str,
+  userOpt,
+  type FakeDiscord,
+} from "./helpers/discord.ts";
+import { startFakeGateway, type FakeGateway } from "./helpers/discordGateway.ts";
+import { until } from "./helpers/until.ts";
+import type { PrismaClient } from "../src/generated/prisma/client.ts";
+import { toStored } from "../src/domain/events/dispatcher.ts";
+import type { StoredEvent } from "../src/domain/events/types.ts";
+import { ticketThreads } from "../jobs/events/ticketThreads.ts";
+import type { TicketThreadJob } from "../jobs/ticketThreads.ts";
+
+const INBOX = "1540000000000000001";
+const SUPPORT = "1530000000000000009";
+const AGENT = "1300000000000000007";
+const CUSTOMER = "1300000000000000008";
+const SUPPORT_ROLE = "1560000000000000001";
+
+let t: TestApp;
+let fake: FakeDiscord;
+let gw: FakeGateway;
+let db: PrismaClient;
+let workspaceId: string;
+
+const callbackOf = (body: any) => `/api/v10/interactions/${body.id}/${body.token}/callback`;
+/** Runs /crm … as a gateway interaction and returns what the bot showed. */
+async function crm(body: any): Promise<string> {
+  gw.dispatch("INTERACTION_CREATE", body);
+  const [cb] = await fake.waitFor(callbackOf(body), 1, 8000);
+  return shown(cb.body);
+}
+
+/** A MESSAGE_CREATE as Discord sends it: in a channel, or in a thread (a channel of its own). */
+function say(author: { id: string; name: string; roles?: string[] }, content: string, channel: string, id = snowflake()): string {
+  gw.dispatch("MESSAGE_CREATE", {
+    id,
+    channel_id: channel,
+    guild_id: GUILD,
+    type: 0,
+    content,
+    timestamp: new Date().toISOString(),
+    tts: false,
+    mention_everyone: false,
+    mentions: [],
+    mention_roles: [],
+    attachments: [],
+    embeds: [],
+    pinned: false,
+    author: { id: author.id, username: author.name.toLowerCase(), global_name: author.name, discriminator: "0" },
+    member: { roles: author.roles ?? [], nick: null },
+  });
+  return id;
+}
+const cara = { id: CUSTOMER, name: "Cara" };
+const ana = { id: USER, name: "Ana" };
+const bo = { id: AGENT, name: "Bo" };
+/** not a member yet, but holds the server role mapped to agent */
+const dee = { id: "1300000000000000006", name: "Dee", roles: [SUPPORT_ROLE] };
+
+const tickets = () => db.ticket.findMany({ where: { workspaceId }, orderBy: { number: "asc" } });
+const postsIn = (channel: string) => fake.calls(channelMessagesPath(channel)).map((r) => shown(payloadOf(r)));
+const settle = () => new Promise((r) => setTimeout(r, 600));
+
+beforeAll(async () => {
+  fake = await startFakeDiscord();
+  gw = await startFakeGateway(fake);
+  t = await startTestApp({ DISCORD_BOT_TOKEN: DISCORD_TOKEN, DISCORD_API_URL: `${fake.url}/api`, DISCORD_GATEWAY: "on" });
+  db = t.app.db.prisma;
+  await gw.identified;
+  await crm(commandBody(["help"])); // Ana (Manage Server) is the workspace's admin
+  workspaceId = (await db.platformLink.findFirstOrThrow({ where: { externalId: GUILD } })).workspaceId;
+  expect(await crm(commandBody(["role", "set"], [userOpt("member", AGENT), str("role", "agent")]))).toContain("is now agent");
+  // with a support channel, a ticket opened on Discord by a member gets a private thread there; a customer's does not
+  expect(await crm(commandBody(["support", "channel"], [channelOpt("channel", SUPPORT)]))).toContain(SUPPORT);
+  expect(await crm(commandBody(["role", "map"], [{ name: "server_role", type: 8, value: SUPPORT_ROLE }, str("role", "agent")]))).toMatch(
+    /agent/,
+  );
+  // anyone could join by using /crm; writing in the inbox is not using it
+  expect(await crm(commandBody(["settings"], [str("join", "agent")]))).toContain("join as agents");
+  expect(await crm(commandBody(["inbox", "add"], [channelOpt("channel", INBOX)]))).toContain("customer inbox");
+}, 60_000);
+afterAll(async () => {
+  await t?.stop();
+  await gw?.close();
+  await fake?.close();
+});
+
+describe("a Discord inbox channel", () => {
+  let root: string;
+
+  it("a non-member's message opens a ticket with them as requester (no member, whatever the join rule), and the bot starts a thread on it named after the ticket with the key", async () => {
+    root = say(cara, "Our dashboard shows no data since 9am\nsince the upgrade", INBOX);
+    const [started] = await fake.waitFor(`/api/v10/channels/${INBOX}/messages/${root}/threads`, 1, 8000);
+    expect(started.body).toMatchObject({ name: "T-1 · Our dashboard shows no data since 9am" });
+    const [t1] = await tickets();
+    expect(t1).toMatchObject({ subject: "Our dashboard shows no data since 9am", source: "discord" });
+    expect(t1.threadChannelId).toBe(root); // a thread started on a message has the message's id
+    const contact = await db.contact.findFirstOrThrow({ where: { workspaceId, discordUserId: CUSTOMER } });
+    expect(contact.name).toBe("Cara");
+    expect(t1.requesterId).toBe(contact.id);
+    expect(await db.member.count({ where: { workspaceId, discordUserId: CUSTOMER } })).toBe(0);
+    await until("the key in the thread", () => postsIn(root).find((p) => p.includes("T-1")));
+    await settle();
+    expect(fake.calls(`/api/v10/channels/${SUPPORT}/threads`)).toHaveLength(0); // its thread is the customer's own
+  });
+
+  it("the ticket.opened of a customer's ticket asks for no private support thread (a member's does)", async () => {
+    const [t1] = await tickets();
+    const row = await db.domainEvent.findFirstOrThrow({ where: { workspaceId, type: "ticket.opened", recordId: t1.id } });
+    const asked: TicketThreadJob[] = [];
+    const handler = ticketThreads(t.app.services, { request: async (j) => void asked.push(j) });
+    const opened = toStored(row) as StoredEvent;
+    await handler.run(opened, db as never);
+    expect(asked).toHaveLength(0);
+    const member = await db.member.findFirstOrThrow({ where: { workspaceId, discordUserId: USER } });
+    await handler.run({ ...opened, actor: { ...opened.actor, memberId: member.id } }, db as never);
+    expect(asked.map((j) => j.ticket)).toEqual(["T-1"]);
+  });
+
+  it("a member's top-level message (or a mapped server role's) and a customer's pleasantry open nothing", async () => {
+    say(ana, "Heads up team, Initech is grumpy today", INBOX);
+    say(bo, "Noted, watching the dashboards", INBOX);
+    say(dee, "I can take the next one", INBOX);
+    say(cara, "thanks! 🙏", INBOX);
+    await settle();
+    expect(await tickets()).toHaveLength(1);
+    expect(fake.calls(/\/messages\/\d+\/threads$/)).toHaveLength(1);
+    expect(await db.contact.count({ where: { workspaceId, discordUserId: { in: [USER, AGENT, dee.id] } } })).toBe(0);
+    // the role map made Dee a member, as /crm would have
+    expect(await db.member.findFirst({ where: { workspaceId, discordUserId: dee.id } })).toMatchObject({ role: "agent" });
+  });
+
+  it("the customer's message in the thread joins the ticket; a member's there answers them and is the first response", async () => {
+    const [t1] = await tickets();
+    say(cara, "Also the export button is greyed out", root);
+    await until("the customer's second message", async () => (await db.ticketMessage.count({ where: { ticketId: t1.id } })) === 2);
+    expect((await tickets())[0].firstResponseAt).toBeNull();
+    say(bo, "Looking into it now, Cara", root);
+    await until("the first response", async () => (await tickets())[0].firstResponseAt);
+    const lines = await db.ticketMessage.findMany({ where: { ticketId: t1.id }, orderBy: { createdAt: "asc" } });
+    expect(lines.map((m) => [m.kind, m.text])).toEqual([
+      ["inbound", "Our dashboard shows no data since 9am\nsince the upgrade"],
+      ["inbound", "Also the export button is greyed out"],
+      ["outbound", "Looking into it now, Cara"],
+    ]);
+    await settle();
+    // logged once: as the team's answer, not a second time as a chat in a ticket's thread
+    expect(await db.interaction.count({ where: { ticketId: t1.id, summary: "Looking into it now, Cara" } })).toBe(1);
+    expect(await crm(commandBody(["ticket", "show"], [str("ticket", "T-1")]))).toContain("Also the export button is greyed out");
+  });
+
+  it("/crm reply posts into the customer's thread, signed with the agent's name, once", async () => {
+    const said = await crm(commandBody(["reply"], [str("ticket", "T-1"), str("text", "The ingest job is fixed; data is back")]));
+    expect(said).toContain("Discord thread");
+    await until("the reply in the thread", () => postsIn(root).find((p) => p.includes("The ingest job is fixed")));
+    const out = await until("the reply marked sent", () =>
+      db.ticketMessage.findFirst({ where: { workspaceId, kind: "outbound", delivery: "sent", text: { startsWith: "The ingest job" } } }),
+    );
+    expect(await t.app.services.conversations.deliver(workspaceId, out.id, {})).toBe("already");
+    await settle();
+    expect(postsIn(root).filter((p) => p.includes("The ingest job is fixed"))).toHaveLength(1);
+    expect(postsIn(root).find((p) => p.includes("The ingest job is fixed"))).toContain("Ana");
+    expect(postsIn(INBOX)).toHaveLength(0); // nothing in the channel itself
+  });
+
+  it("resolving posts the notice in the thread; the customer's 4 rates it, and a later message reopens it", async () => {
+    await crm(commandBody(["ticket", "resolve"], [str("ticket", "T-1"), str("note", "fixed")]));
+    await until("the resolution in the thread", () => postsIn(root).find((p) => /T-1 .* is resolved: fixed/.test(p)));
+    say(cara, "4", root);
+    const rated = await until("the rating", () => db.csatResponse.findFirst({ where: { workspaceId, rating: 4 } }));
+    expect(rated.ticketId).toBe((await tickets())[0].id);
+    expect((await tickets())[0].status).toBe("resolved");
+    say(cara, "It broke again", root);
+    await until("T-1 reopened", async () => (await tickets())[0].status === "open");
+    expect(await tickets()).toHaveLength(1);
+  });
+});
