@@ -74,6 +74,7 @@ const ATTACKS: Record<string, string[]> = {
   "inbox add": ["inbox add <#C123> company:A-1", "inbox add <#C123> company:Quornco"],
   "inbox list": ["inbox list"],
   "inbox remove": ["inbox remove <#C123>"],
+  "inbox panel": ["inbox panel <#C123>"],
   reply: ["reply T-1 we stole your ticket", "reply Quornprinter broken hello"],
   note: ["note T-1 we stole your ticket"],
   "inbox imap": ["inbox imap host:127.0.0.1 port:1 user:zyxa@quornco.test password:x"],

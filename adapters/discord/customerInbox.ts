@@ -6,6 +6,8 @@
 // runs a command.
 // A thread started on a message shares the message's id (Discord's docs), so the ticket's thread is known
 // before it exists, and /crm reply, addressed to the root message, posts into the thread.
+// A forum channel made an inbox: a customer's new post is a ticket and the post (a thread whose first
+// message has the thread's id) is its thread; the post's title is the ticket's subject.
 import "./loadFirst.ts"; // before discord.js: see loadFirst.ts
 import { DiscordAPIError, type REST } from "@discordjs/rest";
 import { Routes, type APIChannel, type APIMessage } from "discord.js";
@@ -18,6 +20,17 @@ import { messageText, type ResolvedMessage } from "./tickets.ts";
 
 export type InboxMessage = APIMessage & { guild_id: string; member?: { nick?: string | null; roles?: string[] } };
 
+/** A gateway THREAD_CREATE, as far as a forum post goes. */
+export interface ThreadCreate {
+  id: string;
+  parent_id?: string | null;
+  name?: string;
+}
+interface ForumPost {
+  forumId: string;
+  title: string;
+}
+
 type InboxChannel = NonNullable<Awaited<ReturnType<Services["chatInbox"]["find"]>>>;
 
 /** Discord's "A thread has already been created for this message" */
@@ -26,6 +39,8 @@ const THREAD_EXISTS = 160004;
 const AUTO_ARCHIVE_MINUTES = 10_080;
 
 export function customerInbox(services: Services, rest: REST, log: Logger) {
+  /** Threads just created (THREAD_CREATE comes before their first message): parent and title, briefly. */
+  const created = new Map<string, ForumPost>();
   const nameOf = (d: InboxMessage) => d.member?.nick || d.author.global_name || d.author.username || d.author.id;
   const team = (d: InboxMessage) =>
     services.identity.knownMember({
@@ -56,16 +71,27 @@ export function customerInbox(services: Services, rest: REST, log: Logger) {
     });
   }
 
-  async function received(inbox: InboxChannel, d: InboxMessage, root: { channelId: string; rootId: string } | null) {
+  /** The post's first message is there already: the ticket's thread is the post; the key goes into it. */
+  async function welcomePost(workspaceId: string, post: ForumPost, d: InboxMessage, key: string) {
+    const ticket = await services.chatInbox.threadTicket(workspaceId, "discord", post.forumId, d.id);
+    if (!ticket) return;
+    await services.ticketThreads.attach(workspaceId, ticket.id, "discord", d.channel_id);
+    await rest.post(Routes.channelMessages(d.channel_id), {
+      body: { content: `🎫 ${key}: thanks, the team has it. Replies in this post reach them.`, allowed_mentions: { parse: [] } },
+    });
+  }
+
+  async function received(inbox: InboxChannel, d: InboxMessage, root: { channelId: string; rootId: string } | null, post?: ForumPost) {
     if (!d.content?.trim() && !d.attachments?.length && !d.embeds?.length) return; // a sticker, a poll: nothing to answer
+    const text = messageText(d as ResolvedMessage);
     const message: ChatMessageIn = {
       platform: "discord",
-      channelId: root?.channelId ?? d.channel_id,
+      channelId: root?.channelId ?? post?.forumId ?? d.channel_id,
       messageId: d.id,
       threadId: root?.rootId,
       userId: d.author.id,
       userName: nameOf(d),
-      text: messageText(d as ResolvedMessage),
+      text: post?.title.trim() ? `${post.title.trim()}\n\n${text}` : text,
     };
     const actor = await team(d);
     if (actor) {
@@ -78,10 +104,38 @@ export function customerInbox(services: Services, rest: REST, log: Logger) {
     }
     const got = await services.chatInbox.customerSaid(inbox, message);
     log.info({ outcome: got.outcome, channel: d.channel_id }, "customer message in an inbox channel");
-    if (got.outcome === "opened") await startThread(inbox.workspaceId, d, got.ticket);
+    if (got.outcome === "opened")
+      await (post ? welcomePost(inbox.workspaceId, post, d, got.ticket) : startThread(inbox.workspaceId, d, got.ticket));
+  }
+
+  /** Where a thread was opened and its title: from its THREAD_CREATE, or asked of Discord. */
+  async function postOf(threadId: string): Promise<ForumPost | null> {
+    const known = created.get(threadId);
+    if (known) return known;
+    const channel = (await rest.get(Routes.channel(threadId))) as Pick<APIChannel, "id" | "name"> & { parent_id?: string | null };
+    return channel.parent_id ? { forumId: channel.parent_id, title: channel.name ?? "" } : null;
   }
 
   return {
+    /** Remembers a new thread's parent and title for its first message (a forum post's). */
+    threadCreated(d: ThreadCreate) {
+      if (!d.id || !d.parent_id) return;
+      if (created.size >= 1000) created.delete(created.keys().next().value!);
+      created.set(d.id, { forumId: d.parent_id, title: d.name ?? "" });
+    },
+    /**
+     * A forum post's first message (its id is the post's, which is a thread): a ticket when the forum is an
+     * inbox of the server's workspace and the author a customer. False for any other message.
+     */
+    async forumPost(d: InboxMessage): Promise<boolean> {
+      if (d.id !== d.channel_id) return false;
+      const post = await postOf(d.channel_id);
+      created.delete(d.channel_id);
+      const inbox = post && (await services.chatInbox.find("discord", post.forumId));
+      if (!post || !inbox) return false;
+      if ((await services.identity.existingWorkspace("discord", d.guild_id)) === inbox.workspaceId) await received(inbox, d, null, post);
+      return true;
+    },
     /** A message in a channel: false when the channel is no inbox (the inbox of another server's workspace is none). */
     async inChannel(d: InboxMessage): Promise<boolean> {
       const inbox = await services.chatInbox.find("discord", d.channel_id);

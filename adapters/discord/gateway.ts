@@ -6,7 +6,9 @@
 //   POST /interactions/{id}/{token}/callback.
 // - MESSAGE_REACTION_ADD with 🎫 → a ticket from that message (one per message), a reply with its key.
 // - MESSAGE_CREATE in a ticket's thread → a chat logged on the ticket (an agent's first is the first response);
-//   in an inbox channel or its tickets' threads → the customer's conversation (customerInbox.ts).
+//   in an inbox channel or its tickets' threads → the customer's conversation (customerInbox.ts); the first
+//   message of a post in a forum that is an inbox → a ticket whose thread is the post.
+// - THREAD_CREATE → its parent and title, for a forum post's first message.
 // Intents: Guilds, GuildMessages, GuildMessageReactions and MessageContent (privileged: enable
 // "Message Content Intent" under Bot in the Developer Portal, or Discord closes the connection with 4014).
 // JSON encoding, no compression: discord.js only compresses when the optional zlib-sync is installed.
@@ -28,7 +30,7 @@ import { b, reply, s } from "../../src/reply/reply.ts";
 import type { DiscordDeps } from "./deps.ts";
 import type { Interaction, InteractionCore } from "./interactions.ts";
 import { NotMemberError } from "../../src/domain/workspaces/membership.ts";
-import { customerInbox, type InboxMessage } from "./customerInbox.ts";
+import { customerInbox, type InboxMessage, type ThreadCreate } from "./customerInbox.ts";
 import { discordActor, type DiscordUser } from "./identity.ts";
 import { renderDiscord } from "./render.ts";
 import { TICKET_EMOJI, messageText, openTicketFromMessage, permalink, type ResolvedMessage } from "./tickets.ts";
@@ -98,6 +100,7 @@ export function createGateway(deps: DiscordDeps, core: InteractionCore, rt: { re
     ),
   );
   client.ws.on(GatewayDispatchEvents.MessageReactionAdd, (d: ReactionAdd) => guarded("🎫 reaction", () => onReaction(services, d)));
+  client.ws.on(GatewayDispatchEvents.ThreadCreate, (d: ThreadCreate) => inbox.threadCreated(d));
   client.ws.on(GatewayDispatchEvents.MessageCreate, (d: MessageCreate) => guarded("thread message", () => onMessage(services, d)));
 
   client.on(Events.ClientReady, (c) => log.info({ user: c.user.tag, application: c.application.id }, "discord gateway ready"));
@@ -141,6 +144,7 @@ export function createGateway(deps: DiscordDeps, core: InteractionCore, rt: { re
     if (!d.guild_id || d.author?.bot || d.webhook_id || (d.type !== MessageType.Default && d.type !== MessageType.Reply)) return;
     // asked every time (an indexed lookup): /crm inbox add works at once, whatever was cached
     if (await inbox.inChannel(d as InboxMessage)) return;
+    if (await inbox.forumPost(d as InboxMessage)) return;
     if (notThreads.has(d.channel_id)) return;
     const workspaceId = await services.identity.existingWorkspace("discord", d.guild_id);
     if (!workspaceId) return;

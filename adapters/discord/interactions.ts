@@ -31,6 +31,7 @@ import { hasUpload, SHARE_PREFIX } from "./render.ts";
 import { ACK_BUDGET_MS, deliver, initialResponse, lateDelivery, type Outcome, type Surface } from "./respond.ts";
 import { LATE, within } from "../../src/commands/deadline.ts";
 import { CREATE_TICKET_COMMAND, openTicketFromMessage, type ResolvedMessage } from "./tickets.ts";
+import { inboxPanel, PANEL_BUTTON, PANEL_FORM } from "./panel.ts";
 
 export interface Interaction extends InteractionIdentity {
   id?: string;
@@ -70,6 +71,7 @@ export interface InteractionRuntime {
 export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): InteractionCore {
   const { config, services, commands, logger } = deps;
   const index = commandIndex(commands);
+  const panel = inboxPanel({ services, commands, rest: rt.rest, buttons: rt.buttons, log: logger });
   const onError = (e: unknown, cmd?: Command) =>
     logger.error({ err: (e as Error).message, stack: (e as Error).stack, command: cmd?.path.join(" ") }, "discord command failed");
   const runOpts = (body: Interaction): RunOptions => ({ channelId: body.channel_id, onError, publicUrl: config.PUBLIC_URL });
@@ -137,6 +139,8 @@ export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): Inte
   }
 
   async function onComponent(body: Interaction): Promise<Outcome> {
+    // the ticket panel's button is anyone's, and opens its form and nothing else (panel.ts)
+    if (body.data?.custom_id === PANEL_BUTTON) return panel.form();
     const target = await rt.buttons.target(body.data?.custom_id ?? "");
     if (target === null) return { reply: errorReply("This button has expired or is not one of ours; run the command again.") };
     const { command } = target;
@@ -184,6 +188,7 @@ export function interactionCore(deps: DiscordDeps, rt: InteractionRuntime): Inte
   }
 
   async function onModal(body: Interaction): Promise<Outcome> {
+    if (body.data?.custom_id === PANEL_FORM) return panel.submit(body);
     const target = modalTarget(body.data?.custom_id ?? "");
     const command = !target ? null : "command" in target ? target.command : await rt.buttons.load(target.hash);
     let given: Parsed | undefined;

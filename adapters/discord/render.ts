@@ -8,6 +8,7 @@ import type { Action, Block, Reply, Rich, Span } from "../../src/reply/reply.ts"
 import { richToPlain } from "../../src/reply/reply.ts";
 import { clip } from "../../src/reply/format.ts";
 import { buttonId } from "./buttons.ts";
+import { PANEL_BUTTON } from "../../src/domain/conversations/panel.ts";
 
 export const LIMITS = {
   content: 2000,
@@ -108,7 +109,8 @@ function buttonRows(blocks: Block[], stash: Record<string, string>): APIActionRo
 }
 
 function button(a: Action, stash: Record<string, string>): APIButtonComponent {
-  const { id, hash } = buttonId(a.command, { form: a.form });
+  // the panel's button is no command: anyone may press it (adapters/discord/panel.ts)
+  const { id, hash } = a.command === PANEL_BUTTON ? { id: PANEL_BUTTON, hash: undefined } : buttonId(a.command, { form: a.form });
   if (hash) stash[hash] = a.command;
   return {
     type: ComponentType.Button,

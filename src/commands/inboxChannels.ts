@@ -1,9 +1,11 @@
-// inbox add <#channel> [company:<A-ref>] | inbox list | inbox remove <#channel>: channels where customers write
-// (a Slack Connect channel shared with a customer, a Discord channel). See src/domain/conversations/chat.ts.
+// inbox add <#channel> [company:<A-ref>] | inbox list | inbox remove <#channel> | inbox panel <#channel>: channels
+// where customers write (a Slack Connect channel shared with a customer, a Discord channel, a Discord forum), and
+// Discord's "Open a ticket" panel. See src/domain/conversations/chat.ts and panel.ts.
 import { arg } from "./args.ts";
 import { defineCommand } from "./define.ts";
 import { b, reply, s } from "../reply/reply.ts";
 import type { ChatPlatform } from "../delivery/port.ts";
+import { PANEL_BUTTON } from "../domain/conversations/panel.ts";
 
 const where = (c: { platform: ChatPlatform | "console"; channelId: string }) =>
   c.platform === "slack" ? `<#${c.channelId}>` : `<#${c.channelId}> (Discord)`;
@@ -66,4 +68,30 @@ export const inboxRemove = defineCommand({
   },
 });
 
-export const inboxChannelCommands = [inboxAdd, inboxList, inboxRemove];
+/** The message the panel posts: everyone sees it, and its one button is for anyone, customer or member. */
+const panelMessage = () =>
+  reply("Need help? Open a ticket", false)
+    .header("Need help? Open a ticket")
+    .text("Press the button, say what you need, and we open a private thread with you and the team.")
+    .actions([{ label: "Open a ticket", command: PANEL_BUTTON, style: "primary" }])
+    .build();
+
+export const inboxPanel = defineCommand({
+  path: ["inbox", "panel"],
+  summary: "Post an Open a ticket button in a Discord channel (managers)",
+  usage: "/crm inbox panel <#channel>",
+  help: [
+    "Discord only. The button opens a short form; submitting it opens a ticket in a private thread of that channel with the customer and the on-call agent.",
+    "The channel becomes a customer inbox if it is not one yet: the thread is the ticket's conversation.",
+  ],
+  args: { channel: arg.channel("the channel to post the panel in") },
+  async run({ args, actor, services }) {
+    const { madeInbox } = await services.inboxPanels.post(actor, args.channel, panelMessage());
+    return reply(`Ticket panel posted in ${where(args.channel)}`)
+      .text([s("🎫 The ticket panel is on its way to "), b(where(args.channel)), s(madeInbox ? ", which is now a customer inbox." : ".")])
+      .context("The bot needs Create Private Threads and Manage Threads there to open the threads.")
+      .build();
+  },
+});
+
+export const inboxChannelCommands = [inboxAdd, inboxList, inboxRemove, inboxPanel];

@@ -2,6 +2,7 @@
 import { InboxService } from "./conversations/inbox.ts";
 import { ConversationService } from "./conversations/replies.ts";
 import { ChatInbox } from "./conversations/chat.ts";
+import { InboxPanels } from "./conversations/panel.ts";
 import { MailboxService } from "./mailboxes/service.ts";
 import type { MailboxProbe } from "./mailboxes/mailbox.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
@@ -63,6 +64,8 @@ export interface Services {
   conversations: ConversationService;
   /** Slack and Discord channels where customers write: their messages become tickets and conversations */
   chatInbox: ChatInbox;
+  /** Discord "Open a ticket" panels: a button in an inbox channel that opens a ticket in a private thread */
+  inboxPanels: InboxPanels;
   /** the support mailbox at a mail provider, polled over IMAP (src/domain/mailboxes) */
   mailboxes: MailboxService;
   companies: CompanyService;
@@ -176,10 +179,12 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
   const deals = new DealService(db, pipelines, companies, members, events);
   const tasks = new TaskService(db, members, zones, events, deps.taskReminders, deps.logger);
   const interactions = new InteractionService(db, events, (actor, ticketId, tx) => tickets.resume(actor, ticketId, tx));
+  const chatInbox = new ChatInbox(db, events, interactions, sla.hooks());
   return {
     inbox: new InboxService(db, events, sla.hooks(), deps.inboundDomain),
     conversations: new ConversationService(db, events, interactions, deps.replyDomain),
-    chatInbox: new ChatInbox(db, events, interactions, sla.hooks()),
+    chatInbox,
+    inboxPanels: new InboxPanels(chatInbox, deps.outbox),
     mailboxes: new MailboxService(db, { encryptionKey: deps.encryptionKey, probe: deps.mailboxProbe }),
     companies,
     contacts: new ContactService(db, companies, events),

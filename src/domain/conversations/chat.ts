@@ -15,6 +15,7 @@ import type { InteractionService } from "../interactions/service.ts";
 import type { TicketHooks } from "../tickets/service.ts";
 import { dueDates } from "../tickets/slaClock.ts";
 import { resolveRef } from "../refs.ts";
+import { pickOnCall } from "../tickets/onCallRouting.ts";
 import { wakeUp } from "./wake.ts";
 import { rateFromMessage } from "./rating.ts";
 
@@ -41,6 +42,11 @@ export type ChatReceived =
 const PLEASANTRY =
   /^(?:thanks?(?: a lot| so much| you)?|thank you(?: so much)?|thx|ty|tysm|ok(?:ay)?|k|cool|great|perfect|awesome|nice|got it|sounds good|cheers|hi|hello|hey|bye|:[a-z0-9_+-]+:|\p{Extended_Pictographic}|\p{Emoji_Modifier}|\u200d|\ufe0f|[\s!.,])+$/iu;
 export const isPleasantry = (text: string) => !text.trim() || (text.length <= 60 && PLEASANTRY.test(text.trim()));
+
+/** How a new ticket opens: onCall, assigned to the on-call agent when there is one (the Discord panel's form). */
+export interface OpenOptions {
+  onCall?: boolean;
+}
 
 /** A chat message's key among the ticket's messages: the channel and the platform's message id. */
 export const chatKey = (channelId: string, messageId: string) => `${channelId}:${messageId}`;
@@ -125,13 +131,13 @@ export class ChatInbox {
   }
 
   /** A customer's message in an inbox channel: a new ticket (top level), or an append to its thread's ticket. */
-  async customerSaid(inbox: InboxChannel, m: ChatMessageIn): Promise<ChatReceived> {
+  async customerSaid(inbox: InboxChannel, m: ChatMessageIn, opts: OpenOptions = {}): Promise<ChatReceived> {
     const { workspaceId } = inbox;
     const root = m.threadId && m.threadId !== m.messageId ? m.threadId : undefined;
     if (!root && isPleasantry(m.text)) return { outcome: "ignored", reason: "a pleasantry" };
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.receive(inbox, m, root);
+        return await this.receive(inbox, m, root, opts);
       } catch (e) {
         // the same message delivered twice at once, or a new customer's contact added by their other message
         if ((e as { code?: string }).code !== "P2002" || attempt >= 3) throw e;
@@ -143,7 +149,7 @@ export class ChatInbox {
     }
   }
 
-  private async receive(inbox: InboxChannel, m: ChatMessageIn, root: string | undefined): Promise<ChatReceived> {
+  private async receive(inbox: InboxChannel, m: ChatMessageIn, root: string | undefined, opts: OpenOptions): Promise<ChatReceived> {
     const { workspaceId } = inbox;
     const author: EventAuthor = { workspaceId, memberId: null, name: `${m.userName} (${m.platform})`, platform: m.platform };
     const done = await this.events.transaction(
@@ -166,7 +172,7 @@ export class ChatInbox {
           ticket = rated ? thread : await wakeUp(tx, author, thread, now, m.platform);
           outcome = rated ? "rated" : thread.status === "resolved" ? "reopened" : "appended";
         } else {
-          ticket = await this.open(tx, author, m, contact.id, now);
+          ticket = await this.open(tx, author, m, contact.id, now, opts);
           outcome = "opened";
         }
         await tx.ticketMessage.create({
@@ -265,8 +271,15 @@ export class ChatInbox {
     return tx.ticket.findFirst({ where: { id: first.ticketId, workspaceId, archivedAt: null } });
   }
 
-  private async open(tx: Tx, author: EventAuthor, m: ChatMessageIn, contactId: string, now: Date): Promise<Ticket> {
+  private async open(tx: Tx, author: EventAuthor, m: ChatMessageIn, contactId: string, now: Date, opts: OpenOptions): Promise<Ticket> {
     const { workspaceId } = author;
+    // nobody on call: the ticket waits unassigned, as any customer's does
+    const assignee = opts.onCall
+      ? await pickOnCall(tx, workspaceId, now).catch((e: unknown) => {
+          if (e instanceof UserInputError) return null;
+          throw e;
+        })
+      : null;
     const policy = await tx.slaPolicy.findUnique({ where: { workspaceId_priority: { workspaceId, priority: "normal" } } });
     const number = await nextNumber(tx, workspaceId, "ticket");
     const line =
@@ -281,6 +294,7 @@ export class ChatInbox {
         subject: clip(line, Math.min(120, TEXT_LIMITS.subject)),
         description: clip(m.text, 2000),
         requesterId: contactId,
+        assigneeId: assignee?.id,
         sourceMessageKey: `${m.platform}:${m.channelId}:${m.messageId}`,
         source: m.platform,
         createdAt: now,
@@ -288,14 +302,19 @@ export class ChatInbox {
       },
     });
     await tx.ticketEvent.create({
-      data: { workspaceId, ticketId: ticket.id, kind: "created", data: { priority: "normal", via: m.platform } },
+      data: {
+        workspaceId,
+        ticketId: ticket.id,
+        kind: "created",
+        data: { priority: "normal", via: m.platform, assigneeId: assignee?.id ?? null, auto: !!assignee },
+      },
     });
     await audit(tx, { workspaceId }, "ticket.new", "ticket", ticket.id, null, { ...ticket, via: m.platform });
     await recordEvent(tx, author, {
       type: "ticket.opened",
       recordKind: "ticket",
       recordId: ticket.id,
-      data: { assigneeId: null, auto: false, requesterId: contactId, authorUserId: m.userId },
+      data: { assigneeId: assignee?.id ?? null, auto: !!assignee, requesterId: contactId, authorUserId: m.userId },
     });
     return ticket;
   }
