@@ -268,6 +268,17 @@ async function main() {
       },
       baseline: async () => baselineFind(db, actor, nextPrefix()),
     });
+    // since #13 contact find is a typo- and accent-tolerant search: the engine against its own search query
+    const search = await measurePair({
+      warmup: WARMUP,
+      iterations: N,
+      subject: async () => {
+        await run(`contact find ${nextPrefix()}`, actor, services);
+      },
+      baseline: async () => {
+        await services.search.search(actor, nextPrefix(), { kinds: ["contact"], perKind: 10, contactsByCompany: true });
+      },
+    });
 
     const whatIf = opt.proposed
       ? await measurePair({
@@ -283,6 +294,7 @@ async function main() {
       [
         ["deal move", move],
         ["contact find", find],
+        ["contact find vs its search query", search],
       ] as const
     ).map(([name, pair]) => {
       const e: Summary = summarize(pair.subject),
