@@ -25,7 +25,7 @@ import {
   userOpt,
   type FakeDiscord,
 } from "./helpers/discord.ts";
-import { startFakeGateway, type FakeGateway } from "./helpers/discordGateway.ts";
+import { interactOverGateway, startFakeGateway, type FakeGateway } from "./helpers/discordGateway.ts";
 import { until } from "./helpers/until.ts";
 import type { PrismaClient } from "../src/generated/prisma/client.ts";
 import { UserInputError } from "../src/errors.ts";
@@ -42,13 +42,8 @@ let gw: FakeGateway;
 let db: PrismaClient;
 let workspaceId: string;
 
-const callbackOf = (body: any) => `/api/v10/interactions/${body.id}/${body.token}/callback`;
 /** Sends an interaction over the gateway and returns what the bot answered. */
-async function overGateway(body: any): Promise<any> {
-  gw.dispatch("INTERACTION_CREATE", body);
-  const [cb] = await fake.waitFor(callbackOf(body), 1, 8000);
-  return cb.body;
-}
+const overGateway = (body: any): Promise<any> => interactOverGateway(gw, fake, body);
 const crm = async (body: any) => shown(await overGateway(body));
 
 function say(author: { id: string; name: string }, content: string, channel: string, id = snowflake()): string {

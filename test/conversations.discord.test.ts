@@ -21,7 +21,7 @@ import {
   userOpt,
   type FakeDiscord,
 } from "./helpers/discord.ts";
-import { startFakeGateway, type FakeGateway } from "./helpers/discordGateway.ts";
+import { interactOverGateway, startFakeGateway, type FakeGateway } from "./helpers/discordGateway.ts";
 import { until } from "./helpers/until.ts";
 import type { PrismaClient } from "../src/generated/prisma/client.ts";
 import { toStored } from "../src/domain/events/dispatcher.ts";
@@ -41,13 +41,8 @@ let gw: FakeGateway;
 let db: PrismaClient;
 let workspaceId: string;
 
-const callbackOf = (body: any) => `/api/v10/interactions/${body.id}/${body.token}/callback`;
 /** Runs /crm … as a gateway interaction and returns what the bot showed. */
-async function crm(body: any): Promise<string> {
-  gw.dispatch("INTERACTION_CREATE", body);
-  const [cb] = await fake.waitFor(callbackOf(body), 1, 8000);
-  return shown(cb.body);
-}
+const crm = async (body: any): Promise<string> => shown(await interactOverGateway(gw, fake, body));
 
 /** A MESSAGE_CREATE as Discord sends it: in a channel, or in a thread (a channel of its own). */
 function say(author: { id: string; name: string; roles?: string[] }, content: string, channel: string, id = snowflake()): string {

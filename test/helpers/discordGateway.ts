@@ -115,3 +115,13 @@ export async function startFakeGateway(rest: FakeServer, opts: { heartbeatMs?: n
       }),
   };
 }
+
+/** Where the bot answers an interaction (the fake REST API records it). */
+export const callbackPath = (body: { id: string; token: string }) => `/api/v10/interactions/${body.id}/${body.token}/callback`;
+
+/** Sends an interaction over the gateway (INTERACTION_CREATE) and returns the bot's first answer to it. */
+export async function interactOverGateway(gw: FakeGateway, rest: FakeServer, body: { id: string; token: string }): Promise<any> {
+  gw.dispatch("INTERACTION_CREATE", body);
+  const [cb] = await rest.waitFor(callbackPath(body), 1, 8000);
+  return cb.body;
+}
