@@ -71,6 +71,8 @@ describe("replying to the customer", () => {
     expect(t1.firstResponseAt).not.toBeNull();
     const show = await c.run("ticket show T-1");
     expect(show.plain).toContain("← Ana Lopez (email): Smoke everywhere.");
+    expect(show.plain).toContain("opened by email from Ana Lopez (normal)");
+    expect(show.plain).toContain("email from Ana Lopez: Printer on fire: Smoke everywhere.");
     expect(show.plain).toMatch(/→ \S+ \S+ \(email, sent\): We replaced the fuser/);
 
     // the job that sends it running again sends nothing

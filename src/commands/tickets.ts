@@ -170,7 +170,7 @@ export const ticketShow = defineCommand({
         const name = (id: string | null | undefined) => (id ? (names.get(id) ?? "someone") : "nobody");
         const text =
           e.kind === "created"
-            ? `opened by ${who(e.actor)} (${d.priority ?? t.priority})${d.assigneeId ? `, ${d.auto ? "auto-assigned" : "assigned"} to ${name(d.assigneeId)}` : ""}`
+            ? `opened ${d.via ? `by ${d.via} from ${t.requester?.name ?? "the customer"}` : `by ${who(e.actor)}`} (${d.priority ?? t.priority})${d.assigneeId ? `, ${d.auto ? "auto-assigned" : "assigned"} to ${name(d.assigneeId)}` : ""}`
             : e.kind === "assigned"
               ? `${d.auto ? "auto-assigned" : "assigned"} to ${name(d.to)} by ${who(e.actor)}`
               : e.kind === "escalated"
@@ -186,7 +186,11 @@ export const ticketShow = defineCommand({
                         : `${e.kind.replaceAll("_", " ")} (${who(e.actor)})`;
         return { at: e.at, text };
       }),
-      ...interactions.map((x) => ({ at: x.occurredAt, text: `${x.kind} by ${x.author?.name ?? "someone"}: ${x.summary}` })),
+      // an interaction without an author is the customer's own (mail or chat into the support inbox)
+      ...interactions.map((x) => ({
+        at: x.occurredAt,
+        text: `${x.kind} ${x.author ? `by ${x.author.name}` : `from ${t.requester?.name ?? "the customer"}`}: ${x.summary}`,
+      })),
     ]
       .sort((a, z) => a.at.getTime() - z.at.getTime())
       .slice(-20);

@@ -382,6 +382,8 @@ function event(tx: Tx, actor: Actor, ticketId: string, kind: string, data?: Reco
 }
 
 export type EventData = {
+  /** how a ticket came in when no member opened it: email, slack, discord */
+  via?: string;
   from?: string | null;
   to?: string;
   assigneeId?: string | null;
