@@ -8,7 +8,7 @@ import { money, plural, when } from "../reply/format.ts";
 import type { HealthStatus } from "../domain/health/accountHealth.ts";
 import { editAction } from "./edits.ts";
 import { archivedNote } from "./records.ts";
-import { addMore, afterArg, afterNote } from "./paging.ts";
+import { afterArg, listPage } from "./paging.ts";
 
 const HEALTH_ICON: Record<HealthStatus, string> = { healthy: "🟢", watch: "🟡", "at risk": "🔴" };
 
@@ -35,21 +35,10 @@ export const companyList = defineCommand({
   args: { after: afterArg("company", "after:A-20") },
   async run({ args, actor, services }) {
     const page = await services.lists.companies(actor, args.after);
-    const title = `Companies${afterNote(args.after)}`;
-    if (!page.rows.length)
-      return reply(`${title}: none`)
-        .text(args.after ? `No companies${afterNote(args.after)}.` : "No companies yet.")
-        .build();
-    const r = reply(`${title}: ${page.rows.length} of ${page.total}`)
-      .header(`${title} (${page.total})`)
-      .text(
-        page.rows.flatMap((c, i) => [
-          ...(i ? [s("\n")] : []),
-          b(`A-${c.number}`),
-          s(` ${c.name}${c.domain ? ` · ${c.domain}` : ""} · ${plural(c._count.contacts, "contact")}`),
-        ]),
-      );
-    return addMore(r, "company list", page, "companies").build();
+    return listPage({ noun: "companies", command: "company list", after: args.after }, page, (c) => ({
+      key: `A-${c.number}`,
+      rest: `${c.name}${c.domain ? ` · ${c.domain}` : ""} · ${plural(c._count.contacts, "contact")}`,
+    }));
   },
 });
 

@@ -9,7 +9,7 @@ import { archivedNote } from "./records.ts";
 import { remindMeActions } from "../render/remind-me.ts";
 import { formatReasons, topReasons } from "../domain/scoring/leadScore.ts";
 import { hitLine } from "./search.ts";
-import { addMore, afterArg, afterNote } from "./paging.ts";
+import { afterArg, listPage } from "./paging.ts";
 
 /** contact find shows the best this many */
 const FIND_LIMIT = 10;
@@ -84,21 +84,10 @@ export const contactList = defineCommand({
   args: { after: afterArg("contact", "after:C-20") },
   async run({ args, actor, services }) {
     const page = await services.lists.contacts(actor, args.after);
-    const title = `Contacts${afterNote(args.after)}`;
-    if (!page.rows.length)
-      return reply(`${title}: none`)
-        .text(args.after ? `No contacts${afterNote(args.after)}.` : "No contacts yet.")
-        .build();
-    const r = reply(`${title}: ${page.rows.length} of ${page.total}`)
-      .header(`${title} (${page.total})`)
-      .text(
-        page.rows.flatMap((c, i) => [
-          ...(i ? [s("\n")] : []),
-          b(`C-${c.number}`),
-          s(` ${c.name}${c.email ? ` · ${c.email}` : ""}${c.company ? ` · ${c.company.name}` : ""}`),
-        ]),
-      );
-    return addMore(r, "contact list", page, "contacts").build();
+    return listPage({ noun: "contacts", command: "contact list", after: args.after }, page, (c) => ({
+      key: `C-${c.number}`,
+      rest: `${c.name}${c.email ? ` · ${c.email}` : ""}${c.company ? ` · ${c.company.name}` : ""}`,
+    }));
   },
 });
 
