@@ -6,7 +6,7 @@ const w = (value: string, quoted = false): Token => ({ kind: "word", value, quot
 const o = (key: string, value: string, quoted = false): Token => ({ kind: "option", key, value, quoted });
 
 // Slack's documented signing example body (python-slack-sdk test vector, see
-// /work/shared/fixtures/external/slack/slash_command.signed_docs_vector.body.txt) with `text=` swapped,
+// test/fixtures/external/slack/slash_command.signed_docs_vector.body.txt) with `text=` swapped,
 // so each case goes through the exact wire shape: form-encoded, `+` for spaces, Slack's escaping inside.
 const SLACK_BODY =
   "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";

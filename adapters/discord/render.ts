@@ -1,5 +1,5 @@
 // Neutral Reply → a Discord message (one embed + button rows), inside Discord's limits
-// (PLATFORM-LIMITS.md). User text is escaped for Discord markdown, @everyone/@here and role mentions are
+// (docs/PLATFORM-LIMITS.md). User text is escaped for Discord markdown, @everyone/@here and role mentions are
 // broken up, and allowed_mentions parses nothing, so no reply can ping anyone. Charts (image blocks
 // with PNG bytes) travel as attachments (multipart files[n]) shown in the embed as attachment://chart.png.
 import "./loadFirst.ts"; // before discord.js: see loadFirst.ts

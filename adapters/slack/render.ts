@@ -1,4 +1,4 @@
-// Neutral Reply → Block Kit, inside Slack's limits (PLATFORM-LIMITS.md). User text is escaped for mrkdwn
+// Neutral Reply → Block Kit, inside Slack's limits (docs/PLATFORM-LIMITS.md). User text is escaped for mrkdwn
 // so it can never ping @channel/@here or inject links, and cannot break our formatting.
 import type { Block, Reply, Rich, Span } from "../../src/reply/reply.ts";
 import { clip } from "../../src/reply/format.ts";

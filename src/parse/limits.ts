@@ -1,6 +1,6 @@
-// The one table of text limits (README "Text limits"). Every text argument of every command, the forms
+// The one table of text limits (docs/typing.md, "Text limits"). Every text argument of every command, the forms
 // (Slack and Discord modals) and the CSV import use these numbers, so a value that fits one way in fits
-// every way in, and what is stored fits what the platforms can show (../PLATFORM-LIMITS: a Discord
+// every way in, and what is stored fits what the platforms can show (docs/PLATFORM-LIMITS.md: a Discord
 // message is at most 2000 characters, a Slack modal field 3000, a Slack header 150).
 export const TEXT_LIMITS = {
   /** contact and company names, deal titles */

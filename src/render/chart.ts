@@ -1,13 +1,12 @@
 // Charts as PNG bytes, made here: a Vega-Lite spec is compiled to Vega, drawn to SVG by a headless View
-// (renderer "none", no canvas, no DOM), and rasterized by resvg with the DejaVu fonts of the machine
-// (Debian fonts-dejavu-core). Nothing is fetched: data is inline and the loader refuses every URL.
-import { existsSync } from "node:fs";
-import path from "node:path";
+// (renderer "none", no canvas, no DOM), and rasterized by resvg with the DejaVu fonts of the npm package
+// dejavu-fonts-ttf (a dependency, so the same fonts on every OS; the machine's fonts are never read).
+// Nothing is fetched: data is inline and the loader refuses every URL.
+import { createRequire } from "node:module";
 import { Resvg } from "@resvg/resvg-js";
 import type { TopLevelSpec } from "vega-lite";
 
-/** Debian's fonts-dejavu-core (also what .ci/run installs) */
-export const FONT_DIR = "/usr/share/fonts/truetype/dejavu";
+const FONT_PACKAGE = "dejavu-fonts-ttf";
 const FONT_FILES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"];
 const FONT = "DejaVu Sans";
 
@@ -15,12 +14,25 @@ export class ChartUnavailableError extends Error {
   override name = "ChartUnavailableError";
 }
 
-function fontFiles(): string[] {
-  const files = FONT_FILES.map((f) => path.join(FONT_DIR, f)).filter((f) => existsSync(f));
-  if (!files.length)
-    throw new ChartUnavailableError(`no DejaVu fonts in ${FONT_DIR}: install fonts-dejavu-core (apt-get install fonts-dejavu-core)`);
-  return files;
+/**
+ * The DejaVu Sans files of the dejavu-fonts-ttf package, resolved as Node resolves the package from `from`
+ * (this module by default). A missing package or file is a ChartUnavailableError that says what to install.
+ */
+export function dejavuFontFiles(from: string | URL = import.meta.url): string[] {
+  const require = createRequire(from);
+  return FONT_FILES.map((f) => {
+    try {
+      return require.resolve(`${FONT_PACKAGE}/ttf/${f}`);
+    } catch {
+      throw new ChartUnavailableError(
+        `charts need the font ${f} of the npm package ${FONT_PACKAGE}, which is not installed: run npm install`,
+      );
+    }
+  });
 }
+
+let fonts: string[] | undefined;
+const fontFiles = () => (fonts ??= dejavuFontFiles());
 
 // vega and vega-lite load on the first chart, not at start-up: vega-lite patches Set.prototype.toJSON
 // when it loads, which libraries that probe Set at their own load time (discord.js's emitter) reject.

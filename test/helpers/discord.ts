@@ -154,7 +154,7 @@ export function modalSubmitBody(customId: string, fields: Record<string, string 
   return envelope(body, who);
 }
 
-/** What Discord would refuse in a message (PLATFORM-LIMITS.md), as a list of problems. */
+/** What Discord would refuse in a message (docs/PLATFORM-LIMITS.md), as a list of problems. */
 export function discordLimitProblems(m: any): string[] {
   const p: string[] = [];
   if ((m.content ?? "").length > 2000) p.push("content > 2000");

@@ -137,7 +137,7 @@ export function apiArgs(r: RecordedRequest): any {
   return b;
 }
 
-/** What Slack would refuse in a modal view (PLATFORM-LIMITS.md), as a list of problems. */
+/** What Slack would refuse in a modal view (docs/PLATFORM-LIMITS.md), as a list of problems. */
 export function slackViewProblems(view: any): string[] {
   const p: string[] = [];
   const text = (t: any, max: number, what: string) => {
