@@ -18,13 +18,18 @@ export function escapeMrkdwn(text: string): string {
 }
 
 function span(x: Span): string {
-  let t = escapeMrkdwn(x.text);
-  if (!t.trim()) return t;
-  if (x.code) t = "`" + x.text.replace(/`/g, "'").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;") + "`";
+  // markers go around the words, not around the spaces and line breaks next to them: Slack leaves `*Stage
+  // history\n*` as literal asterisks (a closing * after whitespace closes nothing). Trim, not a regex (ReDoS).
+  const core = x.text.trim();
+  if (!core) return escapeMrkdwn(x.text);
+  const lead = x.text.slice(0, x.text.length - x.text.trimStart().length),
+    trail = x.text.slice(x.text.trimEnd().length);
+  let t = escapeMrkdwn(core);
+  if (x.code) t = "`" + core.replace(/`/g, "'").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;") + "`";
   if (x.bold) t = `*${t}*`;
   if (x.italic) t = `_${t}_`;
-  if (x.link && /^https?:\/\//.test(x.link)) t = `<${x.link.replace(/[<>|]/g, "")}|${escapeMrkdwn(x.text).replace(/\|/g, "¦")}>`;
-  return t;
+  if (x.link && /^https?:\/\//.test(x.link)) t = `<${x.link.replace(/[<>|]/g, "")}|${escapeMrkdwn(core).replace(/\|/g, "¦")}>`;
+  return escapeMrkdwn(lead) + t + escapeMrkdwn(trail);
 }
 
 export const mrkdwn = (r: Rich): string => (typeof r === "string" ? escapeMrkdwn(r) : r.map(span).join(""));
