@@ -28,7 +28,7 @@ const { values: opt } = parseArgs({
     seconds: { type: "string", default: "30" },
     servers: { type: "string", default: "1" },
     workers: { type: "string", default: "1" },
-    // OPERATIONS.md: where servers and workers share a host, workers run at a lower CPU priority
+    // docs/OPERATIONS.md: where servers and workers share a host, workers run at a lower CPU priority
     "worker-nice": { type: "string", default: "10" },
     // and may be held to some CPUs (a container's CPU limit does the same): e.g. --worker-cpus 1 → taskset -c 1
     "worker-cpus": { type: "string", default: "" },

@@ -7,7 +7,7 @@
 // - the Host header names loopback, so a page of another site whose name resolves to 127.0.0.1
 //   (DNS rebinding) gets nothing.
 // A proxy on this machine that sends none of the proxy headers and rewrites Host to 127.0.0.1 cannot be
-// told from a local browser: behind a proxy, always set ADMIN_TOKEN (SECURITY.md).
+// told from a local browser: behind a proxy, always set ADMIN_TOKEN (docs/SECURITY.md).
 import type { IncomingHttpHeaders } from "node:http";
 import { isLoopbackAddress, isLoopbackHost } from "../../src/config/loopback.ts";
 

@@ -31,7 +31,7 @@ const discordName = (word: string) =>
 
 /**
  * Discord allows 25 subcommands and groups under /crm; these rarer commands live in a related group there
- * (everywhere else their text is unchanged: /crm leads, /crm sla show…). README's Discord section lists them.
+ * (everywhere else their text is unchanged: /crm leads, /crm sla show…). docs/discord.md lists them ("Where commands live on Discord").
  */
 export const DISCORD_HOMES: Readonly<Record<string, [string, string]>> = {
   leads: ["score", "leads"],

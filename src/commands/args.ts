@@ -51,7 +51,7 @@ export interface ArgSpec {
   maxLength?: number;
   /**
    * What a rest argument does with a word shaped like an option (`foo:bar`) whose key the command does not
-   * know (README "Typing values"). Unset: it is refused (names, subjects, references: surely a mistyped
+   * know (docs/typing.md "Typing values"). Unset: it is refused (names, subjects, references: surely a mistyped
    * option). "prose" (summaries, reasons, notes, messages, where "re:pricing" or "ETA:friday" is ordinary
    * text): refused only when the key is near a known option (`whn:` for `when:`) or the word stands among
    * the options after the text; kept as text otherwise. "literal": always text (a scoring rule `title:ceo 10`).

@@ -1,4 +1,4 @@
-// Tokens → a command's raw arguments (README "Typing values"): known options by name anywhere, words fill
+// Tokens → a command's raw arguments (docs/typing.md "Typing values"): known options by name anywhere, words fill
 // the positionals in order, the rest argument takes what is left. Strict where a slip would save wrong data:
 // - an option the command does not know is refused, naming the known ones and the nearest ("prio:" →
 //   priority:); only a prose rest argument (summaries, reasons, notes, messages) keeps an unknown `key:value`

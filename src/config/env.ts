@@ -86,7 +86,7 @@ const schema = z.object({
   ADMIN_TOKEN: z.string().trim().min(16, "expected at least 16 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   CONSOLE: z.enum(["on", "off", "auto"], { message: "expected on, off or auto" }).default("auto"),
-  // tuning (README, OPERATIONS.md): read here once and passed in by src/app.ts, nowhere else
+  // tuning (docs/configuration.md, docs/OPERATIONS.md): read here once and passed in by src/app.ts, nowhere else
   DATABASE_POOL_SIZE: whole(10),
   IDENTITY_TTL_MS: whole(5000),
   SLACK_COMMAND_CONCURRENCY: whole(16),

@@ -1,4 +1,4 @@
-// Dates (README "Dates"), read in the workspace's time zone (UTC unless configured):
+// Dates (docs/typing.md "Dates"), read in the workspace's time zone (UTC unless configured):
 //   2026-12-31                       ISO date → 00:00 of that day in the zone (UTC: midnight UTC)
 //   tomorrow, today, friday, next friday, next week, in 2 weeks, end of month, Dec 31, 31 Dec 2027
 //                                    → 00:00 of that day in the zone; bare dates/weekdays mean the

@@ -1,4 +1,4 @@
-// Amounts, as people type them in one word (README "Amounts"):
+// Amounts, as people type them in one word (docs/typing.md "Amounts"):
 //   12000   12,000   12,000.50   12000.5   0          plain numbers; commas only between groups of 3
 //   12k   12.5k   1m   1.2m   (K/M too)               thousand / million
 //   $12,000   €12,000   £5k   ¥3000                   $ → USD, € → EUR, £ → GBP, ¥ → JPY (also after: 12€)

@@ -1,6 +1,6 @@
 // Turns the text after `/crm` into words and key:value options.
 //
-// Rules (the README's "Typing commands" section):
+// Rules (docs/typing.md, "Typing commands"):
 // - Slack's angle-bracket forms are read first, then `&amp; &lt; &gt;` are decoded, so text a person
 //   typed as "<!channel>" stays plain text. `<@U1|ann>`/`<@U1>`/`<@!1>` → `<@U1>`/`<@1>`;
 //   `<#C1|sales>` → `<#C1>`; `<mailto:a@b.co|a@b.co>` → `a@b.co`; `<tel:+1555|…>` → `+1555`;

@@ -1,7 +1,7 @@
 // Decoders for single values taken from tokens. Each throws UserInputError with a short message that
 // shows an accepted form, or returns null where "not this kind of value" is a normal answer.
 //
-// Durations (README "Durations"): a number and a unit, largest unit first, no spaces:
+// Durations (docs/typing.md "Durations"): a number and a unit, largest unit first, no spaces:
 //   90s  30m  4h  2d  1w  1h30m  1d12h  2w3d   (units w d h m s, any case; whole numbers only)
 // Between 1 second and 365 days.
 import { UserInputError } from "../errors.ts";

@@ -10,7 +10,7 @@ type Db = LedgerDb;
 
 const NOW = Prisma.raw(`(now() AT TIME ZONE 'UTC')`);
 
-/** Prefix of the error of a recipient whose send may or may not have happened (see README "Campaigns"). */
+/** Prefix of the error of a recipient whose send may or may not have happened (see ARCHITECTURE.md "Campaign sending"). */
 export const UNKNOWN = "unknown";
 export const OPTED_OUT = "opted out";
 
