@@ -7,6 +7,7 @@ import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { Prisma, PrismaClient } from "../generated/prisma/client.ts";
 import { applyMigrations } from "./migrate.ts";
+import { withAmbientTransactions } from "./pgliteAmbient.ts";
 
 export type Db = PrismaClient;
 
@@ -70,7 +71,8 @@ async function openPglite(dataDir: string, migrate: boolean): Promise<OpenedDb> 
   await mkdir(dir, { recursive: true });
   const db = await PGlite.create(dir, { extensions: PGLITE_EXTENSIONS });
   const appliedMigrations = migrate ? await applyMigrations({ kind: "pglite", db }) : [];
-  const prisma = new PrismaClient({ adapter: new SafePrismaPGlite(db) });
+  // one session: a statement made inside a transaction's callback joins it instead of waiting for it (pgliteAmbient.ts)
+  const prisma = withAmbientTransactions(new PrismaClient({ adapter: new SafePrismaPGlite(db) }));
   return {
     prisma,
     kind: "pglite",
