@@ -74,7 +74,11 @@ describe("PGlite: statements inside a transaction's callback", () => {
   });
 
   it("commands' domain events are handled within seconds on PGlite (deal, ticket, contact)", async () => {
-    for (const cmd of ['contact add "Pat Lee" email:pat@example.com', 'deal new "Renewal" 1200 contact:C-1', 'ticket new "Printer on fire" contact:C-1'])
+    for (const cmd of [
+      'contact add "Pat Lee" email:pat@example.com',
+      'deal new "Renewal" 1200 contact:C-1',
+      'ticket new "Printer on fire" contact:C-1',
+    ])
       expect((await c.run(cmd)).kind).not.toBe("error");
     const deadline = Date.now() + 10_000;
     let pending = -1;
