@@ -1,7 +1,7 @@
 // The digest of a workspace for a period: pipeline, deal flow, velocity, forecast, stalled deals,
 // support, activity, the leaderboard and campaign results. The SQL in digestQueries.ts does every sum;
 // this file runs those queries side by side and names their rows.
-import { AccountHealthService } from "../health/accountHealth.ts";
+import { healthOf } from "../health/accountHealth.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { NotFoundError } from "../../errors.ts";
 import * as q from "./digestQueries.ts";
@@ -88,31 +88,32 @@ export class DigestService {
 
   async build(workspaceId: string, period: Period | PeriodName = "today"): Promise<Digest> {
     const p = typeof period === "string" ? periodFor(period) : period;
-    const ws = await this.db.workspace.findUnique({ where: { id: workspaceId }, select: { name: true, stalledDays: true } });
-    if (!ws) throw new NotFoundError("No such workspace.");
-    const b = q.boundsFor(workspaceId, p, ws.stalledDays);
-    const [pf, flows, vel, stalled, tickets, kinds, leaders, camp, predicted, csat] = await Promise.all([
+    const b = q.boundsFor(workspaceId, p);
+    // the workspace is read beside the figures: only the stalled deals wait for it (its stalledDays)
+    const workspace = Promise.resolve(
+      this.db.workspace.findUnique({ where: { id: workspaceId }, select: { name: true, stalledDays: true } }),
+    );
+    // the longest statements first: more statements than pool connections, and the last ones queue
+    const [ws, candidates, pf, predicted, stalled, vel, flows, tickets, kinds, leaders, camp, csat] = await Promise.all([
+      workspace,
+      q.riskCandidates(this.db, b),
       q.pipelineAndForecast(this.db, b),
-      q.dealFlows(this.db, b),
+      q.predictedForecast(this.db, b),
+      workspace.then((w) => (w ? q.stalled(this.db, b, w.stalledDays) : [])),
       q.velocity(this.db, b),
-      q.stalled(this.db, b),
+      q.dealFlows(this.db, b),
       q.tickets(this.db, b),
       q.interactionKinds(this.db, b),
       q.leaderboard(this.db, b),
       q.campaigns(this.db, b),
-      q.predictedForecast(this.db, b),
       q.csatByAgent(this.db, b),
     ]);
-    const flagged = (await q.ticketFlaggedCompanies(this.db, b)).map((r) => r.id);
-    const health = flagged.length ? await new AccountHealthService(this.db).of(workspaceId, flagged, p.now) : new Map();
-    const riskyIds = flagged.filter((id) => health.get(id)?.status === "at risk").slice(0, 5);
-    const riskyRows = riskyIds.length
-      ? await this.db.company.findMany({ where: { workspaceId, id: { in: riskyIds } }, select: { id: true, number: true, name: true } })
-      : [];
-    const atRisk = riskyIds.flatMap((id) => {
-      const c = riskyRows.find((r) => r.id === id);
-      return c ? [{ key: `A-${c.number}`, name: c.name, reasons: health.get(id)!.reasons }] : [];
-    });
+    if (!ws) throw new NotFoundError("No such workspace.");
+    const atRisk = candidates
+      .map((c) => ({ c, health: healthOf(c, p.now) }))
+      .filter((x) => x.health.status === "at risk")
+      .slice(0, 5)
+      .map(({ c, health }) => ({ key: `A-${c.number}`, name: c.name, reasons: health.reasons }));
 
     const stageNames = new Map(pf.stages.map((s) => [s.stage_id, s.name]));
     const pipeline: Digest["pipeline"] = [];

@@ -4,6 +4,7 @@
 // Amounts travel as decimal text, durations as seconds, counts as int.
 import { Prisma, type PrismaClient } from "../../generated/prisma/client.ts";
 import type { Period } from "./period.ts";
+import { HEALTH_FACTS, type HealthRow } from "../health/accountHealth.ts";
 
 type Db = Pick<PrismaClient, "$queryRaw">;
 export type Bucket = "cur" | "prev";
@@ -15,18 +16,9 @@ export interface Bounds {
   ps: Date;
   pe: Date;
   end: Date;
-  stalledCutoff: Date;
 }
 
-export const boundsFor = (ws: string, p: Period, stalledDays: number): Bounds => ({
-  ws,
-  cs: p.start,
-  now: p.now,
-  ps: p.prevStart,
-  pe: p.prevEnd,
-  end: p.end,
-  stalledCutoff: new Date(p.now.getTime() - stalledDays * 86_400_000),
-});
+export const boundsFor = (ws: string, p: Period): Bounds => ({ ws, cs: p.start, now: p.now, ps: p.prevStart, pe: p.prevEnd, end: p.end });
 
 /** col in either window (for rows already at hand), and which one */
 const inWindows = (col: Prisma.Sql, b: Bounds) =>
@@ -152,26 +144,20 @@ export interface VelocityRow {
 
 /**
  * Average days a deal stayed in a stage, over the stays that ended in each window: a stage change's time
- * minus the deal's previous change (lag() over the deal's history), grouped by the stage it left. Only
- * the deals that moved in a window are read, by `dealId = ANY(sorted ids)` on the (dealId, at) index,
- * which hands the rows over already in (dealId, at) order: the window needs no sort.
+ * minus the deal's previous change (the latest one before it, one backward probe of the (dealId, at) index
+ * per change), grouped by the stage it left. The changes of both windows are two index range scans.
  */
 export function velocity(db: Db, b: Bounds): Promise<VelocityRow[]> {
   return db.$queryRaw<VelocityRow[]>`
-    WITH stays AS (
-      SELECT c."fromStageId", c.at, c.at - lag(c.at) OVER (PARTITION BY c."dealId" ORDER BY c.at) AS dwell
-      FROM "DealStageChange" c
-      WHERE c."workspaceId" = ${b.ws} AND c.at < ${b.now}::timestamp
-        AND c."dealId" = ANY(ARRAY(SELECT DISTINCT "dealId" FROM (${perWindow(
-          b,
-          (from, to) => Prisma.sql`
-          SELECT "dealId" FROM "DealStageChange"
-          WHERE "workspaceId" = ${b.ws} AND "fromStageId" IS NOT NULL AND at >= ${from} AND at < ${to}`,
-        )}) w)))
-    SELECT "fromStageId" AS stage_id, ${bucket(Prisma.sql`at`, b)} AS b,
-           (avg(extract(epoch FROM dwell)) / 86400)::float8 AS days, count(*)::int AS n
-    FROM stays
-    WHERE "fromStageId" IS NOT NULL AND dwell IS NOT NULL AND ${inWindows(Prisma.sql`at`, b)}
+    SELECT c."fromStageId" AS stage_id, c.b, (avg(extract(epoch FROM c.at - p.at)) / 86400)::float8 AS days, count(*)::int AS n
+    FROM (${perWindow(
+      b,
+      (from, to, bucket) => Prisma.sql`
+      SELECT "dealId", "fromStageId", at, ${bucket} AS b FROM "DealStageChange"
+      WHERE "workspaceId" = ${b.ws} AND "fromStageId" IS NOT NULL AND at >= ${from} AND at < ${to}`,
+    )}) c
+    CROSS JOIN LATERAL (SELECT max(p.at) AS at FROM "DealStageChange" p WHERE p."dealId" = c."dealId" AND p.at < c.at) p
+    WHERE p.at IS NOT NULL
     GROUP BY 1, 2`;
 }
 
@@ -189,14 +175,15 @@ export interface StalledRow {
  * The deals touched since the cutoff come from the interaction index alone; NOT IN over them is a hashed
  * subplan (their ids are never null), one probe per open deal. Only the five get their titles read.
  */
-export function stalled(db: Db, b: Bounds): Promise<StalledRow[]> {
+export function stalled(db: Db, b: Bounds, stalledDays: number): Promise<StalledRow[]> {
+  const cutoff = Prisma.sql`${new Date(b.now.getTime() - stalledDays * 86_400_000)}::timestamp`;
   return db.$queryRaw<StalledRow[]>`
     WITH s AS MATERIALIZED (
       SELECT d.id, d.number, d.amount
       FROM "Deal" d JOIN "Stage" st ON st.id = d."stageId" AND NOT st."isWon" AND NOT st."isLost"
-      WHERE d."workspaceId" = ${b.ws} AND d."archivedAt" IS NULL AND d."stageEnteredAt" < ${b.stalledCutoff}::timestamp
+      WHERE d."workspaceId" = ${b.ws} AND d."archivedAt" IS NULL AND d."stageEnteredAt" < ${cutoff}
         AND d.id NOT IN (SELECT "dealId" FROM "Interaction"
-                         WHERE "workspaceId" = ${b.ws} AND "occurredAt" >= ${b.stalledCutoff}::timestamp AND "dealId" IS NOT NULL)),
+                         WHERE "workspaceId" = ${b.ws} AND "occurredAt" >= ${cutoff} AND "dealId" IS NOT NULL)),
     top AS (SELECT id FROM s ORDER BY amount DESC, number LIMIT 5)
     SELECT (SELECT count(*) FROM s)::int AS total, d.number, d.title, round(d.amount, 2)::text AS amount, trim(d.currency) AS currency,
            floor(extract(epoch FROM ${b.now}::timestamp - greatest(d."stageEnteredAt",
@@ -334,12 +321,21 @@ export function csatByAgent(db: PrismaClient, b: Bounds) {
     GROUP BY 1 ORDER BY 3 DESC, 1`;
 }
 
-/** Companies whose ticket load flags them (a breached open ticket, or 2+ open): the candidates for
- *  "accounts at risk", judged in full by AccountHealthService. */
-export function ticketFlaggedCompanies(db: PrismaClient, b: Bounds) {
-  return db.$queryRaw<{ id: string }[]>`
-    SELECT c."companyId" AS id FROM "Ticket" t JOIN "Contact" c ON c."id" = t."requesterId"
-    WHERE t."workspaceId" = ${b.ws} AND t."archivedAt" IS NULL AND t."status" <> 'resolved' AND c."companyId" IS NOT NULL
-    GROUP BY 1 HAVING bool_or(t."breached") OR count(*) >= 2
-    ORDER BY count(*) DESC LIMIT 50`;
+export interface RiskCandidateRow extends HealthRow {
+  number: number;
+  name: string;
+}
+
+/** Companies whose ticket load flags them (a breached open ticket, or 2+ open): the 50 with the most open
+ *  tickets (ties by id), in that order, with the facts AccountHealthService judges them by (one statement).
+ *  "Open" is every status but resolved, spelled as the two so that the (workspaceId, status, …) index finds them. */
+export function riskCandidates(db: Db, b: Bounds) {
+  return db.$queryRaw<RiskCandidateRow[]>`
+    WITH f AS (
+      SELECT c."companyId" AS id, count(*) AS n FROM "Ticket" t JOIN "Contact" c ON c."id" = t."requesterId"
+      WHERE t."workspaceId" = ${b.ws} AND t."archivedAt" IS NULL AND t."status" IN ('open', 'waiting') AND c."companyId" IS NOT NULL
+      GROUP BY 1 HAVING bool_or(t."breached") OR count(*) >= 2
+      ORDER BY count(*) DESC, 1 LIMIT 50)
+    SELECT co."id", co."number", co."name", h.* FROM f JOIN "Company" co ON co."id" = f.id AND co."workspaceId" = ${b.ws} ${HEALTH_FACTS}
+    ORDER BY f.n DESC, f.id`;
 }

@@ -1,6 +1,6 @@
 // Account health per company: won revenue (lifetime value), open pipeline, ticket load and breaches, days
 // since the last interaction (on the company, its contacts or its deals) → healthy / watch / at risk.
-import type { PrismaClient } from "../../generated/prisma/client.ts";
+import { Prisma, type PrismaClient } from "../../generated/prisma/client.ts";
 
 export type HealthStatus = "healthy" | "watch" | "at risk";
 
@@ -45,7 +45,7 @@ export function judgeHealth(f: HealthFacts): AccountHealth {
   return { ...f, status, reasons };
 }
 
-interface Row {
+export interface HealthRow {
   id: string;
   won: number;
   pipeline: number;
@@ -54,34 +54,44 @@ interface Row {
   last: Date | null;
 }
 
+/**
+ * The facts of the company aliased `co`, as the columns won, pipeline, open, breached, last of a lateral
+ * `h` (`SELECT co.id, h.* FROM "Company" co ${HEALTH_FACTS}`); also used by the digest's accounts at risk.
+ * Each company's deals are read once (both sums and, per deal, its latest interaction by a backward probe
+ * of the (dealId, occurredAt) index), and its contacts' tickets once (open and breached together).
+ */
+export const HEALTH_FACTS = Prisma.sql`CROSS JOIN LATERAL (
+  SELECT dl.won, dl.pipeline, tk.open, tk.breached,
+    GREATEST((SELECT max(i."occurredAt") FROM "Interaction" i WHERE i."companyId" = co."id" AND i."workspaceId" = co."workspaceId"),
+             (SELECT max(c."lastInteractionAt") FROM "Contact" c WHERE c."companyId" = co."id" AND c."workspaceId" = co."workspaceId"),
+             dl.last) AS last
+  FROM (SELECT COALESCE(sum(d."amount") FILTER (WHERE d."workspaceId" = co."workspaceId" AND s."isWon"), 0)::float8 AS won,
+               COALESCE(sum(d."amount") FILTER (WHERE d."workspaceId" = co."workspaceId" AND NOT s."isWon" AND NOT s."isLost"), 0)::float8 AS pipeline,
+               max((SELECT max(i."occurredAt") FROM "Interaction" i WHERE i."dealId" = d."id" AND i."workspaceId" = co."workspaceId")) AS last
+        FROM "Deal" d JOIN "Stage" s ON s."id" = d."stageId" WHERE d."companyId" = co."id") dl,
+       (SELECT count(*)::int AS open, count(*) FILTER (WHERE t."breached")::int AS breached
+        FROM "Contact" c JOIN "Ticket" t ON t."requesterId" = c."id"
+        WHERE c."companyId" = co."id" AND t."workspaceId" = co."workspaceId" AND t."status" <> 'resolved') tk) h`;
+
+/** A fact row judged at `now`. */
+export function healthOf(r: HealthRow, now: Date): AccountHealth {
+  return judgeHealth({
+    wonRevenue: r.won,
+    openPipeline: r.pipeline,
+    openTickets: r.open,
+    breachedTickets: r.breached,
+    daysSinceInteraction: r.last ? Math.floor((now.getTime() - new Date(r.last).getTime()) / 86_400_000) : null,
+  });
+}
+
 export class AccountHealthService {
   constructor(private db: PrismaClient) {}
 
   /** Health of the given companies (all of the workspace when ids is undefined), one query. */
   async of(workspaceId: string, ids?: string[], now = new Date()): Promise<Map<string, AccountHealth>> {
-    const rows = await this.db.$queryRaw<Row[]>`
-      SELECT co."id",
-        COALESCE((SELECT sum(d."amount") FROM "Deal" d JOIN "Stage" s ON s."id" = d."stageId" WHERE d."companyId" = co."id" AND d."workspaceId" = co."workspaceId" AND s."isWon"), 0)::float8 AS won,
-        COALESCE((SELECT sum(d."amount") FROM "Deal" d JOIN "Stage" s ON s."id" = d."stageId" WHERE d."companyId" = co."id" AND d."workspaceId" = co."workspaceId" AND NOT s."isWon" AND NOT s."isLost"), 0)::float8 AS pipeline,
-        (SELECT count(*) FROM "Ticket" t JOIN "Contact" c ON c."id" = t."requesterId" WHERE c."companyId" = co."id" AND t."workspaceId" = co."workspaceId" AND t."status" <> 'resolved')::int AS open,
-        (SELECT count(*) FROM "Ticket" t JOIN "Contact" c ON c."id" = t."requesterId" WHERE c."companyId" = co."id" AND t."workspaceId" = co."workspaceId" AND t."status" <> 'resolved' AND t."breached")::int AS breached,
-        GREATEST(
-          (SELECT max(i."occurredAt") FROM "Interaction" i WHERE i."companyId" = co."id" AND i."workspaceId" = co."workspaceId"),
-          (SELECT max(c."lastInteractionAt") FROM "Contact" c WHERE c."companyId" = co."id" AND c."workspaceId" = co."workspaceId"),
-          (SELECT max(i."occurredAt") FROM "Interaction" i JOIN "Deal" d ON d."id" = i."dealId" WHERE d."companyId" = co."id" AND i."workspaceId" = co."workspaceId")) AS last
-      FROM "Company" co
+    const rows = await this.db.$queryRaw<HealthRow[]>`
+      SELECT co."id", h.* FROM "Company" co ${HEALTH_FACTS}
       WHERE co."workspaceId" = ${workspaceId} AND (${ids ?? null}::text[] IS NULL OR co."id" = ANY(${ids ?? null}::text[]))`;
-    return new Map(
-      rows.map((r) => [
-        r.id,
-        judgeHealth({
-          wonRevenue: r.won,
-          openPipeline: r.pipeline,
-          openTickets: r.open,
-          breachedTickets: r.breached,
-          daysSinceInteraction: r.last ? Math.floor((now.getTime() - new Date(r.last).getTime()) / 86_400_000) : null,
-        }),
-      ]),
-    );
+    return new Map(rows.map((r) => [r.id, healthOf(r, now)]));
   }
 }
