@@ -13,21 +13,13 @@ import { commands } from "./commands/registry.ts";
 import { digestReply } from "./commands/digestReply.ts";
 import { createServices, type Services } from "./domain/services.ts";
 import { consoleRoutes } from "../adapters/console/routes.ts";
-import { createSlack } from "../adapters/slack/index.ts";
-import { createSlackDelivery } from "../adapters/slack/delivery.ts";
-import { slackSurface } from "../adapters/slack/surface.ts";
 import { discordSurface } from "../adapters/discord/surface.ts";
+import { discordDeliveryEnabled, discordGatewayEnabled } from "../adapters/discord/enabled.ts";
+import { loadDiscord, loadSlack } from "./platforms.ts";
 import { consoleSurface } from "../adapters/console/surface.ts";
 import { commandRunner } from "./commands/runner.ts";
 import { commandDispatcher, type Dispatch } from "./commands/dispatch.ts";
-import { slackPeople } from "../adapters/slack/people.ts";
-import { createDiscord, discordDeliveryEnabled, discordGatewayEnabled } from "../adapters/discord/index.ts";
-import { createDiscordDelivery } from "../adapters/discord/delivery.ts";
-import { createDiscordChannels } from "../adapters/discord/channels.ts";
-import { createSlackChannels } from "../adapters/slack/channels.ts";
 import { PlatformChannels } from "./delivery/channels.ts";
-import { ButtonStore } from "../adapters/discord/buttons.ts";
-import { openTicketThread } from "../adapters/discord/threads.ts";
 import { JobRuntime } from "../jobs/runtime.ts";
 import { bullOutbox } from "../jobs/outbox.ts";
 import { commandQueue } from "../jobs/commandQueue.ts";
@@ -38,13 +30,8 @@ import { bullPredictJobs } from "../jobs/predict.ts";
 import { bullSlaTimers } from "../jobs/sla.ts";
 import { bullTaskReminders } from "../jobs/tasks.ts";
 import { bullReportScheduler } from "../jobs/reports.ts";
-import { adminQueueRoutes } from "../adapters/admin/queues.ts";
 import { bullCampaignJobs } from "../jobs/campaignQueue.ts";
-import { createSmtpSender } from "../adapters/email/transport.ts";
 import { unsubscribeRoutes } from "../adapters/email/unsubscribe.ts";
-import { startInboundSmtp } from "../adapters/email/inbound/smtpListener.ts";
-import { imapProbe } from "../adapters/email/inbound/imap.ts";
-import { pollMailbox } from "../adapters/email/inbound/imapPoller.ts";
 import { unsubscribeSecret } from "./domain/campaigns/email.ts";
 
 export type Role = "all" | "server" | "worker";
@@ -79,6 +66,8 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     { database: db.kind === "postgres" ? safeUrl(config.DATABASE_URL) : `pglite:${config.DATA_DIR}`, applied: db.appliedMigrations },
     "database ready",
   );
+  // platform libraries load only when configured (src/platforms.ts)
+  const [slack, discord] = await Promise.all([loadSlack(config), loadDiscord(config)]);
   const jobs = new JobRuntime({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger, tuning: config });
   // which channels are the workspace's own: asked by commands (server and worker roles) and deliveries
   const channels = new PlatformChannels();
@@ -98,11 +87,11 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     taskReminders: bullTaskReminders(jobs),
     inboundDomain: config.inboundDomain,
     replyDomain: config.SMTP_URL ? (config.inboundDomain ?? mailDomain(config.MAIL_FROM)) : undefined,
-    mailboxProbe: imapProbe,
+    mailboxProbe: { check: async (s) => (await import("../adapters/email/inbound/imap.ts")).imapProbe.check(s) },
   });
   // who becomes a member: Slack is asked about new people (guests and other teams never join)
   services.identity.configure({
-    directory: config.slackEnabled ? { slackProfile: slackPeople(config, services) } : undefined,
+    directory: slack ? { slackProfile: slack.slackPeople(config, services) } : undefined,
     slackAdmins: new Set(config.SLACK_ADMIN_USERS),
     slackOAuth: config.slackOAuth,
     warn: (msg, fields) => logger.warn(fields, msg),
@@ -121,9 +110,9 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     },
     { name: "jobs", close: () => jobs.close() },
   ];
-  if (config.slackEnabled) channels.use("slack", createSlackChannels(config, services));
-  if (discordDeliveryEnabled(config)) {
-    const discordChannels = createDiscordChannels(config, services);
+  if (slack) channels.use("slack", slack.createSlackChannels(config, services));
+  if (discord && discordDeliveryEnabled(config)) {
+    const discordChannels = discord.createDiscordChannels(config, services);
     channels.use("discord", discordChannels);
     closables.push({ name: "discord channel checks", close: () => discordChannels.close() });
   }
@@ -136,14 +125,17 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     surfaces: {
       console: consoleSurface(services),
       discord: discordSurface(services),
-      ...(config.slackEnabled ? { slack: slackSurface({ config, services, logger }) } : {}),
+      ...(slack ? { slack: slack.slackSurface({ config, services, logger }) } : {}),
     },
   });
   if (role !== "server") {
     const ports: Ports = {};
-    if (config.slackEnabled) ports.slack = createSlackDelivery(config, services, { logger });
-    if (discordDeliveryEnabled(config)) {
-      const discordPort = createDiscordDelivery(config, services, { buttons: new ButtonStore(redis, config.QUEUE_PREFIX), logger });
+    if (slack) ports.slack = slack.createSlackDelivery(config, services, { logger });
+    if (discord && discordDeliveryEnabled(config)) {
+      const discordPort = discord.createDiscordDelivery(config, services, {
+        buttons: new discord.ButtonStore(redis, config.QUEUE_PREFIX),
+        logger,
+      });
       ports.discord = discordPort;
       closables.push({ name: "discord delivery", close: () => discordPort.close() });
     }
@@ -154,14 +146,21 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
       logger,
       commands: runCommand,
       email: config.SMTP_URL
-        ? createSmtpSender(config.SMTP_URL, { maxConnections: config.SMTP_MAX_CONNECTIONS, pipelineDepth: config.SMTP_PIPELINE_DEPTH })
+        ? (await import("../adapters/email/transport.ts")).createSmtpSender(config.SMTP_URL, {
+            maxConnections: config.SMTP_MAX_CONNECTIONS,
+            pipelineDepth: config.SMTP_PIPELINE_DEPTH,
+          })
         : undefined,
       ledger: db.rawSql,
       mailFrom: config.MAIL_FROM,
       // the workers' port to Discord threads (jobs/ imports no adapter)
-      openTicketThread: (job) => openTicketThread(ports.discord, services, job),
+      openTicketThread: async (job) => (await import("../adapters/discord/threads.ts")).openTicketThread(ports.discord, services, job),
       // the workspaces' support mailboxes over IMAP, every IMAP_POLL_SECONDS (jobs/mailboxes.ts)
-      pollMailbox: (workspaceId) => pollMailbox({ services, logger, maxBytes: config.INBOUND_MAX_BYTES }, workspaceId),
+      pollMailbox: async (workspaceId) =>
+        (await import("../adapters/email/inbound/imapPoller.ts")).pollMailbox(
+          { services, logger, maxBytes: config.INBOUND_MAX_BYTES },
+          workspaceId,
+        ),
       emailSettings:
         mail.from && mail.publicUrl && mail.secret ? { from: mail.from, publicUrl: mail.publicUrl, secret: mail.secret } : undefined,
     });
@@ -185,11 +184,11 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     closables.push({ name: "commands queue", close: queue.close });
     const dispatch: Dispatch = commandDispatcher({ run: runCommand, queue, concurrency: config.SLACK_COMMAND_CONCURRENCY, logger });
     // Slack first: its 3-second window is the tightest, so its requests skip the other routers
-    if (config.slackEnabled) {
-      const slack = createSlack({ config, services, commands, logger, dispatch });
-      web.use(slack.router);
-      await slack.start().catch((e: Error) => logger.error({ err: e.message }, "slack socket mode could not connect; it keeps retrying"));
-      closables.push({ name: "slack", close: () => slack.stop() });
+    if (slack) {
+      const app = slack.createSlack({ config, services, commands, logger, dispatch });
+      web.use(app.router);
+      await app.start().catch((e: Error) => logger.error({ err: e.message }, "slack socket mode could not connect; it keeps retrying"));
+      closables.push({ name: "slack", close: () => app.stop() });
     }
     web.use(
       healthRoutes(
@@ -212,14 +211,15 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     );
     web.use(consoleRoutes({ config, services, commands, logger, redis, dispatch }));
     web.use(unsubscribeRoutes({ services, logger }));
-    web.use(adminQueueRoutes(config, jobs, redis));
+    // the queue board (bull-board) only with ADMIN_TOKEN, which it needs
+    if (config.ADMIN_TOKEN) web.use((await import("../adapters/admin/queues.ts")).adminQueueRoutes(config, jobs, redis));
     if (config.DISCORD_GATEWAY === "on" && !config.DISCORD_BOT_TOKEN)
       logger.warn("DISCORD_GATEWAY=on needs DISCORD_BOT_TOKEN; the Discord gateway stays off");
-    if (config.discordEnabled || discordGatewayEnabled(config)) {
-      const discord = createDiscord({ config, services, commands, logger, redis, dispatch });
-      web.use(discord.router);
-      discord.start(); // the gateway, when DISCORD_GATEWAY=on: connects (and reconnects) in the background
-      closables.push({ name: "discord", close: () => discord.close() });
+    if (discord && (config.discordEnabled || discordGatewayEnabled(config))) {
+      const app = discord.createDiscord({ config, services, commands, logger, redis, dispatch });
+      web.use(app.router);
+      app.start(); // the gateway, when DISCORD_GATEWAY=on: connects (and reconnects) in the background
+      closables.push({ name: "discord", close: () => app.close() });
     }
     web.use((_req, res) => {
       res.status(404).json({ error: "not found" });
@@ -249,6 +249,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     // mail to the workspaces' addresses (src/domain/conversations), when INBOUND_SMTP_PORT is set
     if (config.INBOUND_SMTP_PORT !== undefined) {
       if (!config.inboundDomain) logger.warn("INBOUND_SMTP_PORT is set but neither INBOUND_DOMAIN nor PUBLIC_URL: no address is ours");
+      const { startInboundSmtp } = await import("../adapters/email/inbound/smtpListener.ts");
       const listener = await startInboundSmtp({
         services,
         logger,

@@ -5,7 +5,6 @@
 // threads and DMs is the delivery port (delivery.ts), run by the workers.
 import { ReplayGuard } from "../http/replayGuard.ts";
 import express, { Router } from "express";
-import type { Config } from "../../src/config/env.ts";
 import { interactionCore, interactionsHandler } from "./interactions.ts";
 import { ButtonStore } from "./buttons.ts";
 import { createRest } from "./respond.ts";
@@ -18,10 +17,8 @@ export interface DiscordRuntime {
   close(): Promise<void>;
 }
 
-/** The gateway runs with a bot token and DISCORD_GATEWAY=on (no public key needed: nothing comes over HTTP). */
-export const discordGatewayEnabled = (c: Config) => Boolean(c.DISCORD_BOT_TOKEN && c.DISCORD_GATEWAY === "on");
-/** Workers post to Discord whenever there is a bot token and Discord is in use (HTTP or gateway). */
-export const discordDeliveryEnabled = (c: Config) => Boolean(c.DISCORD_BOT_TOKEN && (c.discordEnabled || c.DISCORD_GATEWAY === "on"));
+import { discordGatewayEnabled } from "./enabled.ts";
+export { discordDeliveryEnabled, discordGatewayEnabled } from "./enabled.ts";
 
 export function createDiscord(deps: DiscordDeps): DiscordRuntime {
   const { config } = deps;

@@ -3,7 +3,6 @@
 // dejavu-fonts-ttf (a dependency, so the same fonts on every OS; the machine's fonts are never read).
 // Nothing is fetched: data is inline and the loader refuses every URL.
 import { createRequire } from "node:module";
-import { Resvg } from "@resvg/resvg-js";
 import type { TopLevelSpec } from "vega-lite";
 
 const FONT_PACKAGE = "dejavu-fonts-ttf";
@@ -62,7 +61,8 @@ export async function toSvg(spec: TopLevelSpec): Promise<string> {
 }
 
 /** SVG → PNG at `scale` (2 = sharp on high-density screens). */
-export function svgToPng(svg: string, scale = 2): Uint8Array {
+export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
+  const { Resvg } = await import("@resvg/resvg-js"); // loaded with the first chart, not at start-up
   const r = new Resvg(svg, {
     font: { fontFiles: fontFiles(), loadSystemFonts: false, defaultFontFamily: FONT },
     fitTo: { mode: "zoom", value: scale },
@@ -73,7 +73,7 @@ export function svgToPng(svg: string, scale = 2): Uint8Array {
 
 export async function renderChart(spec: TopLevelSpec, scale = 2): Promise<{ svg: string; png: Uint8Array }> {
   const svg = await toSvg(spec);
-  return { svg, png: svgToPng(svg, scale) };
+  return { svg, png: await svgToPng(svg, scale) };
 }
 
 export interface PipelineBar {
