@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 function run(env: Record<string, string>, args: string[] = []): Run {
-  // node --import tsx, as `npm start` runs it: one process, so signals reach our handlers directly
+  // node --import tsx (the sources as they are; `npm start` runs the same entry compiled, dist/src/main.js): one process, so signals reach our handlers directly
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env },
