@@ -8,14 +8,14 @@
 //
 // Targets (issue #15): start ≤ 2 s (migrated database), idle RSS ≤ 200 MB for one process with PostgreSQL,
 // ≤ 120 MB for --role=server, ≤ 350 MB with the embedded PGlite.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createBenchDb, type BenchDb } from "./lib/db.ts";
 import { table } from "./lib/table.ts";
+import { consoleWorkspace, freePort, rssOf, sleep, startCommand, startServer, waitReady } from "./lib/server.ts";
 
 const { values: opt } = parseArgs({
   options: {
@@ -42,61 +42,9 @@ const CONFIGS: Config[] = [
   { name: "all-pglite", label: "npm start, embedded PGlite", role: "all", pglite: true, targetMb: 350 },
 ];
 
-/** package.json's start script as argv: what `npm start` runs, without npm and sh around it. */
-function startCommand(): string[] {
-  const script = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
-  return script
-    .replace(/^exec\s+/, "")
-    .split(/\s+/)
-    .filter(Boolean);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
-}
-
-function rssOf(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
-  return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitReady(url: string, child: ChildProcess, deadlineMs: number): Promise<number> {
-  const t0 = performance.now();
-  while (performance.now() - t0 < deadlineMs) {
-    if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode} before /readyz answered`);
-    try {
-      const res = await fetch(url);
-      if (res.status === 200) return performance.now() - t0;
-    } catch {
-      /* not listening yet */
-    }
-    await sleep(20);
-  }
-  throw new Error(`no 200 from ${url} in ${deadlineMs} ms`);
-}
-
-async function post(url: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${res.status} ${JSON.stringify(json).slice(0, 200)}`);
-  return json;
-}
-
 /** A team's everyday mix through the console API; returns the number of error replies. */
 async function runCommands(base: string, n: number): Promise<number> {
-  const ws = await post(`${base}/console/api/workspaces`, { name: "Footprint Co", adminName: "Ada Admin" });
-  const workspaceId = (ws.workspace as { id: string }).id;
-  const memberId = (ws.admin as { id: string }).id;
+  const { run } = await consoleWorkspace(base, "Footprint Co");
   const verbs = (i: number) =>
     [
       `contact add "Person ${i}" email:p${i}@example.com`,
@@ -111,13 +59,13 @@ async function runCommands(base: string, n: number): Promise<number> {
       `help`,
     ][i % 10];
   // 50 contacts first, so every reference below resolves
-  for (let i = 0; i < 50; i++) await post(`${base}/console/api/command`, { workspaceId, memberId, text: verbs(i * 10) });
+  for (let i = 0; i < 50; i++) await run(verbs(i * 10));
   let errors = 0;
   for (let i = 0; i < n; i++) {
     // numbers past the 50 made above: every contact add is a new person
-    const r = await post(`${base}/console/api/command`, { workspaceId, memberId, text: verbs(i + 10_000) });
-    if ((r.reply as { kind?: string } | undefined)?.kind === "error") {
-      if (!errors) console.log(`first error reply, to "${verbs(i + 10_000)}": ${JSON.stringify(r.reply).slice(0, 300)}`);
+    const reply = await run(verbs(i + 10_000));
+    if (reply.kind === "error") {
+      if (!errors) console.log(`first error reply, to "${verbs(i + 10_000)}": ${JSON.stringify(reply).slice(0, 300)}`);
       errors++;
     }
   }
@@ -135,42 +83,25 @@ interface Row {
 }
 
 async function measure(cfg: Config, db: BenchDb | null): Promise<Row> {
-  const port = await freePort();
   const dataDir = cfg.pglite ? mkdtempSync(path.join(os.tmpdir(), "crm-footprint-")) : undefined;
-  const [cmd, ...args] = startCommand();
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    LOG_LEVEL: "warn",
-    QUEUE_PREFIX: `crm_footprint_${port}`,
-    ...(db ? { DATABASE_URL: db.url } : { DATA_DIR: dataDir }),
-  };
-  const child = spawn(cmd, [...args, `--role=${cfg.role}`], { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr!.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
+  const server = await startServer({ role: cfg.role, databaseUrl: db?.url, dataDir });
   try {
-    const startMs = await waitReady(`http://127.0.0.1:${port}/readyz`, child, 60_000);
     await sleep(IDLE_MS);
-    const idle = rssOf(child.pid!);
-    const errors = cfg.role === "server" && !db ? "n/a" : await runCommands(`http://127.0.0.1:${port}`, COMMANDS);
+    const idle = rssOf(server.child.pid!);
+    const errors = await runCommands(server.url, COMMANDS);
     await sleep(1000);
-    const after = rssOf(child.pid!);
+    const after = rssOf(server.child.pid!);
     return {
       label: cfg.label,
-      startMs,
+      startMs: server.startMs,
       idleMb: idle.rss / MB,
       afterMb: after.rss / MB,
       peakMb: after.hwm / MB,
       errors,
       targetMb: cfg.targetMb,
     };
-  } catch (e) {
-    throw new Error(`${cfg.label}: ${(e as Error).message}\n${stderr}`);
   } finally {
-    child.kill("SIGTERM");
-    await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once("exit", r)));
+    await server.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 }
