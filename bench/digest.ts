@@ -22,6 +22,7 @@ import { createBenchDb, type BenchDb } from "./lib/db.ts";
 import { baseline, numbersOf, sameNumbers } from "./lib/digestBaseline.ts";
 import { measurePair, summarize, timed, type Summary } from "./lib/stats.ts";
 import { ms, table } from "./lib/table.ts";
+import { ratioLine } from "./lib/ratios.ts";
 import { openDatabase } from "../src/db/client.ts";
 import type { PrismaClient } from "../src/generated/prisma/client.ts";
 import { createServices } from "../src/domain/services.ts";
@@ -148,8 +149,9 @@ async function main() {
     );
     // the quick seed is too small for the absolute targets: its verdict is the ratios'
     console.log(pass ? "\nPASS" : "\nFAIL: a period missed its target");
-    for (const [name, r] of ratios) console.log(`RATIO digest.${name} ${r.toFixed(2)} ${TARGET_RATIO}`);
-    process.exitCode = pass ? 0 : 1;
+    for (const [name, r] of ratios) console.log(ratioLine(`digest.${name}`, r, TARGET_RATIO));
+    // --quick: the ratios' verdict is npm run bench:check's (25 % of noise allowed); a disagreement above still throws
+    process.exitCode = pass || opt.quick ? 0 : 1;
   } finally {
     await pool.end();
     if (opt.keep || opt.db) {

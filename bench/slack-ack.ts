@@ -3,6 +3,9 @@
 // measured in the same run. Target: p99 ≤ 2× the bare app, 0 errors, no ack over 3 s.
 //
 //   npx tsx bench/slack-ack.ts [--rate 200] [--seconds 30] [--servers 1] [--workers 1]
+//   npx tsx bench/slack-ack.ts --quick   # npm run bench:check: 5 s per arm (unless given), both arms, the worker's
+//       CPU per command against the raw-SQL floor of a log note (bench/lib/logNoteFloor.ts), RATIO lines; fails
+//       itself only on an HTTP error, an ack over 3 s or a command left unanswered
 //
 // The CRM runs as in production: --role=server processes verify, enqueue and ack; --role=worker
 // processes run the commands from the slack-commands queue and answer through response_url.
@@ -21,11 +24,13 @@ import { signSlack } from "../adapters/slack/verify.ts";
 import { createBenchDb } from "./lib/db.ts";
 import { summarize } from "./lib/stats.ts";
 import { ms, table } from "./lib/table.ts";
+import { ratioLine } from "./lib/ratios.ts";
+import { logNoteFloorCpuMs } from "./lib/logNoteFloor.ts";
 
 const { values: opt } = parseArgs({
   options: {
     rate: { type: "string", default: "200" },
-    seconds: { type: "string", default: "30" },
+    seconds: { type: "string" },
     servers: { type: "string", default: "1" },
     workers: { type: "string", default: "1" },
     // docs/OPERATIONS.md: where servers and workers share a host, workers run at a lower CPU priority
@@ -37,10 +42,12 @@ const { values: opt } = parseArgs({
     simultaneous: { type: "boolean", default: false },
     // how long to wait for the answers once the load stops (a busy machine drains the backlog slowly)
     drain: { type: "string", default: "60" },
+    quick: { type: "boolean", default: false },
   },
 });
+if (opt.quick) opt.simultaneous = true;
 const RATE = Number(opt.rate),
-  SECONDS = Number(opt.seconds),
+  SECONDS = Number(opt.seconds ?? (opt.quick ? 5 : 30)),
   SERVERS = Number(opt.servers),
   WORKERS = Number(opt.workers);
 const SECRET = "bench-signing-secret-0123456789";
@@ -309,6 +316,17 @@ async function main() {
       `CPU per command: bare app ${per(bareCpu)}; CRM server(s) ${per(serverCpu)}${WORKERS ? `, worker(s) ${per(workerCpu)} (nice ${opt["worker-nice"]}${opt["worker-cpus"] ? `, CPUs ${opt["worker-cpus"]}` : ""})` : ""}; load average ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}; counted until the CRM went quiet ${settledS.toFixed(0)} s after the last answer`,
     );
     const ratio = ours.s.p99 / bare.s.p99;
+    const ratios = [ratioLine("slack-ack.one-after-the-other", ratio, 2)];
+    let broken = ours.errors + ours.over3s + (RATE * SECONDS - ours.answers);
+    if (opt.quick) {
+      // the floor: the same writes as raw SQL on pg, one transaction each (this process; the worker is idle by now)
+      const floor = await logNoteFloorCpuMs(bench.url, { commands: 1000 });
+      const workerPer = workerCpu / (RATE * SECONDS);
+      console.log(
+        `worker CPU per log note ${workerPer.toFixed(2)} ms against ${floor.toFixed(2)} ms for its writes as raw SQL on pg: ${(workerPer / floor).toFixed(2)}× (target ≤ 3×)`,
+      );
+      ratios.push(ratioLine("slack-ack.worker-cpu-vs-sql-floor", workerPer / floor, 3));
+    }
     console.log(
       `p99 ratio ${ratio.toFixed(2)}× (target ≤ 2×): ${ratio <= 2 && ours.errors === 0 && ours.over3s === 0 ? "met" : "NOT met"} — one after the other: the bare app on an idle machine, the CRM with its worker and PostgreSQL busy`,
     );
@@ -336,9 +354,20 @@ async function main() {
         `CRM answers through response_url: ${ours2.answers}/${RATE * SECONDS}; all answered ${ours2.lastAnswerS.toFixed(1)} s after the first command`,
       );
       const r2 = ours2.s.p99 / bare2.s.p99;
+      // not a RATIO line: in 5-second arms on the shared 2-core machine this p99 ratio ranged 1.4–5.2× (met at 1.1–1.3× in
+      // the 30-second runs), so 25 % would fail CI on other people's load, not on ours (bench/README.md)
+      broken += ours2.errors + ours2.over3s + (RATE * SECONDS - ours2.answers);
       console.log(
         `p99 ratio ${r2.toFixed(2)}× (target ≤ 2×): ${r2 <= 2 && ours2.errors === 0 && ours2.over3s === 0 ? "met" : "NOT met"} — both at once`,
       );
+    }
+    if (opt.quick) {
+      // the ratios' verdict is npm run bench:check's; an error, a slow ack or a lost answer fails here
+      console.log(`\n${ratios.join("\n")}`);
+      if (broken) {
+        console.log(`${broken} command(s) failed, acked after 3 s or left unanswered`);
+        process.exitCode = 1;
+      }
     }
   } finally {
     for (const c of children) c.kill("SIGTERM");
