@@ -64,6 +64,14 @@ describe("configuration", () => {
     expect(fail({ DISCORD_PUBLIC_KEY: "xyz" })).toMatch(/^Invalid DISCORD_PUBLIC_KEY: expected 64 hex/);
   });
 
+  it("asks for DISCORD_PUBLIC_KEY with the application id over HTTP, not over the gateway (nothing arrives by HTTP there)", () => {
+    const app = { DISCORD_APPLICATION_ID: "123456789012345678", DISCORD_BOT_TOKEN: "bot-token" };
+    expect(fail(app)).toMatch(/^Invalid DISCORD_PUBLIC_KEY: required with DISCORD_APPLICATION_ID .* unless DISCORD_GATEWAY=on/);
+    const gateway = loadConfig({ ...app, DISCORD_GATEWAY: "on" });
+    expect(gateway.discordEnabled).toBe(false); // no HTTP interactions route
+    expect(gateway.DISCORD_GATEWAY).toBe("on");
+  });
+
   it("never echoes a secret value in the error", () => {
     const msg = fail({ SLACK_BOT_TOKEN: "not-a-token-supersecret" });
     expect(msg).toMatch(/^Invalid SLACK_BOT_TOKEN/);

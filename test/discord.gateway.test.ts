@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GatewayIntentBits } from "discord.js";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import {
+  DISCORD_APP_ID,
   DISCORD_TOKEN,
   GUILD,
   USER,
@@ -35,7 +36,13 @@ let identify: any;
 beforeAll(async () => {
   fake = await startFakeDiscord();
   gw = await startFakeGateway(fake);
-  t = await startTestApp({ DISCORD_BOT_TOKEN: DISCORD_TOKEN, DISCORD_API_URL: `${fake.url}/api`, DISCORD_GATEWAY: "on" });
+  // the application id as the Developer Portal gives it, and no public key: the gateway needs none
+  t = await startTestApp({
+    DISCORD_APPLICATION_ID: DISCORD_APP_ID,
+    DISCORD_BOT_TOKEN: DISCORD_TOKEN,
+    DISCORD_API_URL: `${fake.url}/api`,
+    DISCORD_GATEWAY: "on",
+  });
   identify = await gw.identified;
   await viaGateway(commandBody(["help"])); // the guild's workspace, and a warm server, before the timed answers
 });

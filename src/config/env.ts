@@ -139,8 +139,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError("Invalid SLACK_STATE_SECRET: required when SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are set");
   if ((c.SLACK_BOT_TOKEN || slackOAuth) && !c.SLACK_SIGNING_SECRET && !c.SLACK_APP_TOKEN)
     throw new ConfigError("Invalid SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN or OAuth (or set SLACK_APP_TOKEN for Socket Mode)");
-  if (c.DISCORD_APPLICATION_ID && !c.DISCORD_PUBLIC_KEY)
-    throw new ConfigError("Invalid DISCORD_PUBLIC_KEY: required with DISCORD_APPLICATION_ID (64 hex characters from the Developer Portal)");
+  // the public key verifies interactions over HTTP; over the gateway nothing arrives by HTTP, so it is not needed
+  if (c.DISCORD_APPLICATION_ID && !c.DISCORD_PUBLIC_KEY && c.DISCORD_GATEWAY !== "on")
+    throw new ConfigError(
+      "Invalid DISCORD_PUBLIC_KEY: required with DISCORD_APPLICATION_ID (64 hex characters from the Developer Portal), unless DISCORD_GATEWAY=on",
+    );
   // without ADMIN_TOKEN the console is open to this machine only, so it needs a loopback HOST (any spelling)
   const loopbackHost = isLoopbackHost(c.HOST);
   if (c.CONSOLE === "on" && !loopbackHost && !c.ADMIN_TOKEN)
