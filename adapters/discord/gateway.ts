@@ -22,6 +22,7 @@ import {
   MessageType,
   Options,
   Routes,
+  SnowflakeUtil,
   type APIMessage,
 } from "discord.js";
 import type { REST } from "@discordjs/rest";
@@ -53,20 +54,27 @@ interface ReactionAdd {
 
 type MessageCreate = APIMessage & { guild_id?: string; member?: { nick?: string | null } };
 
-/** Channels known not to be ticket threads; a thread gets its ticket before anyone can write in it. */
-class NotThreads {
+/**
+ * Channels known not to be ticket threads, so their chatter costs no lookup. A channel younger than
+ * YOUNG_MS is never remembered: a customer's thread or forum post gets its ticket a moment after it is made,
+ * and a second message in that moment must not hide the thread for the cache's 10 minutes. A channel id is a
+ * snowflake, so its age is in the id.
+ */
+export class NotThreads {
+  static readonly YOUNG_MS = 2 * 60_000;
   private seen = new Map<string, number>();
   constructor(
     private ttlMs = 10 * 60_000,
     private max = 10_000,
   ) {}
-  has(id: string) {
+  has(id: string, now = Date.now()) {
     const t = this.seen.get(id);
-    return t !== undefined && t > Date.now();
+    return t !== undefined && t > now;
   }
-  add(id: string) {
+  add(id: string, now = Date.now()) {
+    if (now - SnowflakeUtil.timestampFrom(id) < NotThreads.YOUNG_MS) return;
     if (this.seen.size >= this.max) this.seen.delete(this.seen.keys().next().value!);
-    this.seen.set(id, Date.now() + this.ttlMs);
+    this.seen.set(id, now + this.ttlMs);
   }
 }
 
