@@ -132,17 +132,24 @@ async function main() {
     await Promise.all(inFlight);
     clearInterval(sampler);
 
-    const after = samples.filter((s) => s.min >= WARM_MIN);
-    const base = after[0]?.rssMb ?? NaN;
-    const last = samples[samples.length - 1]?.rssMb ?? NaN;
+    // one sample is at the mercy of when the last collection ran (100 MB lower right after one): compare the
+    // mean of the minute after the warm-up with the mean of the last minute, and give the trend in between
+    const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+    const endMin = samples[samples.length - 1]?.min ?? 0;
+    const base = mean(samples.filter((s) => s.min >= WARM_MIN && s.min < WARM_MIN + 1).map((s) => s.rssMb));
+    const last = mean(samples.filter((s) => s.min >= endMin - 1).map((s) => s.rssMb));
     const growth = ((last - base) / base) * 100;
+    const after = samples.filter((s) => s.min >= WARM_MIN);
+    const mx = mean(after.map((s) => s.min)),
+      my = mean(after.map((s) => s.rssMb));
+    const slope = after.reduce((a, s) => a + (s.min - mx) * (s.rssMb - my), 0) / after.reduce((a, s) => a + (s.min - mx) ** 2, 0);
     const lat = summarize(latencies);
     const elapsedS = (performance.now() - t0) / 1000;
     console.log(
       `\ncommands ${commands} in ${elapsedS.toFixed(0)} s (${(commands / elapsedS).toFixed(1)}/s); answer p50 ${ms(lat.p50)}, p99 ${ms(lat.p99)}`,
     );
     console.log(
-      `RSS: ${samples[0]?.rssMb.toFixed(0)} MB at ${samples[0]?.min.toFixed(1)} min, ${base.toFixed(0)} MB at ${WARM_MIN} min, ${last.toFixed(0)} MB at the end; peak ${(rssOf(pid).hwm / MB).toFixed(0)} MB`,
+      `RSS: ${samples[0]?.rssMb.toFixed(0)} MB at ${samples[0]?.min.toFixed(1)} min, mean ${base.toFixed(0)} MB over the minute after ${WARM_MIN} min, ${last.toFixed(0)} MB over the last; trend after ${WARM_MIN} min ${slope.toFixed(1)} MB/min; peak ${(rssOf(pid).hwm / MB).toFixed(0)} MB`,
     );
     console.log(
       `RSS by minute: ${samples
