@@ -2,32 +2,21 @@
 // client inside a transaction's callback — a domain-event handler reading through the services while it runs in
 // its claim's transaction — used to wait for that same transaction until its timeout (30 s per event, seen on a
 // fresh `npm start`). It now joins the open transaction; other requests still wait their turn.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
-import { loadConfig } from "../src/config/env.ts";
-import { startApp, type App } from "../src/app.ts";
-import { createLogger } from "../src/log.ts";
-import { consoleSession, type ConsoleSession } from "./helpers/console.ts";
-import { deleteKeys, testPrefix } from "./helpers/redis.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { App } from "../src/app.ts";
+import type { ConsoleSession } from "./helpers/console.ts";
+import { startPgliteApp, type PgliteApp } from "./helpers/pgliteApp.ts";
 
+let running: PgliteApp;
 let app: App;
-let dir: string;
 let c: ConsoleSession;
-const prefix = testPrefix();
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "crm-pglite-tx-"));
-  const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", DATA_DIR: dir, REDIS_URL: inject("redisUrl"), QUEUE_PREFIX: prefix });
-  app = await startApp(config, { logger: createLogger("silent") });
-  expect(app.db.kind).toBe("pglite");
-  c = await consoleSession(app.url!);
+  running = await startPgliteApp("pglite-tx");
+  ({ app, session: c } = running);
 }, 120_000);
 afterAll(async () => {
-  await app?.close();
-  await deleteKeys(prefix);
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await running?.close();
 });
 
 describe("PGlite: statements inside a transaction's callback", () => {

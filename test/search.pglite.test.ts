@@ -1,32 +1,21 @@
 // Find anything on the embedded database (no DATABASE_URL, the default of `npm start`): PGlite loads pg_trgm and
 // unaccent, the search migration applies, and the console's search forgives accents and typos there too.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
-import { loadConfig } from "../src/config/env.ts";
-import { startApp, type App } from "../src/app.ts";
-import { createLogger } from "../src/log.ts";
-import { consoleSession, type ConsoleSession } from "./helpers/console.ts";
-import { deleteKeys, testPrefix } from "./helpers/redis.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { App } from "../src/app.ts";
+import type { ConsoleSession } from "./helpers/console.ts";
+import { startPgliteApp, type PgliteApp } from "./helpers/pgliteApp.ts";
 
+let running: PgliteApp;
 let app: App;
-let dir: string;
 let c: ConsoleSession;
-const prefix = testPrefix();
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "crm-search-pglite-"));
-  const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", DATA_DIR: dir, REDIS_URL: inject("redisUrl"), QUEUE_PREFIX: prefix });
-  app = await startApp(config, { logger: createLogger("silent") });
-  expect(app.db.kind).toBe("pglite");
+  running = await startPgliteApp("search-pglite");
+  ({ app, session: c } = running);
   expect(app.db.appliedMigrations).toContain("20261207105100_search_unaccent");
-  c = await consoleSession(app.url!);
 }, 120_000);
 afterAll(async () => {
-  await app?.close();
-  await deleteKeys(prefix);
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await running?.close();
 });
 
 describe("search on PGlite", () => {
