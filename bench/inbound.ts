@@ -7,6 +7,7 @@
 //
 //   npx tsx bench/inbound.ts [--messages 10000] [--connections 8] [--reply-share 0.3] [--rounds 4]
 //                            [--warmup 200] [--senders 2000] [--seed 42] [--statements] [--without-permalink-index] [--keep]
+//                            [--profile file.cpuprofile]
 //
 // --quick                    (npm run bench:check) 800 messages to the CRM and 4× as many to the bare server (its rounds
 //                            are otherwise a few ms long) in 4 rounds after 100 warm-up (the bare server 3,000) (unless given), and a RATIO
@@ -23,11 +24,12 @@
 // also on failure and Ctrl-C.
 import { execFileSync, fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { Session } from "node:inspector/promises";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { SMTPServer } from "smtp-server";
@@ -60,6 +62,8 @@ const { values: opt } = parseArgs({
     statements: { type: "boolean", default: false },
     client: { type: "boolean", default: false }, // child mode: the SMTP client
     quick: { type: "boolean", default: false },
+    // a CPU profile of this process (the CRM and the bare server) over the measured rounds, for DevTools
+    profile: { type: "string" },
   },
 });
 const N = Number(opt.messages ?? (opt.quick ? 800 : 10000)),
@@ -225,7 +229,11 @@ async function pgBackendCpuMs(c: pg.Client, datname: string): Promise<number> {
  * The statements InboxService.receive issues for one new thread and one reply to it, on a client that logs
  * its SQL (services without Redis: the SLA timers and event nudges the real app adds are not counted).
  */
-async function statementsOf(url: string, workspaceId: string, to: string): Promise<{ opened: string[]; appended: string[] }> {
+async function statementsOf(
+  url: string,
+  workspaceId: string,
+  to: string,
+): Promise<{ opened: string[]; appended: string[]; batch: string[]; batchSize: number }> {
   const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }), log: [{ emit: "event", level: "query" }] });
   const seen: string[] = [];
   db.$on("query", (e) => {
@@ -257,7 +265,19 @@ async function statementsOf(url: string, workspaceId: string, to: string): Promi
     await inbox.receive(workspaceId, target, first);
     const opened = seen.splice(0);
     await inbox.receive(workspaceId, target, second);
-    return { opened, appended: seen.splice(0) };
+    const appended = seen.splice(0);
+    // what the listener does with mails arriving together: 6 new threads (3 known senders, 3 new) and 2 replies
+    const together = await Promise.all(
+      [0, 1, 2, 3, 4, 5, 6, 7].map((i) =>
+        mail([
+          `Message-ID: <stmt-b${i}@bench-customer.example>`,
+          ...(i >= 6 ? [`In-Reply-To: <stmt-${i - 5}@bench-customer.example>`] : []),
+        ]).then((m) => (i >= 3 && i < 6 ? { ...m, from: { address: `stmt-new-${i}@bench-customer.example` } } : m)),
+      ),
+    );
+    seen.length = 0;
+    await inbox.receiveMany(together.map((m) => ({ workspaceId, target, mail: m })));
+    return { opened, appended, batch: seen.splice(0), batchSize: together.length };
   } finally {
     await db.$disconnect();
   }
@@ -336,6 +356,12 @@ async function main() {
     const cpu: Record<Side, number> = { bare: 0, crm: 0 };
     const byRound: Record<Side, number[]> = { bare: [], crm: [] };
     let pgCpu = 0;
+    const profiler = opt.profile ? new Session() : undefined;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post("Profiler.enable");
+      await profiler.post("Profiler.start");
+    }
     for (let round = 0; round < ROUNDS; round++) {
       const crmCount = Math.min(per, N - round * per);
       // alternate which side goes first
@@ -353,6 +379,11 @@ async function main() {
         byRound[side].push(Math.round(count / r.seconds));
         step(`  ${byRound[side].at(-1)} msgs/s`);
       }
+    }
+    if (profiler) {
+      const { profile } = await profiler.post("Profiler.stop");
+      writeFileSync(opt.profile!, JSON.stringify(profile));
+      profiler.disconnect();
     }
     const loadAfter = os.loadavg();
 
@@ -439,9 +470,13 @@ async function main() {
     );
     const sql = await statementsOf(bench.url, workspace.id, support);
     console.log(
-      `statements per message (InboxService.receive, sender known): new thread ${sql.opened.length}, reply ${sql.appended.length} (as Prisma logs them: COMMIT counted, BEGIN not), plus the listener's two workspace lookups (RCPT and before receive)`,
+      `statements per message one at a time (InboxService.receive, sender known): new thread ${sql.opened.length}, reply ${sql.appended.length} (as Prisma logs them: COMMIT counted, BEGIN not); ` +
+        `${sql.batch.length} for ${sql.batchSize} arriving together (receiveMany: 6 new threads, 3 of new senders, 2 replies)`,
     );
-    if (opt.statements) console.log(`\nnew thread:\n  ${sql.opened.join("\n  ")}\nreply:\n  ${sql.appended.join("\n  ")}`);
+    if (opt.statements)
+      console.log(
+        `\nnew thread:\n  ${sql.opened.join("\n  ")}\nreply:\n  ${sql.appended.join("\n  ")}\n${sql.batchSize} together:\n  ${sql.batch.join("\n  ")}`,
+      );
     const refusals = [...new Set(crm.filter((o) => o.code !== 250).map((o) => `${o.code} ${o.text}`))].slice(0, 5);
     if (refusals.length) console.log(`CRM refusals (first kinds): ${refusals.join(" | ")}`);
     const checks = [

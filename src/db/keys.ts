@@ -26,6 +26,15 @@ export async function nextNumber(tx: Tx, workspaceId: string, kind: KeyKind): Pr
   return Number(rows[0].value);
 }
 
+/** n numbers in one statement: the first of n consecutive ones (first … first + n − 1). */
+export async function nextNumbers(tx: Tx, workspaceId: string, kind: KeyKind, n: number): Promise<number> {
+  const rows = await tx.$queryRaw<{ value: number }[]>`
+    INSERT INTO "KeyCounter" ("workspaceId", "kind", "value") VALUES (${workspaceId}, ${kind}, ${n}::int)
+    ON CONFLICT ("workspaceId", "kind") DO UPDATE SET "value" = "KeyCounter"."value" + ${n}::int
+    RETURNING "value"`;
+  return Number(rows[0].value) - n + 1;
+}
+
 export const formatKey = (kind: KeyKind, n: number) => `${KEY_PREFIX[kind]}-${n}`;
 
 /** "d-7" / "D-7" / "D7" → { kind: "deal", number: 7 }; null when it is not a key. */

@@ -1,11 +1,15 @@
 // The SMTP listener for mail to the workspaces' addresses (INBOUND_SMTP_PORT), with smtp-server: RCPT of
 // an address that is not one of ours gets 550, a message over the size limit 552, and the final 250 is
-// sent only after every recipient's copy is committed (services.inbox.receive). A failure before that
+// sent only after every recipient's copy is committed (services.inbox.receiveMany). A failure before that
 // answers 451, so the sending server keeps the message and tries again: mail we accepted is never lost.
+// Messages arriving on several connections at once are committed together (groupCommit.ts): one
+// transaction for what came in while the last one ran, each connection answered when its mail is in.
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import type { AddressInfo } from "node:net";
 import type { Services } from "../../../src/domain/services.ts";
 import type { Logger } from "../../../src/log.ts";
+import type { MailIn } from "../../../src/domain/conversations/inboxBatch.ts";
+import { groupCommit } from "./groupCommit.ts";
 import { parseMail } from "./parse.ts";
 
 /** What a listener accepts in one message (RFC 5321 SIZE); more gets 552. */
@@ -28,6 +32,14 @@ export async function startInboundSmtp(opts: {
   const { services, logger } = opts;
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const log = logger.child({ component: "inbound-smtp" });
+  type Target = NonNullable<Awaited<ReturnType<Services["inbox"]["recipient"]>>>;
+  /** the workspaces RCPT found, for this connection's DATA (no second lookup) */
+  const targets = new WeakMap<SMTPServerSession, Map<string, Target>>();
+  const store = groupCommit((items: MailIn[]) =>
+    services.inbox.receiveMany(items, (e, mails) =>
+      log.warn({ err: e.message, mails }, "inbound batch not committed together; storing its mails one at a time"),
+    ),
+  );
   const server = new SMTPServer({
     name: services.inbox.domain,
     banner: "CRM inbound mail",
@@ -35,9 +47,10 @@ export async function startInboundSmtp(opts: {
     authOptional: true,
     disabledCommands: ["AUTH", "STARTTLS"],
     logger: false,
-    async onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, callback: (err?: Error | null) => void) {
+    async onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void) {
       try {
         const target = await services.inbox.recipient(address.address);
+        if (target) targets.set(session, (targets.get(session) ?? new Map<string, Target>()).set(address.address, target));
         callback(target ? null : smtpError(550, `5.1.1 <${address.address.slice(0, 200)}>: no such mailbox here`));
       } catch (e) {
         log.warn({ err: (e as Error).message }, "could not look up a recipient");
@@ -69,10 +82,12 @@ export async function startInboundSmtp(opts: {
   async function accept(raw: Buffer, session: SMTPServerSession): Promise<void> {
     const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
     const mail = await parseMail(raw, envelopeFrom);
+    const known = targets.get(session);
     for (const rcpt of session.envelope.rcptTo) {
-      const target = await services.inbox.recipient(rcpt.address);
+      const target = known?.get(rcpt.address) ?? (await services.inbox.recipient(rcpt.address));
       if (!target) continue; // refused at RCPT already
-      const r = await services.inbox.receive(target.workspaceId, target, mail);
+      const r = await store({ workspaceId: target.workspaceId, target, mail });
+      if ("error" in r) throw r.error;
       log.info({ workspaceId: target.workspaceId, outcome: r.outcome, ...("ticket" in r ? { ticket: r.ticket } : {}) }, "inbound mail");
     }
   }

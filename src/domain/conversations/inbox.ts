@@ -15,19 +15,23 @@ import { wakeUp } from "./wake.ts";
 import { rateFromMessage } from "./rating.ts";
 import { automaticReason, ticketTag, type InboundMail } from "./mail.ts";
 import { inboxTarget, logAddress, newInboxKey, supportAddress, type InboxTarget } from "./address.ts";
+import { receiveBatch, mailAuthor, type BatchOutcome, type MailIn } from "./inboxBatch.ts";
+import { clip, inboundInteractionRow, inboundMessageRow, threadIds, ticketSubject, type Received } from "./received.ts";
 
 type Tx = Prisma.TransactionClient;
 
-export type Received =
-  | { outcome: "opened" | "appended" | "reopened" | "rated"; ticket: string }
-  | { outcome: "logged"; contacts: string[] }
-  | { outcome: "duplicate" }
-  | { outcome: "ignored"; reason: string };
+export type { Received } from "./received.ts";
+export { MAX_MESSAGE_TEXT } from "./received.ts";
 
-/** The longest text kept of one message (the rest is cut, and says so). */
-export const MAX_MESSAGE_TEXT = 20_000;
+/**
+ * How long an address's workspace is remembered: a key never changes once made, so this only delays a
+ * deleted workspace's mail being refused (meanwhile storing it fails, and the sender is told to retry).
+ */
+const KEY_CACHE_MS = 30_000;
 
 export class InboxService {
+  /** inbox key → its workspace, for the RCPT of every mail */
+  private keys = new Map<string, { workspaceId: string; until: number }>();
   constructor(
     private db: PrismaClient,
     private events: EventLog,
@@ -66,8 +70,13 @@ export class InboxService {
     if (!this.domain) return null;
     const target = inboxTarget(address, this.domain);
     if (!target) return null;
+    const cached = this.keys.get(target.key);
+    if (cached && cached.until > Date.now()) return { ...target, workspaceId: cached.workspaceId };
     const ws = await this.db.workspace.findUnique({ where: { inboxKey: target.key }, select: { id: true } });
-    return ws ? { ...target, workspaceId: ws.id } : null;
+    if (!ws) return null;
+    if (this.keys.size >= 10_000) this.keys.clear();
+    this.keys.set(target.key, { workspaceId: ws.id, until: Date.now() + KEY_CACHE_MS });
+    return { ...target, workspaceId: ws.id };
   }
 
   async receive(workspaceId: string, target: InboxTarget, mail: InboundMail): Promise<Received> {
@@ -85,6 +94,15 @@ export class InboxService {
     }
   }
 
+  /**
+   * Many mails at once (the SMTP listener's group commit): those of one workspace that open or join tickets
+   * in one transaction, the rest one at a time; each mail's answer, or the error that kept it out.
+   */
+  async receiveMany(items: MailIn[], fellBack?: (e: Error, mails: number) => void): Promise<BatchOutcome[]> {
+    const one = (m: MailIn) => this.receive(m.workspaceId, m.target, m.mail);
+    return receiveBatch({ db: this.db, events: this.events, hooks: this.hooks, domain: this.domain ?? "", one, fellBack }, items);
+  }
+
   private async seen(workspaceId: string, messageId: string): Promise<boolean> {
     const [message, logged] = await Promise.all([
       this.db.ticketMessage.findUnique({
@@ -97,7 +115,7 @@ export class InboxService {
   }
 
   private async toTicket(workspaceId: string, mail: InboundMail): Promise<Received> {
-    const author: EventAuthor = { workspaceId, memberId: null, name: `${mail.from.name ?? mail.from.address} (email)`, platform: "email" };
+    const author = mailAuthor(workspaceId, mail);
     const done = await this.events.transaction(
       async (tx) => {
         const contact = await this.contactFor(tx, author, mail.from);
@@ -113,7 +131,7 @@ export class InboxService {
             data: {
               workspaceId,
               number,
-              subject: (mail.subject.trim() || "(no subject)").slice(0, TEXT_LIMITS.subject),
+              subject: ticketSubject(mail),
               description: clip(mail.text, 2000),
               requesterId: contact.id,
               createdAt: now,
@@ -138,31 +156,8 @@ export class InboxService {
           ticket = rated ? thread : await wakeUp(tx, author, thread, now);
           outcome = rated ? "rated" : thread.status === "resolved" ? "reopened" : "appended";
         }
-        await tx.ticketMessage.create({
-          data: {
-            workspaceId,
-            ticketId: ticket.id,
-            kind: "inbound",
-            channel: "email",
-            contactId: contact.id,
-            text: clip(mail.text, MAX_MESSAGE_TEXT),
-            subject: mail.subject.slice(0, TEXT_LIMITS.subject),
-            externalId: mail.messageId,
-            inReplyTo: mail.inReplyTo,
-            attachments: mail.attachments.length ? mail.attachments : undefined,
-            createdAt: now,
-          },
-        });
-        const interaction = await tx.interaction.create({
-          data: {
-            workspaceId,
-            kind: "email",
-            summary: clip(`${mail.subject.trim() || "(no subject)"}: ${mail.text.trim()}`, 500),
-            contactId: contact.id,
-            ticketId: ticket.id,
-            occurredAt: now,
-          },
-        });
+        await tx.ticketMessage.create({ data: inboundMessageRow(workspaceId, ticket.id, contact.id, mail, now) });
+        const interaction = await tx.interaction.create({ data: inboundInteractionRow(workspaceId, ticket.id, contact.id, mail, now) });
         await recordEvent(tx, author, {
           type: "interaction.logged",
           recordKind: "interaction",
@@ -182,7 +177,7 @@ export class InboxService {
    * [T-42] tag when the requester wrote it (a tag alone from someone else opens a new ticket: a key is no password).
    */
   private async threadOf(tx: Tx, workspaceId: string, mail: InboundMail, contactId: string): Promise<Ticket | null> {
-    const ids = [mail.inReplyTo, ...[...mail.references].reverse()].filter((x): x is string => !!x).slice(0, 50);
+    const ids = threadIds(mail);
     if (ids.length) {
       const known = await tx.ticketMessage.findMany({
         where: { workspaceId, channel: "email", externalId: { in: ids } },
@@ -215,7 +210,7 @@ export class InboxService {
   private async log(workspaceId: string, mail: InboundMail): Promise<Received> {
     const ours = (a: string) => !!this.domain && a.toLowerCase().endsWith(`@${this.domain.toLowerCase()}`);
     const addresses = [...new Set([mail.from.address, ...mail.to, ...mail.cc].map((a) => a.toLowerCase()).filter((a) => !ours(a)))];
-    const author: EventAuthor = { workspaceId, memberId: null, name: `${mail.from.name ?? mail.from.address} (email)`, platform: "email" };
+    const author = mailAuthor(workspaceId, mail);
     const keys = await this.events.transaction(async (tx) => {
       const contacts = await tx.contact.findMany({ where: { workspaceId, email: { in: addresses } } });
       const logged: string[] = [];
@@ -254,5 +249,3 @@ async function lock(tx: Tx, workspaceId: string, ticketId: string): Promise<Tick
   await tx.$queryRaw`SELECT "id" FROM "Ticket" WHERE "id" = ${ticketId} AND "workspaceId" = ${workspaceId} FOR UPDATE`;
   return tx.ticket.findFirst({ where: { id: ticketId, workspaceId } });
 }
-
-const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);

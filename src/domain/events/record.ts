@@ -31,12 +31,7 @@ const pending = new WeakMap<object, RecordedEvent[]>();
 const NUDGE_WAIT_MS = 2000;
 
 export async function recordEvent(tx: Tx, actor: EventAuthor, event: DomainEventInput): Promise<string> {
-  const who: EventActor = {
-    memberId: actor.memberId,
-    name: actor.name,
-    platform: actor.platform,
-    ...(actor.platformUserId ? { platformUserId: actor.platformUserId } : {}),
-  };
+  const who = eventActor(actor);
   const row = await tx.domainEvent.create({
     data: {
       workspaceId: actor.workspaceId,
@@ -56,6 +51,50 @@ export async function recordEvent(tx: Tx, actor: EventAuthor, event: DomainEvent
   }
   return row.id;
 }
+
+/**
+ * recordEvent for many events in one statement (the inbound mail batch): the same rows, each with its own
+ * author, handed over after commit like recordEvent's. Each (type, recordId) appears once in a call.
+ */
+export async function recordEvents(tx: Tx, items: { actor: EventAuthor; event: DomainEventInput }[]): Promise<void> {
+  if (!items.length) return;
+  const who = items.map(({ actor }) => eventActor(actor));
+  const rows = await tx.domainEvent.createManyAndReturn({
+    data: items.map(({ actor, event }, i) => ({
+      workspaceId: actor.workspaceId,
+      type: event.type,
+      recordKind: event.recordKind,
+      recordId: event.recordId,
+      actorId: actor.memberId,
+      data: { actor: who[i], ...event.data } as unknown as Prisma.InputJsonValue,
+    })),
+    select: { id: true, seq: true, createdAt: true, type: true, recordId: true },
+  });
+  const list = pending.get(tx);
+  if (!list) return;
+  // matched by (type, record), not by position: RETURNING's order is not promised
+  const byKey = new Map(rows.map((r) => [`${r.type}\u0000${r.recordId}`, r]));
+  items.forEach(({ actor, event }, i) => {
+    const row = byKey.get(`${event.type}\u0000${event.recordId}`)!;
+    const data = JSON.parse(JSON.stringify(event.data)) as unknown;
+    list.push({
+      ...event,
+      id: row.id,
+      seq: row.seq,
+      createdAt: row.createdAt,
+      data,
+      workspaceId: actor.workspaceId,
+      actor: who[i],
+    } as RecordedEvent);
+  });
+}
+
+const eventActor = (actor: EventAuthor): EventActor => ({
+  memberId: actor.memberId,
+  name: actor.name,
+  platform: actor.platform,
+  ...(actor.platformUserId ? { platformUserId: actor.platformUserId } : {}),
+});
 
 export class EventLog {
   private local?: LocalDispatch;
