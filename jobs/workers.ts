@@ -5,6 +5,7 @@ import type { DeliveryJob, RoomJob } from "../src/delivery/outbox.ts";
 import { deserializeReply } from "../src/delivery/outbox.ts";
 import { JobLockLostError, type ChatDelivery, type ChatPlatform, type Ports } from "../src/delivery/port.ts";
 import type { Services } from "../src/domain/services.ts";
+import type { CardRecorder } from "../src/domain/conversations/cards.ts";
 import type { Logger } from "../src/log.ts";
 import { dealCard } from "../src/render/deal-card.ts";
 import type { JobLease, JobRuntime } from "./runtime.ts";
@@ -32,10 +33,17 @@ function portFor(ports: Ports, platform: ChatPlatform): ChatDelivery {
  * Posts (or edits) one queued message. A post checks right before its write that this run still holds the
  * job: a worker that stalled past its lock (while Slack was slow to open a DM, say) and was taken over
  * stops there instead of posting the message a second time. An edit is the same edit twice: no check.
+ * A ticket's card is recorded where it was posted; a run that finds it recorded already posts nothing.
  */
-export async function deliver(ports: Ports, job: Job<DeliveryJob>, lease?: JobLease): Promise<string> {
-  const { platform, workspaceId, target } = job.data;
+export async function deliver(ports: Ports, job: Job<DeliveryJob>, lease?: JobLease, cards?: CardRecorder): Promise<string> {
+  const { platform, workspaceId, target, ticketCard } = job.data;
   const port = portFor(ports, platform);
+  const card =
+    ticketCard && cards && target.channelId && !target.messageId ? { cards, ticketId: ticketCard, channelId: target.channelId } : null;
+  if (card) {
+    const posted = await card.cards.posted(workspaceId, card.ticketId, platform, card.channelId);
+    if (posted) return posted.messageId;
+  }
   const reply = deserializeReply(job.data.reply);
   const beforeWrite =
     lease &&
@@ -47,6 +55,7 @@ export async function deliver(ports: Ports, job: Job<DeliveryJob>, lease?: JobLe
       ? await port.update(workspaceId, { channelId: target.channelId, messageId: target.messageId }, reply)
       : await port.post(workspaceId, target, reply, { beforeWrite });
   if (job.data.pinAfter && port.pin) await port.pin(workspaceId, at);
+  if (card) await card.cards.record(workspaceId, card.ticketId, platform, at);
   return at.messageId;
 }
 
@@ -97,8 +106,8 @@ export function startWorkers(
     const process = commandProcessor(deps.commands);
     rt.work<Invocation>("commands", (job) => process(job.data, job.attemptsMade > 0 || job.stalledCounter > 0));
   }
-  rt.work<DeliveryJob>("deliver-slack", (job, lease) => deliver(deps.ports, job, lease));
-  rt.work<DeliveryJob>("deliver-discord", (job, lease) => deliver(deps.ports, job, lease));
+  rt.work<DeliveryJob>("deliver-slack", (job, lease) => deliver(deps.ports, job, lease, deps.services.ticketCards));
+  rt.work<DeliveryJob>("deliver-discord", (job, lease) => deliver(deps.ports, job, lease, deps.services.ticketCards));
   rt.work<RoomJob>("rooms", (job) => createRoom(deps.ports, deps.services, job));
   rt.work<TicketThreadJob>("discord-threads", async (job) => {
     if (!deps.openTicketThread) throw new UnrecoverableError("discord is not configured on this worker");

@@ -7,7 +7,8 @@
 // - MESSAGE_REACTION_ADD with 🎫 → a ticket from that message (one per message), a reply with its key.
 // - MESSAGE_CREATE in a ticket's thread → a chat logged on the ticket (an agent's first is the first response);
 //   in an inbox channel or its tickets' threads → the customer's conversation (customerInbox.ts); the first
-//   message of a post in a forum that is an inbox → a ticket whose thread is the post.
+//   message of a post in a forum that is an inbox → a ticket whose thread is the post; in a thread started on a
+//   ticket's card in the tickets channel → a member's internal note on the ticket (cardThreads.ts).
 // - THREAD_CREATE → its parent and title, for a forum post's first message.
 // Intents: Guilds, GuildMessages, GuildMessageReactions and MessageContent (privileged: enable
 // "Message Content Intent" under Bot in the Developer Portal, or Discord closes the connection with 4014).
@@ -32,6 +33,7 @@ import type { DiscordDeps } from "./deps.ts";
 import type { Interaction, InteractionCore } from "./interactions.ts";
 import { NotMemberError } from "../../src/domain/workspaces/membership.ts";
 import { customerInbox, type InboxMessage, type ThreadCreate } from "./customerInbox.ts";
+import { cardThreads } from "./cardThreads.ts";
 import { discordActor, type DiscordUser } from "./identity.ts";
 import { renderDiscord } from "./render.ts";
 import { TICKET_EMOJI, messageText, openTicketFromMessage, permalink, type ResolvedMessage } from "./tickets.ts";
@@ -95,6 +97,7 @@ export function createGateway(deps: DiscordDeps, core: InteractionCore, rt: { re
   });
   const notThreads = new NotThreads();
   const inbox = customerInbox(services, rt.rest, log);
+  const cards = cardThreads(services, log);
 
   const guarded = (what: string, work: () => Promise<unknown>) => {
     work().catch((e) => log.error({ err: (e as Error).message, stack: (e as Error).stack }, `discord gateway: ${what} failed`));
@@ -157,7 +160,8 @@ export function createGateway(deps: DiscordDeps, core: InteractionCore, rt: { re
     const workspaceId = await services.identity.existingWorkspace("discord", d.guild_id);
     if (!workspaceId) return;
     if (!(await services.ticketThreads.ticketInThread(workspaceId, "discord", d.channel_id))) {
-      notThreads.add(d.channel_id);
+      // a thread started on a ticket's card (cardThreads.ts) is no ticket's thread, yet stays out of that cache
+      if (!(await cards.said(workspaceId, d as InboxMessage))) notThreads.add(d.channel_id);
       return;
     }
     if (await inbox.inThread(workspaceId, d as InboxMessage)) return; // the thread started on a customer's message

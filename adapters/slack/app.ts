@@ -19,6 +19,7 @@ import { hostOf, isAllowedResponseUrl, responder } from "./responseUrl.ts";
 import { registerEvents } from "./events.ts";
 import { registerMessageFlows } from "./messages.ts";
 import { registerCustomerInbox } from "./customerInbox.ts";
+import { registerCardThreads } from "./cardThreads.ts";
 
 /** Slack allows 3 s for an ack; leave room for the network. */
 export const ACK_BUDGET_MS = 2300;
@@ -246,6 +247,7 @@ export function createSlackApp(deps: SlackDeps, receiver: Receiver, authorize: A
   registerEvents(app, deps, { runAs });
   registerMessageFlows(app, deps, { runAs });
   registerCustomerInbox(app, deps);
+  registerCardThreads(app, deps);
   app.error(async (e) => {
     logger.error({ err: e.message }, "slack app error");
   });

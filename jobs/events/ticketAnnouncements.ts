@@ -1,5 +1,6 @@
 // ticket.opened / assigned / resolved → the tickets channels see the same reply the person who made the
 // change saw, saying who it was. The delivery's key is the event's id: a second run queues nothing new.
+// The card of ticket.opened is recorded where it is posted (src/domain/conversations/cards.ts).
 import type { EventHandler } from "../../src/domain/events/dispatcher.ts";
 import type { StoredEvent } from "../../src/domain/events/types.ts";
 import type { Services } from "../../src/domain/services.ts";
@@ -32,7 +33,11 @@ export function ticketAnnouncements(services: Pick<Services, "tickets" | "notify
           r = ticketResolvedReply(t, await services.csat.channelFor(e.workspaceId, t.id, e.actor.platform));
           break;
       }
-      await services.notify.post(e.workspaceId, "tickets", announcedBy(r, e.actor.name), { dedupeKey: `event:${e.id}` });
+      // a new ticket's card is remembered where it lands: the team's messages in its thread become notes
+      await services.notify.post(e.workspaceId, "tickets", announcedBy(r, e.actor.name), {
+        dedupeKey: `event:${e.id}`,
+        ticketCard: e.type === "ticket.opened" ? t.id : undefined,
+      });
     },
   };
 }

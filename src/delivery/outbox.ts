@@ -12,6 +12,8 @@ export interface DeliveryJob {
   dedupeKey?: string;
   /** after posting, remember the message on this record (e.g. a deal room's pinned card) */
   pinAfter?: boolean;
+  /** after posting, remember the message as this ticket's card (src/domain/conversations/cards.ts) */
+  ticketCard?: string;
 }
 
 export interface RoomJob {

@@ -2,6 +2,7 @@
 import { InboxService } from "./conversations/inbox.ts";
 import { ConversationService } from "./conversations/replies.ts";
 import { ChatInbox } from "./conversations/chat.ts";
+import { TicketCards } from "./conversations/cards.ts";
 import { InboxPanels } from "./conversations/panel.ts";
 import { MailboxService } from "./mailboxes/service.ts";
 import type { MailboxProbe } from "./mailboxes/mailbox.ts";
@@ -64,6 +65,8 @@ export interface Services {
   conversations: ConversationService;
   /** Slack and Discord channels where customers write: their messages become tickets and conversations */
   chatInbox: ChatInbox;
+  /** where each ticket's card was posted in the tickets channels; the team's messages in its thread are notes */
+  ticketCards: TicketCards;
   /** Discord "Open a ticket" panels: a button in an inbox channel that opens a ticket in a private thread */
   inboxPanels: InboxPanels;
   /** the support mailbox at a mail provider, polled over IMAP (src/domain/mailboxes) */
@@ -184,6 +187,7 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
     inbox: new InboxService(db, events, sla.hooks(), deps.inboundDomain),
     conversations: new ConversationService(db, events, interactions, deps.replyDomain),
     chatInbox,
+    ticketCards: new TicketCards(db, events),
     inboxPanels: new InboxPanels(chatInbox, deps.outbox),
     mailboxes: new MailboxService(db, { encryptionKey: deps.encryptionKey, probe: deps.mailboxProbe }),
     companies,

@@ -42,9 +42,15 @@ export class NotifyService {
 
   /**
    * Queues reply for the topic's channels and, for deals, the deal's room; throws when it cannot (an event
-   * handler then runs again). With a dedupeKey each channel gets it once however often this is called.
+   * handler then runs again). With a dedupeKey each channel gets it once however often this is called. With
+   * ticketCard (a ticket's id) each posted message is remembered as that ticket's card.
    */
-  async post(workspaceId: string, topic: NotifyTopic, reply: Reply, opts: { dealId?: string; dedupeKey?: string } = {}): Promise<number> {
+  async post(
+    workspaceId: string,
+    topic: NotifyTopic,
+    reply: Reply,
+    opts: { dealId?: string; dedupeKey?: string; ticketCard?: string } = {},
+  ): Promise<number> {
     if (!this.outbox) return 0;
     const targets: { platform: ChatPlatform; channelId: string }[] = (await this.routes(workspaceId, topic))
       .filter((r) => r.platform !== "console")
@@ -65,6 +71,7 @@ export class NotifyService {
         target: { channelId: t.channelId },
         reply: shared,
         dedupeKey: opts.dedupeKey ? `${opts.dedupeKey}:${t.platform}:${t.channelId}` : undefined,
+        ...(opts.ticketCard ? { ticketCard: opts.ticketCard } : {}),
       });
     }
     return targets.length;
