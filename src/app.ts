@@ -154,7 +154,8 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
       ledger: db.rawSql,
       mailFrom: config.MAIL_FROM,
       // the workers' port to Discord threads (jobs/ imports no adapter)
-      openTicketThread: async (job) => (await import("../adapters/discord/threads.ts")).openTicketThread(ports.discord, services, job),
+      openTicketThread: async (job) =>
+        (await import("../adapters/discord/threads.ts")).openTicketThread(ports.discord, services, job, logger),
       // the workspaces' support mailboxes over IMAP, every IMAP_POLL_SECONDS (jobs/mailboxes.ts)
       pollMailbox: async (workspaceId) =>
         (await import("../adapters/email/inbound/imapPoller.ts")).pollMailbox(

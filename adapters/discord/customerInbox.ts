@@ -1,21 +1,22 @@
 // Customers writing in a Discord channel made an inbox (/crm inbox add #channel): anyone who is not on the
 // team (no member of the CRM, no server role the role map names) is a customer. Their top-level message
-// opens a ticket and the bot starts a public thread on it, named after the ticket, with the key; their
-// messages in that thread join the ticket (and reopen it, or rate it after the resolution notice); a member
-// writing there answers them (the first response). Pleasantries open nothing. Nothing a customer writes
-// runs a command.
-// A thread started on a message shares the message's id (Discord's docs), so the ticket's thread is known
-// before it exists, and /crm reply, addressed to the root message, posts into the thread.
+// opens a ticket, and a worker starts a public thread on it, named after the ticket, with the key
+// (adapters/discord/customerThreads.ts, asked by the ticket's ticket.opened: retried until Discord takes it,
+// and done even when this process dies right after the commit); their messages in that thread join the
+// ticket (and reopen it, or rate it after the resolution notice); a member writing there answers them (the
+// first response). Pleasantries open nothing. Nothing a customer writes runs a command.
+// A thread started on a message shares the message's id (Discord's docs), so the ticket records its thread
+// as it opens, before the thread exists, and /crm reply, addressed to the root message, posts into the thread.
 // A forum channel made an inbox: a customer's new post is a ticket and the post (a thread whose first
-// message has the thread's id) is its thread; the post's title is the ticket's subject.
+// message has the thread's id) is its thread; the post's title is the ticket's subject; the worker says the
+// key in it.
 import "./loadFirst.ts"; // before discord.js: see loadFirst.ts
-import { DiscordAPIError, type REST } from "@discordjs/rest";
+import type { REST } from "@discordjs/rest";
 import { Routes, type APIChannel, type APIMessage } from "discord.js";
 import type { ChatMessageIn } from "../../src/domain/conversations/chat.ts";
 import type { Services } from "../../src/domain/services.ts";
 import { PermissionError } from "../../src/errors.ts";
 import type { Logger } from "../../src/log.ts";
-import { clip } from "../../src/reply/format.ts";
 import { messageText, type ResolvedMessage } from "./tickets.ts";
 
 export type InboxMessage = APIMessage & { guild_id: string; member?: { nick?: string | null; roles?: string[] } };
@@ -33,11 +34,6 @@ interface ForumPost {
 
 type InboxChannel = NonNullable<Awaited<ReturnType<Services["chatInbox"]["find"]>>>;
 
-/** Discord's "A thread has already been created for this message" */
-const THREAD_EXISTS = 160004;
-/** Threads stay open a week without activity (Discord's longest auto-archive). */
-const AUTO_ARCHIVE_MINUTES = 10_080;
-
 export function customerInbox(services: Services, rest: REST, log: Logger) {
   /** Threads just created (THREAD_CREATE comes before their first message): parent and title, briefly. */
   const created = new Map<string, ForumPost>();
@@ -51,36 +47,6 @@ export function customerInbox(services: Services, rest: REST, log: Logger) {
       platformRoles: Array.isArray(d.member?.roles) ? d.member.roles.slice(0, 250) : undefined,
     });
 
-  /** Starts the public thread on the customer's message and says the key there. */
-  async function startThread(workspaceId: string, d: InboxMessage, key: string) {
-    const ticket = await services.chatInbox.threadTicket(workspaceId, "discord", d.channel_id, d.id);
-    if (!ticket) return;
-    // recorded first: the customer may write in the thread the moment it exists
-    await services.ticketThreads.attach(workspaceId, ticket.id, "discord", d.id);
-    const name = clip(`${key} · ${ticket.subject.replace(/\s+/g, " ")}`, 100);
-    const thread = (await rest
-      .post(Routes.threads(d.channel_id, d.id), { body: { name, auto_archive_duration: AUTO_ARCHIVE_MINUTES } })
-      .catch((e: unknown) => {
-        if (e instanceof DiscordAPIError && e.code === THREAD_EXISTS) return { id: d.id };
-        throw e;
-      })) as Pick<APIChannel, "id">;
-    if (thread.id !== d.id)
-      log.warn({ thread: thread.id, message: d.id }, "discord thread id differs from its message's; replies may miss it");
-    await rest.post(Routes.channelMessages(thread.id), {
-      body: { content: `🎫 ${key}: thanks, the team has it. Replies in this thread reach them.`, allowed_mentions: { parse: [] } },
-    });
-  }
-
-  /** The post's first message is there already: the ticket's thread is the post; the key goes into it. */
-  async function welcomePost(workspaceId: string, post: ForumPost, d: InboxMessage, key: string) {
-    const ticket = await services.chatInbox.threadTicket(workspaceId, "discord", post.forumId, d.id);
-    if (!ticket) return;
-    await services.ticketThreads.attach(workspaceId, ticket.id, "discord", d.channel_id);
-    await rest.post(Routes.channelMessages(d.channel_id), {
-      body: { content: `🎫 ${key}: thanks, the team has it. Replies in this post reach them.`, allowed_mentions: { parse: [] } },
-    });
-  }
-
   async function received(inbox: InboxChannel, d: InboxMessage, root: { channelId: string; rootId: string } | null, post?: ForumPost) {
     if (!d.content?.trim() && !d.attachments?.length && !d.embeds?.length) return; // a sticker, a poll: nothing to answer
     const text = messageText(d as ResolvedMessage);
@@ -92,6 +58,8 @@ export function customerInbox(services: Services, rest: REST, log: Logger) {
       userId: d.author.id,
       userName: nameOf(d),
       text: post?.title.trim() ? `${post.title.trim()}\n\n${text}` : text,
+      // a top-level message: should it open a ticket, a worker starts its thread (or greets the post)
+      inboxThread: root ? undefined : post ? "post" : "message",
     };
     const actor = await team(d);
     if (actor) {
@@ -104,8 +72,6 @@ export function customerInbox(services: Services, rest: REST, log: Logger) {
     }
     const got = await services.chatInbox.customerSaid(inbox, message);
     log.info({ outcome: got.outcome, channel: d.channel_id }, "customer message in an inbox channel");
-    if (got.outcome === "opened")
-      await (post ? welcomePost(inbox.workspaceId, post, d, got.ticket) : startThread(inbox.workspaceId, d, got.ticket));
   }
 
   /** Where a thread was opened and its title: from its THREAD_CREATE, or asked of Discord. */

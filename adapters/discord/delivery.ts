@@ -26,6 +26,8 @@ const SKIPPABLE_MEMBER_CODES = new Set([10007, 10013, 50001, 50007, 50013]);
 export const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 10_000;
 /** Threads stay open a week without activity (Discord's longest auto-archive). */
 const AUTO_ARCHIVE_MINUTES = 10_080;
+/** Discord's "A thread has already been created for this message" */
+const THREAD_EXISTS = 160004;
 
 export interface ThreadRequest {
   /** the channel (or forum) the thread opens in */
@@ -36,6 +38,11 @@ export interface ThreadRequest {
   /** forum posts need a first message */
   forum?: boolean;
   starter?: string;
+  /**
+   * start a public thread on this message of parentId instead (the thread gets the message's id); one
+   * already started on it ("thread already exists", 160004) is taken as this one
+   */
+  onMessageId?: string;
 }
 
 /** The port plus what only Discord has: threads with members. */
@@ -168,6 +175,20 @@ export function createDiscordDelivery(config: Config, services: Services, opts: 
 
     async openThread(workspaceId, t) {
       await requireOwnChannel(services.channels, workspaceId, "discord", t.parentId, opts.logger);
+      const onMessageId = t.onMessageId;
+      if (onMessageId) {
+        const started = await call<Pick<APIChannel, "id">>(() =>
+          rest
+            .post(Routes.threads(t.parentId, onMessageId), {
+              body: { name: clip(t.name, 100), auto_archive_duration: AUTO_ARCHIVE_MINUTES },
+            })
+            .catch((e: unknown) => {
+              if (e instanceof DiscordAPIError && e.code === THREAD_EXISTS) return { id: onMessageId };
+              throw e;
+            }),
+        );
+        return { channelId: started.id };
+      }
       const body = t.forum
         ? {
             name: clip(t.name, 100),

@@ -31,6 +31,13 @@ export interface ChatMessageIn {
   userId: string;
   userName: string;
   text: string;
+  /**
+   * Discord: the ticket this top-level message opens gets its thread from a worker — "message", a public
+   * thread started on it; "post", the forum post it begins, which is the thread already. Either way the
+   * thread has this message's id, so it is recorded on the ticket as it opens (a customer's message in it
+   * finds the ticket from the first moment) and the worker is asked in its ticket.opened.
+   */
+  inboxThread?: "message" | "post";
 }
 
 export type ChatReceived =
@@ -297,6 +304,7 @@ export class ChatInbox {
         assigneeId: assignee?.id,
         sourceMessageKey: `${m.platform}:${m.channelId}:${m.messageId}`,
         source: m.platform,
+        ...(m.inboxThread ? { threadPlatform: m.platform, threadChannelId: m.messageId } : {}),
         createdAt: now,
         ...dueDates(policy, "normal", now),
       },
@@ -314,7 +322,13 @@ export class ChatInbox {
       type: "ticket.opened",
       recordKind: "ticket",
       recordId: ticket.id,
-      data: { assigneeId: assignee?.id ?? null, auto: !!assignee, requesterId: contactId, authorUserId: m.userId },
+      data: {
+        assigneeId: assignee?.id ?? null,
+        auto: !!assignee,
+        requesterId: contactId,
+        authorUserId: m.userId,
+        ...(m.inboxThread ? { inboxThread: { channelId: m.channelId, messageId: m.messageId, post: m.inboxThread === "post" } } : {}),
+      },
     });
     return ticket;
   }

@@ -46,8 +46,22 @@ export type DealEvent =
   /** edited, archived, restored or merged: which columns changed */
   | Of<"deal.changed", "deal", { fields: string[]; contactId: string | null }>;
 
+/**
+ * A customer's ticket from a Discord inbox: the public thread a worker starts on their message (channel and
+ * message id; the thread has the message's id), or, for a forum post, the post that already is the thread.
+ */
+export interface InboxThread {
+  channelId: string;
+  messageId: string;
+  post: boolean;
+}
+
 export type TicketEvent =
-  | Of<"ticket.opened", "ticket", { assigneeId: string | null; auto: boolean; requesterId: string | null; authorUserId?: string | null }>
+  | Of<
+      "ticket.opened",
+      "ticket",
+      { assigneeId: string | null; auto: boolean; requesterId: string | null; authorUserId?: string | null; inboxThread?: InboxThread }
+    >
   | Of<"ticket.assigned", "ticket", { fromId: string | null; toId: string; auto: boolean; previous: string | null }>
   | Of<"ticket.escalated", "ticket", { level: number; reason: string | null }>
   | Of<"ticket.waiting", "ticket">
