@@ -19,8 +19,16 @@ export const NIGHTLY_PATTERN = "0 30 3 * * *";
 
 export function bullPredictJobs(rt: JobRuntime): PredictJobs {
   // PREDICT_DEBOUNCE_MS: how long a change waits for others before the rescore runs
-  const add = (data: PredictJob, id: string, delay = rt.tuning.PREDICT_DEBOUNCE_MS) =>
-    rt.add<PredictJob>("predict", data.kind, data, { delay, deduplication: { id, ttl: delay } });
+  // a contact's notes come in runs: the first one's job stands for the rest until it runs (BullMQ's dedup
+  // refuses the others), so for half that time this process does not even ask Redis again
+  const asked = new Map<string, number>();
+  const add = async (data: PredictJob, id: string, delay = rt.tuning.PREDICT_DEBOUNCE_MS) => {
+    const now = Date.now();
+    if ((asked.get(id) ?? 0) > now) return;
+    await rt.add<PredictJob>("predict", data.kind, data, { delay, deduplication: { id, ttl: delay } });
+    if (asked.size >= 10_000) asked.clear();
+    if (delay > 0) asked.set(id, now + delay / 2);
+  };
   return {
     async rescore(workspaceId, contactIds) {
       if (!contactIds.length) return add({ kind: "score", workspaceId, contactIds: [] }, `score:${workspaceId}:*`);

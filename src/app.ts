@@ -88,6 +88,7 @@ export async function startApp(config: Config, opts: { role?: Role; logger?: Log
     inboundDomain: config.inboundDomain,
     replyDomain: config.SMTP_URL ? (config.inboundDomain ?? mailDomain(config.MAIL_FROM)) : undefined,
     mailboxProbe: { check: async (s) => (await import("../adapters/email/inbound/imap.ts")).imapProbe.check(s) },
+    rawSql: db.rawSql,
   });
   // who becomes a member: Slack is asked about new people (guests and other teams never join)
   services.identity.configure({

@@ -1,5 +1,6 @@
 // The domain services a command can call. Built once per process from the Prisma client.
 import { InboxService } from "./conversations/inbox.ts";
+import type { RawSql } from "./interactions/oneStatement.ts";
 import { ConversationService } from "./conversations/replies.ts";
 import { ChatInbox } from "./conversations/chat.ts";
 import { TicketCards } from "./conversations/cards.ts";
@@ -167,6 +168,8 @@ export interface ServiceDeps {
   replyDomain?: string;
   /** logs in to an IMAP mailbox before it is saved (adapters/email/inbound/imap.ts); without it none can be set up */
   mailboxProbe?: MailboxProbe;
+  /** raw SQL on the pool (OpenedDb.rawSql) for the hot paths (a log in one statement, command claims); without it, Prisma */
+  rawSql?: RawSql & Pick<PrismaClient, "$executeRaw">;
 }
 
 export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Services {
@@ -181,7 +184,7 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
   const zones = new MemberZoneService(db);
   const deals = new DealService(db, pipelines, companies, members, events);
   const tasks = new TaskService(db, members, zones, events, deps.taskReminders, deps.logger);
-  const interactions = new InteractionService(db, events, (actor, ticketId, tx) => tickets.resume(actor, ticketId, tx));
+  const interactions = new InteractionService(db, events, (actor, ticketId, tx) => tickets.resume(actor, ticketId, tx), deps.rawSql);
   const chatInbox = new ChatInbox(db, events, interactions, sla.hooks());
   return {
     inbox: new InboxService(db, events, sla.hooks(), deps.inboundDomain),
@@ -207,7 +210,7 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
     links: new LinkService(db),
     installations: new InstallationService(db, deps),
     identity: new IdentityService(db, deps.identityTtlMs),
-    processedEvents: new ProcessedEvents(db),
+    processedEvents: new ProcessedEvents(deps.rawSql ?? db),
     autocomplete: new AutocompleteService(db),
     search: new SearchService(db),
     lists: new RecordLists(db, pipelines),

@@ -89,7 +89,7 @@ export async function recordEvents(tx: Tx, items: { actor: EventAuthor; event: D
   });
 }
 
-const eventActor = (actor: EventAuthor): EventActor => ({
+export const eventActor = (actor: EventAuthor): EventActor => ({
   memberId: actor.memberId,
   name: actor.name,
   platform: actor.platform,
@@ -114,6 +114,14 @@ export class EventLog {
     }, opts);
     if (events.length && !this.local?.accept(events)) await this.wake(events.map((e) => ({ id: e.id, workspaceId: e.workspaceId })));
     return result;
+  }
+
+  /**
+   * After the commit of a write made without a Prisma transaction (one raw statement: see
+   * interactions/oneStatement.ts), the events it recorded, handed over as transaction() hands over its own.
+   */
+  async committed(events: RecordedEvent[]): Promise<void> {
+    if (events.length && !this.local?.accept(events)) await this.wake(events.map((e) => ({ id: e.id, workspaceId: e.workspaceId })));
   }
 
   /** A worker process dispatches the events its own commands record (local.ts); undefined stops that. */

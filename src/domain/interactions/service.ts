@@ -8,6 +8,7 @@ import { requireCanChange, requireRole, type Actor } from "../actor.ts";
 import { audit } from "../audit.ts";
 import { resolveAnyRef, type RefKind } from "../refs.ts";
 import { recordEvent, type EventLog } from "../events/record.ts";
+import { logInOneStatement, type RawSql } from "./oneStatement.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -49,6 +50,8 @@ export class InteractionService {
     private db: PrismaClient,
     private events: EventLog,
     private resumeTicket: ResumeTicket,
+    /** raw SQL on the pool: a contact's, company's or deal's log in one statement (oneStatement.ts) */
+    private raw?: RawSql,
   ) {}
 
   async log(actor: Actor, input: LogInput): Promise<LoggedInteraction> {
@@ -65,6 +68,11 @@ export class InteractionService {
     const hit = await resolveAnyRef(this.db, actor.workspaceId, input.ref);
     const record = { kind: hit.kind, id: hit.id, key: formatKey(hit.kind, hit.number), label: hit.label };
 
+    if (this.raw && hit.kind !== "ticket") {
+      const { interaction, event } = await logInOneStatement(this.raw, actor, { kind: hit.kind, id: hit.id, key: record.key }, input, now);
+      await this.events.committed([event]);
+      return { interaction, record, firstResponse: false, resumedTicket: false };
+    }
     const result = await this.events.transaction(
       (tx) => this.logIn(tx, actor, { kind: hit.kind, id: hit.id, key: record.key }, input, now),
       {

@@ -3,7 +3,8 @@ import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Platform } from "../../generated/prisma/enums.ts";
 
 export class ProcessedEvents {
-  constructor(private db: PrismaClient) {}
+  /** db: Prisma, or the pool's raw SQL (OpenedDb.rawSql: one prepared statement per claim, on every command that writes) */
+  constructor(private db: Pick<PrismaClient, "$executeRaw">) {}
 
   /** true the first time (workspace, source, key) is claimed; false for every retry after. */
   async claim(workspaceId: string, source: Platform, eventKey: string): Promise<boolean> {

@@ -1,0 +1,127 @@
+// An interaction on a contact, company or deal written in one SQL statement: the record's links, the row,
+// the contact's last touch, the audit row and the interaction.logged event — all or nothing, as a single
+// statement is its own transaction. These are the rows InteractionService.logIn writes through Prisma in
+// eight statements and a transaction; `/crm log` is the command a team runs most, and each statement
+// through Prisma costs a worker several times what PostgreSQL spends on it (bench/README.md,
+// bench/slack-ack.ts). A ticket's log keeps logIn: it may answer the ticket and restart its clock.
+import { UserInputError } from "../../errors.ts";
+import { Prisma, type Interaction, type PrismaClient } from "../../generated/prisma/client.ts";
+import { newId, utcTimestamp } from "../../db/ids.ts";
+import type { Actor } from "../actor.ts";
+import { eventActor } from "../events/record.ts";
+import type { RecordedEvent } from "../events/dispatcher.ts";
+import type { LogInput } from "./service.ts";
+
+/** Raw SQL on the pool (OpenedDb.rawSql: prepared statements on pg; Prisma itself on PGlite). */
+export type RawSql = Pick<PrismaClient, "$queryRaw">;
+
+export type LinkedKind = "contact" | "company" | "deal";
+
+/** The record's links, as logIn's relatedLinks finds them: one row, or none when the record is gone. */
+function links(kind: LinkedKind, id: string, ws: string): Prisma.Sql {
+  switch (kind) {
+    case "contact":
+      return Prisma.sql`SELECT "id" AS "contactId", "companyId", NULL::text AS "dealId" FROM "Contact" WHERE "id" = ${id} AND "workspaceId" = ${ws}`;
+    case "company":
+      return Prisma.sql`SELECT NULL::text AS "contactId", "id" AS "companyId", NULL::text AS "dealId" FROM "Company" WHERE "id" = ${id} AND "workspaceId" = ${ws}`;
+    case "deal":
+      return Prisma.sql`SELECT d."contactId", COALESCE(d."companyId", c."companyId") AS "companyId", d."id" AS "dealId"
+        FROM "Deal" d LEFT JOIN "Contact" c ON c."id" = d."contactId" WHERE d."id" = ${id} AND d."workspaceId" = ${ws}`;
+  }
+}
+
+interface Row {
+  contactId: string | null;
+  companyId: string | null;
+  dealId: string | null;
+  seq: string;
+}
+
+export async function logInOneStatement(
+  raw: RawSql,
+  actor: Actor,
+  target: { kind: LinkedKind; id: string; key: string },
+  input: Omit<LogInput, "ref">,
+  now: Date,
+): Promise<{ interaction: Interaction; event: RecordedEvent }> {
+  const ws = actor.workspaceId;
+  const id = newId();
+  const eventId = newId();
+  const summary = input.summary.trim();
+  const occurredAt = input.when ?? now;
+  const occ = utcTimestamp(occurredAt);
+  const at = utcTimestamp(now);
+  const source = input.source ?? actor.platform;
+  const author = actor.memberId;
+  const who = eventActor(actor);
+  // what logIn's audit row and event hold; the links come from the statement's own read of the record
+  const after = {
+    id,
+    workspaceId: ws,
+    kind: input.kind,
+    summary,
+    occurredAt,
+    authorId: author,
+    ticketId: null,
+    source,
+    permalink: input.permalink ?? null,
+    createdAt: now,
+    record: target.key,
+  };
+  const data = { actor: who, kind: input.kind, ticketId: null };
+  const rows = await raw.$queryRaw<Row[]>(Prisma.sql`
+    WITH l AS (${links(target.kind, target.id, ws)}),
+    i AS (
+      INSERT INTO "Interaction" ("id", "workspaceId", "kind", "summary", "occurredAt", "authorId", "contactId", "companyId", "dealId", "ticketId", "source", "permalink", "createdAt")
+      SELECT ${id}, ${ws}, ${input.kind}::"InteractionKind", ${summary}, ${occ}::timestamp(3), ${author}, l."contactId", l."companyId", l."dealId", NULL, ${source}::"Platform", ${input.permalink ?? null}, ${at}::timestamp(3)
+      FROM l
+      RETURNING "contactId", "companyId", "dealId"
+    ),
+    touched AS (
+      -- a backdated entry never moves "last touched" backwards
+      UPDATE "Contact" SET "lastInteractionAt" = ${occ}::timestamp(3), "updatedAt" = ${at}::timestamp(3)
+      WHERE "id" = (SELECT "contactId" FROM i) AND "workspaceId" = ${ws} AND ("lastInteractionAt" IS NULL OR "lastInteractionAt" < ${occ}::timestamp(3))
+    ),
+    audited AS (
+      INSERT INTO "AuditLog" ("id", "workspaceId", "actorId", "action", "entity", "entityId", "after", "at")
+      SELECT ${newId()}, ${ws}, ${author}, 'interaction.log', 'interaction', ${id},
+        ${JSON.stringify(after)}::jsonb || jsonb_build_object('contactId', i."contactId", 'companyId', i."companyId", 'dealId', i."dealId"), ${at}::timestamp(3)
+      FROM i
+    ),
+    e AS (
+      INSERT INTO "DomainEvent" ("id", "workspaceId", "type", "recordKind", "recordId", "actorId", "data", "createdAt", "attempts")
+      SELECT ${eventId}, ${ws}, 'interaction.logged', 'interaction', ${id}, ${author},
+        ${JSON.stringify(data)}::jsonb || jsonb_build_object('contactId', i."contactId", 'companyId', i."companyId", 'dealId', i."dealId"), ${at}::timestamp(3), 0
+      FROM i
+      RETURNING "seq"
+    )
+    SELECT i."contactId", i."companyId", i."dealId", e."seq"::text AS "seq" FROM i, e`);
+  const row = rows[0];
+  if (!row) throw new UserInputError(`${target.key} was deleted a moment ago; nothing was logged.`);
+  const linked = { contactId: row.contactId, companyId: row.companyId, dealId: row.dealId };
+  const interaction: Interaction = {
+    id,
+    workspaceId: ws,
+    kind: input.kind,
+    summary,
+    occurredAt,
+    authorId: author,
+    ...linked,
+    ticketId: null,
+    source,
+    permalink: input.permalink ?? null,
+    createdAt: now,
+  };
+  const event = {
+    type: "interaction.logged",
+    recordKind: "interaction",
+    recordId: id,
+    data: { kind: input.kind, ...linked, ticketId: null },
+    id: eventId,
+    seq: BigInt(row.seq),
+    createdAt: now,
+    workspaceId: ws,
+    actor: who,
+  } as RecordedEvent;
+  return { interaction, event };
+}
