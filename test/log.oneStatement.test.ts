@@ -55,6 +55,11 @@ describe("a log written in one statement", () => {
       const a = await viaPrisma.interactions.log(actor, { kind: "call", ref, summary: `through prisma on ${ref}` });
       const b = await viaRaw.interactions.log(actor, { kind: "call", ref, summary: `in one statement on ${ref}` });
       expect(b.record).toEqual(a.record);
+      // an email finds the contact through refs.ts, then the same statement by id
+      if (ref === "C-1")
+        expect((await viaRaw.interactions.log(actor, { kind: "email", ref: "ana@acme.example", summary: "by email" })).record).toEqual(
+          a.record,
+        );
       expect({ ...b.interaction, id: "", createdAt: null, occurredAt: null, summary: "" }).toEqual({
         ...a.interaction,
         id: "",
@@ -84,21 +89,24 @@ describe("a log written in one statement", () => {
     expect(Math.abs(row.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
   });
 
-  it("a record deleted between its lookup and the write: nothing is written, and the answer says so", async () => {
+  it("a record that is gone (or was never there): nothing is written, and the answer is refs.ts's", async () => {
     const before = { interactions: await db.interaction.count(), audits: await db.auditLog.count(), events: await db.domainEvent.count() };
     const gone = await viaRaw.contacts.add(actor, { name: "Short Lived" });
     await db.contact.delete({ where: { id: gone.id } });
     const counts = { audits: await db.auditLog.count(), events: await db.domainEvent.count() };
-    // what log() does after its lookup found the record
-    await expect(
-      logInOneStatement(
+    // the statement's own read finds nothing: it writes nothing and says so (log() then answers as refs.ts does)
+    expect(
+      await logInOneStatement(
         t.db.rawSql,
         actor,
-        { kind: "contact", id: gone.id, key: `C-${gone.number}` },
+        { kind: "contact", which: { id: gone.id }, key: `C-${gone.number}` },
         { kind: "note", summary: "too late" },
         new Date(),
       ),
-    ).rejects.toThrow(`C-${gone.number} was deleted a moment ago; nothing was logged.`);
+    ).toBeNull();
+    await expect(viaRaw.interactions.log(actor, { kind: "note", ref: `C-${gone.number}`, summary: "too late" })).rejects.toThrow(
+      `No contact C-${gone.number} in this workspace.`,
+    );
     expect(await db.interaction.count()).toBe(before.interactions);
     expect({ audits: await db.auditLog.count(), events: await db.domainEvent.count() }).toEqual(counts);
   });

@@ -4,7 +4,6 @@
 // eight statements and a transaction; `/crm log` is the command a team runs most, and each statement
 // through Prisma costs a worker several times what PostgreSQL spends on it (bench/README.md,
 // bench/slack-ack.ts). A ticket's log keeps logIn: it may answer the ticket and restart its clock.
-import { UserInputError } from "../../errors.ts";
 import { Prisma, type Interaction, type PrismaClient } from "../../generated/prisma/client.ts";
 import { newId, utcTimestamp } from "../../db/ids.ts";
 import type { Actor } from "../actor.ts";
@@ -17,33 +16,50 @@ export type RawSql = Pick<PrismaClient, "$queryRaw">;
 
 export type LinkedKind = "contact" | "company" | "deal";
 
-/** The record's links, as logIn's relatedLinks finds them: one row, or none when the record is gone. */
-function links(kind: LinkedKind, id: string, ws: string): Prisma.Sql {
+/** Which record: by id (found already), or by the number of the key the user typed (C-12). */
+export type Which = { id: string } | { number: number };
+
+const where = (alias: string, which: Which, ws: string) =>
+  "id" in which
+    ? Prisma.sql`${Prisma.raw(alias)}."id" = ${which.id} AND ${Prisma.raw(alias)}."workspaceId" = ${ws}`
+    : Prisma.sql`${Prisma.raw(alias)}."workspaceId" = ${ws} AND ${Prisma.raw(alias)}."number" = ${which.number}`;
+
+/**
+ * The record (its id, number and name, as refs.ts's lookup of a key gives them: archived ones too) and its
+ * links, as logIn's relatedLinks finds them: one row, or none when there is no such record.
+ */
+function links(kind: LinkedKind, which: Which, ws: string): Prisma.Sql {
   switch (kind) {
     case "contact":
-      return Prisma.sql`SELECT "id" AS "contactId", "companyId", NULL::text AS "dealId" FROM "Contact" WHERE "id" = ${id} AND "workspaceId" = ${ws}`;
+      return Prisma.sql`SELECT x."id" AS "recordId", x."number", x."name" AS "label", x."id" AS "contactId", x."companyId", NULL::text AS "dealId"
+        FROM "Contact" x WHERE ${where("x", which, ws)}`;
     case "company":
-      return Prisma.sql`SELECT NULL::text AS "contactId", "id" AS "companyId", NULL::text AS "dealId" FROM "Company" WHERE "id" = ${id} AND "workspaceId" = ${ws}`;
+      return Prisma.sql`SELECT x."id" AS "recordId", x."number", x."name" AS "label", NULL::text AS "contactId", x."id" AS "companyId", NULL::text AS "dealId"
+        FROM "Company" x WHERE ${where("x", which, ws)}`;
     case "deal":
-      return Prisma.sql`SELECT d."contactId", COALESCE(d."companyId", c."companyId") AS "companyId", d."id" AS "dealId"
-        FROM "Deal" d LEFT JOIN "Contact" c ON c."id" = d."contactId" WHERE d."id" = ${id} AND d."workspaceId" = ${ws}`;
+      return Prisma.sql`SELECT x."id" AS "recordId", x."number", x."title" AS "label", x."contactId", COALESCE(x."companyId", c."companyId") AS "companyId", x."id" AS "dealId"
+        FROM "Deal" x LEFT JOIN "Contact" c ON c."id" = x."contactId" WHERE ${where("x", which, ws)}`;
   }
 }
 
 interface Row {
+  recordId: string;
+  number: number;
+  label: string;
   contactId: string | null;
   companyId: string | null;
   dealId: string | null;
   seq: string;
 }
 
+/** The interaction and its event, and the record it is on; null when there is no such record (nothing written). */
 export async function logInOneStatement(
   raw: RawSql,
   actor: Actor,
-  target: { kind: LinkedKind; id: string; key: string },
+  target: { kind: LinkedKind; which: Which; key: string },
   input: Omit<LogInput, "ref">,
   now: Date,
-): Promise<{ interaction: Interaction; event: RecordedEvent }> {
+): Promise<{ interaction: Interaction; event: RecordedEvent; record: { id: string; number: number; label: string } } | null> {
   const ws = actor.workspaceId;
   const id = newId();
   const eventId = newId();
@@ -70,7 +86,7 @@ export async function logInOneStatement(
   };
   const data = { actor: who, kind: input.kind, ticketId: null };
   const rows = await raw.$queryRaw<Row[]>(Prisma.sql`
-    WITH l AS (${links(target.kind, target.id, ws)}),
+    WITH l AS (${links(target.kind, target.which, ws)}),
     i AS (
       INSERT INTO "Interaction" ("id", "workspaceId", "kind", "summary", "occurredAt", "authorId", "contactId", "companyId", "dealId", "ticketId", "source", "permalink", "createdAt")
       SELECT ${id}, ${ws}, ${input.kind}::"InteractionKind", ${summary}, ${occ}::timestamp(3), ${author}, l."contactId", l."companyId", l."dealId", NULL, ${source}::"Platform", ${input.permalink ?? null}, ${at}::timestamp(3)
@@ -95,9 +111,9 @@ export async function logInOneStatement(
       FROM i
       RETURNING "seq"
     )
-    SELECT i."contactId", i."companyId", i."dealId", e."seq"::text AS "seq" FROM i, e`);
+    SELECT l."recordId", l."number", l."label", i."contactId", i."companyId", i."dealId", e."seq"::text AS "seq" FROM l, i, e`);
   const row = rows[0];
-  if (!row) throw new UserInputError(`${target.key} was deleted a moment ago; nothing was logged.`);
+  if (!row) return null;
   const linked = { contactId: row.contactId, companyId: row.companyId, dealId: row.dealId };
   const interaction: Interaction = {
     id,
@@ -123,5 +139,5 @@ export async function logInOneStatement(
     workspaceId: ws,
     actor: who,
   } as RecordedEvent;
-  return { interaction, event };
+  return { interaction, event, record: { id: row.recordId, number: Number(row.number), label: row.label } };
 }

@@ -3,12 +3,12 @@
 import { UserInputError } from "../../errors.ts";
 import type { Interaction, Prisma, PrismaClient } from "../../generated/prisma/client.ts";
 import type { InteractionKind, Platform } from "../../generated/prisma/enums.ts";
-import { formatKey } from "../../db/keys.ts";
+import { formatKey, parseKey } from "../../db/keys.ts";
 import { requireCanChange, requireRole, type Actor } from "../actor.ts";
 import { audit } from "../audit.ts";
 import { resolveAnyRef, type RefKind } from "../refs.ts";
 import { recordEvent, type EventLog } from "../events/record.ts";
-import { logInOneStatement, type RawSql } from "./oneStatement.ts";
+import { logInOneStatement, type LinkedKind, type RawSql, type Which } from "./oneStatement.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -65,13 +65,20 @@ export class InteractionService {
         `when: ${occurredAt.toISOString().slice(0, 16).replace("T", " ")} is in the future; log what already happened (use a date like yesterday or 2026-01-31).`,
       );
     }
+    if (this.raw) {
+      // a key (the usual case) is looked up by the statement itself; anything else, or no such record, by refs.ts
+      const key = parseKey(input.ref.trim());
+      if (key && (key.kind === "contact" || key.kind === "company" || key.kind === "deal")) {
+        const done = await this.logOneStatement(actor, key.kind, { number: key.number }, formatKey(key.kind, key.number), input, now);
+        if (done) return done;
+      }
+    }
     const hit = await resolveAnyRef(this.db, actor.workspaceId, input.ref);
     const record = { kind: hit.kind, id: hit.id, key: formatKey(hit.kind, hit.number), label: hit.label };
-
     if (this.raw && hit.kind !== "ticket") {
-      const { interaction, event } = await logInOneStatement(this.raw, actor, { kind: hit.kind, id: hit.id, key: record.key }, input, now);
-      await this.events.committed([event]);
-      return { interaction, record, firstResponse: false, resumedTicket: false };
+      const done = await this.logOneStatement(actor, hit.kind, { id: hit.id }, record.key, input, now);
+      if (!done) throw new UserInputError(`${record.key} was deleted a moment ago; nothing was logged.`);
+      return done;
     }
     const result = await this.events.transaction(
       (tx) => this.logIn(tx, actor, { kind: hit.kind, id: hit.id, key: record.key }, input, now),
@@ -81,6 +88,26 @@ export class InteractionService {
       },
     );
     return { ...result, record };
+  }
+
+  /** A log on a contact, company or deal in one statement (oneStatement.ts); null when there is no such record. */
+  private async logOneStatement(
+    actor: Actor,
+    kind: LinkedKind,
+    which: Which,
+    key: string,
+    input: LogInput,
+    now: Date,
+  ): Promise<LoggedInteraction | null> {
+    const done = await logInOneStatement(this.raw!, actor, { kind, which, key }, input, now);
+    if (!done) return null;
+    await this.events.committed([done.event]);
+    return {
+      interaction: done.interaction,
+      record: { kind, id: done.record.id, key, label: done.record.label },
+      firstResponse: false,
+      resumedTicket: false,
+    };
   }
 
   /**
