@@ -26,5 +26,22 @@ export class UnavailableError extends Error {
   override name = "UnavailableError";
 }
 
+/**
+ * The run of a command found its invocation claimed already (a request delivered twice, a job taken over
+ * by another worker): it wrote nothing. Not the user's doing; the command runner answers it.
+ */
+export class AlreadyRunError extends Error {
+  override name = "AlreadyRunError";
+  constructor() {
+    super("this invocation was already run");
+  }
+}
+
+/** The invocation a command runs for, claimed in the command's own write (Command.claimsInWrite). */
+export interface InvocationClaim {
+  source: "slack" | "discord" | "console";
+  key: string;
+}
+
 export const isUserFacing = (e: unknown): e is UserInputError | NotFoundError | PermissionError | UnavailableError =>
   e instanceof UserInputError || e instanceof NotFoundError || e instanceof PermissionError || e instanceof UnavailableError;

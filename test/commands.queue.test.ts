@@ -141,6 +141,26 @@ describe("commands through the one queue", () => {
     expect(JSON.stringify(slack.calls(new URL(String(list.answerTo!.responseUrl)).pathname)[0].body)).toContain("Grace Hopper");
   });
 
+  it("a log claims its invocation in its own write: taken twice it writes once, and taken over it says so", async () => {
+    const grace = await db.db.prisma.contact.findFirstOrThrow({ where: { email: "grace@example.com" } });
+    const text = `log note C-${grace.number} Called about the compiler`;
+    const inv = slackInvocation(Object.fromEntries(new URLSearchParams(slashBody(text, slack))), text, "command");
+    await queue().add("slack", inv, { jobId: "log-twice-first" });
+    await queue().add("slack", inv, { jobId: "log-twice-second" });
+    const path = new URL(String(inv.answerTo!.responseUrl)).pathname;
+    await slack.waitFor(path, 1, 10_000);
+    expect(await onWorker("slack", /Called about the compiler/, 2)).toHaveLength(2);
+    const logged = () => db.db.prisma.interaction.count({ where: { contactId: grace.id, summary: "Called about the compiler" } });
+    expect(await logged()).toBe(1);
+    expect(slack.calls(path)).toHaveLength(1);
+    const { config, services, logger } = worker!.app;
+    const run = commandRunner({ services, commands, logger, surfaces: { slack: slackSurface({ config, services, logger }) } });
+    await run(inv, { retried: true });
+    await slack.waitFor(path, 2, 5_000);
+    expect(JSON.stringify(slack.calls(path)[1].body)).toMatch(/already taken once/);
+    expect(await logged()).toBe(1);
+  });
+
   it("a command with a password in it runs in the server: its text never reaches the commands queue in Redis", async () => {
     const states = ["completed", "waiting", "active", "failed", "delayed"] as const;
     const before = (await queue().getJobs([...states], 0, 2000)).length;

@@ -9,6 +9,7 @@ import { createServices, type Services } from "../src/domain/services.ts";
 import type { Actor } from "../src/domain/actor.ts";
 import type { PrismaClient } from "../src/generated/prisma/client.ts";
 import { logInOneStatement } from "../src/domain/interactions/oneStatement.ts";
+import { AlreadyRunError } from "../src/errors.ts";
 
 let t: TestDb;
 let db: PrismaClient;
@@ -109,5 +110,30 @@ describe("a log written in one statement", () => {
     );
     expect(await db.interaction.count()).toBe(before.interactions);
     expect({ audits: await db.auditLog.count(), events: await db.domainEvent.count() }).toEqual(counts);
+  });
+
+  it("a command's claim is taken in the same statement: a second run of the invocation writes nothing and says it already ran", async () => {
+    const count = () => db.interaction.count({ where: { workspaceId: actor.workspaceId } });
+    const before = await count();
+    const claim = { source: "slack" as const, key: `run:test-${Date.now()}` };
+    await viaRaw.interactions.log(actor, { kind: "call", ref: "C-1", summary: "once" }, { claim });
+    await expect(viaRaw.interactions.log(actor, { kind: "call", ref: "C-1", summary: "once" }, { claim })).rejects.toBeInstanceOf(
+      AlreadyRunError,
+    );
+    expect(await count()).toBe(before + 1);
+    // the same invocation key was claimed, as the runner's own claim would have been
+    expect(await viaRaw.processedEvents.claim(actor.workspaceId, "slack", claim.key)).toBe(false);
+    // by email (refs.ts first, then the statement by id) and through Prisma: claimed once too
+    for (const [services, ref] of [
+      [viaRaw, "ana@acme.example"],
+      [viaPrisma, "C-1"],
+    ] as const) {
+      const other = { source: "discord" as const, key: `run:${ref}-${Date.now()}` };
+      await services.interactions.log(actor, { kind: "note", ref, summary: "claimed" }, { claim: other });
+      await expect(services.interactions.log(actor, { kind: "note", ref, summary: "claimed" }, { claim: other })).rejects.toBeInstanceOf(
+        AlreadyRunError,
+      );
+    }
+    expect(await count()).toBe(before + 3);
   });
 });

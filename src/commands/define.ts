@@ -1,6 +1,6 @@
 // A command is defined once: path, summary, usage, arguments and handler. Every surface uses it.
 import { z } from "zod";
-import { UserInputError } from "../errors.ts";
+import { UserInputError, type InvocationClaim } from "../errors.ts";
 import type { Actor } from "../domain/actor.ts";
 import type { Services } from "../domain/services.ts";
 import type { Reply } from "../reply/reply.ts";
@@ -12,6 +12,8 @@ export interface CommandContext<A> {
   services: Services;
   /** where the command was typed (channel id on its platform), for rooms, notify and reports */
   channelId?: string;
+  /** for a command that claimsInWrite: the invocation to claim in its write (none when run without a runner) */
+  claim?: InvocationClaim;
 }
 
 /** What a form for the command shows, once the arguments already given are known (see forms.ts). */
@@ -50,6 +52,11 @@ export interface Command<A = Record<string, unknown>> {
   ownRecordsOnly?: boolean;
   /** it can be filled in through a form; typed without its required arguments (Slack), it opens one */
   form?: CommandForm;
+  /**
+   * it claims its invocation in the statement that writes (ctx.claim) instead of the runner claiming it in
+   * a statement of its own first: a hot command's round trip saved (log, src/domain/interactions/oneStatement.ts)
+   */
+  claimsInWrite?: boolean;
   run(ctx: CommandContext<A>): Promise<Reply>;
 }
 
@@ -62,6 +69,7 @@ export function defineCommand<S extends ArgsShape>(def: {
   readOnly?: boolean;
   ownRecordsOnly?: boolean;
   form?: CommandForm;
+  claimsInWrite?: boolean;
   run(ctx: CommandContext<ArgsOf<S>>): Promise<Reply>;
 }): Command<ArgsOf<S>> {
   const specs: ArgSpec[] = Object.entries(def.args).map(([name, a]) => ({ ...(a as Arg<unknown, boolean>).spec, name }) as ArgSpec);

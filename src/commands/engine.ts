@@ -1,6 +1,14 @@
 // Text → command: match the path, spread tokens over the command's arguments, validate, run, and turn
 // every failure into a short ephemeral reply. Adapters call runText / runParsed and never see a throw.
-import { NotFoundError, PermissionError, UnavailableError, UserInputError, isUserFacing } from "../errors.ts";
+import {
+  AlreadyRunError,
+  NotFoundError,
+  PermissionError,
+  UnavailableError,
+  UserInputError,
+  isUserFacing,
+  type InvocationClaim,
+} from "../errors.ts";
 import type { Actor } from "../domain/actor.ts";
 import type { Services } from "../domain/services.ts";
 import { errorReply, type Reply } from "../reply/reply.ts";
@@ -73,6 +81,8 @@ export interface RunOptions {
   channelId?: string;
   onError?: (e: unknown, cmd?: Command) => void;
   /** PUBLIC_URL: record replies get a link */ publicUrl?: string;
+  /** the invocation, for a command that claims it in its own write (Command.claimsInWrite) */
+  claim?: InvocationClaim;
 }
 
 export async function runParsed(parsed: Parsed, actor: Actor, services: Services, opts: RunOptions = {}): Promise<Reply> {
@@ -81,11 +91,12 @@ export async function runParsed(parsed: Parsed, actor: Actor, services: Services
     const args = decodeArgs(cmd, parsed.raw, parsed.hints);
     assertMayRun(cmd, actor);
     await checkChannelArgs(cmd, args, actor, services);
-    const reply = await cmd.run({ args, actor, services, channelId: opts.channelId });
+    const reply = await cmd.run({ args, actor, services, channelId: opts.channelId, claim: opts.claim });
     if (reply.recordKey && opts.publicUrl)
       reply.recordUrl = new URL(`/r/${actor.workspaceId}/${reply.recordKey}`, opts.publicUrl).toString();
     return reply;
   } catch (e) {
+    if (e instanceof AlreadyRunError) throw e; // the runner's to answer (runner.ts)
     return toErrorReply(e, cmd, opts);
   }
 }

@@ -24,18 +24,23 @@ export const log = defineCommand({
     summary: arg.prose("what was said or agreed").rest(),
     when: arg.date("when it happened (default now)").optional().option(),
   },
-  async run({ args, actor, services }) {
+  claimsInWrite: true,
+  async run({ args, actor, services, claim }) {
     const {
       interaction: x,
       record,
       resumedTicket,
       firstResponse,
-    } = await services.interactions.log(actor, {
-      kind: args.kind,
-      ref: args.ref,
-      summary: args.summary,
-      when: args.when,
-    });
+    } = await services.interactions.log(
+      actor,
+      {
+        kind: args.kind,
+        ref: args.ref,
+        summary: args.summary,
+        when: args.when,
+      },
+      { claim },
+    );
     const line = `${ICON[args.kind]} Logged ${args.kind} on ${record.key} ${record.label}`;
     const notes = [
       args.when && `Dated ${day(x.occurredAt)}.`,

@@ -3,6 +3,7 @@
 // shared, then deliver the answer to its address or hand it back to the dispatcher (dispatch.ts).
 import type { Services } from "../domain/services.ts";
 import type { Logger } from "../log.ts";
+import { AlreadyRunError } from "../errors.ts";
 import { errorReply } from "../reply/reply.ts";
 import type { Command } from "./define.ts";
 import { parseText, runParsed, toErrorReply, type Parsed } from "./engine.ts";
@@ -35,12 +36,23 @@ export function commandRunner(deps: RunnerDeps): RunInvocation {
       const actor = await surface.identify(inv.identity);
       parsed = parse(inv.command);
       // a command that writes runs once: a request delivered twice, a stalled job taken over by another
-      // worker, or a job that arrives after the server already ran it itself finds the claim
-      if (!parsed.cmd.readOnly && !(await services.processedEvents.claim(actor.workspaceId, inv.surface, `run:${inv.id}`)))
-        return { reply: errorReply(retried ? ALREADY_RAN : ALREADY_HANDLED), duplicate: true };
-      const reply = await runParsed(parsed, actor, services, { channelId: inv.channelId, onError, publicUrl });
+      // worker, or a job that arrives after the server already ran it itself finds the claim — taken here,
+      // or by the command in its own write (claimsInWrite), which then throws AlreadyRunError
+      const claim = { source: inv.surface, key: `run:${inv.id}` };
+      const claimed =
+        parsed.cmd.readOnly ||
+        parsed.cmd.claimsInWrite ||
+        (await services.processedEvents.claim(actor.workspaceId, claim.source, claim.key));
+      if (!claimed) return { reply: errorReply(retried ? ALREADY_RAN : ALREADY_HANDLED), duplicate: true };
+      const reply = await runParsed(parsed, actor, services, {
+        channelId: inv.channelId,
+        onError,
+        publicUrl,
+        claim: parsed.cmd.claimsInWrite ? claim : undefined,
+      });
       return { reply, share: shareCommandFor(parsed, reply, "text" in inv.command ? inv.command.text : undefined) };
     } catch (e) {
+      if (e instanceof AlreadyRunError) return { reply: errorReply(retried ? ALREADY_RAN : ALREADY_HANDLED), duplicate: true };
       return { reply: toErrorReply(e, parsed?.cmd, { onError }) };
     }
   }

@@ -184,7 +184,14 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
   const zones = new MemberZoneService(db);
   const deals = new DealService(db, pipelines, companies, members, events);
   const tasks = new TaskService(db, members, zones, events, deps.taskReminders, deps.logger);
-  const interactions = new InteractionService(db, events, (actor, ticketId, tx) => tickets.resume(actor, ticketId, tx), deps.rawSql);
+  const processedEvents = new ProcessedEvents(deps.rawSql ?? db);
+  const interactions = new InteractionService(
+    db,
+    events,
+    (actor, ticketId, tx) => tickets.resume(actor, ticketId, tx),
+    processedEvents,
+    deps.rawSql,
+  );
   const chatInbox = new ChatInbox(db, events, interactions, sla.hooks());
   return {
     inbox: new InboxService(db, events, sla.hooks(), deps.inboundDomain),
@@ -210,7 +217,7 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
     links: new LinkService(db),
     installations: new InstallationService(db, deps),
     identity: new IdentityService(db, deps.identityTtlMs),
-    processedEvents: new ProcessedEvents(deps.rawSql ?? db),
+    processedEvents,
     autocomplete: new AutocompleteService(db),
     search: new SearchService(db),
     lists: new RecordLists(db, pipelines),

@@ -5,6 +5,8 @@
 // through Prisma costs a worker several times what PostgreSQL spends on it (bench/README.md,
 // bench/slack-ack.ts). A ticket's log keeps logIn: it may answer the ticket and restart its clock.
 import { Prisma, type Interaction, type PrismaClient } from "../../generated/prisma/client.ts";
+import { randomUUID } from "node:crypto";
+import type { InvocationClaim } from "../../errors.ts";
 import { newId, utcTimestamp } from "../../db/ids.ts";
 import type { Actor } from "../actor.ts";
 import { eventActor } from "../events/record.ts";
@@ -43,7 +45,8 @@ function links(kind: LinkedKind, which: Which, ws: string): Prisma.Sql {
 }
 
 interface Row {
-  recordId: string;
+  claimed: number;
+  recordId: string | null;
   number: number;
   label: string;
   contactId: string | null;
@@ -52,14 +55,20 @@ interface Row {
   seq: string;
 }
 
-/** The interaction and its event, and the record it is on; null when there is no such record (nothing written). */
+/**
+ * The interaction and its event, and the record it is on; null when there is no such record, "already run"
+ * when the claim (the command's invocation, ProcessedEvents) was taken before: nothing written either way.
+ */
 export async function logInOneStatement(
   raw: RawSql,
   actor: Actor,
   target: { kind: LinkedKind; which: Which; key: string },
   input: Omit<LogInput, "ref">,
   now: Date,
-): Promise<{ interaction: Interaction; event: RecordedEvent; record: { id: string; number: number; label: string } } | null> {
+  claim?: InvocationClaim,
+): Promise<
+  { interaction: Interaction; event: RecordedEvent; record: { id: string; number: number; label: string } } | null | "already run"
+> {
   const ws = actor.workspaceId;
   const id = newId();
   const eventId = newId();
@@ -86,7 +95,14 @@ export async function logInOneStatement(
   };
   const data = { actor: who, kind: input.kind, ticketId: null };
   const rows = await raw.$queryRaw<Row[]>(Prisma.sql`
-    WITH l AS (${links(target.kind, target.which, ws)}),
+    WITH claimed AS (${
+      claim
+        ? Prisma.sql`INSERT INTO "ProcessedEvent" ("id", "workspaceId", "source", "eventKey")
+            VALUES (${randomUUID()}, ${ws}, ${claim.source}::"Platform", ${claim.key})
+            ON CONFLICT ("workspaceId", "source", "eventKey") DO NOTHING RETURNING 1`
+        : Prisma.sql`SELECT 1`
+    }),
+    l AS (SELECT * FROM (${links(target.kind, target.which, ws)}) x WHERE EXISTS (SELECT 1 FROM claimed)),
     i AS (
       INSERT INTO "Interaction" ("id", "workspaceId", "kind", "summary", "occurredAt", "authorId", "contactId", "companyId", "dealId", "ticketId", "source", "permalink", "createdAt")
       SELECT ${id}, ${ws}, ${input.kind}::"InteractionKind", ${summary}, ${occ}::timestamp(3), ${author}, l."contactId", l."companyId", l."dealId", NULL, ${source}::"Platform", ${input.permalink ?? null}, ${at}::timestamp(3)
@@ -111,9 +127,13 @@ export async function logInOneStatement(
       FROM i
       RETURNING "seq"
     )
-    SELECT l."recordId", l."number", l."label", i."contactId", i."companyId", i."dealId", e."seq"::text AS "seq" FROM l, i, e`);
+    SELECT (SELECT count(*) FROM claimed)::int AS "claimed", r.*
+    FROM (SELECT 1) one LEFT JOIN (
+      SELECT l."recordId", l."number", l."label", i."contactId", i."companyId", i."dealId", e."seq"::text AS "seq" FROM l, i, e
+    ) r ON true`);
   const row = rows[0];
-  if (!row) return null;
+  if (!row.claimed) return "already run";
+  if (!row.recordId) return null;
   const linked = { contactId: row.contactId, companyId: row.companyId, dealId: row.dealId };
   const interaction: Interaction = {
     id,

@@ -1,6 +1,7 @@
 // Interactions: calls, emails, meetings, notes and chats logged against a contact, company, deal or
 // ticket. One row links the record and its related records too, so every timeline shows it.
-import { UserInputError } from "../../errors.ts";
+import { AlreadyRunError, UserInputError, type InvocationClaim } from "../../errors.ts";
+import type { ProcessedEvents } from "../workspaces/processed-events.ts";
 import type { Interaction, Prisma, PrismaClient } from "../../generated/prisma/client.ts";
 import type { InteractionKind, Platform } from "../../generated/prisma/enums.ts";
 import { formatKey, parseKey } from "../../db/keys.ts";
@@ -50,11 +51,17 @@ export class InteractionService {
     private db: PrismaClient,
     private events: EventLog,
     private resumeTicket: ResumeTicket,
+    /** claims of command invocations (ProcessedEvents), for a log whose command claims in its write */
+    private claims: Pick<ProcessedEvents, "claim">,
     /** raw SQL on the pool: a contact's, company's or deal's log in one statement (oneStatement.ts) */
     private raw?: RawSql,
   ) {}
 
-  async log(actor: Actor, input: LogInput): Promise<LoggedInteraction> {
+  /**
+   * opts.claim: the command's invocation, claimed in the same write (a second run of it writes nothing and
+   * throws AlreadyRunError); the one-statement path claims inside its statement.
+   */
+  async log(actor: Actor, input: LogInput, opts: { claim?: InvocationClaim } = {}): Promise<LoggedInteraction> {
     requireRole(actor, "agent", "log interactions");
     const summary = input.summary.trim();
     if (!summary) throw new UserInputError("Give a summary of what happened.");
@@ -65,14 +72,25 @@ export class InteractionService {
         `when: ${occurredAt.toISOString().slice(0, 16).replace("T", " ")} is in the future; log what already happened (use a date like yesterday or 2026-01-31).`,
       );
     }
+    let claim = opts.claim;
     if (this.raw) {
       // a key (the usual case) is looked up by the statement itself; anything else, or no such record, by refs.ts
       const key = parseKey(input.ref.trim());
       if (key && (key.kind === "contact" || key.kind === "company" || key.kind === "deal")) {
-        const done = await this.logOneStatement(actor, key.kind, { number: key.number }, formatKey(key.kind, key.number), input, now);
+        const done = await this.logOneStatement(
+          actor,
+          key.kind,
+          { number: key.number },
+          formatKey(key.kind, key.number),
+          input,
+          now,
+          claim,
+        );
         if (done) return done;
+        claim = undefined; // the statement took it
       }
     }
+    if (claim && !(await this.claims.claim(actor.workspaceId, claim.source, claim.key))) throw new AlreadyRunError();
     const hit = await resolveAnyRef(this.db, actor.workspaceId, input.ref);
     const record = { kind: hit.kind, id: hit.id, key: formatKey(hit.kind, hit.number), label: hit.label };
     if (this.raw && hit.kind !== "ticket") {
@@ -98,8 +116,10 @@ export class InteractionService {
     key: string,
     input: LogInput,
     now: Date,
+    claim?: InvocationClaim,
   ): Promise<LoggedInteraction | null> {
-    const done = await logInOneStatement(this.raw!, actor, { kind, which, key }, input, now);
+    const done = await logInOneStatement(this.raw!, actor, { kind, which, key }, input, now, claim);
+    if (done === "already run") throw new AlreadyRunError();
     if (!done) return null;
     await this.events.committed([done.event]);
     return {
