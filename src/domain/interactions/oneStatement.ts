@@ -11,12 +11,21 @@ import { newId, utcTimestamp } from "../../db/ids.ts";
 import type { Actor } from "../actor.ts";
 import { eventActor } from "../events/record.ts";
 import type { RecordedEvent } from "../events/dispatcher.ts";
-import type { LogInput } from "./service.ts";
+import type { InteractionKind, Platform } from "../../generated/prisma/enums.ts";
 
 /** Raw SQL on the pool (OpenedDb.rawSql: prepared statements on pg; Prisma itself on PGlite). */
 export type RawSql = Pick<PrismaClient, "$queryRaw">;
 
 export type LinkedKind = "contact" | "company" | "deal";
+
+/** What is logged (service.ts's LogInput without its reference). */
+export interface LogWhat {
+  kind: InteractionKind;
+  summary: string;
+  when?: Date;
+  source?: Platform;
+  permalink?: string;
+}
 
 /** Which record: by id (found already), or by the number of the key the user typed (C-12). */
 export type Which = { id: string } | { number: number };
@@ -63,7 +72,7 @@ export async function logInOneStatement(
   raw: RawSql,
   actor: Actor,
   target: { kind: LinkedKind; which: Which; key: string },
-  input: Omit<LogInput, "ref">,
+  input: LogWhat,
   now: Date,
   claim?: InvocationClaim,
 ): Promise<
