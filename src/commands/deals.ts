@@ -54,8 +54,7 @@ export const dealMove = defineCommand({
   usage: "/crm deal move <D-ref> <stage>",
   args: { deal: arg.ref("deal key or title", "deal"), stage: arg.stage() },
   async run({ args, actor, services }) {
-    const { deal, from } = await services.deals.move(actor, args.deal, args.stage);
-    const stages = await services.pipelines.stages(actor.workspaceId);
+    const { deal, from, stages } = await services.deals.move(actor, args.deal, args.stage);
     return dealCard(deal, stages, `moved ${from} → ${deal.stage.name}`).build();
   },
 });

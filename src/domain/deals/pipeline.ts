@@ -29,7 +29,11 @@ export class PipelineService {
 
   /** Stage by name (case-insensitive, unique prefix allowed) in the default pipeline. */
   async stageByName(workspaceId: string, name: string): Promise<Stage> {
-    const stages = await this.stages(workspaceId);
+    return this.pick(await this.stages(workspaceId), name);
+  }
+
+  /** stageByName among stages already read. */
+  pick(stages: Stage[], name: string): Stage {
     const n = name.trim().toLowerCase();
     const exact = stages.find((s) => s.name.toLowerCase() === n);
     if (exact) return exact;

@@ -1,8 +1,8 @@
 // Deals: new, move, won, lost, show (lists: src/domain/search/lists.ts). Every stage change is a DealStageChange row and an audit row.
 import { UserInputError } from "../../errors.ts";
-import type { PrismaClient, Prisma } from "../../generated/prisma/client.ts";
+import type { PrismaClient, Prisma, Stage } from "../../generated/prisma/client.ts";
 import type { MemberRef } from "../../parse/memberRef.ts";
-import { nextNumber } from "../../db/keys.ts";
+import { nextNumber, parseKey } from "../../db/keys.ts";
 import { requireCanChange, requireRole, type Actor } from "../actor.ts";
 import { audit } from "../audit.ts";
 import { resolveRef } from "../refs.ts";
@@ -77,6 +77,12 @@ export class DealService {
   }
 
   private async load(actor: Actor, ref: string): Promise<DealWithRefs> {
+    // a key (D-7, the usual case) is read at once; a title, or a key that finds nothing, goes through refs.ts
+    const key = parseKey(ref);
+    if (key?.kind === "deal") {
+      const deal = await this.db.deal.findFirst({ where: { workspaceId: actor.workspaceId, number: key.number }, include: dealInclude });
+      if (deal) return deal;
+    }
     const hit = await resolveRef(this.db, actor.workspaceId, "deal", ref);
     return this.db.deal.findFirstOrThrow({ where: { id: hit.id, workspaceId: actor.workspaceId }, include: dealInclude });
   }
@@ -88,17 +94,16 @@ export class DealService {
     stageName: string,
     lostReason?: string,
     via: "move" | "won" | "lost" = "move",
-  ): Promise<{ deal: DealWithRefs; from: string }> {
+  ): Promise<{ deal: DealWithRefs; from: string; stages: Stage[] }> {
     const deal = await this.load(actor, ref);
     requireLive("deal", `D-${deal.number}`, deal);
     requireCanChange(actor, deal.ownerId, "move deals");
-    const to = await this.pipelines.stageByName(actor.workspaceId, stageName);
+    const stages = await this.pipelines.stages(actor.workspaceId);
+    const to = this.pipelines.pick(stages, stageName);
     if (to.id === deal.stageId) throw new UserInputError(`D-${deal.number} is already in ${to.name}.`);
-    const updated = await this.events.transaction(async (tx) => {
-      await this.moveIn(tx, actor, deal, to, { lostReason, via });
-      return tx.deal.findUniqueOrThrow({ where: { id: deal.id }, include: dealInclude });
-    });
-    return { deal: updated, from: deal.stage.name };
+    const set = await this.events.transaction((tx) => this.moveIn(tx, actor, deal, to, { lostReason, via }));
+    // the deal as the conditional update left it (its stage could not change meanwhile): no read back
+    return { deal: { ...deal, ...set, stage: to }, from: deal.stage.name, stages };
   }
 
   /**
@@ -112,18 +117,18 @@ export class DealService {
     deal: { id: string; number: number; stageId: string; stage: { name: string }; contactId: string | null },
     to: { id: string; name: string; isWon: boolean; isLost: boolean },
     opts: { lostReason?: string | null; via?: "move" | "won" | "lost"; enteredAt?: Date; audited?: boolean } = {},
-  ): Promise<void> {
+  ): Promise<{ stageId: string; stageEnteredAt: Date; closedAt: Date | null; lostReason: string | null; updatedAt: Date }> {
     const { lostReason, via = "move" } = opts;
     const closed = to.isWon || to.isLost;
-    const res = await tx.deal.updateMany({
-      where: { id: deal.id, workspaceId: actor.workspaceId, stageId: deal.stageId },
-      data: {
-        stageId: to.id,
-        stageEnteredAt: opts.enteredAt ?? new Date(),
-        closedAt: closed ? new Date() : null,
-        lostReason: to.isLost ? (lostReason ?? null) : null,
-      },
-    });
+    const now = new Date();
+    const set = {
+      stageId: to.id,
+      stageEnteredAt: opts.enteredAt ?? now,
+      closedAt: closed ? now : null,
+      lostReason: to.isLost ? (lostReason ?? null) : null,
+      updatedAt: now,
+    };
+    const res = await tx.deal.updateMany({ where: { id: deal.id, workspaceId: actor.workspaceId, stageId: deal.stageId }, data: set });
     if (res.count !== 1) throw new UserInputError(`D-${deal.number} was changed by someone else just now; try again.`);
     await tx.dealStageChange.create({
       data: { workspaceId: actor.workspaceId, dealId: deal.id, fromStageId: deal.stageId, toStageId: to.id, actorId: actor.memberId },
@@ -152,6 +157,7 @@ export class DealService {
         via,
       },
     });
+    return set;
   }
 
   async won(actor: Actor, ref: string) {
