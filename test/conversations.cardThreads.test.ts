@@ -24,7 +24,7 @@ import {
   userOpt,
   type FakeDiscord,
 } from "./helpers/discord.ts";
-import { interactOverGateway, startFakeGateway, type FakeGateway } from "./helpers/discordGateway.ts";
+import { interactOverGateway, startFakeGateway, type FakeGateway, messageCreate } from "./helpers/discordGateway.ts";
 import { until } from "./helpers/until.ts";
 import type { PrismaClient } from "../src/generated/prisma/client.ts";
 import { deliver } from "../jobs/workers.ts";
@@ -197,23 +197,7 @@ describe("Discord: a thread started on a ticket's card in the tickets channel", 
 
   const crm = async (body: any): Promise<string> => shown(await interactOverGateway(gw, fake, body));
   function say(author: { id: string; name: string; roles?: string[] }, content: string, channel: string, id = snowflake()): string {
-    gw.dispatch("MESSAGE_CREATE", {
-      id,
-      channel_id: channel,
-      guild_id: GUILD,
-      type: 0,
-      content,
-      timestamp: new Date().toISOString(),
-      tts: false,
-      mention_everyone: false,
-      mentions: [],
-      mention_roles: [],
-      attachments: [],
-      embeds: [],
-      pinned: false,
-      author: { id: author.id, username: author.name.toLowerCase(), global_name: author.name, discriminator: "0" },
-      member: { roles: author.roles ?? [], nick: null },
-    });
+    messageCreate(gw, { id, guildId: GUILD, channelId: channel, author, content });
     return id;
   }
   const cara = { id: CUSTOMER, name: "Cara" };

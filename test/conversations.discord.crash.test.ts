@@ -18,7 +18,7 @@ import {
   startFakeDiscord,
   type FakeDiscord,
 } from "./helpers/discord.ts";
-import { interactOverGateway, startFakeGateway, type FakeGateway } from "./helpers/discordGateway.ts";
+import { interactOverGateway, startFakeGateway, type FakeGateway, messageCreate } from "./helpers/discordGateway.ts";
 import { deleteKeys } from "./helpers/redis.ts";
 import { until } from "./helpers/until.ts";
 
@@ -59,22 +59,12 @@ describe("a process dying after a customer's ticket is committed", () => {
     const db = server.app.db.prisma;
     const { workspaceId } = await db.platformLink.findFirstOrThrow({ where: { externalId: GUILD } });
     const id = snowflake();
-    gw.dispatch("MESSAGE_CREATE", {
+    messageCreate(gw, {
       id,
-      channel_id: INBOX,
-      guild_id: GUILD,
-      type: 0,
+      guildId: GUILD,
+      channelId: INBOX,
+      author: { id: CUSTOMER, name: "Cara" },
       content: "Our SSO login fails for everyone",
-      timestamp: new Date().toISOString(),
-      tts: false,
-      mention_everyone: false,
-      mentions: [],
-      mention_roles: [],
-      attachments: [],
-      embeds: [],
-      pinned: false,
-      author: { id: CUSTOMER, username: "cara", global_name: "Cara", discriminator: "0" },
-      member: { roles: [], nick: null },
     });
     const tk = await until("the ticket", () =>
       db.ticket.findFirst({ where: { workspaceId, subject: "Our SSO login fails for everyone" } }),

@@ -25,7 +25,7 @@ import {
   userOpt,
   type FakeDiscord,
 } from "./helpers/discord.ts";
-import { interactOverGateway, startFakeGateway, type FakeGateway } from "./helpers/discordGateway.ts";
+import { interactOverGateway, startFakeGateway, type FakeGateway, messageCreate } from "./helpers/discordGateway.ts";
 import { until } from "./helpers/until.ts";
 import type { PrismaClient } from "../src/generated/prisma/client.ts";
 import { toStored } from "../src/domain/events/dispatcher.ts";
@@ -53,23 +53,7 @@ const crm = async (body: any): Promise<string> => shown(await interactOverGatewa
 
 /** A MESSAGE_CREATE as Discord sends it: in a channel, or in a thread (a channel of its own). */
 function say(author: { id: string; name: string; roles?: string[] }, content: string, channel: string, id = snowflake()): string {
-  gw.dispatch("MESSAGE_CREATE", {
-    id,
-    channel_id: channel,
-    guild_id: GUILD,
-    type: 0,
-    content,
-    timestamp: new Date().toISOString(),
-    tts: false,
-    mention_everyone: false,
-    mentions: [],
-    mention_roles: [],
-    attachments: [],
-    embeds: [],
-    pinned: false,
-    author: { id: author.id, username: author.name.toLowerCase(), global_name: author.name, discriminator: "0" },
-    member: { roles: author.roles ?? [], nick: null },
-  });
+  messageCreate(gw, { id, guildId: GUILD, channelId: channel, author, content });
   return id;
 }
 const cara = { id: CUSTOMER, name: "Cara" };

@@ -22,7 +22,7 @@ import {
   userOpt,
   type FakeDiscord,
 } from "./helpers/discord.ts";
-import { startFakeGateway, type FakeGateway } from "./helpers/discordGateway.ts";
+import { startFakeGateway, type FakeGateway, messageCreate } from "./helpers/discordGateway.ts";
 
 const HERE = "1500000000000000001";
 const SUPPORT = "1530000000000000009";
@@ -172,23 +172,7 @@ describe("tickets from messages", () => {
 
 describe("the ticket's thread", () => {
   const say = (author: { id: string; bot?: boolean }, content: string, channel: string, id = snowflake()) => {
-    gw.dispatch("MESSAGE_CREATE", {
-      id,
-      channel_id: channel,
-      guild_id: GUILD,
-      type: 0,
-      content,
-      timestamp: new Date().toISOString(),
-      tts: false,
-      mention_everyone: false,
-      mentions: [],
-      mention_roles: [],
-      attachments: [],
-      embeds: [],
-      pinned: false,
-      author: { username: "x", discriminator: "0", ...author },
-      member: { roles: [], nick: null },
-    });
+    messageCreate(gw, { id, guildId: GUILD, channelId: channel, author, content });
     return id;
   };
 

@@ -125,3 +125,44 @@ export async function interactOverGateway(gw: FakeGateway, rest: FakeServer, bod
   const [cb] = await rest.waitFor(callbackPath(body), 1, 8000);
   return cb.body;
 }
+
+/** Who writes a MESSAGE_CREATE: the author object Discord sends (username, display name), and their server roles. */
+export interface GatewayAuthor {
+  id: string;
+  name?: string;
+  username?: string;
+  bot?: boolean;
+  roles?: string[];
+}
+
+/** A MESSAGE_CREATE as Discord sends it over the gateway: in a channel, or in a thread (a channel of its own). */
+export function messageCreate(
+  gw: FakeGateway,
+  m: { id: string; guildId: string; channelId: string; author: GatewayAuthor; content: string },
+): string {
+  const { id: authorId, name, username, bot, roles } = m.author;
+  gw.dispatch("MESSAGE_CREATE", {
+    id: m.id,
+    channel_id: m.channelId,
+    guild_id: m.guildId,
+    type: 0,
+    content: m.content,
+    timestamp: new Date().toISOString(),
+    tts: false,
+    mention_everyone: false,
+    mentions: [],
+    mention_roles: [],
+    attachments: [],
+    embeds: [],
+    pinned: false,
+    author: {
+      id: authorId,
+      username: username ?? name?.toLowerCase() ?? "x",
+      ...(name ? { global_name: name } : {}),
+      discriminator: "0",
+      ...(bot ? { bot } : {}),
+    },
+    member: { roles: roles ?? [], nick: null },
+  });
+  return m.id;
+}
