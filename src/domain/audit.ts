@@ -36,15 +36,5 @@ export async function audit(
   before?: unknown,
   after?: unknown,
 ): Promise<void> {
-  await tx.auditLog.create({
-    data: {
-      workspaceId: actor.workspaceId,
-      actorId: actor.memberId ?? null,
-      action,
-      entity,
-      entityId,
-      before: toJson(before),
-      after: toJson(after),
-    },
-  });
+  await tx.auditLog.create({ data: auditRow(actor, action, entity, entityId, before, after) });
 }

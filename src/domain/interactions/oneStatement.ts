@@ -89,7 +89,7 @@ export async function logInOneStatement(
   const author = actor.memberId;
   const who = eventActor(actor);
   // what logIn's audit row and event hold; the links come from the statement's own read of the record
-  const after = {
+  const unlinked = {
     id,
     workspaceId: ws,
     kind: input.kind,
@@ -100,8 +100,8 @@ export async function logInOneStatement(
     source,
     permalink: input.permalink ?? null,
     createdAt: now,
-    record: target.key,
   };
+  const after = { ...unlinked, record: target.key };
   const data = { actor: who, kind: input.kind, ticketId: null };
   const rows = await raw.$queryRaw<Row[]>(Prisma.sql`
     WITH claimed AS (${
@@ -144,19 +144,7 @@ export async function logInOneStatement(
   if (!row.claimed) return "already run";
   if (!row.recordId) return null;
   const linked = { contactId: row.contactId, companyId: row.companyId, dealId: row.dealId };
-  const interaction: Interaction = {
-    id,
-    workspaceId: ws,
-    kind: input.kind,
-    summary,
-    occurredAt,
-    authorId: author,
-    ...linked,
-    ticketId: null,
-    source,
-    permalink: input.permalink ?? null,
-    createdAt: now,
-  };
+  const interaction: Interaction = { ...unlinked, ...linked };
   const event = {
     type: "interaction.logged",
     recordKind: "interaction",
