@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "./helpers/db.ts";
 import { EventLog, recordEvent } from "../src/domain/events/record.ts";
-import { MAX_ATTEMPTS, type EventHandler } from "../src/domain/events/dispatcher.ts";
+import { MAX_ATTEMPTS, toStored, type EventHandler } from "../src/domain/events/dispatcher.ts";
 import type { StoredEvent } from "../src/domain/events/types.ts";
 
 let testDb: TestDb;
@@ -75,6 +75,35 @@ describe("EventDispatcher", () => {
     expect((await db().domainEvent.findUniqueOrThrow({ where: { id } })).dispatchedAt).not.toBeNull();
     expect(await d.dispatch(ws, id)).toBe("already");
     expect(await d.dispatch("another-workspace", id)).toBe("missing");
+  });
+
+  it("events dispatched together: all their handlers are claimed in one transaction, each runs once, also when one fails the batch", async () => {
+    const writing = (name: string, failFirst = false) =>
+      counting(name, async (e, n, tx) => {
+        await tx.notification.create({ data: { workspaceId: e.workspaceId, dedupeKey: `${name}:${e.id}` } });
+        if (failFirst && n === 1) throw new Error("down once");
+      });
+    const stored = async (ids: string[]) =>
+      (await db().domainEvent.findMany({ where: { id: { in: ids } }, orderBy: { seq: "asc" } })).map(toStored);
+    const writes = (name: string, ids: string[]) =>
+      db().notification.count({ where: { dedupeKey: { in: ids.map((id) => `${name}:${id}`) } } });
+
+    const ids = [await record("c-20"), await record("c-21"), await record("c-22")];
+    const [a, b] = [writing("a"), writing("b")];
+    await log.dispatcher([a.h, b.h]).dispatchRecordedMany(await stored(ids));
+    expect([await writes("a", ids), await writes("b", ids)]).toEqual([3, 3]);
+    const handled = await db().domainEventHandled.findMany({ where: { eventId: { in: ids } } });
+    expect(handled).toHaveLength(6);
+    // claimed in one transaction (now() is its start): not one transaction per handler and event
+    expect(new Set(handled.map((h) => h.doneAt.getTime())).size).toBe(1);
+    expect(await db().domainEvent.count({ where: { id: { in: ids }, dispatchedAt: null } })).toBe(0);
+
+    // the second handler fails the batch's transaction once: each event then goes alone, and nothing is done twice
+    const more = [await record("c-23"), await record("c-24")];
+    const [ok, flaky] = [writing("ok"), writing("flaky", true)];
+    await log.dispatcher([ok.h, flaky.h]).dispatchRecordedMany(await stored(more));
+    expect([await writes("ok", more), await writes("flaky", more)]).toEqual([2, 2]);
+    expect(await db().domainEvent.count({ where: { id: { in: more }, dispatchedAt: null } })).toBe(0);
   });
 
   it("two dispatchers at once run each handler once", async () => {

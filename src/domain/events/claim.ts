@@ -50,11 +50,14 @@ export async function claimHandler(
 }
 
 /**
- * claimHandler for several events that have one handler each, in one statement (the caller's transaction
- * then runs those handlers): returns the events it claimed and those that must wait for an earlier event
- * of their record (claimed nothing: the caller dispatches them one by one). Claimed events are marked
- * dispatched with their claim.
+ * claimHandler for several (event, handler) pairs — every handler of each event — in one statement (the
+ * caller's transaction then runs those handlers): returns the pairs it claimed (`claimKey`) and the events
+ * that must wait for an earlier event of their record (claimed nothing: the caller dispatches them one by
+ * one). The events are marked dispatched with their claims.
  */
+/** A pair claimEach claimed: `${eventId}|${handler}`. */
+export const claimKey = (eventId: string, handler: string) => `${eventId}|${handler}`;
+
 export async function claimEach(
   tx: Tx,
   batch: { event: Pick<RecordedEvent, "id" | "seq" | "workspaceId" | "recordKind" | "recordId">; handler: string }[],
@@ -66,7 +69,7 @@ export async function claimEach(
         ${col((x) => x.event.recordKind)}::text[], ${col((x) => x.event.recordId)}::text[],
         ${col((x) => String(x.event.seq))}::bigint[], ${col((x) => x.handler)}::text[]) AS ev(id, ws, kind, rid, seq, handler)
     ), earlier AS (
-      SELECT ev.id FROM ev WHERE EXISTS (
+      SELECT DISTINCT ev.id FROM ev WHERE EXISTS (
         SELECT 1 FROM "DomainEvent" d
         WHERE d."workspaceId" = ev.ws AND d."recordKind" = ev.kind AND d."recordId" = ev.rid AND d."seq" < ev.seq
           AND d."dispatchedAt" IS NULL AND d."attempts" < ${MAX_ATTEMPTS}::int)
@@ -74,15 +77,15 @@ export async function claimEach(
       INSERT INTO "DomainEventHandled" ("eventId", "handler", "workspaceId", "doneAt")
       SELECT ev.id, ev.handler, ev.ws, ${NOW} FROM ev WHERE ev.id NOT IN (SELECT id FROM earlier) ORDER BY ev.seq
       ON CONFLICT DO NOTHING
-      RETURNING "eventId"
+      RETURNING "eventId", "handler"
     ), done AS (
-      UPDATE "DomainEvent" d SET "dispatchedAt" = ${NOW} FROM ev
+      UPDATE "DomainEvent" d SET "dispatchedAt" = ${NOW} FROM (SELECT DISTINCT id, ws FROM ev) ev
       WHERE d."id" = ev.id AND d."workspaceId" = ev.ws AND d."dispatchedAt" IS NULL AND ev.id NOT IN (SELECT id FROM earlier)
         AND (SELECT count(*) FROM claimed) >= 0
       RETURNING d."id"
     )
     SELECT coalesce((SELECT array_agg(id) FROM earlier), '{}') AS "earlier",
-      coalesce((SELECT array_agg("eventId") FROM claimed), '{}') AS "claimed", (SELECT count(*) FROM done)::int AS "done"`;
+      coalesce((SELECT array_agg("eventId" || '|' || "handler") FROM claimed), '{}') AS "claimed", (SELECT count(*) FROM done)::int AS "done"`;
   return { claimed: new Set(row.claimed), earlier: new Set(row.earlier) };
 }
 

@@ -11,7 +11,7 @@
 // transaction of one statement besides the handler's own work.
 import type { DomainEvent, Prisma, PrismaClient } from "../../generated/prisma/client.ts";
 import type { Logger } from "../../log.ts";
-import { claimEach, claimHandler, markDispatched, MAX_ATTEMPTS, type RecordedEvent } from "./claim.ts";
+import { claimEach, claimHandler, claimKey, markDispatched, MAX_ATTEMPTS, type RecordedEvent } from "./claim.ts";
 import type { DomainEventType, EventActor, EventRef, StoredEvent } from "./types.ts";
 
 export { MAX_ATTEMPTS, type RecordedEvent } from "./claim.ts";
@@ -101,43 +101,47 @@ export class EventDispatcher {
   }
 
   /**
-   * Events as recorded, several at once (a worker's commands in a burst). Those with one handler (most) are
-   * claimed in one statement and run in one transaction, which saves a transaction per event; when one of
-   * them fails, that transaction rolls back whole and each is dispatched alone (handlers repeat nothing on a
-   * rerun). The rest, and those behind an earlier event of their record, go one by one, in commit order.
-   * Failures are logged and counted by the dispatcher, and retried by the sweep.
+   * Events as recorded, several at once (a worker's commands in a burst): every handler of every event is
+   * claimed in one statement and run in one transaction, which saves a transaction per handler and event;
+   * when one of them fails, that transaction rolls back whole and each event is dispatched alone (handlers
+   * repeat nothing on a rerun). Those behind an earlier event of their record go one by one, in commit order,
+   * and so does a batch of one event. Failures are logged and counted by the dispatcher, and retried by the sweep.
    */
   async dispatchRecordedMany(events: RecordedEvent[]): Promise<void> {
     const alone: RecordedEvent[] = [];
     const unhandled: RecordedEvent[] = [];
-    const single: { event: RecordedEvent; handler: EventHandler }[] = [];
+    const pairs: { event: RecordedEvent; handler: EventHandler }[] = [];
+    const handled: RecordedEvent[] = [];
     for (const event of events) {
       const mine = this.handlers.filter((h) => h.handles.includes(event.type));
       if (!mine.length) unhandled.push(event);
-      else if (mine.length === 1) single.push({ event, handler: mine[0] });
-      else alone.push(event);
+      else {
+        handled.push(event);
+        for (const handler of mine) pairs.push({ event, handler });
+      }
     }
     await markDispatched(this.db, unhandled).catch((e: Error) =>
       this.logger?.warn({ err: e.message, events: unhandled.length }, "could not mark events dispatched; the sweep retries"),
     );
-    if (single.length === 1) alone.push(single[0].event);
-    else if (single.length > 1) {
+    if (handled.length === 1) alone.push(handled[0]);
+    else if (handled.length > 1) {
       try {
         await this.db.$transaction(
           async (tx) => {
             const { claimed, earlier } = await claimEach(
               tx,
-              single.map((x) => ({ event: x.event, handler: x.handler.name })),
+              pairs.map((x) => ({ event: x.event, handler: x.handler.name })),
             );
-            for (const x of single) {
-              if (earlier.has(x.event.id)) alone.push(x.event);
-              else if (claimed.has(x.event.id)) await x.handler.run(x.event, tx);
+            for (const x of pairs) {
+              if (earlier.has(x.event.id)) {
+                if (!alone.includes(x.event)) alone.push(x.event);
+              } else if (claimed.has(claimKey(x.event.id, x.handler.name))) await x.handler.run(x.event, tx);
             }
           },
           { maxWait: 10_000, timeout: 30_000 },
         );
       } catch {
-        alone.push(...single.map((x) => x.event).filter((e) => !alone.includes(e)));
+        alone.push(...handled.filter((e) => !alone.includes(e)));
       }
     }
     alone.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
