@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Job } from "bullmq";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import type { FakeServer } from "./helpers/fakeHttp.ts";
-import { apiArgs, eventCallback, fixture, slackEnv, slashText, startFakeSlack } from "./helpers/slack.ts";
+import { apiArgs, eventCallback, messageEvent, slackEnv, slashText, startFakeSlack } from "./helpers/slack.ts";
 import {
   DISCORD_TOKEN,
   GUILD,
@@ -37,7 +37,6 @@ const settle = () => new Promise((r) => setTimeout(r, 600));
 describe("Slack: the thread under a ticket's card in the tickets channel", () => {
   const SHARED = "CSHARED01";
   const TICKETS = "CTICKETS";
-  const CUSTOMER_TEAM = "TCUSTOMER";
   let t: TestApp;
   let fake: FakeServer;
   let db: PrismaClient;
@@ -70,25 +69,10 @@ describe("Slack: the thread under a ticket's card in the tickets channel", () =>
     await fake?.close();
   });
 
-  /** A message event as Slack sends it; a customer's carries their own team (Slack Connect). */
+  /** A message event as Slack sends it, signed and delivered; a customer's carries their own team (Slack Connect). */
   async function message(m: { user: string; text: string; channel: string; thread?: string; customer?: boolean; at?: string }) {
-    const e = fixture("event_callback.message.bolt_python.json");
     const at = m.at ?? `${ts++}.000100`;
-    e.event_id = `EvCard${++seq}`;
-    e.event = {
-      ...e.event,
-      user: m.user,
-      text: m.text,
-      ts: at,
-      event_ts: at,
-      channel: m.channel,
-      team: m.customer ? CUSTOMER_TEAM : "T111",
-      user_team: m.customer ? CUSTOMER_TEAM : "T111",
-      ...(m.customer ? { user_profile: { real_name: "Cara Customer", display_name: "cara" } } : {}),
-      ...(m.thread ? { thread_ts: m.thread } : {}),
-    };
-    delete e.event.blocks;
-    const res = await eventCallback(t.url, e);
+    const res = await eventCallback(t.url, messageEvent(`EvCard${++seq}`, { ...m, ts: at }));
     expect(res.status).toBe(200);
     return at;
   }

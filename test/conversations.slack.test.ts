@@ -7,12 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import type { FakeServer } from "./helpers/fakeHttp.ts";
-import { apiArgs, eventCallback, fixture, slackEnv, slashText, startFakeSlack } from "./helpers/slack.ts";
+import { apiArgs, eventCallback, messageEvent, slackEnv, slashText, startFakeSlack } from "./helpers/slack.ts";
 import { until } from "./helpers/until.ts";
 import type { PrismaClient } from "../src/generated/prisma/client.ts";
 
 const SHARED = "CSHARED01";
-const CUSTOMER_TEAM = "TCUSTOMER";
 let t: TestApp;
 let fake: FakeServer;
 let db: PrismaClient;
@@ -33,25 +32,10 @@ afterAll(async () => {
   await fake?.close();
 });
 
-/** A message event as Slack sends it; a customer's carries their own team (Slack Connect). */
+/** A message event as Slack sends it, signed and delivered; a customer's carries their own team (Slack Connect). */
 async function message(m: { user: string; text: string; thread?: string; customer?: boolean; channel?: string }): Promise<string> {
-  const e = fixture("event_callback.message.bolt_python.json");
   const at = `${ts++}.000100`;
-  e.event_id = `EvMsg${++seq}`;
-  e.event = {
-    ...e.event,
-    user: m.user,
-    text: m.text,
-    ts: at,
-    event_ts: at,
-    channel: m.channel ?? SHARED,
-    team: m.customer ? CUSTOMER_TEAM : "T111",
-    user_team: m.customer ? CUSTOMER_TEAM : "T111",
-    ...(m.customer ? { user_profile: { real_name: "Cara Customer", display_name: "cara" } } : {}),
-    ...(m.thread ? { thread_ts: m.thread } : {}),
-  };
-  delete e.event.blocks;
-  const res = await eventCallback(t.url, e);
+  const res = await eventCallback(t.url, messageEvent(`EvMsg${++seq}`, { ...m, channel: m.channel ?? SHARED, ts: at }));
   expect(res.status).toBe(200);
   return at;
 }

@@ -168,3 +168,32 @@ export function slackViewProblems(view: any): string[] {
   }
   return p;
 }
+
+/** The team of the Slack Connect customers in the tests: another organization than the installation's T111. */
+export const CUSTOMER_TEAM = "TCUSTOMER";
+
+/**
+ * A message event_callback as Slack sends it (the fixture's shape) in channel `channel` at `ts`; a customer's
+ * carries their own team (Slack Connect: user_team is not the installation's) and their profile.
+ */
+export function messageEvent(
+  eventId: string,
+  m: { user: string; text: string; channel: string; ts: string; thread?: string; customer?: boolean },
+): any {
+  const e = fixture("event_callback.message.bolt_python.json");
+  e.event_id = eventId;
+  e.event = {
+    ...e.event,
+    user: m.user,
+    text: m.text,
+    ts: m.ts,
+    event_ts: m.ts,
+    channel: m.channel,
+    team: m.customer ? CUSTOMER_TEAM : "T111",
+    user_team: m.customer ? CUSTOMER_TEAM : "T111",
+    ...(m.customer ? { user_profile: { real_name: "Cara Customer", display_name: "cara" } } : {}),
+    ...(m.thread ? { thread_ts: m.thread } : {}),
+  };
+  delete e.event.blocks;
+  return e;
+}
