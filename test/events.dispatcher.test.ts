@@ -106,6 +106,51 @@ describe("EventDispatcher", () => {
     expect(await db().domainEvent.count({ where: { id: { in: more }, dispatchedAt: null } })).toBe(0);
   });
 
+  it("a handler whose effect is outside the database runs before its claim, which is one statement with no transaction; one that fails leaves its event unclaimed for the rerun", async () => {
+    let transactions = 0;
+    const counted = new Proxy(db(), {
+      get(target, p) {
+        const v = Reflect.get(target, p);
+        if (p === "$transaction") transactions++;
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const effects: string[] = [];
+    let down = true;
+    const recompute: EventHandler = {
+      name: "recompute",
+      handles: ["contact.created"],
+      outside: true,
+      async run(e) {
+        effects.push(e.id);
+        if (down) {
+          down = false;
+          throw new Error("redis down");
+        }
+      },
+    };
+    const d = new EventLog(counted).dispatcher([recompute]);
+    const handlers = async (id: string) => (await db().domainEventHandled.findMany({ where: { eventId: id } })).map((h) => h.handler);
+
+    const id = await record("c-30");
+    await expect(d.dispatch(ws, id)).rejects.toThrow("redis down");
+    expect(await handlers(id)).toEqual([]);
+    expect(await db().domainEvent.findUniqueOrThrow({ where: { id } })).toMatchObject({ dispatchedAt: null, attempts: 1 });
+    expect(await d.dispatch(ws, id)).toBe("dispatched");
+    expect(await handlers(id)).toEqual(["recompute"]);
+    expect(await d.dispatch(ws, id)).toBe("already");
+    expect(effects).toEqual([id, id]);
+
+    // several at once: every effect, then one claim statement for all of them
+    const ids = [await record("c-31"), await record("c-32")];
+    const rows = await db().domainEvent.findMany({ where: { id: { in: ids } }, orderBy: { seq: "asc" } });
+    await d.dispatchRecordedMany(rows.map(toStored));
+    expect(effects.slice(2)).toEqual(ids);
+    expect(await db().domainEventHandled.count({ where: { eventId: { in: ids }, handler: "recompute" } })).toBe(2);
+    expect(await db().domainEvent.count({ where: { id: { in: ids }, dispatchedAt: null } })).toBe(0);
+    expect(transactions).toBe(0);
+  });
+
   it("two dispatchers at once run each handler once", async () => {
     const id = await record("c-2");
     const slow = counting("slow", () => new Promise((r) => setTimeout(r, 300)));

@@ -36,6 +36,8 @@ export function rescoreOnChange(jobs: PredictJobs | undefined): EventHandler {
   return {
     name: "rescore",
     handles: INPUTS,
+    // asking for a debounced recompute, in Redis: no transaction needed around it (dispatcher.ts)
+    outside: true,
     async run(event) {
       if (!jobs) return;
       const e = event as Input;

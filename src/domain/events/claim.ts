@@ -6,7 +6,8 @@
 import { Prisma, type PrismaClient } from "../../generated/prisma/client.ts";
 import type { StoredEvent } from "./types.ts";
 
-type Tx = Prisma.TransactionClient;
+/** The handler's transaction, or the client itself for a claim that is its own statement (dispatcher.ts's `outside`). */
+type Tx = Pick<Prisma.TransactionClient, "$queryRaw">;
 
 /** Failures after which the sweep stops retrying an event (its lastError says why). */
 export const MAX_ATTEMPTS = 20;

@@ -24,7 +24,16 @@ export interface EventHandler {
   handles: readonly DomainEventType[];
   /** tx holds this handler's claim: database writes made through it commit with the claim, or not at all */
   run(event: StoredEvent, tx: Tx): Promise<void>;
+  /**
+   * Its effect is outside the database, idempotent and indifferent to order (asking for a debounced recompute):
+   * it runs first and its claim follows as one statement of its own, with no transaction around it (an event whose
+   * every handler is such costs one statement, not three). A process that dies in between leaves the event
+   * unclaimed, and the rerun repeats the effect harmlessly; so does a second dispatcher that ran it at the same time.
+   */
+  outside?: boolean;
 }
+
+const allOutside = (handlers: readonly EventHandler[]) => handlers.length > 0 && handlers.every((h) => h.outside);
 
 /** Earlier events of one record dispatched before a later one (so "created" is announced before "moved"). */
 const EARLIER_BATCH = 50;
@@ -124,7 +133,18 @@ export class EventDispatcher {
       this.logger?.warn({ err: e.message, events: unhandled.length }, "could not mark events dispatched; the sweep retries"),
     );
     if (handled.length === 1) alone.push(handled[0]);
-    else if (handled.length > 1) {
+    else if (handled.length > 1 && allOutside(pairs.map((x) => x.handler))) {
+      try {
+        for (const x of pairs) await x.handler.run(x.event, this.db);
+        const { earlier } = await claimEach(
+          this.db,
+          pairs.map((x) => ({ event: x.event, handler: x.handler.name })),
+        );
+        alone.push(...handled.filter((e) => earlier.has(e.id)));
+      } catch {
+        alone.push(...handled);
+      }
+    } else if (handled.length > 1) {
       try {
         await this.db.$transaction(
           async (tx) => {
@@ -158,6 +178,12 @@ export class EventDispatcher {
       for (let i = 0; i < mine.length; i++) {
         const h = mine[i];
         const last = i === mine.length - 1;
+        if (allOutside(mine)) {
+          await h.run(event, this.db);
+          const claim = await claimHandler(this.db, event, h.name, { last, checkEarlier: checkEarlier && i === 0 });
+          if (claim === "earlier") throw new EarlierFirst();
+          continue;
+        }
         await this.db.$transaction(
           async (tx) => {
             const claim = await claimHandler(tx, event, h.name, { last, checkEarlier: checkEarlier && i === 0 });
