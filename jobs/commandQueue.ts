@@ -49,27 +49,50 @@ export function commandQueue(rt: JobRuntime, logger: Logger): CommandQueue & { c
   void check();
   // subscribed from the start: the first answer that comes back does not wait for a new connection
   const events = rt.queueEvents("commands");
+  // An invocation with an address (Slack's response_url, Discord's token) is answered by the worker: this process only
+  // needs to know that a worker took it. One listener for every job (a map by job id), instead of BullMQ's wait for
+  // each job's end, which costs a Redis script call per command (a profile of the server under load: bench/README.md)
+  const starting = new Map<string, () => void>();
+  const started = (args: { jobId: string }) => starting.get(args.jobId)?.();
+  for (const e of ["active", "completed", "failed"] as const) events.on(e, started);
   const timer = setInterval(() => void check(), CHECK_EVERY_MS).unref();
   return {
     listening: () => listening,
     async enqueue(invocation) {
-      const job = await rt.addJob("commands", invocation.surface, invocation, { jobId: jobIdOf(invocation) });
-      const finished = job.waitUntilFinished(events, RESULT_TTL_MS);
-      finished.catch(() => undefined); // wait() reports it
+      const jobId = jobIdOf(invocation);
+      // registered before the job exists, so its first event cannot come before the listener
+      const taken = invocation.answerTo ? new Promise<true>((resolve) => starting.set(jobId, () => resolve(true))) : undefined;
+      let finished: Promise<WireResult | undefined> | undefined;
+      let job: Awaited<ReturnType<typeof rt.addJob>>;
+      try {
+        job = await rt.addJob("commands", invocation.surface, invocation, { jobId });
+      } catch (e) {
+        starting.delete(jobId);
+        throw e;
+      }
+      const finish = () => {
+        if (!finished) {
+          finished = job.waitUntilFinished(events, RESULT_TTL_MS);
+          finished.catch(() => undefined); // wait() reports it
+        }
+        return finished;
+      };
+      const done =
+        taken ??
+        finish().then(
+          () => true as const,
+          () => true as const,
+        );
       return {
         async taken(ms) {
-          const done = await Promise.race([
-            finished.then(
-              () => true,
-              () => true,
-            ),
-            sleep(ms).then(() => false),
-          ]);
-          if (done) return true;
+          const settled = await Promise.race([done, sleep(ms).then(() => false)]);
+          starting.delete(jobId);
+          if (settled) return true;
+          // not seen taken yet: with a worker left it will be (the count is shared, so this costs no Redis call per command)
+          if ((await workersCount().catch(() => 1)) > 0) return true;
           // still queued with no worker left (the last one died since the check): take it back and run it here
           const state = await job.getState().catch(() => "unknown");
           if (!["waiting", "prioritized", "delayed"].includes(state)) return true;
-          if ((await workersCount().catch(() => 1)) > 0) return true;
           try {
             await job.remove(); // refused once a worker holds it
           } catch {
@@ -80,7 +103,7 @@ export function commandQueue(rt: JobRuntime, logger: Logger): CommandQueue & { c
           return false;
         },
         wait: () =>
-          finished.then(
+          finish().then(
             (r: WireResult | undefined) => (r ? { ...r, reply: fromWire(r.reply) } : undefined),
             (e: Error) => {
               logger.warn({ err: e.message, surface: invocation.surface }, "a queued command did not finish");

@@ -26,6 +26,8 @@ import { slackInvocation, slackSurface } from "../adapters/slack/surface.ts";
 import { commandRunner } from "../src/commands/runner.ts";
 import type { Invocation } from "../src/commands/invocation.ts";
 import { commands } from "../src/commands/registry.ts";
+import { TAKE_BUDGET_MS } from "../src/commands/dispatch.ts";
+import { commandQueue } from "../jobs/commandQueue.ts";
 
 let db: TestDb;
 let slack: FakeServer;
@@ -139,6 +141,24 @@ describe("commands through the one queue", () => {
     await run(list, { retried: true });
     await slack.waitFor(new URL(String(list.answerTo!.responseUrl)).pathname, 1, 5_000);
     expect(JSON.stringify(slack.calls(new URL(String(list.answerTo!.responseUrl)).pathname)[0].body)).toContain("Grace Hopper");
+  });
+
+  it("a Slack command queued by the server counts as taken when a worker starts it (the queue's events), not when the take budget runs out", async () => {
+    const inv = slackInvocation(
+      Object.fromEntries(new URLSearchParams(slashBody("contact find nobody-at-all", slack))),
+      "contact find nobody-at-all",
+      "command",
+    );
+    const q = commandQueue(server.app.jobs, server.app.logger);
+    try {
+      const started = Date.now();
+      const queued = await q.enqueue(inv);
+      expect(await queued.taken(TAKE_BUDGET_MS)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(TAKE_BUDGET_MS);
+      await slack.waitFor(new URL(String(inv.answerTo!.responseUrl)).pathname, 1, 5_000);
+    } finally {
+      await q.close();
+    }
   });
 
   it("a log claims its invocation in its own write: taken twice it writes once, and taken over it says so", async () => {
