@@ -116,7 +116,9 @@ const freePort = () =>
 function startProcess(script: string, env: Record<string, string>, ready: RegExp, args: string[] = []): Promise<ChildProcess> {
   // BENCH_PROFILE=<dir>: CPU profiles of the CRM processes (written when they exit), for chrome://inspect
   const prof = process.env.BENCH_PROFILE && script === "src/main.ts" ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...prof, "--import", "tsx", script, ...args], {
+  // BENCH_PRELOAD=<file>: a module imported first in the CRM processes (e.g. one that counts statements per command)
+  const pre = process.env.BENCH_PRELOAD && script === "src/main.ts" ? ["--import", process.env.BENCH_PRELOAD] : [];
+  const child = spawn(process.execPath, [...prof, ...pre, "--import", "tsx", script, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -8,7 +8,9 @@
 //  - the last handler's claim also marks the event dispatched (every other handler's row exists by then),
 //    so it commits with that handler, or not at all; the sweep retries the others.
 // One statement per handler, in its transaction (claim.ts); an event with one handler (most) costs one
-// transaction of one statement besides the handler's own work.
+// transaction of one statement besides the handler's own work. A handler whose effect lives outside the
+// database (`outside`: asking Redis for a debounced rescore) runs first and is claimed after, by one statement
+// with no transaction: its rerun after a crash repeats the effect, which such a handler must allow.
 import type { DomainEvent, Prisma, PrismaClient } from "../../generated/prisma/client.ts";
 import type { Logger } from "../../log.ts";
 import { claimEach, claimHandler, claimKey, markDispatched, MAX_ATTEMPTS, type RecordedEvent } from "./claim.ts";
