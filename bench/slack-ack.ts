@@ -118,7 +118,9 @@ function startProcess(script: string, env: Record<string, string>, ready: RegExp
   const prof = process.env.BENCH_PROFILE && script === "src/main.ts" ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   // BENCH_PRELOAD=<file>: a module imported first in the CRM processes (e.g. one that counts statements per command)
   const pre = process.env.BENCH_PRELOAD && script === "src/main.ts" ? ["--import", process.env.BENCH_PRELOAD] : [];
-  const child = spawn(process.execPath, [...prof, ...pre, "--import", "tsx", script, ...args], {
+  // BENCH_NODE_ARGS="--max-semi-space-size=4 …": node flags for the CRM processes (what a start script would pass)
+  const nodeArgs = process.env.BENCH_NODE_ARGS && script === "src/main.ts" ? process.env.BENCH_NODE_ARGS.split(/\s+/).filter(Boolean) : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...prof, ...pre, "--import", "tsx", script, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env },
     stdio: ["ignore", "pipe", "pipe"],
