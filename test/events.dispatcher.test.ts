@@ -129,7 +129,8 @@ describe("EventDispatcher", () => {
         }
       },
     };
-    const d = new EventLog(counted).dispatcher([recompute]);
+    // as the app builds it: claims made outside a transaction go to the pool's prepared statements
+    const d = new EventLog(counted, undefined, undefined, testDb.db.rawSql).dispatcher([recompute]);
     const handlers = async (id: string) => (await db().domainEventHandled.findMany({ where: { eventId: id } })).map((h) => h.handler);
 
     const id = await record("c-30");

@@ -173,7 +173,7 @@ export interface ServiceDeps {
 }
 
 export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Services {
-  const events = new EventLog(db, deps.eventNudge, deps.logger);
+  const events = new EventLog(db, deps.eventNudge, deps.logger, deps.rawSql);
   const companies = new CompanyService(db, events);
   const members = new MemberService(db);
   const pipelines = new PipelineService(db);

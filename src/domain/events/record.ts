@@ -103,6 +103,8 @@ export class EventLog {
     private db: PrismaClient,
     private nudge?: EventNudge,
     private logger?: Logger,
+    /** raw SQL on the pool for the dispatcher's claims made outside a transaction (OpenedDb.rawSql); without it, Prisma */
+    private rawSql?: Pick<PrismaClient, "$queryRaw">,
   ) {}
 
   /** db.$transaction; after it commits, the events recorded in it are handed to the dispatcher. */
@@ -131,7 +133,7 @@ export class EventLog {
 
   /** A dispatcher over this log with the worker's handlers (jobs/events). */
   dispatcher(handlers: readonly EventHandler[]): EventDispatcher {
-    return new EventDispatcher(this.db, handlers, this.logger);
+    return new EventDispatcher(this.db, handlers, this.logger, this.rawSql);
   }
 
   /** Never fails the caller: the change is committed, and undispatched events are swept up. */
