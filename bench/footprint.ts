@@ -2,7 +2,9 @@
 // (package.json's start script, run without npm so the measured process is the server itself), timed to its
 // first 200 on /readyz, then its resident memory is read from /proc after a quiet moment (idle) and again
 // after 1,000 console commands. Beside it, in the same run, a bare Node process with the same libraries a
-// server cannot do without (express listening, a pg pool and ioredis connected): the floor.
+// server cannot do without (express listening, a pg pool and ioredis connected): the floor. PGlite is started
+// twice on one data directory: a first start (initdb, every migration; idle and peak only), then the start
+// measured like PostgreSQL's, whose database is migrated before it starts.
 //
 //   npx tsx bench/footprint.ts [--commands 1000] [--idle-ms 5000] [--only all-pg,server-pg,all-pglite]
 //
@@ -76,32 +78,69 @@ interface Row {
   label: string;
   startMs: number;
   idleMb: number;
-  afterMb: number;
+  afterMb?: number;
   peakMb: number;
+  commandsMs?: number;
   errors: number | string;
   targetMb: number;
+  /** the ready ≤ 2 s target is for a migrated database; a first start on a new one is shown, not judged */
+  judgeReady: boolean;
 }
 
-async function measure(cfg: Config, db: BenchDb | null): Promise<Row> {
-  const dataDir = cfg.pglite ? mkdtempSync(path.join(os.tmpdir(), "crm-footprint-")) : undefined;
-  const server = await startServer({ role: cfg.role, databaseUrl: db?.url, dataDir });
+/** A first start on a new PGlite data directory (initdb and every migration), idle, stopped: no commands. */
+async function measureFirstStart(cfg: Config, dataDir: string): Promise<Row> {
+  const server = await startServer({ role: cfg.role, dataDir });
   try {
     await sleep(IDLE_MS);
     const idle = rssOf(server.child.pid!);
-    const errors = await runCommands(server.url, COMMANDS);
-    await sleep(1000);
-    const after = rssOf(server.child.pid!);
+    const label = `${cfg.label}, first start (new data dir)`;
     return {
-      label: cfg.label,
+      label,
       startMs: server.startMs,
       idleMb: idle.rss / MB,
-      afterMb: after.rss / MB,
-      peakMb: after.hwm / MB,
-      errors,
+      peakMb: idle.hwm / MB,
+      errors: "",
       targetMb: cfg.targetMb,
+      judgeReady: false,
     };
   } finally {
     await server.stop();
+  }
+}
+
+async function measure(cfg: Config, db: BenchDb | null): Promise<Row[]> {
+  const dataDir = cfg.pglite ? mkdtempSync(path.join(os.tmpdir(), "crm-footprint-")) : undefined;
+  try {
+    // PGlite: made and migrated by a first start, so the measured one finds it migrated as PostgreSQL's rows do
+    const first = dataDir ? [await measureFirstStart(cfg, dataDir)] : [];
+    const server = await startServer({ role: cfg.role, databaseUrl: db?.url, dataDir });
+    try {
+      await sleep(IDLE_MS);
+      const idle = rssOf(server.child.pid!);
+      const t0 = performance.now();
+      const errors = await runCommands(server.url, COMMANDS);
+      const commandsMs = performance.now() - t0;
+      await sleep(1000);
+      const after = rssOf(server.child.pid!);
+      const label = dataDir ? `${cfg.label} (migrated data dir)` : cfg.label;
+      return [
+        ...first,
+        {
+          label,
+          startMs: server.startMs,
+          idleMb: idle.rss / MB,
+          afterMb: after.rss / MB,
+          peakMb: after.hwm / MB,
+          commandsMs,
+          errors,
+          targetMb: cfg.targetMb,
+          judgeReady: true,
+        },
+      ];
+    } finally {
+      await server.stop();
+    }
+  } finally {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -146,19 +185,30 @@ async function main() {
     );
     const floor = await measureFloor(db);
     const rows: Row[] = [];
-    for (const cfg of CONFIGS.filter((c) => only.has(c.name))) rows.push(await measure(cfg, cfg.pglite ? null : db));
+    for (const cfg of CONFIGS.filter((c) => only.has(c.name))) rows.push(...(await measure(cfg, cfg.pglite ? null : db)));
     const mb = (x: number) => `${x.toFixed(0)} MB`;
     console.log(
       table(
-        ["process", "ready in", "idle RSS", `RSS after ${COMMANDS} commands`, "peak RSS", "errors", "idle ÷ floor", "target idle"],
         [
-          ["floor: express + pg + ioredis", `${floor.startMs.toFixed(0)} ms`, mb(floor.idleMb), "", "", "", "1.00", ""],
+          "process",
+          "ready in",
+          "idle RSS",
+          `RSS after ${COMMANDS} commands`,
+          "peak RSS",
+          "commands took",
+          "errors",
+          "idle ÷ floor",
+          "target idle",
+        ],
+        [
+          ["floor: express + pg + ioredis", `${floor.startMs.toFixed(0)} ms`, mb(floor.idleMb), "", "", "", "", "1.00", ""],
           ...rows.map((r) => [
             r.label,
             `${r.startMs.toFixed(0)} ms`,
             mb(r.idleMb),
-            mb(r.afterMb),
+            r.afterMb === undefined ? "" : mb(r.afterMb),
             mb(r.peakMb),
+            r.commandsMs === undefined ? "" : `${(r.commandsMs / 1000).toFixed(1)} s`,
             String(r.errors),
             (r.idleMb / floor.idleMb).toFixed(2),
             `≤ ${r.targetMb} MB`,
@@ -169,7 +219,9 @@ async function main() {
     for (const r of rows) {
       const ok = r.idleMb <= r.targetMb;
       console.log(`${ok ? "met" : "NOT met"}: ${r.label} idle ${mb(r.idleMb)} (target ≤ ${r.targetMb} MB)`);
-      console.log(`${r.startMs <= 2000 ? "met" : "NOT met"}: ${r.label} ready in ${r.startMs.toFixed(0)} ms (target ≤ 2000 ms)`);
+      if (r.judgeReady)
+        console.log(`${r.startMs <= 2000 ? "met" : "NOT met"}: ${r.label} ready in ${r.startMs.toFixed(0)} ms (target ≤ 2000 ms)`);
+      else console.log(`(not judged): ${r.label} ready in ${r.startMs.toFixed(0)} ms`);
     }
   } finally {
     await db.drop();
