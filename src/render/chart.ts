@@ -1,9 +1,14 @@
 // Charts as PNG bytes, made here: a Vega-Lite spec is compiled to Vega, drawn to SVG by a headless View
-// (renderer "none", no canvas, no DOM), and rasterized by resvg with the DejaVu fonts of the npm package
-// dejavu-fonts-ttf (a dependency, so the same fonts on every OS; the machine's fonts are never read).
+// (renderer "none", no canvas, no DOM; one live View per chart shape, src/render/vegaViews.ts), and rasterized
+// by resvg with the DejaVu fonts of the npm package dejavu-fonts-ttf (a dependency, so the same fonts on every
+// OS; the machine's fonts are never read), its texts laid out once each (src/render/textPaths.ts), then
+// encoded by Node's zlib (src/render/png.ts).
 // Nothing is fetched: data is inline and the loader refuses every URL.
 import { createRequire } from "node:module";
 import type { TopLevelSpec } from "vega-lite";
+import { encodePng } from "./png.ts";
+import { textsToPaths } from "./textPaths.ts";
+import { specToSvg } from "./vegaViews.ts";
 
 const FONT_PACKAGE = "dejavu-fonts-ttf";
 const FONT_FILES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"];
@@ -33,42 +38,20 @@ export function dejavuFontFiles(from: string | URL = import.meta.url): string[] 
 let fonts: string[] | undefined;
 const fontFiles = () => (fonts ??= dejavuFontFiles());
 
-// vega and vega-lite load on the first chart, not at start-up: vega-lite patches Set.prototype.toJSON
-// when it loads, which libraries that probe Set at their own load time (discord.js's emitter) reject.
-let engines:
-  | Promise<{ vega: typeof import("vega"); compile: typeof import("vega-lite").compile; loader: ReturnType<typeof import("vega").loader> }>
-  | undefined;
-const loadEngines = () =>
-  (engines ??= (async () => {
-    const [vega, vl] = await Promise.all([import("vega"), import("vega-lite")]);
-    const loader = vega.loader();
-    loader.load = async (uri: string) => {
-      throw new Error(`charts load nothing (asked for ${uri})`);
-    };
-    return { vega, compile: vl.compile, loader };
-  })());
-
 /** Vega-Lite spec → SVG text. */
-export async function toSvg(spec: TopLevelSpec): Promise<string> {
-  const { vega, compile, loader } = await loadEngines();
-  const compiled = compile({ ...spec, config: { ...spec.config, font: FONT } } as TopLevelSpec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: "none", loader });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+export function toSvg(spec: TopLevelSpec): Promise<string> {
+  return specToSvg({ ...spec, config: { ...spec.config, font: FONT } } as TopLevelSpec);
 }
 
 /** SVG → PNG at `scale` (2 = sharp on high-density screens). */
 export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
   const { Resvg } = await import("@resvg/resvg-js"); // loaded with the first chart, not at start-up
-  const r = new Resvg(svg, {
-    font: { fontFiles: fontFiles(), loadSystemFonts: false, defaultFontFamily: FONT },
-    fitTo: { mode: "zoom", value: scale },
-    background: "white",
-  });
-  return r.render().asPng();
+  const font = { fontFiles: fontFiles(), loadSystemFonts: false, defaultFontFamily: FONT };
+  const outlined = textsToPaths(svg, (texts) => new Resvg(texts, { font }).toString());
+  const image = new Resvg(outlined, { font, fitTo: { mode: "zoom", value: scale }, background: "white" }).render();
+  // resvg's pixels are premultiplied; on an opaque white background every pixel is opaque, so they are also
+  // the plain RGBA a PNG holds
+  return encodePng(image.pixels, image.width, image.height);
 }
 
 export async function renderChart(spec: TopLevelSpec, scale = 2): Promise<{ svg: string; png: Uint8Array }> {
@@ -126,8 +109,13 @@ export function pipelineChartSpec(title: string, bars: PipelineBar[], stageOrder
     height: { step: multi ? 20 * currencies.length : 34 },
     background: "white",
     padding: 12,
+    // the x scale's end as a param, not in the scale: charts of the same stages and currencies then share one
+    // compiled View (src/render/vegaViews.ts) whatever their amounts
+    params: [{ name: "xMax", value: max * 1.32 }],
     data: { values },
     encoding: { y, ...yOffset },
+    // unstacked (one bar per stage and currency anyway): a stacked bar's rounded end is a clip path, which
+    // costs resvg a mask the size of the whole image per bar
     layer: [
       {
         mark: { type: "bar", opacity: 0.3, cornerRadiusEnd: 2 },
@@ -137,16 +125,17 @@ export function pipelineChartSpec(title: string, bars: PipelineBar[], stageOrder
             field: "amount",
             type: "quantitative",
             title: null,
-            scale: { domain: [0, max * 1.32], nice: false },
+            scale: { domain: [0, { expr: "xMax" }], nice: false },
             axis: { format: "~s", labelFontSize: 11, grid: true },
+            stack: null,
           },
           ...color,
         },
       },
-      { mark: { type: "bar", cornerRadiusEnd: 2 }, encoding: { x: { field: "weighted", type: "quantitative" }, ...color } },
+      { mark: { type: "bar", cornerRadiusEnd: 2 }, encoding: { x: { field: "weighted", type: "quantitative", stack: null }, ...color } },
       {
         mark: { type: "text", align: "left", dx: 4, fontSize: 11, color: "#333" },
-        encoding: { x: { field: "amount", type: "quantitative" }, text: { field: "label" } },
+        encoding: { x: { field: "amount", type: "quantitative", stack: null }, text: { field: "label" } },
       },
     ],
     config: { view: { stroke: null }, axis: { domainColor: "#888", tickColor: "#888" } },
