@@ -152,6 +152,37 @@ describe("EventDispatcher", () => {
     expect(transactions).toBe(0);
   });
 
+  it("beside a handler that writes in its transaction, an outside handler of the same event takes no transaction of its own", async () => {
+    let transactions = 0;
+    const counted = new Proxy(db(), {
+      get(target, p) {
+        const v = Reflect.get(target, p);
+        if (p === "$transaction") transactions++;
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const writes = counting("writes", async (e, _n, tx) => {
+      await tx.notification.create({ data: { workspaceId: e.workspaceId, dedupeKey: `writes:${e.id}` } });
+    });
+    const asked: string[] = [];
+    const recompute: EventHandler = {
+      name: "recompute-2",
+      handles: ["contact.created"],
+      outside: true,
+      run: async (e) => void asked.push(e.id),
+    };
+    const id = await record("c-40");
+    expect(await new EventLog(counted, undefined, undefined, testDb.db.rawSql).dispatcher([writes.h, recompute]).dispatch(ws, id)).toBe(
+      "dispatched",
+    );
+    expect([writes.runs, asked, transactions]).toEqual([[id], [id], 1]);
+    expect((await db().domainEventHandled.findMany({ where: { eventId: id } })).map((h) => h.handler).sort()).toEqual([
+      "recompute-2",
+      "writes",
+    ]);
+    expect((await db().domainEvent.findUniqueOrThrow({ where: { id } })).dispatchedAt).not.toBeNull();
+  });
+
   it("two dispatchers at once run each handler once", async () => {
     const id = await record("c-2");
     const slow = counting("slow", () => new Promise((r) => setTimeout(r, 300)));

@@ -28,8 +28,8 @@ export interface EventHandler {
   run(event: StoredEvent, tx: Tx): Promise<void>;
   /**
    * Its effect is outside the database, idempotent and indifferent to order (asking for a debounced recompute):
-   * it runs first and its claim follows as one statement of its own, with no transaction around it (an event whose
-   * every handler is such costs one statement, not three). A process that dies in between leaves the event
+   * it runs first and its claim follows as one statement of its own, with no transaction around it (one statement,
+   * not three; beside handlers that write, the event's other handlers keep their transactions). A process that dies in between leaves the event
    * unclaimed, and the rerun repeats the effect harmlessly; so does a second dispatcher that ran it at the same time.
    */
   outside?: boolean;
@@ -185,7 +185,7 @@ export class EventDispatcher {
       for (let i = 0; i < mine.length; i++) {
         const h = mine[i];
         const last = i === mine.length - 1;
-        if (allOutside(mine)) {
+        if (h.outside) {
           await h.run(event, this.db);
           const claim = await claimHandler(this.claims, event, h.name, { last, checkEarlier: checkEarlier && i === 0 });
           if (claim === "earlier") throw new EarlierFirst();
