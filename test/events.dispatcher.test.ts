@@ -49,6 +49,19 @@ function counting(
   return { h, runs };
 }
 
+/** The test database's client, counting the transactions opened through it. */
+function countingTransactions() {
+  let n = 0;
+  const counted = new Proxy(db(), {
+    get(target, p) {
+      const v = Reflect.get(target, p);
+      if (p === "$transaction") n++;
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return { counted, transactions: () => n };
+}
+
 describe("EventDispatcher", () => {
   it("a failing handler rolls back its writes and its claim; the next dispatch runs only it, and the event is dispatched once all are done", async () => {
     const id = await record("c-1");
@@ -107,14 +120,7 @@ describe("EventDispatcher", () => {
   });
 
   it("a handler whose effect is outside the database runs before its claim, which is one statement with no transaction; one that fails leaves its event unclaimed for the rerun", async () => {
-    let transactions = 0;
-    const counted = new Proxy(db(), {
-      get(target, p) {
-        const v = Reflect.get(target, p);
-        if (p === "$transaction") transactions++;
-        return typeof v === "function" ? v.bind(target) : v;
-      },
-    });
+    const { counted, transactions } = countingTransactions();
     const effects: string[] = [];
     let down = true;
     const recompute: EventHandler = {
@@ -149,18 +155,11 @@ describe("EventDispatcher", () => {
     expect(effects.slice(2)).toEqual(ids);
     expect(await db().domainEventHandled.count({ where: { eventId: { in: ids }, handler: "recompute" } })).toBe(2);
     expect(await db().domainEvent.count({ where: { id: { in: ids }, dispatchedAt: null } })).toBe(0);
-    expect(transactions).toBe(0);
+    expect(transactions()).toBe(0);
   });
 
   it("beside a handler that writes in its transaction, an outside handler of the same event takes no transaction of its own", async () => {
-    let transactions = 0;
-    const counted = new Proxy(db(), {
-      get(target, p) {
-        const v = Reflect.get(target, p);
-        if (p === "$transaction") transactions++;
-        return typeof v === "function" ? v.bind(target) : v;
-      },
-    });
+    const { counted, transactions } = countingTransactions();
     const writes = counting("writes", async (e, _n, tx) => {
       await tx.notification.create({ data: { workspaceId: e.workspaceId, dedupeKey: `writes:${e.id}` } });
     });
@@ -175,7 +174,7 @@ describe("EventDispatcher", () => {
     expect(await new EventLog(counted, undefined, undefined, testDb.db.rawSql).dispatcher([writes.h, recompute]).dispatch(ws, id)).toBe(
       "dispatched",
     );
-    expect([writes.runs, asked, transactions]).toEqual([[id], [id], 1]);
+    expect([writes.runs, asked, transactions()]).toEqual([[id], [id], 1]);
     expect((await db().domainEventHandled.findMany({ where: { eventId: id } })).map((h) => h.handler).sort()).toEqual([
       "recompute-2",
       "writes",
