@@ -49,6 +49,9 @@ export function commandQueue(rt: JobRuntime, logger: Logger): CommandQueue & { c
   void check();
   // subscribed from the start: the first answer that comes back does not wait for a new connection
   const events = rt.queueEvents("commands");
+  // BullMQ's wait for a job's end listens to the queue's "closing" once per waiting command: a busy server has
+  // hundreds at once, which is no leak (Node warns past 10)
+  rt.queue("commands").setMaxListeners(0);
   // An invocation with an address (Slack's response_url, Discord's token) is answered by the worker: this process only
   // needs to know that a worker took it. One listener for every job (a map by job id), instead of BullMQ's wait for
   // each job's end, which costs a Redis script call per command (a profile of the server under load: bench/README.md)
