@@ -52,7 +52,7 @@ export function commandQueue(rt: JobRuntime, logger: Logger): CommandQueue & { c
   // BullMQ's wait for a job's end listens to the queue's "closing" once per waiting command: a busy server has
   // hundreds at once, which is no leak (Node warns past 10)
   rt.queue("commands").setMaxListeners(0);
-  // An invocation with an address (Slack's response_url, Discord's token) is answered by the worker: this process only
+  // An invocation with an address (Slack's response_url; Discord's answers come back here) is answered by the worker: this process only
   // needs to know that a worker took it. One listener for every job (a map by job id), instead of BullMQ's wait for
   // each job's end, which costs a Redis script call per command (a profile of the server under load: bench/README.md)
   const starting = new Map<string, () => void>();
