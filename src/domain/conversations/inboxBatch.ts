@@ -5,7 +5,10 @@
 // the same batch (the BCC address, a second copy of a Message-ID, an answer to a mail of this batch) is
 // left to the one-at-a-time path after the commit; so is the whole batch when its transaction fails (a
 // unique key taken meanwhile by another process, say), where each mail is retried and answered on its own.
+// The multi-row inserts are raw statements (src/db/insertRows.ts): Prisma compiles every createMany anew.
 import type { Contact, Prisma, PrismaClient, Ticket } from "../../generated/prisma/client.ts";
+import { newId } from "../../db/ids.ts";
+import { insertRows } from "../../db/insertRows.ts";
 import { formatKey, nextNumbers } from "../../db/keys.ts";
 import { TEXT_LIMITS } from "../../parse/limits.ts";
 import { auditRow } from "../audit.ts";
@@ -20,6 +23,67 @@ import { clip, inboundInteractionRow, inboundMessageRow, threadIds, ticketSubjec
 import { wakeUp } from "./wake.ts";
 
 type Tx = Prisma.TransactionClient;
+
+/** the columns the batch writes, with their PostgreSQL types (insertRows) */
+const COLUMNS = {
+  Contact: {
+    id: "text",
+    workspaceId: "text",
+    number: "int4",
+    name: "text",
+    email: "text",
+    createdAt: "timestamp(3)",
+    updatedAt: "timestamp(3)",
+  },
+  Ticket: {
+    id: "text",
+    workspaceId: "text",
+    number: "int4",
+    subject: "text",
+    description: "text",
+    requesterId: "text",
+    firstResponseDueAt: "timestamp(3)",
+    resolutionDueAt: "timestamp(3)",
+    createdAt: "timestamp(3)",
+    updatedAt: "timestamp(3)",
+  },
+  TicketEvent: { id: "text", workspaceId: "text", ticketId: "text", kind: "text", data: "jsonb", at: "timestamp(3)" },
+  TicketMessage: {
+    id: "text",
+    workspaceId: "text",
+    ticketId: "text",
+    kind: '"ConversationKind"',
+    channel: '"ConversationChannel"',
+    contactId: "text",
+    text: "text",
+    subject: "text",
+    externalId: "text",
+    inReplyTo: "text",
+    attachments: "jsonb",
+    createdAt: "timestamp(3)",
+  },
+  Interaction: {
+    id: "text",
+    workspaceId: "text",
+    kind: '"InteractionKind"',
+    summary: "text",
+    contactId: "text",
+    ticketId: "text",
+    occurredAt: "timestamp(3)",
+    createdAt: "timestamp(3)",
+  },
+  AuditLog: {
+    id: "text",
+    workspaceId: "text",
+    actorId: "text",
+    action: "text",
+    entity: "text",
+    entityId: "text",
+    before: "jsonb",
+    after: "jsonb",
+    at: "timestamp(3)",
+  },
+};
 
 export interface MailIn {
   workspaceId: string;
@@ -145,17 +209,23 @@ async function store(tx: Tx, workspaceId: string, mails: InboundMail[]) {
   if (fresh.length) {
     const policy = await tx.slaPolicy.findUnique({ where: { workspaceId_priority: { workspaceId, priority: "normal" } } });
     const first = await nextNumbers(tx, workspaceId, "ticket", fresh.length);
-    const created = await tx.ticket.createManyAndReturn({
-      data: fresh.map((j, k) => ({
+    const created = await insertRows<Ticket>(
+      tx,
+      "Ticket",
+      COLUMNS.Ticket,
+      fresh.map((j, k) => ({
+        id: newId(),
         workspaceId,
         number: first + k,
         subject: ticketSubject(mails[j]),
         description: clip(mails[j].text, 2000),
         requesterId: requester(j).id,
         createdAt: now,
+        updatedAt: now,
         ...dueDates(policy, "normal", now),
       })),
-    });
+      "*",
+    );
     const byNumber = new Map(created.map((t) => [t.number, t]));
     fresh.forEach((j, k) => {
       const t = byNumber.get(first + k)!;
@@ -173,16 +243,34 @@ async function store(tx: Tx, workspaceId: string, mails: InboundMail[]) {
         },
       });
     });
-    await tx.ticketEvent.createMany({
-      data: created.map((t) => ({ workspaceId, ticketId: t.id, kind: "created" as const, data: { priority: "normal", via: "email" } })),
-    });
+    await insertRows(
+      tx,
+      "TicketEvent",
+      COLUMNS.TicketEvent,
+      created.map((t) => ({
+        id: newId(),
+        workspaceId,
+        ticketId: t.id,
+        kind: "created",
+        data: { priority: "normal", via: "email" },
+        at: now,
+      })),
+    );
   }
 
-  await tx.ticketMessage.createMany({ data: mails.map((m, j) => inboundMessageRow(workspaceId, ticketOf[j].id, requester(j).id, m, now)) });
-  const interactions = await tx.interaction.createManyAndReturn({
-    data: mails.map((m, j) => inboundInteractionRow(workspaceId, ticketOf[j].id, requester(j).id, m, now)),
-    select: { id: true, contactId: true, ticketId: true },
-  });
+  await insertRows(
+    tx,
+    "TicketMessage",
+    COLUMNS.TicketMessage,
+    mails.map((m, j) => ({ id: newId(), ...inboundMessageRow(workspaceId, ticketOf[j].id, requester(j).id, m, now) })),
+  );
+  const interactions = await insertRows<{ id: string; contactId: string; ticketId: string }>(
+    tx,
+    "Interaction",
+    COLUMNS.Interaction,
+    mails.map((m, j) => ({ id: newId(), createdAt: now, ...inboundInteractionRow(workspaceId, ticketOf[j].id, requester(j).id, m, now) })),
+    ["id", "contactId", "ticketId"],
+  );
   // two mails of one sender on one ticket make the same event but for its id: any row serves either
   const authorOf = new Map<string, EventAuthor[]>();
   mails.forEach((_m, j) => {
@@ -200,7 +288,12 @@ async function store(tx: Tx, workspaceId: string, mails: InboundMail[]) {
       },
     });
   }
-  await tx.auditLog.createMany({ data: audits });
+  await insertRows(
+    tx,
+    "AuditLog",
+    COLUMNS.AuditLog,
+    audits.map((a) => ({ id: newId(), at: now, ...a })),
+  );
   await recordEvents(tx, events);
   return { results, clocks };
 }
@@ -221,15 +314,22 @@ async function contactsOf(
   if (!missing.length) return contacts;
   const firstOf = (email: string) => mails.findIndex((m) => m.from.address.toLowerCase() === email);
   const first = await nextNumbers(tx, workspaceId, "contact", missing.length);
-  const created = await tx.contact.createManyAndReturn({
-    data: missing.map((email, k) => ({
+  const now = new Date();
+  const created = await insertRows<Contact>(
+    tx,
+    "Contact",
+    COLUMNS.Contact,
+    missing.map((email, k) => ({
+      id: newId(),
       workspaceId,
       number: first + k,
       name: (mails[firstOf(email)].from.name?.trim() || email.split("@")[0]).slice(0, TEXT_LIMITS.name),
       email,
-      tags: [],
+      createdAt: now,
+      updatedAt: now,
     })),
-  });
+    "*",
+  );
   for (const c of created) {
     contacts.set(c.email!, c);
     audits.push(auditRow({ workspaceId }, "contact.add", "contact", c.id, null, { ...c, via: "email" }));

@@ -4,12 +4,25 @@
 // otherwise a nudge to the workers' queue. Either can be lost to a crash; that costs only time (the sweep
 // finds the row).
 import type { Prisma, PrismaClient } from "../../generated/prisma/client.ts";
+import { newId } from "../../db/ids.ts";
+import { insertRows } from "../../db/insertRows.ts";
 import type { Logger } from "../../log.ts";
 import type { Actor } from "../actor.ts";
 import { EventDispatcher, type EventHandler, type RecordedEvent } from "./dispatcher.ts";
 import type { DomainEventInput, EventActor, EventRef } from "./types.ts";
 
 type Tx = Prisma.TransactionClient;
+
+const EVENT_COLUMNS = {
+  id: "text",
+  workspaceId: "text",
+  type: "text",
+  recordKind: "text",
+  recordId: "text",
+  actorId: "text",
+  data: "jsonb",
+  createdAt: "timestamp(3)",
+};
 
 /** What the jobs runtime offers: dispatch these events soon (jobs/domainEvents.ts). */
 export interface EventNudge {
@@ -59,17 +72,24 @@ export async function recordEvent(tx: Tx, actor: EventAuthor, event: DomainEvent
 export async function recordEvents(tx: Tx, items: { actor: EventAuthor; event: DomainEventInput }[]): Promise<void> {
   if (!items.length) return;
   const who = items.map(({ actor }) => eventActor(actor));
-  const rows = await tx.domainEvent.createManyAndReturn({
-    data: items.map(({ actor, event }, i) => ({
+  // a raw multi-row insert: Prisma compiles every createManyAndReturn anew (src/db/insertRows.ts)
+  const now = new Date();
+  const rows = await insertRows<{ id: string; seq: bigint; createdAt: Date; type: string; recordId: string }>(
+    tx,
+    "DomainEvent",
+    EVENT_COLUMNS,
+    items.map(({ actor, event }, i) => ({
+      id: newId(),
       workspaceId: actor.workspaceId,
       type: event.type,
       recordKind: event.recordKind,
       recordId: event.recordId,
       actorId: actor.memberId,
-      data: { actor: who[i], ...event.data } as unknown as Prisma.InputJsonValue,
+      data: { actor: who[i], ...event.data },
+      createdAt: now,
     })),
-    select: { id: true, seq: true, createdAt: true, type: true, recordId: true },
-  });
+    ["id", "seq", "createdAt", "type", "recordId"],
+  );
   const list = pending.get(tx);
   if (!list) return;
   // matched by (type, record), not by position: RETURNING's order is not promised
