@@ -53,8 +53,9 @@ export const dealMove = defineCommand({
   summary: "Move a deal to another pipeline stage",
   usage: "/crm deal move <D-ref> <stage>",
   args: { deal: arg.ref("deal key or title", "deal"), stage: arg.stage() },
-  async run({ args, actor, services }) {
-    const { deal, from, stages } = await services.deals.move(actor, args.deal, args.stage);
+  claimsInWrite: true,
+  async run({ args, actor, services, claim }) {
+    const { deal, from, stages } = await services.deals.move(actor, args.deal, args.stage, undefined, "move", claim);
     return dealCard(deal, stages, `moved ${from} → ${deal.stage.name}`).build();
   },
 });
@@ -64,9 +65,9 @@ export const dealWon = defineCommand({
   summary: "Mark a deal won",
   usage: "/crm deal won <D-ref>",
   args: { deal: arg.ref("deal key or title", "deal").rest() },
-  async run({ args, actor, services }) {
-    const { deal } = await services.deals.won(actor, args.deal);
-    const stages = await services.pipelines.stages(actor.workspaceId);
+  claimsInWrite: true,
+  async run({ args, actor, services, claim }) {
+    const { deal, stages } = await services.deals.won(actor, args.deal, claim);
     return dealCard(deal, stages, "won 🎉").build();
   },
 });
@@ -76,9 +77,9 @@ export const dealLost = defineCommand({
   summary: "Mark a deal lost, with a reason",
   usage: "/crm deal lost <D-ref> [reason...]",
   args: { deal: arg.ref("deal key", "deal"), reason: arg.prose("why it was lost").optional().rest() },
-  async run({ args, actor, services }) {
-    const { deal } = await services.deals.lost(actor, args.deal, args.reason);
-    const stages = await services.pipelines.stages(actor.workspaceId);
+  claimsInWrite: true,
+  async run({ args, actor, services, claim }) {
+    const { deal, stages } = await services.deals.lost(actor, args.deal, args.reason, claim);
     return dealCard(deal, stages, "lost").build();
   },
 });

@@ -182,9 +182,9 @@ export function createServices(db: PrismaClient, deps: ServiceDeps = {}): Servic
   const sla = new SlaService(db, deps.slaTimers, escalations, deps.logger);
   const tickets = new TicketService(db, members, events, sla.hooks());
   const zones = new MemberZoneService(db);
-  const deals = new DealService(db, pipelines, companies, members, events);
   const tasks = new TaskService(db, members, zones, events, deps.taskReminders, deps.logger);
   const processedEvents = new ProcessedEvents(deps.rawSql ?? db);
+  const deals = new DealService(db, pipelines, companies, members, events, processedEvents, deps.rawSql);
   const interactions = new InteractionService(
     db,
     events,

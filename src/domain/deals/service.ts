@@ -1,5 +1,5 @@
 // Deals: new, move, won, lost, show (lists: src/domain/search/lists.ts). Every stage change is a DealStageChange row and an audit row.
-import { UserInputError } from "../../errors.ts";
+import { AlreadyRunError, UserInputError, type InvocationClaim } from "../../errors.ts";
 import type { PrismaClient, Prisma, Stage } from "../../generated/prisma/client.ts";
 import type { MemberRef } from "../../parse/memberRef.ts";
 import { nextNumber, parseKey } from "../../db/keys.ts";
@@ -11,6 +11,12 @@ import type { MemberService } from "../members/service.ts";
 import type { PipelineService } from "./pipeline.ts";
 import { recordEvent, type EventLog } from "../events/record.ts";
 import { requireLive } from "../records/changes.ts";
+import type { RawSql } from "../interactions/oneStatement.ts";
+import type { ProcessedEvents } from "../workspaces/processed-events.ts";
+import { moveInOneStatement } from "./moveOneStatement.ts";
+import { moveChanges, moveEvent, type MoveFrom, type MoveOptions, type MoveTo } from "./moveRows.ts";
+
+const changedMeanwhile = (number: number) => new UserInputError(`D-${number} was changed by someone else just now; try again.`);
 
 export interface NewDeal {
   title: string;
@@ -32,6 +38,10 @@ export class DealService {
     private companies: CompanyService,
     private members: MemberService,
     private events: EventLog,
+    /** claims of command invocations (ProcessedEvents), for a move whose command claims in its write */
+    private claims: Pick<ProcessedEvents, "claim">,
+    /** raw SQL on the pool: a move in one statement (moveOneStatement.ts) */
+    private raw?: RawSql,
   ) {}
 
   async create(actor: Actor, input: NewDeal): Promise<DealWithRefs> {
@@ -87,13 +97,18 @@ export class DealService {
     return this.db.deal.findFirstOrThrow({ where: { id: hit.id, workspaceId: actor.workspaceId }, include: dealInclude });
   }
 
-  /** via: which verb asked (deal move, won or lost): announcements word a win by `deal won` and by `deal move … won` differently. */
+  /**
+   * via: which verb asked (deal move, won or lost): announcements word a win by `deal won` and by `deal move … won`
+   * differently. claim: the command's invocation, claimed in the move's own write (a second run of it moves nothing
+   * and throws AlreadyRunError).
+   */
   async move(
     actor: Actor,
     ref: string,
     stageName: string,
     lostReason?: string,
     via: "move" | "won" | "lost" = "move",
+    claim?: InvocationClaim,
   ): Promise<{ deal: DealWithRefs; from: string; stages: Stage[] }> {
     const deal = await this.load(actor, ref);
     requireLive("deal", `D-${deal.number}`, deal);
@@ -101,7 +116,17 @@ export class DealService {
     const stages = await this.pipelines.stages(actor.workspaceId);
     const to = this.pipelines.pick(stages, stageName);
     if (to.id === deal.stageId) throw new UserInputError(`D-${deal.number} is already in ${to.name}.`);
-    const set = await this.events.transaction((tx) => this.moveIn(tx, actor, deal, to, { lostReason, via }));
+    let set: ReturnType<typeof moveChanges>;
+    if (this.raw) {
+      const done = await moveInOneStatement(this.raw, actor, deal, to, { lostReason, via }, new Date(), claim);
+      if (done === "already run") throw new AlreadyRunError();
+      if (done === "changed") throw changedMeanwhile(deal.number);
+      await this.events.committed([done.event]);
+      set = done.set;
+    } else {
+      if (claim && !(await this.claims.claim(actor.workspaceId, claim.source, claim.key))) throw new AlreadyRunError();
+      set = await this.events.transaction((tx) => this.moveIn(tx, actor, deal, to, { lostReason, via }));
+    }
     // the deal as the conditional update left it (its stage could not change meanwhile): no read back
     return { deal: { ...deal, ...set, stage: to }, from: deal.stage.name, stages };
   }
@@ -109,69 +134,39 @@ export class DealService {
   /**
    * The stage change itself, inside the caller's transaction: the conditional update (a concurrent move of the
    * same deal cannot record a stale "from" stage), the DealStageChange row, the audit row (unless `audited` is
-   * false: /crm undo writes its own) and the deal.moved / won / lost event.
+   * false: /crm undo writes its own) and the deal.moved / won / lost event. moveOneStatement.ts writes the same rows.
    */
   async moveIn(
     tx: Prisma.TransactionClient,
     actor: Actor,
-    deal: { id: string; number: number; stageId: string; stage: { name: string }; contactId: string | null },
-    to: { id: string; name: string; isWon: boolean; isLost: boolean },
-    opts: { lostReason?: string | null; via?: "move" | "won" | "lost"; enteredAt?: Date; audited?: boolean } = {},
-  ): Promise<{ stageId: string; stageEnteredAt: Date; closedAt: Date | null; lostReason: string | null; updatedAt: Date }> {
-    const { lostReason, via = "move" } = opts;
-    const closed = to.isWon || to.isLost;
-    const now = new Date();
-    const set = {
-      stageId: to.id,
-      stageEnteredAt: opts.enteredAt ?? now,
-      closedAt: closed ? now : null,
-      lostReason: to.isLost ? (lostReason ?? null) : null,
-      updatedAt: now,
-    };
+    deal: MoveFrom,
+    to: MoveTo,
+    opts: MoveOptions & { audited?: boolean } = {},
+  ): Promise<ReturnType<typeof moveChanges>> {
+    const set = moveChanges(to, opts, new Date());
     const res = await tx.deal.updateMany({ where: { id: deal.id, workspaceId: actor.workspaceId, stageId: deal.stageId }, data: set });
-    if (res.count !== 1) throw new UserInputError(`D-${deal.number} was changed by someone else just now; try again.`);
+    if (res.count !== 1) throw changedMeanwhile(deal.number);
     await tx.dealStageChange.create({
       data: { workspaceId: actor.workspaceId, dealId: deal.id, fromStageId: deal.stageId, toStageId: to.id, actorId: actor.memberId },
     });
-    if (opts.audited !== false)
-      await audit(
-        tx,
-        actor,
-        to.isWon ? "deal.won" : to.isLost ? "deal.lost" : "deal.move",
-        "deal",
-        deal.id,
-        { stage: deal.stage.name },
-        { stage: to.name, ...(to.isLost && lostReason ? { lostReason } : {}) },
-      );
-    await recordEvent(tx, actor, {
-      type: to.isWon ? "deal.won" : to.isLost ? "deal.lost" : "deal.moved",
-      recordKind: "deal",
-      recordId: deal.id,
-      data: {
-        fromStageId: deal.stageId,
-        toStageId: to.id,
-        from: deal.stage.name,
-        to: to.name,
-        contactId: deal.contactId,
-        lostReason: to.isLost ? (lostReason ?? null) : null,
-        via,
-      },
-    });
+    const ev = moveEvent(deal, to, opts);
+    if (opts.audited !== false) await audit(tx, actor, ev.action, "deal", deal.id, ev.before, ev.after);
+    await recordEvent(tx, actor, ev.event);
     return set;
   }
 
-  async won(actor: Actor, ref: string) {
+  async won(actor: Actor, ref: string, claim?: InvocationClaim) {
     const stages = await this.pipelines.stages(actor.workspaceId);
     const won = stages.find((s) => s.isWon);
     if (!won) throw new UserInputError("This pipeline has no won stage.");
-    return this.move(actor, ref, won.name, undefined, "won");
+    return this.move(actor, ref, won.name, undefined, "won", claim);
   }
 
-  async lost(actor: Actor, ref: string, reason?: string) {
+  async lost(actor: Actor, ref: string, reason?: string, claim?: InvocationClaim) {
     const stages = await this.pipelines.stages(actor.workspaceId);
     const lost = stages.find((s) => s.isLost);
     if (!lost) throw new UserInputError("This pipeline has no lost stage.");
-    return this.move(actor, ref, lost.name, reason, "lost");
+    return this.move(actor, ref, lost.name, reason, "lost", claim);
   }
 
   async get(actor: Actor, ref: string) {

@@ -64,6 +64,14 @@ interface Row {
   seq: string;
 }
 
+/** A one-statement write's claim of its command's invocation (ProcessedEvents): a row when taken now, none when taken before. */
+export const claimedCte = (ws: string, claim?: InvocationClaim): Prisma.Sql =>
+  claim
+    ? Prisma.sql`INSERT INTO "ProcessedEvent" ("id", "workspaceId", "source", "eventKey")
+        VALUES (${randomUUID()}, ${ws}, ${claim.source}::"Platform", ${claim.key})
+        ON CONFLICT ("workspaceId", "source", "eventKey") DO NOTHING RETURNING 1`
+    : Prisma.sql`SELECT 1`;
+
 /**
  * The interaction and its event, and the record it is on; null when there is no such record, "already run"
  * when the claim (the command's invocation, ProcessedEvents) was taken before: nothing written either way.
@@ -104,13 +112,7 @@ export async function logInOneStatement(
   const after = { ...unlinked, record: target.key };
   const data = { actor: who, kind: input.kind, ticketId: null };
   const rows = await raw.$queryRaw<Row[]>(Prisma.sql`
-    WITH claimed AS (${
-      claim
-        ? Prisma.sql`INSERT INTO "ProcessedEvent" ("id", "workspaceId", "source", "eventKey")
-            VALUES (${randomUUID()}, ${ws}, ${claim.source}::"Platform", ${claim.key})
-            ON CONFLICT ("workspaceId", "source", "eventKey") DO NOTHING RETURNING 1`
-        : Prisma.sql`SELECT 1`
-    }),
+    WITH claimed AS (${claimedCte(ws, claim)}),
     l AS (SELECT * FROM (${links(target.kind, target.which, ws)}) x WHERE EXISTS (SELECT 1 FROM claimed)),
     i AS (
       INSERT INTO "Interaction" ("id", "workspaceId", "kind", "summary", "occurredAt", "authorId", "contactId", "companyId", "dealId", "ticketId", "source", "permalink", "createdAt")
