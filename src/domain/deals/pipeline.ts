@@ -1,6 +1,7 @@
 // Pipelines and stages: the default pipeline of a workspace, stage lookup, and the board aggregate.
 import { UserInputError } from "../../errors.ts";
-import type { PrismaClient, Stage } from "../../generated/prisma/client.ts";
+import { LRUCache } from "lru-cache";
+import type { Pipeline, PrismaClient, Stage } from "../../generated/prisma/client.ts";
 import type { Actor } from "../actor.ts";
 
 export interface BoardRow {
@@ -11,16 +12,30 @@ export interface BoardRow {
   amounts: { currency: string; amount: string; weighted: string }[];
 }
 
+type PipelineWithStages = Pipeline & { stages: Stage[] };
+
 export class PipelineService {
+  /**
+   * Each workspace's default pipeline and its stages, read once per process: they are made with the workspace
+   * (workspaces/defaults.ts) and nothing changes them, and every deal move, card and button read them (a statement
+   * per command of a team's load, bench/README.md). Stage editing, if it comes, must clear this (a domain event).
+   */
+  private cache = new LRUCache<string, PipelineWithStages>({ max: 1000 });
+
   constructor(private db: PrismaClient) {}
 
-  async defaultPipeline(workspaceId: string) {
+  async defaultPipeline(workspaceId: string): Promise<PipelineWithStages> {
+    const hit = this.cache.get(workspaceId);
+    if (hit) return hit;
     const p = await this.db.pipeline.findFirst({
       where: { workspaceId, isDefault: true },
       include: { stages: { orderBy: { position: "asc" } } },
     });
     if (!p) throw new UserInputError("This workspace has no pipeline yet.");
-    return p;
+    // shared by every caller from now on: frozen, so a caller that sorted or changed it in place would fail loudly
+    const shared = Object.freeze({ ...p, stages: Object.freeze(p.stages.map((st) => Object.freeze(st))) as Stage[] });
+    this.cache.set(workspaceId, shared);
+    return shared;
   }
 
   async stages(workspaceId: string): Promise<Stage[]> {
