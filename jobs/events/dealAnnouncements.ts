@@ -21,12 +21,15 @@ export function dealAnnouncements(services: Pick<Services, "deals" | "notify">):
     handles: DEAL_CHANGES,
     async run(event) {
       const e = event as DealChange;
+      // where it would go first: with no deals channel and no room there is no card to draw
+      const targets = await services.notify.targets(e.workspaceId, "deals", e.recordId);
+      if (!targets.length) return;
       const { deal, stages } = await services.deals.card(e.workspaceId, e.recordId);
       // the stage this change moved the deal to, even when a later move has committed since
       const stageId = e.type === "deal.created" ? e.data.stageId : e.data.toStageId;
       const stage = stages.find((s) => s.id === stageId) ?? deal.stage;
       const card = dealCard({ ...deal, stage }, stages, `${note(e)} by ${e.actor.name}`, false).build();
-      await services.notify.post(e.workspaceId, "deals", card, { dealId: deal.id, dedupeKey: `event:${e.id}` });
+      await services.notify.post(e.workspaceId, "deals", card, { dedupeKey: `event:${e.id}`, targets });
     },
   };
 }

@@ -9,6 +9,12 @@ import type { Logger } from "../../log.ts";
 import { requireRole, type Actor } from "../actor.ts";
 import { audit } from "../audit.ts";
 
+/** A channel a post goes to. */
+export interface Target {
+  platform: ChatPlatform;
+  channelId: string;
+}
+
 export class NotifyService {
   constructor(
     private db: PrismaClient,
@@ -40,6 +46,17 @@ export class NotifyService {
     return this.db.notifyRoute.findMany({ where: { workspaceId, topic } });
   }
 
+  /** The chat channels a post on the topic goes to: the topic's routes and, for a deal, its room (one statement). */
+  async targets(workspaceId: string, topic: NotifyTopic, dealId?: string): Promise<Target[]> {
+    const rows = await this.db.$queryRaw<Target[]>`
+      SELECT r."platform"::text AS "platform", r."channelId" FROM "NotifyRoute" r
+      WHERE r."workspaceId" = ${workspaceId} AND r."topic" = ${topic}::"NotifyTopic"
+      UNION ALL
+      SELECT d."roomPlatform"::text, d."roomChannelId" FROM "Deal" d
+      WHERE d."id" = ${dealId ?? null} AND d."workspaceId" = ${workspaceId} AND d."roomPlatform" IS NOT NULL AND d."roomChannelId" IS NOT NULL`;
+    return rows.filter((r) => (r.platform as string) !== "console");
+  }
+
   /**
    * Queues reply for the topic's channels and, for deals, the deal's room; throws when it cannot (an event
    * handler then runs again). With a dedupeKey each channel gets it once however often this is called. With
@@ -49,20 +66,10 @@ export class NotifyService {
     workspaceId: string,
     topic: NotifyTopic,
     reply: Reply,
-    opts: { dealId?: string; dedupeKey?: string; ticketCard?: string } = {},
+    opts: { dealId?: string; dedupeKey?: string; ticketCard?: string; targets?: Target[] } = {},
   ): Promise<number> {
     if (!this.outbox) return 0;
-    const targets: { platform: ChatPlatform; channelId: string }[] = (await this.routes(workspaceId, topic))
-      .filter((r) => r.platform !== "console")
-      .map((r) => ({ platform: r.platform as ChatPlatform, channelId: r.channelId }));
-    if (opts.dealId) {
-      const deal = await this.db.deal.findFirst({
-        where: { id: opts.dealId, workspaceId },
-        select: { roomPlatform: true, roomChannelId: true },
-      });
-      if (deal?.roomChannelId && deal.roomPlatform && deal.roomPlatform !== "console")
-        targets.push({ platform: deal.roomPlatform, channelId: deal.roomChannelId });
-    }
+    const targets = opts.targets ?? (await this.targets(workspaceId, topic, opts.dealId));
     const shared: Reply = { ...reply, ephemeral: false };
     for (const t of targets) {
       await this.outbox.deliver({
