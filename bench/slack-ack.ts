@@ -16,6 +16,8 @@
 //       arms, the worker's CPU per command against the raw-SQL floor of a log note (bench/lib/logNoteFloor.ts), RATIO
 //       lines; fails itself only on an HTTP error, an ack over 3 s or a command left unanswered
 //
+// Before measuring, the CRM runs each measured load at a quarter of the rate for 5 s (not measured): a running
+// server's paths are warm. BENCH_TIMELINE=1 prints, per run, the slowest answer to the commands of each second.
 // Full runs also print the raw-SQL floors of a log note and of a deal move (bench/lib/dealMoveFloor.ts) and each
 // load's worker CPU per command against the floor of its mix.
 // The CRM runs as in production: --role=server processes verify, enqueue and ack; --role=worker
@@ -334,6 +336,16 @@ async function load(
     done.push(a[0] - r.sentAt);
     (doneByKind[kinds[i]] ??= []).push(a[0] - r.sentAt);
   });
+  if (process.env.BENCH_TIMELINE) {
+    // the slowest answer to the commands sent in each second of the run: second:ms
+    const bySecond = new Map<number, number>();
+    results.forEach((r, i) => {
+      const a = answered.get(`/${run}/${i}`);
+      const k = Math.floor((r.sentAt - startedAt) / 1000);
+      if (a) bySecond.set(k, Math.max(bySecond.get(k) ?? 0, a[0] - r.sentAt));
+    });
+    console.log(`${run}: slowest answer by second sent: ${[...bySecond].map(([k, v]) => `${k}:${Math.round(v)}`).join(" ")}`);
+  }
   out.answers = arrivals.length;
   out.answer = done.length ? summarize(done) : undefined;
   for (const [k, xs] of Object.entries(doneByKind)) out.byKind[k as Kind]!.answer = summarize(xs);
@@ -459,6 +471,11 @@ async function main() {
     const bareCpu0 = cpuMs(bareProc.pid!);
     const bare = await load([`http://127.0.0.1:${barePort}`], oneRecord("log note C-1 bench"), "bare", false);
     const bareCpu = cpuMs(bareProc.pid!) - bareCpu0;
+    // the CRM's own commands once before measuring them: the worker's log and move paths, its pool connections and
+    // their prepared statements are otherwise cold for the first seconds of the measured run (answers up to ~0.9 s
+    // in its first 7 s, ≤ 0.2 s after: BENCH_TIMELINE=1), which a server that has run for a while does not see
+    step(`warming up the CRM with its own load (${RATE / 4}/s for 5s)`);
+    for (const name of LOADS) await load(urls, await loadOf(name), `warm-${name}`, true, RATE / 4, 5);
     const arms: { name: string; r: Arm }[] = [];
     for (const name of LOADS) {
       step(`measuring the CRM, ${name === "team" ? "the team's load" : "one record"} (${RATE}/s for ${SECONDS}s)`);
