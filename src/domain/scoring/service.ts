@@ -25,6 +25,8 @@ interface Row {
   rules: { field: string; value: string; points: number }[] | null;
   kinds: Record<string, number> | null;
   deals: number;
+  /** the workspace's leadThreshold, read in the same statement */
+  threshold: number;
 }
 
 export interface Crossed {
@@ -103,8 +105,6 @@ export class ScoringService {
 
   /** Recomputes scores for the given contacts (all of the workspace when empty); returns threshold crossings routed to an owner. */
   async rescore(workspaceId: string, contactIds: string[] = [], now = new Date()): Promise<{ scored: number; routed: Crossed[] }> {
-    const ws = await this.db.workspace.findUnique({ where: { id: workspaceId }, select: { leadThreshold: true } });
-    if (!ws) return { scored: 0, routed: [] };
     let scored = 0;
     const routed: Crossed[] = [];
     const all = contactIds.length === 0;
@@ -129,7 +129,7 @@ export class ScoringService {
           unnest(${results.map((x) => JSON.stringify(x.reasons))}::text[]) AS r) v
         WHERE c."id" = v.id AND c."workspaceId" = ${workspaceId}`;
       for (const x of results) {
-        if (x.score >= ws.leadThreshold && (x.r.old ?? -1) < ws.leadThreshold && !x.r.ownerId) {
+        if (x.score >= x.r.threshold && (x.r.old ?? -1) < x.r.threshold && !x.r.ownerId) {
           const hit = await this.route(workspaceId, x.r.id, x.score, now);
           if (hit) routed.push(hit);
         }
@@ -153,8 +153,9 @@ export class ScoringService {
           SELECT i."kind"::text AS kind, sum(exp(-ln(2) * GREATEST(0, extract(epoch FROM (${now}::timestamptz - i."occurredAt")) / 86400.0) / ${HALF_LIFE_DAYS})) AS w
           FROM "Interaction" i WHERE i."contactId" = c."id" AND i."workspaceId" = c."workspaceId" GROUP BY i."kind") k) AS kinds,
         (SELECT count(*) FROM "Deal" d JOIN "Stage" s ON s."id" = d."stageId"
-          WHERE d."contactId" = c."id" AND d."workspaceId" = c."workspaceId" AND NOT s."isWon" AND NOT s."isLost")::int AS deals
-      FROM "Contact" c LEFT JOIN "Company" co ON co."id" = c."companyId"
+          WHERE d."contactId" = c."id" AND d."workspaceId" = c."workspaceId" AND NOT s."isWon" AND NOT s."isLost")::int AS deals,
+        w."leadThreshold" AS threshold
+      FROM "Contact" c JOIN "Workspace" w ON w."id" = c."workspaceId" LEFT JOIN "Company" co ON co."id" = c."companyId"
       WHERE c."workspaceId" = ${workspaceId} AND c."id" = ANY(${ids}::text[])`;
   }
 
