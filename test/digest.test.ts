@@ -10,7 +10,7 @@ import { apiArgs, slackEnv, slash, startFakeSlack } from "./helpers/slack.ts";
 import { createWorkspaceDefaults } from "../src/domain/workspaces/defaults.ts";
 import { DigestService, type Digest } from "../src/domain/analytics/digest.ts";
 import { periodFor } from "../src/domain/analytics/period.ts";
-import { change, digestReply, pointsChange, roughDuration, shortMoney } from "../src/commands/digestReply.ts";
+import { change, digestReply, pipelineChartPng, pointsChange, roughDuration, shortMoney } from "../src/commands/digestReply.ts";
 import { pipelineChartSpec, renderChart } from "../src/render/chart.ts";
 import { richToPlain } from "../src/reply/reply.ts";
 import type { PrismaClient } from "../src/generated/prisma/client.ts";
@@ -337,6 +337,25 @@ describe("the digest of a small workspace, computed by hand", () => {
       { name: "Ben Okoro", wonDeals: 0, won: [], interactions: 1 },
     ]);
     expect(d.campaigns).toEqual({ sent: { cur: 2, prev: 1 }, failed: { cur: 1, prev: 0 } });
+  });
+
+  it("tells the pipeline before the digest is done, so /crm digest draws the chart while the rest is summed", async () => {
+    const order: string[] = [];
+    let part: unknown;
+    const built = await new DigestService(db())
+      .build(ws, periodFor("week", NOW), (p) => {
+        order.push("pipeline");
+        part = p;
+      })
+      .then((x) => (order.push("digest"), x));
+    expect(order).toEqual(["pipeline", "digest"]);
+    expect(part).toEqual({ workspace: built.workspace, pipeline: built.pipeline });
+    // the reply with the early chart carries the very image it would have drawn itself
+    const early = await digestReply(built, { chart: true, chartPng: pipelineChartPng(part as Digest) });
+    const late = await digestReply(built, { chart: true });
+    const png = (r: typeof early) => r.blocks.flatMap((bl) => (bl.type === "image" ? [Buffer.from(bl.png!)] : []));
+    expect(png(early)).toHaveLength(1);
+    expect(png(early)[0].equals(png(late)[0])).toBe(true);
   });
 
   it("reads as a message, with the chart", async () => {

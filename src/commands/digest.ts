@@ -4,7 +4,8 @@ import { defineCommand } from "./define.ts";
 import { reply, s } from "../reply/reply.ts";
 import { UserInputError } from "../errors.ts";
 import { PERIODS } from "../domain/analytics/period.ts";
-import { digestReply } from "./digestReply.ts";
+import { digestReply, pipelineChartPng } from "./digestReply.ts";
+import type { DigestPipeline } from "../domain/analytics/digest.ts";
 import { followUpBlocks } from "./taskReplies.ts";
 import type { ChatPlatform } from "../delivery/port.ts";
 
@@ -26,12 +27,18 @@ export const digest = defineCommand({
     // a chat reply to one's own command is ephemeral and cannot carry an uploaded image: offer to post it
     const postable = actor.platform !== "console" && !!channelId;
     const now = new Date();
+    // the chart is drawn from the pipeline as soon as it is read, while the slower sections are still summed
+    let chartPng: Promise<Uint8Array> | undefined;
+    const drawEarly = (part: DigestPipeline) => {
+      chartPng = pipelineChartPng(part);
+      chartPng.catch(() => undefined); // digestReply reports it
+    };
     // the asker's own part: their overdue and today's follow-ups (one indexed query beside the digest's)
     const [d, agenda] = await Promise.all([
-      services.analytics.digest(actor, period),
+      services.analytics.digest(actor, period, now, drawEarly),
       services.tasks.agenda(actor.workspaceId, actor.memberId, now),
     ]);
-    const r = await digestReply(d, { chart: true, postCommand: postable ? `digest post ${period}` : undefined });
+    const r = await digestReply(d, { chart: true, chartPng, postCommand: postable ? `digest post ${period}` : undefined });
     const at = r.blocks.findLastIndex((bl) => bl.type === "actions");
     r.blocks.splice(at < 0 ? r.blocks.length : at, 0, ...followUpBlocks(agenda, now));
     return r;

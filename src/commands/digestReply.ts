@@ -3,7 +3,7 @@
 import { b, code, reply, s, type Reply, type Span } from "../reply/reply.ts";
 import { money } from "../reply/format.ts";
 import { pipelineChartSpec, renderChart, type PipelineBar } from "../render/chart.ts";
-import type { Change, Digest, MoneyChange } from "../domain/analytics/digest.ts";
+import type { Change, Digest, DigestPipeline, MoneyChange } from "../domain/analytics/digest.ts";
 import { describePeriod } from "../domain/analytics/period.ts";
 
 const n = (x: number) => x.toLocaleString("en-US");
@@ -65,7 +65,7 @@ const KIND_ICON: Record<string, string> = { call: "📞", email: "✉️", meeti
 const days = (x: number | null) => (x === null ? "—" : `${x >= 10 ? Math.round(x) : x.toFixed(1).replace(/\.0$/, "")}d`);
 const dayName = (d: Date) => d.toLocaleDateString("en-GB", { weekday: "short", day: "numeric", month: "short", timeZone: "UTC" });
 
-export function pipelineBars(d: Digest): PipelineBar[] {
+export function pipelineBars(d: Pick<Digest, "pipeline">): PipelineBar[] {
   const fallback = d.pipeline.flatMap((r) => r.amounts.map((a) => a.currency))[0] ?? "USD";
   return d.pipeline.flatMap((r) =>
     (r.amounts.length ? r.amounts : [{ currency: fallback, amount: "0", weighted: "0", count: 0 }]).map((a) => ({
@@ -78,6 +78,16 @@ export function pipelineBars(d: Digest): PipelineBar[] {
   );
 }
 
+/** The pipeline chart (PNG) of a digest: it needs only the pipeline, so it can be drawn before the rest is summed. */
+export async function pipelineChartPng(d: DigestPipeline): Promise<Uint8Array> {
+  const spec = pipelineChartSpec(
+    `Open pipeline by stage · ${d.workspace}`,
+    pipelineBars(d),
+    d.pipeline.map((x) => x.stage),
+  );
+  return (await renderChart(spec)).png;
+}
+
 export function chartAlt(d: Digest): string {
   return `Open pipeline by stage: ${d.pipeline.map((r) => `${r.stage} ${pl(r.count, "deal")}${r.amounts.length ? ` ${amounts(r.amounts)}` : ""}`).join("; ")}`;
 }
@@ -85,6 +95,8 @@ export function chartAlt(d: Digest): string {
 export interface DigestReplyOptions {
   /** draw the pipeline chart (PNG) into the reply */
   chart?: boolean;
+  /** the chart, drawn already or being drawn from the digest's pipeline (pipelineChartPng), instead of drawing it here */
+  chartPng?: Promise<Uint8Array>;
   /** a button that posts this digest with its chart to the channel (chat surfaces, on-demand digests) */
   postCommand?: string;
   ephemeral?: boolean;
@@ -112,17 +124,7 @@ export async function digestReply(d: Digest, opts: DigestReplyOptions = {}): Pro
       );
   }
   r.text(pipe);
-  if (opts.chart) {
-    const bars = pipelineBars(d);
-    const { png } = await renderChart(
-      pipelineChartSpec(
-        `Open pipeline by stage · ${d.workspace}`,
-        bars,
-        d.pipeline.map((x) => x.stage),
-      ),
-    );
-    r.image(chartAlt(d), png);
-  }
+  if (opts.chart) r.image(chartAlt(d), await (opts.chartPng ?? pipelineChartPng(d)));
 
   const flow: Span[] = [
     b("Deals"),

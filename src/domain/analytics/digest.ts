@@ -63,6 +63,9 @@ export interface Digest {
 /** Draws a digest as a message (src/commands/digestReply.ts, handed in by src/app.ts): the domain computes, commands draw. */
 export type DigestRenderer = (d: Digest, opts: { chart: boolean; ephemeral: boolean }) => Promise<Reply>;
 
+/** The part of a digest its pipeline chart draws, known before the slower sections are summed. */
+export type DigestPipeline = Pick<Digest, "workspace" | "pipeline">;
+
 const KINDS = ["call", "email", "meeting", "note", "chat"];
 
 function flow(rows: q.FlowRow[], metric: q.FlowRow["metric"]): DealFlow {
@@ -81,12 +84,28 @@ function flow(rows: q.FlowRow[], metric: q.FlowRow["metric"]): DealFlow {
   };
 }
 
+/** Open pipeline per stage: its deal count and, per currency, amount and weighted amount. */
+function pipelineRows(stages: q.StageRow[]): Digest["pipeline"] {
+  const pipeline: Digest["pipeline"] = [];
+  for (const r of stages) {
+    let row = pipeline.find((x) => x.stage === r.name);
+    if (!row) pipeline.push((row = { stage: r.name, probability: r.probability, count: 0, amounts: [] }));
+    if (!r.currency) {
+      row.count = r.n;
+      continue;
+    }
+    row.amounts.push({ currency: r.currency, amount: r.amount ?? "0.00", weighted: r.weighted ?? "0.00", count: r.n });
+  }
+  return pipeline;
+}
+
 const rate = (won: number, lost: number) => (won + lost ? Math.round((won / (won + lost)) * 1000) / 10 : null);
 
 export class DigestService {
   constructor(private db: PrismaClient) {}
 
-  async build(workspaceId: string, period: Period | PeriodName = "today"): Promise<Digest> {
+  /** early: told the pipeline as soon as it is read (the chart can be drawn while the other sections are summed) */
+  async build(workspaceId: string, period: Period | PeriodName = "today", early?: (part: DigestPipeline) => void): Promise<Digest> {
     const p = typeof period === "string" ? periodFor(period) : period;
     const b = q.boundsFor(workspaceId, p);
     // the workspace is read beside the figures: only the stalled deals wait for it (its stalledDays)
@@ -94,10 +113,16 @@ export class DigestService {
       this.db.workspace.findUnique({ where: { id: workspaceId }, select: { name: true, stalledDays: true } }),
     );
     // the longest statements first: more statements than pool connections, and the last ones queue
+    const pipelineAndForecast = q.pipelineAndForecast(this.db, b);
+    if (early)
+      void Promise.all([workspace, pipelineAndForecast]).then(
+        ([w, pf]) => w && early({ workspace: w.name, pipeline: pipelineRows(pf.stages) }),
+        () => undefined, // build() reports it
+      );
     const [ws, candidates, pf, predicted, stalled, vel, flows, tickets, kinds, leaders, camp, csat] = await Promise.all([
       workspace,
       q.riskCandidates(this.db, b),
-      q.pipelineAndForecast(this.db, b),
+      pipelineAndForecast,
       q.predictedForecast(this.db, b),
       workspace.then((w) => (w ? q.stalled(this.db, b, w.stalledDays) : [])),
       q.velocity(this.db, b),
@@ -116,16 +141,7 @@ export class DigestService {
       .map(({ c, health }) => ({ key: `A-${c.number}`, name: c.name, reasons: health.reasons }));
 
     const stageNames = new Map(pf.stages.map((s) => [s.stage_id, s.name]));
-    const pipeline: Digest["pipeline"] = [];
-    for (const r of pf.stages) {
-      let row = pipeline.find((x) => x.stage === r.name);
-      if (!row) pipeline.push((row = { stage: r.name, probability: r.probability, count: 0, amounts: [] }));
-      if (!r.currency) {
-        row.count = r.n;
-        continue;
-      }
-      row.amounts.push({ currency: r.currency, amount: r.amount ?? "0.00", weighted: r.weighted ?? "0.00", count: r.n });
-    }
+    const pipeline = pipelineRows(pf.stages);
     const newDeals = flow(flows, "new"),
       won = flow(flows, "won"),
       lost = flow(flows, "lost");

@@ -5,7 +5,7 @@ import type { Outbox } from "../../delivery/outbox.ts";
 import type { ChatPlatform } from "../../delivery/port.ts";
 import { UnavailableError } from "../../errors.ts";
 import { requireRole, type Actor } from "../actor.ts";
-import { DigestService, type Digest, type DigestRenderer } from "./digest.ts";
+import { DigestService, type Digest, type DigestPipeline, type DigestRenderer } from "./digest.ts";
 import { periodFor, type PeriodName } from "./period.ts";
 
 export class AnalyticsService {
@@ -18,8 +18,9 @@ export class AnalyticsService {
     this.digests = new DigestService(db);
   }
 
-  digest(actor: Actor, period: PeriodName, now = new Date()): Promise<Digest> {
-    return this.digests.build(actor.workspaceId, periodFor(period, now));
+  /** early: the pipeline as soon as it is read (DigestService.build) */
+  digest(actor: Actor, period: PeriodName, now = new Date(), early?: (part: DigestPipeline) => void): Promise<Digest> {
+    return this.digests.build(actor.workspaceId, periodFor(period, now), early);
   }
 
   /**
