@@ -24,9 +24,30 @@ function element(type: string, v: unknown): unknown {
   return v;
 }
 
+/** One table's rows for insertRows' `alongside`: written in the same statement. */
+export interface InsertPart {
+  table: string;
+  columns: ColumnTypes;
+  rows: Record<string, unknown>[];
+}
+
+const quoted = (xs: readonly string[]) => Prisma.raw(xs.map((x) => `"${x}"`).join(", "));
+
+function insertSql({ table, columns, rows }: InsertPart, returning?: readonly string[] | "*"): Prisma.Sql {
+  const names = Object.keys(columns);
+  const back = returning === "*" ? [] : (returning ?? []);
+  for (const n of [table, ...names, ...back]) if (!IDENT.test(n)) throw new Error(`insertRows: bad identifier ${n}`);
+  for (const t of Object.values(columns)) if (!TYPE.test(t)) throw new Error(`insertRows: bad type ${t}`);
+  const arrays = names.map((n) => Prisma.sql`${rows.map((r) => element(columns[n], r[n]))}::${Prisma.raw(columns[n])}[]`);
+  const tail = returning === "*" ? Prisma.sql` RETURNING *` : back.length ? Prisma.sql` RETURNING ${quoted(back)}` : Prisma.empty;
+  return Prisma.sql`INSERT INTO ${quoted([table])} (${quoted(names)}) SELECT * FROM unnest(${Prisma.join(arrays)})${tail}`;
+}
+
 /**
  * Inserts `rows` into `table` (every row gives the columns of `columns`; a missing one is NULL) and
  * returns `returning` ("*": every column) of each as Prisma's raw queries type them (RETURNING's order is not promised).
+ * `alongside`: other tables' rows written by the same statement (data-modifying CTEs: one round trip for all; their
+ * foreign keys may point at rows of earlier statements, not at each other's).
  */
 export async function insertRows<R = never>(
   tx: Tx,
@@ -34,14 +55,15 @@ export async function insertRows<R = never>(
   columns: ColumnTypes,
   rows: Record<string, unknown>[],
   returning?: readonly string[] | "*",
+  alongside: InsertPart[] = [],
 ): Promise<R[]> {
-  const names = Object.keys(columns);
-  const back = returning === "*" ? [] : (returning ?? []);
-  for (const n of [table, ...names, ...back]) if (!IDENT.test(n)) throw new Error(`insertRows: bad identifier ${n}`);
-  for (const t of Object.values(columns)) if (!TYPE.test(t)) throw new Error(`insertRows: bad type ${t}`);
-  if (!rows.length) return [];
-  const quoted = (xs: readonly string[]) => Prisma.raw(xs.map((x) => `"${x}"`).join(", "));
-  const arrays = names.map((n) => Prisma.sql`${rows.map((r) => element(columns[n], r[n]))}::${Prisma.raw(columns[n])}[]`);
-  const tail = returning === "*" ? Prisma.sql` RETURNING *` : back.length ? Prisma.sql` RETURNING ${quoted(back)}` : Prisma.empty;
-  return tx.$queryRaw<R[]>`INSERT INTO ${quoted([table])} (${quoted(names)}) SELECT * FROM unnest(${Prisma.join(arrays)})${tail}`;
+  const main = rows.length ? insertSql({ table, columns, rows }, returning) : undefined;
+  const parts = alongside.filter((p) => p.rows.length).map((p) => insertSql(p));
+  if (!parts.length) return main ? tx.$queryRaw<R[]>(main) : [];
+  const ctes = Prisma.join(
+    parts.map((sql, i) => Prisma.sql`${Prisma.raw(`p${i}`)} AS (${sql})`),
+    ", ",
+  );
+  const rowsBack = await tx.$queryRaw<R[]>`WITH ${ctes} ${main ?? Prisma.sql`SELECT 1`}`;
+  return main ? rowsBack : [];
 }

@@ -5,10 +5,11 @@
 // the same batch (the BCC address, a second copy of a Message-ID, an answer to a mail of this batch) is
 // left to the one-at-a-time path after the commit; so is the whole batch when its transaction fails (a
 // unique key taken meanwhile by another process, say), where each mail is retried and answered on its own.
-// The multi-row inserts are raw statements (src/db/insertRows.ts): Prisma compiles every createMany anew.
+// The multi-row inserts are raw statements (src/db/insertRows.ts): Prisma compiles every createMany anew; after
+// the contacts and tickets (whose rows it needs back), everything else is one statement with the events.
 import type { Contact, Prisma, PrismaClient, Ticket } from "../../generated/prisma/client.ts";
 import { newId } from "../../db/ids.ts";
-import { insertRows } from "../../db/insertRows.ts";
+import { insertRows, type InsertPart } from "../../db/insertRows.ts";
 import { formatKey, nextNumbers } from "../../db/keys.ts";
 import { TEXT_LIMITS } from "../../parse/limits.ts";
 import { auditRow } from "../audit.ts";
@@ -205,6 +206,7 @@ async function store(tx: Tx, workspaceId: string, mails: InboundMail[]) {
     results[j] = { outcome: rated ? "rated" : t.status === "resolved" ? "reopened" : "appended", ticket: formatKey("ticket", t.number) };
   }
 
+  const writes: InsertPart[] = [];
   const fresh = thread.flatMap((t, j) => (t === null ? [j] : []));
   if (fresh.length) {
     const policy = await tx.slaPolicy.findUnique({ where: { workspaceId_priority: { workspaceId, priority: "normal" } } });
@@ -243,11 +245,11 @@ async function store(tx: Tx, workspaceId: string, mails: InboundMail[]) {
         },
       });
     });
-    await insertRows(
-      tx,
-      "TicketEvent",
-      COLUMNS.TicketEvent,
-      created.map((t) => ({
+    // the rest of the batch's rows go in one statement with its events (recordEvents' alongside)
+    writes.push({
+      table: "TicketEvent",
+      columns: COLUMNS.TicketEvent,
+      rows: created.map((t) => ({
         id: newId(),
         workspaceId,
         ticketId: t.id,
@@ -255,46 +257,35 @@ async function store(tx: Tx, workspaceId: string, mails: InboundMail[]) {
         data: { priority: "normal", via: "email" },
         at: now,
       })),
-    );
+    });
   }
 
-  await insertRows(
-    tx,
-    "TicketMessage",
-    COLUMNS.TicketMessage,
-    mails.map((m, j) => ({ id: newId(), ...inboundMessageRow(workspaceId, ticketOf[j].id, requester(j).id, m, now) })),
-  );
-  const interactions = await insertRows<{ id: string; contactId: string; ticketId: string }>(
-    tx,
-    "Interaction",
-    COLUMNS.Interaction,
-    mails.map((m, j) => ({ id: newId(), createdAt: now, ...inboundInteractionRow(workspaceId, ticketOf[j].id, requester(j).id, m, now) })),
-    ["id", "contactId", "ticketId"],
-  );
-  // two mails of one sender on one ticket make the same event but for its id: any row serves either
-  const authorOf = new Map<string, EventAuthor[]>();
-  mails.forEach((_m, j) => {
-    const key = `${requester(j).id}:${ticketOf[j].id}`;
-    authorOf.set(key, [...(authorOf.get(key) ?? []), authors[j]]);
-  });
-  for (const row of interactions) {
+  const interactions = mails.map((m, j) => ({
+    id: newId(),
+    createdAt: now,
+    ...inboundInteractionRow(workspaceId, ticketOf[j].id, requester(j).id, m, now),
+  }));
+  interactions.forEach((row, j) =>
     events.push({
-      actor: authorOf.get(`${row.contactId}:${row.ticketId}`)!.shift()!,
+      actor: authors[j],
       event: {
         type: "interaction.logged",
         recordKind: "interaction",
         recordId: row.id,
-        data: { kind: "email", contactId: row.contactId, companyId: null, dealId: null, ticketId: row.ticketId },
+        data: { kind: "email", contactId: requester(j).id, companyId: null, dealId: null, ticketId: ticketOf[j].id },
       },
-    });
-  }
-  await insertRows(
-    tx,
-    "AuditLog",
-    COLUMNS.AuditLog,
-    audits.map((a) => ({ id: newId(), at: now, ...a })),
+    }),
   );
-  await recordEvents(tx, events);
+  writes.push(
+    {
+      table: "TicketMessage",
+      columns: COLUMNS.TicketMessage,
+      rows: mails.map((m, j) => ({ id: newId(), ...inboundMessageRow(workspaceId, ticketOf[j].id, requester(j).id, m, now) })),
+    },
+    { table: "Interaction", columns: COLUMNS.Interaction, rows: interactions },
+    { table: "AuditLog", columns: COLUMNS.AuditLog, rows: audits.map((a) => ({ id: newId(), at: now, ...a })) },
+  );
+  await recordEvents(tx, events, writes);
   return { results, clocks };
 }
 

@@ -5,7 +5,7 @@
 // finds the row).
 import type { Prisma, PrismaClient } from "../../generated/prisma/client.ts";
 import { newId } from "../../db/ids.ts";
-import { insertRows } from "../../db/insertRows.ts";
+import { insertRows, type InsertPart } from "../../db/insertRows.ts";
 import type { Logger } from "../../log.ts";
 import type { Actor } from "../actor.ts";
 import { EventDispatcher, type EventHandler, type RecordedEvent } from "./dispatcher.ts";
@@ -69,8 +69,16 @@ export async function recordEvent(tx: Tx, actor: EventAuthor, event: DomainEvent
  * recordEvent for many events in one statement (the inbound mail batch): the same rows, each with its own
  * author, handed over after commit like recordEvent's. Each (type, recordId) appears once in a call.
  */
-export async function recordEvents(tx: Tx, items: { actor: EventAuthor; event: DomainEventInput }[]): Promise<void> {
-  if (!items.length) return;
+export async function recordEvents(
+  tx: Tx,
+  items: { actor: EventAuthor; event: DomainEventInput }[],
+  /** other rows of the change, written by the same statement (insertRows) */
+  alongside: InsertPart[] = [],
+): Promise<void> {
+  if (!items.length) {
+    await insertRows(tx, "DomainEvent", EVENT_COLUMNS, [], undefined, alongside);
+    return;
+  }
   const who = items.map(({ actor }) => eventActor(actor));
   // a raw multi-row insert: Prisma compiles every createManyAndReturn anew (src/db/insertRows.ts)
   const now = new Date();
@@ -89,6 +97,7 @@ export async function recordEvents(tx: Tx, items: { actor: EventAuthor; event: D
       createdAt: now,
     })),
     ["id", "seq", "createdAt", "type", "recordId"],
+    alongside,
   );
   const list = pending.get(tx);
   if (!list) return;
