@@ -7,7 +7,7 @@ import { Prisma } from "../../generated/prisma/client.ts";
 import type { InvocationClaim } from "../../errors.ts";
 import { newId, utcTimestamp } from "../../db/ids.ts";
 import type { Actor } from "../actor.ts";
-import { eventActor } from "../events/record.ts";
+import { eventActor, writtenEvent } from "../events/record.ts";
 import type { RecordedEvent } from "../events/dispatcher.ts";
 import { claimedCte, type RawSql } from "../interactions/oneStatement.ts";
 import { moveChanges, moveEvent, type MoveFrom, type MoveTo, type MoveOptions } from "./moveRows.ts";
@@ -62,14 +62,5 @@ export async function moveInOneStatement(
   const row = rows[0];
   if (!row.claimed) return "already run";
   if (row.seq === null) return "changed";
-  const event = {
-    ...ev.event,
-    data: JSON.parse(JSON.stringify(ev.event.data)) as unknown,
-    id: eventId,
-    seq: BigInt(row.seq),
-    createdAt: now,
-    workspaceId: ws,
-    actor: who,
-  } as RecordedEvent;
-  return { set, event };
+  return { set, event: writtenEvent(ev.event, { id: eventId, seq: BigInt(row.seq), createdAt: now }, actor) };
 }

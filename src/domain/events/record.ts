@@ -57,12 +57,18 @@ export async function recordEvent(tx: Tx, actor: EventAuthor, event: DomainEvent
     select: { id: true, seq: true, createdAt: true },
   });
   // what a handler receives, as the dispatcher would read it back (toStored)
-  const list = pending.get(tx);
-  if (list) {
-    const data = JSON.parse(JSON.stringify(event.data)) as unknown; // as the JSON column gives it back
-    list.push({ ...event, ...row, data, workspaceId: actor.workspaceId, actor: who } as RecordedEvent);
-  }
+  pending.get(tx)?.push(writtenEvent(event, row, actor));
   return row.id;
+}
+
+/** An event as a handler receives it once written (as the dispatcher would read it back): for the hand-over after commit. */
+export function writtenEvent(
+  event: DomainEventInput,
+  row: { id: string; seq: bigint; createdAt: Date },
+  actor: EventAuthor,
+): RecordedEvent {
+  const data = JSON.parse(JSON.stringify(event.data)) as unknown; // as the JSON column gives it back
+  return { ...event, ...row, data, workspaceId: actor.workspaceId, actor: eventActor(actor) } as RecordedEvent;
 }
 
 /**
@@ -103,19 +109,10 @@ export async function recordEvents(
   if (!list) return;
   // matched by (type, record), not by position: RETURNING's order is not promised
   const byKey = new Map(rows.map((r) => [`${r.type}\u0000${r.recordId}`, r]));
-  items.forEach(({ actor, event }, i) => {
+  for (const { actor, event } of items) {
     const row = byKey.get(`${event.type}\u0000${event.recordId}`)!;
-    const data = JSON.parse(JSON.stringify(event.data)) as unknown;
-    list.push({
-      ...event,
-      id: row.id,
-      seq: row.seq,
-      createdAt: row.createdAt,
-      data,
-      workspaceId: actor.workspaceId,
-      actor: who[i],
-    } as RecordedEvent);
-  });
+    list.push(writtenEvent(event, { id: row.id, seq: row.seq, createdAt: row.createdAt }, actor));
+  }
 }
 
 export const eventActor = (actor: EventAuthor): EventActor => ({

@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import type { InvocationClaim } from "../../errors.ts";
 import { newId, utcTimestamp } from "../../db/ids.ts";
 import type { Actor } from "../actor.ts";
-import { eventActor } from "../events/record.ts";
+import { eventActor, writtenEvent } from "../events/record.ts";
 import type { RecordedEvent } from "../events/dispatcher.ts";
 import type { InteractionKind, Platform } from "../../generated/prisma/enums.ts";
 
@@ -147,16 +147,10 @@ export async function logInOneStatement(
   if (!row.recordId) return null;
   const linked = { contactId: row.contactId, companyId: row.companyId, dealId: row.dealId };
   const interaction: Interaction = { ...unlinked, ...linked };
-  const event = {
-    type: "interaction.logged",
-    recordKind: "interaction",
-    recordId: id,
-    data: { kind: input.kind, ...linked, ticketId: null },
-    id: eventId,
-    seq: BigInt(row.seq),
-    createdAt: now,
-    workspaceId: ws,
-    actor: who,
-  } as RecordedEvent;
+  const event = writtenEvent(
+    { type: "interaction.logged", recordKind: "interaction", recordId: id, data: { kind: input.kind, ...linked, ticketId: null } },
+    { id: eventId, seq: BigInt(row.seq), createdAt: now },
+    actor,
+  );
   return { interaction, event, record: { id: row.recordId, number: Number(row.number), label: row.label } };
 }
