@@ -17,6 +17,13 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 export function summarize(samples: number[]): Summary {
   const s = [...samples].sort((a, b) => a - b);
   const mean = s.reduce((a, x) => a + x, 0) / (s.length || 1);
