@@ -32,6 +32,8 @@ const PRUNE_EVERY_MS = 3600_000;
 const LOCAL_LANES = 2;
 const LOCAL_BATCH = 25;
 const LOCAL_MAX = 2000;
+/** a lane's wait for company: the claims of the events of a busy minute's commands go several to a statement */
+const LOCAL_LINGER_MS = 20;
 
 export function bullEventNudge(rt: JobRuntime): EventNudge {
   return {
@@ -53,7 +55,13 @@ export function startEventWorker(
   const dispatcher = deps.services.events.dispatcher(handlers);
   const nudge = bullEventNudge(rt);
   const worker = rt.work(EVENTS_QUEUE, (job: Job<EventRef>) => dispatcher.dispatch(job.data.workspaceId, job.data.id));
-  const local = new LocalDispatcher(dispatcher, { lanes: LOCAL_LANES, batch: LOCAL_BATCH, max: LOCAL_MAX, logger: deps.logger });
+  const local = new LocalDispatcher(dispatcher, {
+    lanes: LOCAL_LANES,
+    batch: LOCAL_BATCH,
+    max: LOCAL_MAX,
+    linger: LOCAL_LINGER_MS,
+    logger: deps.logger,
+  });
   deps.services.events.dispatchHere(local);
 
   let sweeping = false;

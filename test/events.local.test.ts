@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "./helpers/db.ts";
 import { EventLog, recordEvent, type EventNudge } from "../src/domain/events/record.ts";
-import type { EventHandler, RecordedEvent } from "../src/domain/events/dispatcher.ts";
+import { EventDispatcher, type EventHandler, type RecordedEvent } from "../src/domain/events/dispatcher.ts";
 import { LocalDispatcher } from "../src/domain/events/local.ts";
 import type { EventRef, StoredEvent } from "../src/domain/events/types.ts";
 import { until } from "./helpers/until.ts";
@@ -56,6 +56,24 @@ function counting(
   };
   return { h, runs };
 }
+
+/** A dispatcher whose own-statement claims (those of `outside` handlers) are counted. */
+function countingClaims(handlers: EventHandler[]) {
+  const counted = { statements: 0 };
+  const rawSql = {
+    $queryRaw: ((...args: Parameters<ReturnType<typeof db>["$queryRaw"]>) => {
+      counted.statements++;
+      return db().$queryRaw(...args);
+    }) as ReturnType<typeof db>["$queryRaw"],
+  };
+  return { d: new EventDispatcher(db(), handlers, undefined, rawSql), counted };
+}
+const outside = (name: string, runs: string[]): EventHandler => ({
+  name,
+  handles: ["contact.changed", "contact.created"],
+  outside: true,
+  run: async (e) => void runs.push(e.id),
+});
 
 const row = (id: string) => db().domainEvent.findUniqueOrThrow({ where: { id } });
 const handledBy = async (id: string) => (await db().domainEventHandled.findMany({ where: { eventId: id } })).map((h) => h.handler).sort();
@@ -189,7 +207,45 @@ describe("dispatching several events as recorded at once", () => {
   });
 });
 
+describe("claims of a burst", () => {
+  it("a record's events handed over together, even out of order, are claimed in one statement and run in commit order", async () => {
+    const { log, handed } = capturing();
+    const ids = [await created(log, "q-1"), await changed(log, "q-1"), await changed(log, "q-1")];
+    const runs: string[] = [];
+    const { d, counted } = countingClaims([outside("rescore-like", runs)]);
+    await d.dispatchRecordedMany([...handed].reverse());
+    expect(runs).toEqual(ids);
+    expect(counted.statements).toBe(1);
+    for (const id of ids) expect(await handledBy(id)).toEqual(["rescore-like"]);
+    for (const id of ids) expect((await row(id)).dispatchedAt).not.toBeNull();
+  });
+
+  it("an earlier event of the record outside the batch still holds the batch back until it is dispatched first", async () => {
+    const { log, handed } = capturing();
+    const first = await created(log, "q-2");
+    const later = [await changed(log, "q-2"), await changed(log, "q-2")];
+    const runs: string[] = [];
+    const { d } = countingClaims([outside("rescore-like", runs)]);
+    await d.dispatchRecordedMany(handed.slice(1));
+    // the batch claimed nothing; each went alone, through dispatch(), which ran the earlier event first
+    expect(runs.indexOf(first)).toBeGreaterThanOrEqual(0);
+    expect(runs.indexOf(first)).toBeLessThan(runs.lastIndexOf(later[0]));
+    for (const id of [first, ...later]) expect(await handledBy(id)).toEqual(["rescore-like"]);
+  });
+});
+
 describe("LocalDispatcher", () => {
+  it("with a linger, events committed one after another within it are claimed in one statement", async () => {
+    const runs: string[] = [];
+    const { d, counted } = countingClaims([outside("lingering", runs)]);
+    const log = new EventLog(db(), { dispatch: async () => {} });
+    log.dispatchHere(new LocalDispatcher(d, { lanes: 2, max: 100, batch: 25, linger: 200 }));
+    const ids = [await created(log, "r-1"), await created(log, "r-2"), await created(log, "r-3")];
+    await until("the three dispatched", async () => runs.length === 3 && (await row(ids[2])).dispatchedAt);
+    expect(runs).toEqual(ids);
+    expect(counted.statements).toBe(1);
+  });
+
   it("dispatches what this process commits without a nudge; a rolled-back change hands over nothing", async () => {
     const nudged: EventRef[] = [];
     const log = new EventLog(db(), { dispatch: async (refs) => void nudged.push(...refs) });

@@ -53,8 +53,9 @@ export async function claimHandler(
 /**
  * claimHandler for several (event, handler) pairs — every handler of each event — in one statement (the
  * caller's transaction then runs those handlers): returns the pairs it claimed (`claimKey`) and the events
- * that must wait for an earlier event of their record (claimed nothing: the caller dispatches them one by
- * one). The events are marked dispatched with their claims.
+ * that must wait for an earlier event of their record outside the batch (claimed nothing: the caller
+ * dispatches them one by one; an earlier one inside the batch is claimed with it, and the caller runs the
+ * batch in seq order). The events are marked dispatched with their claims.
  */
 /** A pair claimEach claimed: `${eventId}|${handler}`. */
 export const claimKey = (eventId: string, handler: string) => `${eventId}|${handler}`;
@@ -73,7 +74,9 @@ export async function claimEach(
       SELECT DISTINCT ev.id FROM ev WHERE EXISTS (
         SELECT 1 FROM "DomainEvent" d
         WHERE d."workspaceId" = ev.ws AND d."recordKind" = ev.kind AND d."recordId" = ev.rid AND d."seq" < ev.seq
-          AND d."dispatchedAt" IS NULL AND d."attempts" < ${MAX_ATTEMPTS}::int)
+          AND d."dispatchedAt" IS NULL AND d."attempts" < ${MAX_ATTEMPTS}::int
+          -- an earlier event of the same batch is no hindrance: it is claimed here too, and its handlers run first
+          AND d."id" NOT IN (SELECT id FROM ev))
     ), claimed AS (
       INSERT INTO "DomainEventHandled" ("eventId", "handler", "workspaceId", "doneAt")
       SELECT ev.id, ev.handler, ev.ws, ${NOW} FROM ev WHERE ev.id NOT IN (SELECT id FROM earlier) ORDER BY ev.seq

@@ -57,6 +57,8 @@ export function toStored(row: DomainEvent): RecordedEvent {
   } as RecordedEvent;
 }
 
+const bySeq = (a: RecordedEvent, b: RecordedEvent) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0);
+
 /** Thrown when an event cannot be dispatched before earlier ones of its record: dispatch() handles those first. */
 class EarlierFirst extends Error {}
 
@@ -123,7 +125,9 @@ export class EventDispatcher {
    * repeat nothing on a rerun). Those behind an earlier event of their record go one by one, in commit order,
    * and so does a batch of one event. Failures are logged and counted by the dispatcher, and retried by the sweep.
    */
-  async dispatchRecordedMany(events: RecordedEvent[]): Promise<void> {
+  async dispatchRecordedMany(given: RecordedEvent[]): Promise<void> {
+    // in commit order: a record's earlier event in the batch is claimed with the later one and runs before it
+    const events = [...given].sort(bySeq);
     const alone: RecordedEvent[] = [];
     const unhandled: RecordedEvent[] = [];
     const pairs: { event: RecordedEvent; handler: EventHandler }[] = [];
@@ -171,7 +175,7 @@ export class EventDispatcher {
         alone.push(...handled.filter((e) => !alone.includes(e)));
       }
     }
-    alone.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+    alone.sort(bySeq);
     for (const e of alone) await this.dispatchRecorded(e).catch(() => undefined);
   }
 

@@ -15,7 +15,17 @@ export class LocalDispatcher implements LocalDispatch {
 
   constructor(
     private dispatcher: EventDispatcher,
-    private opts: { lanes: number; max: number; batch?: number; logger?: Logger },
+    private opts: {
+      lanes: number;
+      max: number;
+      batch?: number;
+      /**
+       * ms a lane waits for more events before it takes a batch smaller than `batch`: one claim statement then
+       * serves several commands (at 200 commands/s, 20 ms gathers ~4). The handlers' effects wait as long.
+       */
+      linger?: number;
+      logger?: Logger;
+    },
   ) {}
 
   accept(events: RecordedEvent[]): boolean {
@@ -46,6 +56,9 @@ export class LocalDispatcher implements LocalDispatch {
   private async lane(): Promise<void> {
     try {
       while (this.waiting.length && !this.stopped) {
+        const { linger = 0, batch: size = 1 } = this.opts;
+        if (linger > 0 && this.waiting.length < size) await new Promise((r) => setTimeout(r, linger));
+        if (this.stopped) break;
         // what came in while the last batch ran goes together (a burst shares its transactions)
         const batch = this.waiting.splice(0, this.opts.batch ?? 1);
         try {
