@@ -35,6 +35,7 @@ import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { signSlack } from "../adapters/slack/verify.ts";
 import { createBenchDb, type BenchDb } from "./lib/db.ts";
+import { startCommand } from "./lib/server.ts";
 import { median, summarize, type Summary } from "./lib/stats.ts";
 import { ms, table } from "./lib/table.ts";
 import { ratioLine } from "./lib/ratios.ts";
@@ -118,13 +119,21 @@ const freePort = () =>
     });
   });
 
+/** the node flags `npm start` passes (e.g. --expose-gc, --max-semi-space-size=8): the CRM processes run with them */
+const START_FLAGS = startCommand().filter((a) => a.startsWith("--"));
+
 function startProcess(script: string, env: Record<string, string>, ready: RegExp, args: string[] = []): Promise<ChildProcess> {
   // BENCH_PROFILE=<dir>: CPU profiles of the CRM processes (written when they exit), for chrome://inspect
   const prof = process.env.BENCH_PROFILE && script === "src/main.ts" ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   // BENCH_PRELOAD=<file>: a module imported first in the CRM processes (e.g. one that counts statements per command)
   const pre = process.env.BENCH_PRELOAD && script === "src/main.ts" ? ["--import", process.env.BENCH_PRELOAD] : [];
-  // BENCH_NODE_ARGS="--max-semi-space-size=4 …": node flags for the CRM processes (what a start script would pass)
-  const nodeArgs = process.env.BENCH_NODE_ARGS && script === "src/main.ts" ? process.env.BENCH_NODE_ARGS.split(/\s+/).filter(Boolean) : [];
+  // the node flags of `npm start` (package.json), or BENCH_NODE_ARGS="--max-semi-space-size=4 …" instead
+  const nodeArgs =
+    script !== "src/main.ts"
+      ? []
+      : process.env.BENCH_NODE_ARGS !== undefined
+        ? process.env.BENCH_NODE_ARGS.split(/\s+/).filter(Boolean)
+        : START_FLAGS;
   const child = spawn(process.execPath, [...nodeArgs, ...prof, ...pre, "--import", "tsx", script, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env },
