@@ -12,11 +12,11 @@
 //       # the team's load at rising rates, each step drained (and the CRM quiet) before the next; prints the highest
 //       # rate whose answers came p99 ≤ 1 s after their command (through response_url), every command answered with
 //       # success; stops after two missed steps in a row unless --step-all
-//   npx tsx bench/slack-ack.ts --quick   # npm run bench:check: the one-record load, 5 s per arm (unless given), both
-//       arms, the worker's CPU per command against the raw-SQL floor of a log note (bench/lib/logNoteFloor.ts), RATIO
+//   npx tsx bench/slack-ack.ts --quick   # npm run bench:check: the one-record load, 5 s per arm (unless given), the
+//       bare app and the CRM alternately 3 times (--pairs; the median pair's ack ratio), both at once, the worker's CPU per command against the raw-SQL floor of a log note (bench/lib/logNoteFloor.ts), RATIO
 //       lines; fails itself only on an HTTP error, an ack over 3 s or a command left unanswered
 //
-// Before measuring, the CRM runs each measured load at a quarter of the rate for 5 s (not measured): a running
+// Before measuring, the CRM runs each measured load at the full rate for 10 s (not measured): a running
 // server's paths are warm. BENCH_TIMELINE=1 prints, per run, the slowest answer to the commands of each second.
 // Full runs also print the raw-SQL floors of a log note and of a deal move (bench/lib/dealMoveFloor.ts) and each
 // load's worker CPU per command against the floor of its mix.
